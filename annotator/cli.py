@@ -1,0 +1,184 @@
+"""The command line: parses arguments, calls services, prints with Rich. No logic of its own."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from annotator.domain.errors import CodebookError, InputError
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=False,
+                  help="Annotate news articles in the terminal: entities, stance, reliability, gold data.")
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+Db = Annotated[Optional[str], typer.Option(
+    "--db", envvar="ANNOTATOR_DB", show_envvar=True,
+    help="Project database: a SQLite file path or a database URL [default: annotator.db]")]
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(ctx: typer.Context, db: Db = None) -> None:
+    """With no command: set up the bundled seeds if needed, then show the project."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = db
+        return
+    from annotator.services.quickstart import prepare_seeded_project
+
+    prepare_seeded_project(db, say=lambda line: out.print(line))
+    _print_status(db, as_json=False)
+
+
+def _db(ctx: typer.Context, db: str | None) -> str | None:
+    """`annotator --db X cmd` and `annotator cmd --db X` both work."""
+    return db or ctx.obj
+
+
+@app.command()
+def init(ctx: typer.Context, schema: Annotated[Optional[Path], typer.Option(
+        "--schema", help="Codebook TOML file [default: the bundled schemas/news-stance.toml]")] = None,
+         db: Db = None) -> None:
+    """Create the project database (or upgrade it) and put a codebook in force."""
+    from annotator.services.project import init_project
+
+    result = init_project(_db(ctx, db), schema)
+    cb = result.codebook
+    verb = "now in force" if result.changed else "already in force; nothing changed"
+    out.print(f"Project database: {result.url}")
+    out.print(f"Codebook {cb.ref} (version {cb.version}) {verb}: {len(cb.entities)} entity labels, "
+              f"{len(cb.targets)} stance targets, {len(cb.stances)} stance labels.")
+
+
+@app.command("import")
+def import_(ctx: typer.Context,
+            paths: Annotated[list[Path], typer.Argument(help="Files or folders to import")],
+            fmt: Annotated[str, typer.Option("--format", help="auto | text | jsonl | csv")] = "auto",
+            text_column: Annotated[str, typer.Option(help="The CSV column holding the text")] = "text",
+            skip_invalid: Annotated[bool, typer.Option(
+                help="Store the valid records and report the invalid ones, instead of storing nothing")] = False,
+            db: Db = None) -> None:
+    """Import articles (text files, JSONL, CSV) and coder JSONL annotations. Re-importing is a no-op."""
+    from annotator.services.importer import ImportFailed, import_paths, total_bytes
+    from annotator.services.project import open_project
+
+    engine = open_project(_db(ctx, db))
+    size = total_bytes(paths, fmt)
+    try:
+        with _progress(size, "Importing") as advance:
+            report = import_paths(engine, paths, fmt, text_column, skip_invalid, progress=advance)
+    except ImportFailed as exc:
+        r = exc.report
+        for line in r.problems:
+            err.print(line, markup=False)
+        more = r.invalid - len(r.problems)
+        if more:
+            err.print(f"... and {more} more")
+        err.print(f"[red]Nothing was imported:[/red] {r.invalid} invalid record(s) of {r.read}. "
+                  "Fix them, or pass --skip-invalid to import the valid records only.")
+        raise typer.Exit(1) from None
+    for line in report.problems:
+        err.print(f"skipped {line}", markup=False)
+    out.print(f"Read {report.read} record(s) from {report.files} file(s): {report.added} new document(s), "
+              f"{report.already} already there"
+              + (f", {report.invalid} invalid skipped" if report.invalid else "") + ".")
+    if report.annotations_added or report.annotations_already:
+        out.print(f"Coder annotations: {report.annotations_added} new, {report.annotations_already} already there (kept).")
+    if report.ignored_files:
+        out.print(f"Ignored {len(report.ignored_files)} file(s) of no known format: "
+                  + ", ".join(report.ignored_files[:5]) + (" ..." if len(report.ignored_files) > 5 else ""))
+
+
+@app.command()
+def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+           db: Db = None) -> None:
+    """Documents, suggestions, annotations by coder and status, and gold."""
+    _print_status(_db(ctx, db), as_json)
+
+
+def _print_status(db: str | None, as_json: bool) -> None:
+    from annotator.services.inspect import project_status
+    from annotator.services.project import open_project
+
+    data = project_status(open_project(db))
+    if as_json:
+        print(json.dumps(data))
+        return
+    out.print(f"Documents {data['documents']} · suggested {data['suggested']} · gold {data['gold']}")
+    if data["annotations"]:
+        table = Table("coder", "draft", "done", "skipped", title="Annotations")
+        for coder, n in data["annotations"].items():
+            table.add_row(coder, str(n["draft"]), str(n["done"]), str(n["skipped"]))
+        out.print(table)
+    else:
+        out.print("No annotations yet.")
+
+
+@app.command()
+def show(ctx: typer.Context, doc_id: Annotated[str, typer.Argument(metavar="ID")],
+         as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False, db: Db = None) -> None:
+    """One document with its suggestions, every coder's annotation and gold."""
+    from annotator.services.inspect import show_document
+    from annotator.services.project import open_project
+
+    data = show_document(open_project(_db(ctx, db)), doc_id)
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    out.print(f"[bold]{data['title'] or data['id']}[/bold]  ({data['id']})")
+    out.print(" · ".join(str(v) for k, v in data["meta"].items() if k in ("source", "date", "url")))
+    out.print(data["text"], markup=False)
+    for s in data["suggestions"]:
+        out.print(f"\n[bold]Suggestions[/bold] {s['model']} {s['version']}: {len(s['spans'])} spans")
+        for st in s["stances"]:
+            out.print(f"  {st['target']}: {st['label']} {st.get('score')}")
+    for a in data["annotations"]:
+        out.print(f"\n[bold]{a['coder']}[/bold] ({a['status']}): "
+                  + ", ".join(f"{sp['label']} {sp['text']!r}" for sp in a["spans"]))
+        for st in a["stances"]:
+            out.print(f"  {st['target']}: {st['label']}")
+
+
+class _progress:
+    """A Rich progress bar over bytes, shown only for large inputs on a terminal."""
+
+    THRESHOLD = 2_000_000
+
+    def __init__(self, total: int, what: str) -> None:
+        self.total, self.what, self.bar = total, what, None
+
+    def __enter__(self):
+        if self.total < self.THRESHOLD or not err.is_terminal:
+            return lambda n: None
+        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                            TimeRemainingColumn(), console=err, transient=True)
+        self.bar.start()
+        task = self.bar.add_task(self.what, total=self.total)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+def main() -> None:
+    """Console entry point: user mistakes become one readable message and exit code 1."""
+    try:
+        app()
+    except CodebookError as exc:
+        for line in exc.problems:
+            err.print(line, markup=False)
+        sys.exit(1)
+    except InputError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing half-done was kept")
+        sys.exit(130)

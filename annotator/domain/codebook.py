@@ -1,0 +1,195 @@
+"""The codebook (schema): entity labels, stance targets and stance labels, validated on load."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from functools import cached_property
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from annotator.domain.errors import CodebookError
+
+# Keys the coding screen uses itself; a codebook may not bind them.
+SCREEN_KEYS = frozenset("a A x d s n p q g u / ? [ ] { }".split())
+# Keys a codebook may bind: digits and a few symbols, plus letters the screen leaves free.
+ALLOWED_KEYS = tuple("123456789+-0=*!@#$%^&") + tuple(
+    c for c in "bcefhijklmortvwyz" if c not in SCREEN_KEYS
+)
+DEFAULT_STANCE_LABELS = ("FAVOR", "AGAINST", "NONE")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EntityLabel(_Strict):
+    label: str = Field(min_length=1)
+    key: str = Field(min_length=1, max_length=1)
+    description: str = ""
+    from_model: tuple[str, ...] = ()
+
+
+class Target(_Strict):
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def all_aliases(self) -> tuple[str, ...]:
+        """The name itself counts as an alias."""
+        return (self.name, *[a for a in self.aliases if a != self.name])
+
+
+class StanceLabel(_Strict):
+    label: str = Field(min_length=1)
+    key: str = Field(min_length=1, max_length=1)
+    description: str = ""
+
+
+class Codebook(_Strict):
+    name: str = Field(min_length=1)
+    version: int = 1
+    guidelines: str = ""
+    entities: tuple[EntityLabel, ...] = ()
+    targets: tuple[Target, ...] = ()
+    stances: tuple[StanceLabel, ...] = ()
+
+    @cached_property
+    def hash(self) -> str:
+        """Hash of the content (not the file's formatting): the same codebook always hashes alike."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.hash[:6]}"
+
+    @property
+    def entity_labels(self) -> tuple[str, ...]:
+        return tuple(e.label for e in self.entities)
+
+    @property
+    def target_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.targets)
+
+    @property
+    def stance_labels(self) -> tuple[str, ...]:
+        return tuple(s.label for s in self.stances)
+
+    @cached_property
+    def model_label_map(self) -> dict[str, str]:
+        """Model label (e.g. OntoNotes GPE) -> codebook label."""
+        return {m: e.label for e in self.entities for m in e.from_model}
+
+
+def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
+    """Parse and validate TOML text; every problem is reported as `source:line: [key] message`."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CodebookError([f"{source}: not valid TOML: {exc}"]) from None
+    try:
+        codebook = Codebook.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            problems.append(f"{_where(source, text, loc)}: [{_dotted(loc)}] {_explain(err)}")
+        raise CodebookError(problems) from None
+    problems = [f"{_where(source, text, loc)}: [{_dotted(loc)}] {msg}" for loc, msg in _check(codebook)]
+    if problems:
+        raise CodebookError(problems)
+    return codebook
+
+
+def _check(cb: Codebook) -> list[tuple[tuple, str]]:
+    """Cross-field rules pydantic cannot express: unique labels and keys, keys free of the screen's."""
+    problems: list[tuple[tuple, str]] = []
+    for section, field in (("entities", "label"), ("targets", "name"), ("stances", "label")):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(getattr(cb, section)):
+            value = getattr(item, field)
+            if value in seen:
+                problems.append(((section, i, field),
+                                 f"{value!r} is already used by {section}.{seen[value]}; each {field} must be unique"))
+            seen.setdefault(value, i)
+    keyed = [("entities", i, e.key, e.label) for i, e in enumerate(cb.entities)]
+    keyed += [("stances", i, s.key, s.label) for i, s in enumerate(cb.stances)]
+    used: dict[str, str] = {}
+    for section, i, key, label in keyed:
+        if key in SCREEN_KEYS:
+            problems.append(((section, i, "key"),
+                             f"key {key!r} ({label}) is one of the coding screen's own keys "
+                             f"({' '.join(sorted(SCREEN_KEYS))}); free keys: {_free_keys(keyed)}"))
+        elif key in used:
+            problems.append(((section, i, "key"),
+                             f"key {key!r} ({label}) is already bound to {used[key]}; free keys: {_free_keys(keyed)}"))
+        used.setdefault(key, label)
+    mapped: dict[str, str] = {}
+    for i, e in enumerate(cb.entities):
+        for m in e.from_model:
+            if m in mapped and mapped[m] != e.label:
+                problems.append((("entities", i, "from_model"),
+                                 f"model label {m!r} is already mapped to {mapped[m]}; map it to one label only"))
+            mapped.setdefault(m, e.label)
+    return problems
+
+
+def _free_keys(keyed: list[tuple]) -> str:
+    taken = {k for _, _, k, _ in keyed}
+    return " ".join(k for k in ALLOWED_KEYS if k not in taken)
+
+
+def _dotted(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _explain(err: dict) -> str:
+    if err["type"] == "missing":
+        return "field required"
+    if err["type"] == "extra_forbidden":
+        return "unknown field; allowed here: " + _allowed_fields(err["loc"])
+    return f"{err['msg']} (got {err.get('input')!r})"
+
+
+def _allowed_fields(loc: tuple) -> str:
+    model = {"entities": EntityLabel, "targets": Target, "stances": StanceLabel}.get(loc[0], Codebook)
+    if len(loc) == 1:
+        model = Codebook
+    return ", ".join(model.model_fields)
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z_.]+)\s*\]\]?")
+
+
+def _where(source: str, text: str, loc: tuple) -> str:
+    """`source:line` for a key path like ('entities', 2, 'key'), found by scanning the TOML text."""
+    line = _line_of(text, loc)
+    return f"{source}:{line}" if line else source
+
+
+def _line_of(text: str, loc: tuple) -> int | None:
+    lines = text.splitlines()
+    section, index, field = None, None, None
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        section, index = loc[0], loc[1]
+        field = loc[2] if len(loc) > 2 else None
+    elif loc:
+        field = loc[0]
+    current, count, start = None, -1, None
+    for n, raw in enumerate(lines, 1):
+        header = _HEADER.match(raw)
+        if header:
+            current = header.group(1)
+            if current == section:
+                count += 1
+                if count == index:
+                    start = n
+            continue
+        in_place = (section is None and current is None) or (section == current and count == index)
+        if in_place and field and re.match(rf"^\s*{re.escape(str(field))}\s*=", raw):
+            return n
+    return start

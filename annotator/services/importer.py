@@ -1,0 +1,145 @@
+"""`annotator import`: stream records into the database in one transaction, in batches.
+
+Memory stays flat: records are validated as they are read and written a batch at a time; duplicates
+are found by asking the database (which already holds the earlier batches of this transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine
+
+from annotator.domain.codebook import Codebook
+from annotator.domain.errors import InputError
+from annotator.domain.records import DocumentRecord
+from annotator.domain.spans import is_token_aligned
+from annotator.nlp.tokens import token_bounds
+from annotator.services.project import active_codebook
+from annotator.services.sources import plan_sources, read_source
+from annotator.store import queries
+from annotator.store.tables import utcnow
+
+BATCH_SIZE = 1000
+MAX_REPORTED = 50  # problems kept for the report; the rest are only counted
+
+
+class ImportFailed(InputError):
+    """Invalid records and no --skip-invalid: nothing was stored."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        super().__init__("\n".join(report.problems))
+
+
+@dataclass
+class ImportReport:
+    files: int = 0
+    read: int = 0
+    added: int = 0
+    already: int = 0  # same text already in the database (or earlier in this import)
+    annotations_added: int = 0
+    annotations_already: int = 0
+    invalid: int = 0
+    problems: list[str] = field(default_factory=list)
+    ignored_files: list[str] = field(default_factory=list)
+
+    def problem(self, where: str, message: str) -> None:
+        self.invalid += 1
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append(f"{where}: {message}")
+
+
+def total_bytes(paths: list[Path], fmt: str = "auto") -> int:
+    sources, _ = plan_sources(paths, fmt)
+    return sum(s.path.stat().st_size for s in sources)
+
+
+def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_column: str = "text",
+                 skip_invalid: bool = False, progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+    codebook = active_codebook(engine)
+    sources, ignored = plan_sources(paths, fmt)
+    report = ImportReport(files=len(sources), ignored_files=[str(p) for p in ignored])
+    with engine.begin() as conn:
+        writer = _BatchWriter(conn, codebook, report)
+        for source in sources:
+            for where, item in read_source(source, codebook, text_column, progress):
+                report.read += 1
+                if isinstance(item, InputError):
+                    report.problem(where, item.message)
+                else:
+                    writer.add(where, item)
+        writer.flush()
+        if report.invalid and not skip_invalid:
+            conn.rollback()
+            raise ImportFailed(report)
+        queries.add_event(conn, "import", after={
+            "paths": [str(p) for p in paths], "added": report.added, "already": report.already,
+            "annotations": report.annotations_added, "skipped_invalid": report.invalid})
+    return report
+
+
+class _BatchWriter:
+    def __init__(self, conn: Connection, codebook: Codebook, report: ImportReport) -> None:
+        self.conn, self.codebook, self.report = conn, codebook, report
+        self.batch: list[tuple[str, DocumentRecord]] = []
+        self.coders: dict[str, int] = {}
+
+    def add(self, where: str, record: DocumentRecord) -> None:
+        self.batch.append((where, record))
+        if len(self.batch) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        batch, self.batch = self.batch, []
+        stored = queries.documents_by_hash(self.conn, [r.text_hash for _, r in batch])
+        taken_ids = queries.hashes_by_id(self.conn, [r.id for _, r in batch])
+        rows, now = [], utcnow()
+        for where, r in batch:
+            if r.text_hash in stored:
+                self.report.already += 1
+                continue
+            if taken_ids.get(r.id, r.text_hash) != r.text_hash:
+                self.report.problem(where, f"id {r.id!r} already names a different text; give this "
+                                           "record another id, or leave the id out to derive one from the text")
+                continue
+            stored[r.text_hash] = (None, r.id)
+            taken_ids[r.id] = r.text_hash
+            rows.append({"id": r.id, "title": r.title, "text": r.text, "meta": r.meta,
+                         "text_hash": r.text_hash, "created_at": now})
+        queries.insert_documents(self.conn, rows)
+        self.report.added += len(rows)
+        coded = [(w, r) for w, r in batch if r.coder is not None]
+        if coded:
+            self._store_annotations(coded)
+
+    def _store_annotations(self, coded: list[tuple[str, DocumentRecord]]) -> None:
+        pks = queries.documents_by_hash(self.conn, [r.text_hash for _, r in coded])
+        for where, r in coded:
+            if r.text_hash not in pks:
+                continue  # the document itself was invalid and is already reported
+            doc_pk = pks[r.text_hash][0]
+            coder = self.coders.get(r.coder) or self.coders.setdefault(r.coder, queries.coder_pk(self.conn, r.coder))
+            if queries.annotation_pk(self.conn, doc_pk, coder) is not None:
+                self.report.annotations_already += 1  # never overwrite a coder's work
+                continue
+            aligned = self._alignment(r)
+            spans = [{"start": s.start, "end": s.end, "label": s.label, "origin": "imported", "aligned": ok}
+                     for s, ok in zip(r.spans, aligned)]
+            stances = [{"target": t, "label": lab, "origin": "imported"} for t, lab in r.stances.items()]
+            pk = queries.insert_annotation(self.conn, doc_pk, coder, r.status, r.seconds or 0.0, spans, stances)
+            queries.add_event(self.conn, "annotation.imported", coder_pk_=coder, document_pk=doc_pk,
+                              annotation_pk_=pk, after={"source": where, "spans": len(spans),
+                                                        "stances": len(stances)})
+            self.report.annotations_added += 1
+
+    def _alignment(self, record: DocumentRecord) -> list[bool]:
+        """Whether each imported span falls on token boundaries; misaligned ones are kept and flagged."""
+        if not record.spans:
+            return []
+        starts, ends = token_bounds(record.text)
+        return [is_token_aligned(s.start, s.end, starts, ends) for s in record.spans]

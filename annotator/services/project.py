@@ -1,0 +1,90 @@
+"""Opening a project database and setting its codebook (`annotator init`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from annotator.domain.codebook import Codebook, parse_codebook
+from annotator.domain.errors import CodebookError, InputError
+from annotator.resources import default_schema
+from annotator.store import migrate, queries
+from annotator.store.engine import make_engine, resolve_url, sqlite_path
+
+
+def load_codebook_file(path: Path) -> Codebook:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the codebook: {exc.strerror}", str(path)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"not valid UTF-8 (byte {raw[exc.start]:#04x}); save the codebook as UTF-8",
+                         f"{path}:{line}") from None
+    return parse_codebook(text, str(path))
+
+
+def open_project(db: str | None = None) -> Engine:
+    """The engine of an initialised project; a clear error when there is none yet."""
+    engine = make_engine(db)
+    path = sqlite_path(engine)
+    if path is not None and not path.exists():
+        engine.dispose()
+        raise InputError(f"no project database at {path}; create one with `annotator init` "
+                         "(or point to one with --db or ANNOTATOR_DB)")
+    if not migrate.is_current(engine):
+        migrate.upgrade(engine)
+    with engine.connect() as conn:
+        if queries.latest_codebook(conn) is None:
+            raise InputError(f"the database {resolve_url(db)} has no codebook; run `annotator init`")
+    return engine
+
+
+def active_codebook(engine: Engine) -> Codebook:
+    with engine.connect() as conn:
+        row = queries.latest_codebook(conn)
+    if row is None:
+        raise InputError("the project has no codebook; run `annotator init`")
+    return parse_codebook(row.source, f"codebook {row.name} (stored)")
+
+
+@dataclass
+class InitResult:
+    url: str
+    codebook: Codebook
+    changed: bool  # False: that codebook was already in force
+
+
+def init_project(db: str | None = None, schema: Path | None = None) -> InitResult:
+    """Create (or upgrade) the database and put the codebook in force; never drops a label in use."""
+    schema = schema or default_schema()
+    codebook = load_codebook_file(schema)
+    engine = make_engine(db)
+    try:
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            current = queries.latest_codebook(conn)
+            if current is not None and current.hash == codebook.hash:
+                return InitResult(resolve_url(db), codebook, changed=False)
+            _refuse_dropping_labels_in_use(conn, codebook, schema)
+            queries.add_codebook(conn, codebook.name, codebook.version, codebook.hash, schema.read_text("utf-8"))
+            queries.add_event(conn, "codebook", after={"name": codebook.name, "hash": codebook.hash,
+                                                       "file": str(schema)})
+        return InitResult(resolve_url(db), codebook, changed=True)
+    finally:
+        engine.dispose()
+
+
+def _refuse_dropping_labels_in_use(conn, codebook: Codebook, schema: Path) -> None:
+    span_labels, stance_pairs = queries.labels_in_use(conn)
+    problems = [f"{schema}: entity label {label!r} is used by existing annotations but missing here"
+                for label in sorted(span_labels - set(codebook.entity_labels))]
+    targets, labels = set(codebook.target_names), set(codebook.stance_labels)
+    problems += [f"{schema}: stance {target!r} = {label!r} is used by existing annotations but missing here"
+                 for target, label in sorted(stance_pairs) if target not in targets or label not in labels]
+    if problems:
+        raise CodebookError(problems + ["keep those labels in the codebook (rename them in the data first)"])

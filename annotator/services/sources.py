@@ -1,0 +1,169 @@
+"""Reading import files as a stream of (where, record-or-error), one record at a time.
+
+Files are read as bytes and decoded line by line, so a bad byte is reported with its line and the
+rest of the file still streams; texts are stored exactly as they are (no newline translation).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from annotator.domain.codebook import Codebook
+from annotator.domain.errors import InputError
+from annotator.domain.records import DocumentRecord, default_id, record_from_json, record_from_text
+
+FORMATS = ("auto", "text", "jsonl", "csv")
+SUFFIX_FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+
+Item = tuple[str, DocumentRecord | InputError]
+Progress = Callable[[int], None]  # called with the bytes consumed since the last call
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    format: str
+
+
+def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path]]:
+    """Files to read with their formats, and the files of a folder that no format reads (ignored)."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+    sources, ignored = [], []
+    for path in paths:
+        if not path.exists():
+            raise InputError("no such file or folder", str(path))
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                child_fmt = fmt if fmt != "auto" else SUFFIX_FORMATS.get(child.suffix.lower())
+                if child_fmt and child.suffix.lower() in SUFFIX_FORMATS:
+                    sources.append(Source(child, child_fmt))
+                elif not child.name.startswith("."):
+                    ignored.append(child)
+        else:
+            file_fmt = fmt if fmt != "auto" else SUFFIX_FORMATS.get(path.suffix.lower())
+            if file_fmt is None:
+                raise InputError(f"cannot tell the format from the suffix {path.suffix!r}; "
+                                 f"use --format text, jsonl or csv", str(path))
+            sources.append(Source(path, file_fmt))
+    return sources, ignored
+
+
+def read_source(source: Source, codebook: Codebook, text_column: str, progress: Progress) -> Iterator[Item]:
+    if source.format == "text":
+        return _read_text(source.path, progress)
+    if source.format == "jsonl":
+        return _read_jsonl(source.path, codebook, progress)
+    return _read_csv(source.path, text_column, progress)
+
+
+def _decoded_lines(path: Path, progress: Progress) -> Iterator[tuple[int, str | InputError]]:
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, 1):
+            progress(len(raw))
+            try:
+                yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, InputError(_not_utf8(raw, exc))
+
+
+def _not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:
+    column = exc.start - raw.rfind(b"\n", 0, exc.start)
+    return f"not valid UTF-8: byte {raw[exc.start]:#04x} at column {column}; save the file as UTF-8"
+
+
+def _read_text(path: Path, progress: Progress) -> Iterator[Item]:
+    raw = path.read_bytes()
+    progress(len(raw))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        yield f"{path}:{line}", InputError(_not_utf8(raw, exc))
+        return
+    try:
+        yield str(path), record_from_text(text, doc_id=path.stem, meta={"source_file": path.name})
+    except InputError as exc:
+        yield str(path), exc
+
+
+def _read_jsonl(path: Path, codebook: Codebook, progress: Progress) -> Iterator[Item]:
+    for number, line in _decoded_lines(path, progress):
+        where = f"{path}:{number}"
+        if isinstance(line, InputError):
+            yield where, line
+            continue
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield where, InputError(f"malformed JSON at column {exc.colno}: {exc.msg}; "
+                                    "each line must be one JSON object")
+            continue
+        try:
+            yield where, record_from_json(obj, codebook)
+        except InputError as exc:
+            yield where, exc
+
+
+def _read_csv(path: Path, text_column: str, progress: Progress) -> Iterator[Item]:
+    bad_lines: dict[int, InputError] = {}
+
+    def lines() -> Iterator[str]:
+        for number, line in _decoded_lines(path, progress):
+            if isinstance(line, InputError):
+                bad_lines[number] = line
+                yield "\n"  # keeps the reader's line count; the error is reported below
+            else:
+                yield line
+
+    reader = csv.DictReader(lines())
+    try:
+        columns = reader.fieldnames or []
+    except csv.Error as exc:
+        yield f"{path}:1", InputError(f"not a readable CSV header: {exc}")
+        return
+    if 1 in bad_lines:
+        yield f"{path}:1", bad_lines.pop(1)
+        return
+    if text_column not in columns:
+        yield f"{path}:1", InputError(f"no column {text_column!r}; the columns are: {', '.join(columns) or '(none)'}; "
+                                      "name the text column with --text-column")
+        return
+    row_start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield f"{path}:{reader.line_num}", InputError(f"malformed CSV: {exc}")
+            return
+        where = f"{path}:{row_start}"
+        bad = [n for n in bad_lines if row_start <= n <= reader.line_num]
+        row_start = reader.line_num + 1
+        if bad:
+            yield f"{path}:{bad[0]}", bad_lines.pop(bad[0])
+            continue
+        if not any((v or "").strip() for v in row.values()):
+            continue  # a blank line
+        yield where, _csv_record(row, text_column, where)
+
+
+def _csv_record(row: dict, text_column: str, where: str) -> DocumentRecord | InputError:
+    if None in row:
+        return InputError(f"the row has more fields than the header ({len(row) - 1 + len(row[None])})")
+    text = row.pop(text_column) or ""
+    doc_id = (row.pop("id", "") or "").strip()
+    title = row.pop("title", "") or ""
+    try:
+        record = record_from_text(text, doc_id="", title=title, meta={k: v for k, v in row.items() if v})
+    except InputError as exc:
+        return exc
+    record.id = doc_id or default_id(record.text_hash)
+    return record

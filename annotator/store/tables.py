@@ -1,0 +1,154 @@
+"""The project database: one table per word of the design (document, suggestion, annotation, ...).
+
+Integer surrogate keys join the tables; `Document.id` is the stable id people and files use.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _json(**kw: Any) -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False), **kw)
+
+
+class CodebookRow(SQLModel, table=True):
+    """Every codebook the project has used; the newest row is the one in force."""
+    __tablename__ = "codebook"
+    pk: int | None = Field(default=None, primary_key=True)
+    name: str
+    version: int
+    hash: str = Field(index=True)
+    source: str  # the TOML text as it was loaded
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Coder(SQLModel, table=True):
+    pk: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    role: str = "coder"  # coder | lead
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Document(SQLModel, table=True):
+    pk: int | None = Field(default=None, primary_key=True)  # import order: the queue's order
+    id: str = Field(unique=True)
+    title: str = ""
+    text: str
+    meta: dict = _json()
+    text_hash: str = Field(unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Suggestion(SQLModel, table=True):
+    """One model's proposals for one document, kept per model name and version."""
+    __table_args__ = (UniqueConstraint("document_pk", "model", "version"),)
+    pk: int | None = Field(default=None, primary_key=True)
+    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE")
+    model: str
+    version: str
+    spans: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    stances: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Annotation(SQLModel, table=True):
+    """One coder's version of one document; only that coder writes it."""
+    __table_args__ = (
+        UniqueConstraint("document_pk", "coder_pk"),
+        Index("ix_annotation_coder_status", "coder_pk", "status"),
+    )
+    pk: int | None = Field(default=None, primary_key=True)
+    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE")
+    coder_pk: int = Field(foreign_key="coder.pk")
+    status: str = "draft"  # draft | done | skipped
+    seconds: float = 0.0
+    suggestions_shown: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AnnotationSpan(SQLModel, table=True):
+    __tablename__ = "annotation_span"
+    pk: int | None = Field(default=None, primary_key=True)
+    annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE", index=True)
+    start: int
+    end: int
+    label: str
+    origin: str = "added"  # accepted | changed | added | imported
+    aligned: bool = True  # False: imported offsets that do not fall on token boundaries (kept, flagged)
+
+
+class AnnotationStance(SQLModel, table=True):
+    __tablename__ = "annotation_stance"
+    __table_args__ = (UniqueConstraint("annotation_pk", "target"),)
+    pk: int | None = Field(default=None, primary_key=True)
+    annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE")
+    target: str
+    label: str
+    origin: str = "added"  # accepted | changed | added | imported
+
+
+class Gold(SQLModel, table=True):
+    """The adjudicated version of a document."""
+    pk: int | None = Field(default=None, primary_key=True)
+    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE", unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class GoldSpan(SQLModel, table=True):
+    __tablename__ = "gold_span"
+    pk: int | None = Field(default=None, primary_key=True)
+    gold_pk: int = Field(foreign_key="gold.pk", ondelete="CASCADE", index=True)
+    start: int
+    end: int
+    label: str
+    how: str  # unanimous | majority | adjudicated
+    by_coder_pk: int | None = Field(default=None, foreign_key="coder.pk")
+
+
+class GoldStance(SQLModel, table=True):
+    __tablename__ = "gold_stance"
+    __table_args__ = (UniqueConstraint("gold_pk", "target"),)
+    pk: int | None = Field(default=None, primary_key=True)
+    gold_pk: int = Field(foreign_key="gold.pk", ondelete="CASCADE")
+    target: str
+    label: str
+    how: str
+    by_coder_pk: int | None = Field(default=None, foreign_key="coder.pk")
+
+
+class Assignment(SQLModel, table=True):
+    """Which coder gets which document, in which order; overlap documents go to several coders."""
+    __table_args__ = (
+        UniqueConstraint("document_pk", "coder_pk"),
+        Index("ix_assignment_coder_position", "coder_pk", "position"),
+    )
+    pk: int | None = Field(default=None, primary_key=True)
+    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE")
+    coder_pk: int = Field(foreign_key="coder.pk")
+    position: int
+    overlap: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """Append-only audit trail of every change; also the source of undo."""
+    __table_args__ = (Index("ix_event_document", "document_pk"),)
+    pk: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    coder_pk: int | None = Field(default=None, foreign_key="coder.pk")
+    kind: str
+    document_pk: int | None = Field(default=None, foreign_key="document.pk")
+    annotation_pk: int | None = Field(default=None, foreign_key="annotation.pk")
+    before: dict = _json()
+    after: dict = _json()
