@@ -15,8 +15,8 @@ from annotator.domain.errors import CodebookError, InputError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=False,
                   help="Annotate news articles in the terminal: entities, stance, reliability, gold data.")
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 Db = Annotated[Optional[str], typer.Option(
     "--db", envvar="ANNOTATOR_DB", show_envvar=True,
@@ -168,10 +168,10 @@ class _progress:
             self.bar.stop()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Console entry point: user mistakes become one readable message and exit code 1."""
     try:
-        app()
+        app(args=argv, prog_name="annotator")
     except CodebookError as exc:
         for line in exc.problems:
             err.print(line, markup=False)

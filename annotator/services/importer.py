@@ -75,9 +75,10 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
         if report.invalid and not skip_invalid:
             conn.rollback()
             raise ImportFailed(report)
-        queries.add_event(conn, "import", after={
-            "paths": [str(p) for p in paths], "added": report.added, "already": report.already,
-            "annotations": report.annotations_added, "skipped_invalid": report.invalid})
+        if report.added or report.annotations_added:  # a no-op import leaves no trace
+            queries.add_event(conn, "import", after={
+                "paths": [str(p) for p in paths], "added": report.added, "already": report.already,
+                "annotations": report.annotations_added, "skipped_invalid": report.invalid})
     return report
 
 

@@ -116,8 +116,12 @@ def document_by_id(conn: Connection, doc_id: str):
 
 
 def similar_ids(conn: Connection, doc_id: str, limit: int = 5) -> list[str]:
-    pattern = f"%{doc_id[:8]}%"
-    return list(conn.scalars(select(DOC.c.id).where(DOC.c.id.like(pattern)).order_by(DOC.c.pk).limit(limit)))
+    """Ids containing what was typed, else those sharing its first characters."""
+    for pattern in (f"%{doc_id}%", f"{doc_id[:4]}%"):
+        found = list(conn.scalars(select(DOC.c.id).where(DOC.c.id.like(pattern)).order_by(DOC.c.pk).limit(limit)))
+        if found:
+            return found
+    return []
 
 
 def suggestions_of(conn: Connection, document_pk: int):

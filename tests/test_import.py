@@ -1,0 +1,196 @@
+"""`annotator import`: every format, re-import as a no-op, and every bad input leaving the database unchanged."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SEEDS, dump, wikinews, write_jsonl
+
+
+def show(cli, doc_id: str) -> dict:
+    result = cli("show", doc_id, "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def status(cli) -> dict:
+    return json.loads(cli("status", "--json").out)
+
+
+def test_seeds_folder_imports_text_and_jsonl_keeping_url_and_license(cli, project):
+    result = cli("import", str(SEEDS))
+    assert result.code == 0, result.err
+    assert "25 new document(s), 0 already there" in result.out
+    assert status(cli)["documents"] == 25
+    korea = show(cli, "GUM_news_korea")
+    source = next(r for r in wikinews() if r["id"] == "GUM_news_korea")
+    assert korea["text"] == source["text"] and korea["title"] == source["title"]
+    assert korea["meta"]["url"] == source["url"] and korea["meta"]["license"] == "CC BY 2.5"
+    assert korea["meta"]["date"] == source["date"] and korea["meta"]["source"] == "Wikinews"
+    seed = show(cli, "000_e6a2707f4c80d87a")
+    assert seed["text"] == (SEEDS / "000_e6a2707f4c80d87a.txt").read_text("utf-8")
+
+
+def test_reimport_is_a_no_op_that_says_so(cli, project):
+    cli("import", str(SEEDS))
+    before = dump(project)
+    result = cli("import", str(SEEDS))
+    assert result.code == 0 and "0 new document(s), 25 already there" in result.out
+    assert dump(project) == before
+
+
+def test_same_text_twice_in_one_file_is_stored_once(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "d.jsonl", [{"text": "Same text."}, {"text": "Same text.", "id": "other"}])
+    assert "1 new document(s), 1 already there" in cli("import", str(path)).out
+
+
+def test_jsonl_without_id_gets_an_id_from_the_text_and_extra_keys_become_meta(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "d.jsonl", [{"text": "Kyiv said no.", "url": "https://x", "meta": {"a": 1}}])
+    assert cli("import", str(path)).code == 0
+    (doc_id,) = [i for i in [f"doc-{__import__('hashlib').sha256(b'Kyiv said no.').hexdigest()[:12]}"]]
+    doc = show(cli, doc_id)
+    assert doc["meta"] == {"url": "https://x", "a": 1}
+
+
+def test_text_folder_uses_file_names_as_ids_and_keeps_crlf(cli, project, tmp_path):
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "one.txt").write_bytes("Line one.\r\nZelensky spoke in Kyiv. \u00e9\u0301 \U0001F600\r\n".encode())
+    (folder / "two.txt").write_text("Another article.", "utf-8")
+    (folder / "notes.md").write_text("ignored", "utf-8")
+    result = cli("import", str(folder), "--format", "auto")
+    assert result.code == 0 and "2 new document(s)" in result.out and "notes.md" in result.out
+    assert show(cli, "one")["text"] == "Line one.\r\nZelensky spoke in Kyiv. \u00e9\u0301 \U0001F600\r\n"
+
+
+def test_csv_with_named_text_column(cli, project, tmp_path):
+    path = tmp_path / "articles.csv"
+    path.write_text('id,headline,body,outlet\nc1,First,"Body one, with a comma\nand a newline",AFP\n'
+                    'c2,Second,Body two,\n', "utf-8")
+    result = cli("import", str(path), "--text-column", "body")
+    assert result.code == 0, result.err
+    doc = show(cli, "c1")
+    assert doc["text"] == "Body one, with a comma\nand a newline"
+    assert doc["meta"] == {"headline": "First", "outlet": "AFP"}
+
+
+def test_coder_jsonl_is_stored_as_that_coders_done_annotation(cli, project, tmp_path):
+    text = "Donald Trump called Vladimir Putin about Ukraine."
+    path = write_jsonl(tmp_path / "alice.jsonl", [{
+        "id": "d1", "text": text, "coder": "alice",
+        "spans": [{"start": 0, "end": 12, "label": "PERSON", "text": "Donald Trump"},
+                  {"start": 20, "end": 32, "label": "PERSON"}],  # "Vladimir Put": not on a token end
+        "stance": {"Ukraine": "NONE", "Russia": "AGAINST"}}])
+    assert cli("import", str(path)).code == 0
+    (ann,) = show(cli, "d1")["annotations"]
+    assert ann["coder"] == "alice" and ann["status"] == "done"
+    assert [(s["start"], s["end"], s["label"], s["origin"], s["aligned"]) for s in ann["spans"]] == \
+        [(0, 12, "PERSON", "imported", True), (20, 32, "PERSON", "imported", False)]
+    assert {s["target"]: s["label"] for s in ann["stances"]} == {"Ukraine": "NONE", "Russia": "AGAINST"}
+    assert status(cli)["annotations"] == {"alice": {"draft": 0, "done": 1, "skipped": 0}}
+    again = cli("import", str(path))
+    assert "Coder annotations: 0 new, 1 already there" in again.out
+
+
+def test_two_coders_on_one_text_make_one_document_and_two_annotations(cli, project, tmp_path):
+    rows = [{"text": "Russia and NATO.", "coder": c, "stance": {"NATO": lab}} for c, lab in
+            (("alice", "FAVOR"), ("bob", "NONE"))]
+    assert cli("import", str(write_jsonl(tmp_path / "c.jsonl", rows))).code == 0
+    st = status(cli)
+    assert st["documents"] == 1 and set(st["annotations"]) == {"alice", "bob"}
+
+
+TEXT = "Donald Trump called Putin."
+BAD_RECORDS = {
+    "malformed json": ('{"text": "oops"', "malformed JSON at column"),
+    "no text": ({"title": "t"}, "no 'text' field"),
+    "empty text": ({"text": "   "}, "'text' is empty"),
+    "span outside": ({"text": TEXT, "coder": "a", "spans": [{"start": 20, "end": 99, "label": "PERSON"}]},
+                     "[20, 99) lies outside the text; offsets must lie in 0..26"),
+    "span start >= end": ({"text": TEXT, "coder": "a", "spans": [{"start": 9, "end": 4, "label": "PERSON"}]},
+                          "start 9 >= end 4"),
+    "span label": ({"text": TEXT, "coder": "a", "spans": [{"start": 0, "end": 6, "label": "PER"}]},
+                   "label 'PER' is not in the codebook news-stance; valid: PERSON, ORG, GPE"),
+    "stance label": ({"text": TEXT, "coder": "a", "stance": {"Russia": "PRO"}},
+                     "stance label 'PRO' for 'Russia' is not valid; valid: FAVOR, AGAINST, NONE"),
+    "stance target": ({"text": TEXT, "coder": "a", "stance": {"China": "FAVOR"}},
+                      "stance target 'China' is not in the codebook news-stance; valid targets: Ukraine"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_RECORDS))
+def test_bad_jsonl_record_stores_nothing_and_names_file_line_value(cli, project, tmp_path, case):
+    bad, message = BAD_RECORDS[case]
+    path = write_jsonl(tmp_path / "in.jsonl", [{"text": "A good record first."}, bad, {"text": "And after."}])
+    before = dump(project)
+    result = cli("import", str(path))
+    assert result.code == 1
+    assert f"{path}:2: " in result.err and message in result.err
+    assert "Nothing was imported" in result.err and "Traceback" not in result.err + result.out
+    assert dump(project) == before
+
+
+@pytest.mark.parametrize("case", ["malformed json", "span label"])
+def test_skip_invalid_stores_the_valid_records_and_reports_the_rest(cli, project, tmp_path, case):
+    bad, message = BAD_RECORDS[case]
+    path = write_jsonl(tmp_path / "in.jsonl", [{"text": "A good record first."}, bad, {"text": "And after."}])
+    result = cli("import", str(path), "--skip-invalid")
+    assert result.code == 0
+    assert f"skipped {path}:2: " in result.err and message in result.err
+    assert "2 new document(s)" in result.out and "1 invalid skipped" in result.out
+    assert status(cli)["documents"] == 2
+
+
+def test_file_that_is_not_utf8(cli, project, tmp_path):
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b'{"text": "fine"}\n{"text": "caf\xe9"}\n')
+    before = dump(project)
+    result = cli("import", str(path))
+    assert result.code == 1 and f"{path}:2: not valid UTF-8: byte 0xe9 at column 14" in result.err
+    assert dump(project) == before
+    txt = tmp_path / "latin1.txt"
+    txt.write_bytes(b"line one\nna\xefve\n")
+    result = cli("import", str(txt))
+    assert result.code == 1 and f"{txt}:2: not valid UTF-8: byte 0xef" in result.err
+    assert dump(project) == before
+
+
+def test_csv_without_the_named_column(cli, project, tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("id,body\n1,hello\n", "utf-8")
+    before = dump(project)
+    result = cli("import", str(path))
+    assert result.code == 1
+    assert f"{path}:1: no column 'text'; the columns are: id, body; name the text column with --text-column" \
+        in result.err
+    assert dump(project) == before
+
+
+def test_csv_row_with_empty_text_names_its_line(cli, project, tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text('text,id\n"multi\nline",1\n,2\n', "utf-8")
+    result = cli("import", str(path))
+    assert result.code == 1 and f"{path}:4: 'text' is empty" in result.err
+
+
+def test_id_reused_for_a_different_text(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [{"id": "x", "text": "one"}, {"id": "x", "text": "two"}])
+    result = cli("import", str(path))
+    assert result.code == 1 and f"{path}:2: id 'x' already names a different text" in result.err
+
+
+def test_missing_path_and_uninitialised_database(cli, tmp_path):
+    result = cli("import", str(tmp_path / "nope.jsonl"))
+    assert result.code == 1 and "no project database" in result.err
+    assert not (tmp_path / "annotator.db").exists()
+    cli("init")
+    result = cli("import", str(tmp_path / "nope.jsonl"))
+    assert result.code == 1 and "nope.jsonl: no such file or folder" in result.err
+
+
+def test_show_unknown_id_suggests_similar(cli, project):
+    cli("import", str(SEEDS))
+    result = cli("show", "GUM_news_kor")
+    assert result.code == 1 and "no document with id 'GUM_news_kor'" in result.err and "GUM_news_korea" in result.err
