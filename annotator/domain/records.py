@@ -15,6 +15,7 @@ from annotator.domain.spans import Span, span_problem
 RECORD_KEYS = {"id", "title", "text", "meta", "coder", "spans", "stance", "stances", "status", "seconds"}
 # Keys of gold exports that describe the export itself, not the document: not kept as meta.
 EXPORT_KEYS = {"annotators", "adjudication", "schema"}
+_NOT_META = frozenset(RECORD_KEYS | EXPORT_KEYS)
 ANNOTATION_STATUSES = ("draft", "done", "skipped")
 
 
@@ -49,7 +50,7 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     meta = obj.get("meta", {})
     if not isinstance(meta, dict):
         raise InputError(f"'meta' must be an object, got {meta!r}")
-    meta = {**{k: v for k, v in obj.items() if k not in RECORD_KEYS | EXPORT_KEYS}, **meta}
+    meta = {**{k: v for k, v in obj.items() if k not in _NOT_META}, **meta}
     hash_ = text_hash(text)
     record = DocumentRecord(id=_id(obj.get("id"), hash_), title=_title(obj.get("title", "")),
                             text=text, meta=meta, text_hash=hash_)
@@ -90,7 +91,7 @@ def _text(value: Any) -> str:
         raise InputError("no 'text' field; every record needs a non-empty \"text\" string")
     if not isinstance(value, str):
         raise InputError(f"'text' must be a string, got {type(value).__name__}")
-    if not value.strip():
+    if not value or value.isspace():
         raise InputError("'text' is empty; every record needs a non-empty text")
     return value
 

@@ -1,0 +1,137 @@
+"""Import speed against plain sqlite3, and peak memory against input size.
+
+    python bench/import_bench.py [--docs 20000]
+
+Makes N Wikinews-size documents (the 24 Wikinews articles repeated with new ids and a line that
+keeps each text unique), then in the same run:
+  raw     plain sqlite3: the same rows, prepared in memory beforehand, inserted with executemany
+          into the same table (same indexes, same WAL/FULL settings), one transaction;
+  import  `annotator import` end to end: read the JSONL, validate, hash, de-duplicate, insert.
+Prints both rates and import/raw. Then runs the import in child processes on N/4 and N documents
+and prints each one's peak resident memory: flat memory means the two are close.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WIKINEWS = ROOT / "seeds" / "wikinews.jsonl"
+
+
+def make_corpus(path: Path, n: int) -> None:
+    articles = [json.loads(line) for line in WIKINEWS.read_text("utf-8").splitlines()]
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n):
+            a = dict(articles[i % len(articles)])
+            a["id"] = f"{a['id']}-{i}"
+            a["text"] = f"{a['text']}\n\n(Bench copy {i}.)"
+            f.write(json.dumps(a) + "\n")
+
+
+def init_project(db: Path) -> None:
+    subprocess.run([sys.executable, "-m", "annotator", "init", "--db", str(db)], check=True, capture_output=True)
+
+
+def raw_insert(corpus: Path, db: Path, template: Path) -> float:
+    """Seconds for plain sqlite3 executemany of the same rows into the same table."""
+    import hashlib
+
+    ddl = [r[0] for r in sqlite3.connect(template).execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'document' AND sql IS NOT NULL")]
+    now = datetime.now(timezone.utc).isoformat()
+    rows = []
+    for line in corpus.read_text("utf-8").splitlines():
+        r = json.loads(line)
+        meta = {k: v for k, v in r.items() if k not in ("id", "title", "text")}
+        rows.append((r["id"], r["title"], r["text"], json.dumps(meta), hashlib.sha256(r["text"].encode()).hexdigest(), now))
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    for statement in ddl:
+        conn.execute(statement)
+    start = time.perf_counter()
+    with conn:
+        conn.executemany("INSERT INTO document (id, title, text, meta, text_hash, created_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", rows)
+    elapsed = time.perf_counter() - start
+    assert conn.execute("SELECT count(*) FROM document").fetchone()[0] == len(rows)
+    conn.close()
+    return elapsed
+
+
+def annotator_import(corpus: Path, db: Path) -> float:
+    from annotator.services.importer import import_paths
+    from annotator.services.project import open_project
+
+    engine = open_project(str(db))
+    start = time.perf_counter()
+    report = import_paths(engine, [corpus])
+    elapsed = time.perf_counter() - start
+    assert report.invalid == 0 and report.added > 0
+    engine.dispose()
+    return elapsed
+
+
+# VmHWM, not ru_maxrss: the latter keeps the parent's high-water mark across fork and exec.
+CHILD = """
+import re, sys
+from pathlib import Path
+from annotator.services.importer import import_paths
+from annotator.services.project import open_project
+report = import_paths(open_project(sys.argv[1]), [Path(sys.argv[2])])
+print(report.added, re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1))
+"""
+
+
+def peak_memory(corpus: Path, workdir: Path, tag: str) -> tuple[int, int]:
+    db = workdir / f"peak-{tag}.db"
+    init_project(db)
+    out = subprocess.run([sys.executable, "-c", CHILD, str(db), str(corpus)], check=True,
+                         capture_output=True, text=True).stdout.split()
+    return int(out[0]), int(out[1])  # documents, KiB
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating raw/import rounds; medians are shown")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        corpus, small = work / "corpus.jsonl", work / "small.jsonl"
+        make_corpus(corpus, args.docs)
+        make_corpus(small, args.docs // 4)
+        mb = corpus.stat().st_size / 1e6
+        print(f"{args.docs} documents, {mb:.1f} MB of JSONL ({mb * 1e6 / args.docs / 1000:.1f} KB each)")
+
+        raws, ourss = [], []
+        for r in range(args.rounds):  # alternate, so that disk and cache drift hit both alike
+            db = work / f"project{r}.db"
+            init_project(db)
+            raws.append(raw_insert(corpus, work / f"raw{r}.db", template=db))
+            ourss.append(annotator_import(corpus, db))
+        raw, ours = statistics.median(raws), statistics.median(ourss)
+        print(f"rounds: raw {', '.join(f'{t:.2f}' for t in raws)} s; import {', '.join(f'{t:.2f}' for t in ourss)} s")
+        print(f"raw sqlite3 executemany: {args.docs / raw:10,.0f} docs/s ({raw:.2f} s)")
+        print(f"annotator import:        {args.docs / ours:10,.0f} docs/s ({ours:.2f} s)")
+        print(f"ratio import/raw:        {raw / ours:10.2f}   (target >= 0.50)")
+
+        n_small, kib_small = peak_memory(small, work, "small")
+        n_big, kib_big = peak_memory(corpus, work, "big")
+        print(f"peak RSS importing {n_small:6} docs: {kib_small / 1024:7.1f} MiB")
+        print(f"peak RSS importing {n_big:6} docs: {kib_big / 1024:7.1f} MiB  "
+              f"(x{kib_big / kib_small:.2f} for x{n_big / n_small:.0f} the input)")
+
+
+if __name__ == "__main__":
+    main()
