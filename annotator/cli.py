@@ -95,6 +95,39 @@ def import_(ctx: typer.Context,
 
 
 @app.command()
+def suggest(ctx: typer.Context,
+            model: Annotated[Optional[str], typer.Option(
+                help="spaCy pipeline: package name or path [default: en_core_web_sm, or its PyPI twin]")] = None,
+            n_process: Annotated[int, typer.Option(help="Worker processes")] = 1,
+            batch_size: Annotated[int, typer.Option(help="Documents per nlp.pipe batch and per commit")] = 32,
+            redo: Annotated[bool, typer.Option(help="Suggest again for documents that already have this model's")] = False,
+            db: Db = None) -> None:
+    """Suggest entities and stances for every document that has none from this model version."""
+    import time
+
+    from annotator.services.project import open_project
+    from annotator.services.suggest import suggest as run_suggest
+
+    engine = open_project(_db(ctx, db))
+    bar = _RateBar("Suggesting")
+    started = time.perf_counter()
+    with bar:
+        report = run_suggest(engine, model, n_process, batch_size, redo, on_start=bar.start, on_progress=bar.advance)
+    elapsed = time.perf_counter() - started
+    if report.todo == 0:
+        out.print(f"All {report.documents} document(s) already have suggestions from {report.model} "
+                  f"{report.version}; nothing to do (--redo suggests again).")
+        return
+    rate = report.suggested / bar.elapsed if bar.elapsed else 0.0
+    out.print(f"Suggested {report.suggested} document(s) with {report.model} {report.version}: "
+              f"{report.spans} entity span(s), {rate:.1f} documents/s ({elapsed:.1f} s in all).")
+    if report.dropped:
+        dropped = ", ".join(f"{label} {n}" for label, n in report.dropped.most_common())
+        out.print(f"Dropped {sum(report.dropped.values())} entity suggestion(s) with model labels the codebook "
+                  f"does not map: {dropped}.")
+
+
+@app.command()
 def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
            db: Db = None) -> None:
     """Documents, suggestions, annotations by coder and status, and gold."""
@@ -162,6 +195,41 @@ class _progress:
         self.bar.start()
         task = self.bar.add_task(self.what, total=self.total)
         return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+class _RateBar:
+    """Documents done, of how many, and documents per second; only on a terminal."""
+
+    def __init__(self, what: str) -> None:
+        self.what, self.bar, self.task, self.began, self.elapsed = what, None, None, None, 0.0
+
+    def start(self, report) -> None:
+        import time
+
+        self.began = time.perf_counter()
+        if report.todo and err.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.fields[rate]} docs/s"), TimeRemainingColumn(),
+                                console=err, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.what, total=report.todo, rate="-")
+
+    def advance(self, n: int) -> None:
+        import time
+
+        self.elapsed = time.perf_counter() - self.began
+        if self.bar:
+            done = self.bar.tasks[0].completed + n
+            self.bar.update(self.task, advance=n, rate=f"{done / self.elapsed:.1f}")
+
+    def __enter__(self):
+        return self
 
     def __exit__(self, *exc) -> None:
         if self.bar:

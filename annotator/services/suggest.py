@@ -1,0 +1,82 @@
+"""`annotator suggest`: fill documents with entity and stance suggestions, resumably.
+
+Each batch of results is committed on its own, and the (document, model, version) key is unique:
+killed at any point and run again, the run finishes the rest and duplicates nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from sqlalchemy import Engine
+
+from annotator.domain.errors import InputError
+from annotator.nlp.pipeline import Pipeline, load_pipeline
+from annotator.services.project import active_codebook
+from annotator.store import queries
+
+READ_PAGE = 256
+
+
+@dataclass
+class SuggestReport:
+    model: str
+    version: str
+    documents: int  # in the project
+    todo: int  # without a suggestion from this model version (all of them with redo)
+    suggested: int = 0
+    spans: int = 0
+    dropped: Counter = field(default_factory=Counter)
+
+
+def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_size: int = 32,
+            redo: bool = False, on_start: Callable[[SuggestReport], None] = lambda r: None,
+            on_progress: Callable[[int], None] = lambda n: None,
+            should_stop: Callable[[], bool] = lambda: False, pipeline: Pipeline | None = None) -> SuggestReport:
+    """`pipeline`, when given, is used instead of loading `model` (tests load it once per session)."""
+    if n_process < 1 or batch_size < 1:
+        raise InputError(f"--n-process and --batch-size must be at least 1 (got {n_process}, {batch_size})")
+    codebook = active_codebook(engine)
+    with engine.connect() as conn:
+        documents = queries.count_documents(conn)
+    if documents == 0:
+        raise InputError("nothing to suggest: the project has no documents yet; "
+                         "import some with `annotator import PATH`")
+    from annotator.nlp.suggester import Suggester, run_parallel
+
+    pipeline = pipeline or load_pipeline(model)
+    key = (pipeline.name, pipeline.version)
+    with engine.connect() as conn:
+        todo = documents if redo else queries.count_unsuggested(conn, *key)
+    report = SuggestReport(pipeline.name, pipeline.version, documents, todo)
+    on_start(report)
+    if todo == 0:
+        return report
+    items = _documents(engine, None if redo else key, should_stop)
+    results = run_parallel(Suggester(pipeline, codebook), items, n_process, batch_size)
+    while batch := list(islice(results, batch_size)):
+        rows = [{"document_pk": r.document_pk, "model": key[0], "version": key[1],
+                 "spans": r.spans, "stances": r.stances} for r in batch]
+        with engine.begin() as conn:
+            queries.save_suggestions(conn, rows, replace=redo)
+        for r in batch:
+            report.spans += len(r.spans)
+            report.dropped.update(r.dropped)
+        report.suggested += len(batch)
+        on_progress(len(batch))
+    return report
+
+
+def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None,
+               should_stop: Callable[[], bool]) -> Iterator[tuple[int, str]]:
+    after = 0
+    while not should_stop():
+        with engine.connect() as conn:
+            page = queries.documents_page(conn, after, READ_PAGE, unsuggested_by)
+        if not page:
+            return
+        yield from ((pk, text) for pk, text in page)
+        after = page[-1][0]
