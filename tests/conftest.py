@@ -62,3 +62,36 @@ def write_jsonl(path: Path, records: list) -> Path:
 
 def wikinews() -> list[dict]:
     return [json.loads(line) for line in WIKINEWS.read_text("utf-8").splitlines()]
+
+
+@pytest.fixture(scope="session")
+def pipeline():
+    """The real default spaCy pipeline, loaded once for the whole session."""
+    from annotator.nlp.pipeline import load_pipeline
+
+    return load_pipeline()
+
+
+@pytest.fixture(scope="session")
+def suggested_seeds(tmp_path_factory, pipeline) -> Path:
+    """A project with the seeds imported and suggested, built once; copy it before changing it."""
+    from annotator.services.importer import import_paths
+    from annotator.services.project import init_project, open_project
+    from annotator.services.suggest import suggest
+
+    db = tmp_path_factory.mktemp("suggested") / "seeds.db"
+    init_project(str(db))
+    engine = open_project(str(db))
+    import_paths(engine, [SEEDS])
+    suggest(engine, pipeline=pipeline)
+    engine.dispose()
+    return db
+
+
+@pytest.fixture
+def seeded(suggested_seeds, tmp_path, monkeypatch) -> Path:
+    """A private copy of the suggested seeds project as tmp_path/annotator.db (the cli fixture's default)."""
+    db = tmp_path / "annotator.db"
+    with sqlite3.connect(suggested_seeds) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    return db

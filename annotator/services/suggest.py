@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from annotator.domain.errors import InputError
 from annotator.nlp.pipeline import Pipeline, load_pipeline
+from annotator.nlp.suggester import Suggester, run_parallel
 from annotator.services.project import active_codebook
 from annotator.store import queries
 
@@ -45,8 +46,6 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
     if documents == 0:
         raise InputError("nothing to suggest: the project has no documents yet; "
                          "import some with `annotator import PATH`")
-    from annotator.nlp.suggester import Suggester, run_parallel
-
     pipeline = pipeline or load_pipeline(model)
     key = (pipeline.name, pipeline.version)
     with engine.connect() as conn:
