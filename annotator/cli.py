@@ -25,14 +25,43 @@ Db = Annotated[Optional[str], typer.Option(
 
 @app.callback(invoke_without_command=True)
 def main_callback(ctx: typer.Context, db: Db = None) -> None:
-    """With no command: set up the bundled seeds if needed, then show the project."""
+    """With no command: set up a project on the bundled seeds if there is none, then start coding."""
     if ctx.invoked_subcommand is not None:
         ctx.obj = db
         return
     from annotator.services.quickstart import prepare_seeded_project
 
-    prepare_seeded_project(db, say=lambda line: out.print(line))
-    _print_status(db, as_json=False)
+    bar = _RateBar("Suggesting")
+    with bar:
+        engine = prepare_seeded_project(db, say=lambda line: out.print(line), on_start=bar.start,
+                                        on_progress=bar.advance)
+    engine.dispose()
+    _run_app(db, None, None)
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "coder"
+
+
+def _run_app(db: str | None, coder: str | None, model: str | None) -> None:
+    from annotator.tui.app import make_app
+
+    make_app(db, coder or _login_name(), model).run()
+
+
+@app.command()
+def code(ctx: typer.Context,
+         coder: Annotated[Optional[str], typer.Option(help="Who is coding [default: your login name]")] = None,
+         model: Annotated[Optional[str], typer.Option(
+             help="spaCy pipeline for documents that have no suggestion yet [default: en_core_web_sm]")] = None,
+         db: Db = None) -> None:
+    """Open the coding screen on your queue: accept or correct suggestions, code stance."""
+    _run_app(_db(ctx, db), coder, model)
 
 
 def _db(ctx: typer.Context, db: str | None) -> str | None:

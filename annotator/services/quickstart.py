@@ -1,17 +1,24 @@
-"""What `annotator` with no arguments prepares: a project on the bundled seeds."""
+"""What `annotator` with no arguments prepares: a project on the bundled seeds, with suggestions."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import Engine
+
 from annotator.domain.errors import InputError
 from annotator.resources import bundled
 from annotator.services.importer import import_paths
 from annotator.services.project import init_project, open_project
+from annotator.services.suggest import SuggestReport, suggest
+from annotator.store import queries
 
 
-def prepare_seeded_project(db: str | None, say: Callable[[str], None]) -> None:
-    """Initialise with the default codebook when there is no project yet, and import the seeds once."""
+def prepare_seeded_project(db: str | None, say: Callable[[str], None],
+                           on_start: Callable[[SuggestReport], None] = lambda r: None,
+                           on_progress: Callable[[int], None] = lambda n: None) -> Engine:
+    """Initialise with the default codebook when there is no project yet, import the seeds once, and
+    suggest for documents that have no suggestion at all (spaCy loads only then)."""
     try:
         engine = open_project(db)
     except InputError:  # no database yet, or no codebook: create it
@@ -21,4 +28,9 @@ def prepare_seeded_project(db: str | None, say: Callable[[str], None]) -> None:
     report = import_paths(engine, [bundled("seeds")])
     if report.added:
         say(f"Imported {report.added} seed article(s).")
-    engine.dispose()
+    with engine.connect() as conn:
+        missing = queries.count_without_suggestions(conn)
+    if missing:
+        done = suggest(engine, on_start=on_start, on_progress=on_progress)
+        say(f"Suggested {done.suggested} document(s) with {done.model} {done.version}.")
+    return engine

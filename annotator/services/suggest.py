@@ -79,3 +79,14 @@ def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None,
             return
         yield from ((pk, text) for pk, text in page)
         after = page[-1][0]
+
+
+def suggest_document(engine: Engine, document_pk: int, pipeline: Pipeline) -> None:
+    """Suggest for one document now (the coding screen's document that has none yet)."""
+    codebook = active_codebook(engine)
+    with engine.connect() as conn:
+        text = queries.document_text(conn, document_pk)
+    (result,) = Suggester(pipeline, codebook).run([(document_pk, text)])
+    with engine.begin() as conn:
+        queries.save_suggestions(conn, [{"document_pk": document_pk, "model": pipeline.name, "version": pipeline.version,
+                                         "spans": result.spans, "stances": result.stances}], replace=False)

@@ -225,3 +225,14 @@ def save_suggestions(conn: Connection, rows: list[dict[str, Any]], replace: bool
         statement = statement.on_conflict_do_nothing(index_elements=keys)
     conn.execute(statement, [{**r, "created_at": now} for r in rows])
     return len(rows)
+
+
+def document_text(conn: Connection, document_pk: int) -> str:
+    return conn.scalar(select(DOC.c.text).where(DOC.c.pk == document_pk))
+
+
+def count_without_suggestions(conn: Connection) -> int:
+    """Documents with no suggestion from any model (cheap: needs no model loaded to ask)."""
+    sug = Suggestion.__table__
+    return conn.scalar(select(func.count()).select_from(DOC).where(
+        ~select(sug.c.pk).where(sug.c.document_pk == DOC.c.pk).exists()))

@@ -97,6 +97,17 @@ class AnnotationStance(SQLModel, table=True):
     origin: str = "added"  # accepted | changed | added | imported
 
 
+class SuggestionDecision(SQLModel, table=True):
+    """What a coder did with one suggested span: accepted, changed or rejected. Undecided: no row."""
+    __tablename__ = "suggestion_decision"
+    pk: int | None = Field(default=None, primary_key=True)
+    annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE", index=True)
+    start: int
+    end: int
+    label: str
+    decision: str
+
+
 class Gold(SQLModel, table=True):
     """The adjudicated version of a document."""
     pk: int | None = Field(default=None, primary_key=True)

@@ -1,0 +1,18 @@
+"""A quick tokenizer for the first moments of the coding screen, before spaCy's has loaded.
+
+It follows spaCy's English rules where they matter most for moving a cursor: words, possessive 's
+and n't apart, punctuation alone. spaCy's own tokenizer replaces it as soon as it is ready."""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r"\w+(?=n't)|n't|'s\b|(?:[A-Z]\.){2,}|\w+|[^\w\s]")
+
+
+def simple_tokens(text: str) -> tuple[list[int], list[int]]:
+    starts, ends = [], []
+    for match in _TOKEN.finditer(text):
+        starts.append(match.start())
+        ends.append(match.end())
+    return starts, ends

@@ -1,0 +1,51 @@
+"""The coding app. It is handed a session (database and coder) from outside: tests make their own."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from annotator.services.coding import CodingSession
+from annotator.tui.screens.coding import CodingScreen
+
+
+class CodingApp(App):
+    TITLE = "annotator"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, session: CodingSession, model: str | None = None) -> None:
+        super().__init__()
+        self.session, self.model = session, model
+        self._pipeline = None
+        self._pipeline_lock = threading.Lock()
+
+    def on_mount(self) -> None:
+        self.push_screen(CodingScreen(self.session))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action of the coding screen in the command palette, with its key."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, CodingScreen):
+            for binding in screen.BINDINGS:
+                yield SystemCommand(f"{binding.description} ({binding.key})", binding.tooltip,
+                                    lambda action=binding.action: screen.run_action(action))
+
+    def suggest_document(self, document_pk: int) -> None:
+        """Suggest one document (runs in a worker thread: loads spaCy on first use)."""
+        from annotator.nlp.pipeline import load_pipeline
+        from annotator.services.suggest import suggest_document
+
+        with self._pipeline_lock:
+            if self._pipeline is None:
+                self._pipeline = load_pipeline(self.model)
+        suggest_document(self.session.engine, document_pk, self._pipeline)
+
+
+def make_app(db: str | None, coder: str, model: str | None = None) -> CodingApp:
+    """The app as the command line opens it; tests build CodingApp around their own session."""
+    from annotator.services.project import open_project
+
+    return CodingApp(CodingSession(open_project(db), coder), model)

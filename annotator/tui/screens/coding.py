@@ -1,0 +1,397 @@
+"""The coding screen: read the article, accept or correct suggestions, code stance, move on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.keys import _character_to_key
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from annotator.domain import coding as edits
+from annotator.domain.coding import AnnotationState
+from annotator.domain.tokens import simple_tokens
+from annotator.services.coding import CodingSession, OpenDocument
+from annotator.tui.widgets.article import ArticleView
+from annotator.tui.widgets.header_bar import HeaderBar
+from annotator.tui.widgets.side_panel import Item, SidePanel, entity_items
+
+
+def _b(key: str, action: str, description: str, tooltip: str, show: bool = False, id: str | None = None) -> Binding:
+    return Binding(key, action, description, show=show, tooltip=tooltip, id=id or action.split("(")[0].replace("_", "-"))
+
+
+class CodingScreen(Screen):
+    BINDINGS = [
+        _b("a", "accept", "accept", "Accept the focused suggestion (span or stance)", show=True),
+        _b("x", "reject", "reject", "Reject the focused suggestion; on a coded span or stance, remove it", show=True),
+        _b("A", "accept_all", "accept all", "Accept every remaining suggestion that overlaps no coded span", show=True),
+        _b("d", "done", "done", "Mark the document done and open the next unfinished one", show=True),
+        _b("s", "skip", "skip", "Mark the document skipped and open the next unfinished one"),
+        _b("n", "next", "next", "Open the next document"),
+        _b("p", "previous", "previous", "Open the previous document"),
+        _b("left", "cursor(-1)", "token left", "Move the cursor one token left", id="cursor-left"),
+        _b("right", "cursor(1)", "token right", "Move the cursor one token right", id="cursor-right"),
+        _b("up", "line(-1)", "line up", "Move the cursor one line up", id="line-up"),
+        _b("down", "line(1)", "line down", "Move the cursor one line down", id="line-down"),
+        _b("shift+left", "cursor(-1, True)", "select left", "Extend the selection one token left", id="select-left"),
+        _b("shift+right", "cursor(1, True)", "select right", "Extend the selection one token right", id="select-right"),
+        _b("shift+up", "line(-1, True)", "select up", "Extend the selection one line up", id="select-up"),
+        _b("shift+down", "line(1, True)", "select down", "Extend the selection one line down", id="select-down"),
+        _b("pageup", "page(-1)", "page up", "Move the cursor one screen up", id="page-up"),
+        _b("pagedown", "page(1)", "page down", "Move the cursor one screen down", id="page-down"),
+        _b("tab", "next_span(1)", "next entity", "Jump to the next entity (coded or suggested)", id="next-entity"),
+        _b("shift+tab", "next_span(-1)", "previous entity", "Jump to the previous entity", id="previous-entity"),
+        _b("u", "next_undecided", "next undecided", "Jump to the next suggestion not yet decided"),
+        _b("g", "next_target", "next target", "Focus the next stance target (stance keys and a/x act on it)"),
+        _b("left_square_bracket", "boundary('start', -1)", "start ←", "Move the focused span's start one token left", id="start-left"),
+        _b("right_square_bracket", "boundary('start', 1)", "start →", "Move the focused span's start one token right", id="start-right"),
+        _b("left_curly_bracket", "boundary('end', -1)", "end ←", "Move the focused span's end one token left", id="end-left"),
+        _b("right_curly_bracket", "boundary('end', 1)", "end →", "Move the focused span's end one token right", id="end-right"),
+        _b("delete", "delete_span", "delete", "Remove the focused span"),
+        _b("ctrl+z", "undo", "undo", "Undo the last change of this session", show=True),
+        _b("ctrl+y", "redo", "redo", "Redo what was undone"),
+        _b("slash", "find", "find", "Find a document by id or title"),
+        _b("question_mark", "help", "help", "Show the keys and the codebook guidelines", show=True),
+        _b("q", "quit", "quit", "Quit (everything is already saved)"),
+    ]
+
+    @dataclass
+    class SuggestionArrived(Message):
+        document_pk: int
+
+    @dataclass
+    class TokenizerReady(Message):
+        pass
+
+    def __init__(self, session: CodingSession) -> None:
+        super().__init__()
+        self.session = session
+        self.codebook = session.codebook
+        self.doc: OpenDocument | None = None
+        self.target = self.codebook.targets[0].name if self.codebook.targets else None
+        self.stance_focus = False
+        self.total = session.queue_size()
+        self.tokenizer_ready = False
+        self._label_keys = {_character_to_key(e.key): e.label for e in self.codebook.entities}
+        self._stance_keys = {_character_to_key(s.key): s.label for s in self.codebook.stances}
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(self.session.coder, self.codebook.name, id="header")
+        with Horizontal():
+            self.article = ArticleView(self.codebook.entity_labels, id="article")
+            yield self.article
+            yield SidePanel(self.codebook, self.article.colours, id="side")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        for key, label in self._label_keys.items():
+            self._bindings.bind(key, f"label('{label}')", label, show=False)
+        for key, label in self._stance_keys.items():
+            self._bindings.bind(key, f"stance('{label}')", label, show=False)
+        first = self.session.first_unfinished()
+        if first is not None:
+            self.open_document(first)
+        self.set_interval(1.0, self._tick)
+        self.call_after_refresh(self._load_tokenizer)
+
+    # Opening documents --------------------------------------------------------------------------
+    def open_document(self, pk: int, cursor_offset: int | None = None) -> None:
+        if self.doc is not None:
+            self.session.leave(self.doc)
+        self.doc = self.session.open(pk)
+        if cursor_offset is None:
+            first = edits.pending(self.doc.state, self.doc.suggested_spans)
+            cursor_offset = first[0]["start"] if first else 0
+        self.stance_focus = False
+        self.article.show(self.doc, self._tokens(self.doc.text), cursor_offset)
+        self._refresh_progress()
+        self._refresh_panel()
+        if self.doc.model is None:
+            self._suggest(pk)
+
+    def _tokens(self, text: str) -> tuple[list[int], list[int]]:
+        if self.tokenizer_ready:
+            from annotator.nlp.tokens import token_bounds
+
+            return token_bounds(text)
+        return simple_tokens(text)
+
+    def _refresh_progress(self) -> None:
+        header = self.query_one(HeaderBar)
+        header.set_progress(self.session.position(self.doc.pk), self.total, self.session.done_today(),
+                            self.doc.state.status)
+
+    def _refresh_panel(self) -> None:
+        self.query_one(SidePanel).show(self.doc, self.focused_item(), self.target, self.stance_focus)
+        self.refresh_bindings()
+
+    def _tick(self) -> None:
+        self.query_one(HeaderBar).set_seconds(self.session.seconds_on_document())
+
+    # Workers: the only slow things, kept off the screen's path ------------------------------------
+    def _load_tokenizer(self) -> None:
+        self._tokenizer_worker()
+
+    @work(thread=True, exclusive=True, group="tokenizer", exit_on_error=False)
+    def _tokenizer_worker(self) -> None:
+        from annotator.nlp.tokens import token_bounds
+
+        token_bounds("warm up")  # imports spaCy and builds its English tokenizer (no model weights)
+        self.post_message(self.TokenizerReady())
+
+    @on(TokenizerReady)
+    def _tokenizer_ready(self) -> None:
+        self.tokenizer_ready = True
+        if self.doc is not None:
+            self.article.set_tokens(self._tokens(self.doc.text))
+            self._refresh_panel()
+
+    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
+    def _suggest(self, pk: int) -> None:
+        self.app.suggest_document(pk)
+        self.post_message(self.SuggestionArrived(pk))
+
+    @on(SuggestionArrived)
+    def _suggestion_arrived(self, message: SuggestionArrived) -> None:
+        if self.doc is not None and self.doc.pk == message.document_pk:
+            fresh = self.session.open(message.document_pk)
+            self.doc.suggested_spans, self.doc.suggested_stances, self.doc.model = (
+                fresh.suggested_spans, fresh.suggested_stances, fresh.model)
+            self.article.update_marks()
+            self._refresh_panel()
+
+    # What the keys act on -----------------------------------------------------------------------
+    def focused_item(self) -> Item | None:
+        if self.doc is None:
+            return None
+        start = self.article.cursor_range[0]
+        return next((i for i in entity_items(self.doc) if i.start <= start < i.end), None)
+
+    def _suggestion_for(self, item: Item) -> dict | None:
+        return next((s for s in self.doc.suggested_spans
+                     if (s["start"], s["end"], s["label"]) == (item.start, item.end, item.label)), None)
+
+    def _coded_span(self, item: Item | None):
+        if item is None or not item.coded:
+            return None
+        return next(s for s in self.doc.state.spans if (s.start, s.end, s.label) == (item.start, item.end, item.label))
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if self.doc is None:
+            return action in ("quit", "help", "find")
+        item = self.focused_item()
+        if action == "accept":
+            if self.stance_focus:
+                return self.doc.suggested_stance(self.target) is not None
+            return item is not None and not item.coded
+        if action == "reject":
+            return (self.doc.state.stance(self.target) is not None) if self.stance_focus else item is not None
+        if action in ("delete_span", "boundary"):
+            return item is not None
+        if action == "undo":
+            return self.session.can_undo or None
+        if action == "redo":
+            return self.session.can_redo or None
+        return True
+
+    def _edit(self, kind: str, edit) -> None:
+        if self.session.apply(self.doc, kind, edit):
+            self.article.update_marks()
+            self._refresh_panel()
+            if kind == "status":
+                self._refresh_progress()
+
+    # Actions: editing -----------------------------------------------------------------------------
+    def action_accept(self) -> None:
+        if self.stance_focus:
+            suggested = self.doc.suggested_stance(self.target)
+            if suggested:
+                self._edit("stance.accept", lambda s: edits.set_stance(s, self.target, suggested["label"], suggested["label"]))
+            return
+        item = self.focused_item()
+        if item and not item.coded:
+            suggestion = self._suggestion_for(item)
+            self._edit("span.accept", lambda s: edits.accept(s, suggestion))
+
+    def action_reject(self) -> None:
+        if self.stance_focus:
+            self._edit("stance.clear", lambda s: edits.clear_stance(s, self.target))
+            return
+        item = self.focused_item()
+        if item is None:
+            return
+        if item.coded:
+            span = self._coded_span(item)
+            self._edit("span.remove", lambda s: edits.remove(s, span))
+        else:
+            suggestion = self._suggestion_for(item)
+            self._edit("span.reject", lambda s: edits.reject(s, suggestion))
+
+    def action_delete_span(self) -> None:
+        self.stance_focus = False
+        self.action_reject()
+
+    def action_accept_all(self) -> None:
+        self._edit("accept all", lambda s: edits.accept_all(s, self.doc.suggested_spans, self.doc.suggested_stances))
+
+    def action_label(self, label: str) -> None:
+        selection = self.article.selection
+        item = self.focused_item()
+        if selection:
+            self._edit("span.add", lambda s: edits.add_span(s, *selection, label, self.doc.suggested_spans))
+            self.article.move_to(self.article.cursor)
+        elif item and item.coded:
+            span = self._coded_span(item)
+            self._edit("span.label", lambda s: edits.relabel(s, span, label))
+        elif item:
+            suggestion = self._suggestion_for(item)
+            self._edit("span.accept", lambda s: edits.accept(s, suggestion, label))
+        else:
+            start, end = self.article.cursor_range
+            self._edit("span.add", lambda s: edits.add_span(s, start, end, label, self.doc.suggested_spans))
+
+    def action_boundary(self, side: str, delta: int) -> None:
+        item = self.focused_item()
+        if item is None:
+            return
+        starts, ends = self.article.starts, self.article.ends
+        start, end = item.start, item.end
+        if side == "start":
+            i = self.article.token_at(start) + delta
+            start = starts[i] if 0 <= i < len(starts) else start
+        else:
+            i = self.article.token_at(max(end - 1, 0)) + delta
+            end = ends[i] if 0 <= i < len(ends) else end
+        if start >= end:
+            return
+
+        def move(state: AnnotationState) -> AnnotationState:
+            if not item.coded:
+                state = edits.accept(state, self._suggestion_for(item))
+            span = next(s for s in state.spans if (s.start, s.end) == (item.start, item.end))
+            return edits.resize(state, span, start, end)
+
+        self._edit("span.resize", move)
+        self.article.move_to(self.article.token_at(start))
+        self._refresh_panel()
+
+    def action_stance(self, label: str) -> None:
+        if self.target is None:
+            return
+        suggested = self.doc.suggested_stance(self.target)
+        self._edit("stance.set", lambda s: edits.set_stance(s, self.target, label, suggested["label"] if suggested else None))
+
+    def action_done(self) -> None:
+        self._finish("done")
+
+    def action_skip(self) -> None:
+        self._finish("skipped")
+
+    def _finish(self, status: str) -> None:
+        self._edit("status", lambda s: edits.set_status(s, status))
+        following = self.session.next_pk(self.doc.pk, unfinished=True) or self.session.first_unfinished(or_first=False)
+        if following is None or following == self.doc.pk:
+            self.notify(f"Every document is done or skipped: {self.total} of {self.total}.", title="Queue finished")
+            return
+        self.open_document(following)
+
+    def action_undo(self) -> None:
+        self._replay(self.session.undo(), undo=True)
+
+    def action_redo(self) -> None:
+        self._replay(self.session.redo(), undo=False)
+
+    def _replay(self, change, undo: bool) -> None:
+        if change is None:
+            self.notify("Nothing to undo." if undo else "Nothing to redo.")
+            return
+        if change.document_pk != self.doc.pk:
+            self.open_document(change.document_pk)
+        else:
+            self.doc.state = change.before if undo else change.after
+            self.article.update_marks()
+            self._refresh_progress()
+            self._refresh_panel()
+        self.notify(f"{'Undid' if undo else 'Redid'} {change.kind}.", timeout=2)
+
+    # Actions: moving ----------------------------------------------------------------------------
+    def _moved(self) -> None:
+        self.stance_focus = False
+        self._refresh_panel()
+
+    def action_cursor(self, delta: int, extend: bool = False) -> None:
+        self.article.move_to(self.article.cursor + delta, extend)
+        self._moved()
+
+    def action_line(self, delta: int, extend: bool = False) -> None:
+        self.article.move_lines(delta, extend)
+        self._moved()
+
+    def action_page(self, direction: int) -> None:
+        self.article.page(direction)
+        self._moved()
+
+    def action_next_span(self, direction: int) -> None:
+        items = entity_items(self.doc)
+        here = self.article.cursor_range[0]
+        ahead = [i for i in items if i.start > here] if direction > 0 else [i for i in items if i.end <= here]
+        if ahead:
+            self.article.move_to(self.article.token_at((ahead[0] if direction > 0 else ahead[-1]).start))
+        self._moved()
+
+    def action_next_undecided(self) -> None:
+        here = self.article.cursor_range[0]
+        items = [i for i in entity_items(self.doc) if not i.coded]
+        following = [i for i in items if i.start > here] or items
+        if following:
+            self.article.move_to(self.article.token_at(following[0].start))
+        self._moved()
+
+    def action_next_target(self) -> None:
+        names = list(self.codebook.target_names)
+        if not names:
+            return
+        if self.stance_focus:
+            self.target = names[(names.index(self.target) + 1) % len(names)]
+        self.stance_focus = True
+        self._refresh_panel()
+
+    def action_next(self) -> None:
+        self._go(self.session.next_pk(self.doc.pk), "This is the last document.")
+
+    def action_previous(self) -> None:
+        self._go(self.session.previous_pk(self.doc.pk), "This is the first document.")
+
+    def _go(self, pk: int | None, at_end: str) -> None:
+        if pk is None:
+            self.notify(at_end, timeout=2)
+        else:
+            self.open_document(pk)
+
+    def action_find(self) -> None:
+        from annotator.tui.screens.find import FindScreen
+
+        self.app.push_screen(FindScreen(self.session), lambda pk: pk and self.open_document(pk))
+
+    def action_help(self) -> None:
+        from annotator.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.codebook, self.active_bindings_for_help()))
+
+    def active_bindings_for_help(self) -> list[tuple[str, str]]:
+        rows = [(b.key, b.tooltip or b.description) for b in self.BINDINGS]
+        rows += [(key, f"label {label}") for key, label in self._label_keys.items()]
+        rows += [(key, f"stance {label} for the focused target") for key, label in self._stance_keys.items()]
+        return rows
+
+    def action_quit(self) -> None:
+        if self.doc is not None:
+            self.session.leave(self.doc)
+            self.doc = None
+        self.app.exit()

@@ -1,0 +1,40 @@
+"""The top line: who codes with which codebook, and how far they are."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class HeaderBar(Static):
+    DEFAULT_CSS = """
+    HeaderBar { height: 1; background: $primary-darken-2; color: $text; padding: 0 1; }
+    """
+
+    def __init__(self, coder: str, codebook: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.left = f"annotator · {coder} · {codebook}"
+        self.position, self.total, self.done_today, self.seconds = 0, 0, 0, 0.0
+        self.status = ""
+
+    def set_progress(self, position: int, total: int, done_today: int, status: str) -> None:
+        self.position, self.total, self.done_today, self.status = position, total, done_today, status
+        self._draw()
+
+    def set_seconds(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        minutes, seconds = divmod(int(self.seconds), 60)
+        status = f"{self.status} · " if self.status and self.status != "draft" else ""
+        right = f"{status}{self.position} of {self.total} · done today {self.done_today} · {minutes:02d}:{seconds:02d}"
+        width = max(self.content_region.width, len(right) + 2)
+        left = self.left[: max(width - len(right) - 1, 0)]
+        line = Text(left, style="bold")
+        line.append(" " * max(width - len(left) - len(right), 1))
+        line.append(right)
+        self.update(line)
