@@ -47,8 +47,9 @@ class Change:
 
 
 class CodingSession:
-    def __init__(self, engine: Engine, coder: str, codebook: Codebook | None = None) -> None:
-        self.engine, self.coder = engine, coder
+    def __init__(self, engine: Engine, coder: str, codebook: Codebook | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.engine, self.coder, self.clock = engine, coder, clock
         self.codebook = codebook or active_codebook(engine)
         with engine.begin() as conn:
             self.coder_pk = queries.coder_pk(conn, coder)
@@ -101,11 +102,11 @@ class CodingSession:
             opened.suggested_stances = suggestion.stances
         if stored is not None:
             opened.state = _state_from_rows(*stored)
-        self._opened_at = time.monotonic()
+        self._opened_at = self.clock()
         return opened
 
     def seconds_on_document(self) -> float:
-        return time.monotonic() - self._opened_at if self._opened_at else 0.0
+        return self.clock() - self._opened_at if self._opened_at is not None else 0.0
 
     def apply(self, doc: OpenDocument, kind: str, edit: Callable[[AnnotationState], AnnotationState]) -> bool:
         """Run an edit and store its result at once; False when it changed nothing."""

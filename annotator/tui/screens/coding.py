@@ -30,7 +30,7 @@ class CodingScreen(Screen):
     BINDINGS = [
         _b("a", "accept", "accept", "Accept the focused suggestion (span or stance)", show=True),
         _b("x", "reject", "reject", "Reject the focused suggestion; on a coded span or stance, remove it", show=True),
-        _b("A", "accept_all", "accept all", "Accept every remaining suggestion that overlaps no coded span", show=True),
+        _b("A", "accept_all", "all", "Accept every remaining suggestion that overlaps no coded span", show=True),
         _b("d", "done", "done", "Mark the document done and open the next unfinished one", show=True),
         _b("s", "skip", "skip", "Mark the document skipped and open the next unfinished one"),
         _b("n", "next", "next", "Open the next document"),
@@ -61,6 +61,10 @@ class CodingScreen(Screen):
         _b("q", "quit", "quit", "Quit (everything is already saved)"),
     ]
 
+    DEFAULT_CSS = """
+    CodingScreen Footer.-compact FooterLabel { margin: 0 1 0 0; }
+    """
+
     @dataclass
     class SuggestionArrived(Message):
         document_pk: int
@@ -87,18 +91,32 @@ class CodingScreen(Screen):
             self.article = ArticleView(self.codebook.entity_labels, id="article")
             yield self.article
             yield SidePanel(self.codebook, self.article.colours, id="side")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        for key, label in self._label_keys.items():
-            self._bindings.bind(key, f"label('{label}')", label, show=False)
-        for key, label in self._stance_keys.items():
-            self._bindings.bind(key, f"stance('{label}')", label, show=False)
+        self._bind_codebook_keys()
         first = self.session.first_unfinished()
         if first is not None:
             self.open_document(first)
         self.set_interval(1.0, self._tick)
         self.call_after_refresh(self._load_tokenizer)
+
+    def _bind_codebook_keys(self) -> None:
+        """The codebook's label and stance keys, grouped in the footer after accept all."""
+        labels = Binding.Group("label", compact=True)
+        stances = Binding.Group("stance", compact=True)
+        dynamic = [Binding(k, f"label('{v}')", f"label {v}", tooltip=f"Label the focused span or the selection {v}",
+                           group=labels, id=f"label-{v}") for k, v in self._label_keys.items()]
+        dynamic += [Binding(k, f"stance('{v}')", f"stance {v}", tooltip=f"Set the focused target's stance to {v}",
+                            group=stances, id=f"stance-{v}") for k, v in self._stance_keys.items()]
+        current = self._bindings.key_to_bindings
+        ordered: dict[str, list[Binding]] = {}
+        for key in ("a", "x", "A"):
+            ordered[key] = current.pop(key)
+        for binding in dynamic:
+            ordered.setdefault(binding.key, []).append(binding)
+        ordered.update(current)
+        self._bindings.key_to_bindings = ordered
 
     # Opening documents --------------------------------------------------------------------------
     def open_document(self, pk: int, cursor_offset: int | None = None) -> None:
@@ -385,10 +403,8 @@ class CodingScreen(Screen):
         self.app.push_screen(HelpScreen(self.codebook, self.active_bindings_for_help()))
 
     def active_bindings_for_help(self) -> list[tuple[str, str]]:
-        rows = [(b.key, b.tooltip or b.description) for b in self.BINDINGS]
-        rows += [(key, f"label {label}") for key, label in self._label_keys.items()]
-        rows += [(key, f"stance {label} for the focused target") for key, label in self._stance_keys.items()]
-        return rows
+        rows = [(b.key, b.tooltip or b.description) for _, b in self._bindings if b.id]
+        return rows + [("ctrl+p", "Command palette: every action by name")]
 
     def action_quit(self) -> None:
         if self.doc is not None:

@@ -30,7 +30,7 @@ def entity_items(doc: OpenDocument) -> list[Item]:
 
 class SidePanel(Static):
     DEFAULT_CSS = """
-    SidePanel { width: 34; height: 100%; border-left: solid $primary-darken-2; padding: 0 1; overflow: hidden; }
+    SidePanel { width: 30%; min-width: 34; max-width: 56; height: 100%; border-left: solid $primary-darken-2; padding: 0 1; overflow: hidden; }
     """
 
     def __init__(self, codebook: Codebook, colours: dict[str, str], **kwargs) -> None:

@@ -1,0 +1,322 @@
+"""The coding screen driven with Pilot: every key, checked in the database afterwards."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from annotator.services.coding import CodingSession
+from annotator.services.inspect import show_document
+from annotator.services.project import open_project
+from annotator.tui.app import CodingApp
+from annotator.tui.screens.coding import CodingScreen
+from conftest import write_jsonl
+
+SEED = "000_e6a2707f4c80d87a"  # first in the queue: "Donald Trump's call to Vladimir Putin has marked ..."
+
+
+def make_app(db, coder: str = "alice") -> CodingApp:
+    return CodingApp(CodingSession(open_project(str(db)), coder, clock=lambda: 0.0))
+
+
+async def ready(pilot) -> CodingScreen:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return pilot.app.screen
+
+
+def annotation(db, doc_id: str = SEED, coder: str = "alice") -> dict | None:
+    found = [a for a in show_document(open_project(str(db)), doc_id)["annotations"] if a["coder"] == coder]
+    return found[0] if found else None
+
+
+def spans(db, doc_id: str = SEED, coder: str = "alice") -> list[tuple]:
+    a = annotation(db, doc_id, coder)
+    return [(s["start"], s["end"], s["label"], s["origin"]) for s in a["spans"]] if a else []
+
+
+def stances(db, doc_id: str = SEED, coder: str = "alice") -> dict[str, tuple[str, str]]:
+    a = annotation(db, doc_id, coder)
+    return {s["target"]: (s["label"], s["origin"]) for s in a["stances"]} if a else {}
+
+
+def decisions(db, coder: str = "alice") -> dict[tuple, str]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT d.start, d.end, d.label, d.decision FROM suggestion_decision d "
+                            "JOIN annotation a ON a.pk = d.annotation_pk JOIN coder c ON c.pk = a.coder_pk "
+                            "WHERE c.name = ?", (coder,)).fetchall()
+    return {tuple(r[:3]): r[3] for r in rows}
+
+
+def count(db, sql: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+async def test_opens_at_the_first_document_with_the_cursor_on_the_first_suggestion(seeded):
+    app = make_app(seeded)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        assert screen.doc.id == SEED
+        assert screen.article.cursor_range == (0, 6)  # "Donald"
+        assert screen.focused_item().label == "PERSON"
+        assert app._pipeline is None, "opening the screen must not load the spaCy model"
+
+
+async def test_a_accepts_the_focused_suggestion(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        await ready(pilot)
+        await pilot.press("a")
+    assert spans(seeded) == [(0, 14, "PERSON", "accepted")]
+    assert decisions(seeded) == {(0, 14, "PERSON"): "accepted"}
+    assert count(seeded, "SELECT count(*) FROM event WHERE kind = 'span.accept'") == 1
+
+
+async def test_x_rejects_a_suggestion_and_removes_a_coded_span(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        await ready(pilot)
+        await pilot.press("x")
+        assert spans(seeded) == [] and decisions(seeded) == {(0, 14, "PERSON"): "rejected"}
+        await pilot.press("tab", "a")
+        assert spans(seeded) == [(23, 37, "PERSON", "accepted")]
+        await pilot.press("x")
+    assert spans(seeded) == []
+    assert decisions(seeded)[(23, 37, "PERSON")] == "rejected"
+
+
+async def test_shift_a_accepts_every_remaining_suggestion(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("x", "A")
+        suggested = screen.doc.suggested_spans
+    stored = spans(seeded)
+    assert len(stored) == len(suggested) - 1 > 100  # all but the rejected one
+    assert all(origin == "accepted" for *_, origin in stored)
+    assert set(stances(seeded)) == {"Ukraine", "Russia", "United States", "NATO"}
+    assert all(origin == "accepted" for _, origin in stances(seeded).values())
+
+
+async def test_label_keys_relabel_a_suggestion_or_a_coded_span(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        await ready(pilot)
+        await pilot.press("2")  # ORG for the suggested PERSON: taken, as changed
+        assert spans(seeded) == [(0, 14, "ORG", "changed")]
+        await pilot.press("1")
+    assert spans(seeded) == [(0, 14, "PERSON", "changed")]
+
+
+async def test_token_cursor_and_shift_arrows_select_a_new_span(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("right", "right", "right")
+        assert screen.article.cursor_range == (15, 19)  # "call"
+        await pilot.press("shift+right", "6")  # "call to" as EVENT
+        assert spans(seeded) == [(15, 22, "EVENT", "added")]
+        await pilot.press("down")
+        assert screen.article.cursor_range[0] > 40  # the next screen line
+        await pilot.press("left", "shift+left", "shift+left", "3")
+    assert len(spans(seeded)) == 2 and spans(seeded)[1][2:] == ("GPE", "added")
+
+
+async def test_brackets_move_the_focused_spans_boundaries_by_a_token(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        await ready(pilot)
+        await pilot.press("left_curly_bracket")  # end one token left: "Donald Trump"
+        assert spans(seeded) == [(0, 12, "PERSON", "changed")]
+        await pilot.press("right_curly_bracket")  # end one token right again
+        assert spans(seeded) == [(0, 14, "PERSON", "changed")]
+        await pilot.press("right_square_bracket")  # start one token right: "Trump's"
+        assert spans(seeded) == [(7, 14, "PERSON", "changed")]
+        await pilot.press("left_square_bracket")
+    assert spans(seeded) == [(0, 14, "PERSON", "changed")]
+
+
+async def test_delete_removes_the_focused_span(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        await ready(pilot)
+        await pilot.press("a")
+        assert len(spans(seeded)) == 1
+        await pilot.press("delete")
+    assert spans(seeded) == []
+
+
+async def test_stance_keys_g_and_a_x_on_targets(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("minus")  # the focused target is the first: Ukraine (suggested FAVOR)
+        assert stances(seeded) == {"Ukraine": ("AGAINST", "changed")}
+        await pilot.press("g", "g")  # focus moves to the targets, then to Russia
+        assert screen.target == "Russia" and screen.stance_focus
+        await pilot.press("a")  # accept Russia's suggestion
+        assert stances(seeded)["Russia"] == (screen.doc.suggested_stance("Russia")["label"], "accepted")
+        await pilot.press("g", "0", "g", "plus")
+        assert stances(seeded)["United States"] == ("NONE", "accepted")
+        assert stances(seeded)["NATO"] == ("FAVOR", "accepted")
+        await pilot.press("x")  # clears NATO's stance
+    assert "NATO" not in stances(seeded) and len(stances(seeded)) == 3
+
+
+async def test_d_marks_done_and_opens_the_next_and_s_skips(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("a", "d")
+        assert annotation(seeded)["status"] == "done"
+        assert screen.doc.id == "GUM_news_afghan"
+        await pilot.press("s")
+        assert annotation(seeded, "GUM_news_afghan")["status"] == "skipped"
+        assert screen.doc.id == "GUM_news_asylum"
+        header = screen.query_one("#header")
+        assert header.position == 3 and header.total == 25 and header.done_today == 1
+
+
+async def test_n_and_p_move_through_the_queue(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("n", "n")
+        assert screen.doc.id == "GUM_news_asylum"
+        await pilot.press("p", "p", "p")
+        assert screen.doc.id == SEED
+    assert count(seeded, "SELECT count(*) FROM annotation") == 0  # looking changes nothing
+
+
+async def test_undo_and_redo_store_the_earlier_state_even_across_documents(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("a", "tab", "a")
+        assert len(spans(seeded)) == 2
+        await pilot.press("ctrl+z")
+        assert spans(seeded) == [(0, 14, "PERSON", "accepted")]
+        await pilot.press("ctrl+y")
+        assert len(spans(seeded)) == 2
+        await pilot.press("d")
+        assert screen.doc.id == "GUM_news_afghan"
+        await pilot.press("ctrl+z")  # undoes "done": back on the seed article, a draft again
+        assert screen.doc.id == SEED and annotation(seeded)["status"] == "draft"
+        await pilot.press("ctrl+z", "ctrl+z")
+    assert spans(seeded) == []
+    assert count(seeded, "SELECT count(*) FROM event WHERE kind LIKE 'undo %'") == 4
+
+
+async def test_slash_finds_a_document(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"korea")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.doc.id == "GUM_news_korea"
+
+
+async def test_question_mark_shows_keys_and_guidelines(seeded):
+    from annotator.tui.screens.help import HelpScreen
+
+    async with make_app(seeded).run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, HelpScreen)
+        from rich.console import Console
+
+        console = Console(record=True, width=100, file=open("/dev/null", "w"))
+        for static in pilot.app.screen.query("Static"):
+            console.print(static.content if hasattr(static, "content") else static.render())
+        shown = console.export_text()
+        assert "Accept the focused suggestion" in shown and "Guidelines" in shown
+        assert "ctrl+z" in shown.lower() and "the selection GPE" in shown
+        assert "code the stance the ARTICLE takes" in shown.replace("\n", " ")
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, CodingScreen)
+
+
+async def test_command_palette_lists_every_action(seeded):
+    from textual.command import CommandPalette
+
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        titles = [c.title for c in pilot.app.get_system_commands(screen)]
+        for binding in CodingScreen.BINDINGS:
+            assert any(title.startswith(binding.description) for title in titles), binding.description
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, CommandPalette)
+
+
+async def test_q_quits_and_reopening_shows_the_same_state_and_resumes(seeded):
+    app = make_app(seeded)
+    async with app.run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("a", "tab", "2", "g", "plus", "q")
+        await pilot.pause()
+        before = (screen.doc, spans(seeded), stances(seeded))
+    assert before[0] is None and not app.is_running
+    app = make_app(seeded)
+    async with app.run_test() as pilot:
+        screen = await ready(pilot)
+        assert screen.doc.id == SEED
+        assert [(s.start, s.end, s.label, s.origin) for s in screen.doc.state.spans] == before[1]
+        assert {s.target: (s.label, s.origin) for s in screen.doc.state.stances} == before[2]
+        await pilot.press("d", "q")
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        assert screen.doc.id == "GUM_news_afghan"  # the first unfinished document
+
+
+async def test_two_coders_on_one_document_keep_separate_annotations(seeded):
+    async with make_app(seeded, "alice").run_test() as pilot:
+        await ready(pilot)
+        await pilot.press("a", "g", "plus")
+    async with make_app(seeded, "bob").run_test() as pilot:
+        screen = await ready(pilot)
+        assert screen.doc.state.spans == ()  # bob does not see alice's work
+        await pilot.press("2", "g", "minus")
+    assert spans(seeded, coder="alice") == [(0, 14, "PERSON", "accepted")]
+    assert spans(seeded, coder="bob") == [(0, 14, "ORG", "changed")]
+    assert stances(seeded, coder="alice")["Ukraine"][0] == "FAVOR"
+    assert stances(seeded, coder="bob")["Ukraine"][0] == "AGAINST"
+
+
+async def test_a_document_without_suggestions_is_suggested_in_a_worker(cli, project, tmp_path):
+    cli("import", str(write_jsonl(tmp_path / "d.jsonl", [{"id": "new", "text": "Vladimir Putin met NATO envoys in Kyiv."}])))
+    app = make_app(project)
+    async with app.run_test() as pilot:
+        screen = pilot.app.screen
+        await pilot.pause()
+        assert screen.doc.id == "new"
+        await ready(pilot)
+        assert screen.doc.model is not None
+        assert any(s["label"] == "PERSON" for s in screen.doc.suggested_spans)
+        await pilot.press("a")
+    assert spans(project, "new") == [(0, 14, "PERSON", "accepted")]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_a_long_article_renders_only_visible_lines(cli, project, tmp_path, size):
+    text = "\n\n".join(f"Paragraph {i}: Vladimir Putin spoke to NATO about Ukraine and Kyiv." for i in range(1500))
+    assert len(text) > 100_000
+    cli("import", str(write_jsonl(tmp_path / "long.jsonl", [{"id": "long", "text": text}])))
+    # Suggestions stored directly (the model's speed is not what this test is about): every "Vladimir Putin".
+    from annotator.store.queries import save_suggestions
+
+    engine = open_project(str(project))
+    found = [{"start": m.start(), "end": m.end(), "label": "PERSON", "score": None}
+             for m in re.finditer("Vladimir Putin", text)]
+    with engine.begin() as conn:
+        save_suggestions(conn, [{"document_pk": 1, "model": "test", "version": "1", "spans": found, "stances": []}],
+                         replace=False)
+    app = make_app(project)
+    async with app.run_test(size=size) as pilot:
+        screen = await ready(pilot)
+        view = screen.article
+        calls = []
+        original = view.render_line
+        view.render_line = lambda y: calls.append(y) or original(y)
+        await pilot.press("pagedown", "pagedown", "right")
+        await pilot.pause()
+        assert calls and max(calls) < size[1]  # only screen lines, never the whole document
+        assert view.cursor_range[0] > 0 and view.scroll_offset.y > 0
+        calls.clear()
+        await pilot.press("right")
+        await pilot.pause()
+        assert 1 <= len(set(calls)) <= 2  # a cursor move repaints the line it left and the one it entered
