@@ -91,3 +91,32 @@ def test_console_script_reports_user_errors_without_traceback(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert f"{bad}:1: malformed JSON" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_head_constant_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    from annotator.store.migrate import HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
+
+
+def test_a_database_at_the_first_revision_is_upgraded_on_open(tmp_path):
+    from alembic import command
+
+    from annotator.services.project import open_project
+    from annotator.store.migrate import alembic_config
+
+    db = tmp_path / "old.db"
+    engine = make_engine(str(db))
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.exec_driver_sql("INSERT INTO codebook (name, version, hash, source, created_at) VALUES "
+                                   "('news-stance', 1, 'h', 'name = \"news-stance\"', '2025-01-01')")
+    assert "suggestion_decision" not in sqlite3.connect(db).execute(
+        "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    open_project(str(db))
+    assert "suggestion_decision" in sqlite3.connect(db).execute(
+        "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'").fetchone()[0]

@@ -91,6 +91,17 @@ class CodingSession:
 
     # One document -----------------------------------------------------------------------------
     def open(self, document_pk: int) -> OpenDocument:
+        """Load a document for coding and start timing it."""
+        opened = self.load(document_pk)
+        self.start_timing()
+        return opened
+
+    def start_timing(self) -> None:
+        self._opened_at = self.clock()
+
+    def load(self, document_pk: int) -> OpenDocument:
+        """The document with its newest suggestion and this coder's annotation (reads only: safe
+        from a worker thread, which is how the screen fetches the next document ahead of time)."""
         with self.engine.connect() as conn:
             doc = q.document(conn, document_pk)
             suggestion = q.latest_suggestion(conn, document_pk)
@@ -102,7 +113,6 @@ class CodingSession:
             opened.suggested_stances = suggestion.stances
         if stored is not None:
             opened.state = _state_from_rows(*stored)
-        self._opened_at = self.clock()
         return opened
 
     def seconds_on_document(self) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rich.cells import get_character_cell_size
+from rich.cells import cell_len
 
 _WORD = re.compile(r"\S+\s*|\s+")
 
@@ -34,7 +34,7 @@ def _line_ends(text: str):
 
 
 def _cells(text: str, ascii_text: bool) -> int:
-    return len(text) if ascii_text else sum(get_character_cell_size(c) for c in text)
+    return len(text) if ascii_text or text.isascii() else cell_len(text)
 
 
 def _wrap_paragraph(text: str, start: int, end: int, width: int, ascii_text: bool) -> list[tuple[int, int]]:

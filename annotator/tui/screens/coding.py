@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from textual import on, work
@@ -11,7 +12,6 @@ from textual.containers import Horizontal
 from textual.keys import _character_to_key
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from annotator.domain import coding as edits
 from annotator.domain.coding import AnnotationState
@@ -19,7 +19,9 @@ from annotator.domain.tokens import simple_tokens
 from annotator.services.coding import CodingSession, OpenDocument
 from annotator.tui.widgets.article import ArticleView
 from annotator.tui.widgets.header_bar import HeaderBar
+from annotator.tui.widgets.key_bar import KeyBar
 from annotator.tui.widgets.side_panel import Item, SidePanel, entity_items
+from annotator.tui.wrap import wrap
 
 
 def _b(key: str, action: str, description: str, tooltip: str, show: bool = False, id: str | None = None) -> Binding:
@@ -61,10 +63,6 @@ class CodingScreen(Screen):
         _b("q", "quit", "quit", "Quit (everything is already saved)"),
     ]
 
-    DEFAULT_CSS = """
-    CodingScreen Footer.-compact FooterLabel { margin: 0 1 0 0; }
-    """
-
     @dataclass
     class SuggestionArrived(Message):
         document_pk: int
@@ -72,6 +70,18 @@ class CodingScreen(Screen):
     @dataclass
     class TokenizerReady(Message):
         pass
+
+    @dataclass
+    class FetchedAhead(Message):
+        after_pk: int
+        document: OpenDocument
+        tokens: tuple[list[int], list[int]]
+        wrapped: tuple[int, list[tuple[int, int]]]
+
+    @dataclass
+    class TokensReady(Message):
+        document_pk: int
+        tokens: tuple[list[int], list[int]]
 
     def __init__(self, session: CodingSession) -> None:
         super().__init__()
@@ -82,8 +92,15 @@ class CodingScreen(Screen):
         self.stance_focus = False
         self.total = session.queue_size()
         self.tokenizer_ready = False
+        self._applies: list = []
+        self._ahead: CodingScreen.FetchedAhead | None = None
+        self.position = 0
+        self.done_today: int | None = None
+        self._items: tuple = (None, [], [])
         self._label_keys = {_character_to_key(e.key): e.label for e in self.codebook.entities}
         self._stance_keys = {_character_to_key(s.key): s.label for s in self.codebook.stances}
+        self._label_keys_display = [e.key for e in self.codebook.entities]
+        self._stance_keys_display = [s.key for s in self.codebook.stances]
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(self.session.coder, self.codebook.name, id="header")
@@ -91,7 +108,7 @@ class CodingScreen(Screen):
             self.article = ArticleView(self.codebook.entity_labels, id="article")
             yield self.article
             yield SidePanel(self.codebook, self.article.colours, id="side")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         self._bind_codebook_keys()
@@ -119,35 +136,70 @@ class CodingScreen(Screen):
         self._bindings.key_to_bindings = ordered
 
     # Opening documents --------------------------------------------------------------------------
-    def open_document(self, pk: int, cursor_offset: int | None = None) -> None:
+    def open_document(self, pk: int, cursor_offset: int | None = None, position: int | None = None) -> None:
+        """Show a document; `position` in the queue when the caller knows it (saves a count)."""
         if self.doc is not None:
             self.session.leave(self.doc)
-        self.doc = self.session.open(pk)
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.document.pk == pk:
+            self.doc = ahead.document
+            self.session.start_timing()
+        else:
+            ahead = None
+            self.doc = self.session.open(pk)
+        self.position = position or self.session.position(pk)
         if cursor_offset is None:
             first = edits.pending(self.doc.state, self.doc.suggested_spans)
             cursor_offset = first[0]["start"] if first else 0
         self.stance_focus = False
-        self.article.show(self.doc, self._tokens(self.doc.text), cursor_offset)
+        # The quick tokenizer now; spaCy's (about 5 ms per 4 KB) follows from a worker and replaces it.
+        if ahead is not None:
+            self.article.show(self.doc, ahead.tokens, cursor_offset, ahead.wrapped)
+        else:
+            self.article.show(self.doc, simple_tokens(self.doc.text), cursor_offset)
         self._refresh_progress()
         self._refresh_panel()
-        if self.doc.model is None:
-            self._suggest(pk)
-
-    def _tokens(self, text: str) -> tuple[list[int], list[int]]:
+        # Workers start after this document is painted, so their CPU does not delay the frame.
         if self.tokenizer_ready:
-            from annotator.nlp.tokens import token_bounds
+            self.call_after_refresh(self._tokenize, self.doc.pk, self.doc.text)
+        if self.doc.model is None:
+            self.call_after_refresh(self._suggest, pk)
+        self.call_after_refresh(self._fetch_ahead, pk, self.article.text_width)
 
-            return token_bounds(text)
-        return simple_tokens(text)
+    @work(thread=True, exclusive=True, group="ahead", exit_on_error=False)
+    def _fetch_ahead(self, pk: int, width: int) -> None:
+        """Read and lay out the next document while the coder reads this one: `n` then only paints."""
+        following = self.session.next_pk(pk)
+        if following is None:
+            return
+        document = self.session.load(following)
+        tokens = simple_tokens(document.text)
+        self.post_message(self.FetchedAhead(pk, document, tokens, (width, wrap(document.text, width))))
 
-    def _refresh_progress(self) -> None:
-        header = self.query_one(HeaderBar)
-        header.set_progress(self.session.position(self.doc.pk), self.total, self.session.done_today(),
-                            self.doc.state.status)
+    @on(FetchedAhead)
+    def _fetched_ahead(self, message: FetchedAhead) -> None:
+        if self.doc is not None and self.doc.pk == message.after_pk:
+            self._ahead = message
+    def _refresh_progress(self, recount: bool = False) -> None:
+        if recount or self.done_today is None:
+            self.done_today = self.session.done_today()
+        self.query_one(HeaderBar).set_progress(self.position, self.total, self.done_today, self.doc.state.status)
 
     def _refresh_panel(self) -> None:
-        self.query_one(SidePanel).show(self.doc, self.focused_item(), self.target, self.stance_focus)
-        self.refresh_bindings()
+        self.query_one(SidePanel).show(self.doc, self.items(), self.focused_item(), self.target, self.stance_focus)
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """The key bar: the design's footer line, with the keys that do not apply now dimmed."""
+        can = {a: bool(self.check_action(a, ())) for a in ("accept", "reject", "accept_all", "undo")}
+        labels = "".join(self._label_keys_display)
+        stances = "/".join(self._stance_keys_display)
+        items = [("a", "accept", can["accept"]), ("x", "reject", can["reject"]), ("A", "all", can["accept_all"]),
+                 (labels, "label", True), (stances, "stance", self.target is not None),
+                 ("d", "done", True), ("^z", "undo", can["undo"]), ("?", "help", True)]
+        if items != self._applies:
+            self._applies = items
+            self.query_one(KeyBar).show(items)
 
     def _tick(self) -> None:
         self.query_one(HeaderBar).set_seconds(self.session.seconds_on_document())
@@ -167,7 +219,18 @@ class CodingScreen(Screen):
     def _tokenizer_ready(self) -> None:
         self.tokenizer_ready = True
         if self.doc is not None:
-            self.article.set_tokens(self._tokens(self.doc.text))
+            self._tokenize(self.doc.pk, self.doc.text)
+
+    @work(thread=True, exclusive=True, group="tokens", exit_on_error=False)
+    def _tokenize(self, pk: int, text: str) -> None:
+        from annotator.nlp.tokens import token_bounds
+
+        self.post_message(self.TokensReady(pk, token_bounds(text)))
+
+    @on(TokensReady)
+    def _tokens_ready(self, message: TokensReady) -> None:
+        if self.doc is not None and self.doc.pk == message.document_pk:
+            self.article.set_tokens(message.tokens)
             self._refresh_panel()
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
@@ -185,11 +248,22 @@ class CodingScreen(Screen):
             self._refresh_panel()
 
     # What the keys act on -----------------------------------------------------------------------
+    def items(self) -> list[Item]:
+        """The entity list, computed once per annotation state (check_action asks for it often)."""
+        key = (id(self.doc), id(self.doc.state), id(self.doc.suggested_spans))
+        if self._items[0] != key:
+            items = entity_items(self.doc)
+            self._items = (key, items, [i.start for i in items])
+        return self._items[1]
+
     def focused_item(self) -> Item | None:
+        """The entity under the cursor (entities never overlap: coded spans hide the suggestions they cover)."""
         if self.doc is None:
             return None
         start = self.article.cursor_range[0]
-        return next((i for i in entity_items(self.doc) if i.start <= start < i.end), None)
+        items = self.items()
+        i = bisect_right(self._items[2], start) - 1
+        return items[i] if i >= 0 and start < items[i].end else None
 
     def _suggestion_for(self, item: Item) -> dict | None:
         return next((s for s in self.doc.suggested_spans
@@ -223,7 +297,7 @@ class CodingScreen(Screen):
             self.article.update_marks()
             self._refresh_panel()
             if kind == "status":
-                self._refresh_progress()
+                self._refresh_progress(recount=True)
 
     # Actions: editing -----------------------------------------------------------------------------
     def action_accept(self) -> None:
@@ -329,12 +403,13 @@ class CodingScreen(Screen):
         if change is None:
             self.notify("Nothing to undo." if undo else "Nothing to redo.")
             return
+        self._ahead = None  # the change may belong to the document fetched ahead
         if change.document_pk != self.doc.pk:
             self.open_document(change.document_pk)
         else:
             self.doc.state = change.before if undo else change.after
             self.article.update_marks()
-            self._refresh_progress()
+            self._refresh_progress(recount=True)
             self._refresh_panel()
         self.notify(f"{'Undid' if undo else 'Redid'} {change.kind}.", timeout=2)
 
@@ -356,7 +431,7 @@ class CodingScreen(Screen):
         self._moved()
 
     def action_next_span(self, direction: int) -> None:
-        items = entity_items(self.doc)
+        items = self.items()
         here = self.article.cursor_range[0]
         ahead = [i for i in items if i.start > here] if direction > 0 else [i for i in items if i.end <= here]
         if ahead:
@@ -365,7 +440,7 @@ class CodingScreen(Screen):
 
     def action_next_undecided(self) -> None:
         here = self.article.cursor_range[0]
-        items = [i for i in entity_items(self.doc) if not i.coded]
+        items = [i for i in self.items() if not i.coded]
         following = [i for i in items if i.start > here] or items
         if following:
             self.article.move_to(self.article.token_at(following[0].start))
@@ -381,16 +456,16 @@ class CodingScreen(Screen):
         self._refresh_panel()
 
     def action_next(self) -> None:
-        self._go(self.session.next_pk(self.doc.pk), "This is the last document.")
+        self._go(self.session.next_pk(self.doc.pk), self.position + 1, "This is the last document.")
 
     def action_previous(self) -> None:
-        self._go(self.session.previous_pk(self.doc.pk), "This is the first document.")
+        self._go(self.session.previous_pk(self.doc.pk), self.position - 1, "This is the first document.")
 
-    def _go(self, pk: int | None, at_end: str) -> None:
+    def _go(self, pk: int | None, position: int, at_end: str) -> None:
         if pk is None:
             self.notify(at_end, timeout=2)
         else:
-            self.open_document(pk)
+            self.open_document(pk, position=position)
 
     def action_find(self) -> None:
         from annotator.tui.screens.find import FindScreen

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
@@ -46,17 +47,21 @@ class ArticleView(ScrollView, can_focus=False):
         self._marks: list[tuple[int, int, Style]] = []  # span styles, sorted by start
         self._mark_starts: list[int] = []
         self._longest_mark = 0
+        self._base_style: Style | None = None
 
     # Content --------------------------------------------------------------------------------
-    def show(self, doc: OpenDocument, tokens: tuple[list[int], list[int]], cursor_offset: int = 0) -> None:
+    def show(self, doc: OpenDocument, tokens: tuple[list[int], list[int]], cursor_offset: int = 0,
+             wrapped: tuple[int, list[tuple[int, int]]] | None = None) -> None:
+        """`wrapped`: (width, lines) already computed for this text, used when the width still fits."""
         self.doc = doc
         self.starts, self.ends = tokens
         self.anchor = None
         self._width = 0  # wrap again at the next layout
         self.update_marks()
         self.cursor = self.token_at(cursor_offset)
-        self._rewrap()
+        self._rewrap(wrapped)
         self.scroll_to(y=0, animate=False)
+        self.refresh()
 
     def set_tokens(self, tokens: tuple[list[int], list[int]]) -> None:
         """Better token boundaries arrived (spaCy's tokenizer finished loading): keep the cursor's place."""
@@ -74,10 +79,15 @@ class ArticleView(ScrollView, can_focus=False):
                   for p in pending(doc.state, doc.suggested_spans)
                   if not any(s.overlaps(p["start"], p["end"]) for s in doc.state.spans)]
         marks.sort(key=lambda m: m[0])
+        changed = set(marks).symmetric_difference(self._marks)
         self._marks = marks
         self._mark_starts = [m[0] for m in marks]
         self._longest_mark = max((e - s for s, e, _ in marks), default=0)
-        self.refresh()
+        if self._lines and len(changed) <= 8:  # an edit: repaint the lines it touched
+            for y in sorted({y for s, e, _ in changed for y in range(self.line_of(s), self.line_of(max(e - 1, s)) + 1)}):
+                self.refresh_line(y)
+        else:
+            self.refresh()
 
     def _coded_style(self, span: CodedSpan) -> Style:
         colour = self.colours.get(span.label, "white")
@@ -90,7 +100,11 @@ class ArticleView(ScrollView, can_focus=False):
     def on_resize(self) -> None:
         self._rewrap()
 
-    def _rewrap(self) -> None:
+    @property
+    def text_width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def _rewrap(self, wrapped: tuple[int, list[tuple[int, int]]] | None = None) -> None:
         width = self.scrollable_content_region.width
         if self.doc is None or width <= 0 or width == self._width:
             return
@@ -99,38 +113,63 @@ class ArticleView(ScrollView, can_focus=False):
         meta = " · ".join(str(doc.meta[k]) for k in ("source", "date", "url") if doc.meta.get(k))
         title = Text(doc.title or doc.id, style=TITLE)
         self._header = [*title.wrap(self.app.console, width), *(Text(meta, style=META).wrap(self.app.console, width) if meta else []), Text("")]
-        self._lines = wrap(doc.text, width)
+        self._lines = wrapped[1] if wrapped and wrapped[0] == width else wrap(doc.text, width)
         self._line_starts = [s for s, _ in self._lines]
         self.virtual_size = Size(width, len(self._header) + len(self._lines))
         self.scroll_to_cursor()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base_style = None
+
+    @property
+    def base_style(self) -> Style:
+        """The widget's own colours (rich_style walks every ancestor: once per style change, not per line)."""
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        return self._base_style
+
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
+        base = self.base_style
         if index < len(self._header):
             header = self._header[index].copy()
-            header.stylize_before(self.rich_style)
+            header.stylize_before(base)
             return self._strip(header, width)
         index -= len(self._header)
         if index >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         start, end = self._lines[index]
-        line = Text(self.doc.text[start:end].replace("\r", " "), style=self.rich_style, end="")
+        return self._text_strip(start, end, width, base)
+
+    def _text_strip(self, start: int, end: int, width: int, base: Style) -> Strip:
+        """Segments built directly (no rich Text): marks, then the selection, then the cursor on top."""
+        text = self.doc.text[start:end].replace("\r", " ")
+        layers: list[tuple[int, int, Style]] = []
         lo = bisect_left(self._mark_starts, start - self._longest_mark)
         for mark_start, mark_end, style in self._marks[lo:bisect_left(self._mark_starts, end)]:
             if mark_end > start:
-                line.stylize(style, max(mark_start, start) - start, min(mark_end, end) - start)
-        selection = self.selection
-        if selection:
-            line.stylize(SELECTION, max(selection[0], start) - start, max(min(selection[1], end) - start, 0))
-        c_start, c_end = self.cursor_range
-        if c_start < end and c_end > start:
-            line.stylize(CURSOR, max(c_start, start) - start, min(c_end, end) - start)
-        return self._strip(line, width)
+                layers.append((max(mark_start, start) - start, min(mark_end, end) - start, style))
+        for extra, style in ((self.selection, SELECTION), (self.cursor_range, CURSOR)):
+            if extra and extra[0] < end and extra[1] > start:
+                layers.append((max(extra[0], start) - start, min(extra[1], end) - start, style))
+        if not layers:
+            segments = [Segment(text, base)]
+        else:
+            cuts = sorted({0, len(text), *(a for a, _, _ in layers), *(b for _, b, _ in layers)})
+            segments = []
+            for a, b in zip(cuts, cuts[1:]):
+                style = base
+                for s, e, layer in layers:
+                    if s <= a and b <= e:
+                        style += layer
+                segments.append(Segment(text[a:b], style))
+        return Strip(segments).crop_extend(0, width, base)
 
     def _strip(self, text: Text, width: int) -> Strip:
         segments = list(text.render(self.app.console))
-        return Strip(segments).crop_extend(0, width, self.rich_style)
+        return Strip(segments).crop_extend(0, width, self.base_style)
 
     # Cursor -----------------------------------------------------------------------------------
     @property

@@ -37,4 +37,4 @@ class HeaderBar(Static):
         line = Text(left, style="bold")
         line.append(" " * max(width - len(left) - len(right), 1))
         line.append(right)
-        self.update(line)
+        self.update(line, layout=False)  # one line, always: no layout pass needed

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import Static
+from rich.segment import Segment
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.coding import pending
@@ -28,7 +32,8 @@ def entity_items(doc: OpenDocument) -> list[Item]:
     return sorted(items, key=lambda i: (i.start, i.end))
 
 
-class SidePanel(Static):
+class SidePanel(Widget):
+    """Drawn line by line: a cursor move that changes the focused row repaints two lines, not the panel."""
     DEFAULT_CSS = """
     SidePanel { width: 30%; min-width: 34; max-width: 56; height: 100%; border-left: solid $primary-darken-2; padding: 0 1; overflow: hidden; }
     """
@@ -36,29 +41,60 @@ class SidePanel(Static):
     def __init__(self, codebook: Codebook, colours: dict[str, str], **kwargs) -> None:
         super().__init__(**kwargs)
         self.codebook, self.colours = codebook, colours
-
-    _last: tuple | None = None
+        self._last: tuple | None = None
+        self._lines: list[Text] = []
+        self._strips: dict[int, Strip] = {}
+        self._base = None
 
     def on_resize(self) -> None:
+        self._strips.clear()
+        self._lines = []
         if self._last:
             self.show(*self._last)
 
-    def show(self, doc: OpenDocument, focus: Item | None, target: str | None, stance_focus: bool) -> None:
-        self._last = (doc, focus, target, stance_focus)
+    def show(self, doc: OpenDocument, items: list[Item], focus: Item | None, target: str | None,
+             stance_focus: bool) -> None:
+        self._last = (doc, items, focus, target, stance_focus)
         width = max(self.content_region.width, 20)
         height = max(self.content_region.height, 10)
         stance_rows = self._stances(doc, target, stance_focus, width) if self.codebook.targets else []
         about = self._about(focus, target if stance_focus else None, width)
-        used = sum(len(row.wrap(self.app.console, width)) for row in [*stance_rows, *about])
+        used = sum(len(row.wrap(self.app.console, width)) if row.cell_len > width else 1
+                   for row in [*stance_rows, *about])
         room = max(height - used, 3)
-        rows = self._entities(doc, focus, width, room)
-        self.update(Text("\n").join([*rows, *stance_rows, *about]))
+        lines = [line for row in [*self._entities(doc, items, focus, width, room), *stance_rows, *about]
+                 for line in (row.wrap(self.app.console, width) if row.cell_len > width else [row])]
+        for y in range(max(len(lines), len(self._lines))):
+            if y >= len(lines) or y >= len(self._lines) or lines[y] != self._lines[y]:
+                self._strips.pop(y, None)
+                self.refresh(Region(0, y, self.size.width, 1))
+        self._lines = lines
 
-    def _entities(self, doc: OpenDocument, focus: Item | None, width: int, room: int) -> list[Text]:
-        items = entity_items(doc)
+    def render_line(self, y: int) -> Strip:
+        strip = self._strips.get(y)
+        if strip is None:
+            width = self.content_region.width
+            if self._base is None:  # rich_style walks every ancestor: once per style change
+                self._base = self.rich_style
+            base = self._base
+            if y < len(self._lines):
+                line = self._lines[y].copy()
+                line.stylize_before(base)
+                strip = Strip(list(line.render(self.app.console))).crop_extend(0, width, base)
+            else:
+                strip = Strip([Segment(" " * width, base)], width)
+            self._strips[y] = strip
+        return strip
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+        self._base = None
+
+    def _entities(self, doc: OpenDocument, items: list[Item], focus: Item | None, width: int, room: int) -> list[Text]:
         coded = sum(i.coded for i in items)
         head = Text(f"Entities {coded} ✓ {len(items) - coded} ?", style="bold")
-        at = items.index(focus) if focus in items else 0
+        at = bisect_left(items, (focus.start, focus.end), key=lambda i: (i.start, i.end)) if focus else 0
         first = max(0, min(at - (room - 1) // 2, len(items) - (room - 1)))
         rows = [head]
         for item in items[first:first + room - 1]:
