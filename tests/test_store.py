@@ -75,11 +75,27 @@ def test_every_design_word_has_a_table(project):
 
 
 def test_domain_imports_no_database_terminal_or_model():
-    code = ("import sys, annotator.domain.codebook, annotator.domain.records, annotator.domain.spans; "
+    code = ("import sys, annotator.domain.codebook, annotator.domain.records, annotator.domain.spans, "
+            "annotator.domain.coding, annotator.domain.stance_rules, annotator.domain.chunks, annotator.domain.tokens; "
             "bad = [m for m in ('textual', 'sqlmodel', 'sqlalchemy', 'spacy') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_tui_reaches_the_database_only_through_services():
+    """Layers: tui/ imports no SQLAlchemy, SQLModel or store module (SQL lives in the store)."""
+    import re
+    from pathlib import Path
+
+    import annotator.tui
+
+    offenders = []
+    for path in Path(annotator.tui.__file__).parent.rglob("*.py"):
+        for line in path.read_text("utf-8").splitlines():
+            if re.match(r"\s*(from|import) (sqlalchemy|sqlmodel|annotator\.store)\b", line):
+                offenders.append(f"{path.name}: {line.strip()}")
+    assert offenders == []
 
 
 def test_console_script_reports_user_errors_without_traceback(tmp_path):
