@@ -320,3 +320,16 @@ async def test_a_long_article_renders_only_visible_lines(cli, project, tmp_path,
         await pilot.press("right")
         await pilot.pause()
         assert 1 <= len(set(calls)) <= 2  # a cursor move repaints the line it left and the one it entered
+
+
+async def test_tab_and_u_jump_between_entities_and_undecided_suggestions(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("tab")
+        assert screen.focused_item().start == 23  # "Vladimir Putin"
+        await pilot.press("shift+tab")
+        assert screen.focused_item().start == 0
+        await pilot.press("a", "u")  # "Donald Trump's" is decided now: u skips to the next undecided one
+        assert screen.focused_item().start == 23 and not screen.focused_item().coded
+        await pilot.press("pagedown")
+        assert screen.article.cursor_range[0] > 100

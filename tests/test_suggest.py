@@ -220,3 +220,15 @@ def test_several_processes_give_the_same_suggestions(seeded, pipeline, tmp_path,
     assert report.suggested == 25
     assert all_suggestions(seeded) == single
     assert active_codebook(engine).name == "news-stance"
+
+
+def test_a_pipeline_can_be_loaded_from_a_folder(pipeline, tmp_path, cli, project):
+    from annotator.nlp.pipeline import load_pipeline
+
+    folder = tmp_path / "my_pipeline"
+    pipeline.nlp.to_disk(folder)
+    loaded = load_pipeline(str(folder))
+    assert loaded.name == "my_pipeline" and "ner" in loaded.nlp.pipe_names
+    cli("import", str(write_jsonl(tmp_path / "d.jsonl", [{"id": "p", "text": "Joe Biden visited Kyiv."}])))
+    result = cli("suggest", "--model", str(folder))
+    assert result.code == 0 and "with my_pipeline 3.8.0" in result.out
