@@ -72,7 +72,7 @@ async def measure(db: Path, presses: int, size: tuple[int, int]) -> dict[str, li
     from textual import events
 
     started = time.perf_counter()
-    app = CodingApp(CodingSession(open_project(str(db)), "bench"))
+    app = CodingApp(CodingSession(open_project(str(db)), f"bench-{time.time_ns()}"))  # a new coder: nothing coded yet
     results: dict[str, list[float]] = {"start": [], "next document": [], "accept": [], "cursor move": []}
     frame = asyncio.Event()
     display = app._display

@@ -45,6 +45,8 @@ class SidePanel(Widget):
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}
         self._base = None
+        self._doc: OpenDocument | None = None
+        self._first = 0  # first entity row shown
 
     def on_resize(self) -> None:
         self._strips.clear()
@@ -94,8 +96,13 @@ class SidePanel(Widget):
     def _entities(self, doc: OpenDocument, items: list[Item], focus: Item | None, width: int, room: int) -> list[Text]:
         coded = sum(i.coded for i in items)
         head = Text(f"Entities {coded} ✓ {len(items) - coded} ?", style="bold")
-        at = bisect_left(items, (focus.start, focus.end), key=lambda i: (i.start, i.end)) if focus else 0
-        first = max(0, min(at - (room - 1) // 2, len(items) - (room - 1)))
+        at = bisect_left(items, (focus.start, focus.end), key=lambda i: (i.start, i.end)) if focus else None
+        shown = room - 1
+        first = self._first if doc is self._doc else 0
+        if at is not None and not first <= at < first + shown:  # scroll only when the focus leaves the window
+            first = at - shown // 3 if at < first else at - 2 * shown // 3
+        first = max(0, min(first, len(items) - shown))
+        self._doc, self._first = doc, first
         rows = [head]
         for item in items[first:first + room - 1]:
             name = doc.text[item.start:item.end].replace("\n", " ")
