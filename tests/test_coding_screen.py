@@ -333,3 +333,28 @@ async def test_tab_and_u_jump_between_entities_and_undecided_suggestions(seeded)
         assert screen.focused_item().start == 23 and not screen.focused_item().coded
         await pilot.press("pagedown")
         assert screen.article.cursor_range[0] > 100
+
+
+async def test_an_empty_project_says_how_to_import(project):
+    async with make_app(project).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        assert screen.doc is None
+        text = "\n".join(str(screen.article.render_line(y).text) for y in range(4))
+        assert "No documents yet" in text and "annotator import PATH" in text
+        await pilot.press("a", "n", "d", "q")
+    assert not pilot.app.is_running
+
+
+async def test_an_entities_only_codebook_codes_without_stance(cli, tmp_path):
+    from conftest import ROOT
+
+    cli("init", "--schema", str(ROOT / "schemas" / "news-entities.toml"))
+    cli("import", str(write_jsonl(tmp_path / "d.jsonl", [{"id": "e", "text": "The Mona Lisa hangs in Paris."}])))
+    db = tmp_path / "annotator.db"
+    async with make_app(db).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        screen.article.move_to(0)  # "The"
+        await pilot.press("shift+right", "shift+right", "9", "g", "plus")
+        keys = str(screen.query_one("#keys").render())
+        assert "stance" not in keys and "123456789 label" in keys
+    assert [s[:3] for s in spans(db, "e")] == [(0, 13, "WORK_OF_ART")] and stances(db, "e") == {}

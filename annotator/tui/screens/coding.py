@@ -115,6 +115,10 @@ class CodingScreen(Screen):
         first = self.session.first_unfinished()
         if first is not None:
             self.open_document(first)
+        else:
+            self.article.show_message("No documents yet. Quit with q, then import some:",
+                                      "annotator import PATH...   (text files, JSONL or CSV)")
+            self._refresh_keys()
         self.set_interval(1.0, self._tick)
         self.call_after_refresh(self._load_tokenizer)
 
@@ -197,6 +201,7 @@ class CodingScreen(Screen):
         items = [("a", "accept", can["accept"]), ("x", "reject", can["reject"]), ("A", "all", can["accept_all"]),
                  (labels, "label", True), (stances, "stance", self.target is not None),
                  ("d", "done", True), ("^z", "undo", can["undo"]), ("?", "help", True)]
+        items = [item for item in items if item[0]]  # a codebook without stances has no stance keys
         if items != self._applies:
             self._applies = items
             self.query_one(KeyBar).show(items)

@@ -63,6 +63,13 @@ class ArticleView(ScrollView, can_focus=False):
         self.scroll_to(y=0, animate=False)
         self.refresh()
 
+    def show_message(self, *lines: str) -> None:
+        """Something to say instead of a document (an empty project)."""
+        self._header = [Text(""), *(Text(line, style=TITLE if i == 0 else META) for i, line in enumerate(lines))]
+        self._lines = []
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._header))
+        self.refresh()
+
     def set_tokens(self, tokens: tuple[list[int], list[int]]) -> None:
         """Better token boundaries arrived (spaCy's tokenizer finished loading): keep the cursor's place."""
         offset = self.cursor_range[0]

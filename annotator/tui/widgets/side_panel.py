@@ -104,12 +104,14 @@ class SidePanel(Widget):
         first = max(0, min(first, len(items) - shown))
         self._doc, self._first = doc, first
         rows = [head]
+        label_width = min(max((len(e.label) for e in self.codebook.entities), default=6), 11)
         for item in items[first:first + room - 1]:
             name = doc.text[item.start:item.end].replace("\n", " ")
             mark = "✓" if item.coded else "?"
             row = Text("▸ " if item == focus else "  ")
-            row.append(f"{item.label:<7.7}", style=self.colours.get(item.label, "white") + ("" if item.coded else " dim"))
-            row.append(f"{name[:width - 12]:<{width - 12}} ", style="" if item.coded else "dim")
+            row.append(f"{item.label[:label_width]:<{label_width}} ",
+                       style=self.colours.get(item.label, "white") + ("" if item.coded else " dim"))
+            row.append(f"{name[:width - label_width - 5]:<{width - label_width - 5}} ", style="" if item.coded else "dim")
             row.append(mark, style="green" if item.coded else "yellow")
             rows.append(row)
         if not items:
