@@ -11,6 +11,7 @@ from annotator.services.coding import CodingSession
 from annotator.services.inspect import show_document
 from annotator.services.project import open_project
 from annotator.tui.app import CodingApp
+from annotator.tui.keys import codebook_bindings
 from annotator.tui.screens.coding import CodingScreen
 from conftest import write_jsonl
 
@@ -236,8 +237,9 @@ async def test_command_palette_lists_every_action(seeded):
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
         titles = [c.title for c in pilot.app.get_system_commands(screen)]
-        for binding in CodingScreen.BINDINGS:
+        for binding in [*CodingScreen.BINDINGS, *codebook_bindings(screen.codebook)]:
             assert any(title.startswith(binding.description) for title in titles), binding.description
+        assert any(title.startswith("label GPE") for title in titles)
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert isinstance(pilot.app.screen, CommandPalette)

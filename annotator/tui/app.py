@@ -33,7 +33,7 @@ class CodingApp(App):
         """Every action of the coding screen in the command palette, with its key."""
         yield from super().get_system_commands(screen)
         if isinstance(screen, CodingScreen):
-            for binding in screen.BINDINGS:
+            for binding in screen.key_bindings():
                 yield SystemCommand(f"{binding.description} ({binding.key})", binding.tooltip,
                                     lambda action=binding.action: screen.run_action(action))
 

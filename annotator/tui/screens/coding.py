@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.keys import _character_to_key
 from textual.message import Message
 from textual.screen import Screen
 
@@ -17,6 +16,7 @@ from annotator.domain import coding as edits
 from annotator.domain.coding import AnnotationState
 from annotator.domain.tokens import simple_tokens
 from annotator.services.coding import CodingSession, OpenDocument
+from annotator.tui.keys import SCREEN_BINDINGS, codebook_bindings
 from annotator.tui.widgets.article import ArticleView
 from annotator.tui.widgets.header_bar import HeaderBar
 from annotator.tui.widgets.key_bar import KeyBar
@@ -24,44 +24,8 @@ from annotator.tui.widgets.side_panel import Item, SidePanel, entity_items
 from annotator.tui.wrap import wrap
 
 
-def _b(key: str, action: str, description: str, tooltip: str, show: bool = False, id: str | None = None) -> Binding:
-    return Binding(key, action, description, show=show, tooltip=tooltip, id=id or action.split("(")[0].replace("_", "-"))
-
-
 class CodingScreen(Screen):
-    BINDINGS = [
-        _b("a", "accept", "accept", "Accept the focused suggestion (span or stance)", show=True),
-        _b("x", "reject", "reject", "Reject the focused suggestion; on a coded span or stance, remove it", show=True),
-        _b("A", "accept_all", "all", "Accept every remaining suggestion that overlaps no coded span", show=True),
-        _b("d", "done", "done", "Mark the document done and open the next unfinished one", show=True),
-        _b("s", "skip", "skip", "Mark the document skipped and open the next unfinished one"),
-        _b("n", "next", "next", "Open the next document"),
-        _b("p", "previous", "previous", "Open the previous document"),
-        _b("left", "cursor(-1)", "token left", "Move the cursor one token left", id="cursor-left"),
-        _b("right", "cursor(1)", "token right", "Move the cursor one token right", id="cursor-right"),
-        _b("up", "line(-1)", "line up", "Move the cursor one line up", id="line-up"),
-        _b("down", "line(1)", "line down", "Move the cursor one line down", id="line-down"),
-        _b("shift+left", "cursor(-1, True)", "select left", "Extend the selection one token left", id="select-left"),
-        _b("shift+right", "cursor(1, True)", "select right", "Extend the selection one token right", id="select-right"),
-        _b("shift+up", "line(-1, True)", "select up", "Extend the selection one line up", id="select-up"),
-        _b("shift+down", "line(1, True)", "select down", "Extend the selection one line down", id="select-down"),
-        _b("pageup", "page(-1)", "page up", "Move the cursor one screen up", id="page-up"),
-        _b("pagedown", "page(1)", "page down", "Move the cursor one screen down", id="page-down"),
-        _b("tab", "next_span(1)", "next entity", "Jump to the next entity (coded or suggested)", id="next-entity"),
-        _b("shift+tab", "next_span(-1)", "previous entity", "Jump to the previous entity", id="previous-entity"),
-        _b("u", "next_undecided", "next undecided", "Jump to the next suggestion not yet decided"),
-        _b("g", "next_target", "next target", "Focus the next stance target (stance keys and a/x act on it)"),
-        _b("left_square_bracket", "boundary('start', -1)", "start ←", "Move the focused span's start one token left", id="start-left"),
-        _b("right_square_bracket", "boundary('start', 1)", "start →", "Move the focused span's start one token right", id="start-right"),
-        _b("left_curly_bracket", "boundary('end', -1)", "end ←", "Move the focused span's end one token left", id="end-left"),
-        _b("right_curly_bracket", "boundary('end', 1)", "end →", "Move the focused span's end one token right", id="end-right"),
-        _b("delete", "delete_span", "delete", "Remove the focused span"),
-        _b("ctrl+z", "undo", "undo", "Undo the last change of this session", show=True),
-        _b("ctrl+y", "redo", "redo", "Redo what was undone"),
-        _b("slash", "find", "find", "Find a document by id or title"),
-        _b("question_mark", "help", "help", "Show the keys and the codebook guidelines", show=True),
-        _b("q", "quit", "quit", "Quit (everything is already saved)"),
-    ]
+    BINDINGS = SCREEN_BINDINGS
 
     @dataclass
     class SuggestionArrived(Message):
@@ -97,8 +61,6 @@ class CodingScreen(Screen):
         self.position = 0
         self.done_today: int | None = None
         self._items: tuple = (None, [], [])
-        self._label_keys = {_character_to_key(e.key): e.label for e in self.codebook.entities}
-        self._stance_keys = {_character_to_key(s.key): s.label for s in self.codebook.stances}
         self._label_keys_display = [e.key for e in self.codebook.entities]
         self._stance_keys_display = [s.key for s in self.codebook.stances]
 
@@ -123,13 +85,8 @@ class CodingScreen(Screen):
         self.call_after_refresh(self._load_tokenizer)
 
     def _bind_codebook_keys(self) -> None:
-        """The codebook's label and stance keys, grouped in the footer after accept all."""
-        labels = Binding.Group("label", compact=True)
-        stances = Binding.Group("stance", compact=True)
-        dynamic = [Binding(k, f"label('{v}')", f"label {v}", tooltip=f"Label the focused span or the selection {v}",
-                           group=labels, id=f"label-{v}") for k, v in self._label_keys.items()]
-        dynamic += [Binding(k, f"stance('{v}')", f"stance {v}", tooltip=f"Set the focused target's stance to {v}",
-                            group=stances, id=f"stance-{v}") for k, v in self._stance_keys.items()]
+        """The codebook's label and stance keys, placed after accept all (the help lists them there)."""
+        dynamic = codebook_bindings(self.codebook)
         current = self._bindings.key_to_bindings
         ordered: dict[str, list[Binding]] = {}
         for key in ("a", "x", "A"):
@@ -482,8 +439,12 @@ class CodingScreen(Screen):
 
         self.app.push_screen(HelpScreen(self.codebook, self.active_bindings_for_help()))
 
+    def key_bindings(self) -> list[Binding]:
+        """This screen's own bindings, the codebook's included (not Textual's built-in ones)."""
+        return [b for _, b in self._bindings if b.id]
+
     def active_bindings_for_help(self) -> list[tuple[str, str]]:
-        rows = [(b.key, b.tooltip or b.description) for _, b in self._bindings if b.id]
+        rows = [(b.key, b.tooltip or b.description) for b in self.key_bindings()]
         return rows + [("ctrl+p", "Command palette: every action by name")]
 
     def action_quit(self) -> None:
