@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -147,6 +148,7 @@ class CodingScreen(Screen):
         self.query_one(HeaderBar).set_progress(self.position, self.total, self.done_today, self.doc.state.status)
 
     def _refresh_panel(self) -> None:
+        self.app.last_activity = time.monotonic()  # every key's action ends up here
         self.query_one(SidePanel).show(self.doc, self.items(), self.focused_item(), self.target, self.stance_focus)
         self._refresh_keys()
 
