@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Engine, event
 from sqlmodel import create_engine
 
@@ -23,10 +24,16 @@ def resolve_url(db: str | None = None) -> str:
 def make_engine(db: str | None = None) -> Engine:
     url = resolve_url(db)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+                               json_serializer=_to_json, json_deserializer=orjson.loads)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=_to_json, json_deserializer=orjson.loads)
+
+
+def _to_json(value) -> str:
+    """JSON columns (meta, spans, events) through orjson: several times the standard library's speed."""
+    return orjson.dumps(value).decode()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
