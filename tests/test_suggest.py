@@ -232,3 +232,27 @@ def test_a_pipeline_can_be_loaded_from_a_folder(pipeline, tmp_path, cli, project
     cli("import", str(write_jsonl(tmp_path / "d.jsonl", [{"id": "p", "text": "Joe Biden visited Kyiv."}])))
     result = cli("suggest", "--model", str(folder))
     assert result.code == 0 and "with my_pipeline 3.8.0" in result.out
+
+
+def test_no_argument_set_up_seeds_only_an_empty_project(cli, tmp_path, pipeline, monkeypatch):
+    """`annotator` with no arguments: init, seeds and suggestions in an empty folder; an existing
+    project keeps its own documents (the app itself is not started here)."""
+    from annotator.services.quickstart import prepare_seeded_project
+    import annotator.services.quickstart as quickstart
+
+    monkeypatch.setattr(quickstart, "suggest", lambda engine, **kw: suggest(engine, pipeline=pipeline, **kw))
+    said = []
+    prepare_seeded_project(None, said.append).dispose()
+    assert said[0].startswith("Created ") and said[1] == "Imported 25 seed article(s)."
+    assert said[2].startswith("Suggested 25 document(s)")
+    said.clear()
+    prepare_seeded_project(None, said.append).dispose()
+    assert said == []  # nothing to do the second time
+
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    cli("init")
+    cli("import", str(write_jsonl(other / "mine.jsonl", [{"id": "mine", "text": "My own article about Kyiv."}])))
+    prepare_seeded_project(None, said.append).dispose()
+    assert json.loads(cli("status", "--json").out)["documents"] == 1

@@ -17,16 +17,19 @@ from annotator.store import queries
 def prepare_seeded_project(db: str | None, say: Callable[[str], None],
                            on_start: Callable[[SuggestReport], None] = lambda r: None,
                            on_progress: Callable[[int], None] = lambda n: None) -> Engine:
-    """Initialise with the default codebook when there is no project yet, import the seeds once, and
-    suggest for documents that have no suggestion at all (spaCy loads only then)."""
+    """Initialise with the default codebook when there is no project yet, import the seeds into a
+    project without documents (never into one that has its own), and suggest for documents that have
+    no suggestion at all (spaCy loads only then)."""
     try:
         engine = open_project(db)
     except InputError:  # no database yet, or no codebook: create it
         result = init_project(db)
         say(f"Created {result.url} with codebook {result.codebook.ref}.")
         engine = open_project(db)
-    report = import_paths(engine, [bundled("seeds")])
-    if report.added:
+    with engine.connect() as conn:
+        empty = queries.count_documents(conn) == 0
+    if empty:
+        report = import_paths(engine, [bundled("seeds")])
         say(f"Imported {report.added} seed article(s).")
     with engine.connect() as conn:
         missing = queries.count_without_suggestions(conn)
