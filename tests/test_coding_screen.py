@@ -360,3 +360,24 @@ async def test_an_entities_only_codebook_codes_without_stance(cli, tmp_path):
         keys = str(screen.query_one("#keys").render())
         assert "stance" not in keys and "123456789 label" in keys
     assert [s[:3] for s in spans(db, "e")] == [(0, 13, "WORK_OF_ART")] and stances(db, "e") == {}
+
+
+async def test_a_locked_database_loses_nothing_and_says_so(seeded, monkeypatch):
+    """Another process holds the write lock past the busy timeout: the key is refused visibly, the
+    screen keeps the stored state, and pressing it again once the lock is gone stores it."""
+    import annotator.store.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 200)
+    app = make_app(seeded)
+    async with app.run_test() as pilot:
+        screen = await ready(pilot)
+        blocker = sqlite3.connect(seeded, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        await pilot.press("a")
+        await pilot.pause()
+        assert screen.doc.state.spans == ()  # the screen shows what is stored, not what failed
+        assert any("Not saved" in (n.title or "") for n in app._notifications)
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        await pilot.press("a")
+    assert spans(seeded) == [(0, 14, "PERSON", "accepted")]

@@ -14,12 +14,17 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.coding import AnnotationState, CodedSpan, CodedStance
 from annotator.services.project import active_codebook
 from annotator.store import coding_queries as q
 from annotator.store import queries
+
+
+class SaveFailed(Exception):
+    """A change could not be stored (the database stayed locked, or the disk is full): nothing changed."""
 
 
 @dataclass
@@ -141,17 +146,17 @@ class CodingSession:
         """Store the state before the last change; returns that change (its document may be another)."""
         if not self._undo:
             return None
-        change = self._undo.pop()
+        change = self._undo[-1]
         self._store(change.document_pk, f"undo {change.kind}", change.after, change.before)
-        self._redo.append(change)
+        self._redo.append(self._undo.pop())  # only once stored: a failed undo can be tried again
         return change
 
     def redo(self) -> Change | None:
         if not self._redo:
             return None
-        change = self._redo.pop()
+        change = self._redo[-1]
         self._store(change.document_pk, f"redo {change.kind}", change.before, change.after)
-        self._undo.append(change)
+        self._undo.append(self._redo.pop())
         return change
 
     def leave(self, doc: OpenDocument) -> None:
@@ -159,10 +164,19 @@ class CodingSession:
         seconds = self.seconds_on_document()
         self._opened_at = None
         if seconds > 0:
-            with self.engine.begin() as conn:
-                q.add_seconds(conn, doc.pk, self.coder_pk, seconds)
+            try:
+                with self.engine.begin() as conn:
+                    q.add_seconds(conn, doc.pk, self.coder_pk, seconds)
+            except OperationalError:
+                pass  # time spent is a statistic: a locked database must not stop the coder moving on
 
     def _store(self, document_pk: int, kind: str, before: AnnotationState, after: AnnotationState) -> None:
+        try:
+            self._write(document_pk, kind, before, after)
+        except OperationalError as exc:
+            raise SaveFailed(f"not saved ({exc.orig}); nothing changed, press the key again") from exc
+
+    def _write(self, document_pk: int, kind: str, before: AnnotationState, after: AnnotationState) -> None:
         with self.engine.begin() as conn:
             pk = q.store_annotation(
                 conn, document_pk, self.coder_pk, after.status,

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from annotator.domain import coding as edits
 from annotator.domain.coding import AnnotationState
 from annotator.domain.tokens import simple_tokens
-from annotator.services.coding import CodingSession, OpenDocument
+from annotator.services.coding import CodingSession, OpenDocument, SaveFailed
 from annotator.tui.keys import SCREEN_BINDINGS, codebook_bindings
 from annotator.tui.widgets.article import ArticleView
 from annotator.tui.widgets.header_bar import HeaderBar
@@ -257,7 +257,12 @@ class CodingScreen(Screen):
         return True
 
     def _edit(self, kind: str, edit) -> None:
-        if self.session.apply(self.doc, kind, edit):
+        try:
+            changed = self.session.apply(self.doc, kind, edit)
+        except SaveFailed as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+            return
+        if changed:
             self.article.update_marks()
             self._refresh_panel()
             if kind == "status":
@@ -358,10 +363,18 @@ class CodingScreen(Screen):
         self.open_document(following)
 
     def action_undo(self) -> None:
-        self._replay(self.session.undo(), undo=True)
+        self._replay_safely(self.session.undo, undo=True)
 
     def action_redo(self) -> None:
-        self._replay(self.session.redo(), undo=False)
+        self._replay_safely(self.session.redo, undo=False)
+
+    def _replay_safely(self, step, undo: bool) -> None:
+        try:
+            change = step()
+        except SaveFailed as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+            return
+        self._replay(change, undo)
 
     def _replay(self, change, undo: bool) -> None:
         if change is None:
