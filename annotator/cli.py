@@ -154,6 +154,8 @@ def suggest(ctx: typer.Context,
         dropped = ", ".join(f"{label} {n}" for label, n in report.dropped.most_common())
         out.print(f"Dropped {sum(report.dropped.values())} entity suggestion(s) with model labels the codebook "
                   f"does not map: {dropped}.")
+    if report.stance_note:
+        out.print(report.stance_note, markup=False)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -66,20 +67,44 @@ def wikinews() -> list[dict]:
 
 @pytest.fixture(scope="session")
 def pipeline():
-    """The real default spaCy pipeline, loaded once for the whole session."""
+    """The real default spaCy pipeline, loaded once for the whole session (where the model matters)."""
     from annotator.nlp.pipeline import load_pipeline
 
     return load_pipeline()
 
 
+# Names the rule-based pipeline finds, as (label, phrase): exact and predictable, unlike a model.
+RULES = [("PERSON", "Donald Trump"), ("PERSON", "Vladimir Putin"), ("PERSON", "Trump"), ("PERSON", "Putin"),
+         ("PERSON", "Volodymyr Zelensky"), ("PERSON", "Joe Biden"), ("GPE", "US"), ("GPE", "Ukraine"),
+         ("GPE", "Kyiv"), ("GPE", "Russia"), ("GPE", "United States"), ("GPE", "Moscow"), ("ORG", "NATO"),
+         ("NORP", "Ukrainian"), ("NORP", "Russian"), ("LOC", "Europe")]
+
+
 @pytest.fixture(scope="session")
-def suggested_seeds(tmp_path_factory, pipeline) -> Path:
-    """A project with the seeds imported and suggested, built once; copy it before changing it."""
+def ruler():
+    return rule_pipeline()
+
+
+@functools.cache
+def rule_pipeline():
+    """A small deterministic pipeline: spaCy's English tokenizer, an entity ruler with RULES and a
+    sentencizer. Screen and service tests run on it, so they can assert exact spans."""
+    import spacy
+
+    from annotator.nlp.pipeline import Pipeline
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": label, "pattern": phrase} for label, phrase in RULES])
+    nlp.add_pipe("sentencizer")
+    return Pipeline(nlp=nlp, name="ruler", version="1")
+
+
+def _suggested_project(folder: Path, pipeline) -> Path:
     from annotator.services.importer import import_paths
     from annotator.services.project import init_project, open_project
     from annotator.services.suggest import suggest
 
-    db = tmp_path_factory.mktemp("suggested") / "seeds.db"
+    db = folder / "seeds.db"
     init_project(str(db))
     engine = open_project(str(db))
     import_paths(engine, [SEEDS])
@@ -88,10 +113,31 @@ def suggested_seeds(tmp_path_factory, pipeline) -> Path:
     return db
 
 
-@pytest.fixture
-def seeded(suggested_seeds, tmp_path, monkeypatch) -> Path:
-    """A private copy of the suggested seeds project as tmp_path/annotator.db (the cli fixture's default)."""
-    db = tmp_path / "annotator.db"
-    with sqlite3.connect(suggested_seeds) as src, sqlite3.connect(db) as dst:
+@pytest.fixture(scope="session")
+def suggested_seeds(tmp_path_factory, ruler) -> Path:
+    """The seeds imported and suggested by the rule-based pipeline, built once; copy before changing."""
+    return _suggested_project(tmp_path_factory.mktemp("ruled"), ruler)
+
+
+@pytest.fixture(scope="session")
+def model_suggested_seeds(tmp_path_factory, pipeline) -> Path:
+    """The seeds imported and suggested by the real model, built once; copy before changing."""
+    return _suggested_project(tmp_path_factory.mktemp("modelled"), pipeline)
+
+
+def _copy(source: Path, db: Path) -> Path:
+    with sqlite3.connect(source) as src, sqlite3.connect(db) as dst:
         src.backup(dst)
     return db
+
+
+@pytest.fixture
+def seeded(suggested_seeds, tmp_path) -> Path:
+    """A private copy of the rule-suggested seeds as tmp_path/annotator.db (the cli fixture's default)."""
+    return _copy(suggested_seeds, tmp_path / "annotator.db")
+
+
+@pytest.fixture
+def model_seeded(model_suggested_seeds, tmp_path) -> Path:
+    """A private copy of the model-suggested seeds as tmp_path/annotator.db."""
+    return _copy(model_suggested_seeds, tmp_path / "annotator.db")

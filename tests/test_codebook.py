@@ -79,6 +79,26 @@ def test_missing_field_and_wrong_type():
     assert any(p.startswith(f"cb.toml:{version_line}: [version]") and "'one'" in p for p in found)
 
 
+def test_two_labels_with_one_polarity_are_refused():
+    text = STANCE.replace('key = "0"', 'key = "0"\npolarity = "positive"')
+    (line,) = problems(text)
+    polarity_line = text.splitlines().index('polarity = "positive"') + 1
+    assert line.startswith(f"cb.toml:{polarity_line}: [stances.2.polarity]")
+    assert "'positive' (NONE) is already FAVOR's (stances.0, by default)" in line
+    assert "free polarities: neutral" in line
+
+
+def test_an_unknown_polarity_is_refused():
+    (line,) = problems(STANCE.replace('key = "+"', 'key = "+"\npolarity = "up"'))
+    assert "[stances.0.polarity]" in line and "'positive', 'negative' or 'neutral'" in line and "'up'" in line
+
+
+def test_polarity_left_unsaid_keeps_the_hash():
+    cb = parse_codebook(STANCE)
+    assert cb.hash == "6853e33f1cc6c01128253b8eb641a7b8c34b0937339080b020714fe1d4babf8e"
+    assert cb.polarity_labels == {"positive": "FAVOR", "negative": "AGAINST", "neutral": "NONE"}
+
+
 def test_toml_syntax_error():
     (line,) = problems("name = \n")
     assert line.startswith("cb.toml: not valid TOML")

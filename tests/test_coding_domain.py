@@ -1,65 +1,129 @@
-"""The pure edits behind the coding screen, and the screen's text layout, without a terminal."""
+"""The pure edits behind the coding screen, what it shows, and its text layout, without a terminal."""
 
 from __future__ import annotations
 
+import pytest
 from rich.cells import cell_len
 
 from annotator.domain import coding as e
-from annotator.domain.coding import AnnotationState, CodedSpan
+from annotator.domain.codebook import parse_codebook
+from annotator.domain.coding import Annotation
+from annotator.domain.coding_view import entity_list, focus
+from annotator.domain.errors import InputError
+from annotator.domain.spans import Span, Stance
+from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
+from annotator.domain.timing import ActiveTime
 from annotator.domain.tokens import simple_tokens
 from annotator.tui.wrap import wrap
+from conftest import ROOT
 
-SUGGESTED = [{"start": 0, "end": 12, "label": "PERSON"}, {"start": 20, "end": 34, "label": "PERSON"},
-             {"start": 30, "end": 40, "label": "GPE"}]
+P0, P1, G2 = SuggestedSpan(0, 12, "PERSON"), SuggestedSpan(20, 34, "PERSON"), SuggestedSpan(30, 40, "GPE")
+RUSSIA, UKRAINE = SuggestedStance("Russia", "AGAINST", 0.7), SuggestedStance("Ukraine", "FAVOR", 0.6)
+SUGGESTION = Suggestion("m", "1", (P0, P1, G2), (RUSSIA, UKRAINE))
+CODEBOOK = parse_codebook((ROOT / "schemas" / "news-stance.toml").read_text("utf-8"))
 
 
 def test_accept_reject_and_pending():
-    state = e.accept(AnnotationState(), SUGGESTED[0])
-    state = e.reject(state, SUGGESTED[1])
-    assert state.spans == (CodedSpan(0, 12, "PERSON", "accepted"),)
-    assert e.pending(state, SUGGESTED) == [SUGGESTED[2]]
-    assert state.decisions == {(0, 12, "PERSON"): "accepted", (20, 34, "PERSON"): "rejected"}
+    a = e.accept(Annotation(), P0)
+    a = e.reject(a, P1)
+    assert a.spans == (Span(0, 12, "PERSON", "accepted", source=P0.key),)
+    assert e.pending(a, SUGGESTION) == [G2]
+    assert a.decisions == {P0.key: "accepted", P1.key: "rejected"}
 
 
-def test_accept_all_skips_suggestions_overlapping_coded_spans_and_takes_stances():
-    state = e.add_span(AnnotationState(), 28, 36, "ORG")
-    state = e.accept_all(state, SUGGESTED, [{"target": "Russia", "label": "AGAINST"}])
-    assert [(s.start, s.end, s.label) for s in state.spans] == [(0, 12, "PERSON"), (28, 36, "ORG")]
-    assert e.pending(state, SUGGESTED) == SUGGESTED[1:]  # both overlap the coder's own span: left undecided
-    assert state.stance("Russia").origin == "accepted"
+def test_accept_all_leaves_overlaps_and_never_overrides_a_decision():
+    a = e.add_span(Annotation(), 28, 36, "ORG")
+    a = e.reject(a, P0)
+    a = e.reject_stance(a, "Russia", RUSSIA)
+    a = e.accept_all(a, SUGGESTION)
+    assert [s.key for s in a.spans] == [(28, 36, "ORG")]  # P0 rejected; P1 and G2 overlap the coder's span
+    assert e.pending(a, SUGGESTION) == [P1, G2]
+    assert a.stance("Russia") is None and a.stance_decisions[RUSSIA.key] == "rejected"
+    assert a.stance("Ukraine") == Stance("Ukraine", "FAVOR", "accepted")
 
 
-def test_relabel_resize_mark_changes_and_keep_added_spans_added():
-    state = e.accept(AnnotationState(), SUGGESTED[0])
-    state = e.relabel(state, state.spans[0], "ORG")
-    assert state.spans[0].origin == "changed"
-    added = e.add_span(AnnotationState(), 5, 9, "GPE")
-    assert e.resize(added, added.spans[0], 5, 12).spans == (CodedSpan(5, 12, "GPE", "added"),)
+@pytest.mark.parametrize("edit, origin, decision", [
+    (lambda a: e.relabel(a, a.spans[0], "ORG"), "changed", "changed"),
+    (lambda a: e.resize(a, a.spans[0], 0, 6), "changed", "changed"),
+    (lambda a: e.remove(a, a.spans[0]), None, "rejected"),
+    (lambda a: e.add_span(a, 10, 25, "GPE"), None, "rejected"),  # overlapping: displaces the accepted span
+    (lambda a: e.accept(a, SuggestedSpan(5, 14, "ORG")), None, "rejected"),
+    (lambda a: e.relabel(e.relabel(a, a.spans[0], "ORG"), Span(0, 12, "ORG", "changed", source=P0.key), "PERSON"),
+     "accepted", "accepted"),
+])
+def test_decisions_follow_every_edit_of_an_accepted_span(edit, origin, decision):
+    a = edit(e.accept(Annotation(), P0))
+    from_p0 = [s for s in a.spans if s.source == P0.key]
+    assert (from_p0[0].origin if from_p0 else None) == origin
+    assert a.decisions[P0.key] == decision
 
 
-def test_add_span_on_an_undecided_suggestion_takes_it_and_replaces_overlaps():
-    state = e.add_span(AnnotationState(), 0, 12, "ORG", SUGGESTED)
-    assert state.spans == (CodedSpan(0, 12, "ORG", "changed"),)
-    assert state.decisions[(0, 12, "PERSON")] == "changed"
-    state = e.add_span(state, 10, 22, "GPE")
-    assert state.spans == (CodedSpan(10, 22, "GPE", "added"),)
+def test_a_changed_span_moved_away_from_its_suggestion_still_answers_for_it():
+    a = e.accept(Annotation(), P0)
+    a = e.resize(a, a.spans[0], 0, 30)
+    a = e.resize(a, a.spans[0], 20, 30)  # no longer overlaps P0 at all
+    assert a.decisions[P0.key] == "changed"
+    a = e.remove(a, a.spans[0])
+    assert a.decisions[P0.key] == "rejected" and a.spans == ()
 
 
-def test_removing_an_accepted_suggestion_rejects_it():
-    state = e.accept(AnnotationState(), SUGGESTED[0])
-    state = e.remove(state, state.spans[0])
-    assert state.spans == () and state.decisions[(0, 12, "PERSON")] == "rejected"
-    assert e.pending(state, SUGGESTED[:1]) == []
+def test_add_span_on_an_undecided_suggestion_takes_it_and_the_coders_own_stay_added():
+    a = e.add_span(Annotation(), 0, 12, "ORG", SUGGESTION)
+    assert a.spans == (Span(0, 12, "ORG", "changed", source=P0.key),) and a.decisions[P0.key] == "changed"
+    own = e.add_span(Annotation(), 5, 9, "GPE")
+    assert e.resize(own, own.spans[0], 5, 12).spans == (Span(5, 12, "GPE", "added"),)
+    assert e.relabel(own, own.spans[0], "ORG").decisions == {}
 
 
-def test_stance_origins_and_json_round_trip():
-    state = e.set_stance(AnnotationState(), "Ukraine", "FAVOR", "FAVOR")
-    state = e.set_stance(state, "Russia", "NONE", "AGAINST")
-    state = e.set_stance(state, "NATO", "FAVOR", None)
-    assert [(s.target, s.origin) for s in state.stances] == [("Ukraine", "accepted"), ("Russia", "changed"),
-                                                              ("NATO", "added")]
-    state = e.set_status(e.accept(state, SUGGESTED[0]), "done")
-    assert AnnotationState.from_json(state.to_json()) == state
+def test_stance_decisions_accepted_changed_rejected():
+    a = e.accept_stance(Annotation(), RUSSIA)
+    assert a.stance("Russia").origin == "accepted" and a.stance_decisions == {RUSSIA.key: "accepted"}
+    a = e.set_stance(a, "Russia", "NONE", RUSSIA)
+    assert a.stance("Russia").origin == "changed" and a.stance_decisions == {RUSSIA.key: "changed"}
+    a = e.reject_stance(a, "Russia", RUSSIA)
+    assert a.stance("Russia") is None and a.stance_decisions == {RUSSIA.key: "rejected"}
+    a = e.reject_stance(a, "Ukraine", UKRAINE)  # an undecided suggestion rejected: stored, nothing coded
+    assert a.stance_decisions[UKRAINE.key] == "rejected" and e.pending_stances(a, SUGGESTION) == []
+    assert e.set_stance(Annotation(), "NATO", "FAVOR", None).stance("NATO").origin == "added"
+
+
+def test_json_round_trip_keeps_sources_and_stance_decisions():
+    a = e.set_status(e.relabel(e.accept(e.accept_stance(Annotation(), RUSSIA), P0), Span(0, 12, "PERSON", "accepted", source=P0.key), "ORG"), "done")
+    assert Annotation.from_json(a.to_json()) == a
+
+
+def test_labels_not_in_the_codebook_are_refused():
+    e.check_labels(e.accept_stance(e.accept(Annotation(), P0), RUSSIA), CODEBOOK)
+    with pytest.raises(InputError, match="stance label 'PRO' is not in the codebook news-stance; valid: FAVOR, AGAINST, NONE"):
+        e.check_labels(e.set_stance(Annotation(), "Russia", "PRO", None), CODEBOOK)
+    with pytest.raises(InputError, match="entity label 'DATE'"):
+        e.check_labels(e.add_span(Annotation(), 0, 3, "DATE"), CODEBOOK)
+    with pytest.raises(InputError, match="stance target 'Mars'"):
+        e.check_labels(e.set_stance(Annotation(), "Mars", "FAVOR", None), CODEBOOK)
+
+
+def test_the_entity_list_hides_suggestions_under_coded_spans_and_never_overlaps():
+    a = e.add_span(Annotation(), 18, 26, "ORG")
+    shown = entity_list(a, SUGGESTION)
+    assert [(x.start, x.end, x.label, x.coded) for x in shown] == [(0, 12, "PERSON", False), (18, 26, "ORG", True),
+                                                                    (30, 40, "GPE", False)]
+    assert shown.at(5).suggestion == P0 and shown.at(20).span == a.spans[0] and shown.at(14) is None
+    assert shown.following(0, 1).start == 18 and shown.following(0, 1, undecided_only=True).start == 30
+    assert entity_list(Annotation(), SUGGESTION).at(32).suggestion == P1  # P1 and G2 overlap: the first shows
+
+
+def test_focus_is_one_item_a_target_or_the_entity_under_the_cursor():
+    shown = entity_list(Annotation(), SUGGESTION)
+    assert focus(shown, 3, None).entity.suggestion == P0 and focus(shown, 3, None).target is None
+    assert focus(shown, 3, "Russia").entity is None and focus(shown, 3, "Russia").target == "Russia"
+
+
+def test_active_time_counts_gaps_up_to_two_minutes():
+    timer = ActiveTime(now=0.0)
+    timer.touch(30.0)
+    timer.touch(630.0)  # ten minutes away: two count
+    assert timer.take(640.0) == 30 + 120 + 10
+    assert timer.total(650.0) == 170.0 and timer.take(650.0) == 10.0
 
 
 def test_wrap_keeps_offsets_and_width_with_wide_characters_and_crlf():

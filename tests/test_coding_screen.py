@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 
 import pytest
@@ -11,15 +10,16 @@ from annotator.services.coding import CodingSession
 from annotator.services.inspect import show_document
 from annotator.services.project import open_project
 from annotator.tui.app import CodingApp
-from annotator.tui.keys import codebook_bindings
+from annotator.tui.keys import SCREEN_BINDINGS, codebook_keys
 from annotator.tui.screens.coding import CodingScreen
-from conftest import write_jsonl
+from conftest import rule_pipeline, write_jsonl
 
 SEED = "000_e6a2707f4c80d87a"  # first in the queue: "Donald Trump's call to Vladimir Putin has marked ..."
 
 
-def make_app(db, coder: str = "alice") -> CodingApp:
-    return CodingApp(CodingSession(open_project(str(db)), coder, clock=lambda: 0.0))
+def make_app(db, coder: str = "alice", clock=lambda: 0.0) -> CodingApp:
+    """The app on the rule-based pipeline (exact spans), for documents suggested while coding."""
+    return CodingApp(CodingSession(open_project(str(db)), coder, clock=clock, pipeline=rule_pipeline()))
 
 
 async def ready(pilot) -> CodingScreen:
@@ -62,16 +62,15 @@ async def test_opens_at_the_first_document_with_the_cursor_on_the_first_suggesti
         screen = await ready(pilot)
         assert screen.doc.id == SEED
         assert screen.article.cursor_range == (0, 6)  # "Donald"
-        assert screen.focused_item().label == "PERSON"
-        assert app._pipeline is None, "opening the screen must not load the spaCy model"
+        assert screen.focus().entity.label == "PERSON"
 
 
 async def test_a_accepts_the_focused_suggestion(seeded):
     async with make_app(seeded).run_test() as pilot:
         await ready(pilot)
         await pilot.press("a")
-    assert spans(seeded) == [(0, 14, "PERSON", "accepted")]
-    assert decisions(seeded) == {(0, 14, "PERSON"): "accepted"}
+    assert spans(seeded) == [(0, 12, "PERSON", "accepted")]
+    assert decisions(seeded) == {(0, 12, "PERSON"): "accepted"}
     assert count(seeded, "SELECT count(*) FROM event WHERE kind = 'span.accept'") == 1
 
 
@@ -79,7 +78,7 @@ async def test_x_rejects_a_suggestion_and_removes_a_coded_span(seeded):
     async with make_app(seeded).run_test() as pilot:
         await ready(pilot)
         await pilot.press("x")
-        assert spans(seeded) == [] and decisions(seeded) == {(0, 14, "PERSON"): "rejected"}
+        assert spans(seeded) == [] and decisions(seeded) == {(0, 12, "PERSON"): "rejected"}
         await pilot.press("tab", "a")
         assert spans(seeded) == [(23, 37, "PERSON", "accepted")]
         await pilot.press("x")
@@ -91,9 +90,9 @@ async def test_shift_a_accepts_every_remaining_suggestion(seeded):
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
         await pilot.press("x", "A")
-        suggested = screen.doc.suggested_spans
+        suggested = screen.doc.suggestion.spans
     stored = spans(seeded)
-    assert len(stored) == len(suggested) - 1 > 100  # all but the rejected one
+    assert len(suggested) == 78 and len(stored) == 77  # all but the rejected one
     assert all(origin == "accepted" for *_, origin in stored)
     assert set(stances(seeded)) == {"Ukraine", "Russia", "United States", "NATO"}
     assert all(origin == "accepted" for _, origin in stances(seeded).values())
@@ -103,9 +102,11 @@ async def test_label_keys_relabel_a_suggestion_or_a_coded_span(seeded):
     async with make_app(seeded).run_test() as pilot:
         await ready(pilot)
         await pilot.press("2")  # ORG for the suggested PERSON: taken, as changed
-        assert spans(seeded) == [(0, 14, "ORG", "changed")]
-        await pilot.press("1")
-    assert spans(seeded) == [(0, 14, "PERSON", "changed")]
+        assert spans(seeded) == [(0, 12, "ORG", "changed")]
+        assert decisions(seeded) == {(0, 12, "PERSON"): "changed"}
+        await pilot.press("1")  # back to the suggestion as it was: accepted again
+    assert spans(seeded) == [(0, 12, "PERSON", "accepted")]
+    assert decisions(seeded) == {(0, 12, "PERSON"): "accepted"}
 
 
 async def test_token_cursor_and_shift_arrows_select_a_new_span(seeded):
@@ -124,14 +125,16 @@ async def test_token_cursor_and_shift_arrows_select_a_new_span(seeded):
 async def test_brackets_move_the_focused_spans_boundaries_by_a_token(seeded):
     async with make_app(seeded).run_test() as pilot:
         await ready(pilot)
-        await pilot.press("left_curly_bracket")  # end one token left: "Donald Trump"
-        assert spans(seeded) == [(0, 12, "PERSON", "changed")]
-        await pilot.press("right_curly_bracket")  # end one token right again
-        assert spans(seeded) == [(0, 14, "PERSON", "changed")]
-        await pilot.press("right_square_bracket")  # start one token right: "Trump's"
-        assert spans(seeded) == [(7, 14, "PERSON", "changed")]
+        await pilot.press("left_curly_bracket")  # end one token left: "Donald"
+        assert spans(seeded) == [(0, 6, "PERSON", "changed")]
+        assert decisions(seeded) == {(0, 12, "PERSON"): "changed"}
+        await pilot.press("right_curly_bracket")  # end one token right again: the suggestion as it was
+        assert spans(seeded) == [(0, 12, "PERSON", "accepted")]
+        await pilot.press("right_square_bracket")  # start one token right: "Trump"
+        assert spans(seeded) == [(7, 12, "PERSON", "changed")]
         await pilot.press("left_square_bracket")
-    assert spans(seeded) == [(0, 14, "PERSON", "changed")]
+    assert spans(seeded) == [(0, 12, "PERSON", "accepted")]
+    assert decisions(seeded) == {(0, 12, "PERSON"): "accepted"}
 
 
 async def test_delete_removes_the_focused_span(seeded):
@@ -141,6 +144,7 @@ async def test_delete_removes_the_focused_span(seeded):
         assert len(spans(seeded)) == 1
         await pilot.press("delete")
     assert spans(seeded) == []
+    assert decisions(seeded) == {(0, 12, "PERSON"): "rejected"}  # removing an accepted suggestion rejects it
 
 
 async def test_stance_keys_g_and_a_x_on_targets(seeded):
@@ -148,10 +152,11 @@ async def test_stance_keys_g_and_a_x_on_targets(seeded):
         screen = await ready(pilot)
         await pilot.press("minus")  # the focused target is the first: Ukraine (suggested FAVOR)
         assert stances(seeded) == {"Ukraine": ("AGAINST", "changed")}
-        await pilot.press("g", "g")  # focus moves to the targets, then to Russia
+        assert screen.focus().target == "Ukraine"  # a stance key focuses the target it codes
+        await pilot.press("g")  # the next target: Russia
         assert screen.target == "Russia" and screen.stance_focus
         await pilot.press("a")  # accept Russia's suggestion
-        assert stances(seeded)["Russia"] == (screen.doc.suggested_stance("Russia")["label"], "accepted")
+        assert stances(seeded)["Russia"] == (screen.doc.suggestion.stance("Russia").label, "accepted")
         await pilot.press("g", "0", "g", "plus")
         assert stances(seeded)["United States"] == ("NONE", "accepted")
         assert stances(seeded)["NATO"] == ("FAVOR", "accepted")
@@ -188,7 +193,7 @@ async def test_undo_and_redo_store_the_earlier_state_even_across_documents(seede
         await pilot.press("a", "tab", "a")
         assert len(spans(seeded)) == 2
         await pilot.press("ctrl+z")
-        assert spans(seeded) == [(0, 14, "PERSON", "accepted")]
+        assert spans(seeded) == [(0, 12, "PERSON", "accepted")]
         await pilot.press("ctrl+y")
         assert len(spans(seeded)) == 2
         await pilot.press("d")
@@ -237,8 +242,9 @@ async def test_command_palette_lists_every_action(seeded):
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
         titles = [c.title for c in pilot.app.get_system_commands(screen)]
-        for binding in [*CodingScreen.BINDINGS, *codebook_bindings(screen.codebook)]:
-            assert any(title.startswith(binding.description) for title in titles), binding.description
+        descriptions = [b.description for b in SCREEN_BINDINGS] + [k.description for k in codebook_keys(screen.codebook).values()]
+        for description in descriptions:
+            assert any(title.startswith(description) for title in titles), description
         assert any(title.startswith("label GPE") for title in titles)
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -257,8 +263,8 @@ async def test_q_quits_and_reopening_shows_the_same_state_and_resumes(seeded):
     async with app.run_test() as pilot:
         screen = await ready(pilot)
         assert screen.doc.id == SEED
-        assert [(s.start, s.end, s.label, s.origin) for s in screen.doc.state.spans] == before[1]
-        assert {s.target: (s.label, s.origin) for s in screen.doc.state.stances} == before[2]
+        assert [(s.start, s.end, s.label, s.origin) for s in screen.doc.annotation.spans] == before[1]
+        assert {s.target: (s.label, s.origin) for s in screen.doc.annotation.stances} == before[2]
         await pilot.press("d", "q")
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
@@ -271,10 +277,10 @@ async def test_two_coders_on_one_document_keep_separate_annotations(seeded):
         await pilot.press("a", "g", "plus")
     async with make_app(seeded, "bob").run_test() as pilot:
         screen = await ready(pilot)
-        assert screen.doc.state.spans == ()  # bob does not see alice's work
+        assert screen.doc.annotation.spans == ()  # bob does not see alice's work
         await pilot.press("2", "g", "minus")
-    assert spans(seeded, coder="alice") == [(0, 14, "PERSON", "accepted")]
-    assert spans(seeded, coder="bob") == [(0, 14, "ORG", "changed")]
+    assert spans(seeded, coder="alice") == [(0, 12, "PERSON", "accepted")]
+    assert spans(seeded, coder="bob") == [(0, 12, "ORG", "changed")]
     assert stances(seeded, coder="alice")["Ukraine"][0] == "FAVOR"
     assert stances(seeded, coder="bob")["Ukraine"][0] == "AGAINST"
 
@@ -287,8 +293,9 @@ async def test_a_document_without_suggestions_is_suggested_in_a_worker(cli, proj
         await pilot.pause()
         assert screen.doc.id == "new"
         await ready(pilot)
-        assert screen.doc.model is not None
-        assert any(s["label"] == "PERSON" for s in screen.doc.suggested_spans)
+        assert screen.doc.suggestion.model == "ruler"
+        assert [(s.start, s.end, s.label) for s in screen.doc.suggestion.spans] == [
+            (0, 14, "PERSON"), (19, 23, "ORG"), (34, 38, "GPE")]
         await pilot.press("a")
     assert spans(project, "new") == [(0, 14, "PERSON", "accepted")]
 
@@ -299,14 +306,11 @@ async def test_a_long_article_renders_only_visible_lines(cli, project, tmp_path,
     assert len(text) > 100_000
     cli("import", str(write_jsonl(tmp_path / "long.jsonl", [{"id": "long", "text": text}])))
     # Suggestions stored directly (the model's speed is not what this test is about): every "Vladimir Putin".
-    from annotator.store.queries import save_suggestions
+    from annotator.services.suggest import suggest
 
-    engine = open_project(str(project))
-    found = [{"start": m.start(), "end": m.end(), "label": "PERSON", "score": None}
-             for m in re.finditer("Vladimir Putin", text)]
-    with engine.begin() as conn:
-        save_suggestions(conn, [{"document_pk": 1, "model": "test", "version": "1", "spans": found, "stances": []}],
-                         replace=False)
+    suggest(open_project(str(project)), pipeline=rule_pipeline())
+    (suggested,) = show_document(open_project(str(project)), "long")["suggestions"]
+    assert len(suggested["spans"]) == 6000  # Vladimir Putin, NATO, Ukraine and Kyiv in each paragraph
     app = make_app(project)
     async with app.run_test(size=size) as pilot:
         screen = await ready(pilot)
@@ -328,11 +332,11 @@ async def test_tab_and_u_jump_between_entities_and_undecided_suggestions(seeded)
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
         await pilot.press("tab")
-        assert screen.focused_item().start == 23  # "Vladimir Putin"
+        assert screen.focus().entity.start == 23  # "Vladimir Putin"
         await pilot.press("shift+tab")
-        assert screen.focused_item().start == 0
+        assert screen.focus().entity.start == 0
         await pilot.press("a", "u")  # "Donald Trump's" is decided now: u skips to the next undecided one
-        assert screen.focused_item().start == 23 and not screen.focused_item().coded
+        assert screen.focus().entity.start == 23 and not screen.focus().entity.coded
         await pilot.press("pagedown")
         assert screen.article.cursor_range[0] > 100
 
@@ -375,9 +379,9 @@ async def test_a_locked_database_loses_nothing_and_says_so(seeded, monkeypatch):
         blocker.execute("BEGIN EXCLUSIVE")
         await pilot.press("a")
         await pilot.pause()
-        assert screen.doc.state.spans == ()  # the screen shows what is stored, not what failed
+        assert screen.doc.annotation.spans == ()  # the screen shows what is stored, not what failed
         assert any("Not saved" in (n.title or "") for n in app._notifications)
         blocker.execute("ROLLBACK")
         blocker.close()
         await pilot.press("a")
-    assert spans(seeded) == [(0, 14, "PERSON", "accepted")]
+    assert spans(seeded) == [(0, 12, "PERSON", "accepted")]

@@ -52,10 +52,49 @@ def test_mixed_sentences_average_and_evidence_is_strongest_first():
     assert russia.score == 0.9 and russia.evidence == [(0, 11), (12, 37), (38, 53)]
 
 
-def test_vader_scores_its_own_published_examples():
-    """The lexicon package agrees with the examples in its README (Hutto & Gilbert 2014)."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    vader = SentimentIntensityAnalyzer()
-    assert vader.polarity_scores("VADER is smart, handsome, and funny.")["compound"] == 0.8316
-    assert vader.polarity_scores("VADER is not smart, handsome, nor funny.")["compound"] == -0.7424
+def with_stances(stances: str):
+    """The bundled codebook with its [[stances]] replaced."""
+    head = (ROOT / "schemas" / "news-stance.toml").read_text("utf-8").split("[[stances]]")[0]
+    return parse_codebook(head + stances)
+
+
+def labels(codebook) -> dict[str, str]:
+    return {g.target: g.label for g in suggest_stances(SENTENCES_TEXT, SENTENCES, codebook, SCORES.__getitem__)}
+
+
+def test_stance_labels_follow_their_polarity():
+    codebook = with_stances("""
+[[stances]]
+label = "NEUTRAL"
+key = "0"
+polarity = "neutral"
+[[stances]]
+label = "CON"
+key = "-"
+polarity = "negative"
+[[stances]]
+label = "PRO"
+key = "+"
+polarity = "positive"
+""")
+    assert labels(codebook) == {"Ukraine": "PRO", "Russia": "CON", "United States": "NEUTRAL", "NATO": "NEUTRAL"}
+
+
+def test_labels_without_polarity_get_no_guesses():
+    codebook = with_stances('[[stances]]\nlabel = "YES"\nkey = "+"\n[[stances]]\nlabel = "NO"\nkey = "-"\n')
+    assert labels(codebook) == {}
+
+
+def test_a_polarity_without_a_label_gets_no_guess():
+    codebook = with_stances('[[stances]]\nlabel = "PRO"\nkey = "+"\npolarity = "positive"\n'
+                            '[[stances]]\nlabel = "CON"\nkey = "-"\npolarity = "negative"\n')
+    assert labels(codebook) == {"Ukraine": "PRO", "Russia": "CON"}  # the unmentioned ones would be neutral
+    text = "Putin lied. Russia paid a fair price."
+    scores = {"Putin lied.": -0.3, "Russia paid a fair price.": 0.3}
+    assert suggest_stances(text, [(0, 11), (12, 37)], codebook, scores.__getitem__) == []  # mean 0: neutral
+
+
+def test_favor_against_none_take_their_polarity_by_default():
+    assert all(s.polarity is None for s in CODEBOOK.stances)
+    assert labels(CODEBOOK) == {"Ukraine": "FAVOR", "Russia": "AGAINST", "United States": "NONE", "NATO": "NONE"}

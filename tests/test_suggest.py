@@ -29,8 +29,8 @@ def all_suggestions(db) -> dict[str, dict]:
                    "stances": json.loads(r[5])} for r in rows}
 
 
-def test_every_seed_and_wikinews_document_gets_valid_spans_and_a_stance_per_target(suggested_seeds):
-    found = all_suggestions(suggested_seeds)
+def test_every_seed_and_wikinews_document_gets_valid_spans_and_a_stance_per_target(model_suggested_seeds):
+    found = all_suggestions(model_suggested_seeds)
     assert len(found) == 25  # the seed article and the 24 Wikinews articles
     labels, targets = set(CODEBOOK.entity_labels), list(CODEBOOK.target_names)
     total = 0
@@ -47,8 +47,8 @@ def test_every_seed_and_wikinews_document_gets_valid_spans_and_a_stance_per_targ
     assert total > 500  # the model really ran: about 50 entities an article
 
 
-def test_seed_article_suggestions_are_what_a_reader_sees(suggested_seeds):
-    s = all_suggestions(suggested_seeds)["000_e6a2707f4c80d87a"]
+def test_seed_article_suggestions_are_what_a_reader_sees(model_suggested_seeds):
+    s = all_suggestions(model_suggested_seeds)["000_e6a2707f4c80d87a"]
     text = s["text"]
     spans = {(text[x["start"]:x["end"]], x["label"]) for x in s["spans"]}
     assert ("Vladimir Putin", "PERSON") in spans and ("Ukraine", "GPE") in spans
@@ -61,14 +61,14 @@ def test_seed_article_suggestions_are_what_a_reader_sees(suggested_seeds):
                                                     ("Russia", "Putin", "Moscow", "Kremlin"))
 
 
-def test_targets_never_mentioned_get_none_without_evidence(suggested_seeds):
-    crane = all_suggestions(suggested_seeds)["GUM_news_crane"]
+def test_targets_never_mentioned_get_none_without_evidence(model_suggested_seeds):
+    crane = all_suggestions(model_suggested_seeds)["GUM_news_crane"]
     assert "NATO" not in crane["text"]
     nato = next(st for st in crane["stances"] if st["target"] == "NATO")
     assert nato == {"target": "NATO", "label": "NONE", "score": 1.0, "evidence": []}
 
 
-def test_show_json_includes_the_suggestions(cli, seeded):
+def test_show_json_includes_the_suggestions(cli, model_seeded):
     data = json.loads(cli("show", "GUM_news_korea", "--json").out)
     (sug,) = data["suggestions"]
     assert sug["model"].startswith("en_core_web_sm") and sug["version"] == "3.8.0"
@@ -79,14 +79,14 @@ def test_show_json_includes_the_suggestions(cli, seeded):
     assert all(set(st) == {"target", "label", "score", "evidence"} for st in sug["stances"])
 
 
-def test_rerun_suggests_nothing_and_redo_replaces_without_duplicates(cli, seeded, pipeline):
-    engine = open_project(str(seeded))
-    before = dump(seeded)
+def test_rerun_suggests_nothing_and_redo_replaces_without_duplicates(cli, model_seeded, pipeline):
+    engine = open_project(str(model_seeded))
+    before = dump(model_seeded)
     report = suggest(engine, pipeline=pipeline)
-    assert report.todo == 0 and dump(seeded) == before
+    assert report.todo == 0 and dump(model_seeded) == before
     report = suggest(engine, pipeline=pipeline, redo=True)
     assert report.suggested == 25
-    with sqlite3.connect(seeded) as conn:
+    with sqlite3.connect(model_seeded) as conn:
         assert conn.execute("SELECT count(*) FROM suggestion").fetchone()[0] == 25
 
 
@@ -137,7 +137,7 @@ def test_text_longer_than_spacys_limit_is_suggested_in_pieces(cli, project, tmp_
     suggest(open_project(str(project)), pipeline=pipeline)
     pieces = all_suggestions(project)["long"]["spans"]
     monkeypatch.setattr(suggester, "MAX_CHUNK_CHARS", 100_000)
-    whole = {(x["start"], x["end"], x["label"]) for x in
+    whole = {(x.start, x.end, x.label) for x in
              next(iter(suggester.Suggester(pipeline, CODEBOOK).run([(1, article)]))).spans}
     got = {(x["start"], x["end"], x["label"]) for x in pieces}
     assert pieces[-1]["start"] > 3000  # entities from the last piece, shifted to whole-text offsets
@@ -156,7 +156,7 @@ def test_chunks_cover_a_5mb_text_exactly():
     assert all(p.endswith("\n") for _, p in pieces[:-1])  # cut at line breaks, not inside words
 
 
-def test_model_not_installed_names_the_installed_ones(cli, seeded):
+def test_model_not_installed_names_the_installed_ones(cli, model_seeded):
     result = cli("suggest", "--model", "en_core_web_xx")
     assert result.code == 1 and "Traceback" not in result.err
     assert "no spaCy pipeline 'en_core_web_xx' is installed (installed: en_core_web_sm" in result.err
@@ -182,43 +182,43 @@ def suggest_process(db, *extra):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_sigkill_part_way_then_rerun_matches_an_uninterrupted_run(seeded, tmp_path):
-    with sqlite3.connect(seeded) as conn:
+def test_sigkill_part_way_then_rerun_matches_an_uninterrupted_run(model_seeded, tmp_path):
+    with sqlite3.connect(model_seeded) as conn:
         conn.execute("DELETE FROM suggestion")
     reference = tmp_path / "reference.db"
-    with sqlite3.connect(seeded) as src, sqlite3.connect(reference) as dst:
+    with sqlite3.connect(model_seeded) as src, sqlite3.connect(reference) as dst:
         src.backup(dst)
     assert suggest_process(reference).wait(timeout=300) == 0
 
-    victim = suggest_process(seeded)
+    victim = suggest_process(model_seeded)
     deadline = time.monotonic() + 120
     done = 0
     while time.monotonic() < deadline and done < 6:
         time.sleep(0.05)
-        with sqlite3.connect(seeded, timeout=10) as conn:
+        with sqlite3.connect(model_seeded, timeout=10) as conn:
             done = conn.execute("SELECT count(*) FROM suggestion").fetchone()[0]
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait()
-    with sqlite3.connect(seeded) as conn:
+    with sqlite3.connect(model_seeded) as conn:
         part = conn.execute("SELECT count(*) FROM suggestion").fetchone()[0]
     assert 6 <= part < 25, "the kill should land part way"
 
-    rerun = suggest_process(seeded)
+    rerun = suggest_process(model_seeded)
     out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
     assert f"Suggested {25 - part} document(s)" in out
-    assert all_suggestions(seeded) == all_suggestions(reference)
-    with sqlite3.connect(seeded) as conn:
+    assert all_suggestions(model_seeded) == all_suggestions(reference)
+    with sqlite3.connect(model_seeded) as conn:
         assert conn.execute("SELECT count(*), count(DISTINCT document_pk) FROM suggestion").fetchone() == (25, 25)
 
 
 @pytest.mark.parametrize("n_process", [2])
-def test_several_processes_give_the_same_suggestions(seeded, pipeline, tmp_path, n_process):
-    engine = open_project(str(seeded))
-    single = all_suggestions(seeded)
+def test_several_processes_give_the_same_suggestions(model_seeded, pipeline, tmp_path, n_process):
+    engine = open_project(str(model_seeded))
+    single = all_suggestions(model_seeded)
     report = suggest(engine, pipeline=pipeline, redo=True, n_process=n_process, batch_size=3)
     assert report.suggested == 25
-    assert all_suggestions(seeded) == single
+    assert all_suggestions(model_seeded) == single
     assert active_codebook(engine).name == "news-stance"
 
 

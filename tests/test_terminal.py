@@ -50,7 +50,7 @@ def test_coding_in_tmux_at_80x24(seeded, tmp_path):
 
         tmux("send-keys", "-t", session, "a")
         wait_for(session, "Entities 1 ✓")
-        assert spans(seeded, coder="tim") == [(0, 14, "PERSON", "accepted")]
+        assert spans(seeded, coder="tim") == [(0, 12, "PERSON", "accepted")]
 
         tmux("send-keys", "-t", session, "d")
         after = wait_for(session, "2 of 25")
@@ -64,4 +64,4 @@ def test_coding_in_tmux_at_80x24(seeded, tmp_path):
         assert time.monotonic() < deadline, "q did not quit"
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-    assert spans(seeded, coder="tim") == [(0, 14, "PERSON", "accepted")]
+    assert spans(seeded, coder="tim") == [(0, 12, "PERSON", "accepted")]

@@ -7,13 +7,15 @@ import json
 import re
 import tomllib
 from functools import cached_property
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from annotator.domain.errors import CodebookError
+from annotator.domain.screen_keys import RESERVED_CHARACTERS
 
-# Keys the coding screen uses itself; a codebook may not bind them.
-SCREEN_KEYS = frozenset("a A x d s n p q g u / ? [ ] { }".split())
+# Keys the coding screen uses itself (its own key table): a codebook may not bind them.
+SCREEN_KEYS = RESERVED_CHARACTERS
 # Keys a codebook may bind: digits and a few symbols, plus letters the screen leaves free.
 ALLOWED_KEYS = tuple("123456789+-0=*!@#$%^&") + tuple(
     c for c in "bcefhijklmortvwyz" if c not in SCREEN_KEYS
@@ -43,10 +45,20 @@ class Target(_Strict):
         return (self.name, *[a for a in self.aliases if a != self.name])
 
 
+Polarity = Literal["positive", "negative", "neutral"]
+# The polarity of the usual labels when the codebook does not say, so older codebooks get cold-start stance.
+DEFAULT_POLARITY: dict[str, Polarity] = {"FAVOR": "positive", "AGAINST": "negative", "NONE": "neutral"}
+
+
 class StanceLabel(_Strict):
     label: str = Field(min_length=1)
     key: str = Field(min_length=1, max_length=1)
     description: str = ""
+    polarity: Polarity | None = None  # what a cold-start suggestion of this label means
+
+    @property
+    def effective_polarity(self) -> Polarity | None:
+        return self.polarity or DEFAULT_POLARITY.get(self.label)
 
 
 class Codebook(_Strict):
@@ -60,7 +72,8 @@ class Codebook(_Strict):
     @cached_property
     def hash(self) -> str:
         """Hash of the content (not the file's formatting): the same codebook always hashes alike."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        # None means "not given" (polarity): leaving it out keeps the hashes of codebooks that predate it.
+        canonical = json.dumps(self.model_dump(mode="json", exclude_none=True), sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     @property
@@ -78,6 +91,11 @@ class Codebook(_Strict):
     @property
     def stance_labels(self) -> tuple[str, ...]:
         return tuple(s.label for s in self.stances)
+
+    @cached_property
+    def polarity_labels(self) -> dict[str, str]:
+        """Polarity (positive, negative, neutral) -> stance label, for those the codebook gives."""
+        return {s.effective_polarity: s.label for s in self.stances if s.effective_polarity}
 
     @cached_property
     def model_label_map(self) -> dict[str, str]:
@@ -135,7 +153,23 @@ def _check(cb: Codebook) -> list[tuple[tuple, str]]:
                 problems.append((("entities", i, "from_model"),
                                  f"model label {m!r} is already mapped to {mapped[m]}; map it to one label only"))
             mapped.setdefault(m, e.label)
+    given: dict[str, tuple[int, StanceLabel]] = {}
+    for i, s in enumerate(cb.stances):
+        polarity = s.effective_polarity
+        if polarity in given:
+            j, other = given[polarity]
+            free = [p for p in get_args(Polarity) if p not in {x.effective_polarity for x in cb.stances}]
+            problems.append((("stances", i, "polarity"),
+                             f"polarity {polarity!r} ({s.label}{_by_default(s)}) is already {other.label}'s "
+                             f"(stances.{j}{_by_default(other)}); "
+                             f"one label per polarity; free polarities: {', '.join(free) or 'none'}"))
+        elif polarity:
+            given[polarity] = (i, s)
     return problems
+
+
+def _by_default(stance: StanceLabel) -> str:
+    return "" if stance.polarity else ", by default"
 
 
 def _free_keys(keyed: list[tuple]) -> str:

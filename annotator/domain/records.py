@@ -8,7 +8,8 @@ from typing import Any
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.errors import InputError
-from annotator.domain.spans import Span, span_problem
+from annotator.domain.spans import Span, Stance, span_problem
+from annotator.domain.vocabulary import STATUSES
 
 # Keys with a meaning of their own; any other top-level key of a JSONL record goes into `meta`
 # (so Wikinews' url, license, date and source travel with the document).
@@ -16,7 +17,6 @@ RECORD_KEYS = {"id", "title", "text", "meta", "coder", "spans", "stance", "stanc
 # Keys of gold exports that describe the export itself, not the document: not kept as meta.
 EXPORT_KEYS = {"annotators", "adjudication", "schema"}
 _NOT_META = frozenset(RECORD_KEYS | EXPORT_KEYS)
-ANNOTATION_STATUSES = ("draft", "done", "skipped")
 
 
 def text_hash(text: str) -> str:
@@ -38,8 +38,8 @@ class DocumentRecord:
     coder: str | None = None
     status: str = "done"
     seconds: float | None = None
-    spans: list[Span] = field(default_factory=list)
-    stances: dict[str, str] = field(default_factory=dict)
+    spans: list[Span] = field(default_factory=list)  # origin "imported"
+    stances: list[Stance] = field(default_factory=list)
 
 
 def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
@@ -65,8 +65,8 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
         raise InputError(f"'coder' must be a non-empty name, got {coder!r}")
     record.coder = coder.strip()
     status = obj.get("status", "done")
-    if status not in ANNOTATION_STATUSES:
-        raise InputError(f"status {status!r} is not valid; valid: {', '.join(ANNOTATION_STATUSES)}")
+    if status not in STATUSES:
+        raise InputError(f"status {status!r} is not valid; valid: {', '.join(STATUSES)}")
     record.status = status
     seconds = obj.get("seconds")
     if seconds is not None and (not isinstance(seconds, (int, float)) or seconds < 0):
@@ -128,11 +128,11 @@ def _spans(raw: Any, text: str, codebook: Codebook) -> list[Span]:
         if "text" in item and item["text"] != text[start:end]:
             raise InputError(f"span {i}: its text {item['text']!r} differs from text[{start}:{end}] "
                              f"{text[start:end]!r}; offsets must be Python character offsets")
-        spans.append(Span(start, end, label))
+        spans.append(Span(start, end, label, "imported"))
     return spans
 
 
-def _stances(raw: Any, codebook: Codebook) -> dict[str, str]:
+def _stances(raw: Any, codebook: Codebook) -> list[Stance]:
     if isinstance(raw, list):  # also accept [{"target": ..., "label": ...}], the `show --json` shape
         try:
             raw = {s["target"]: s["label"] for s in raw}
@@ -148,4 +148,4 @@ def _stances(raw: Any, codebook: Codebook) -> dict[str, str]:
         if label not in labels:
             raise InputError(f"stance label {label!r} for {target!r} is not valid; "
                              f"valid: {', '.join(labels)}")
-    return dict(raw)
+    return [Stance(target, label, "imported") for target, label in raw.items()]

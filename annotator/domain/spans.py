@@ -1,19 +1,46 @@
-"""Spans are character offsets into a document's text (Python str indices, end exclusive)."""
+"""Spans and stances: the one typed model that coding, import, show, agreement and export share.
+
+Spans are character offsets into a document's text (Python str indices, end exclusive).
+"""
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from annotator.domain.vocabulary import Origin
+
+SpanKey = tuple[int, int, str]  # (start, end, label): how a suggested span is named
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
+    """A coded entity span. `source` names the suggestion it was taken from (None for the coder's own
+    or an imported one), so the decision on that suggestion can follow every later edit."""
     start: int
     end: int
     label: str
+    origin: Origin = "added"
+    aligned: bool = True  # False: imported offsets off spaCy's token boundaries (kept, flagged)
+    source: SpanKey | None = None
+
+    @property
+    def key(self) -> SpanKey:
+        return (self.start, self.end, self.label)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self.start < end and start < self.end
 
     def text_in(self, text: str) -> str:
         return text[self.start:self.end]
+
+
+@dataclass(frozen=True, slots=True)
+class Stance:
+    """A coded stance toward one codebook target."""
+    target: str
+    label: str
+    origin: Origin = "added"
 
 
 def span_problem(start: object, end: object, text_length: int) -> str | None:

@@ -2,11 +2,13 @@
 
 For each codebook target: find its mentions (aliases as whole words in any case, and entity spans
 whose text is an alias), score each sentence holding a mention with a sentiment function (compound
-score in [-1, 1]), average, and map the mean to FAVOR (>= +0.05), AGAINST (<= -0.05) or NONE (the
-usual VADER cut-offs). A target never mentioned is NONE. Each suggestion keeps the sentences it used.
+score in [-1, 1]), average, and map the mean to a polarity: positive (>= +0.05), negative (<= -0.05)
+or neutral (the usual VADER cut-offs). A target never mentioned is neutral. The suggestion is the
+codebook's stance label of that polarity (FAVOR, AGAINST, NONE by default); a codebook without a label
+for it gets no suggestion for that target. Each suggestion keeps the sentences it used.
 
-Score, a confidence in [0.5, 1]: FAVOR/AGAINST 0.5 + |mean| / 2; NONE for a mentioned target
-1 - |mean| / (2 * 0.05); NONE for a target never mentioned 1.0.
+Score, a confidence in [0.5, 1]: positive/negative 0.5 + |mean| / 2; neutral for a mentioned target
+1 - |mean| / (2 * 0.05); neutral for a target never mentioned 1.0.
 """
 
 from __future__ import annotations
@@ -61,7 +63,10 @@ def find_mentions(text: str, target: Target, entities: Iterable[Offsets] = ()) -
 
 def suggest_stances(text: str, sentences: Sequence[Offsets], codebook: Codebook,
                     sentiment: Callable[[str], float], entities: Iterable[Offsets] = ()) -> list[StanceGuess]:
-    """One guess per codebook target, in codebook order."""
+    """One guess per codebook target, in codebook order, leaving out those whose polarity has no label."""
+    labels = codebook.polarity_labels
+    if not labels:
+        return []
     entities = list(entities)
     starts = [s for s, _ in sentences]
     cache: dict[Offsets, float] = {}
@@ -74,20 +79,30 @@ def suggest_stances(text: str, sentences: Sequence[Offsets], codebook: Codebook,
             if sentence not in used:
                 used.append(sentence)
         if not used:
-            guesses.append(StanceGuess(target.name, "NONE", 1.0))
-            continue
-        for s in used:
-            if s not in cache:
-                cache[s] = sentiment(text[s[0]:s[1]])
-        mean = sum(cache[s] for s in used) / len(used)
-        used.sort(key=lambda s: (-abs(cache[s]), s[0]))
-        guesses.append(StanceGuess(target.name, *_label(mean), evidence=used))
+            polarity, score = "neutral", 1.0
+        else:
+            for s in used:
+                if s not in cache:
+                    cache[s] = sentiment(text[s[0]:s[1]])
+            mean = sum(cache[s] for s in used) / len(used)
+            used.sort(key=lambda s: (-abs(cache[s]), s[0]))
+            polarity, score = _polarity(mean)
+        if polarity in labels:
+            guesses.append(StanceGuess(target.name, labels[polarity], score, evidence=used))
     return guesses
 
 
-def _label(mean: float) -> tuple[str, float]:
+def no_stance_note(codebook: Codebook) -> str | None:
+    """Why a codebook with targets gets no cold-start stance at all, or None when it gets some."""
+    if not codebook.targets or not codebook.stances or codebook.polarity_labels:
+        return None
+    return (f"No stance suggestions: the codebook's stance labels ({', '.join(codebook.stance_labels)}) "
+            'have no polarity; add polarity = "positive" | "negative" | "neutral" to them.')
+
+
+def _polarity(mean: float) -> tuple[str, float]:
     if mean >= THRESHOLD:
-        return "FAVOR", round(0.5 + mean / 2, 3)
+        return "positive", round(0.5 + mean / 2, 3)
     if mean <= -THRESHOLD:
-        return "AGAINST", round(0.5 - mean / 2, 3)
-    return "NONE", round(1 - abs(mean) / (2 * THRESHOLD), 3)
+        return "negative", round(0.5 - mean / 2, 3)
+    return "neutral", round(1 - abs(mean) / (2 * THRESHOLD), 3)

@@ -13,6 +13,7 @@ from annotator.domain.chunks import chunks
 from annotator.domain.codebook import Codebook
 from annotator.domain.spans import strip_offsets
 from annotator.domain.stance_rules import suggest_stances
+from annotator.domain.suggestions import SuggestedSpan, SuggestedStance
 from annotator.nlp.pipeline import Pipeline
 
 # spaCy refuses texts over nlp.max_length (1,000,000 characters); long texts go through in pieces.
@@ -22,8 +23,8 @@ MAX_CHUNK_CHARS = 100_000
 @dataclass
 class DocSuggestion:
     document_pk: int
-    spans: list[dict]
-    stances: list[dict]
+    spans: tuple[SuggestedSpan, ...]
+    stances: tuple[SuggestedStance, ...]
     dropped: Counter = field(default_factory=Counter)  # model labels the codebook does not map
 
 
@@ -64,11 +65,11 @@ class Suggester:
             if label is None:
                 dropped[model_label] += 1
             elif text[start:end].strip():
-                spans.append({"start": start, "end": end, "label": label, "score": None})
+                spans.append(SuggestedSpan(start, end, label))
         sents = [s for s in (strip_offsets(text, a, b) for a, b in sents) if s[0] < s[1]]
         stances = suggest_stances(text, sents, self.codebook, self.sentiment,
-                                  entities=[(s["start"], s["end"]) for s in spans])
-        return DocSuggestion(pk, spans, [g.as_json() for g in stances], dropped)
+                                  entities=[(s.start, s.end) for s in spans])
+        return DocSuggestion(pk, tuple(spans), tuple(stances), dropped)
 
 
 def run_parallel(suggester: Suggester, items: Iterable[tuple[int, str]], n_process: int,

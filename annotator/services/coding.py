@@ -1,26 +1,28 @@
 """The coding session: one coder's queue, the open document, and every edit stored at once.
 
-Each edit is one short transaction that stores the new annotation and an event holding the state
-before and after; undo and redo store an earlier state the same way. Reads and writes here take a
-few milliseconds, so the screen calls them directly: a key press is stored before it is shown.
+Each edit is one short transaction that stores the new annotation, the active seconds since the last
+store, and an event holding the annotation before and after; undo and redo store an earlier state
+the same way. Reads and writes take a few milliseconds, so the screen calls them directly: a key
+press is stored before it is shown. Tokens and suggestions for a document that has none come from
+here too, so the screen never loads spaCy itself.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
-
 from annotator.domain.codebook import Codebook
-from annotator.domain.coding import AnnotationState, CodedSpan, CodedStance
+from annotator.domain.coding import Annotation, check_labels
+from annotator.domain.suggestions import Suggestion
+from annotator.domain.timing import ActiveTime
 from annotator.services.project import active_codebook
-from annotator.store import coding_queries as q
-from annotator.store import queries
+from annotator.store import annotations, documents, events, suggestions
+from annotator.store.engine import Engine, StoreBusy
 
 
 class SaveFailed(Exception):
@@ -34,65 +36,64 @@ class OpenDocument:
     title: str
     text: str
     meta: dict[str, Any]
-    suggested_spans: list[dict] = field(default_factory=list)
-    suggested_stances: list[dict] = field(default_factory=list)
-    model: str | None = None  # None: no suggestion yet
-    state: AnnotationState = field(default_factory=AnnotationState)
-
-    def suggested_stance(self, target: str) -> dict | None:
-        return next((s for s in self.suggested_stances if s["target"] == target), None)
+    suggestion: Suggestion | None = None  # None: no model has suggested for it yet
+    annotation: Annotation = field(default_factory=Annotation)
 
 
 @dataclass(frozen=True)
 class Change:
     document_pk: int
     kind: str
-    before: AnnotationState
-    after: AnnotationState
+    before: Annotation
+    after: Annotation
 
 
 class CodingSession:
     def __init__(self, engine: Engine, coder: str, codebook: Codebook | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, model: str | None = None, pipeline=None) -> None:
+        """`model` names the spaCy pipeline for documents without suggestions; `pipeline`, when
+        given, is used instead of loading one (tests hand in a small deterministic one)."""
         self.engine, self.coder, self.clock = engine, coder, clock
         self.codebook = codebook or active_codebook(engine)
         with engine.begin() as conn:
-            self.coder_pk = queries.coder_pk(conn, coder)
+            self.coder_pk = annotations.coder_pk(conn, coder)
         self._undo: list[Change] = []
         self._redo: list[Change] = []
-        self._opened_at: float | None = None
+        self._timer: ActiveTime | None = None
+        self._model, self._pipeline = model, pipeline
+        self._pipeline_lock = threading.Lock()
 
     # The queue ------------------------------------------------------------------------------
     def queue_size(self) -> int:
         with self.engine.connect() as conn:
-            return q.queue_size(conn)
+            return documents.count(conn)
 
     def position(self, document_pk: int) -> int:
         with self.engine.connect() as conn:
-            return q.queue_position(conn, document_pk)
+            return documents.position(conn, document_pk)
 
     def done_today(self) -> int:
         local_midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
         with self.engine.connect() as conn:
-            return q.done_since(conn, self.coder_pk, local_midnight.astimezone(timezone.utc))
+            return annotations.done_since(conn, self.coder_pk, local_midnight.astimezone(timezone.utc))
 
     def first_unfinished(self, or_first: bool = True) -> int | None:
         """Where the coder resumes: the first document not done or skipped (else, if asked, the first)."""
         with self.engine.connect() as conn:
-            found = q.neighbour(conn, 0, True, self.coder_pk)
-            return found if found is not None or not or_first else q.neighbour(conn, 0, True)
+            found = documents.neighbour(conn, 0, True, self.coder_pk)
+            return found if found is not None or not or_first else documents.neighbour(conn, 0, True)
 
     def next_pk(self, document_pk: int, unfinished: bool = False) -> int | None:
         with self.engine.connect() as conn:
-            return q.neighbour(conn, document_pk, True, self.coder_pk if unfinished else None)
+            return documents.neighbour(conn, document_pk, True, self.coder_pk if unfinished else None)
 
     def previous_pk(self, document_pk: int) -> int | None:
         with self.engine.connect() as conn:
-            return q.neighbour(conn, document_pk, False)
+            return documents.neighbour(conn, document_pk, False)
 
     def find(self, text: str) -> list[tuple[int, str, str]]:
         with self.engine.connect() as conn:
-            return [tuple(r) for r in q.find_documents(conn, text)]
+            return documents.find(conn, text)
 
     # One document -----------------------------------------------------------------------------
     def open(self, document_pk: int) -> OpenDocument:
@@ -102,36 +103,56 @@ class CodingSession:
         return opened
 
     def start_timing(self) -> None:
-        self._opened_at = self.clock()
+        self._timer = ActiveTime(self.clock())
+
+    def touch(self) -> None:
+        """The coder pressed a key: they are active, whether or not it changed anything."""
+        if self._timer is not None:
+            self._timer.touch(self.clock())
+
+    def seconds_on_document(self) -> float:
+        return self._timer.total(self.clock()) if self._timer is not None else 0.0
 
     def load(self, document_pk: int) -> OpenDocument:
         """The document with its newest suggestion and this coder's annotation (reads only: safe
         from a worker thread, which is how the screen fetches the next document ahead of time)."""
         with self.engine.connect() as conn:
-            doc = q.document(conn, document_pk)
-            suggestion = q.latest_suggestion(conn, document_pk)
-            stored = q.annotation(conn, document_pk, self.coder_pk)
-        opened = OpenDocument(doc.pk, doc.id, doc.title, doc.text, doc.meta)
-        if suggestion is not None:
-            opened.model = f"{suggestion.model} {suggestion.version}"
-            opened.suggested_spans = sorted(suggestion.spans, key=lambda s: (s["start"], s["end"]))
-            opened.suggested_stances = suggestion.stances
-        if stored is not None:
-            opened.state = _state_from_rows(*stored)
-        return opened
+            doc = documents.get(conn, document_pk)
+            suggestion = suggestions.latest(conn, document_pk)
+            stored = annotations.of_coder(conn, document_pk, self.coder_pk)
+        return OpenDocument(doc.pk, doc.id, doc.title, doc.text, doc.meta, suggestion, stored or Annotation())
 
-    def seconds_on_document(self) -> float:
-        return self.clock() - self._opened_at if self._opened_at is not None else 0.0
+    def tokens(self, text: str) -> tuple[list[int], list[int]]:
+        """spaCy's token boundaries (its rule-based tokenizer: no model weights); slow the first time."""
+        from annotator.nlp.tokens import token_bounds
 
-    def apply(self, doc: OpenDocument, kind: str, edit: Callable[[AnnotationState], AnnotationState]) -> bool:
-        """Run an edit and store its result at once; False when it changed nothing."""
-        after = edit(doc.state)
-        if after == doc.state:
+        return token_bounds(text)
+
+    def suggest_missing(self, document_pk: int) -> Suggestion | None:
+        """Suggest for a document that has no suggestion yet, loading the pipeline on first use
+        (from a worker thread: it takes a few seconds)."""
+        from annotator.nlp.pipeline import load_pipeline
+        from annotator.services.suggest import suggest_document
+
+        with self._pipeline_lock:
+            if self._pipeline is None:
+                self._pipeline = load_pipeline(self._model)
+        suggest_document(self.engine, document_pk, self._pipeline)
+        with self.engine.connect() as conn:
+            return suggestions.latest(conn, document_pk)
+
+    def apply(self, doc: OpenDocument, kind: str, edit: Callable[[Annotation], Annotation]) -> bool:
+        """Run an edit and store its result at once; False when it changed nothing. A label the
+        codebook does not have is refused (InputError) before anything is stored."""
+        before = doc.annotation
+        after = edit(before)
+        if after == before:
             return False
-        self._store(doc.pk, kind, doc.state, after)
-        self._undo.append(Change(doc.pk, kind, doc.state, after))
+        check_labels(after, self.codebook)
+        self._store(doc.pk, kind, before, after, shown=doc.suggestion is not None)
+        self._undo.append(Change(doc.pk, kind, before, after))
         self._redo.clear()
-        doc.state = after
+        doc.annotation = after
         return True
 
     @property
@@ -147,7 +168,7 @@ class CodingSession:
         if not self._undo:
             return None
         change = self._undo[-1]
-        self._store(change.document_pk, f"undo {change.kind}", change.after, change.before)
+        self._store(change.document_pk, f"undo {change.kind}", change.after, change.before, shown=False)
         self._redo.append(self._undo.pop())  # only once stored: a failed undo can be tried again
         return change
 
@@ -155,42 +176,31 @@ class CodingSession:
         if not self._redo:
             return None
         change = self._redo[-1]
-        self._store(change.document_pk, f"redo {change.kind}", change.before, change.after)
+        self._store(change.document_pk, f"redo {change.kind}", change.before, change.after, shown=False)
         self._undo.append(self._redo.pop())
         return change
 
     def leave(self, doc: OpenDocument) -> None:
-        """Add the time spent on the document to its annotation (when there is one)."""
-        seconds = self.seconds_on_document()
-        self._opened_at = None
+        """Add the active time not yet stored to the document's annotation (when there is one)."""
+        timer, self._timer = self._timer, None
+        seconds = timer.take(self.clock()) if timer is not None else 0.0
         if seconds > 0:
             try:
                 with self.engine.begin() as conn:
-                    q.add_seconds(conn, doc.pk, self.coder_pk, seconds)
-            except OperationalError:
+                    annotations.add_seconds(conn, doc.pk, self.coder_pk, seconds)
+            except StoreBusy:
                 pass  # time spent is a statistic: a locked database must not stop the coder moving on
 
-    def _store(self, document_pk: int, kind: str, before: AnnotationState, after: AnnotationState) -> None:
+    def _store(self, document_pk: int, kind: str, before: Annotation, after: Annotation, shown: bool) -> None:
+        on_open_document = self._timer is not None and not kind.startswith(("undo", "redo"))
+        seconds = self._timer.take(self.clock()) if on_open_document else 0.0
         try:
-            self._write(document_pk, kind, before, after)
-        except OperationalError as exc:
+            with self.engine.begin() as conn:
+                pk = annotations.write(conn, document_pk, self.coder_pk, after, add_seconds=seconds,
+                                       suggestions_shown=shown)
+                events.add(conn, kind, coder_pk=self.coder_pk, document_pk=document_pk, annotation_pk=pk,
+                           before=before.to_json(), after=after.to_json())
+        except StoreBusy as exc:
+            if on_open_document:
+                self._timer.give_back(seconds)
             raise SaveFailed(f"not saved ({exc.orig}); nothing changed, press the key again") from exc
-
-    def _write(self, document_pk: int, kind: str, before: AnnotationState, after: AnnotationState) -> None:
-        with self.engine.begin() as conn:
-            pk = q.store_annotation(
-                conn, document_pk, self.coder_pk, after.status,
-                spans=[{"start": s.start, "end": s.end, "label": s.label, "origin": s.origin, "aligned": s.aligned}
-                       for s in after.spans],
-                stances=[{"target": s.target, "label": s.label, "origin": s.origin} for s in after.stances],
-                decisions=[{"start": a, "end": b, "label": c, "decision": d} for (a, b, c), d in after.decisions.items()])
-            queries.add_event(conn, kind, coder_pk_=self.coder_pk, document_pk=document_pk, annotation_pk_=pk,
-                              before=before.to_json(), after=after.to_json())
-
-
-def _state_from_rows(row, spans, stances, decisions) -> AnnotationState:
-    return AnnotationState(
-        status=row.status,
-        spans=tuple(CodedSpan(s.start, s.end, s.label, s.origin, s.aligned) for s in spans),
-        stances=tuple(CodedStance(s.target, s.label, s.origin) for s in stances),
-        decisions={(d.start, d.end, d.label): d.decision for d in decisions})

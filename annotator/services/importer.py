@@ -7,19 +7,19 @@ are found by asking the database (which already holds the earlier batches of thi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine
-
 from annotator.domain.codebook import Codebook
+from annotator.domain.coding import Annotation
 from annotator.domain.errors import InputError
 from annotator.domain.records import DocumentRecord
 from annotator.domain.spans import is_token_aligned
 from annotator.nlp.tokens import token_bounds
 from annotator.services.project import active_codebook
 from annotator.services.sources import plan_sources, read_source
-from annotator.store import queries
+from annotator.store import annotations, documents, events
+from annotator.store.engine import Connection, Engine
 from annotator.store.tables import utcnow
 
 BATCH_SIZE = 1000
@@ -76,7 +76,7 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
             conn.rollback()
             raise ImportFailed(report)
         if report.added or report.annotations_added:  # a no-op import leaves no trace
-            queries.add_event(conn, "import", after={
+            events.add(conn, "import", after={
                 "paths": [str(p) for p in paths], "added": report.added, "already": report.already,
                 "annotations": report.annotations_added, "skipped_invalid": report.invalid})
     return report
@@ -97,8 +97,8 @@ class _BatchWriter:
         if not self.batch:
             return
         batch, self.batch = self.batch, []
-        stored = queries.documents_by_hash(self.conn, [r.text_hash for _, r in batch])
-        taken_ids = queries.hashes_by_id(self.conn, [r.id for _, r in batch])
+        stored = documents.by_hash(self.conn, [r.text_hash for _, r in batch])
+        taken_ids = documents.hashes_by_id(self.conn, [r.id for _, r in batch])
         rows, now = [], utcnow()
         for where, r in batch:
             if r.text_hash in stored:
@@ -110,32 +110,28 @@ class _BatchWriter:
                 continue
             stored[r.text_hash] = (None, r.id)
             taken_ids[r.id] = r.text_hash
-            rows.append({"id": r.id, "title": r.title, "text": r.text, "meta": r.meta,
-                         "text_hash": r.text_hash, "created_at": now})
-        queries.insert_documents(self.conn, rows)
+            rows.append({"id": r.id, "title": r.title, "text": r.text, "meta": r.meta, "text_hash": r.text_hash})
+        documents.insert_many(self.conn, rows, now)
         self.report.added += len(rows)
         coded = [(w, r) for w, r in batch if r.coder is not None]
         if coded:
             self._store_annotations(coded)
 
     def _store_annotations(self, coded: list[tuple[str, DocumentRecord]]) -> None:
-        pks = queries.documents_by_hash(self.conn, [r.text_hash for _, r in coded])
+        pks = documents.by_hash(self.conn, [r.text_hash for _, r in coded])
         for where, r in coded:
             if r.text_hash not in pks:
                 continue  # the document itself was invalid and is already reported
             doc_pk = pks[r.text_hash][0]
-            coder = self.coders.get(r.coder) or self.coders.setdefault(r.coder, queries.coder_pk(self.conn, r.coder))
-            if queries.annotation_pk(self.conn, doc_pk, coder) is not None:
+            coder = self.coders.get(r.coder) or self.coders.setdefault(r.coder, annotations.coder_pk(self.conn, r.coder))
+            if annotations.exists(self.conn, doc_pk, coder):
                 self.report.annotations_already += 1  # never overwrite a coder's work
                 continue
-            aligned = self._alignment(r)
-            spans = [{"start": s.start, "end": s.end, "label": s.label, "origin": "imported", "aligned": ok}
-                     for s, ok in zip(r.spans, aligned)]
-            stances = [{"target": t, "label": lab, "origin": "imported"} for t, lab in r.stances.items()]
-            pk = queries.insert_annotation(self.conn, doc_pk, coder, r.status, r.seconds or 0.0, spans, stances)
-            queries.add_event(self.conn, "annotation.imported", coder_pk_=coder, document_pk=doc_pk,
-                              annotation_pk_=pk, after={"source": where, "spans": len(spans),
-                                                        "stances": len(stances)})
+            spans = tuple(replace(s, aligned=ok) for s, ok in zip(r.spans, self._alignment(r)))
+            annotation = Annotation(status=r.status, spans=spans, stances=tuple(r.stances))
+            pk = annotations.write(self.conn, doc_pk, coder, annotation, add_seconds=r.seconds or 0.0)
+            events.add(self.conn, "annotation.imported", coder_pk=coder, document_pk=doc_pk, annotation_pk=pk,
+                       after={"source": where, "spans": len(spans), "stances": len(r.stances)})
             self.report.annotations_added += 1
 
     def _alignment(self, record: DocumentRecord) -> list[bool]:

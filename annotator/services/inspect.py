@@ -7,55 +7,68 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine
-
+from annotator.domain.coding import Annotation
 from annotator.domain.errors import InputError
-from annotator.store import queries
+from annotator.domain.spans import Span
+from annotator.domain.suggestions import Suggestion
+from annotator.store import annotations, documents, gold, suggestions
+from annotator.store.engine import Engine
 
 
 def project_status(engine: Engine) -> dict[str, Any]:
     with engine.connect() as conn:
-        return queries.counts(conn)
+        return {"documents": documents.count(conn),
+                "suggested": suggestions.count_suggested_documents(conn),
+                "gold": gold.count(conn),
+                "annotations": annotations.counts_by_coder(conn)}
 
 
 def show_document(engine: Engine, doc_id: str) -> dict[str, Any]:
     with engine.connect() as conn:
-        doc = queries.document_by_id(conn, doc_id)
+        doc = documents.by_id(conn, doc_id)
         if doc is None:
-            near = queries.similar_ids(conn, doc_id)
+            near = documents.similar_ids(conn, doc_id)
             hint = f"; similar ids: {', '.join(near)}" if near else ""
             raise InputError(f"no document with id {doc_id!r}{hint}")
-        text = doc.text
         return {
-            "id": doc.id, "title": doc.title, "text": text, "meta": doc.meta,
-            "suggestions": [
-                {"model": s.model, "version": s.version,
-                 "spans": [{**sp, "text": text[sp["start"]:sp["end"]]} for sp in s.spans],
-                 "stances": s.stances}
-                for s in queries.suggestions_of(conn, doc.pk)],
-            "annotations": [_annotation(conn, a, text) for a in queries.annotations_of(conn, doc.pk)],
-            "gold": _gold(conn, doc.pk, text),
+            "id": doc.id, "title": doc.title, "text": doc.text, "meta": doc.meta,
+            "suggestions": [_suggestion(s, doc.text) for s in suggestions.of_document(conn, doc.pk)],
+            "annotations": [{"coder": a.coder, "status": a.annotation.status, "seconds": a.seconds,
+                             "suggestions_shown": a.suggestions_shown, **_coded(a.annotation, doc.text)}
+                            for a in annotations.of_document(conn, doc.pk)],
+            "gold": _gold(gold.of_document(conn, doc.pk), doc.text),
         }
 
 
-def _annotation(conn, a, text: str) -> dict[str, Any]:
+def _suggestion(s: Suggestion, text: str) -> dict[str, Any]:
+    return {"model": s.model, "version": s.version,
+            "spans": [{"start": p.start, "end": p.end, "label": p.label, "score": p.score,
+                       "text": text[p.start:p.end]} for p in s.spans],
+            "stances": [{"target": p.target, "label": p.label, "score": p.score,
+                         "evidence": [list(e) for e in p.evidence]} for p in s.stances]}
+
+
+def _coded(a: Annotation, text: str) -> dict[str, Any]:
     return {
-        "coder": a.coder, "status": a.status, "seconds": a.seconds, "suggestions_shown": a.suggestions_shown,
-        "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": text[s.start:s.end],
-                   "origin": s.origin, "aligned": s.aligned} for s in queries.spans_of(conn, a.pk)],
-        "stances": [{"target": s.target, "label": s.label, "origin": s.origin}
-                    for s in queries.stances_of(conn, a.pk)],
+        "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": s.text_in(text),
+                   "origin": s.origin, "aligned": s.aligned} for s in a.spans],
+        "stances": [{"target": s.target, "label": s.label, "origin": s.origin} for s in a.stances],
+        "decisions": [{"on": "span", "start": start, "end": end, "label": label, "decision": decision}
+                      for (start, end, label), decision in sorted(a.decisions.items())]
+        + [{"on": "stance", "target": target, "label": label, "decision": decision}
+           for (target, label), decision in sorted(a.stance_decisions.items())],
     }
 
 
-def _gold(conn, document_pk: int, text: str) -> dict[str, Any] | None:
-    found = queries.gold_of(conn, document_pk)
-    if found is None:
+def _gold(items: list[gold.GoldItem] | None, text: str) -> dict[str, Any] | None:
+    if items is None:
         return None
-    _, spans, stances = found
+    spans = [i for i in items if isinstance(i.item, Span)]
+    stances = [i for i in items if not isinstance(i.item, Span)]
     return {
-        "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": text[s.start:s.end]} for s in spans],
-        "stances": [{"target": s.target, "label": s.label} for s in stances],
-        "items": [{"item": f"span {s.start}-{s.end} {s.label}", "how": s.how, "by": s.by} for s in spans]
-        + [{"item": f"stance {s.target}", "how": s.how, "by": s.by} for s in stances],
+        "spans": [{"start": i.item.start, "end": i.item.end, "label": i.item.label, "text": i.item.text_in(text)}
+                  for i in spans],
+        "stances": [{"target": i.item.target, "label": i.item.label} for i in stances],
+        "items": [{"item": f"span {i.item.start}-{i.item.end} {i.item.label}", "how": i.how, "by": i.by} for i in spans]
+        + [{"item": f"stance {i.item.target}", "how": i.how, "by": i.by} for i in stances],
     }

@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from annotator.domain.codebook import Codebook, parse_codebook
 from annotator.domain.errors import CodebookError, InputError
 from annotator.resources import default_schema
-from annotator.store import migrate, queries
-from annotator.store.engine import make_engine, resolve_url, sqlite_path
+from annotator.store import annotations, codebooks, events, gold, migrate
+from annotator.store.engine import Engine, make_engine, resolve_url, sqlite_path
 
 
 def load_codebook_file(path: Path) -> Codebook:
@@ -39,14 +37,14 @@ def open_project(db: str | None = None) -> Engine:
     if not migrate.is_current(engine):
         migrate.upgrade(engine)
     with engine.connect() as conn:
-        if queries.latest_codebook(conn) is None:
+        if codebooks.latest(conn) is None:
             raise InputError(f"the database {resolve_url(db)} has no codebook; run `annotator init`")
     return engine
 
 
 def active_codebook(engine: Engine) -> Codebook:
     with engine.connect() as conn:
-        row = queries.latest_codebook(conn)
+        row = codebooks.latest(conn)
     if row is None:
         raise InputError("the project has no codebook; run `annotator init`")
     return parse_codebook(row.source, f"codebook {row.name} (stored)")
@@ -67,20 +65,21 @@ def init_project(db: str | None = None, schema: Path | None = None) -> InitResul
     try:
         migrate.upgrade(engine)
         with engine.begin() as conn:
-            current = queries.latest_codebook(conn)
+            current = codebooks.latest(conn)
             if current is not None and current.hash == codebook.hash:
                 return InitResult(resolve_url(db), codebook, changed=False)
             _refuse_dropping_labels_in_use(conn, codebook, schema)
-            queries.add_codebook(conn, codebook.name, codebook.version, codebook.hash, schema.read_text("utf-8"))
-            queries.add_event(conn, "codebook", after={"name": codebook.name, "hash": codebook.hash,
-                                                       "file": str(schema)})
+            codebooks.add(conn, codebook.name, codebook.version, codebook.hash, schema.read_text("utf-8"))
+            events.add(conn, "codebook", after={"name": codebook.name, "hash": codebook.hash, "file": str(schema)})
         return InitResult(resolve_url(db), codebook, changed=True)
     finally:
         engine.dispose()
 
 
 def _refuse_dropping_labels_in_use(conn, codebook: Codebook, schema: Path) -> None:
-    span_labels, stance_pairs = queries.labels_in_use(conn)
+    coded_spans, coded_stances = annotations.labels_in_use(conn)
+    gold_spans, gold_stances = gold.labels_in_use(conn)
+    span_labels, stance_pairs = coded_spans | gold_spans, coded_stances | gold_stances
     problems = [f"{schema}: entity label {label!r} is used by existing annotations but missing here"
                 for label in sorted(span_labels - set(codebook.entity_labels))]
     targets, labels = set(codebook.target_names), set(codebook.stance_labels)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Engine
-
 from annotator.domain.errors import InputError
 from annotator.resources import bundled
 from annotator.services.importer import import_paths
 from annotator.services.project import init_project, open_project
 from annotator.services.suggest import SuggestReport, suggest
-from annotator.store import queries
+from annotator.store import documents, suggestions
+from annotator.store.engine import Engine
 
 
 def prepare_seeded_project(db: str | None, say: Callable[[str], None],
@@ -27,12 +26,12 @@ def prepare_seeded_project(db: str | None, say: Callable[[str], None],
         say(f"Created {result.url} with codebook {result.codebook.ref}.")
         engine = open_project(db)
     with engine.connect() as conn:
-        empty = queries.count_documents(conn) == 0
+        empty = documents.count(conn) == 0
     if empty:
         report = import_paths(engine, [bundled("seeds")])
         say(f"Imported {report.added} seed article(s).")
     with engine.connect() as conn:
-        missing = queries.count_without_suggestions(conn)
+        missing = suggestions.count_without_any(conn)
     if missing:
         done = suggest(engine, on_start=on_start, on_progress=on_progress)
         say(f"Suggested {done.suggested} document(s) with {done.model} {done.version}.")

@@ -11,13 +11,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from sqlalchemy import Engine
-
 from annotator.domain.errors import InputError
+from annotator.domain.stance_rules import no_stance_note
 from annotator.nlp.pipeline import Pipeline, load_pipeline
-from annotator.nlp.suggester import Suggester, run_parallel
+from annotator.nlp.suggester import DocSuggestion, Suggester, run_parallel
 from annotator.services.project import active_codebook
-from annotator.store import queries
+from annotator.domain.suggestions import Suggestion
+from annotator.store import documents, suggestions
+from annotator.store.engine import Engine
 
 READ_PAGE = 256
 
@@ -31,6 +32,7 @@ class SuggestReport:
     suggested: int = 0
     spans: int = 0
     dropped: Counter = field(default_factory=Counter)
+    stance_note: str | None = None  # why the codebook gets no stance suggestions, said once a run
 
 
 def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_size: int = 32,
@@ -42,25 +44,23 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
         raise InputError(f"--n-process and --batch-size must be at least 1 (got {n_process}, {batch_size})")
     codebook = active_codebook(engine)
     with engine.connect() as conn:
-        documents = queries.count_documents(conn)
-    if documents == 0:
+        total = documents.count(conn)
+    if total == 0:
         raise InputError("nothing to suggest: the project has no documents yet; "
                          "import some with `annotator import PATH`")
     pipeline = pipeline or load_pipeline(model)
     key = (pipeline.name, pipeline.version)
     with engine.connect() as conn:
-        todo = documents if redo else queries.count_unsuggested(conn, *key)
-    report = SuggestReport(pipeline.name, pipeline.version, documents, todo)
+        todo = total if redo else suggestions.count_unsuggested(conn, *key)
+    report = SuggestReport(pipeline.name, pipeline.version, total, todo, stance_note=no_stance_note(codebook))
     on_start(report)
     if todo == 0:
         return report
     items = _documents(engine, None if redo else key, should_stop)
     results = run_parallel(Suggester(pipeline, codebook), items, n_process, batch_size)
     while batch := list(islice(results, batch_size)):
-        rows = [{"document_pk": r.document_pk, "model": key[0], "version": key[1],
-                 "spans": r.spans, "stances": r.stances} for r in batch]
         with engine.begin() as conn:
-            queries.save_suggestions(conn, rows, replace=redo)
+            suggestions.save(conn, [(r.document_pk, _suggestion(pipeline, r)) for r in batch], replace=redo)
         for r in batch:
             report.spans += len(r.spans)
             report.dropped.update(r.dropped)
@@ -74,19 +74,22 @@ def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None,
     after = 0
     while not should_stop():
         with engine.connect() as conn:
-            page = queries.documents_page(conn, after, READ_PAGE, unsuggested_by)
+            page = suggestions.texts_page(conn, after, READ_PAGE, unsuggested_by)
         if not page:
             return
         yield from ((pk, text) for pk, text in page)
         after = page[-1][0]
 
 
+def _suggestion(pipeline: Pipeline, result: DocSuggestion) -> Suggestion:
+    return Suggestion(pipeline.name, pipeline.version, result.spans, result.stances)
+
+
 def suggest_document(engine: Engine, document_pk: int, pipeline: Pipeline) -> None:
     """Suggest for one document now (the coding screen's document that has none yet)."""
     codebook = active_codebook(engine)
     with engine.connect() as conn:
-        text = queries.document_text(conn, document_pk)
+        text = documents.text_of(conn, document_pk)
     (result,) = Suggester(pipeline, codebook).run([(document_pk, text)])
     with engine.begin() as conn:
-        queries.save_suggestions(conn, [{"document_pk": document_pk, "model": pipeline.name, "version": pipeline.version,
-                                         "spans": result.spans, "stances": result.stances}], replace=False)
+        suggestions.save(conn, [(document_pk, _suggestion(pipeline, result))], replace=False)

@@ -6,8 +6,15 @@ import os
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import create_engine
+
+__all__ = ["Connection", "Engine", "StoreBusy", "make_engine", "resolve_url", "sqlite_path"]
+
+# What a write raises when the database stays locked past the busy timeout, or the disk is full:
+# services catch this name, so no layer above the store needs SQLAlchemy.
+StoreBusy = OperationalError
 
 DEFAULT_DB_FILE = "annotator.db"
 BUSY_TIMEOUT_MS = 10_000

@@ -8,12 +8,20 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from annotator.domain.vocabulary import DECISIONS, GOLD_HOWS, ORIGINS, ROLES, STATUSES
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """The database refuses any value outside the domain's vocabulary."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f'"{column}" IN ({listed})', name=f"{column}_valid")
 
 
 def _json(**kw: Any) -> Any:
@@ -32,6 +40,7 @@ class CodebookRow(SQLModel, table=True):
 
 
 class Coder(SQLModel, table=True):
+    __table_args__ = (one_of("role", ROLES),)
     pk: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
     role: str = "coder"  # coder | lead
@@ -65,6 +74,7 @@ class Annotation(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("document_pk", "coder_pk"),
         Index("ix_annotation_coder_status", "coder_pk", "status"),
+        one_of("status", STATUSES),
     )
     pk: int | None = Field(default=None, primary_key=True)
     document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE")
@@ -78,6 +88,7 @@ class Annotation(SQLModel, table=True):
 
 class AnnotationSpan(SQLModel, table=True):
     __tablename__ = "annotation_span"
+    __table_args__ = (one_of("origin", ORIGINS),)
     pk: int | None = Field(default=None, primary_key=True)
     annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE", index=True)
     start: int
@@ -85,11 +96,15 @@ class AnnotationSpan(SQLModel, table=True):
     label: str
     origin: str = "added"  # accepted | changed | added | imported
     aligned: bool = True  # False: imported offsets that do not fall on token boundaries (kept, flagged)
+    # The suggested span it was taken from, if any: its decision follows every edit of this span.
+    source_start: int | None = None
+    source_end: int | None = None
+    source_label: str | None = None
 
 
 class AnnotationStance(SQLModel, table=True):
     __tablename__ = "annotation_stance"
-    __table_args__ = (UniqueConstraint("annotation_pk", "target"),)
+    __table_args__ = (UniqueConstraint("annotation_pk", "target"), one_of("origin", ORIGINS))
     pk: int | None = Field(default=None, primary_key=True)
     annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE")
     target: str
@@ -100,10 +115,22 @@ class AnnotationStance(SQLModel, table=True):
 class SuggestionDecision(SQLModel, table=True):
     """What a coder did with one suggested span: accepted, changed or rejected. Undecided: no row."""
     __tablename__ = "suggestion_decision"
+    __table_args__ = (one_of("decision", DECISIONS),)
     pk: int | None = Field(default=None, primary_key=True)
     annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE", index=True)
     start: int
     end: int
+    label: str
+    decision: str
+
+
+class StanceDecision(SQLModel, table=True):
+    """What a coder did with one suggested stance (target and the suggested label). Undecided: no row."""
+    __tablename__ = "stance_decision"
+    __table_args__ = (UniqueConstraint("annotation_pk", "target", "label"), one_of("decision", DECISIONS))
+    pk: int | None = Field(default=None, primary_key=True)
+    annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE")
+    target: str
     label: str
     decision: str
 
@@ -118,6 +145,7 @@ class Gold(SQLModel, table=True):
 
 class GoldSpan(SQLModel, table=True):
     __tablename__ = "gold_span"
+    __table_args__ = (one_of("how", GOLD_HOWS),)
     pk: int | None = Field(default=None, primary_key=True)
     gold_pk: int = Field(foreign_key="gold.pk", ondelete="CASCADE", index=True)
     start: int
@@ -129,7 +157,7 @@ class GoldSpan(SQLModel, table=True):
 
 class GoldStance(SQLModel, table=True):
     __tablename__ = "gold_stance"
-    __table_args__ = (UniqueConstraint("gold_pk", "target"),)
+    __table_args__ = (UniqueConstraint("gold_pk", "target"), one_of("how", GOLD_HOWS))
     pk: int | None = Field(default=None, primary_key=True)
     gold_pk: int = Field(foreign_key="gold.pk", ondelete="CASCADE")
     target: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import threading
 import time
 from collections.abc import Iterable
 
@@ -21,11 +20,9 @@ class CodingApp(App):
     TITLE = "annotator"
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, session: CodingSession, model: str | None = None) -> None:
+    def __init__(self, session: CodingSession) -> None:
         super().__init__()
-        self.session, self.model = session, model
-        self._pipeline = None
-        self._pipeline_lock = threading.Lock()
+        self.session = session
 
     def on_mount(self) -> None:
         self.push_screen(CodingScreen(self.session))
@@ -46,23 +43,12 @@ class CodingApp(App):
         """Every action of the coding screen in the command palette, with its key."""
         yield from super().get_system_commands(screen)
         if isinstance(screen, CodingScreen):
-            for binding in screen.key_bindings():
-                yield SystemCommand(f"{binding.description} ({binding.key})", binding.tooltip,
-                                    lambda action=binding.action: screen.run_action(action))
-
-    def suggest_document(self, document_pk: int) -> None:
-        """Suggest one document (runs in a worker thread: loads spaCy on first use)."""
-        from annotator.nlp.pipeline import load_pipeline
-        from annotator.services.suggest import suggest_document
-
-        with self._pipeline_lock:
-            if self._pipeline is None:
-                self._pipeline = load_pipeline(self.model)
-        suggest_document(self.session.engine, document_pk, self._pipeline)
+            for key, description, tooltip, action in screen.key_table():
+                yield SystemCommand(f"{description} ({key})", tooltip, lambda action=action: screen.run_action(action))
 
 
 def make_app(db: str | None, coder: str, model: str | None = None) -> CodingApp:
     """The app as the command line opens it; tests build CodingApp around their own session."""
     from annotator.services.project import open_project
 
-    return CodingApp(CodingSession(open_project(db), coder), model)
+    return CodingApp(CodingSession(open_project(db), coder, model=model))

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import time
-from bisect import bisect_right
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 
 from annotator.domain import coding as edits
-from annotator.domain.coding import AnnotationState
+from annotator.domain.coding import Annotation
+from annotator.domain.coding_view import EntityList, Focus, entity_list, focus
+from annotator.domain.errors import InputError
+from annotator.domain.suggestions import Suggestion
 from annotator.domain.tokens import simple_tokens
 from annotator.services.coding import CodingSession, OpenDocument, SaveFailed
-from annotator.tui.keys import SCREEN_BINDINGS, codebook_bindings
+from annotator.tui.keys import SCREEN_BINDINGS, codebook_keys
 from annotator.tui.widgets.article import ArticleView
 from annotator.tui.widgets.header_bar import HeaderBar
 from annotator.tui.widgets.key_bar import KeyBar
-from annotator.tui.widgets.side_panel import Item, SidePanel, entity_items
+from annotator.tui.widgets.side_panel import SidePanel
 from annotator.tui.wrap import wrap
 
 
@@ -31,6 +32,7 @@ class CodingScreen(Screen):
     @dataclass
     class SuggestionArrived(Message):
         document_pk: int
+        suggestion: Suggestion | None
 
     @dataclass
     class TokenizerReady(Message):
@@ -61,7 +63,8 @@ class CodingScreen(Screen):
         self._ahead: CodingScreen.FetchedAhead | None = None
         self.position = 0
         self.done_today: int | None = None
-        self._items: tuple = (None, [], [])
+        self.entities = EntityList((), ())  # what the entity list shows: recomputed after every change
+        self.codebook_keys = codebook_keys(self.codebook)
         self._label_keys_display = [e.key for e in self.codebook.entities]
         self._stance_keys_display = [s.key for s in self.codebook.stances]
 
@@ -74,7 +77,6 @@ class CodingScreen(Screen):
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
-        self._bind_codebook_keys()
         first = self.session.first_unfinished()
         if first is not None:
             self.open_document(first)
@@ -85,17 +87,13 @@ class CodingScreen(Screen):
         self.set_interval(1.0, self._tick)
         self.call_after_refresh(self._load_tokenizer)
 
-    def _bind_codebook_keys(self) -> None:
-        """The codebook's label and stance keys, placed after accept all (the help lists them there)."""
-        dynamic = codebook_bindings(self.codebook)
-        current = self._bindings.key_to_bindings
-        ordered: dict[str, list[Binding]] = {}
-        for key in ("a", "x", "A"):
-            ordered[key] = current.pop(key)
-        for binding in dynamic:
-            ordered.setdefault(binding.key, []).append(binding)
-        ordered.update(current)
-        self._bindings.key_to_bindings = ordered
+    async def on_key(self, event: events.Key) -> None:
+        """The codebook's label and stance keys (never one of the screen's own: the codebook's
+        validator reads the same key table the bindings come from)."""
+        key = self.codebook_keys.get(event.character or "")
+        if key is not None and self.doc is not None:
+            event.stop()
+            await self.run_action(key.action)
 
     # Opening documents --------------------------------------------------------------------------
     def open_document(self, pk: int, cursor_offset: int | None = None, position: int | None = None) -> None:
@@ -110,21 +108,22 @@ class CodingScreen(Screen):
             ahead = None
             self.doc = self.session.open(pk)
         self.position = position or self.session.position(pk)
+        self.entities = entity_list(self.doc.annotation, self.doc.suggestion)
         if cursor_offset is None:
-            first = edits.pending(self.doc.state, self.doc.suggested_spans)
-            cursor_offset = first[0]["start"] if first else 0
+            first = self.entities.first_undecided()
+            cursor_offset = first.start if first else 0
         self.stance_focus = False
         # The quick tokenizer now; spaCy's (about 5 ms per 4 KB) follows from a worker and replaces it.
         if ahead is not None:
-            self.article.show(self.doc, ahead.tokens, cursor_offset, ahead.wrapped)
+            self.article.show(self.doc, self.entities, ahead.tokens, cursor_offset, ahead.wrapped)
         else:
-            self.article.show(self.doc, simple_tokens(self.doc.text), cursor_offset)
+            self.article.show(self.doc, self.entities, simple_tokens(self.doc.text), cursor_offset)
         self._refresh_progress()
         self._refresh_panel()
         # Workers start after this document is painted, so their CPU does not delay the frame.
         if self.tokenizer_ready:
             self.call_after_refresh(self._tokenize, self.doc.pk, self.doc.text)
-        if self.doc.model is None:
+        if self.doc.suggestion is None:
             self.call_after_refresh(self._suggest, pk)
         self.call_after_refresh(self._fetch_ahead, pk, self.article.text_width)
 
@@ -145,11 +144,12 @@ class CodingScreen(Screen):
     def _refresh_progress(self, recount: bool = False) -> None:
         if recount or self.done_today is None:
             self.done_today = self.session.done_today()
-        self.query_one(HeaderBar).set_progress(self.position, self.total, self.done_today, self.doc.state.status)
+        self.query_one(HeaderBar).set_progress(self.position, self.total, self.done_today, self.doc.annotation.status)
 
     def _refresh_panel(self) -> None:
         self.app.last_activity = time.monotonic()  # every key's action ends up here
-        self.query_one(SidePanel).show(self.doc, self.items(), self.focused_item(), self.target, self.stance_focus)
+        self.session.touch()
+        self.query_one(SidePanel).show(self.doc, self.entities, self.focus(), self.target)
         self._refresh_keys()
 
     def _refresh_keys(self) -> None:
@@ -174,9 +174,7 @@ class CodingScreen(Screen):
 
     @work(thread=True, exclusive=True, group="tokenizer", exit_on_error=False)
     def _tokenizer_worker(self) -> None:
-        from annotator.nlp.tokens import token_bounds
-
-        token_bounds("warm up")  # imports spaCy and builds its English tokenizer (no model weights)
+        self.session.tokens("warm up")  # imports spaCy and builds its English tokenizer (no model weights)
         self.post_message(self.TokenizerReady())
 
     @on(TokenizerReady)
@@ -187,9 +185,7 @@ class CodingScreen(Screen):
 
     @work(thread=True, exclusive=True, group="tokens", exit_on_error=False)
     def _tokenize(self, pk: int, text: str) -> None:
-        from annotator.nlp.tokens import token_bounds
-
-        self.post_message(self.TokensReady(pk, token_bounds(text)))
+        self.post_message(self.TokensReady(pk, self.session.tokens(text)))
 
     @on(TokensReady)
     def _tokens_ready(self, message: TokensReady) -> None:
@@ -199,57 +195,45 @@ class CodingScreen(Screen):
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
     def _suggest(self, pk: int) -> None:
-        self.app.suggest_document(pk)
-        self.post_message(self.SuggestionArrived(pk))
+        self.post_message(self.SuggestionArrived(pk, self.session.suggest_missing(pk)))
 
     @on(SuggestionArrived)
     def _suggestion_arrived(self, message: SuggestionArrived) -> None:
         if self.doc is not None and self.doc.pk == message.document_pk:
-            fresh = self.session.open(message.document_pk)
-            self.doc.suggested_spans, self.doc.suggested_stances, self.doc.model = (
-                fresh.suggested_spans, fresh.suggested_stances, fresh.model)
-            self.article.update_marks()
-            self._refresh_panel()
+            self.doc.suggestion = message.suggestion
+            self._changed()
 
     # What the keys act on -----------------------------------------------------------------------
-    def items(self) -> list[Item]:
-        """The entity list, computed once per annotation state (check_action asks for it often)."""
-        key = (id(self.doc), id(self.doc.state), id(self.doc.suggested_spans))
-        if self._items[0] != key:
-            items = entity_items(self.doc)
-            self._items = (key, items, [i.start for i in items])
-        return self._items[1]
-
-    def focused_item(self) -> Item | None:
-        """The entity under the cursor (entities never overlap: coded spans hide the suggestions they cover)."""
+    def focus(self) -> Focus:
+        """The one item the keys act on (decided in the domain; the screen only draws it)."""
         if self.doc is None:
-            return None
-        start = self.article.cursor_range[0]
-        items = self.items()
-        i = bisect_right(self._items[2], start) - 1
-        return items[i] if i >= 0 and start < items[i].end else None
+            return Focus()
+        return focus(self.entities, self.article.cursor_range[0], self.target if self.stance_focus else None)
 
-    def _suggestion_for(self, item: Item) -> dict | None:
-        return next((s for s in self.doc.suggested_spans
-                     if (s["start"], s["end"], s["label"]) == (item.start, item.end, item.label)), None)
+    def _changed(self) -> None:
+        """The annotation or the suggestion changed: recompute the entity list, repaint what it touched."""
+        self.entities = entity_list(self.doc.annotation, self.doc.suggestion)
+        self.article.update_marks(self.entities)
+        self._refresh_panel()
 
-    def _coded_span(self, item: Item | None):
-        if item is None or not item.coded:
-            return None
-        return next(s for s in self.doc.state.spans if (s.start, s.end, s.label) == (item.start, item.end, item.label))
+    def _suggested_stance(self):
+        return self.doc.suggestion.stance(self.target) if self.doc.suggestion else None
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if self.doc is None:
             return action in ("quit", "help", "find")
-        item = self.focused_item()
+        focused = self.focus()
         if action == "accept":
-            if self.stance_focus:
-                return self.doc.suggested_stance(self.target) is not None
-            return item is not None and not item.coded
+            if focused.target:
+                suggested = self._suggested_stance()
+                return suggested is not None and self.doc.annotation.stance(focused.target) is None
+            return focused.entity is not None and not focused.entity.coded
         if action == "reject":
-            return (self.doc.state.stance(self.target) is not None) if self.stance_focus else item is not None
+            if focused.target:
+                return self.doc.annotation.stance(focused.target) is not None or self._suggested_stance() is not None
+            return focused.entity is not None
         if action in ("delete_span", "boundary"):
-            return item is not None
+            return focused.entity is not None
         if action == "undo":
             return self.session.can_undo or None
         if action == "redo":
@@ -262,67 +246,61 @@ class CodingScreen(Screen):
         except SaveFailed as exc:
             self.notify(str(exc), title="Not saved", severity="error", timeout=8)
             return
+        except InputError as exc:
+            self.notify(str(exc), title="Refused", severity="error", timeout=8)
+            return
         if changed:
-            self.article.update_marks()
-            self._refresh_panel()
+            self._changed()
             if kind == "status":
                 self._refresh_progress(recount=True)
 
     # Actions: editing -----------------------------------------------------------------------------
     def action_accept(self) -> None:
-        if self.stance_focus:
-            suggested = self.doc.suggested_stance(self.target)
-            if suggested:
-                self._edit("stance.accept", lambda s: edits.set_stance(s, self.target, suggested["label"], suggested["label"]))
-            return
-        item = self.focused_item()
-        if item and not item.coded:
-            suggestion = self._suggestion_for(item)
-            self._edit("span.accept", lambda s: edits.accept(s, suggestion))
+        focused = self.focus()
+        if focused.target:
+            suggested = self._suggested_stance()
+            if suggested and self.doc.annotation.stance(focused.target) is None:
+                self._edit("stance.accept", lambda a: edits.accept_stance(a, suggested))
+        elif focused.entity and not focused.entity.coded:
+            self._edit("span.accept", lambda a: edits.accept(a, focused.entity.suggestion))
 
     def action_reject(self) -> None:
-        if self.stance_focus:
-            self._edit("stance.clear", lambda s: edits.clear_stance(s, self.target))
-            return
-        item = self.focused_item()
-        if item is None:
-            return
-        if item.coded:
-            span = self._coded_span(item)
-            self._edit("span.remove", lambda s: edits.remove(s, span))
-        else:
-            suggestion = self._suggestion_for(item)
-            self._edit("span.reject", lambda s: edits.reject(s, suggestion))
+        focused = self.focus()
+        if focused.target:
+            suggested = self._suggested_stance()
+            self._edit("stance.reject", lambda a: edits.reject_stance(a, focused.target, suggested))
+        elif focused.entity and focused.entity.coded:
+            self._edit("span.remove", lambda a: edits.remove(a, focused.entity.span))
+        elif focused.entity:
+            self._edit("span.reject", lambda a: edits.reject(a, focused.entity.suggestion))
 
     def action_delete_span(self) -> None:
         self.stance_focus = False
         self.action_reject()
 
     def action_accept_all(self) -> None:
-        self._edit("accept all", lambda s: edits.accept_all(s, self.doc.suggested_spans, self.doc.suggested_stances))
+        self._edit("accept all", lambda a: edits.accept_all(a, self.doc.suggestion))
 
     def action_label(self, label: str) -> None:
         selection = self.article.selection
-        item = self.focused_item()
+        entity = self.focus().entity
         if selection:
-            self._edit("span.add", lambda s: edits.add_span(s, *selection, label, self.doc.suggested_spans))
+            self._edit("span.add", lambda a: edits.add_span(a, *selection, label, self.doc.suggestion))
             self.article.move_to(self.article.cursor)
-        elif item and item.coded:
-            span = self._coded_span(item)
-            self._edit("span.label", lambda s: edits.relabel(s, span, label))
-        elif item:
-            suggestion = self._suggestion_for(item)
-            self._edit("span.accept", lambda s: edits.accept(s, suggestion, label))
+        elif entity and entity.coded:
+            self._edit("span.label", lambda a: edits.relabel(a, entity.span, label))
+        elif entity:
+            self._edit("span.accept", lambda a: edits.accept(a, entity.suggestion, label))
         else:
             start, end = self.article.cursor_range
-            self._edit("span.add", lambda s: edits.add_span(s, start, end, label, self.doc.suggested_spans))
+            self._edit("span.add", lambda a: edits.add_span(a, start, end, label, self.doc.suggestion))
 
     def action_boundary(self, side: str, delta: int) -> None:
-        item = self.focused_item()
-        if item is None:
+        entity = self.focus().entity
+        if entity is None:
             return
         starts, ends = self.article.starts, self.article.ends
-        start, end = item.start, item.end
+        start, end = entity.start, entity.end
         if side == "start":
             i = self.article.token_at(start) + delta
             start = starts[i] if 0 <= i < len(starts) else start
@@ -332,11 +310,11 @@ class CodingScreen(Screen):
         if start >= end:
             return
 
-        def move(state: AnnotationState) -> AnnotationState:
-            if not item.coded:
-                state = edits.accept(state, self._suggestion_for(item))
-            span = next(s for s in state.spans if (s.start, s.end) == (item.start, item.end))
-            return edits.resize(state, span, start, end)
+        def move(annotation: Annotation) -> Annotation:
+            if not entity.coded:
+                annotation = edits.accept(annotation, entity.suggestion)
+            span = next(s for s in annotation.spans if (s.start, s.end) == (entity.start, entity.end))
+            return edits.resize(annotation, span, start, end)
 
         self._edit("span.resize", move)
         self.article.move_to(self.article.token_at(start))
@@ -345,8 +323,10 @@ class CodingScreen(Screen):
     def action_stance(self, label: str) -> None:
         if self.target is None:
             return
-        suggested = self.doc.suggested_stance(self.target)
-        self._edit("stance.set", lambda s: edits.set_stance(s, self.target, label, suggested["label"] if suggested else None))
+        self.stance_focus = True  # the key acts on the target, so the target shows the focus
+        suggested = self._suggested_stance()
+        self._edit("stance.set", lambda a: edits.set_stance(a, self.target, label, suggested))
+        self._refresh_panel()
 
     def action_done(self) -> None:
         self._finish("done")
@@ -355,7 +335,7 @@ class CodingScreen(Screen):
         self._finish("skipped")
 
     def _finish(self, status: str) -> None:
-        self._edit("status", lambda s: edits.set_status(s, status))
+        self._edit("status", lambda a: edits.set_status(a, status))
         following = self.session.next_pk(self.doc.pk, unfinished=True) or self.session.first_unfinished(or_first=False)
         if following is None or following == self.doc.pk:
             self.notify(f"Every document is done or skipped: {self.total} of {self.total}.", title="Queue finished")
@@ -384,10 +364,9 @@ class CodingScreen(Screen):
         if change.document_pk != self.doc.pk:
             self.open_document(change.document_pk)
         else:
-            self.doc.state = change.before if undo else change.after
-            self.article.update_marks()
+            self.doc.annotation = change.before if undo else change.after
             self._refresh_progress(recount=True)
-            self._refresh_panel()
+            self._changed()
         self.notify(f"{'Undid' if undo else 'Redid'} {change.kind}.", timeout=2)
 
     # Actions: moving ----------------------------------------------------------------------------
@@ -408,19 +387,14 @@ class CodingScreen(Screen):
         self._moved()
 
     def action_next_span(self, direction: int) -> None:
-        items = self.items()
-        here = self.article.cursor_range[0]
-        ahead = [i for i in items if i.start > here] if direction > 0 else [i for i in items if i.end <= here]
-        if ahead:
-            self.article.move_to(self.article.token_at((ahead[0] if direction > 0 else ahead[-1]).start))
-        self._moved()
+        self._jump(self.entities.following(self.article.cursor_range[0], direction))
 
     def action_next_undecided(self) -> None:
-        here = self.article.cursor_range[0]
-        items = [i for i in self.items() if not i.coded]
-        following = [i for i in items if i.start > here] or items
-        if following:
-            self.article.move_to(self.article.token_at(following[0].start))
+        self._jump(self.entities.following(self.article.cursor_range[0], 1, undecided_only=True))
+
+    def _jump(self, entity) -> None:
+        if entity is not None:
+            self.article.move_to(self.article.token_at(entity.start))
         self._moved()
 
     def action_next_target(self) -> None:
@@ -452,15 +426,13 @@ class CodingScreen(Screen):
     def action_help(self) -> None:
         from annotator.tui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(self.codebook, self.active_bindings_for_help()))
+        self.app.push_screen(HelpScreen(self.codebook, [(key, tooltip) for key, _, tooltip, _ in self.key_table()]))
 
-    def key_bindings(self) -> list[Binding]:
-        """This screen's own bindings, the codebook's included (not Textual's built-in ones)."""
-        return [b for _, b in self._bindings if b.id]
-
-    def active_bindings_for_help(self) -> list[tuple[str, str]]:
-        rows = [(b.key, b.tooltip or b.description) for b in self.key_bindings()]
-        return rows + [("ctrl+p", "Command palette: every action by name")]
+    def key_table(self) -> list[tuple[str, str, str, str]]:
+        """(key, description, tooltip, action) for every key of this screen, the codebook's after accept all."""
+        own = [(b.key, b.description, b.tooltip, b.action) for b in SCREEN_BINDINGS]
+        codebook = [(k.char, k.description, k.tooltip, k.action) for k in self.codebook_keys.values()]
+        return own[:3] + codebook + own[3:] + [("ctrl+p", "palette", "Command palette: every action by name", "app.command_palette")]
 
     def action_quit(self) -> None:
         if self.doc is not None:

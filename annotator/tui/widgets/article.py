@@ -16,7 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from annotator.domain.coding import CodedSpan, pending
+from annotator.domain.coding_view import Entity, EntityList
 from annotator.services.coding import OpenDocument
 from annotator.tui.wrap import wrap
 
@@ -50,14 +50,14 @@ class ArticleView(ScrollView, can_focus=False):
         self._base_style: Style | None = None
 
     # Content --------------------------------------------------------------------------------
-    def show(self, doc: OpenDocument, tokens: tuple[list[int], list[int]], cursor_offset: int = 0,
-             wrapped: tuple[int, list[tuple[int, int]]] | None = None) -> None:
+    def show(self, doc: OpenDocument, entities: EntityList, tokens: tuple[list[int], list[int]],
+             cursor_offset: int = 0, wrapped: tuple[int, list[tuple[int, int]]] | None = None) -> None:
         """`wrapped`: (width, lines) already computed for this text, used when the width still fits."""
         self.doc = doc
         self.starts, self.ends = tokens
         self.anchor = None
         self._width = 0  # wrap again at the next layout
-        self.update_marks()
+        self.update_marks(entities)
         self.cursor = self.token_at(cursor_offset)
         self._rewrap(wrapped)
         self.scroll_to(y=0, animate=False)
@@ -78,14 +78,9 @@ class ArticleView(ScrollView, can_focus=False):
         self.anchor = None
         self.refresh()
 
-    def update_marks(self) -> None:
-        """Recompute span styles after the annotation changed, and repaint the visible lines."""
-        doc = self.doc
-        marks = [(s.start, s.end, self._coded_style(s)) for s in doc.state.spans]
-        marks += [(p["start"], p["end"], self._pending_style(p["label"]))
-                  for p in pending(doc.state, doc.suggested_spans)
-                  if not any(s.overlaps(p["start"], p["end"]) for s in doc.state.spans)]
-        marks.sort(key=lambda m: m[0])
+    def update_marks(self, entities: EntityList) -> None:
+        """Styles for the entities (the same list the side panel shows); repaint the lines that changed."""
+        marks = [(e.start, e.end, self._style(e)) for e in entities]
         changed = set(marks).symmetric_difference(self._marks)
         self._marks = marks
         self._mark_starts = [m[0] for m in marks]
@@ -96,12 +91,12 @@ class ArticleView(ScrollView, can_focus=False):
         else:
             self.refresh()
 
-    def _coded_style(self, span: CodedSpan) -> Style:
-        colour = self.colours.get(span.label, "white")
-        return Style(bgcolor=colour, color="black", bold=True, italic=not span.aligned)
-
-    def _pending_style(self, label: str) -> Style:
-        return Style(color=self.colours.get(label, "white"), underline=True)
+    def _style(self, entity: Entity) -> Style:
+        """Coded: solid background (italic when off token boundaries); undecided: underlined."""
+        colour = self.colours.get(entity.label, "white")
+        if entity.span is not None:
+            return Style(bgcolor=colour, color="black", bold=True, italic=not entity.span.aligned)
+        return Style(color=colour, underline=True)
 
     # Layout ---------------------------------------------------------------------------------
     def on_resize(self) -> None:

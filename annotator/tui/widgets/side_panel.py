@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from dataclasses import dataclass
-
 from rich.text import Text
 from rich.segment import Segment
 from textual.geometry import Region
@@ -12,24 +9,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from annotator.domain.codebook import Codebook
-from annotator.domain.coding import pending
+from annotator.domain.coding_view import EntityList, Focus
 from annotator.services.coding import OpenDocument
-
-
-@dataclass(frozen=True)
-class Item:
-    """One row of the entity list: a coded span or an undecided suggestion."""
-    start: int
-    end: int
-    label: str
-    coded: bool
-
-
-def entity_items(doc: OpenDocument) -> list[Item]:
-    items = [Item(s.start, s.end, s.label, True) for s in doc.state.spans]
-    items += [Item(p["start"], p["end"], p["label"], False) for p in pending(doc.state, doc.suggested_spans)
-              if not any(s.overlaps(p["start"], p["end"]) for s in doc.state.spans)]
-    return sorted(items, key=lambda i: (i.start, i.end))
 
 
 class SidePanel(Widget):
@@ -54,17 +35,17 @@ class SidePanel(Widget):
         if self._last:
             self.show(*self._last)
 
-    def show(self, doc: OpenDocument, items: list[Item], focus: Item | None, target: str | None,
-             stance_focus: bool) -> None:
-        self._last = (doc, items, focus, target, stance_focus)
+    def show(self, doc: OpenDocument, entities: EntityList, focus: Focus, target: str | None) -> None:
+        """`focus` is the one item marked with ▸; `target` is the one whose evidence shows."""
+        self._last = (doc, entities, focus, target)
         width = max(self.content_region.width, 20)
         height = max(self.content_region.height, 10)
-        stance_rows = self._stances(doc, target, stance_focus, width) if self.codebook.targets else []
-        about = self._about(focus, target if stance_focus else None, width)
+        stance_rows = self._stances(doc, focus, target, width) if self.codebook.targets else []
+        about = self._about(focus, width)
         used = sum(len(row.wrap(self.app.console, width)) if row.cell_len > width else 1
                    for row in [*stance_rows, *about])
         room = max(height - used, 3)
-        lines = [line for row in [*self._entities(doc, items, focus, width, room), *stance_rows, *about]
+        lines = [line for row in [*self._entities(doc, entities, focus, width, room), *stance_rows, *about]
                  for line in (row.wrap(self.app.console, width) if row.cell_len > width else [row])]
         for y in range(max(len(lines), len(self._lines))):
             if y >= len(lines) or y >= len(self._lines) or lines[y] != self._lines[y]:
@@ -93,10 +74,10 @@ class SidePanel(Widget):
         self._strips.clear()
         self._base = None
 
-    def _entities(self, doc: OpenDocument, items: list[Item], focus: Item | None, width: int, room: int) -> list[Text]:
-        coded = sum(i.coded for i in items)
-        head = Text(f"Entities {coded} ✓ {len(items) - coded} ?", style="bold")
-        at = bisect_left(items, (focus.start, focus.end), key=lambda i: (i.start, i.end)) if focus else None
+    def _entities(self, doc: OpenDocument, entities: EntityList, focus: Focus, width: int, room: int) -> list[Text]:
+        items = entities.entities
+        head = Text(f"Entities {entities.coded} ✓ {len(items) - entities.coded} ?", style="bold")
+        at = entities.index(focus.entity) if focus.entity else None
         shown = room - 1
         first = self._first if doc is self._doc else 0
         if at is not None and not first <= at < first + shown:  # scroll only when the focus leaves the window
@@ -108,7 +89,7 @@ class SidePanel(Widget):
         for item in items[first:first + room - 1]:
             name = doc.text[item.start:item.end].replace("\n", " ")
             mark = "✓" if item.coded else "?"
-            row = Text("▸ " if item == focus else "  ")
+            row = Text("▸ " if item == focus.entity else "  ")
             row.append(f"{item.label[:label_width]:<{label_width}} ",
                        style=self.colours.get(item.label, "white") + ("" if item.coded else " dim"))
             row.append(f"{name[:width - label_width - 5]:<{width - label_width - 5}} ", style="" if item.coded else "dim")
@@ -118,17 +99,21 @@ class SidePanel(Widget):
             rows.append(Text("  (none yet: select text, press a label key)", style="dim"))
         return rows
 
-    def _stances(self, doc: OpenDocument, target: str | None, stance_focus: bool, width: int) -> list[Text]:
+    def _stances(self, doc: OpenDocument, focus: Focus, target: str | None, width: int) -> list[Text]:
         rows = [Text("Stance", style="bold")]
         for t in self.codebook.targets:
-            coded = doc.state.stance(t.name)
-            suggested = doc.suggested_stance(t.name)
-            row = Text("▸ " if t.name == target and stance_focus else "  ")
+            coded = doc.annotation.stance(t.name)
+            suggested = doc.suggestion.stance(t.name) if doc.suggestion else None
+            decided = suggested is not None and suggested.key in doc.annotation.stance_decisions
+            row = Text("▸ " if t.name == focus.target else "  ")
             row.append(f"{t.name[:13]:<13} ")
             if coded:
                 row.append(f"{coded.label} ✓", style="bold green")
+            elif suggested and decided:
+                row.append(f"{suggested.label} ✗", style="dim strike")
             elif suggested:
-                row.append(f"{suggested['label']}? {suggested['score']:.2f}", style="yellow")
+                score = f" {suggested.score:.2f}" if suggested.score is not None else ""
+                row.append(f"{suggested.label}?{score}", style="yellow")
             else:
                 row.append("–", style="dim")
             rows.append(row)
@@ -139,19 +124,20 @@ class SidePanel(Widget):
 
     @staticmethod
     def _evidence(doc: OpenDocument, target: str | None) -> str | None:
-        suggested = doc.suggested_stance(target) if target else None
-        if not suggested or not suggested.get("evidence"):
+        suggested = doc.suggestion.stance(target) if doc.suggestion and target else None
+        if not suggested or not suggested.evidence:
             return None
-        start, end = suggested["evidence"][0]
+        start, end = suggested.evidence[0]
         return " ".join(doc.text[start:end].split())
 
-    def _about(self, focus: Item | None, target: str | None, width: int) -> list[Text]:
-        if target:
-            t = next(t for t in self.codebook.targets if t.name == target)
+    def _about(self, focus: Focus, width: int) -> list[Text]:
+        if focus.target:
+            t = next(t for t in self.codebook.targets if t.name == focus.target)
             text = f"Codebook: {t.name} — {t.description}"
-        elif focus:
-            e = next((e for e in self.codebook.entities if e.label == focus.label), None)
-            text = f"Codebook: {focus.label} — {e.description if e else 'not in this codebook'}"
+        elif focus.entity:
+            label = focus.entity.label
+            e = next((e for e in self.codebook.entities if e.label == label), None)
+            text = f"Codebook: {label} — {e.description if e else 'not in this codebook'}"
         else:
             return []
         return [Text(_shorten(text, 2 * width), style="dim")]

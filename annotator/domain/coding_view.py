@@ -1,0 +1,93 @@
+"""What the coding screen shows and what its keys act on, decided here so the screen only draws it.
+
+The entity list holds the coded spans and the undecided suggestions that no coded span covers (a
+coded span hides the suggestions under it); entities never overlap, so the cursor falls in at most
+one. The focus is either that entity or a stance target, never both.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from annotator.domain.coding import Annotation, pending
+from annotator.domain.spans import Span
+from annotator.domain.suggestions import SuggestedSpan, Suggestion
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One row of the entity list: a coded span, or a suggestion still to decide."""
+    start: int
+    end: int
+    label: str
+    span: Span | None = None
+    suggestion: SuggestedSpan | None = None
+
+    @property
+    def coded(self) -> bool:
+        return self.span is not None
+
+
+@dataclass(frozen=True, slots=True)
+class EntityList:
+    entities: tuple[Entity, ...]
+    starts: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def __iter__(self):
+        return iter(self.entities)
+
+    @property
+    def coded(self) -> int:
+        return sum(e.coded for e in self.entities)
+
+    def at(self, offset: int) -> Entity | None:
+        """The entity holding `offset`, if any."""
+        i = bisect_right(self.starts, offset) - 1
+        return self.entities[i] if i >= 0 and offset < self.entities[i].end else None
+
+    def index(self, entity: Entity) -> int:
+        return self.entities.index(entity)
+
+    def following(self, offset: int, direction: int, undecided_only: bool = False) -> Entity | None:
+        """The next entity starting after `offset` (direction 1) or ending at or before it (-1);
+        undecided ones only if asked, wrapping round to the first then."""
+        candidates = [e for e in self.entities if not (undecided_only and e.coded)]
+        if direction > 0:
+            ahead = [e for e in candidates if e.start > offset]
+            return ahead[0] if ahead else (candidates[0] if undecided_only and candidates else None)
+        behind = [e for e in candidates if e.end <= offset]
+        return behind[-1] if behind else None
+
+    def first_undecided(self) -> Entity | None:
+        return next((e for e in self.entities if not e.coded), None)
+
+
+def entity_list(annotation: Annotation, suggestion: Suggestion | None) -> EntityList:
+    entities = [Entity(s.start, s.end, s.label, span=s) for s in annotation.spans]
+    entities += [Entity(p.start, p.end, p.label, suggestion=p) for p in pending(annotation, suggestion)
+                 if not any(s.overlaps(p.start, p.end) for s in annotation.spans)]
+    entities.sort(key=lambda e: (e.start, e.end))
+    # Undecided suggestions may overlap each other: keep the first, so the list never overlaps.
+    kept: list[Entity] = []
+    for e in entities:
+        if not kept or e.start >= kept[-1].end:
+            kept.append(e)
+    return EntityList(tuple(kept), tuple(e.start for e in kept))
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    """The one item the keys act on: an entity in the text, or a stance target."""
+    entity: Entity | None = None
+    target: str | None = None
+
+
+def focus(entities: EntityList, cursor: int, stance_target: str | None) -> Focus:
+    """A focused stance target wins; otherwise the entity under the cursor, if any."""
+    if stance_target is not None:
+        return Focus(target=stance_target)
+    return Focus(entity=entities.at(cursor))

@@ -1,0 +1,52 @@
+"""What a model proposes for one document: entity spans with a score, stances with their evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from annotator.domain.spans import SpanKey
+
+Offsets = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedSpan:
+    start: int
+    end: int
+    label: str
+    score: float | None = None  # spaCy's NER gives none
+
+    @property
+    def key(self) -> SpanKey:
+        return (self.start, self.end, self.label)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self.start < end and start < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedStance:
+    target: str
+    label: str
+    score: float | None = None
+    evidence: tuple[Offsets, ...] = ()  # the sentences it was judged on, strongest first
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.target, self.label)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """One model version's proposals for one document; spans sorted by position."""
+    model: str
+    version: str
+    spans: tuple[SuggestedSpan, ...] = ()
+    stances: tuple[SuggestedStance, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.model} {self.version}"
+
+    def stance(self, target: str | None) -> SuggestedStance | None:
+        return next((s for s in self.stances if s.target == target), None)

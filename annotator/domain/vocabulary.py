@@ -1,0 +1,22 @@
+"""The fixed words of the records: origins, decisions, statuses, how gold was reached, coder roles.
+
+The store's CHECK constraints are built from these tuples, so the database refuses any other value.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Origin = Literal["accepted", "changed", "added", "imported"]
+"""Where a coded item came from: a suggestion as it was, a suggestion changed, the coder's own, a file."""
+Decision = Literal["accepted", "changed", "rejected"]
+"""What a coder did with one suggestion; an undecided suggestion has no decision."""
+Status = Literal["draft", "done", "skipped"]
+GoldHow = Literal["unanimous", "majority", "adjudicated"]
+Role = Literal["coder", "lead"]
+
+ORIGINS: tuple[str, ...] = get_args(Origin)
+DECISIONS: tuple[str, ...] = get_args(Decision)
+STATUSES: tuple[str, ...] = get_args(Status)
+GOLD_HOWS: tuple[str, ...] = get_args(GoldHow)
+ROLES: tuple[str, ...] = get_args(Role)

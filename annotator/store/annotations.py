@@ -1,0 +1,130 @@
+"""Coders and their annotations: one writer for every path (coding, import), typed reads back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from annotator.domain.coding import Annotation
+from annotator.domain.spans import Span, Stance
+from annotator.store import tables as t
+from annotator.store.tables import utcnow
+
+ANN = t.Annotation.__table__
+SPAN = t.AnnotationSpan.__table__
+STANCE = t.AnnotationStance.__table__
+SPAN_DECISION = t.SuggestionDecision.__table__
+STANCE_DECISION = t.StanceDecision.__table__
+CODER = t.Coder.__table__
+CHILDREN = (SPAN, STANCE, SPAN_DECISION, STANCE_DECISION)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnnotation:
+    coder: str
+    seconds: float
+    suggestions_shown: bool
+    annotation: Annotation
+
+
+def coder_pk(conn: Connection, name: str, role: str = "coder") -> int:
+    """The coder's key, adding the coder on first sight."""
+    pk = conn.scalar(select(CODER.c.pk).where(CODER.c.name == name))
+    if pk is None:
+        pk = conn.execute(insert(CODER).values(name=name, role=role, created_at=utcnow())).inserted_primary_key[0]
+    return pk
+
+
+def exists(conn: Connection, document_pk: int, coder_pk_: int) -> bool:
+    return conn.scalar(select(ANN.c.pk).where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk_)) is not None
+
+
+def write(conn: Connection, document_pk: int, coder_pk_: int, annotation: Annotation, *,
+          add_seconds: float = 0.0, suggestions_shown: bool = False) -> int:
+    """Make the stored annotation exactly `annotation` (its rows replaced, not merged), add the
+    seconds spent, and remember for good that suggestions were shown. Returns its key."""
+    now = utcnow()
+    pk = conn.scalar(select(ANN.c.pk).where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk_))
+    if pk is None:
+        pk = conn.execute(insert(ANN).values(
+            document_pk=document_pk, coder_pk=coder_pk_, status=annotation.status, seconds=add_seconds,
+            suggestions_shown=suggestions_shown, created_at=now, updated_at=now)).inserted_primary_key[0]
+    else:
+        conn.execute(update(ANN).where(ANN.c.pk == pk).values(
+            status=annotation.status, updated_at=now, seconds=ANN.c.seconds + add_seconds,
+            suggestions_shown=ANN.c.suggestions_shown | suggestions_shown))
+        for table in CHILDREN:
+            conn.execute(delete(table).where(table.c.annotation_pk == pk))
+    rows = {
+        SPAN: [{"start": s.start, "end": s.end, "label": s.label, "origin": s.origin, "aligned": s.aligned,
+                "source_start": s.source[0] if s.source else None, "source_end": s.source[1] if s.source else None,
+                "source_label": s.source[2] if s.source else None} for s in annotation.spans],
+        STANCE: [{"target": s.target, "label": s.label, "origin": s.origin} for s in annotation.stances],
+        SPAN_DECISION: [{"start": a, "end": b, "label": c, "decision": d} for (a, b, c), d in annotation.decisions.items()],
+        STANCE_DECISION: [{"target": a, "label": b, "decision": d} for (a, b), d in annotation.stance_decisions.items()],
+    }
+    for table, values in rows.items():
+        if values:
+            conn.execute(insert(table), [{**v, "annotation_pk": pk} for v in values])
+    return pk
+
+
+def add_seconds(conn: Connection, document_pk: int, coder_pk_: int, seconds: float) -> None:
+    conn.execute(update(ANN).where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk_)
+                 .values(seconds=ANN.c.seconds + seconds))
+
+
+def _read(conn: Connection, pk: int, status: str) -> Annotation:
+    spans = conn.execute(select(SPAN).where(SPAN.c.annotation_pk == pk).order_by(SPAN.c.start, SPAN.c.end))
+    stances = conn.execute(select(STANCE).where(STANCE.c.annotation_pk == pk).order_by(STANCE.c.pk))
+    span_decisions = conn.execute(select(SPAN_DECISION).where(SPAN_DECISION.c.annotation_pk == pk)
+                                  .order_by(SPAN_DECISION.c.pk))
+    stance_decisions = conn.execute(select(STANCE_DECISION).where(STANCE_DECISION.c.annotation_pk == pk)
+                                    .order_by(STANCE_DECISION.c.pk))
+    return Annotation(
+        status=status,
+        spans=tuple(Span(s.start, s.end, s.label, s.origin, s.aligned,
+                         (s.source_start, s.source_end, s.source_label) if s.source_label is not None else None)
+                    for s in spans),
+        stances=tuple(Stance(s.target, s.label, s.origin) for s in stances),
+        decisions={(d.start, d.end, d.label): d.decision for d in span_decisions},
+        stance_decisions={(d.target, d.label): d.decision for d in stance_decisions})
+
+
+def of_coder(conn: Connection, document_pk: int, coder_pk_: int) -> Annotation | None:
+    row = conn.execute(select(ANN.c.pk, ANN.c.status)
+                       .where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk_)).first()
+    return _read(conn, row.pk, row.status) if row else None
+
+
+def of_document(conn: Connection, document_pk: int) -> list[StoredAnnotation]:
+    """Every coder's annotation of the document, by coder name."""
+    rows = conn.execute(select(ANN.c.pk, ANN.c.status, ANN.c.seconds, ANN.c.suggestions_shown, CODER.c.name)
+                        .join(CODER, CODER.c.pk == ANN.c.coder_pk)
+                        .where(ANN.c.document_pk == document_pk).order_by(CODER.c.name)).all()
+    return [StoredAnnotation(r.name, r.seconds, r.suggestions_shown, _read(conn, r.pk, r.status)) for r in rows]
+
+
+def done_since(conn: Connection, coder_pk_: int, since: datetime) -> int:
+    return conn.scalar(select(func.count()).select_from(ANN).where(
+        ANN.c.coder_pk == coder_pk_, ANN.c.status == "done", ANN.c.updated_at >= since))
+
+
+def counts_by_coder(conn: Connection) -> dict[str, dict[str, int]]:
+    """coder -> status -> number of annotations."""
+    by_coder: dict[str, dict[str, int]] = {}
+    rows = conn.execute(select(CODER.c.name, ANN.c.status, func.count())
+                        .join(ANN, ANN.c.coder_pk == CODER.c.pk)
+                        .group_by(CODER.c.name, ANN.c.status).order_by(CODER.c.name))
+    for name, status, n in rows:
+        by_coder.setdefault(name, {"draft": 0, "done": 0, "skipped": 0})[status] = n
+    return by_coder
+
+
+def labels_in_use(conn: Connection) -> tuple[set[str], set[tuple[str, str]]]:
+    """Entity labels and (target, stance label) pairs that annotations use."""
+    spans = set(conn.scalars(select(SPAN.c.label).distinct()))
+    stances = {tuple(r) for r in conn.execute(select(STANCE.c.target, STANCE.c.label).distinct())}
+    return spans, stances

@@ -1,0 +1,97 @@
+"""Suggestions: stored per (document, model, version), read back as domain Suggestion values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
+from annotator.store import tables as t
+from annotator.store.tables import utcnow
+
+SUG = t.Suggestion.__table__
+DOC = t.Document.__table__
+
+
+def _to_row(suggestion: Suggestion) -> dict[str, Any]:
+    return {"model": suggestion.model, "version": suggestion.version,
+            "spans": [{"start": s.start, "end": s.end, "label": s.label, "score": s.score} for s in suggestion.spans],
+            "stances": [{"target": s.target, "label": s.label, "score": s.score,
+                         "evidence": [list(e) for e in s.evidence]} for s in suggestion.stances]}
+
+
+def _from_row(model: str, version: str, spans: list[dict], stances: list[dict]) -> Suggestion:
+    return Suggestion(
+        model, version,
+        spans=tuple(sorted((SuggestedSpan(s["start"], s["end"], s["label"], s.get("score")) for s in spans),
+                           key=lambda s: (s.start, s.end))),
+        stances=tuple(SuggestedStance(s["target"], s["label"], s.get("score"),
+                                      tuple(tuple(e) for e in s.get("evidence", ()))) for s in stances))
+
+
+def latest(conn: Connection, document_pk: int) -> Suggestion | None:
+    """The newest suggestion for the document: what the coding screen shows."""
+    row = conn.execute(select(SUG.c.model, SUG.c.version, SUG.c.spans, SUG.c.stances)
+                       .where(SUG.c.document_pk == document_pk).order_by(SUG.c.pk.desc()).limit(1)).first()
+    return _from_row(*row) if row else None
+
+
+def of_document(conn: Connection, document_pk: int) -> list[Suggestion]:
+    rows = conn.execute(select(SUG.c.model, SUG.c.version, SUG.c.spans, SUG.c.stances)
+                        .where(SUG.c.document_pk == document_pk).order_by(SUG.c.pk))
+    return [_from_row(*r) for r in rows]
+
+
+def save(conn: Connection, suggestions: list[tuple[int, Suggestion]], replace: bool) -> int:
+    """Store (document pk, suggestion) pairs; an existing (document, model, version) is kept, or
+    replaced if asked. The unique key makes a rerun after a crash unable to duplicate anything."""
+    if not suggestions:
+        return 0
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect)
+    now = utcnow()
+    statement = upsert(SUG)
+    keys = ["document_pk", "model", "version"]
+    if replace:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_={
+            "spans": statement.excluded.spans, "stances": statement.excluded.stances,
+            "created_at": statement.excluded.created_at})
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(statement, [{**_to_row(s), "document_pk": pk, "created_at": now} for pk, s in suggestions])
+    return len(suggestions)
+
+
+def _unsuggested(model: str, version: str):
+    return ~select(SUG.c.pk).where(SUG.c.document_pk == DOC.c.pk, SUG.c.model == model,
+                                   SUG.c.version == version).exists()
+
+
+def count_unsuggested(conn: Connection, model: str, version: str) -> int:
+    return conn.scalar(select(func.count()).select_from(DOC).where(_unsuggested(model, version)))
+
+
+def count_without_any(conn: Connection) -> int:
+    """Documents with no suggestion from any model (cheap: needs no model loaded to ask)."""
+    return conn.scalar(select(func.count()).select_from(DOC).where(
+        ~select(SUG.c.pk).where(SUG.c.document_pk == DOC.c.pk).exists()))
+
+
+def count_suggested_documents(conn: Connection) -> int:
+    return conn.scalar(select(func.count(SUG.c.document_pk.distinct())))
+
+
+def texts_page(conn: Connection, after_pk: int, limit: int,
+               unsuggested_by: tuple[str, str] | None) -> list[tuple[int, str]]:
+    """(pk, text) of the next `limit` documents after `after_pk`, optionally only those without a
+    suggestion from (model, version). Keyset paging: each page is one short read."""
+    query = select(DOC.c.pk, DOC.c.text).where(DOC.c.pk > after_pk).order_by(DOC.c.pk).limit(limit)
+    if unsuggested_by:
+        query = query.where(_unsuggested(*unsuggested_by))
+    return [tuple(r) for r in conn.execute(query)]
