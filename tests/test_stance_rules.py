@@ -37,9 +37,9 @@ SCORES = {"Russia is brutal.": -0.6, "Ukraine is brave.": 0.5, "The weather was 
 
 def test_labels_scores_and_evidence_from_the_sentiment_of_mentioning_sentences():
     guesses = {g.target: g for g in suggest_stances(SENTENCES_TEXT, SENTENCES, CODEBOOK, SCORES.__getitem__)}
-    assert (guesses["Russia"].label, guesses["Russia"].score, guesses["Russia"].evidence) == ("AGAINST", 0.8, [(0, 17)])
-    assert (guesses["Ukraine"].label, guesses["Ukraine"].score, guesses["Ukraine"].evidence) == ("FAVOR", 0.75, [(18, 35)])
-    assert (guesses["NATO"].label, guesses["NATO"].score, guesses["NATO"].evidence) == ("NONE", 1.0, [])
+    assert (guesses["Russia"].label, guesses["Russia"].score, guesses["Russia"].evidence) == ("AGAINST", 0.8, ((0, 17),))
+    assert (guesses["Ukraine"].label, guesses["Ukraine"].score, guesses["Ukraine"].evidence) == ("FAVOR", 0.75, ((18, 35),))
+    assert (guesses["NATO"].label, guesses["NATO"].score, guesses["NATO"].evidence) == ("NONE", 1.0, ())
     assert [g.target for g in guesses.values()] == list(CODEBOOK.target_names)
 
 
@@ -49,7 +49,7 @@ def test_mixed_sentences_average_and_evidence_is_strongest_first():
     scores = {"Putin lied.": -0.4, "Russia paid a fair price.": 0.3, "Moscow is calm.": 0.13}
     (russia,) = [g for g in suggest_stances(text, sentences, CODEBOOK, scores.__getitem__) if g.target == "Russia"]
     assert russia.label == "NONE"  # mean +0.01 lies inside the +-0.05 band
-    assert russia.score == 0.9 and russia.evidence == [(0, 11), (12, 37), (38, 53)]
+    assert russia.score == 0.9 and russia.evidence == ((0, 11), (12, 37), (38, 53))
 
 
 

@@ -16,25 +16,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from annotator.domain.codebook import Codebook, Target
+from annotator.domain.suggestions import Offsets, SuggestedStance
 
 THRESHOLD = 0.05
-Offsets = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class StanceGuess:
-    target: str
-    label: str
-    score: float
-    evidence: list[Offsets] = field(default_factory=list)  # sentences used, strongest first
-
-    def as_json(self) -> dict:
-        return {"target": self.target, "label": self.label, "score": self.score,
-                "evidence": [list(e) for e in self.evidence]}
 
 
 @lru_cache(maxsize=256)
@@ -62,7 +49,7 @@ def find_mentions(text: str, target: Target, entities: Iterable[Offsets] = ()) -
 
 
 def suggest_stances(text: str, sentences: Sequence[Offsets], codebook: Codebook,
-                    sentiment: Callable[[str], float], entities: Iterable[Offsets] = ()) -> list[StanceGuess]:
+                    sentiment: Callable[[str], float], entities: Iterable[Offsets] = ()) -> list[SuggestedStance]:
     """One guess per codebook target, in codebook order, leaving out those whose polarity has no label."""
     labels = codebook.polarity_labels
     if not labels:
@@ -88,7 +75,7 @@ def suggest_stances(text: str, sentences: Sequence[Offsets], codebook: Codebook,
             used.sort(key=lambda s: (-abs(cache[s]), s[0]))
             polarity, score = _polarity(mean)
         if polarity in labels:
-            guesses.append(StanceGuess(target.name, labels[polarity], score, evidence=used))
+            guesses.append(SuggestedStance(target.name, labels[polarity], score, evidence=tuple(used)))
     return guesses
 
 
