@@ -40,7 +40,8 @@ def test_coding_in_tmux_at_80x24(seeded, tmp_path):
     command = f"{annotator if annotator.exists() else sys.executable + ' -m annotator'} code --coder tim --db {seeded}"
     tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
     try:
-        first = wait_for(session, "1 of 25")
+        wait_for(session, "1 of 25")
+        first = wait_for(session, "? help")  # the key bar is drawn after the header: wait for both
         lines = first.splitlines()
         assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
         assert lines[0].startswith(" annotator · tim · news-stance")

@@ -44,10 +44,11 @@ def open_project(db: str | None = None) -> Engine:
 
 def active_codebook(engine: Engine) -> Codebook:
     with engine.connect() as conn:
-        row = codebooks.latest(conn)
-    if row is None:
+        stored = codebooks.latest(conn)
+    if stored is None:
         raise InputError("the project has no codebook; run `annotator init`")
-    return parse_codebook(row.source, f"codebook {row.name} (stored)")
+    name, _, source = stored
+    return parse_codebook(source, f"codebook {name} (stored)")
 
 
 @dataclass
@@ -66,7 +67,7 @@ def init_project(db: str | None = None, schema: Path | None = None) -> InitResul
         migrate.upgrade(engine)
         with engine.begin() as conn:
             current = codebooks.latest(conn)
-            if current is not None and current.hash == codebook.hash:
+            if current is not None and current[1] == codebook.hash:
                 return InitResult(resolve_url(db), codebook, changed=False)
             _refuse_dropping_labels_in_use(conn, codebook, schema)
             codebooks.add(conn, codebook.name, codebook.version, codebook.hash, schema.read_text("utf-8"))
