@@ -6,6 +6,8 @@ import pytest
 
 from annotator.domain.codebook import parse_codebook
 from annotator.domain.errors import CodebookError
+from annotator.domain.screen_keys import SCREEN_KEYS
+from annotator.tui.keys import SCREEN_BINDINGS
 from conftest import ROOT, dump
 
 STANCE = (ROOT / "schemas" / "news-stance.toml").read_text("utf-8")
@@ -65,6 +67,14 @@ def test_duplicate_stance_label_and_target_name():
 def test_a_screen_key_is_refused():
     (line,) = problems(STANCE.replace('key = "+"', 'key = "a"'))
     assert "[stances.0.key]" in line and "coding screen's own keys" in line
+
+
+@pytest.mark.parametrize("key", [k for k in SCREEN_KEYS if k.char])
+def test_every_key_the_screen_binds_is_refused_to_codebooks(key):
+    """The validator reads the very table the screen's bindings are made from."""
+    assert any(b.key == key.key and b.action == key.action for b in SCREEN_BINDINGS)
+    (line,) = problems(STANCE.replace('key = "+"', f'key = "{key.char}"'))
+    assert "[stances.0.key]" in line and f"key {key.char!r} (FAVOR) is one of the coding screen's own keys" in line
 
 
 def test_unknown_field_lists_the_allowed_ones():

@@ -88,8 +88,11 @@ class CodingScreen(Screen):
         self.call_after_refresh(self._load_tokenizer)
 
     async def on_key(self, event: events.Key) -> None:
-        """The codebook's label and stance keys (never one of the screen's own: the codebook's
-        validator reads the same key table the bindings come from)."""
+        """Every key reaches here before the bindings: the coder is active. Then the codebook's
+        label and stance keys (never one of the screen's own: the codebook's validator reads the
+        same key table the bindings come from)."""
+        self.app.last_activity = time.monotonic()
+        self.session.touch()
         key = self.codebook_keys.get(event.character or "")
         if key is not None and self.doc is not None:
             event.stop()
@@ -147,8 +150,6 @@ class CodingScreen(Screen):
         self.query_one(HeaderBar).set_progress(self.position, self.total, self.done_today, self.doc.annotation.status)
 
     def _refresh_panel(self) -> None:
-        self.app.last_activity = time.monotonic()  # every key's action ends up here
-        self.session.touch()
         self.query_one(SidePanel).show(self.doc, self.entities, self.focus(), self.target)
         self._refresh_keys()
 
