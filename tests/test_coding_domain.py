@@ -32,14 +32,15 @@ def test_accept_reject_and_pending():
 
 
 def test_accept_all_leaves_overlaps_and_never_overrides_a_decision():
-    a = e.add_span(Annotation(), 28, 36, "ORG")
+    a = e.add_span(Annotation(), 28, 36, "ORG", SUGGESTION)
     a = e.reject(a, P0)
     a = e.reject_stance(a, "Russia", RUSSIA)
     a = e.accept_all(a, SUGGESTION)
-    assert [s.key for s in a.spans] == [(28, 36, "ORG")]  # P0 rejected; P1 and G2 overlap the coder's span
-    assert e.pending(a, SUGGESTION) == [P1, G2]
+    assert [s.key for s in a.spans] == [(28, 36, "ORG")]  # P0 rejected; G2 overlaps the coder's span
+    assert a.decisions[P1.key] == "changed"  # the coder's span was marked over P1: it answers for it
+    assert e.pending(a, SUGGESTION) == [G2]
     assert a.stance("Russia") is None and a.stance_decisions[RUSSIA.key] == "rejected"
-    assert a.stance("Ukraine") == Stance("Ukraine", "FAVOR", "accepted")
+    assert a.stance("Ukraine") == Stance("Ukraine", "FAVOR", "accepted", source="FAVOR")
 
 
 @pytest.mark.parametrize("edit, origin, decision", [
@@ -142,3 +143,31 @@ def test_quick_tokens_match_spacys_on_news_text():
 
     text = "Donald Trump's call didn't reach the U.S. or well-known Kyiv, said Bergmann (CSIS)."
     assert simple_tokens(text) == token_bounds(text)
+
+
+def test_the_same_span_is_recorded_alike_however_it_was_made():
+    marked = e.add_span(Annotation(), 0, 14, "PERSON", SUGGESTION)  # selected over the suggestion
+    stretched = e.resize(e.accept(Annotation(), P0), Span(0, 12, "PERSON", "accepted", source=P0.key), 0, 14)
+    assert marked == stretched
+    assert marked.spans == (Span(0, 14, "PERSON", "changed", source=P0.key),) and marked.decisions == {P0.key: "changed"}
+    own = e.add_span(Annotation(), 0, 5, "PERSON", SUGGESTION)
+    assert e.resize(own, own.spans[0], 0, 12, SUGGESTION).decisions == {P0.key: "accepted"}
+
+
+def test_marking_a_rejected_suggestion_again_takes_it_back():
+    a = e.add_span(e.reject(Annotation(), P0), 0, 12, "PERSON", SUGGESTION)
+    assert a.spans == (Span(0, 12, "PERSON", "accepted", source=P0.key),) and a.decisions == {P0.key: "accepted"}
+
+
+def test_rejecting_an_accepted_suggestion_removes_its_span():
+    a = e.reject(e.accept(Annotation(), P0), P0)
+    assert a.spans == () and a.decisions == {P0.key: "rejected"}
+
+
+def test_a_stance_recoded_without_its_suggestion_leaves_it_rejected():
+    a = e.set_stance(e.accept_stance(Annotation(), RUSSIA), "Russia", "FAVOR", None)
+    assert a.stance("Russia") == Stance("Russia", "FAVOR", "added") and a.stance_decisions == {RUSSIA.key: "rejected"}
+    a = e.reject_stance(e.accept_stance(Annotation(), RUSSIA), "Russia", None)
+    assert a.stances == () and a.stance_decisions == {RUSSIA.key: "rejected"}
+    a = e.set_stance(e.set_stance(Annotation(), "Russia", "NONE", RUSSIA), "Russia", "AGAINST", RUSSIA)
+    assert a.stance("Russia").origin == "accepted" and a.stance_decisions == {RUSSIA.key: "accepted"}

@@ -103,6 +103,21 @@ async def test_seconds_count_active_time_and_leaving_stores_the_rest(seeded):
     assert annotation(seeded)["seconds"] == 20 + 120 + 15 + 5
 
 
+async def test_ctrl_q_and_the_palettes_quit_store_the_time_as_q_does(seeded):
+    clock = Clock()
+    async with make_app(seeded, clock=clock).run_test() as pilot:
+        await ready(pilot)
+        clock.now += 20
+        await pilot.press("a")
+        clock.now += 30
+        await pilot.press("right")
+        clock.now += 5
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert not pilot.app.is_running
+    assert annotation(seeded)["seconds"] == 55
+
+
 def test_a_label_not_in_the_codebook_is_refused_and_nothing_is_stored(seeded):
     s = session(seeded)
     doc = s.open(s.first_unfinished())
@@ -126,6 +141,8 @@ def test_the_database_refuses_values_outside_the_vocabulary(seeded, table, colum
 
 
 def test_status_and_show_report_gold_rows(cli, seeded):
+    assert json.loads(cli("status", "--json").out)["gold"] == 0
+    assert json.loads(cli("show", SEED, "--json").out)["gold"] is None
     with sqlite3.connect(seeded) as conn:
         conn.execute("INSERT INTO coder (name, role, created_at) VALUES ('lea', 'lead', '2025-01-01')")
         conn.execute("INSERT INTO gold (document_pk, created_at, updated_at) VALUES (1, '2025-01-01', '2025-01-01'), "

@@ -154,3 +154,80 @@ def test_a_database_at_revision_0002_keeps_its_annotations_and_gains_checks(tmp_
     (coded,) = show_document(open_project(str(db)), "d")["annotations"]
     assert coded["status"] == "done" and coded["seconds"] == 3.5
     assert coded["decisions"] == [{"on": "span", "start": 0, "end": 9, "label": "PERSON", "decision": "accepted"}]
+
+
+def _at_0002_with(db, *rows: str):
+    from alembic import command
+
+    from annotator.store.migrate import alembic_config
+
+    engine = make_engine(str(db))
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        for sql in ("INSERT INTO codebook (name, version, hash, source, created_at) VALUES "
+                    "('news-stance', 1, 'h', 'name = \"news-stance\"', '2025-01-01')",
+                    "INSERT INTO document (id, title, text, meta, text_hash, created_at) VALUES "
+                    "('d', '', 'Joe Biden spoke in Kyiv.', '{}', 'x', '2025-01-01')",
+                    "INSERT INTO coder (name, role, created_at) VALUES ('alice', 'coder', '2025-01-01')",
+                    "INSERT INTO annotation (document_pk, coder_pk, status, seconds, suggestions_shown, created_at, "
+                    "updated_at) VALUES (1, 1, 'done', 3.5, 1, '2025-01-01', '2025-01-01')", *rows):
+            connection.exec_driver_sql(sql)
+    engine.dispose()
+
+
+def test_upgrading_brings_decisions_left_out_of_step_into_step(tmp_path):
+    """Before 0003 a relabelled accepted span kept "accepted", and a removed changed span left its
+    decision behind; the upgrade sets each decision from the span that answers for it."""
+    from annotator.services.inspect import show_document
+    from annotator.services.project import open_project
+
+    db = tmp_path / "old.db"
+    _at_0002_with(db,
+                  "INSERT INTO annotation_span (annotation_pk, start, \"end\", label, origin, aligned) "
+                  "VALUES (1, 0, 9, 'ORG', 'changed', 1)",
+                  "INSERT INTO suggestion_decision (annotation_pk, start, \"end\", label, decision) "
+                  "VALUES (1, 0, 9, 'PERSON', 'accepted'), (1, 19, 23, 'GPE', 'accepted')",
+                  "INSERT INTO annotation_stance (annotation_pk, target, label, origin) VALUES (1, 'Ukraine', 'FAVOR', 'accepted')")
+    (coded,) = show_document(open_project(str(db)), "d")["annotations"]
+    assert coded["decisions"] == [
+        {"on": "span", "start": 0, "end": 9, "label": "PERSON", "decision": "changed"},
+        {"on": "span", "start": 19, "end": 23, "label": "GPE", "decision": "rejected"},
+        {"on": "stance", "target": "Ukraine", "label": "FAVOR", "decision": "accepted"}]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT source_start, source_end, source_label FROM annotation_span").fetchone() == (0, 9, "PERSON")
+
+
+def test_downgrade_to_0002_and_upgrade_again_keep_the_rows(tmp_path):
+    from annotator.services.project import open_project
+    from annotator.store.migrate import downgrade, upgrade
+
+    db = tmp_path / "old.db"
+    _at_0002_with(db, "INSERT INTO annotation_span (annotation_pk, start, \"end\", label, origin, aligned) "
+                      "VALUES (1, 0, 9, 'PERSON', 'added', 1)")
+    open_project(str(db)).dispose()
+    engine = make_engine(str(db))
+    downgrade(engine, "0002")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+        assert conn.execute("SELECT start, \"end\", label, origin FROM annotation_span").fetchall() == [(0, 9, "PERSON", "added")]
+    upgrade(engine)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
+        assert conn.execute("PRAGMA foreign_keys").fetchone() == (0,)  # a fresh connection: off by default
+    with engine.connect() as conn:  # the engine's own connections have the keys on again
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_every_check_constraint_of_the_tables_is_in_the_migrated_database(project):
+    """Alembic's comparison ignores CHECK constraints: compare the tables' own with the database's."""
+    from sqlalchemy import CheckConstraint
+
+    with sqlite3.connect(project) as conn:
+        ddl = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+    checks = [(table.name, str(c.sqltext)) for table in SQLModel.metadata.sorted_tables
+              for c in table.constraints if isinstance(c, CheckConstraint)]
+    assert len(checks) == 8
+    for table, condition in checks:
+        assert condition in ddl[table], (table, condition)

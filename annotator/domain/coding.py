@@ -2,9 +2,10 @@
 
 Every edit is a pure function from annotation to annotation; the service stores the result and keeps
 the previous one for undo. Suggestions are never changed: what the coder did with each is a decision
-kept under the suggestion's key, and it follows every later edit. A span taken from a suggestion
-remembers it (`source`), so relabelling, resizing or removing the span turns the decision into
-`changed` or `rejected`, always in step with the span's origin.
+kept under the suggestion's key, and it follows every later edit. A span or stance taken from a
+suggestion remembers it (`source`), so relabelling, resizing or removing it turns the decision into
+`changed` or `rejected`, always in step with its origin. A span the coder marks over a suggestion not
+taken yet answers for that suggestion, so the same span is recorded the same way however it was made.
 """
 
 from __future__ import annotations
@@ -33,12 +34,16 @@ class Annotation:
     def stance(self, target: str | None) -> Stance | None:
         return next((s for s in self.stances if s.target == target), None)
 
+    def covers(self, start: int, end: int) -> bool:
+        """Whether a coded span overlaps [start, end)."""
+        return any(s.overlaps(start, end) for s in self.spans)
+
     def to_json(self) -> dict[str, Any]:
         """The whole state as plain JSON: what events keep as `before` and `after`."""
         return {"status": self.status,
                 "spans": [[s.start, s.end, s.label, s.origin, s.aligned, list(s.source) if s.source else None]
                           for s in self.spans],
-                "stances": [[s.target, s.label, s.origin] for s in self.stances],
+                "stances": [[s.target, s.label, s.origin, s.source] for s in self.stances],
                 "decisions": [[*k, v] for k, v in self.decisions.items()],
                 "stance_decisions": [[*k, v] for k, v in self.stance_decisions.items()]}
 
@@ -46,7 +51,7 @@ class Annotation:
     def from_json(cls, data: dict[str, Any]) -> Annotation:
         return cls(status=data["status"],
                    spans=tuple(Span(a, b, c, d, e, tuple(f) if f else None) for a, b, c, d, e, f in data["spans"]),
-                   stances=tuple(Stance(*s) for s in data["stances"]),
+                   stances=tuple(Stance(*s) for s in data["stances"]),  # older events: no source
                    decisions={(a, b, c): d for a, b, c, d in data["decisions"]},
                    stance_decisions={(a, b): d for a, b, d in data.get("stance_decisions", [])})
 
@@ -108,7 +113,21 @@ def accept(annotation: Annotation, suggestion: SuggestedSpan, label: str | None 
 
 
 def reject(annotation: Annotation, suggestion: SuggestedSpan) -> Annotation:
-    return replace(annotation, decisions={**annotation.decisions, suggestion.key: "rejected"})
+    """Reject a suggestion; a span taken from it goes too."""
+    settled = _settle(annotation, [s for s in annotation.spans if s.source != suggestion.key])
+    return replace(settled, decisions={**settled.decisions, suggestion.key: "rejected"})
+
+
+def _adopt(annotation: Annotation, span: Span, suggestion: Suggestion | None) -> Span:
+    """The coder's own span, answering for the suggestion it was marked over: one at exactly its
+    place first, else the first it overlaps, among those no coded span answers for yet."""
+    if span.source is not None or suggestion is None:
+        return span
+    taken = {s.source for s in annotation.spans if s.source}
+    free = [g for g in suggestion.spans if g.key not in taken and g.overlaps(span.start, span.end)]
+    exact = [g for g in free if (g.start, g.end) == (span.start, span.end)]
+    found = (exact or free or [None])[0]
+    return replace(span, source=found.key) if found else span
 
 
 def relabel(annotation: Annotation, span: Span, label: str) -> Annotation:
@@ -117,21 +136,22 @@ def relabel(annotation: Annotation, span: Span, label: str) -> Annotation:
     return _settle(annotation, [*(s for s in annotation.spans if s != span), replace(span, label=label)])
 
 
-def resize(annotation: Annotation, span: Span, start: int, end: int) -> Annotation:
+def resize(annotation: Annotation, span: Span, start: int, end: int,
+           suggestion: Suggestion | None = None) -> Annotation:
     """New boundaries for a coded span; spans it would now overlap are removed."""
     if start >= end or (start, end) == (span.start, span.end):
         return annotation
-    moved = replace(span, start=start, end=end, aligned=True)
-    return _settle(annotation, [*_without_overlaps(annotation, start, end, keep=span), moved])
+    kept = _without_overlaps(annotation, start, end, keep=span)
+    moved = _adopt(replace(annotation, spans=tuple(kept)), replace(span, start=start, end=end, aligned=True), suggestion)
+    return _settle(annotation, [*kept, moved])
 
 
 def add_span(annotation: Annotation, start: int, end: int, label: str,
              suggestion: Suggestion | None = None) -> Annotation:
-    """A span the coder marked; an undecided suggestion at exactly that place is taken instead."""
-    for suggested in pending(annotation, suggestion):
-        if (suggested.start, suggested.end) == (start, end):
-            return accept(annotation, suggested, label)
-    return _settle(annotation, [*_without_overlaps(annotation, start, end), Span(start, end, label)])
+    """A span the coder marked, answering for the suggestion it covers (see _adopt)."""
+    kept = _without_overlaps(annotation, start, end)
+    span = _adopt(replace(annotation, spans=tuple(kept)), Span(start, end, label), suggestion)
+    return _settle(annotation, [*kept, span])
 
 
 def remove(annotation: Annotation, span: Span) -> Annotation:
@@ -139,7 +159,7 @@ def remove(annotation: Annotation, span: Span) -> Annotation:
     return _settle(annotation, [s for s in annotation.spans if s != span])
 
 
-# Stances -------------------------------------------------------------------------------------------
+# Stances ------------------------------------------------------------------------------------------
 def pending_stances(annotation: Annotation, suggestion: Suggestion | None) -> list[SuggestedStance]:
     """Suggested stances not decided yet, for targets the coder has not coded."""
     if suggestion is None:
@@ -148,14 +168,29 @@ def pending_stances(annotation: Annotation, suggestion: Suggestion | None) -> li
             if s.key not in annotation.stance_decisions and annotation.stance(s.target) is None]
 
 
+def _settle_stances(before: Annotation, stances: list[Stance], rejected: tuple[StanceKey, ...] = ()) -> Annotation:
+    """Like _settle, for stances: a stance still at its suggested label is `accepted`, another label
+    `changed`, and a suggestion whose stance is gone (or `rejected` here) is `rejected`."""
+    settled = [replace(s, origin="accepted" if s.label == s.source else "changed") if s.source else s
+               for s in stances]
+    decisions = dict(before.stance_decisions)
+    kept = {(s.target, s.source) for s in settled if s.source}
+    for stance in before.stances:
+        if stance.source and (stance.target, stance.source) not in kept:
+            decisions[(stance.target, stance.source)] = "rejected"
+    for key in rejected:
+        decisions[key] = "rejected"
+    for stance in settled:
+        if stance.source:
+            decisions[(stance.target, stance.source)] = stance.origin
+    return replace(before, stances=tuple(settled), stance_decisions=decisions)
+
+
 def set_stance(annotation: Annotation, target: str, label: str, suggested: SuggestedStance | None) -> Annotation:
     """Code a target's stance; with a suggestion for it, that suggestion is accepted or changed."""
     others = [s for s in annotation.stances if s.target != target]
-    if suggested is None:
-        return replace(annotation, stances=tuple([*others, Stance(target, label, "added")]))
-    origin: Decision = "accepted" if label == suggested.label else "changed"
-    return replace(annotation, stances=tuple([*others, Stance(target, label, origin)]),
-                   stance_decisions={**annotation.stance_decisions, suggested.key: origin})
+    stance = Stance(target, label, source=suggested.label if suggested else None)
+    return _settle_stances(annotation, [*others, stance])
 
 
 def accept_stance(annotation: Annotation, suggested: SuggestedStance) -> Annotation:
@@ -164,11 +199,8 @@ def accept_stance(annotation: Annotation, suggested: SuggestedStance) -> Annotat
 
 def reject_stance(annotation: Annotation, target: str, suggested: SuggestedStance | None) -> Annotation:
     """Clear the target's coded stance; a suggestion for it counts as rejected from now on."""
-    stances = tuple(s for s in annotation.stances if s.target != target)
-    decisions = annotation.stance_decisions
-    if suggested is not None:
-        decisions = {**decisions, suggested.key: "rejected"}
-    return replace(annotation, stances=stances, stance_decisions=decisions)
+    others = [s for s in annotation.stances if s.target != target]
+    return _settle_stances(annotation, others, rejected=(suggested.key,) if suggested else ())
 
 
 # The whole document --------------------------------------------------------------------------------
@@ -176,7 +208,7 @@ def accept_all(annotation: Annotation, suggestion: Suggestion | None) -> Annotat
     """Accept every undecided span that overlaps no coded span, and every undecided stance.
     An explicit decision (a rejection included) is never overridden."""
     for suggested in pending(annotation, suggestion):
-        if not any(s.overlaps(suggested.start, suggested.end) for s in annotation.spans):
+        if not annotation.covers(suggested.start, suggested.end):
             annotation = accept(annotation, suggested)
     for stance in pending_stances(annotation, suggestion):
         annotation = accept_stance(annotation, stance)

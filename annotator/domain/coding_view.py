@@ -7,12 +7,12 @@ one. The focus is either that entity or a stance target, never both.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from annotator.domain.coding import Annotation, pending
-from annotator.domain.spans import Span
-from annotator.domain.suggestions import SuggestedSpan, Suggestion
+from annotator.domain.spans import Span, Stance
+from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ class EntityList:
 def entity_list(annotation: Annotation, suggestion: Suggestion | None) -> EntityList:
     entities = [Entity(s.start, s.end, s.label, span=s) for s in annotation.spans]
     entities += [Entity(p.start, p.end, p.label, suggestion=p) for p in pending(annotation, suggestion)
-                 if not any(s.overlaps(p.start, p.end) for s in annotation.spans)]
+                 if not annotation.covers(p.start, p.end)]
     entities.sort(key=lambda e: (e.start, e.end))
     # Undecided suggestions may overlap each other: keep the first, so the list never overlaps.
     kept: list[Entity] = []
@@ -91,3 +91,54 @@ def focus(entities: EntityList, cursor: int, stance_target: str | None) -> Focus
     if stance_target is not None:
         return Focus(target=stance_target)
     return Focus(entity=entities.at(cursor))
+
+
+def can_accept(focused: Focus, annotation: Annotation, suggestion: Suggestion | None) -> bool:
+    """`a` applies: an undecided suggested span, or a target with a suggestion and no coded stance."""
+    if focused.target is not None:
+        return suggestion is not None and suggestion.stance(focused.target) is not None \
+            and annotation.stance(focused.target) is None
+    return focused.entity is not None and not focused.entity.coded
+
+
+def can_reject(focused: Focus, annotation: Annotation, suggestion: Suggestion | None) -> bool:
+    """`x` applies: any entity, or a target with a coded stance or a suggestion."""
+    if focused.target is not None:
+        return annotation.stance(focused.target) is not None or (
+            suggestion is not None and suggestion.stance(focused.target) is not None)
+    return focused.entity is not None
+
+
+@dataclass(frozen=True, slots=True)
+class StanceRow:
+    """One target's line in the stance list: what is coded, or else what is suggested and whether
+    that suggestion was rejected."""
+    target: str
+    coded: Stance | None
+    suggested: SuggestedStance | None
+    rejected: bool
+
+
+def stance_rows(targets: tuple[str, ...], annotation: Annotation, suggestion: Suggestion | None) -> list[StanceRow]:
+    rows = []
+    for target in targets:
+        suggested = suggestion.stance(target) if suggestion else None
+        rejected = suggested is not None and annotation.stance_decisions.get(suggested.key) == "rejected"
+        rows.append(StanceRow(target, annotation.stance(target), suggested, rejected))
+    return rows
+
+
+def moved_boundary(start: int, end: int, side: str, delta: int, starts: list[int], ends: list[int]) -> tuple[int, int] | None:
+    """The span with its start (side "start") or end moved by `delta` tokens; None when it would
+    leave the text or become empty. `starts` and `ends` are the sorted token offsets."""
+    if side == "start":
+        i = bisect_right(starts, start) - 1 + delta
+        if not 0 <= i < len(starts):
+            return None
+        start = starts[i]
+    else:
+        i = bisect_left(ends, end) + delta
+        if not 0 <= i < len(ends):
+            return None
+        end = ends[i]
+    return (start, end) if start < end else None

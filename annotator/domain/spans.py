@@ -13,8 +13,23 @@ from annotator.domain.vocabulary import Origin
 SpanKey = tuple[int, int, str]  # (start, end, label): how a suggested span is named
 
 
+class Ranged:
+    """What coded and suggested spans share: a key and an overlap test."""
+    __slots__ = ()
+    start: int
+    end: int
+    label: str
+
+    @property
+    def key(self) -> SpanKey:
+        return (self.start, self.end, self.label)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self.start < end and start < self.end
+
+
 @dataclass(frozen=True, slots=True)
-class Span:
+class Span(Ranged):
     """A coded entity span. `source` names the suggestion it was taken from (None for the coder's own
     or an imported one), so the decision on that suggestion can follow every later edit."""
     start: int
@@ -24,23 +39,18 @@ class Span:
     aligned: bool = True  # False: imported offsets off spaCy's token boundaries (kept, flagged)
     source: SpanKey | None = None
 
-    @property
-    def key(self) -> SpanKey:
-        return (self.start, self.end, self.label)
-
-    def overlaps(self, start: int, end: int) -> bool:
-        return self.start < end and start < self.end
-
     def text_in(self, text: str) -> str:
         return text[self.start:self.end]
 
 
 @dataclass(frozen=True, slots=True)
 class Stance:
-    """A coded stance toward one codebook target."""
+    """A coded stance toward one codebook target; `source` is the suggested label it was coded
+    against (None when there was no suggestion), so its decision follows later edits too."""
     target: str
     label: str
     origin: Origin = "added"
+    source: str | None = None
 
 
 def span_problem(start: object, end: object, text_length: int) -> str | None:

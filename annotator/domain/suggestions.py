@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from annotator.domain.spans import SpanKey
+from annotator.domain.spans import Ranged
 
 Offsets = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
-class SuggestedSpan:
+class SuggestedSpan(Ranged):
     start: int
     end: int
     label: str
     score: float | None = None  # spaCy's NER gives none
-
-    @property
-    def key(self) -> SpanKey:
-        return (self.start, self.end, self.label)
-
-    def overlaps(self, start: int, end: int) -> bool:
-        return self.start < end and start < self.end
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,7 +149,8 @@ class CodingSession:
         if after == before:
             return False
         check_labels(after, self.codebook)
-        self._store(doc.pk, kind, before, after, shown=doc.suggestion is not None)
+        shown = doc.suggestion is not None and bool(doc.suggestion.spans or doc.suggestion.stances)
+        self._store(doc.pk, kind, before, after, shown=shown)
         self._undo.append(Change(doc.pk, kind, before, after))
         self._redo.clear()
         doc.annotation = after

@@ -61,7 +61,8 @@ def write(conn: Connection, document_pk: int, coder_pk_: int, annotation: Annota
         SPAN: [{"start": s.start, "end": s.end, "label": s.label, "origin": s.origin, "aligned": s.aligned,
                 "source_start": s.source[0] if s.source else None, "source_end": s.source[1] if s.source else None,
                 "source_label": s.source[2] if s.source else None} for s in annotation.spans],
-        STANCE: [{"target": s.target, "label": s.label, "origin": s.origin} for s in annotation.stances],
+        STANCE: [{"target": s.target, "label": s.label, "origin": s.origin, "source_label": s.source}
+                 for s in annotation.stances],
         SPAN_DECISION: [{"start": a, "end": b, "label": c, "decision": d} for (a, b, c), d in annotation.decisions.items()],
         STANCE_DECISION: [{"target": a, "label": b, "decision": d} for (a, b), d in annotation.stance_decisions.items()],
     }
@@ -88,7 +89,7 @@ def _read(conn: Connection, pk: int, status: str) -> Annotation:
         spans=tuple(Span(s.start, s.end, s.label, s.origin, s.aligned,
                          (s.source_start, s.source_end, s.source_label) if s.source_label is not None else None)
                     for s in spans),
-        stances=tuple(Stance(s.target, s.label, s.origin) for s in stances),
+        stances=tuple(Stance(s.target, s.label, s.origin, s.source_label) for s in stances),
         decisions={(d.start, d.end, d.label): d.decision for d in span_decisions},
         stance_decisions={(d.target, d.label): d.decision for d in stance_decisions})
 

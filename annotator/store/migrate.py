@@ -22,6 +22,15 @@ def alembic_config():
 
 
 def upgrade(engine: Engine) -> None:
+    _migrate(engine, "upgrade", "head")
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Back to an earlier revision (for a rollback by hand; the tool itself only upgrades)."""
+    _migrate(engine, "downgrade", revision)
+
+
+def _migrate(engine: Engine, direction: str, revision: str) -> None:
     from alembic import command
 
     config = alembic_config()
@@ -36,9 +45,9 @@ def upgrade(engine: Engine) -> None:
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                getattr(command, direction)(config, revision)
                 if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
-                    raise RuntimeError("the upgrade left rows whose references are missing; nothing was changed")
+                    raise RuntimeError(f"the {direction} left rows whose references are missing; nothing was changed")
         finally:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")

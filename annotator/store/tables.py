@@ -110,6 +110,7 @@ class AnnotationStance(SQLModel, table=True):
     target: str
     label: str
     origin: str = "added"  # accepted | changed | added | imported
+    source_label: str | None = None  # the suggested label it was coded against, if any
 
 
 class SuggestionDecision(SQLModel, table=True):

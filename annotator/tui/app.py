@@ -39,6 +39,14 @@ class CodingApp(App):
             gc.collect()
             gc.freeze()
 
+    async def action_quit(self) -> None:
+        """ctrl+q and the palette's Quit end like q: the open document's active time is stored first."""
+        for screen in self.screen_stack:
+            if isinstance(screen, CodingScreen):
+                screen.action_quit()
+                return
+        self.exit()
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action of the coding screen in the command palette, with its key."""
         yield from super().get_system_commands(screen)

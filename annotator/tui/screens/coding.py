@@ -13,7 +13,7 @@ from textual.screen import Screen
 
 from annotator.domain import coding as edits
 from annotator.domain.coding import Annotation
-from annotator.domain.coding_view import EntityList, Focus, entity_list, focus
+from annotator.domain.coding_view import EntityList, Focus, can_accept, can_reject, entity_list, focus, moved_boundary
 from annotator.domain.errors import InputError
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.tokens import simple_tokens
@@ -225,14 +225,9 @@ class CodingScreen(Screen):
             return action in ("quit", "help", "find")
         focused = self.focus()
         if action == "accept":
-            if focused.target:
-                suggested = self._suggested_stance()
-                return suggested is not None and self.doc.annotation.stance(focused.target) is None
-            return focused.entity is not None and not focused.entity.coded
+            return can_accept(focused, self.doc.annotation, self.doc.suggestion)
         if action == "reject":
-            if focused.target:
-                return self.doc.annotation.stance(focused.target) is not None or self._suggested_stance() is not None
-            return focused.entity is not None
+            return can_reject(focused, self.doc.annotation, self.doc.suggestion)
         if action in ("delete_span", "boundary"):
             return focused.entity is not None
         if action == "undo":
@@ -258,11 +253,12 @@ class CodingScreen(Screen):
     # Actions: editing -----------------------------------------------------------------------------
     def action_accept(self) -> None:
         focused = self.focus()
+        if not can_accept(focused, self.doc.annotation, self.doc.suggestion):
+            return
         if focused.target:
             suggested = self._suggested_stance()
-            if suggested and self.doc.annotation.stance(focused.target) is None:
-                self._edit("stance.accept", lambda a: edits.accept_stance(a, suggested))
-        elif focused.entity and not focused.entity.coded:
+            self._edit("stance.accept", lambda a: edits.accept_stance(a, suggested))
+        else:
             self._edit("span.accept", lambda a: edits.accept(a, focused.entity.suggestion))
 
     def action_reject(self) -> None:
@@ -298,27 +294,18 @@ class CodingScreen(Screen):
 
     def action_boundary(self, side: str, delta: int) -> None:
         entity = self.focus().entity
-        if entity is None:
-            return
-        starts, ends = self.article.starts, self.article.ends
-        start, end = entity.start, entity.end
-        if side == "start":
-            i = self.article.token_at(start) + delta
-            start = starts[i] if 0 <= i < len(starts) else start
-        else:
-            i = self.article.token_at(max(end - 1, 0)) + delta
-            end = ends[i] if 0 <= i < len(ends) else end
-        if start >= end:
+        moved = entity and moved_boundary(entity.start, entity.end, side, delta, self.article.starts, self.article.ends)
+        if not moved:
             return
 
         def move(annotation: Annotation) -> Annotation:
             if not entity.coded:
                 annotation = edits.accept(annotation, entity.suggestion)
-            span = next(s for s in annotation.spans if (s.start, s.end) == (entity.start, entity.end))
-            return edits.resize(annotation, span, start, end)
+            span = entity.span or next(s for s in annotation.spans if s.source == entity.suggestion.key)
+            return edits.resize(annotation, span, *moved, self.doc.suggestion)
 
         self._edit("span.resize", move)
-        self.article.move_to(self.article.token_at(start))
+        self.article.move_to(self.article.token_at(moved[0]))
         self._refresh_panel()
 
     def action_stance(self, label: str) -> None:

@@ -9,7 +9,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from annotator.domain.codebook import Codebook
-from annotator.domain.coding_view import EntityList, Focus
+from annotator.domain.coding_view import EntityList, Focus, stance_rows
 from annotator.services.coding import OpenDocument
 
 
@@ -101,19 +101,16 @@ class SidePanel(Widget):
 
     def _stances(self, doc: OpenDocument, focus: Focus, target: str | None, width: int) -> list[Text]:
         rows = [Text("Stance", style="bold")]
-        for t in self.codebook.targets:
-            coded = doc.annotation.stance(t.name)
-            suggested = doc.suggestion.stance(t.name) if doc.suggestion else None
-            decided = suggested is not None and suggested.key in doc.annotation.stance_decisions
-            row = Text("▸ " if t.name == focus.target else "  ")
-            row.append(f"{t.name[:13]:<13} ")
-            if coded:
-                row.append(f"{coded.label} ✓", style="bold green")
-            elif suggested and decided:
-                row.append(f"{suggested.label} ✗", style="dim strike")
-            elif suggested:
-                score = f" {suggested.score:.2f}" if suggested.score is not None else ""
-                row.append(f"{suggested.label}?{score}", style="yellow")
+        for state in stance_rows(self.codebook.target_names, doc.annotation, doc.suggestion):
+            row = Text("▸ " if state.target == focus.target else "  ")
+            row.append(f"{state.target[:13]:<13} ")
+            if state.coded:
+                row.append(f"{state.coded.label} ✓", style="bold green")
+            elif state.rejected:
+                row.append(f"{state.suggested.label} ✗", style="dim strike")
+            elif state.suggested:
+                score = f" {state.suggested.score:.2f}" if state.suggested.score is not None else ""
+                row.append(f"{state.suggested.label}?{score}", style="yellow")
             else:
                 row.append("–", style="dim")
             rows.append(row)
