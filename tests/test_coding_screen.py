@@ -9,6 +9,7 @@ import pytest
 from annotator.services.coding import CodingSession
 from annotator.services.inspect import show_document
 from annotator.services.project import open_project
+from annotator.domain.coding_view import Focus
 from annotator.tui.app import CodingApp
 from annotator.tui.keys import SCREEN_BINDINGS, codebook_keys
 from annotator.tui.screens.coding import CodingScreen
@@ -76,12 +77,13 @@ async def test_a_accepts_the_focused_suggestion(seeded):
 
 async def test_x_rejects_a_suggestion_and_removes_a_coded_span(seeded):
     async with make_app(seeded).run_test() as pilot:
-        await ready(pilot)
-        await pilot.press("x")
+        screen = await ready(pilot)
+        await pilot.press("x")  # rejects "Donald Trump" and moves on to "Vladimir Putin"
         assert spans(seeded) == [] and decisions(seeded) == {(0, 12, "PERSON"): "rejected"}
-        await pilot.press("tab", "a")
+        await pilot.press("a")  # accepts it and moves on to "US"
         assert spans(seeded) == [(23, 37, "PERSON", "accepted")]
-        await pilot.press("x")
+        assert screen.focus().entity.start == 60
+        await pilot.press("shift+tab", "x")  # back on the coded span: x removes it
     assert spans(seeded) == []
     assert decisions(seeded)[(23, 37, "PERSON")] == "rejected"
 
@@ -142,7 +144,7 @@ async def test_brackets_move_the_focused_spans_boundaries_by_a_token(seeded):
 async def test_delete_removes_the_focused_span(seeded):
     async with make_app(seeded).run_test() as pilot:
         await ready(pilot)
-        await pilot.press("a")
+        await pilot.press("a", "shift+tab")  # accept moves on: back to the coded span
         assert len(spans(seeded)) == 1
         await pilot.press("delete")
     assert spans(seeded) == []
@@ -157,9 +159,10 @@ async def test_stance_keys_g_and_a_x_on_targets(seeded):
         assert screen.focus().target == "Ukraine"  # a stance key focuses the target it codes
         await pilot.press("g")  # the next target: Russia
         assert screen.target == "Russia" and screen.stance_focus
-        await pilot.press("a")  # accept Russia's suggestion
+        await pilot.press("a")  # accept Russia's suggestion, and move on to the next target to decide
         assert stances(seeded)["Russia"] == (screen.doc.suggestion.stance("Russia").label, "accepted")
-        await pilot.press("g", "0", "g", "plus")
+        assert screen.focus() == Focus(target="United States")
+        await pilot.press("0", "g", "plus")
         assert stances(seeded)["United States"] == ("NONE", "accepted")
         assert stances(seeded)["NATO"] == ("FAVOR", "accepted")
         await pilot.press("x")  # clears NATO's stance
@@ -169,7 +172,7 @@ async def test_stance_keys_g_and_a_x_on_targets(seeded):
 async def test_d_marks_done_and_opens_the_next_and_s_skips(seeded):
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
-        await pilot.press("a", "d")
+        await pilot.press("A", "d")  # nothing left undecided: done at once
         assert annotation(seeded)["status"] == "done"
         assert screen.doc.id == "GUM_news_afghan"
         await pilot.press("s")
@@ -192,13 +195,13 @@ async def test_n_and_p_move_through_the_queue(seeded):
 async def test_undo_and_redo_store_the_earlier_state_even_across_documents(seeded):
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
-        await pilot.press("a", "tab", "a")
+        await pilot.press("a", "a")
         assert len(spans(seeded)) == 2
         await pilot.press("ctrl+z")
         assert spans(seeded) == [(0, 12, "PERSON", "accepted")]
         await pilot.press("ctrl+y")
         assert len(spans(seeded)) == 2
-        await pilot.press("d")
+        await pilot.press("d", "d")  # asked once (suggestions undecided), then done
         assert screen.doc.id == "GUM_news_afghan"
         await pilot.press("ctrl+z")  # undoes "done": back on the seed article, a draft again
         assert screen.doc.id == SEED and annotation(seeded)["status"] == "draft"
@@ -267,10 +270,17 @@ async def test_q_quits_and_reopening_shows_the_same_state_and_resumes(seeded):
         assert screen.doc.id == SEED
         assert [(s.start, s.end, s.label, s.origin) for s in screen.doc.annotation.spans] == before[1]
         assert {s.target: (s.label, s.origin) for s in screen.doc.annotation.stances} == before[2]
-        await pilot.press("d", "q")
+        await pilot.press("d", "d", "q")
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
-        assert screen.doc.id == "GUM_news_afghan"  # the first unfinished document
+        assert screen.doc.id == "GUM_news_afghan"  # where the coder was when they quit
+        await pilot.press("n", "n", "q")
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        assert screen.doc.id == "GUM_news_clock"  # browsing with n counts too: the last one open
+    async with make_app(seeded, "bob").run_test() as pilot:
+        screen = await ready(pilot)
+        assert screen.doc.id == SEED  # a new coder starts at the first unfinished document
 
 
 async def test_two_coders_on_one_document_keep_separate_annotations(seeded):
@@ -337,8 +347,10 @@ async def test_tab_and_u_jump_between_entities_and_undecided_suggestions(seeded)
         assert screen.focus().entity.start == 23  # "Vladimir Putin"
         await pilot.press("shift+tab")
         assert screen.focus().entity.start == 0
-        await pilot.press("a", "u")  # "Donald Trump's" is decided now: u skips to the next undecided one
+        await pilot.press("a")  # accepted, and on to the next undecided one
         assert screen.focus().entity.start == 23 and not screen.focus().entity.coded
+        await pilot.press("shift+tab", "u")  # from the decided one, u skips to the next undecided one
+        assert screen.focus().entity.start == 23
         await pilot.press("pagedown")
         assert screen.article.cursor_range[0] > 100
 

@@ -56,8 +56,8 @@ def test_show_json_lists_every_decision_span_and_stance(cli, seeded):
 async def test_x_on_an_undecided_stance_rejects_it_and_a_leaves_it_rejected(seeded):
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
-        await pilot.press("g", "x")  # Ukraine's suggestion, rejected
-        assert screen.focus().target == "Ukraine"
+        await pilot.press("g", "x")  # Ukraine's suggestion, rejected; the focus moves on to Russia
+        assert screen.focus().target == "Russia"
         await pilot.press("A")
     coded = annotation(seeded)
     assert "Ukraine" not in {s["target"] for s in coded["stances"]}

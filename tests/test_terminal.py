@@ -53,6 +53,8 @@ def test_coding_in_tmux_at_80x24(seeded, tmp_path):
         wait_for(session, "Entities 1 ✓")
         assert spans(seeded, coder="tim") == [(0, 12, "PERSON", "accepted")]
 
+        tmux("send-keys", "-t", session, "d")  # suggestions are left: asked once
+        wait_for(session, "undecided")
         tmux("send-keys", "-t", session, "d")
         after = wait_for(session, "2 of 25")
         assert "done today 1" in after and "After visa snags" in after

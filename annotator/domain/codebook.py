@@ -68,6 +68,13 @@ class Codebook(_Strict):
     entities: tuple[EntityLabel, ...] = ()
     targets: tuple[Target, ...] = ()
     stances: tuple[StanceLabel, ...] = ()
+    # What `d` does on a document with undecided suggestions: ask once (None, the default), reject
+    # them, or allow it silently.
+    done_with_undecided: Literal["ask", "reject", "allow"] | None = None
+
+    @property
+    def on_done_with_undecided(self) -> str:
+        return self.done_with_undecided or "ask"
 
     @cached_property
     def hash(self) -> str:

@@ -215,5 +215,21 @@ def accept_all(annotation: Annotation, suggestion: Suggestion | None) -> Annotat
     return annotation
 
 
+def undecided(annotation: Annotation, suggestion: Suggestion | None) -> int:
+    """Suggestions still to decide: spans no coded span covers, and stances of uncoded targets."""
+    spans = [p for p in pending(annotation, suggestion) if not annotation.covers(p.start, p.end)]
+    return len(spans) + len(pending_stances(annotation, suggestion))
+
+
+def reject_undecided(annotation: Annotation, suggestion: Suggestion | None) -> Annotation:
+    """Reject every suggestion still to decide (a codebook's `done_with_undecided = "reject"`)."""
+    for suggested in pending(annotation, suggestion):
+        if not annotation.covers(suggested.start, suggested.end):
+            annotation = reject(annotation, suggested)
+    for stance in pending_stances(annotation, suggestion):
+        annotation = reject_stance(annotation, stance.target, stance)
+    return annotation
+
+
 def set_status(annotation: Annotation, status: Status) -> Annotation:
     return replace(annotation, status=status)

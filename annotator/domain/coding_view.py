@@ -7,12 +7,17 @@ one. The focus is either that entity or a stance target, never both.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from annotator.domain.coding import Annotation, pending
 from annotator.domain.spans import Span, Stance
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
+
+
+# A sentence ends at . ! or ? before a capital (so "U.S. forces" runs on) or at the end of the line.
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"“‘']|\s*$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +147,33 @@ def moved_boundary(start: int, end: int, side: str, delta: int, starts: list[int
             return None
         end = ends[i]
     return (start, end) if start < end else None
+
+
+def next_undecided_target(targets: tuple[str, ...], after: str | None, annotation: Annotation,
+                          suggestion: Suggestion | None) -> str | None:
+    """The first target after `after` (from the start when None), cycling, whose suggested stance is
+    still to decide; None when there is none."""
+    start = targets.index(after) + 1 if after in targets else 0
+    for target in targets[start:] + targets[:start]:
+        suggested = suggestion.stance(target) if suggestion else None
+        if suggested and annotation.stance(target) is None and suggested.key not in annotation.stance_decisions:
+            return target
+    return None
+
+
+def display_title(title: str, text: str, limit: int = 90) -> str:
+    """The title, or for a document without one its first sentence, trimmed (never its file id)."""
+    if title.strip():
+        return " ".join(title.split())
+    first = text.strip().split("\n", 1)[0]
+    match = _SENTENCE_END.search(first)
+    sentence = " ".join((first[:match.end()] if match else first).split())
+    return sentence if len(sentence) <= limit else sentence[:limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def meta_line(meta: dict) -> str:
+    """What the document's meta holds, for the line under its title: source, date and url first."""
+    first = [str(meta[k]) for k in ("source", "date", "url") if meta.get(k)]
+    rest = [f"{k}: {v}" for k, v in meta.items() if k not in ("source", "date", "url", "license", "title")
+            and isinstance(v, (str, int, float)) and str(v).strip()]
+    return " · ".join(first + rest)

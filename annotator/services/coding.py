@@ -83,6 +83,12 @@ class CodingSession:
             found = documents.neighbour(conn, 0, True, self.coder_pk)
             return found if found is not None or not or_first else documents.neighbour(conn, 0, True)
 
+    def resume_point(self) -> int | None:
+        """Where the screen opens: the document the coder last had open, else the first unfinished."""
+        with self.engine.connect() as conn:
+            last = annotations.last_document(conn, self.coder_pk)
+        return last if last is not None else self.first_unfinished()
+
     def next_pk(self, document_pk: int, unfinished: bool = False) -> int | None:
         with self.engine.connect() as conn:
             return documents.neighbour(conn, document_pk, True, self.coder_pk if unfinished else None)
@@ -181,16 +187,21 @@ class CodingSession:
         self._undo.append(self._redo.pop())
         return change
 
-    def leave(self, doc: OpenDocument) -> None:
-        """Add the active time not yet stored to the document's annotation (when there is one)."""
+    def leave(self, doc: OpenDocument, closing: bool = False) -> None:
+        """Add the active time not yet stored to the document's annotation (when there is one);
+        when the screen is closing, remember the document as where to reopen."""
         timer, self._timer = self._timer, None
         seconds = timer.take(self.clock()) if timer is not None else 0.0
-        if seconds > 0:
-            try:
-                with self.engine.begin() as conn:
+        if seconds <= 0 and not closing:
+            return
+        try:
+            with self.engine.begin() as conn:
+                if seconds > 0:
                     annotations.add_seconds(conn, doc.pk, self.coder_pk, seconds)
-            except StoreBusy:
-                pass  # time spent is a statistic: a locked database must not stop the coder moving on
+                if closing:
+                    annotations.set_last_document(conn, self.coder_pk, doc.pk)
+        except StoreBusy:
+            pass  # time and place are conveniences: a locked database must not stop the coder moving on
 
     def _store(self, document_pk: int, kind: str, before: Annotation, after: Annotation, shown: bool) -> None:
         on_open_document = self._timer is not None and not kind.startswith(("undo", "redo"))
@@ -201,6 +212,7 @@ class CodingSession:
                                        suggestions_shown=shown)
                 events.add(conn, kind, coder_pk=self.coder_pk, document_pk=document_pk, annotation_pk=pk,
                            before=before.to_json(), after=after.to_json())
+                annotations.set_last_document(conn, self.coder_pk, document_pk)  # where a crash resumes
         except StoreBusy as exc:
             if on_open_document:
                 self._timer.give_back(seconds)

@@ -37,6 +37,14 @@ def coder_pk(conn: Connection, name: str, role: str = "coder") -> int:
     return pk
 
 
+def set_last_document(conn: Connection, coder_pk_: int, document_pk: int) -> None:
+    conn.execute(update(CODER).where(CODER.c.pk == coder_pk_).values(last_document_pk=document_pk))
+
+
+def last_document(conn: Connection, coder_pk_: int) -> int | None:
+    return conn.scalar(select(CODER.c.last_document_pk).where(CODER.c.pk == coder_pk_))
+
+
 def exists(conn: Connection, document_pk: int, coder_pk_: int) -> bool:
     return conn.scalar(select(ANN.c.pk).where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk_)) is not None
 

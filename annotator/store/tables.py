@@ -45,6 +45,8 @@ class Coder(SQLModel, table=True):
     name: str = Field(unique=True)
     role: str = "coder"  # coder | lead
     created_at: datetime = Field(default_factory=utcnow)
+    # Where the coding screen reopens: the document the coder last had open.
+    last_document_pk: int | None = Field(default=None, foreign_key="document.pk", ondelete="SET NULL")
 
 
 class Document(SQLModel, table=True):

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from annotator.services.coding import CodingSession
@@ -19,6 +20,7 @@ IDLE_COLLECT_SECONDS = 2.0
 class CodingApp(App):
     TITLE = "annotator"
     ENABLE_COMMAND_PALETTE = True
+    _notice: tuple | None = None  # what say() shows next (see say)
 
     def __init__(self, session: CodingSession) -> None:
         super().__init__()
@@ -48,11 +50,31 @@ class CodingApp(App):
         self.exit()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every action of the coding screen in the command palette, with its key."""
-        yield from super().get_system_commands(screen)
-        if isinstance(screen, CodingScreen):
-            for key, description, tooltip, action in screen.key_table():
-                yield SystemCommand(f"{description} ({key})", tooltip, lambda action=action: screen.run_action(action))
+        """The palette: every action of the coding screen, with its key as the coder types it ("{",
+        not "left_curly_bracket"). Textual's own entries (theme, keys panel, screenshot, maximize)
+        are for developers and left out; other screens offer Quit."""
+        from annotator.tui.screens.help import keys_as_typed  # loaded when first needed, as the help is
+
+        if not isinstance(screen, CodingScreen):
+            yield SystemCommand("quit", "Quit (everything is already saved)", self.action_quit)
+            return
+        for key, description, tooltip, action in screen.key_table():
+            yield SystemCommand(f"{description} ({keys_as_typed(key)})", tooltip,
+                                lambda action=action: screen.run_action(action))
+
+    def say(self, message: str, title: str = "", severity: SeverityLevel = "information",
+            timeout: float | None = None) -> None:
+        """A notice that replaces the one before instead of stacking over the stance panel, shown as
+        plain text (it may quote an article, brackets included). Of notices said in one go, the last
+        shows: Textual mounts toasts a moment later, and two clear-and-notify in a row left two."""
+        if self._notice is None:
+            self.call_later(self._show_notice)
+        self._notice = (message, title, severity, timeout)
+
+    def _show_notice(self) -> None:
+        (message, title, severity, timeout), self._notice = self._notice, None
+        self.clear_notifications()
+        self.notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
 
 def make_app(db: str | None, coder: str, model: str | None = None) -> CodingApp:

@@ -13,7 +13,17 @@ from textual.screen import Screen
 
 from annotator.domain import coding as edits
 from annotator.domain.coding import Annotation
-from annotator.domain.coding_view import EntityList, Focus, can_accept, can_reject, entity_list, focus, moved_boundary
+from annotator.domain.coding_view import (
+    EntityList,
+    Focus,
+    can_accept,
+    can_reject,
+    entity_list,
+    focus,
+    moved_boundary,
+    next_undecided_target,
+)
+from annotator.domain.describe import replay_notice
 from annotator.domain.errors import InputError
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.tokens import simple_tokens
@@ -64,6 +74,8 @@ class CodingScreen(Screen):
         self.position = 0
         self.done_today: int | None = None
         self.entities = EntityList((), ())  # what the entity list shows: recomputed after every change
+        self._done_asked: int | None = None  # the document whose `d` was answered with a question
+        self._answering: int | None = None  # that document, while the key after the question runs
         self.codebook_keys = codebook_keys(self.codebook)
         self._label_keys_display = [e.key for e in self.codebook.entities]
         self._stance_keys_display = [s.key for s in self.codebook.stances]
@@ -77,7 +89,7 @@ class CodingScreen(Screen):
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
-        first = self.session.first_unfinished()
+        first = self.session.resume_point()
         if first is not None:
             self.open_document(first)
         else:
@@ -87,12 +99,17 @@ class CodingScreen(Screen):
         self.set_interval(1.0, self._tick)
         self.call_after_refresh(self._load_tokenizer)
 
+    def on_resize(self, event: events.Resize) -> None:
+        # The side panel is at least 34 columns wide: below 60 the article needs the room, so it gives way.
+        self.query_one(SidePanel).display = event.size.width >= 60
+
     async def on_key(self, event: events.Key) -> None:
         """Every key reaches here before the bindings: the coder is active. Then the codebook's
         label and stance keys (never one of the screen's own: the codebook's validator reads the
         same key table the bindings come from)."""
         self.app.last_activity = time.monotonic()
         self.session.touch()
+        self._answering, self._done_asked = self._done_asked, (self._done_asked if event.key == "d" else None)
         key = self.codebook_keys.get(event.character or "")
         if key is not None and self.doc is not None:
             event.stop()
@@ -112,10 +129,9 @@ class CodingScreen(Screen):
             self.doc = self.session.open(pk)
         self.position = position or self.session.position(pk)
         self.entities = entity_list(self.doc.annotation, self.doc.suggestion)
+        first = self._focus_first_target(keep_entity=cursor_offset is not None)
         if cursor_offset is None:
-            first = self.entities.first_undecided()
             cursor_offset = first.start if first else 0
-        self.stance_focus = False
         # The quick tokenizer now; spaCy's (about 5 ms per 4 KB) follows from a worker and replaces it.
         if ahead is not None:
             self.article.show(self.doc, self.entities, ahead.tokens, cursor_offset, ahead.wrapped)
@@ -129,6 +145,16 @@ class CodingScreen(Screen):
         if self.doc.suggestion is None:
             self.call_after_refresh(self._suggest, pk)
         self.call_after_refresh(self._fetch_ahead, pk, self.article.text_width)
+
+    def _focus_first_target(self, keep_entity: bool):
+        """Focus starts afresh on each document: its first undecided entity (returned, for the cursor),
+        else its first undecided stance target; nothing carries over from the previous document."""
+        targets = self.codebook.target_names
+        first_target = next_undecided_target(targets, None, self.doc.annotation, self.doc.suggestion)
+        first = self.entities.first_undecided()
+        self.target = first_target or (targets[0] if targets else None)
+        self.stance_focus = first is None and first_target is not None and not keep_entity
+        return first
 
     @work(thread=True, exclusive=True, group="ahead", exit_on_error=False)
     def _fetch_ahead(self, pk: int, width: int) -> None:
@@ -150,6 +176,7 @@ class CodingScreen(Screen):
         self.query_one(HeaderBar).set_progress(self.position, self.total, self.done_today, self.doc.annotation.status)
 
     def _refresh_panel(self) -> None:
+        self.article.show_cursor(not self.stance_focus)
         self.query_one(SidePanel).show(self.doc, self.entities, self.focus(), self.target)
         self._refresh_keys()
 
@@ -202,6 +229,11 @@ class CodingScreen(Screen):
     def _suggestion_arrived(self, message: SuggestionArrived) -> None:
         if self.doc is not None and self.doc.pk == message.document_pk:
             self.doc.suggestion = message.suggestion
+            self.entities = entity_list(self.doc.annotation, self.doc.suggestion)
+            if self.focus() == Focus():  # nothing focused yet: the new suggestions' first undecided item
+                first = self._focus_first_target(keep_entity=False)
+                if first is not None:
+                    self.article.move_to(self.article.token_at(first.start))
             self._changed()
 
     # What the keys act on -----------------------------------------------------------------------
@@ -236,19 +268,21 @@ class CodingScreen(Screen):
             return self.session.can_redo or None
         return True
 
-    def _edit(self, kind: str, edit) -> None:
+    def _edit(self, kind: str, edit) -> bool:
+        """Store an edit; True when it changed (and stored) something."""
         try:
             changed = self.session.apply(self.doc, kind, edit)
         except SaveFailed as exc:
-            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
-            return
+            self.app.say(str(exc), title="Not saved", severity="error", timeout=8)
+            return False
         except InputError as exc:
-            self.notify(str(exc), title="Refused", severity="error", timeout=8)
-            return
+            self.app.say(str(exc), title="Refused", severity="error", timeout=8)
+            return False
         if changed:
             self._changed()
             if kind == "status":
                 self._refresh_progress(recount=True)
+        return changed
 
     # Actions: editing -----------------------------------------------------------------------------
     def action_accept(self) -> None:
@@ -257,23 +291,45 @@ class CodingScreen(Screen):
             return
         if focused.target:
             suggested = self._suggested_stance()
-            self._edit("stance.accept", lambda a: edits.accept_stance(a, suggested))
+            done = self._edit("stance.accept", lambda a: edits.accept_stance(a, suggested))
         else:
-            self._edit("span.accept", lambda a: edits.accept(a, focused.entity.suggestion))
+            done = self._edit("span.accept", lambda a: edits.accept(a, focused.entity.suggestion))
+        if done:
+            self._move_on(focused)
 
     def action_reject(self) -> None:
         focused = self.focus()
         if focused.target:
             suggested = self._suggested_stance()
-            self._edit("stance.reject", lambda a: edits.reject_stance(a, focused.target, suggested))
+            done = self._edit("stance.reject", lambda a: edits.reject_stance(a, focused.target, suggested))
         elif focused.entity and focused.entity.coded:
-            self._edit("span.remove", lambda a: edits.remove(a, focused.entity.span))
+            done = self._edit("span.remove", lambda a: edits.remove(a, focused.entity.span))
         elif focused.entity:
-            self._edit("span.reject", lambda a: edits.reject(a, focused.entity.suggestion))
+            done = self._edit("span.reject", lambda a: edits.reject(a, focused.entity.suggestion))
+        else:
+            return
+        if done:
+            self._move_on(focused)
+
+    def _move_on(self, decided: Focus) -> None:
+        """After `a` or `x`, the focus goes to the next undecided item, as Prodigy's keys do: the next
+        undecided entity, then the stance targets still to decide. With nothing left it stays put."""
+        if decided.entity is not None:
+            following = self.entities.following(decided.entity.start, 1, undecided_only=True)
+            if following is not None:
+                self.article.move_to(self.article.token_at(following.start))
+                self._moved()
+                return
+        after = decided.target if decided.target is not None else None
+        target = next_undecided_target(self.codebook.target_names, after, self.doc.annotation, self.doc.suggestion)
+        if target is not None:
+            self.target, self.stance_focus = target, True
+        self._refresh_panel()
 
     def action_delete_span(self) -> None:
-        self.stance_focus = False
-        self.action_reject()
+        if self.focus().entity is not None:  # delete acts on spans only, never on a focused target
+            self.stance_focus = False
+            self.action_reject()
 
     def action_accept_all(self) -> None:
         self._edit("accept all", lambda a: edits.accept_all(a, self.doc.suggestion))
@@ -317,6 +373,17 @@ class CodingScreen(Screen):
         self._refresh_panel()
 
     def action_done(self) -> None:
+        """`d`; with suggestions still undecided, what the codebook says: ask once, reject them, or allow."""
+        left = edits.undecided(self.doc.annotation, self.doc.suggestion)
+        mode = self.codebook.on_done_with_undecided
+        if left and mode == "ask" and self._done_asked != self.doc.pk:
+            self._done_asked = self.doc.pk
+            self.app.say(f"{left} suggestion{'s' if left != 1 else ''} undecided: d again to mark done, "
+                        "u to go to the first.", title="Not done yet", timeout=6)
+            return
+        self._done_asked = None
+        if left and mode == "reject":
+            self._edit("reject undecided", lambda a: edits.reject_undecided(a, self.doc.suggestion))
         self._finish("done")
 
     def action_skip(self) -> None:
@@ -326,7 +393,7 @@ class CodingScreen(Screen):
         self._edit("status", lambda a: edits.set_status(a, status))
         following = self.session.next_pk(self.doc.pk, unfinished=True) or self.session.first_unfinished(or_first=False)
         if following is None or following == self.doc.pk:
-            self.notify(f"Every document is done or skipped: {self.total} of {self.total}.", title="Queue finished")
+            self.app.say(f"Every document is done or skipped: {self.total} of {self.total}.", title="Queue finished")
             return
         self.open_document(following)
 
@@ -340,13 +407,13 @@ class CodingScreen(Screen):
         try:
             change = step()
         except SaveFailed as exc:
-            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+            self.app.say(str(exc), title="Not saved", severity="error", timeout=8)
             return
         self._replay(change, undo)
 
     def _replay(self, change, undo: bool) -> None:
         if change is None:
-            self.notify("Nothing to undo." if undo else "Nothing to redo.")
+            self.app.say("Nothing to undo" if undo else "Nothing to redo", timeout=2)
             return
         self._ahead = None  # the change may belong to the document fetched ahead
         if change.document_pk != self.doc.pk:
@@ -355,7 +422,7 @@ class CodingScreen(Screen):
             self.doc.annotation = change.before if undo else change.after
             self._refresh_progress(recount=True)
             self._changed()
-        self.notify(f"{'Undid' if undo else 'Redid'} {change.kind}.", timeout=2)
+        self.app.say(replay_notice(undo, change.before, change.after, self.doc.text), timeout=3)
 
     # Actions: moving ----------------------------------------------------------------------------
     def _moved(self) -> None:
@@ -378,7 +445,19 @@ class CodingScreen(Screen):
         self._jump(self.entities.following(self.article.cursor_range[0], direction))
 
     def action_next_undecided(self) -> None:
-        self._jump(self.entities.following(self.article.cursor_range[0], 1, undecided_only=True))
+        """`u`: the next undecided entity (the first, in answer to `d`'s question), else the first
+        stance target still to decide."""
+        if self._answering == self.doc.pk:
+            entity = self.entities.first_undecided()
+        else:
+            entity = self.entities.following(self.article.cursor_range[0], 1, undecided_only=True)
+        target = None if entity else next_undecided_target(self.codebook.target_names, None,
+                                                           self.doc.annotation, self.doc.suggestion)
+        if target is not None:
+            self.target, self.stance_focus = target, True
+            self._refresh_panel()
+        else:
+            self._jump(entity)
 
     def _jump(self, entity) -> None:
         if entity is not None:
@@ -386,6 +465,7 @@ class CodingScreen(Screen):
         self._moved()
 
     def action_next_target(self) -> None:
+        """`g`: into the stance list at this document's focused target, then on to the next one."""
         names = list(self.codebook.target_names)
         if not names:
             return
@@ -402,7 +482,7 @@ class CodingScreen(Screen):
 
     def _go(self, pk: int | None, position: int, at_end: str) -> None:
         if pk is None:
-            self.notify(at_end, timeout=2)
+            self.app.say(at_end, timeout=2)
         else:
             self.open_document(pk, position=position)
 
@@ -424,6 +504,6 @@ class CodingScreen(Screen):
 
     def action_quit(self) -> None:
         if self.doc is not None:
-            self.session.leave(self.doc)
+            self.session.leave(self.doc, closing=True)
             self.doc = None
         self.app.exit()

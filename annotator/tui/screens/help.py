@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -35,7 +37,7 @@ class HelpScreen(ModalScreen[None]):
     def _keys_table(self) -> Table:
         table = Table("key", "what it does", box=None, padding=(0, 1), show_header=False, expand=True)
         for keys, text in self.keys:
-            table.add_row(Text(" ".join(format_key(k) for k in keys.split(",")), style="bold"), text)
+            table.add_row(Text(keys_as_typed(keys), style="bold"), text)
         return table
 
     def _codebook_text(self) -> Text:
@@ -52,5 +54,30 @@ class HelpScreen(ModalScreen[None]):
             text.append(f"{s.description}\n")
         if cb.guidelines.strip():
             text.append("\nGuidelines\n", style="bold")
-            text.append(cb.guidelines.strip() + "\n")
+            text.append(reflow(cb.guidelines) + "\n")
         return text
+
+
+def keys_as_typed(keys: str) -> str:
+    """A binding's keys as the coder types them: "{" for "left_curly_bracket", "/" for "slash";
+    several keys ("escape,q") side by side. A codebook key is already a character, "," included."""
+    return " ".join(format_key(key) for key in (keys.split(",") if len(keys) > 1 else [keys]))
+
+
+LIST_ITEM = re.compile(r"\s*([-*•]|\d+[.)])\s")
+
+
+def reflow(guidelines: str) -> str:
+    """Guidelines as paragraphs for Rich to wrap at the screen's width: the TOML's lines are wrapped
+    by hand at about 100 columns, which left ragged breaks on a narrower screen. A blank line ends a
+    paragraph; a line starting a list item ("- ", "1. ") keeps its own line."""
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", guidelines.strip()):
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            if lines and not LIST_ITEM.match(line):
+                lines[-1] += " " + line.strip()
+            else:
+                lines.append(line.rstrip())
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)

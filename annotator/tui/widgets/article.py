@@ -16,7 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from annotator.domain.coding_view import Entity, EntityList
+from annotator.domain.coding_view import Entity, EntityList, display_title, meta_line
 from annotator.services.coding import OpenDocument
 from annotator.tui.wrap import wrap
 
@@ -39,7 +39,9 @@ class ArticleView(ScrollView, can_focus=False):
         self.starts: list[int] = []  # token starts and ends, sorted
         self.ends: list[int] = []
         self.cursor = 0  # token index
+        self.cursor_shown = True
         self.anchor: int | None = None  # token index where a selection began
+        self._column: int | None = None  # the column ↑ ↓ aim for, kept across short and blank lines
         self._width = 0
         self._header: list[Text] = []
         self._lines: list[tuple[int, int]] = []
@@ -54,13 +56,14 @@ class ArticleView(ScrollView, can_focus=False):
              cursor_offset: int = 0, wrapped: tuple[int, list[tuple[int, int]]] | None = None) -> None:
         """`wrapped`: (width, lines) already computed for this text, used when the width still fits."""
         self.doc = doc
-        self.starts, self.ends = tokens
-        self.anchor = None
+        self.starts, self.ends = _words(doc.text, tokens)
+        self.anchor = self._column = None
         self._width = 0  # wrap again at the next layout
         self.update_marks(entities)
         self.cursor = self.token_at(cursor_offset)
         self._rewrap(wrapped)
-        self.scroll_to(y=0, animate=False)
+        self._scroll(0)
+        self.scroll_to_cursor()
         self.refresh()
 
     def show_message(self, *lines: str) -> None:
@@ -73,9 +76,9 @@ class ArticleView(ScrollView, can_focus=False):
     def set_tokens(self, tokens: tuple[list[int], list[int]]) -> None:
         """Better token boundaries arrived (spaCy's tokenizer finished loading): keep the cursor's place."""
         offset = self.cursor_range[0]
-        self.starts, self.ends = tokens
+        self.starts, self.ends = _words(self.doc.text, tokens)
         self.cursor = self.token_at(offset)
-        self.anchor = None
+        self.anchor = self._column = None
         self.refresh()
 
     def update_marks(self, entities: EntityList) -> None:
@@ -100,7 +103,9 @@ class ArticleView(ScrollView, can_focus=False):
 
     # Layout ---------------------------------------------------------------------------------
     def on_resize(self) -> None:
+        """Same token under the cursor at any size, and in view (a height change alone can hide it)."""
         self._rewrap()
+        self.scroll_to_cursor()
 
     @property
     def text_width(self) -> int:
@@ -112,13 +117,12 @@ class ArticleView(ScrollView, can_focus=False):
             return
         self._width = width
         doc = self.doc
-        meta = " · ".join(str(doc.meta[k]) for k in ("source", "date", "url") if doc.meta.get(k))
-        title = Text(doc.title or doc.id, style=TITLE)
+        meta = meta_line(doc.meta)
+        title = Text(display_title(doc.title, doc.text), style=TITLE)
         self._header = [*title.wrap(self.app.console, width), *(Text(meta, style=META).wrap(self.app.console, width) if meta else []), Text("")]
         self._lines = wrapped[1] if wrapped and wrapped[0] == width else wrap(doc.text, width)
         self._line_starts = [s for s, _ in self._lines]
         self.virtual_size = Size(width, len(self._header) + len(self._lines))
-        self.scroll_to_cursor()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -153,7 +157,8 @@ class ArticleView(ScrollView, can_focus=False):
         for mark_start, mark_end, style in self._marks[lo:bisect_left(self._mark_starts, end)]:
             if mark_end > start:
                 layers.append((max(mark_start, start) - start, min(mark_end, end) - start, style))
-        for extra, style in ((self.selection, SELECTION), (self.cursor_range, CURSOR)):
+        cursor = self.cursor_range if self.cursor_shown else None
+        for extra, style in ((self.selection, SELECTION), (cursor, CURSOR)):
             if extra and extra[0] < end and extra[1] > start:
                 layers.append((max(extra[0], start) - start, min(extra[1], end) - start, style))
         if not layers:
@@ -209,20 +214,43 @@ class ArticleView(ScrollView, can_focus=False):
         elif not extend:
             self.anchor = None
         self.cursor = token
+        self._column = None
         for y in sorted(before | self._painted_lines()):
             self.refresh_line(y)
         self.scroll_to_cursor()
 
     def move_lines(self, delta: int, extend: bool = False) -> None:
-        """Up or down a screen line, keeping the column as far as the line allows."""
-        if not self._lines:
+        """Up or down `delta` screen lines, passing over lines with no token (blank lines, the rest of
+        a cut word), keeping the column as far as the line allows."""
+        if not self._lines or not self.starts:
             return
-        start = self.cursor_range[0]
-        index = self.line_of(start) - len(self._header)
+        starts, line_starts = self.starts, self._line_starts
+        index = self.line_of(self.cursor_range[0]) - len(self._header)
+        column = self._column if self._column is not None else self.cursor_range[0] - line_starts[index]
         target = max(0, min(index + delta, len(self._lines) - 1))
-        column = start - self._lines[index][0]
-        line_start, line_end = self._lines[target]
-        self.move_to(self.token_at(min(line_start + column, max(line_end - 1, line_start))), extend)
+        if delta > 0:  # the first token at or below the target line, else the last token
+            token = min(bisect_left(starts, line_starts[target]), len(starts) - 1)
+        else:  # the last token at or above it, else the first
+            token = max(bisect_left(starts, self._line_end(target)) - 1, 0)
+        line = self.line_of(starts[token]) - len(self._header)
+        first, last = bisect_left(starts, line_starts[line]), bisect_left(starts, self._line_end(line)) - 1
+        goal = line_starts[line] + column
+        under = bisect_right(starts, goal) - 1
+        if under < first or self.ends[under] <= goal:  # between tokens: the next one
+            under += 1
+        self.move_to(max(first, min(under, last)), extend)
+        self._column = column
+
+    def _line_end(self, line: int) -> float:
+        """Where the next line starts: tokens of `line` start before it (a line break belongs to no line)."""
+        return self._line_starts[line + 1] if line + 1 < len(self._line_starts) else float("inf")
+
+    def show_cursor(self, shown: bool) -> None:
+        """The text cursor marks the focus only while the focus is in the text (not on a target)."""
+        if shown != self.cursor_shown:
+            self.cursor_shown = shown
+            for y in self._painted_lines():
+                self.refresh_line(y)
 
     def _painted_lines(self) -> set[int]:
         lines = {self.line_of(self.cursor_range[0]), self.line_of(max(self.cursor_range[1] - 1, 0))}
@@ -237,7 +265,19 @@ class ArticleView(ScrollView, can_focus=False):
         height = self.scrollable_content_region.height
         top = self.scroll_offset.y
         if y < top + 1 or y >= top + height - 1:
-            self.scroll_to(y=max(0, y - height // 3), animate=False)
+            self._scroll(max(0, y - height // 3))
+
+    def _scroll(self, y: int) -> None:
+        """Scroll now, not after the next refresh (the next key, held down, reads this offset), and
+        even before the scrollbars have caught up with a new size or document (force)."""
+        self.scroll_to(y=y, animate=False, immediate=True, force=True)
 
     def page(self, direction: int) -> None:
         self.move_lines(direction * max(self.scrollable_content_region.height - 2, 1))
+
+
+def _words(text: str, tokens: tuple[list[int], list[int]]) -> tuple[list[int], list[int]]:
+    """The tokens a cursor can stand on: spaCy keeps runs of spaces and line breaks as tokens too,
+    and a cursor there is drawn nowhere (and a blank line would hold it)."""
+    kept = [(start, end) for start, end in zip(*tokens) if not text[start:end].isspace()]
+    return [start for start, _ in kept], [end for _, end in kept]

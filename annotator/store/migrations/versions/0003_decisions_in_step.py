@@ -77,6 +77,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('source_label', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
     with op.batch_alter_table('annotation_stance', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source_label', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    with op.batch_alter_table('coder', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('last_document_pk', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_coder_last_document', 'document', ['last_document_pk'], ['pk'],
+                                    ondelete='SET NULL')
     for statement in BRING_IN_STEP:
         op.execute(statement)
     for table, column, values in CHECKS:
@@ -88,6 +92,9 @@ def downgrade() -> None:
     for table, column, _ in reversed(CHECKS):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(f"{column}_valid", type_="check")
+    with op.batch_alter_table('coder', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_coder_last_document', type_='foreignkey')
+        batch_op.drop_column('last_document_pk')
     with op.batch_alter_table('annotation_stance', schema=None) as batch_op:
         batch_op.drop_column('source_label')
     with op.batch_alter_table('annotation_span', schema=None) as batch_op:

@@ -1,0 +1,102 @@
+"""One focus the coder can see, decisions that move on, and `d` that never marks done by accident:
+each checked in the database after the keys."""
+
+from __future__ import annotations
+
+from annotator.domain.coding_view import Focus
+from conftest import ROOT, write_jsonl
+from test_coding_screen import SEED, annotation, count, decisions, make_app, ready, spans, stances
+
+
+def panel_text(screen) -> str:
+    panel = screen.query_one("#side")
+    return "\n".join(str(panel.render_line(y).text) for y in range(panel.size.height))
+
+
+async def test_one_arrow_at_a_time_in_the_side_panel(seeded):
+    async with make_app(seeded).run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        assert panel_text(screen).count("▸") == 1 and screen.focus().entity.start == 0
+        await pilot.press("g")
+        await pilot.pause()
+        assert panel_text(screen).count("▸") == 1 and screen.focus() == Focus(target="Ukraine")
+        await pilot.press("a")  # acts on the target alone, not on the entity under the text cursor
+        await pilot.press("right")
+        await pilot.pause()
+        assert panel_text(screen).count("▸") == 1 and screen.focus().target is None
+    assert spans(seeded) == [] and stances(seeded) == {"Ukraine": ("FAVOR", "accepted")}
+
+
+async def test_a_a_a_walks_the_document_and_x_keeps_a_focus(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("a", "a", "x")
+        assert screen.focus().entity is not None and screen.focus().entity.start == 73  # "Ukraine", next
+    assert spans(seeded) == [(0, 12, "PERSON", "accepted"), (23, 37, "PERSON", "accepted")]
+    assert decisions(seeded)[(60, 62, "GPE")] == "rejected"
+
+
+async def test_focus_starts_afresh_on_each_document(seeded):
+    """`g +` after `n` codes the new document's first target, not the one focused before."""
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("g", "g", "g")  # Ukraine, Russia, United States
+        assert screen.focus() == Focus(target="United States")
+        await pilot.press("n")
+        assert screen.focus().target is None and screen.focus().entity is not None
+        await pilot.press("g", "plus")
+    coded = stances(seeded, "GUM_news_afghan")
+    assert list(coded) == ["Ukraine"] and coded["Ukraine"][0] == "FAVOR"
+    assert annotation(seeded) is None  # nothing was coded on the first document
+
+
+async def test_d_with_undecided_suggestions_asks_once(seeded):
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("a", "d")
+        assert annotation(seeded)["status"] == "draft" and screen.doc.id == SEED
+        assert any("81 suggestions undecided: d again to mark done, u to go to the first" in n.message
+                   for n in pilot.app._notifications)
+        await pilot.press("u")  # answers the question: to the first undecided suggestion
+        assert screen.focus().entity.start == 23
+        await pilot.press("d")  # asked again, since u came between
+        assert annotation(seeded)["status"] == "draft"
+        await pilot.press("d")
+        assert annotation(seeded)["status"] == "done" and screen.doc.id == "GUM_news_afghan"
+
+
+def codebook_with(tmp_path, line: str):
+    text = (ROOT / "schemas" / "news-stance.toml").read_text("utf-8").replace('version = 1\n', f'version = 1\n{line}\n', 1)
+    path = tmp_path / "cb.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+async def test_done_with_undecided_reject_rejects_them_all(cli, seeded, tmp_path):
+    assert cli("init", "--schema", str(codebook_with(tmp_path, 'done_with_undecided = "reject"'))).code == 0
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("a", "d")
+        assert screen.doc.id == "GUM_news_afghan"
+    assert annotation(seeded)["status"] == "done"
+    found = decisions(seeded)
+    assert found[(0, 12, "PERSON")] == "accepted" and list(found.values()).count("rejected") == 77
+    assert count(seeded, "SELECT count(*) FROM stance_decision WHERE decision = 'rejected'") == 4
+
+
+async def test_done_with_undecided_allow_marks_done_at_once(cli, seeded, tmp_path):
+    assert cli("init", "--schema", str(codebook_with(tmp_path, 'done_with_undecided = "allow"'))).code == 0
+    async with make_app(seeded).run_test() as pilot:
+        await ready(pilot)
+        await pilot.press("d")
+    assert annotation(seeded)["status"] == "done" and decisions(seeded) == {}
+
+
+async def test_a_document_whose_entities_are_all_decided_opens_on_its_first_target(cli, project, tmp_path):
+    cli("import", str(write_jsonl(tmp_path / "d.jsonl", [{"id": "quiet", "text": "Nothing named here."}])))
+    async with make_app(project).run_test() as pilot:
+        screen = await ready(pilot)
+        assert screen.doc.suggestion is not None and len(screen.entities) == 0
+        assert screen.focus() == Focus(target="Ukraine")
+        await pilot.press("a")
+    assert stances(project, "quiet")["Ukraine"] == ("NONE", "accepted")
