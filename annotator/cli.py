@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -10,17 +11,47 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from annotator.domain.errors import CodebookError, InputError
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=False,
+
+class _PlainNames:
+    """--help names what a parameter holds (PATH..., ID, URL, N), as its metavar says: Typer would
+    print a Python type beside each argument whatever its metavar (<list[Path]>), and <bool> beside
+    each flag, the --help flag included."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if isinstance(param, TyperArgument) or getattr(param, "is_flag", False):
+                param.display_type_rich = lambda ctx: None  # no type column
+        return params
+
+    def collect_usage_pieces(self, ctx):
+        # "PATH..." and "ID" as the README writes them, not Typer's "{PATH...}..." and "{ID}"
+        return [re.sub(r"^\{(.+)\}(?:\.\.\.)?$", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+
+
+class _Group(_PlainNames, TyperGroup):
+    pass
+
+
+class _Command(_PlainNames, TyperCommand):
+    pass
+
+
+app = typer.Typer(cls=_Group, add_completion=False, pretty_exceptions_enable=False, no_args_is_help=False,
                   help="Annotate news articles in the terminal: entities, stance, reliability, gold data.")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Titles, texts, names and paths are the user's data: printed as they are, never read as Rich markup
+# ("[/bold]" in a title) or emoji codes; styled output goes through Text.
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 Db = Annotated[Optional[str], typer.Option(
-    "--db", envvar="ANNOTATOR_DB", show_envvar=True,
-    help="Project database: a SQLite file path or a database URL [default: annotator.db]")]
+    "--db", envvar="ANNOTATOR_DB", show_envvar=True, metavar="URL", show_default="annotator.db",
+    help="Project database: a SQLite file path or a database URL")]
 
 
 @app.callback(invoke_without_command=True)
@@ -32,9 +63,13 @@ def main_callback(ctx: typer.Context, db: Db = None) -> None:
     from annotator.services.quickstart import prepare_seeded_project
 
     bar = _RateBar("Suggesting")
+
+    def say(line: str) -> None:
+        bar.stop()  # the bar is on stderr and knows nothing of stdout: end it before a line follows
+        out.print(line)
+
     with bar:
-        engine = prepare_seeded_project(db, say=lambda line: out.print(line), on_start=bar.start,
-                                        on_progress=bar.advance)
+        engine = prepare_seeded_project(db, say=say, on_start=bar.start, on_progress=bar.advance)
     engine.dispose()
     _run_app(db, None, None)
 
@@ -54,11 +89,13 @@ def _run_app(db: str | None, coder: str | None, model: str | None) -> None:
     make_app(db, coder or _login_name(), model).run()
 
 
-@app.command()
+@app.command(cls=_Command)
 def code(ctx: typer.Context,
-         coder: Annotated[Optional[str], typer.Option(help="Who is coding [default: your login name]")] = None,
+         coder: Annotated[Optional[str], typer.Option(
+             metavar="NAME", show_default="your login name", help="Who is coding")] = None,
          model: Annotated[Optional[str], typer.Option(
-             help="spaCy pipeline for documents that have no suggestion yet [default: en_core_web_sm]")] = None,
+             metavar="NAME", show_default="en_core_web_sm",
+             help="spaCy pipeline for documents that have no suggestion yet")] = None,
          db: Db = None) -> None:
     """Open the coding screen on your queue: accept or correct suggestions, code stance."""
     _run_app(_db(ctx, db), coder, model)
@@ -69,9 +106,10 @@ def _db(ctx: typer.Context, db: str | None) -> str | None:
     return db or ctx.obj
 
 
-@app.command()
+@app.command(cls=_Command)
 def init(ctx: typer.Context, schema: Annotated[Optional[Path], typer.Option(
-        "--schema", help="Codebook TOML file [default: the bundled schemas/news-stance.toml]")] = None,
+        "--schema", metavar="FILE", show_default="the bundled schemas/news-stance.toml",
+        help="Codebook TOML file")] = None,
          db: Db = None) -> None:
     """Create the project database (or upgrade it) and put a codebook in force."""
     from annotator.services.project import init_project
@@ -84,12 +122,15 @@ def init(ctx: typer.Context, schema: Annotated[Optional[Path], typer.Option(
               f"{len(cb.targets)} stance targets, {len(cb.stances)} stance labels.")
 
 
-@app.command("import")
+@app.command("import", cls=_Command)
 def import_(ctx: typer.Context,
-            paths: Annotated[list[Path], typer.Argument(help="Files or folders to import")],
-            fmt: Annotated[str, typer.Option("--format", help="auto | text | jsonl | csv")] = "auto",
-            text_column: Annotated[str, typer.Option(help="The CSV column holding the text")] = "text",
+            paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files or folders to import")],
+            fmt: Annotated[str, typer.Option(
+                "--format", metavar="FORMAT", help="auto | text | jsonl | csv")] = "auto",
+            text_column: Annotated[str, typer.Option(
+                metavar="COLUMN", help="The CSV column holding the text")] = "text",
             skip_invalid: Annotated[bool, typer.Option(
+                "--skip-invalid",
                 help="Store the valid records and report the invalid ones, instead of storing nothing")] = False,
             db: Db = None) -> None:
     """Import articles (text files, JSONL, CSV) and coder JSONL annotations. Re-importing is a no-op."""
@@ -104,15 +145,16 @@ def import_(ctx: typer.Context,
     except ImportFailed as exc:
         r = exc.report
         for line in r.problems:
-            err.print(line, markup=False)
-        more = r.invalid - len(r.problems)
-        if more:
-            err.print(f"... and {more} more")
-        err.print(f"[red]Nothing was imported:[/red] {r.invalid} invalid record(s) of {r.read}. "
-                  "Fix them, or pass --skip-invalid to import the valid records only.")
+            err.print(line)
+        if r.unlisted:
+            err.print(f"... and {r.unlisted} more problem(s)")
+        err.print(Text.assemble(("Nothing was imported:", "red"), f" {r.invalid} invalid record(s) of {r.read}. "
+                                "Fix them, or pass --skip-invalid to import the valid records only."))
         raise typer.Exit(1) from None
     for line in report.problems:
-        err.print(f"skipped {line}", markup=False)
+        err.print(f"skipped {line}")
+    if report.unlisted:
+        err.print(f"... and {report.unlisted} more problem(s)")
     out.print(f"Read {report.read} record(s) from {report.files} file(s): {report.added} new document(s), "
               f"{report.already} already there"
               + (f", {report.invalid} invalid skipped" if report.invalid else "") + ".")
@@ -123,13 +165,16 @@ def import_(ctx: typer.Context,
                   + ", ".join(report.ignored_files[:5]) + (" ..." if len(report.ignored_files) > 5 else ""))
 
 
-@app.command()
+@app.command(cls=_Command)
 def suggest(ctx: typer.Context,
             model: Annotated[Optional[str], typer.Option(
-                help="spaCy pipeline: package name or path [default: en_core_web_sm, or its PyPI twin]")] = None,
-            n_process: Annotated[int, typer.Option(help="Worker processes")] = 1,
-            batch_size: Annotated[int, typer.Option(help="Documents per nlp.pipe batch and per commit")] = 32,
-            redo: Annotated[bool, typer.Option(help="Suggest again for documents that already have this model's")] = False,
+                metavar="NAME", show_default="en_core_web_sm, or its PyPI twin",
+                help="spaCy pipeline: package name or path")] = None,
+            n_process: Annotated[int, typer.Option(metavar="N", help="Worker processes")] = 1,
+            batch_size: Annotated[int, typer.Option(
+                metavar="N", help="Documents per commit, and at most per nlp.pipe batch")] = 32,
+            redo: Annotated[bool, typer.Option(
+                "--redo", help="Suggest again for documents that already have this model's")] = False,
             db: Db = None) -> None:
     """Suggest entities and stances for every document that has none from this model version."""
     import time
@@ -155,10 +200,10 @@ def suggest(ctx: typer.Context,
         out.print(f"Dropped {sum(report.dropped.values())} entity suggestion(s) with model labels the codebook "
                   f"does not map: {dropped}.")
     if report.stance_note:
-        out.print(report.stance_note, markup=False)
+        out.print(report.stance_note)
 
 
-@app.command()
+@app.command(cls=_Command)
 def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
            db: Db = None) -> None:
     """Documents, suggestions, annotations by coder and status, and gold."""
@@ -183,7 +228,7 @@ def _print_status(db: str | None, as_json: bool) -> None:
         out.print("No annotations yet.")
 
 
-@app.command()
+@app.command(cls=_Command)
 def show(ctx: typer.Context, doc_id: Annotated[str, typer.Argument(metavar="ID")],
          as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False, db: Db = None) -> None:
     """One document with its suggestions, every coder's annotation and gold."""
@@ -194,18 +239,29 @@ def show(ctx: typer.Context, doc_id: Annotated[str, typer.Argument(metavar="ID")
     if as_json:
         print(json.dumps(data, ensure_ascii=False))
         return
-    out.print(f"[bold]{data['title'] or data['id']}[/bold]  ({data['id']})")
+    _print_document(data)
+
+
+def _print_document(data: dict) -> None:
+    text = data["text"]
+    out.print(Text.assemble((data["title"] or data["id"], "bold"), f"  ({data['id']})"))
     out.print(" · ".join(str(v) for k, v in data["meta"].items() if k in ("source", "date", "url")))
-    out.print(data["text"], markup=False)
+    out.print(text)
     for s in data["suggestions"]:
-        out.print(f"\n[bold]Suggestions[/bold] {s['model']} {s['version']}: {len(s['spans'])} spans")
+        out.print(Text.assemble("\n", ("Suggestions", "bold"),
+                                f" {s['model']} {s['version']}: {len(s['spans'])} spans"))
         for st in s["stances"]:
             out.print(f"  {st['target']}: {st['label']} {st.get('score')}")
     for a in data["annotations"]:
-        out.print(f"\n[bold]{a['coder']}[/bold] ({a['status']}): "
-                  + ", ".join(f"{sp['label']} {sp['text']!r}" for sp in a["spans"]))
+        spans = ", ".join(f"{sp['label']} {sp['text']!r}" + ("" if sp["aligned"] else " (off token boundaries)")
+                          for sp in a["spans"])
+        out.print(Text.assemble("\n", (a["coder"], "bold"), f" ({a['status']}): {spans}"))
         for st in a["stances"]:
             out.print(f"  {st['target']}: {st['label']}")
+        rejected = [f"{d['label']} {text[d['start']:d['end']]!r}" if d["on"] == "span" else
+                    f"stance {d['target']}: {d['label']}" for d in a["decisions"] if d["decision"] == "rejected"]
+        if rejected:
+            out.print(f"  rejected by {a['coder']}: " + ", ".join(rejected))
 
 
 class _progress:
@@ -262,9 +318,13 @@ class _RateBar:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc) -> None:
+    def stop(self) -> None:
         if self.bar:
             self.bar.stop()
+            self.bar = None
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -273,10 +333,10 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, prog_name="annotator")
     except CodebookError as exc:
         for line in exc.problems:
-            err.print(line, markup=False)
+            err.print(line)
         sys.exit(1)
     except InputError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {exc}")
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted; nothing half-done was kept")

@@ -194,3 +194,38 @@ def test_show_unknown_id_suggests_similar(cli, project):
     cli("import", str(SEEDS))
     result = cli("show", "GUM_news_kor")
     assert result.code == 1 and "no document with id 'GUM_news_kor'" in result.err and "GUM_news_korea" in result.err
+
+
+def test_every_problem_of_a_record_is_reported_on_a_line_of_its_own(cli, project, tmp_path):
+    bad = {"text": TEXT, "coder": "a", "spans": [{"start": 20, "end": 99, "label": "PER"},
+                                                 {"start": 0, "end": 6, "label": "PERSON"}],
+           "stance": {"Russia": "PRO", "China": "FAVOR"}}
+    path = write_jsonl(tmp_path / "in.jsonl", [{"text": "A good record first."}, bad, {"text": "And after."}])
+    before = dump(project)
+    result = cli("import", str(path))
+    assert result.code == 1 and dump(project) == before
+    lines = [line for line in result.err.splitlines() if line.startswith(f"{path}:")]
+    expected = ["span 0: [20, 99) lies outside the text", "span 0: label 'PER' is not in the codebook",
+                "stance label 'PRO' for 'Russia' is not valid", "stance target 'China' is not in the codebook"]
+    assert len(lines) == len(expected)
+    assert all(line.startswith(f"{path}:2: {message}") for line, message in zip(lines, expected)), lines
+    assert "1 invalid record(s) of 3" in result.err
+    skipped = cli("import", str(path), "--skip-invalid")
+    assert "2 new document(s), 0 already there, 1 invalid skipped" in skipped.out
+    assert skipped.err.count(f"skipped {path}:2: ") == 4
+
+
+@pytest.mark.parametrize("last, column", [(b'{"text": "two", "ti', 20), (b'{"text": "caf\xc3', 14)],
+                         ids=["mid-object", "mid-character"])
+def test_a_truncated_last_line_is_reported_at_its_line_and_column(cli, project, tmp_path, last, column):
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(b'{"text": "one"}\n' + last)  # no newline: the file was cut short
+    result = cli("import", str(path))
+    assert result.code == 1 and "Traceback" not in result.err
+    assert f"{path}:2: the file ends in the middle of a record, at line 2, column {column}" in result.err
+
+
+def test_a_malformed_line_with_its_newline_names_the_column_where_it_ends(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "open.jsonl", ['{"text": "two", ', {"text": "three"}])
+    result = cli("import", str(path))
+    assert result.code == 1 and f"{path}:1: malformed JSON at column 17: unexpected end of data" in result.err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,39 +43,58 @@ class DocumentRecord:
     stances: list[Stance] = field(default_factory=list)
 
 
+class RecordError(InputError):
+    """Every problem of one record, so that one run shows all there is to fix in it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
 def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
-    """Validate one JSONL object (plain document or coder JSONL); raises InputError."""
+    """Validate one JSONL object (plain document or coder JSONL); raises RecordError with every problem."""
     if not isinstance(obj, dict):
-        raise InputError(f"expected a JSON object, got {type(obj).__name__}")
-    text = _text(obj.get("text", _MISSING))
+        raise RecordError([f"expected a JSON object, got {type(obj).__name__}"])
+    problems: list[str] = []
+    text = _checked(problems, _text, obj.get("text", _MISSING))
+    doc_id = _checked(problems, _id, obj.get("id"))
+    title = _checked(problems, _title, obj.get("title", ""))
     meta = obj.get("meta", {})
     if not isinstance(meta, dict):
-        raise InputError(f"'meta' must be an object, got {meta!r}")
-    meta = {**{k: v for k, v in obj.items() if k not in _NOT_META}, **meta}
+        problems.append(f"'meta' must be an object, got {meta!r}")
+    work = {}
+    if obj.get("coder") is not None:
+        work = _coder_work(obj, text, codebook, problems)
+    elif any(k in obj for k in ("spans", "stance", "stances")):
+        problems.append("the record has spans or stances but no 'coder'; "
+                        "coder JSONL needs \"coder\": \"NAME\" on every line")
+    if problems:
+        raise RecordError(problems)
     hash_ = text_hash(text)
-    record = DocumentRecord(id=_id(obj.get("id"), hash_), title=_title(obj.get("title", "")),
-                            text=text, meta=meta, text_hash=hash_)
-    coder = obj.get("coder")
-    has_work = any(k in obj for k in ("spans", "stance", "stances"))
-    if coder is None:
-        if has_work:
-            raise InputError("the record has spans or stances but no 'coder'; "
-                             "coder JSONL needs \"coder\": \"NAME\" on every line")
-        return record
+    return DocumentRecord(id=doc_id or default_id(hash_), title=title, text=text, text_hash=hash_,
+                          meta={**{k: v for k, v in obj.items() if k not in _NOT_META}, **meta}, **work)
+
+
+def _coder_work(obj: dict, text: str | None, codebook: Codebook, problems: list[str]) -> dict[str, Any]:
+    coder, status, seconds = obj["coder"], obj.get("status", "done"), obj.get("seconds")
     if not isinstance(coder, str) or not coder.strip():
-        raise InputError(f"'coder' must be a non-empty name, got {coder!r}")
-    record.coder = coder.strip()
-    status = obj.get("status", "done")
+        problems.append(f"'coder' must be a non-empty name, got {coder!r}")
     if status not in STATUSES:
-        raise InputError(f"status {status!r} is not valid; valid: {', '.join(STATUSES)}")
-    record.status = status
-    seconds = obj.get("seconds")
+        problems.append(f"status {status!r} is not valid; valid: {', '.join(STATUSES)}")
     if seconds is not None and (not isinstance(seconds, (int, float)) or seconds < 0):
-        raise InputError(f"'seconds' must be a number >= 0, got {seconds!r}")
-    record.seconds = seconds
-    record.spans = _spans(obj.get("spans", []), text, codebook)
-    record.stances = _stances(obj.get("stance", obj.get("stances", {})), codebook)
-    return record
+        problems.append(f"'seconds' must be a number >= 0, got {seconds!r}")
+    return {"coder": coder.strip() if isinstance(coder, str) else coder, "status": status, "seconds": seconds,
+            "spans": _spans(obj.get("spans", []), text, codebook, problems),
+            "stances": _stances(obj.get("stance", obj.get("stances", {})), codebook, problems)}
+
+
+def _checked(problems: list[str], check: Callable[[Any], Any], value: Any) -> Any:
+    """check(value), or None with its problem noted."""
+    try:
+        return check(value)
+    except InputError as exc:
+        problems.append(exc.message)
+        return None
 
 
 def record_from_text(text: str, doc_id: str, title: str = "", meta: dict | None = None) -> DocumentRecord:
@@ -96,9 +116,9 @@ def _text(value: Any) -> str:
     return value
 
 
-def _id(value: Any, hash_: str) -> str:
+def _id(value: Any) -> str | None:
     if value is None:
-        return default_id(hash_)
+        return None  # derived from the text once the text is valid
     if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
         raise InputError(f"'id' must be a non-empty string or integer, got {value!r}")
     return str(value).strip()
@@ -110,42 +130,53 @@ def _title(value: Any) -> str:
     return value
 
 
-def _spans(raw: Any, text: str, codebook: Codebook) -> list[Span]:
+def _spans(raw: Any, text: str | None, codebook: Codebook, problems: list[str]) -> list[Span]:
+    """The valid spans; the problems of the others noted. Offsets are checked only against a valid text."""
     if not isinstance(raw, list):
-        raise InputError(f"'spans' must be a list, got {type(raw).__name__}")
+        problems.append(f"'spans' must be a list, got {type(raw).__name__}")
+        return []
     labels = codebook.entity_labels
     spans = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or not {"start", "end", "label"} <= item.keys():
-            raise InputError(f"span {i} must be an object with start, end and label, got {item!r}")
+            problems.append(f"span {i} must be an object with start, end and label, got {item!r}")
+            continue
         start, end, label = item["start"], item["end"], item["label"]
-        problem = span_problem(start, end, len(text))
+        found = len(problems)
+        problem = span_problem(start, end, len(text)) if text is not None else None
         if problem:
-            raise InputError(f"span {i}: {problem}")
+            problems.append(f"span {i}: {problem}")
         if label not in labels:
-            raise InputError(f"span {i}: label {label!r} is not in the codebook {codebook.name}; "
-                             f"valid: {', '.join(labels) or '(none: this codebook has no entity labels)'}")
-        if "text" in item and item["text"] != text[start:end]:
-            raise InputError(f"span {i}: its text {item['text']!r} differs from text[{start}:{end}] "
-                             f"{text[start:end]!r}; offsets must be Python character offsets")
-        spans.append(Span(start, end, label, "imported"))
+            problems.append(f"span {i}: label {label!r} is not in the codebook {codebook.name}; "
+                            f"valid: {', '.join(labels) or '(none: this codebook has no entity labels)'}")
+        if not problem and text is not None and "text" in item and item["text"] != text[start:end]:
+            problems.append(f"span {i}: its text {item['text']!r} differs from text[{start}:{end}] "
+                            f"{text[start:end]!r}; offsets must be Python character offsets")
+        if len(problems) == found:
+            spans.append(Span(start, end, label, "imported"))
     return spans
 
 
-def _stances(raw: Any, codebook: Codebook) -> list[Stance]:
+def _stances(raw: Any, codebook: Codebook, problems: list[str]) -> list[Stance]:
     if isinstance(raw, list):  # also accept [{"target": ..., "label": ...}], the `show --json` shape
         try:
             raw = {s["target"]: s["label"] for s in raw}
         except (TypeError, KeyError):
-            raise InputError("'stances' as a list needs objects with target and label") from None
+            problems.append("'stances' as a list needs objects with target and label")
+            return []
     if not isinstance(raw, dict):
-        raise InputError(f"'stance' must be an object of target: label, got {type(raw).__name__}")
+        problems.append(f"'stance' must be an object of target: label, got {type(raw).__name__}")
+        return []
     targets, labels = codebook.target_names, codebook.stance_labels
+    stances = []
     for target, label in raw.items():
+        found = len(problems)
         if target not in targets:
-            raise InputError(f"stance target {target!r} is not in the codebook {codebook.name}; "
-                             f"valid targets: {', '.join(targets) or '(none)'}")
+            problems.append(f"stance target {target!r} is not in the codebook {codebook.name}; "
+                            f"valid targets: {', '.join(targets) or '(none)'}")
         if label not in labels:
-            raise InputError(f"stance label {label!r} for {target!r} is not valid; "
-                             f"valid: {', '.join(labels)}")
-    return [Stance(target, label, "imported") for target, label in raw.items()]
+            problems.append(f"stance label {label!r} for {target!r} is not valid; "
+                            f"valid: {', '.join(labels)}")
+        if len(problems) == found:
+            stances.append(Stance(target, label, "imported"))
+    return stances

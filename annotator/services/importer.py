@@ -13,7 +13,7 @@ from pathlib import Path
 from annotator.domain.codebook import Codebook
 from annotator.domain.coding import Annotation
 from annotator.domain.errors import InputError
-from annotator.domain.records import DocumentRecord
+from annotator.domain.records import DocumentRecord, RecordError
 from annotator.domain.spans import is_token_aligned
 from annotator.nlp.tokens import token_bounds
 from annotator.services.project import active_codebook
@@ -44,12 +44,17 @@ class ImportReport:
     annotations_already: int = 0
     invalid: int = 0
     problems: list[str] = field(default_factory=list)
+    unlisted: int = 0  # problems past MAX_REPORTED: counted, not kept
     ignored_files: list[str] = field(default_factory=list)
 
-    def problem(self, where: str, message: str) -> None:
+    def problem(self, where: str, *messages: str) -> None:
+        """One invalid record, with each of its problems on a line of its own."""
         self.invalid += 1
-        if len(self.problems) < MAX_REPORTED:
-            self.problems.append(f"{where}: {message}")
+        for message in messages:
+            if len(self.problems) < MAX_REPORTED:
+                self.problems.append(f"{where}: {message}")
+            else:
+                self.unlisted += 1
 
 
 def total_bytes(paths: list[Path], fmt: str = "auto") -> int:
@@ -68,7 +73,7 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
             for where, item in read_source(source, codebook, text_column, progress):
                 report.read += 1
                 if isinstance(item, InputError):
-                    report.problem(where, item.message)
+                    report.problem(where, *(item.problems if isinstance(item, RecordError) else [item.message]))
                 else:
                     writer.add(where, item)
         writer.flush()

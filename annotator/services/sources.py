@@ -110,7 +110,7 @@ def _read_jsonl(path: Path, codebook: Codebook, progress: Progress) -> Iterator[
             try:
                 obj = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
-                yield where, _json_problem(raw, exc)
+                yield where, _json_problem(raw, number, exc)
                 continue
             try:
                 yield where, record_from_json(obj, codebook)
@@ -119,12 +119,25 @@ def _read_jsonl(path: Path, codebook: Codebook, progress: Progress) -> Iterator[
     progress(unreported)
 
 
-def _json_problem(raw: bytes, exc: orjson.JSONDecodeError) -> InputError:
+def _json_problem(raw: bytes, number: int, exc: orjson.JSONDecodeError) -> InputError:
+    # A last line without its newline that stops mid-value is a file cut short (a copy or a
+    # download that did not finish), not a typo: say so, and where it stops.
+    cut_short = not raw.endswith(b"\n")
     try:
-        raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as bad:
-        return InputError(_not_utf8(raw, bad))
-    return InputError(f"malformed JSON at column {exc.colno}: {exc.msg}; each line must be one JSON object")
+        if not (cut_short and bad.reason == "unexpected end of data"):
+            return InputError(_not_utf8(raw, bad))
+        text = raw[:bad.start].decode("utf-8")  # cut inside a character
+        column = len(text) + 1
+    else:
+        # orjson counts the line's own newline: an error at its very end is "line 2, column 1"
+        column = exc.colno if exc.lineno == 1 else len(text.rstrip("\r\n")) + 1
+        cut_short = cut_short and exc.pos >= len(text.rstrip())
+    if cut_short:
+        return InputError(f"the file ends in the middle of a record, at line {number}, column {column}: "
+                          "the last line is cut short; complete it or remove it")
+    return InputError(f"malformed JSON at column {column}: {exc.msg}; each line must be one JSON object")
 
 
 def _read_csv(path: Path, text_column: str, progress: Progress) -> Iterator[Item]:

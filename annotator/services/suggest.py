@@ -21,6 +21,7 @@ from annotator.store import documents, suggestions
 from annotator.store.engine import Engine
 
 READ_PAGE = 256
+PROGRESS_STEPS = 25  # a run's bar moves at least this many times
 
 
 @dataclass
@@ -57,7 +58,10 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
     if todo == 0:
         return report
     items = _documents(engine, None if redo else key, should_stop)
-    results = run_parallel(Suggester(pipeline, codebook), items, n_process, batch_size)
+    # spaCy hands results back a pipe batch at a time: on a run of a few batches the bar would jump
+    # from 0 to the end, so small runs pipe smaller batches (at little cost on runs that small).
+    pipe_batch = max(1, min(batch_size, todo // PROGRESS_STEPS))
+    results = _reported(run_parallel(Suggester(pipeline, codebook), items, n_process, pipe_batch), on_progress)
     while batch := list(islice(results, batch_size)):
         with engine.begin() as conn:
             suggestions.save(conn, [(r.document_pk, _suggestion(pipeline, r)) for r in batch], replace=redo)
@@ -65,8 +69,14 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
             report.spans += len(r.spans)
             report.dropped.update(r.dropped)
         report.suggested += len(batch)
-        on_progress(len(batch))
     return report
+
+
+def _reported(results: Iterator[DocSuggestion], on_progress: Callable[[int], None]) -> Iterator[DocSuggestion]:
+    """Each result as it comes out, counted on the way (commits still go a batch at a time)."""
+    for result in results:
+        on_progress(1)
+        yield result
 
 
 def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None,
