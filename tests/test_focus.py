@@ -100,3 +100,14 @@ async def test_a_document_whose_entities_are_all_decided_opens_on_its_first_targ
         assert screen.focus() == Focus(target="Ukraine")
         await pilot.press("a")
     assert stances(project, "quiet")["Ukraine"] == ("NONE", "accepted")
+
+
+async def test_keys_typed_fast_act_in_the_order_typed(seeded):
+    """A codebook key right after `a` acts after it (it used to overtake the screen's own keys)."""
+    from test_screen_words import burst
+
+    async with make_app(seeded).run_test() as pilot:
+        await ready(pilot)
+        await burst(pilot, "a", "2", "tab", "x")
+    assert spans(seeded) == [(0, 12, "PERSON", "accepted"), (23, 37, "ORG", "changed")]
+    assert decisions(seeded)[(60, 62, "GPE")] == "rejected"

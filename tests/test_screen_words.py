@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import tomllib
 
 import pytest
@@ -55,6 +57,20 @@ async def test_the_find_box_keeps_every_key_typed_fast_and_lists_its_matches(see
         await pilot.press("slash")  # enter typed in the same burst opens the match all the same
         await burst(pilot, *"korea", "enter")
         assert pilot.app.screen is screen and screen.doc.id == "GUM_news_korea"
+
+
+async def test_keys_typed_in_the_same_burst_as_the_slash_go_to_the_find_box(seeded):
+    """Typed fast, "/12+" must search for "12+", never code a label or a stance on the article."""
+    async with make_app(seeded).run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        await burst(pilot, "slash", *"k1+", "backspace", "backspace", *"orea")
+        find = pilot.app.screen
+        assert isinstance(find, FindScreen) and find.query_one(Input).value == "korea"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.doc.id == "GUM_news_korea"
+    with sqlite3.connect(seeded) as conn:
+        assert conn.execute("SELECT count(*) FROM annotation").fetchone() == (0,)
 
 
 async def test_found_titles_are_whole_and_cut_with_an_ellipsis_to_one_line(seeded):

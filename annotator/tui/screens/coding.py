@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from textual import events, on, work
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
@@ -76,7 +77,9 @@ class CodingScreen(Screen):
         self.entities = EntityList((), ())  # what the entity list shows: recomputed after every change
         self._done_asked: int | None = None  # the document whose `d` was answered with a question
         self._answering: int | None = None  # that document, while the key after the question runs
+        self._typed_ahead: list[tuple[str, str | None]] | None = None  # for the find box while it opens
         self.codebook_keys = codebook_keys(self.codebook)
+        self.key_actions = {b.key: b.action for b in SCREEN_BINDINGS}
         self._label_keys_display = [e.key for e in self.codebook.entities]
         self._stance_keys_display = [s.key for s in self.codebook.stances]
 
@@ -104,16 +107,26 @@ class CodingScreen(Screen):
         self.query_one(SidePanel).display = event.size.width >= 60
 
     async def on_key(self, event: events.Key) -> None:
-        """Every key reaches here before the bindings: the coder is active. Then the codebook's
-        label and stance keys (never one of the screen's own: the codebook's validator reads the
-        same key table the bindings come from)."""
+        """Every key of this screen runs here, in the order typed. Textual runs a binding's action
+        only after the key has bubbled up to the app, so a codebook key typed fast after `a` (or a
+        letter after `/`) used to overtake it; the bindings are kept for the help and the palette.
+        The codebook's keys never collide with the screen's: its validator reads the same table."""
         self.app.last_activity = time.monotonic()
         self.session.touch()
-        self._answering, self._done_asked = self._done_asked, (self._done_asked if event.key == "d" else None)
-        key = self.codebook_keys.get(event.character or "")
-        if key is not None and self.doc is not None:
+        if self._typed_ahead is not None:  # typed right after `/`, before the find box was up: its keys
+            self._typed_ahead.append((event.key, event.character))
             event.stop()
-            await self.run_action(key.action)
+            event.prevent_default()
+            return
+        action = self.key_actions.get(event.key) or getattr(self.codebook_keys.get(event.character or ""), "action", None)
+        if action is None:
+            return
+        event.stop()
+        event.prevent_default()
+        self._answering, self._done_asked = self._done_asked, (self._done_asked if event.key == "d" else None)
+        _, name, parameters = parse_action(action)
+        if self.check_action(name, parameters):
+            await self.run_action(action)
 
     # Opening documents --------------------------------------------------------------------------
     def open_document(self, pk: int, cursor_offset: int | None = None, position: int | None = None) -> None:
@@ -489,7 +502,13 @@ class CodingScreen(Screen):
     def action_find(self) -> None:
         from annotator.tui.screens.find import FindScreen
 
-        self.app.push_screen(FindScreen(self.session), lambda pk: pk and self.open_document(pk))
+        self._typed_ahead = []
+        self.app.push_screen(FindScreen(self.session, self._typed_ahead), self._found)
+
+    def _found(self, pk: int | None) -> None:
+        self._typed_ahead = None
+        if pk:
+            self.open_document(pk)
 
     def action_help(self) -> None:
         from annotator.tui.screens.help import HelpScreen

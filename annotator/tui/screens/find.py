@@ -52,10 +52,27 @@ class FindScreen(ModalScreen[int | None]):
         query: str
         matches: list[Match]
 
-    def __init__(self, session: CodingSession) -> None:
+    def __init__(self, session: CodingSession, typed_ahead: list[tuple[str, str | None]] | None = None) -> None:
+        """`typed_ahead`: (key, character) typed after `/` before this screen was up, kept by the coding screen."""
         super().__init__()
         self.session = session
+        self.typed_ahead = typed_ahead if typed_ahead is not None else []
         self.shown_for = ""  # the query the listed matches answer
+
+    async def on_mount(self) -> None:
+        """Replay what was typed while the box was opening, in order; from now on keys come here."""
+        box = self.query_one(FindInput)
+        box.focus()
+        keys, self.typed_ahead[:] = list(self.typed_ahead), []
+        for key, character in keys:
+            action = FindInput.EDITING_KEYS.get(key)
+            if action is not None:
+                await box.run_action(action)
+            elif key == "escape":
+                self.dismiss(None)
+                return
+            elif character and character.isprintable():
+                box.insert_text_at_cursor(character)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
