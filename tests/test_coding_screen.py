@@ -399,3 +399,18 @@ async def test_a_locked_database_loses_nothing_and_says_so(seeded, monkeypatch):
         blocker.close()
         await pilot.press("a")
     assert spans(seeded) == [(0, 12, "PERSON", "accepted")]
+
+
+async def test_a_document_fetched_ahead_opens_with_spacys_tokens_in_one_frame(seeded):
+    """The next document is tokenized by spaCy while the coder reads this one, so `n` paints once:
+    no second frame when tokens arrive."""
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        calls = []
+        screen._tokenize = lambda pk, text: calls.append(pk)
+        await pilot.press("n")
+        await ready(pilot)
+        assert screen.doc.id == "GUM_news_afghan" and calls == []
+        starts, _ = screen.session.tokens(screen.doc.text)
+        text = screen.doc.text
+        assert screen.article.starts == [s for s in starts if not text[s].isspace()]

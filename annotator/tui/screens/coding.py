@@ -55,6 +55,7 @@ class CodingScreen(Screen):
         document: OpenDocument
         tokens: tuple[list[int], list[int]]
         wrapped: tuple[int, list[tuple[int, int]]]
+        final_tokens: bool  # spaCy's, not the quick tokenizer's: no second frame when it opens
 
     @dataclass
     class TokensReady(Message):
@@ -145,7 +146,8 @@ class CodingScreen(Screen):
         first = self._focus_first_target(keep_entity=cursor_offset is not None)
         if cursor_offset is None:
             cursor_offset = first.start if first else 0
-        # The quick tokenizer now; spaCy's (about 5 ms per 4 KB) follows from a worker and replaces it.
+        # Fetched ahead: tokens and lines are ready. Otherwise the quick tokenizer now; spaCy's (about
+        # 5 ms per 4 KB) follows from a worker and replaces it.
         if ahead is not None:
             self.article.show(self.doc, self.entities, ahead.tokens, cursor_offset, ahead.wrapped)
         else:
@@ -153,7 +155,7 @@ class CodingScreen(Screen):
         self._refresh_progress()
         self._refresh_panel()
         # Workers start after this document is painted, so their CPU does not delay the frame.
-        if self.tokenizer_ready:
+        if self.tokenizer_ready and not (ahead is not None and ahead.final_tokens):
             self.call_after_refresh(self._tokenize, self.doc.pk, self.doc.text)
         if self.doc.suggestion is None:
             self.call_after_refresh(self._suggest, pk)
@@ -176,8 +178,9 @@ class CodingScreen(Screen):
         if following is None:
             return
         document = self.session.load(following)
-        tokens = simple_tokens(document.text)
-        self.post_message(self.FetchedAhead(pk, document, tokens, (width, wrap(document.text, width))))
+        final = self.tokenizer_ready
+        tokens = self.session.tokens(document.text) if final else simple_tokens(document.text)
+        self.post_message(self.FetchedAhead(pk, document, tokens, (width, wrap(document.text, width)), final))
 
     @on(FetchedAhead)
     def _fetched_ahead(self, message: FetchedAhead) -> None:
@@ -223,6 +226,8 @@ class CodingScreen(Screen):
         self.tokenizer_ready = True
         if self.doc is not None:
             self._tokenize(self.doc.pk, self.doc.text)
+            if self._ahead is None or not self._ahead.final_tokens:  # fetch it again, with spaCy's tokens
+                self._fetch_ahead(self.doc.pk, self.article.text_width)
 
     @work(thread=True, exclusive=True, group="tokens", exit_on_error=False)
     def _tokenize(self, pk: int, text: str) -> None:
