@@ -93,20 +93,35 @@ def test_head_constant_is_alembics_head():
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
 
 
-def test_a_database_at_the_first_revision_is_upgraded_on_open(tmp_path):
+def _at_revision(db, revision: str, *rows: str):
+    """A database built by the migrations up to `revision`, with a codebook and `rows` inserted."""
     from alembic import command
 
-    from annotator.services.project import open_project
     from annotator.store.migrate import alembic_config
 
-    db = tmp_path / "old.db"
     engine = make_engine(str(db))
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
-        connection.exec_driver_sql("INSERT INTO codebook (name, version, hash, source, created_at) VALUES "
-                                   "('news-stance', 1, 'h', 'name = \"news-stance\"', '2025-01-01')")
+        command.upgrade(config, revision)
+        for sql in ("INSERT INTO codebook (name, version, hash, source, created_at) VALUES "
+                    "('news-stance', 1, 'h', 'name = \"news-stance\"', '2025-01-01')", *rows):
+            connection.exec_driver_sql(sql)
+    engine.dispose()
+
+
+ANNOTATED = ("INSERT INTO document (id, title, text, meta, text_hash, created_at) VALUES "
+             "('d', '', 'Joe Biden spoke in Kyiv.', '{}', 'x', '2025-01-01')",
+             "INSERT INTO coder (name, role, created_at) VALUES ('alice', 'coder', '2025-01-01')",
+             "INSERT INTO annotation (document_pk, coder_pk, status, seconds, suggestions_shown, created_at, "
+             "updated_at) VALUES (1, 1, 'done', 3.5, 1, '2025-01-01', '2025-01-01')")
+
+
+def test_a_database_at_the_first_revision_is_upgraded_on_open(tmp_path):
+    from annotator.services.project import open_project
+
+    db = tmp_path / "old.db"
+    _at_revision(db, "0001")
     assert "suggestion_decision" not in sqlite3.connect(db).execute(
         "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
     open_project(str(db))
@@ -116,32 +131,15 @@ def test_a_database_at_the_first_revision_is_upgraded_on_open(tmp_path):
 
 def test_a_database_at_revision_0002_keeps_its_annotations_and_gains_checks(tmp_path):
     """Upgrading keeps every row; spans accepted before 0003 answer for the suggestion at their place."""
-    from alembic import command
-
     from annotator.services.inspect import show_document
     from annotator.services.project import open_project
-    from annotator.store.migrate import alembic_config
 
     db = tmp_path / "old.db"
-    engine = make_engine(str(db))
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0002")
-        for sql in (
-            "INSERT INTO codebook (name, version, hash, source, created_at) VALUES "
-            "('news-stance', 1, 'h', 'name = \"news-stance\"', '2025-01-01')",
-            "INSERT INTO document (id, title, text, meta, text_hash, created_at) VALUES "
-            "('d', '', 'Joe Biden spoke.', '{}', 'x', '2025-01-01')",
-            "INSERT INTO coder (name, role, created_at) VALUES ('alice', 'coder', '2025-01-01')",
-            "INSERT INTO annotation (document_pk, coder_pk, status, seconds, suggestions_shown, created_at, updated_at) "
-            "VALUES (1, 1, 'done', 3.5, 1, '2025-01-01', '2025-01-01')",
-            "INSERT INTO annotation_span (annotation_pk, start, \"end\", label, origin, aligned) "
-            "VALUES (1, 0, 9, 'PERSON', 'accepted', 1)",
-            "INSERT INTO suggestion_decision (annotation_pk, start, \"end\", label, decision) "
-            "VALUES (1, 0, 9, 'PERSON', 'accepted')",
-        ):
-            connection.exec_driver_sql(sql)
+    _at_revision(db, "0002", *ANNOTATED,
+                 "INSERT INTO annotation_span (annotation_pk, start, \"end\", label, origin, aligned) "
+                 "VALUES (1, 0, 9, 'PERSON', 'accepted', 1)",
+                 "INSERT INTO suggestion_decision (annotation_pk, start, \"end\", label, decision) "
+                 "VALUES (1, 0, 9, 'PERSON', 'accepted')")
     open_project(str(db))
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT source_start, source_end, source_label FROM annotation_span").fetchone() == (0, 9, "PERSON")
@@ -156,27 +154,6 @@ def test_a_database_at_revision_0002_keeps_its_annotations_and_gains_checks(tmp_
     assert coded["decisions"] == [{"on": "span", "start": 0, "end": 9, "label": "PERSON", "decision": "accepted"}]
 
 
-def _at_0002_with(db, *rows: str):
-    from alembic import command
-
-    from annotator.store.migrate import alembic_config
-
-    engine = make_engine(str(db))
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0002")
-        for sql in ("INSERT INTO codebook (name, version, hash, source, created_at) VALUES "
-                    "('news-stance', 1, 'h', 'name = \"news-stance\"', '2025-01-01')",
-                    "INSERT INTO document (id, title, text, meta, text_hash, created_at) VALUES "
-                    "('d', '', 'Joe Biden spoke in Kyiv.', '{}', 'x', '2025-01-01')",
-                    "INSERT INTO coder (name, role, created_at) VALUES ('alice', 'coder', '2025-01-01')",
-                    "INSERT INTO annotation (document_pk, coder_pk, status, seconds, suggestions_shown, created_at, "
-                    "updated_at) VALUES (1, 1, 'done', 3.5, 1, '2025-01-01', '2025-01-01')", *rows):
-            connection.exec_driver_sql(sql)
-    engine.dispose()
-
-
 def test_upgrading_brings_decisions_left_out_of_step_into_step(tmp_path):
     """Before 0003 a relabelled accepted span kept "accepted", and a removed changed span left its
     decision behind; the upgrade sets each decision from the span that answers for it."""
@@ -184,7 +161,7 @@ def test_upgrading_brings_decisions_left_out_of_step_into_step(tmp_path):
     from annotator.services.project import open_project
 
     db = tmp_path / "old.db"
-    _at_0002_with(db,
+    _at_revision(db, "0002", *ANNOTATED,
                   "INSERT INTO annotation_span (annotation_pk, start, \"end\", label, origin, aligned) "
                   "VALUES (1, 0, 9, 'ORG', 'changed', 1)",
                   "INSERT INTO suggestion_decision (annotation_pk, start, \"end\", label, decision) "
@@ -204,7 +181,7 @@ def test_downgrade_to_0002_and_upgrade_again_keep_the_rows(tmp_path):
     from annotator.store.migrate import downgrade, upgrade
 
     db = tmp_path / "old.db"
-    _at_0002_with(db, "INSERT INTO annotation_span (annotation_pk, start, \"end\", label, origin, aligned) "
+    _at_revision(db, "0002", *ANNOTATED, "INSERT INTO annotation_span (annotation_pk, start, \"end\", label, origin, aligned) "
                       "VALUES (1, 0, 9, 'PERSON', 'added', 1)")
     open_project(str(db)).dispose()
     engine = make_engine(str(db))
