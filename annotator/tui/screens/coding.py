@@ -171,9 +171,11 @@ class CodingScreen(Screen):
         self.stance_focus = first is None and first_target is not None and not keep_entity
         return first
 
-    @work(thread=True, exclusive=True, group="ahead", exit_on_error=False)
+    @work(thread=True, group="ahead", exit_on_error=False)
     def _fetch_ahead(self, pk: int, width: int) -> None:
-        """Read and lay out the next document while the coder reads this one: `n` then only paints."""
+        """Read and lay out the next document while the coder reads this one: `n` then only paints.
+        Not exclusive: a thread cannot be stopped anyway, and an answer for a document no longer
+        open is dropped when it arrives."""
         following = self.session.next_pk(pk)
         if following is None:
             return
@@ -186,6 +188,8 @@ class CodingScreen(Screen):
     def _fetched_ahead(self, message: FetchedAhead) -> None:
         if self.doc is not None and self.doc.pk == message.after_pk:
             self._ahead = message
+            if not message.final_tokens and self.tokenizer_ready:  # spaCy's became ready meanwhile
+                self._fetch_ahead(message.after_pk, self.article.text_width)
     def _refresh_progress(self, recount: bool = False) -> None:
         if recount or self.done_today is None:
             self.done_today = self.session.done_today()
@@ -226,7 +230,7 @@ class CodingScreen(Screen):
         self.tokenizer_ready = True
         if self.doc is not None:
             self._tokenize(self.doc.pk, self.doc.text)
-            if self._ahead is None or not self._ahead.final_tokens:  # fetch it again, with spaCy's tokens
+            if self._ahead is not None and not self._ahead.final_tokens:  # again, with spaCy's tokens
                 self._fetch_ahead(self.doc.pk, self.article.text_width)
 
     @work(thread=True, exclusive=True, group="tokens", exit_on_error=False)
