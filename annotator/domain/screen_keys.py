@@ -22,10 +22,10 @@ class ScreenKey:
 
 
 SCREEN_KEYS: tuple[ScreenKey, ...] = (
-    ScreenKey("a", "a", "accept", "accept", "Accept the focused suggestion (span or stance)", show=True),
-    ScreenKey("x", "x", "reject", "reject", "Reject the focused suggestion; on a coded span or stance, remove it", show=True),
-    ScreenKey("A", "A", "accept_all", "all", "Accept every remaining suggestion that overlaps no coded span", show=True),
-    ScreenKey("d", "d", "done", "done", "Mark the document done and open the next unfinished one", show=True),
+    ScreenKey("a", "a", "accept", "accept", "Accept the focused suggestion (span or stance) and move on to the next undecided one", show=True),
+    ScreenKey("x", "x", "reject", "reject", "Reject the focused suggestion (on a coded span or stance: remove it) and move on", show=True),
+    ScreenKey("A", "A", "accept_all", "all", "Accept every undecided suggestion that overlaps no coded span (never a rejected one)", show=True),
+    ScreenKey("d", "d", "done", "done", "Mark the document done and open the next unfinished one (asks first if suggestions are undecided)", show=True),
     ScreenKey("s", "s", "skip", "skip", "Mark the document skipped and open the next unfinished one"),
     ScreenKey("n", "n", "next", "next", "Open the next document"),
     ScreenKey("p", "p", "previous", "previous", "Open the previous document"),
