@@ -86,7 +86,10 @@ def _login_name() -> str:
 def _run_app(db: str | None, coder: str | None, model: str | None) -> None:
     from annotator.tui.app import make_app
 
-    make_app(db, coder or _login_name(), model).run()
+    coding = make_app(db, coder or _login_name(), model)
+    coding.run()
+    if coding.open_error is not None:  # e.g. no project there: reported as any command reports it
+        raise coding.open_error
 
 
 @app.command(cls=_Command)

@@ -1,17 +1,25 @@
-"""The coding app. It is handed a session (database and coder) from outside: tests make their own."""
+"""The coding app. It is handed a session (database and coder) from outside: tests make their own.
+
+From the command line it is handed an opener instead, run after the first frame: the database layer
+takes twice Textual's own start-up to import, and a coder should see the screen take over the
+terminal at once rather than wait on a blank shell for a second.
+"""
 
 from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from textual.app import App, SystemCommand
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widgets import Static
 
-from annotator.services.coding import CodingSession
-from annotator.tui.screens.coding import CodingScreen
+if TYPE_CHECKING:
+    from annotator.services.coding import CodingSession
 
 
 IDLE_COLLECT_SECONDS = 2.0
@@ -22,12 +30,24 @@ class CodingApp(App):
     ENABLE_COMMAND_PALETTE = True
     _notice: tuple | None = None  # what say() shows next (see say)
 
-    def __init__(self, session: CodingSession) -> None:
+    def __init__(self, session: CodingSession | None = None, *,
+                 opener: Callable[[], CodingSession] | None = None, opening: str = "") -> None:
+        """Either a `session`, or an `opener` that makes one (run in a thread after the first frame,
+        `opening` naming what it opens). An opener's error ends the app and is kept in `open_error`."""
         super().__init__()
         self.session = session
+        self._opener = opener
+        self._opening = opening
+        self.open_error: BaseException | None = None
 
     def on_mount(self) -> None:
-        self.push_screen(CodingScreen(self.session))
+        if self.session is not None:
+            from annotator.tui.screens.coding import CodingScreen
+
+            self.push_screen(CodingScreen(self.session))
+        else:
+            self.push_screen(OpeningScreen(self._opening))
+            self._open()
         # Python's full collections took 100-140 ms here, every 30 key presses or so, stalling the
         # key that triggered one. Full collections run instead while the coder is reading (no key
         # for a while); what survives one is frozen, so the next has little to walk through.
@@ -36,6 +56,24 @@ class CodingApp(App):
         self.last_activity = time.monotonic()
         self.set_interval(IDLE_COLLECT_SECONDS, self._collect_when_idle)
 
+    @work(thread=True, exit_on_error=False)
+    def _open(self) -> None:
+        try:
+            session = self._opener()
+            from annotator.tui.screens.coding import CodingScreen  # its imports are the slow part
+        except BaseException as error:  # the command line reports it once the terminal is restored
+            self.call_from_thread(self._failed, error)
+            return
+        self.call_from_thread(self._opened, session, CodingScreen)
+
+    def _opened(self, session: CodingSession, screen: type[Screen]) -> None:
+        self.session = session
+        self.switch_screen(screen(session))
+
+    def _failed(self, error: BaseException) -> None:
+        self.open_error = error
+        self.exit(return_code=1)
+
     def _collect_when_idle(self) -> None:
         if time.monotonic() - self.last_activity >= IDLE_COLLECT_SECONDS and gc.get_count()[2]:
             gc.collect()
@@ -43,6 +81,8 @@ class CodingApp(App):
 
     async def action_quit(self) -> None:
         """ctrl+q and the palette's Quit end like q: the open document's active time is stored first."""
+        from annotator.tui.screens.coding import CodingScreen
+
         for screen in self.screen_stack:
             if isinstance(screen, CodingScreen):
                 screen.action_quit()
@@ -53,6 +93,7 @@ class CodingApp(App):
         """The palette: every action of the coding screen, with its key as the coder types it ("{",
         not "left_curly_bracket"). Textual's own entries (theme, keys panel, screenshot, maximize)
         are for developers and left out; other screens offer Quit."""
+        from annotator.tui.screens.coding import CodingScreen
         from annotator.tui.screens.help import keys_as_typed  # loaded when first needed, as the help is
 
         if not isinstance(screen, CodingScreen):
@@ -77,8 +118,32 @@ class CodingApp(App):
         self.notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
 
+class OpeningScreen(Screen):
+    """The first frame, shown while the database layer loads and the project opens. Keys pressed
+    here do nothing: the coder has not seen a document to act on."""
+    DEFAULT_CSS = """
+    OpeningScreen { align: center middle; }
+    OpeningScreen Static { width: auto; color: $text-muted; }
+    """
+
+    def __init__(self, opening: str) -> None:
+        super().__init__()
+        self.opening = opening
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"annotator: opening {self.opening}…", markup=False)
+
+
 def make_app(db: str | None, coder: str, model: str | None = None) -> CodingApp:
     """The app as the command line opens it; tests build CodingApp around their own session."""
-    from annotator.services.project import open_project
 
-    return CodingApp(CodingSession(open_project(db), coder, model=model))
+    def open_session() -> CodingSession:
+        from annotator.services.coding import CodingSession
+        from annotator.services.project import open_project
+
+        return CodingSession(open_project(db), coder, model=model)
+
+    shown = db or "annotator.db"
+    if "@" in shown:  # a server URL: never put its password on screen
+        shown = shown.split("://", 1)[0] + "://…@" + shown.rsplit("@", 1)[1]
+    return CodingApp(opener=open_session, opening=shown)

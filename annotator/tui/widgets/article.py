@@ -122,7 +122,15 @@ class ArticleView(ScrollView, can_focus=False):
         self._header = [*title.wrap(self.app.console, width), *(Text(meta, style=META).wrap(self.app.console, width) if meta else []), Text("")]
         self._lines = wrapped[1] if wrapped and wrapped[0] == width else wrap(doc.text, width)
         self._line_starts = [s for s, _ in self._lines]
-        self.virtual_size = Size(width, len(self._header) + len(self._lines))
+        self._set_virtual_size(Size(width, len(self._header) + len(self._lines)))
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """A new document changes only the scrollable height: update the scrollbar without the layout
+        pass that assigning `virtual_size` asks for (it repaints every widget on screen, ~20 ms a
+        document). Textual still lays out again if the scrollbar appears or goes."""
+        if size != self.virtual_size:
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
