@@ -21,7 +21,7 @@ from annotator.domain.coding import Annotation, check_labels
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.timing import ActiveTime
 from annotator.services.project import active_codebook
-from annotator.store import annotations, documents, events, suggestions
+from annotator.store import annotations, assignments, documents, events, suggestions
 from annotator.store.engine import Engine, StoreBusy
 
 
@@ -57,6 +57,8 @@ class CodingSession:
         self.codebook = codebook or active_codebook(engine)
         with engine.begin() as conn:
             self.coder_pk = annotations.coder_pk(conn, coder)
+            # A coder with an assignment works through it; without one, through every document.
+            self.assigned = assignments.has_queue(conn, self.coder_pk)
         self._undo: list[Change] = []
         self._redo: list[Change] = []
         self._timer: ActiveTime | None = None
@@ -64,12 +66,17 @@ class CodingSession:
         self._pipeline_lock = threading.Lock()
 
     # The queue ------------------------------------------------------------------------------
+    # Positions are the coder's assignment positions, or import order without an assignment; a
+    # document outside the coder's queue (opened by find) has position 0, and `n` from it goes to
+    # the queue's first document.
     def queue_size(self) -> int:
         with self.engine.connect() as conn:
-            return documents.count(conn)
+            return assignments.queue_length(conn, self.coder_pk) if self.assigned else documents.count(conn)
 
     def position(self, document_pk: int) -> int:
         with self.engine.connect() as conn:
+            if self.assigned:
+                return assignments.position(conn, self.coder_pk, document_pk) or 0
             return documents.position(conn, document_pk)
 
     def done_today(self) -> int:
@@ -80,8 +87,8 @@ class CodingSession:
     def first_unfinished(self, or_first: bool = True) -> int | None:
         """Where the coder resumes: the first document not done or skipped (else, if asked, the first)."""
         with self.engine.connect() as conn:
-            found = documents.neighbour(conn, 0, True, self.coder_pk)
-            return found if found is not None or not or_first else documents.neighbour(conn, 0, True)
+            found = self._neighbour(conn, 0, True, unfinished=True)
+            return found if found is not None or not or_first else self._neighbour(conn, 0, True)
 
     def resume_point(self) -> int | None:
         """Where the screen opens: the document the coder last had open, else the first unfinished."""
@@ -91,11 +98,20 @@ class CodingSession:
 
     def next_pk(self, document_pk: int, unfinished: bool = False) -> int | None:
         with self.engine.connect() as conn:
-            return documents.neighbour(conn, document_pk, True, self.coder_pk if unfinished else None)
+            return self._neighbour(conn, document_pk, True, unfinished)
 
     def previous_pk(self, document_pk: int) -> int | None:
         with self.engine.connect() as conn:
-            return documents.neighbour(conn, document_pk, False)
+            return self._neighbour(conn, document_pk, False)
+
+    def _neighbour(self, conn, document_pk: int, forward: bool, unfinished: bool = False) -> int | None:
+        """From document_pk (0: before the first) to the next or previous in the coder's queue."""
+        if not self.assigned:
+            return documents.neighbour(conn, document_pk, forward, self.coder_pk if unfinished else None)
+        at = (assignments.position(conn, self.coder_pk, document_pk) or 0) if document_pk else 0
+        if at == 0 and not forward:
+            return None
+        return assignments.neighbour(conn, self.coder_pk, at, forward, unfinished)
 
     def find(self, text: str) -> list[tuple[int, str, str]]:
         with self.engine.connect() as conn:

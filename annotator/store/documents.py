@@ -44,6 +44,11 @@ def count(conn: Connection) -> int:
     return conn.scalar(select(func.count()).select_from(DOC))
 
 
+def all_pks(conn: Connection) -> list[int]:
+    """Every document's key, in the project's order."""
+    return list(conn.scalars(select(DOC.c.pk).order_by(DOC.c.pk)))
+
+
 def by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, tuple[int, str]]:
     """text_hash -> (pk, id) for those of `hashes` already stored."""
     rows = conn.execute(select(DOC.c.text_hash, DOC.c.pk, DOC.c.id).where(DOC.c.text_hash.in_(hashes)))

@@ -31,7 +31,8 @@ class HeaderBar(Static):
     def _draw(self) -> None:
         minutes, seconds = divmod(int(self.seconds), 60)
         status = f"{self.status} · " if self.status and self.status != "draft" else ""
-        right = f"{status}{self.position} of {self.total} · done today {self.done_today} · {minutes:02d}:{seconds:02d}"
+        where = f"{self.position} of {self.total}" if self.position else f"not in your {self.total}"
+        right = f"{status}{where} · done today {self.done_today} · {minutes:02d}:{seconds:02d}"
         width = max(self.content_region.width, len(right) + 2)
         left = self.left[: max(width - len(right) - 1, 0)]
         line = Text(left, style="bold")

@@ -344,3 +344,6 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print("interrupted; nothing half-done was kept")
         sys.exit(130)
+
+
+from annotator.cli import team  # noqa: E402,F401  the team's commands: coder, assign, agree, dashboard

@@ -1,0 +1,69 @@
+"""Coders, roles and assignment (`annotator coder`, `annotator assign`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from annotator.domain.assignment import plan
+from annotator.domain.errors import InputError
+from annotator.domain.vocabulary import ROLES
+from annotator.store import annotations, assignments, documents, events
+from annotator.store.assignments import CoderRow
+from annotator.store.engine import Engine
+
+
+def add_coder(engine: Engine, name: str, role: str = "coder") -> str:
+    """Add a coder, or change an existing coder's role; says which it did."""
+    name = name.strip()
+    if not name or any(c in name for c in ",\n\t") or name != name.strip():
+        raise InputError(f"coder name {name!r} is not usable: give a name without commas or line breaks")
+    if role not in ROLES:
+        raise InputError(f"role {role!r} is not one of: {', '.join(ROLES)}")
+    with engine.begin() as conn:
+        was = assignments.role_of(conn, name)
+        if was is None:
+            annotations.coder_pk(conn, name, role)
+            return f"Added {name} ({role})."
+        if was == role:
+            return f"{name} is already a coder ({role}); nothing changed."
+        assignments.set_role(conn, name, role)
+        events.add(conn, "coder_role", before={"name": name, "role": was}, after={"name": name, "role": role})
+        return f"{name} is now {role} (was {was})."
+
+
+def list_coders(engine: Engine) -> list[CoderRow]:
+    with engine.connect() as conn:
+        return assignments.coders(conn)
+
+
+def role(engine: Engine, name: str) -> str | None:
+    with engine.connect() as conn:
+        return assignments.role_of(conn, name)
+
+
+@dataclass(frozen=True)
+class AssignReport:
+    documents: int
+    per_coder: dict[str, tuple[int, int]]  # coder -> (documents, of which overlap)
+    kept: int  # (document, coder) pairs kept because the coder had already worked on them
+    rows: int
+
+
+def assign(engine: Engine, coders: list[str], *, overlap: float | None = None, per_doc: int | None = None,
+           seed: int = 0) -> AssignReport:
+    """Replace the assignment with a new plan; documents a coder already worked on stay theirs.
+    Coders not yet known are added (role coder)."""
+    if overlap is None and per_doc is None:
+        overlap = 0.0
+    with engine.begin() as conn:
+        order = documents.all_pks(conn)
+        if not order:
+            raise InputError("the project has no documents to assign; import some with `annotator import`")
+        planned = plan(order, coders, overlap=overlap, per_doc=per_doc, seed=seed,
+                       kept=assignments.worked_on(conn))
+        queues = {annotations.coder_pk(conn, name): queue for name, queue in planned.queues.items()}
+        rows = assignments.replace(conn, queues)
+        events.add(conn, "assign", after={"coders": coders, "overlap": overlap, "per_doc": per_doc,
+                                          "seed": seed, "rows": rows, "kept": planned.kept})
+    return AssignReport(len(order), {name: (len(q), sum(a.overlap for a in q))
+                                     for name, q in sorted(planned.queues.items())}, planned.kept, rows)

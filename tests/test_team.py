@@ -1,0 +1,129 @@
+"""Coders, roles, assignment and each coder's queue."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+
+import pytest
+from conftest import rule_pipeline
+from test_coding_screen import ready
+
+from annotator.domain import coding as edits
+from annotator.domain.assignment import plan
+from annotator.domain.errors import InputError
+from annotator.services.coding import CodingSession
+from annotator.services.project import open_project
+from annotator.tui.app import CodingApp
+
+DOCS = list(range(1, 101))
+
+
+def test_overlap_goes_to_every_coder_and_the_rest_to_one_each_balanced():
+    queues = plan(DOCS, ["alice", "bob", "carol"], overlap=0.2, seed=7).queues
+    holders = Counter(a.document for q in queues.values() for a in q)
+    assert sorted(Counter(holders.values()).items()) == [(1, 80), (3, 20)]
+    sizes = [len(q) for q in queues.values()]
+    assert max(sizes) - min(sizes) <= 1 and sum(sizes) == 80 + 3 * 20
+    for queue in queues.values():
+        assert [a.document for a in queue] == sorted(a.document for a in queue)  # the project's order
+        assert {a.document for a in queue if a.overlap} == {d for d, n in holders.items() if n == 3}
+
+
+def test_the_same_seed_gives_the_same_plan_and_another_seed_another():
+    first = plan(DOCS, ["alice", "bob"], overlap=0.3, seed=1).queues
+    assert plan(DOCS, ["alice", "bob"], overlap=0.3, seed=1).queues == first
+    assert plan(DOCS, ["alice", "bob"], overlap=0.3, seed=2).queues != first
+
+
+def test_per_doc_gives_every_document_to_k_coders_balanced():
+    queues = plan(DOCS, ["a", "b", "c", "d"], per_doc=2, seed=3).queues
+    holders = Counter(a.document for q in queues.values() for a in q)
+    assert set(holders.values()) == {2} and len(holders) == 100
+    assert sorted(len(q) for q in queues.values()) == [50, 50, 50, 50]
+    assert all(a.overlap for q in queues.values() for a in q)
+
+
+def test_work_already_done_stays_with_its_coder():
+    fresh = plan(DOCS, ["alice", "bob"], overlap=0.0, seed=0)
+    bobs = {a.document for a in fresh.queues["bob"]}
+    mine = sorted(bobs)[:3]  # alice coded three of what is now bob's
+    kept = plan(DOCS, ["alice", "bob"], overlap=0.0, seed=0, kept={"alice": mine, "dora": [5]})
+    assert kept.kept == 4
+    assert set(mine) <= {a.document for a in kept.queues["alice"]}
+    assert [a.document for a in kept.queues["dora"]] == [5]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"overlap": 1.5}, "not a share"), ({"per_doc": 3}, "needs 1 to 2"),
+    ({"overlap": 0.2, "per_doc": 2}, "not both")])
+def test_impossible_plans_are_refused_with_what_would_do(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        plan(DOCS, ["alice", "bob"], **kwargs)
+
+
+def test_coder_add_list_and_roles(cli, project):
+    assert cli("coder", "add", "alice").out.strip() == "Added alice (coder)."
+    assert cli("coder", "add", "lee", "--role", "lead").code == 0
+    assert "now coder (was lead)" in cli("coder", "add", "lee", "--role", "coder").out
+    bad = cli("coder", "add", "zed", "--role", "boss")
+    assert bad.code == 1 and "role 'boss' is not one of: coder, lead" in bad.err
+    with sqlite3.connect(project) as db:
+        assert db.execute("SELECT name, role FROM coder ORDER BY name").fetchall() == [("alice", "coder"), ("lee", "coder")]
+    listed = cli("coder", "list").out
+    assert "alice" in listed and "lee" in listed
+
+
+def _assigned(db_path) -> dict[str, list[tuple[int, int, int]]]:
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute("SELECT c.name, a.position, a.document_pk, a.overlap FROM assignment a "
+                          "JOIN coder c ON c.pk = a.coder_pk ORDER BY c.name, a.position").fetchall()
+    found: dict[str, list] = {}
+    for name, position, doc, overlap in rows:
+        found.setdefault(name, []).append((position, doc, overlap))
+    return found
+
+
+def test_assign_stores_each_queue_and_reassigning_keeps_work_done(cli, seeded):
+    result = cli("assign", "--coders", "alice,bob", "--overlap", "0.2", "--seed", "4")
+    assert result.code == 0, result.err
+    stored = _assigned(seeded)
+    assert [p for p, _, _ in stored["alice"]] == list(range(1, len(stored["alice"]) + 1))
+    shared = {d for _, d, o in stored["alice"] if o}
+    assert shared == {d for _, d, o in stored["bob"] if o} and len(shared) == 5  # 20% of 25
+    # alice finishes one of bob's documents, then the lead reassigns with another seed
+    next_plan = plan(list(range(1, 26)), ["alice", "bob"], overlap=0.2, seed=5).queues
+    not_alices_next = {a.document for a in next_plan["bob"] if not a.overlap}
+    bobs_only = next(d for _, d, o in stored["bob"] if not o and d in not_alices_next)
+    session = CodingSession(open_project(str(seeded)), "alice", pipeline=rule_pipeline())
+    opened = session.open(bobs_only)
+    assert session.apply(opened, "status", lambda a: edits.set_status(a, "done"))
+    with sqlite3.connect(seeded) as db:
+        assert db.execute("SELECT status FROM annotation WHERE document_pk = ?", (bobs_only,)).fetchone() == ("done",)
+    again = cli("assign", "--coders", "alice,bob", "--overlap", "0.2", "--seed", "5")
+    assert again.code == 0 and "Kept 1 document" in again.out
+    assert bobs_only in {d for _, d, _ in _assigned(seeded)["alice"]}
+
+
+async def test_a_coder_works_through_their_own_queue_only(cli, seeded):
+    assert cli("assign", "--coders", "alice,bob", "--overlap", "0.2", "--seed", "4").code == 0
+    mine = [d for _, d, _ in _assigned(seeded)["alice"]]
+    app = CodingApp(CodingSession(open_project(str(seeded)), "alice", pipeline=rule_pipeline()))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        visited = [screen.doc.pk]
+        assert str(screen.query_one("#header").render()).count(f"1 of {len(mine)}") == 1
+        for _ in range(len(mine) + 1):  # one more than the queue: the last `n` says so and stays
+            await pilot.press("n")
+            screen = await ready(pilot)
+            if screen.doc.pk != visited[-1]:
+                visited.append(screen.doc.pk)
+        assert visited == mine
+        await pilot.press("p")
+        assert (await ready(pilot)).doc.pk == mine[-2]
+
+
+def test_a_coder_without_an_assignment_gets_every_document(cli, seeded):
+    assert cli("assign", "--coders", "alice,bob", "--seed", "4").code == 0
+    session = CodingSession(open_project(str(seeded)), "dora", pipeline=rule_pipeline())
+    assert session.queue_size() == 25 and session.first_unfinished() == 1 and session.next_pk(1) == 2
