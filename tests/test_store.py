@@ -178,7 +178,7 @@ def test_upgrading_brings_decisions_left_out_of_step_into_step(tmp_path):
 
 def test_downgrade_to_0002_and_upgrade_again_keep_the_rows(tmp_path):
     from annotator.services.project import open_project
-    from annotator.store.migrate import downgrade, upgrade
+    from annotator.store.migrate import HEAD, downgrade, upgrade
 
     db = tmp_path / "old.db"
     _at_revision(db, "0002", *ANNOTATED, "INSERT INTO annotation_span (annotation_pk, start, \"end\", label, origin, aligned) "
@@ -191,7 +191,7 @@ def test_downgrade_to_0002_and_upgrade_again_keep_the_rows(tmp_path):
         assert conn.execute("SELECT start, \"end\", label, origin FROM annotation_span").fetchall() == [(0, 9, "PERSON", "added")]
     upgrade(engine)
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)
         assert conn.execute("PRAGMA foreign_keys").fetchone() == (0,)  # a fresh connection: off by default
     with engine.connect() as conn:  # the engine's own connections have the keys on again
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -83,10 +83,10 @@ def _login_name() -> str:
         return "coder"
 
 
-def _run_app(db: str | None, coder: str | None, model: str | None) -> None:
+def _run_app(db: str | None, coder: str | None, model: str | None, dashboard_first: bool = False) -> None:
     from annotator.tui.app import make_app
 
-    coding = make_app(db, coder or _login_name(), model)
+    coding = make_app(db, coder or _login_name(), model, dashboard_first)
     coding.run()
     if coding.open_error is not None:  # e.g. no project there: reported as any command reports it
         raise coding.open_error

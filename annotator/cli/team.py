@@ -70,3 +70,72 @@ def assign(ctx: typer.Context,
     cli.out.print(table)
     if report.kept:
         cli.out.print(f"Kept {report.kept} document(s) with coders who had already worked on them.")
+
+
+@cli.app.command(cls=_Command)
+def agree(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+          coders: Annotated[Optional[str], typer.Option(
+              "--coders", metavar="A,B,...", show_default="every coder", help="Only these coders")] = None,
+          target: Annotated[Optional[str], typer.Option(
+              metavar="TARGET", show_default="every target", help="Only this stance target")] = None,
+          db: Db = None) -> None:
+    """Intercoder reliability of the done annotations: stance per target, entities per label."""
+    import json
+
+    from annotator.services.agreement import agreement_report, load
+    from annotator.services.project import open_project
+
+    data = load(open_project(_db(ctx, db)), _names(coders) if coders else None, target)
+    result = agreement_report(data)
+    if as_json:
+        print(json.dumps(result))
+        return
+    if data.shared_documents == 0:
+        cli.out.print("No document has done annotations from two coders yet, so there is no agreement to "
+                      "measure. Give coders overlapping documents (`annotator assign --coders alice,bob "
+                      "--overlap 0.2`) and mark them done.")
+        return
+    _print_agreement(result, data.shared_documents, data.coders)
+
+
+def _figure(value: float | None, digits: int = 3) -> str:
+    return "undefined" if value is None else f"{value:.{digits}f}"
+
+
+def _print_agreement(result: dict, shared: int, coders: tuple[str, ...]) -> None:
+    cli.out.print(f"{shared} document(s) done by two coders or more; coders: {', '.join(coders)}")
+    stance = Table("target", "alpha", "95% CI", "Fleiss κ", "agree", "units", "coders",
+                   title="Stance, nominal (undefined: too few units, or one category only)")
+    stance.columns[0].no_wrap = True
+    pairs = Table("target", "pair", "Cohen κ", title="Stance, per pair of coders")
+    for target, figures in result["stance"].items():
+        interval = figures["alpha_ci95"]
+        stance.add_row(target, _figure(figures["alpha"]),
+                       "undefined" if interval is None else f"{interval[0]:.2f}–{interval[1]:.2f}",
+                       _figure(figures["fleiss_kappa"]),
+                       "undefined" if figures["percent_agreement"] is None else f"{figures['percent_agreement']:.1%}",
+                       str(figures["units"]), str(figures["coders"]))
+        for pair, kappa in figures["cohen_kappa"].items():
+            pairs.add_row(target, pair.replace("~", " ~ "), _figure(kappa))
+    cli.out.print(stance)
+    if pairs.row_count:
+        cli.out.print(pairs)
+    entities = result["entities"]
+    spans = Table("pair", "F1 exact", "F1 relaxed", title="Entities, per pair of coders (relaxed: overlapping, same label)")
+    for pair, exact in entities["f1_exact"].items():
+        spans.add_row(pair.replace("~", " ~ "), _figure(exact), _figure(entities["f1_relaxed"].get(pair)))
+    labels = Table("label", "F1 exact", title="Entities, per label (all pairs pooled)")
+    for label, figures in entities["per_label"].items():
+        labels.add_row(label, _figure(figures["f1_exact"]))
+    for table in (spans, labels):
+        if table.row_count:
+            cli.out.print(table)
+    cli.out.print(f"Token-level alpha (each token a unit, its entity label the value): {_figure(entities['token_alpha'])}")
+
+
+@cli.app.command(cls=_Command)
+def dashboard(ctx: typer.Context, coder: Annotated[Optional[str], typer.Option(
+        metavar="NAME", show_default="your login name", help="Who codes a document opened from it")] = None,
+        db: Db = None) -> None:
+    """Progress per coder, agreement per target and label, and the most disputed documents."""
+    cli._run_app(_db(ctx, db), coder, None, True)

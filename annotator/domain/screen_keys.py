@@ -51,6 +51,7 @@ SCREEN_KEYS: tuple[ScreenKey, ...] = (
     ScreenKey("ctrl+z", None, "undo", "undo", "Undo the last change of this session", show=True),
     ScreenKey("ctrl+y", None, "redo", "redo", "Redo what was undone"),
     ScreenKey("slash", "/", "find", "find", "Find a document by id or title"),
+    ScreenKey("D", "D", "dashboard", "dashboard", "Show each coder's progress, agreement, and the most disputed documents"),
     ScreenKey("question_mark", "?", "help", "help", "Show the keys and the codebook guidelines", show=True),
     ScreenKey("q", "q", "quit", "quit", "Quit (everything is already saved)"),
 )

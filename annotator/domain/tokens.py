@@ -16,3 +16,8 @@ def simple_tokens(text: str) -> tuple[list[int], list[int]]:
         starts.append(match.start())
         ends.append(match.end())
     return starts, ends
+
+
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """The same tokens as (start, end) pairs, built in C: agreement tokenizes whole projects."""
+    return list(map(re.Match.span, _TOKEN.finditer(text)))

@@ -49,6 +49,12 @@ def all_pks(conn: Connection) -> list[int]:
     return list(conn.scalars(select(DOC.c.pk).order_by(DOC.c.pk)))
 
 
+def headings(conn: Connection, pks: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+    """pk -> (id, title, the text's first 300 characters) of the given documents."""
+    return {pk: (id_, title, opening) for pk, id_, title, opening in conn.execute(
+        select(DOC.c.pk, DOC.c.id, DOC.c.title, func.substr(DOC.c.text, 1, 300)).where(DOC.c.pk.in_(pks)))}
+
+
 def by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, tuple[int, str]]:
     """text_hash -> (pk, id) for those of `hashes` already stored."""
     rows = conn.execute(select(DOC.c.text_hash, DOC.c.pk, DOC.c.id).where(DOC.c.text_hash.in_(hashes)))

@@ -57,6 +57,8 @@ class Document(SQLModel, table=True):
     meta: dict = _json()
     text_hash: str = Field(unique=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # Tokens in the text (domain.tokens), once token-level agreement has needed them.
+    token_count: int | None = None
 
 
 class Suggestion(SQLModel, table=True):

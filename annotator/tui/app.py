@@ -31,20 +31,21 @@ class CodingApp(App):
     _notice: tuple | None = None  # what say() shows next (see say)
 
     def __init__(self, session: CodingSession | None = None, *,
-                 opener: Callable[[], CodingSession] | None = None, opening: str = "") -> None:
+                 opener: Callable[[], CodingSession] | None = None, opening: str = "",
+                 dashboard_first: bool = False) -> None:
         """Either a `session`, or an `opener` that makes one (run in a thread after the first frame,
-        `opening` naming what it opens). An opener's error ends the app and is kept in `open_error`."""
+        `opening` naming what it opens). An opener's error ends the app and is kept in `open_error`.
+        With dashboard_first, the dashboard shows first; a document chosen there opens for coding."""
         super().__init__()
         self.session = session
+        self._dashboard_first = dashboard_first
         self._opener = opener
         self._opening = opening
         self.open_error: BaseException | None = None
 
     def on_mount(self) -> None:
         if self.session is not None:
-            from annotator.tui.screens.coding import CodingScreen
-
-            self.push_screen(CodingScreen(self.session))
+            self._start(self.session)
         else:
             self.push_screen(OpeningScreen(self._opening))
             self._open()
@@ -68,7 +69,24 @@ class CodingApp(App):
 
     def _opened(self, session: CodingSession, screen: type[Screen]) -> None:
         self.session = session
-        self.switch_screen(screen(session))
+        self.pop_screen()
+        self._start(session)
+
+    def _start(self, session: CodingSession) -> None:
+        from annotator.tui.screens.coding import CodingScreen
+
+        if not self._dashboard_first:
+            self.push_screen(CodingScreen(session))
+            return
+        from annotator.tui.screens.dashboard import DashboardScreen, dashboard_loader
+
+        def chosen(pk: int | None) -> None:
+            if pk is None:
+                self.exit()
+            else:
+                self.push_screen(CodingScreen(session, start=pk))
+
+        self.push_screen(DashboardScreen(dashboard_loader(session.engine), session.codebook.name), chosen)
 
     def _failed(self, error: BaseException) -> None:
         self.open_error = error
@@ -134,7 +152,7 @@ class OpeningScreen(Screen):
         yield Static(f"annotator: opening {self.opening}…", markup=False)
 
 
-def make_app(db: str | None, coder: str, model: str | None = None) -> CodingApp:
+def make_app(db: str | None, coder: str, model: str | None = None, dashboard_first: bool = False) -> CodingApp:
     """The app as the command line opens it; tests build CodingApp around their own session."""
 
     def open_session() -> CodingSession:
@@ -146,4 +164,4 @@ def make_app(db: str | None, coder: str, model: str | None = None) -> CodingApp:
     shown = db or "annotator.db"
     if "@" in shown:  # a server URL: never put its password on screen
         shown = shown.split("://", 1)[0] + "://…@" + shown.rsplit("@", 1)[1]
-    return CodingApp(opener=open_session, opening=shown)
+    return CodingApp(opener=open_session, opening=shown, dashboard_first=dashboard_first)

@@ -62,9 +62,11 @@ class CodingScreen(Screen):
         document_pk: int
         tokens: tuple[list[int], list[int]]
 
-    def __init__(self, session: CodingSession) -> None:
+    def __init__(self, session: CodingSession, start: int | None = None) -> None:
+        """`start`: the document to open first (else where the coder left off)."""
         super().__init__()
         self.session = session
+        self._start = start
         self.codebook = session.codebook
         self.doc: OpenDocument | None = None
         self.target = self.codebook.targets[0].name if self.codebook.targets else None
@@ -93,7 +95,7 @@ class CodingScreen(Screen):
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
-        first = self.session.resume_point()
+        first = self._start or self.session.resume_point()
         if first is not None:
             self.open_document(first)
         else:
@@ -516,6 +518,15 @@ class CodingScreen(Screen):
 
     def _found(self, pk: int | None) -> None:
         self._typed_ahead = None
+        if pk:
+            self.open_document(pk)
+
+    def action_dashboard(self) -> None:
+        from annotator.tui.screens.dashboard import DashboardScreen, dashboard_loader
+
+        self.app.push_screen(DashboardScreen(dashboard_loader(self.session.engine), self.codebook.name), self._chosen)
+
+    def _chosen(self, pk: int | None) -> None:
         if pk:
             self.open_document(pk)
 

@@ -1,0 +1,104 @@
+"""`annotator agree`: intercoder reliability of the done annotations, from the store to the report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from annotator.domain.agreement import report
+from annotator.domain.errors import InputError
+from annotator.domain.tokens import token_spans
+from annotator.services.project import active_codebook
+from annotator.store import reliability
+from annotator.store.engine import Engine, StoreBusy
+
+Spans = list[tuple[int, int, str]]
+
+
+@dataclass(frozen=True)
+class AgreementData:
+    """Done annotations in the domain's shapes, keyed by document pk: units per target, spans per
+    document with every coder of it (an empty list for none found), and for token-level alpha the
+    tokens under some coder's span plus how many tokens lie outside every span."""
+    stances: dict[str, dict[int, dict[str, str]]]  # target -> document -> coder -> label
+    spans: dict[int, dict[str, Spans]]  # document (done by two coders or more) -> coder -> spans
+    tokens: dict[int, list[tuple[int, int]]]  # document -> tokens under some span
+    outside: dict[int, int]  # document -> tokens under no coder's span
+    coders: tuple[str, ...]
+
+    @property
+    def shared_documents(self) -> int:
+        return len(self.spans)
+
+
+def load(engine: Engine, coders: Sequence[str] | None = None, target: str | None = None) -> AgreementData:
+    codebook = active_codebook(engine)
+    if target is not None and target not in codebook.target_names:
+        raise InputError(f"target {target!r} is not in the codebook; its targets: {', '.join(codebook.target_names)}")
+    with engine.connect() as conn:
+        names = reliability.coder_names(conn)
+        pks = None
+        if coders:
+            unknown = [c for c in coders if c not in names.values()]
+            if unknown:
+                raise InputError(f"no coder named {', '.join(unknown)}; coders: {', '.join(sorted(names.values()))}")
+            pks = [pk for pk, name in names.items() if name in coders]
+        done = reliability.done_annotations(conn, pks)
+        per_document = Counter(doc for doc, _ in done)
+        spans: dict[int, dict[str, Spans]] = {}
+        for doc, coder in done:
+            if per_document[doc] >= 2:  # one coder's work agrees with nobody: nothing to compare
+                spans.setdefault(doc, {})[names[coder]] = []
+        for doc, coder, start, end, label in reliability.done_spans(conn, pks):
+            if doc in spans:
+                spans[doc][names[coder]].append((start, end, label))
+        stances: dict[str, dict[int, dict[str, str]]] = {t: {} for t in ([target] if target else codebook.target_names)}
+        for doc, coder, target_name, label in reliability.done_stances(conn, pks, target):
+            stances.setdefault(target_name, {}).setdefault(doc, {})[names[coder]] = label
+        tokens, outside, counted = _tokens(conn, spans)
+    if counted:
+        try:  # kept for the next report; a read-only or busy database just computes them again
+            with engine.begin() as conn:
+                reliability.keep_token_counts(conn, counted)
+        except (StoreBusy, OSError):
+            pass
+        except Exception as error:  # noqa: BLE001  e.g. "attempt to write a readonly database"
+            if "readonly" not in str(error):
+                raise
+    return AgreementData(stances, spans, tokens, outside, tuple(sorted({names[c] for _, c in done})))
+
+
+def _tokens(conn, spans: dict[int, dict[str, Spans]]):
+    """Tokens under the union of every coder's spans, tokenizing only those stretches of text; the
+    rest of each document counts as outside, from its kept token count (computed once)."""
+    totals = dict(reliability.token_counts(conn, sorted(spans)))
+    missing = sorted(doc for doc, n in totals.items() if n is None)
+    counted: dict[int, int] = {}
+    tokens: dict[int, list[tuple[int, int]]] = {}
+    outside: dict[int, int] = {}
+    texts = dict(reliability.texts(conn, sorted(d for d, by in spans.items() if any(by.values()) or totals.get(d) is None)))
+    for doc in missing:
+        counted[doc] = totals[doc] = len(token_spans(texts[doc]))
+    for doc, by_coder in spans.items():
+        covered = []
+        for start, end in _union(s for coded in by_coder.values() for s in coded):
+            covered += [(start + a, start + b) for a, b in token_spans(texts[doc][start:end])]
+        tokens[doc] = covered
+        outside[doc] = max(totals[doc] - len(covered), 0)
+    return tokens, outside, counted
+
+
+def _union(spans) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for start, end, _ in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
+
+
+def agreement_report(data: AgreementData, draws: int = 1000, seed: int = 0) -> dict:
+    """The JSON of `annotator agree --json`; None wherever a coefficient is undefined."""
+    return report(data.stances, data.spans, data.tokens, outside=data.outside, draws=draws, seed=seed)

@@ -1,0 +1,49 @@
+"""What the dashboard shows: each coder's progress, agreement per target and label, and the
+documents the coders disagree on most."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from annotator.domain.coding_view import display_title
+from annotator.domain.disputes import Dispute, disputes
+from annotator.services.agreement import agreement_report, load
+from annotator.store import assignments, documents
+from annotator.store.assignments import CoderRow
+from annotator.store.engine import Engine
+
+
+@dataclass(frozen=True)
+class DisputedDocument:
+    pk: int
+    id: str
+    title: str  # its title, else its first sentence
+    dispute: Dispute
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    coders: list[CoderRow]
+    documents: int  # in the project: a coder without an assignment may code all of them
+    shared_documents: int  # done by two coders or more
+    stance_alpha: dict[str, float | None]  # target -> Krippendorff's alpha
+    label_f1: dict[str, float | None]  # entity label -> exact F1, all pairs pooled
+    token_alpha: float | None
+    disputed: list[DisputedDocument]
+
+
+def dashboard(engine: Engine, limit: int = 20) -> Dashboard:
+    data = load(engine)
+    report = agreement_report(data, draws=200)
+    ranked = disputes(data.stances, data.spans)[:limit]
+    with engine.connect() as conn:
+        rows = assignments.coders(conn)
+        total = documents.count(conn)
+        found = documents.headings(conn, [d.document for d in ranked])
+    return Dashboard(
+        coders=rows, documents=total, shared_documents=data.shared_documents,
+        stance_alpha={target: figures["alpha"] for target, figures in report["stance"].items()},
+        label_f1={label: figures["f1_exact"] for label, figures in report["entities"]["per_label"].items()},
+        token_alpha=report["entities"]["token_alpha"],
+        disputed=[DisputedDocument(d.document, found[d.document][0], display_title(*found[d.document][1:]), d)
+                  for d in ranked if d.document in found])
