@@ -205,6 +205,6 @@ def test_every_check_constraint_of_the_tables_is_in_the_migrated_database(projec
         ddl = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
     checks = [(table.name, str(c.sqltext)) for table in SQLModel.metadata.sorted_tables
               for c in table.constraints if isinstance(c, CheckConstraint)]
-    assert len(checks) == 8
+    assert len(checks) == 9
     for table, condition in checks:
         assert condition in ddl[table], (table, condition)

@@ -222,6 +222,11 @@ def _print_status(db: str | None, as_json: bool) -> None:
         print(json.dumps(data))
         return
     out.print(f"Documents {data['documents']} · suggested {data['suggested']} · gold {data['gold']}")
+    items = data["gold_items"]
+    if data["gold"]:
+        out.print(f"Gold items: {items['unanimous']} unanimous, {items['majority']} majority, "
+                  f"{items['adjudicated']} adjudicated; {items['disputed']} disputed left for a lead; "
+                  f"{items['stale']} adjudicated decision(s) stale (a coder changed a done annotation since)")
     if data["annotations"]:
         table = Table("coder", "draft", "done", "skipped", title="Annotations")
         for coder, n in data["annotations"].items():

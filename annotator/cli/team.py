@@ -139,3 +139,34 @@ def dashboard(ctx: typer.Context, coder: Annotated[Optional[str], typer.Option(
         db: Db = None) -> None:
     """Progress per coder, agreement per target and label, and the most disputed documents."""
     cli._run_app(_db(ctx, db), coder, None, True)
+
+
+@cli.app.command(cls=_Command)
+def gold(ctx: typer.Context, min_agreement: Annotated[Optional[int], typer.Option(
+        "--min-agreement", metavar="K", show_default="more than half the document's coders",
+        help="Coders who must agree on an item")] = None, db: Db = None) -> None:
+    """Derive gold from the done annotations, item by item; what a lead adjudicated stays."""
+    from annotator.services.gold import derive_all
+    from annotator.services.project import open_project
+
+    report = derive_all(open_project(_db(ctx, db)), min_agreement)
+    items = report.items
+    cli.out.print(f"Gold for {report.documents} document(s): {report.settled} settled, "
+                  f"{report.disputed_documents} with disputes left for a lead "
+                  f"({report.single_coder} coded by one coder, taken as coded).")
+    cli.out.print(f"Items: {items['unanimous']} unanimous, {items['majority']} majority, {items['disputed']} disputed; "
+                  f"{report.outvoted} span(s) outvoted; {report.adjudicated_kept} adjudicated decision(s) kept.")
+    if items["disputed"]:
+        cli.out.print("A lead settles the disputes with `annotator review`.")
+
+
+@cli.app.command(cls=_Command)
+def review(ctx: typer.Context, coder: Annotated[Optional[str], typer.Option(
+        metavar="NAME", show_default="your login name", help="The lead reviewing")] = None, db: Db = None) -> None:
+    """Settle the coders' disagreements into gold, side by side (leads only)."""
+    from annotator.services.gold import ReviewSession
+    from annotator.services.project import open_project
+    from annotator.tui.review_app import ReviewApp
+
+    session = ReviewSession(open_project(_db(ctx, db)), coder or cli._login_name())
+    ReviewApp(session).run()

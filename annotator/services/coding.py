@@ -20,6 +20,7 @@ from annotator.domain.codebook import Codebook
 from annotator.domain.coding import Annotation, check_labels
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.timing import ActiveTime
+from annotator.services import gold as gold_service
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, suggestions
 from annotator.store.engine import Engine, StoreBusy
@@ -229,6 +230,7 @@ class CodingSession:
                 events.add(conn, kind, coder_pk=self.coder_pk, document_pk=document_pk, annotation_pk=pk,
                            before=before.to_json(), after=after.to_json())
                 annotations.set_last_document(conn, self.coder_pk, document_pk)  # where a crash resumes
+                gold_service.keep_in_step(conn, document_pk, self.codebook)
         except StoreBusy as exc:
             if on_open_document:
                 self._timer.give_back(seconds)

@@ -20,7 +20,8 @@ def project_status(engine: Engine) -> dict[str, Any]:
         return {"documents": documents.count(conn),
                 "suggested": suggestions.count_suggested_documents(conn),
                 "gold": gold.count(conn),
-                "annotations": annotations.counts_by_coder(conn)}
+                "annotations": annotations.counts_by_coder(conn),
+                "gold_items": {k: v for k, v in gold.summary(conn).items() if k != "documents"}}
 
 
 def show_document(engine: Engine, doc_id: str) -> dict[str, Any]:

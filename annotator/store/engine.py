@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import create_engine
 
-__all__ = ["Connection", "Engine", "StoreBusy", "make_engine", "resolve_url", "sqlite_path"]
+__all__ = ["Connection", "Engine", "StoreBusy", "bulk_insert", "bulk_rows", "make_engine", "resolve_url", "sqlite_path"]
 
 # What a write raises when the database stays locked past the busy timeout, or the disk is full:
 # services catch this name, so no layer above the store needs SQLAlchemy.
@@ -58,3 +58,64 @@ def sqlite_path(engine: Engine) -> Path | None:
     if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         return Path(engine.url.database)
     return None
+
+
+def bulk_rows(conn: Connection, query) -> list[tuple]:
+    """All rows of a read over a whole project as plain tuples. On SQLite the compiled statement runs
+    on the driver's cursor (same connection and transaction): SQLAlchemy's per-row processing was
+    40% of reading a million rows, and these queries return only integers and text."""
+    if conn.dialect.name != "sqlite":
+        return [tuple(row) for row in conn.execute(query)]
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    ordered = [params[name] for name in compiled.positiontup]
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        return cursor.execute(compiled.string, ordered).fetchall()
+    finally:
+        cursor.close()
+
+
+def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
+    """Insert many rows at the driver's executemany speed on SQLite (values converted by the columns'
+    own bind processors, as SQLAlchemy would); elsewhere through SQLAlchemy."""
+    if rows:
+        bulk_execute(conn, table, rows, f"INSERT INTO {table.name} ({{columns}}) VALUES ({{marks}})")
+
+
+def bulk_update(conn: Connection, table, rows: list[dict], key: str = "pk") -> None:
+    """Update many rows by key (each dict: the key and the new values), as bulk_insert does."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        from sqlalchemy import bindparam
+
+        values = {c: bindparam(f"v_{c}") for c in rows[0] if c != key}
+        conn.execute(table.update().where(table.c[key] == bindparam("k_")).values(**values),
+                     [{"k_": r[key], **{f"v_{c}": r[c] for c in r if c != key}} for r in rows])
+        return
+    columns = [c for c in rows[0] if c != key]
+    assignments = ", ".join(f'"{c}" = ?' for c in columns)
+    _driver_executemany(conn, table, [*columns, key], rows, f"UPDATE {table.name} SET {assignments} WHERE \"{key}\" = ?")
+
+
+def bulk_execute(conn: Connection, table, rows: list[dict], template: str) -> None:
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    sql = template.format(columns=", ".join(f'"{c}"' for c in columns), marks=", ".join("?" * len(columns)))
+    _driver_executemany(conn, table, columns, rows, sql)
+
+
+def _driver_executemany(conn: Connection, table, columns: list[str], rows: list[dict], sql: str) -> None:
+    processors = [table.c[c].type.bind_processor(conn.dialect) for c in columns]
+    if any(processors):
+        values = [tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors)) for row in rows]
+    else:
+        values = [tuple(row[c] for c in columns) for row in rows]
+    cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
+    try:
+        cursor.executemany(sql, values)
+    finally:
+        cursor.close()

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+import hashlib
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from annotator.domain.spans import Span, Stance
 from annotator.store import tables as t
+from annotator.store.engine import bulk_insert, bulk_rows, bulk_update
+from annotator.store.tables import utcnow
 
 GOLD = t.Gold.__table__
 GOLD_SPAN = t.GoldSpan.__table__
@@ -46,3 +51,155 @@ def labels_in_use(conn: Connection) -> tuple[set[str], set[tuple[str, str]]]:
     spans = set(conn.scalars(select(GOLD_SPAN.c.label).distinct()))
     stances = {tuple(r) for r in conn.execute(select(GOLD_STANCE.c.target, GOLD_STANCE.c.label).distinct())}
     return spans, stances
+
+
+ADJUDICATION = t.GoldAdjudication.__table__
+ANN = t.Annotation.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class Adjudication:
+    pk: int
+    kind: str  # span | stance
+    start: int
+    end: int
+    target: str | None
+    by: str
+
+
+def gold_pk(conn: Connection, document_pk: int, create: bool = False) -> int | None:
+    pk = conn.scalar(select(GOLD.c.pk).where(GOLD.c.document_pk == document_pk))
+    if pk is None and create:
+        now = utcnow()
+        pk = conn.execute(insert(GOLD).values(document_pk=document_pk, created_at=now, updated_at=now)).inserted_primary_key[0]
+    return pk
+
+
+def min_agreement(conn: Connection, document_pk: int) -> int | None:
+    return conn.scalar(select(GOLD.c.min_agreement).where(GOLD.c.document_pk == document_pk))
+
+
+def adjudications(conn: Connection, document_pks: Sequence[int] | None = None) -> dict[int, list[Adjudication]]:
+    """document pk -> the lead's decisions on it."""
+    query = (select(GOLD.c.document_pk, ADJUDICATION.c.pk, ADJUDICATION.c.kind, ADJUDICATION.c.start, ADJUDICATION.c.end,
+                    ADJUDICATION.c.target, CODER.c.name)
+             .join(GOLD, GOLD.c.pk == ADJUDICATION.c.gold_pk).join(CODER, CODER.c.pk == ADJUDICATION.c.by_coder_pk)
+             .order_by(ADJUDICATION.c.pk))
+    found: dict[int, list[Adjudication]] = {}
+    for start in range(0, len(document_pks), 500) if document_pks is not None else [None]:
+        part = query if start is None else query.where(GOLD.c.document_pk.in_(document_pks[start:start + 500]))
+        for doc, *row in conn.execute(part):
+            found.setdefault(doc, []).append(Adjudication(*row))
+    return found
+
+
+def replace_derived(conn: Connection, derived: Sequence[tuple[int, Sequence, int]], min_agreement_: int | None) -> None:
+    """For each (document pk, derived items (each with .item and .how), disputed count): its gold
+    row made or kept, its derived items replaced by these; adjudicated items stay as they are. Only
+    documents whose derived items change are written (compared by digest): deriving a settled
+    project again writes nothing but what changed."""
+    if not derived:
+        return
+    now = utcnow()
+    rows = {doc: (pk, bar, n, digest) for doc, pk, bar, n, digest in _gold_rows(conn, [doc for doc, _, _ in derived])}
+    new = [{"document_pk": doc, "created_at": now, "updated_at": now, "min_agreement": min_agreement_, "disputed": n}
+           for doc, _, n in derived if doc not in rows]
+    if new:
+        bulk_insert(conn, GOLD, new)
+        rows.update({doc: rest for doc, *rest in _gold_rows(conn, [r["document_pk"] for r in new])})
+    changed, spans, stances, updates = [], [], [], []
+    for doc, items, disputed in derived:
+        gold, bar, was_disputed, was = rows[doc]
+        digest = _digest(items)
+        if digest != was:
+            changed.append(gold)
+            for i in items:
+                if isinstance(i.item, Span):
+                    spans.append({"gold_pk": gold, "start": i.item.start, "end": i.item.end, "label": i.item.label, "how": i.how})
+                else:
+                    stances.append({"gold_pk": gold, "target": i.item.target, "label": i.item.label, "how": i.how})
+        if digest != was or bar != min_agreement_ or was_disputed != disputed:
+            updates.append({"pk": gold, "updated_at": now, "min_agreement": min_agreement_, "disputed": disputed,
+                            "derived_digest": digest})
+    for start in range(0, len(changed), 500):
+        part = changed[start:start + 500]
+        conn.execute(delete(GOLD_SPAN).where(GOLD_SPAN.c.gold_pk.in_(part), GOLD_SPAN.c.how != "adjudicated"))
+        conn.execute(delete(GOLD_STANCE).where(GOLD_STANCE.c.gold_pk.in_(part), GOLD_STANCE.c.how != "adjudicated"))
+    bulk_insert(conn, GOLD_SPAN, spans)
+    bulk_insert(conn, GOLD_STANCE, stances)
+    bulk_update(conn, GOLD, updates)
+
+
+def _gold_rows(conn: Connection, document_pks: Sequence[int]) -> list[tuple]:
+    query = select(GOLD.c.document_pk, GOLD.c.pk, GOLD.c.min_agreement, GOLD.c.disputed, GOLD.c.derived_digest)
+    return [row for start in range(0, len(document_pks), 500)
+            for row in bulk_rows(conn, query.where(GOLD.c.document_pk.in_(document_pks[start:start + 500])))]
+
+
+def _digest(items: Sequence) -> str:
+    """Stable across processes (unlike hash()): the derived items in a canonical order."""
+    keys = sorted(repr((i.item.start, i.item.end, i.item.label, i.how) if isinstance(i.item, Span)
+                       else (i.item.target, i.item.label, i.how)) for i in items)
+    return hashlib.blake2b("\n".join(keys).encode(), digest_size=12).hexdigest()
+
+
+def adjudicate(conn: Connection, document_pk: int, lead_pk: int, kind: str, start: int, end: int,
+               target: str | None, items: Sequence[Span | Stance]) -> int:
+    """Store a lead's decision on a region or target, replacing what gold held there; returns its pk."""
+    gold = gold_pk(conn, document_pk, create=True)
+    _clear(conn, gold, kind, start, end, target)
+    now = utcnow()
+    pk = conn.execute(insert(ADJUDICATION).values(gold_pk=gold, kind=kind, start=start, end=end, target=target,
+                                                  by_coder_pk=lead_pk, at=now)).inserted_primary_key[0]
+    for item in items:
+        if isinstance(item, Span):
+            conn.execute(insert(GOLD_SPAN).values(gold_pk=gold, start=item.start, end=item.end, label=item.label,
+                                                  how="adjudicated", by_coder_pk=lead_pk))
+        else:
+            conn.execute(insert(GOLD_STANCE).values(gold_pk=gold, target=item.target, label=item.label,
+                                                    how="adjudicated", by_coder_pk=lead_pk))
+    conn.execute(update(GOLD).where(GOLD.c.pk == gold).values(updated_at=now))
+    return pk
+
+
+def remove_adjudication(conn: Connection, adjudication_pk: int) -> None:
+    """Undo: the decision and the items it stored go; the caller derives the document again."""
+    row = conn.execute(select(ADJUDICATION).where(ADJUDICATION.c.pk == adjudication_pk)).one()
+    _clear(conn, row.gold_pk, row.kind, row.start, row.end, row.target)
+
+
+def _clear(conn: Connection, gold: int, kind: str, start: int, end: int, target: str | None) -> None:
+    """Whatever gold and earlier decisions held in a region (spans overlapping it) or on a target."""
+    if kind == "span":
+        conn.execute(delete(GOLD_SPAN).where(GOLD_SPAN.c.gold_pk == gold, GOLD_SPAN.c.start < end, GOLD_SPAN.c.end > start))
+        conn.execute(delete(ADJUDICATION).where(ADJUDICATION.c.gold_pk == gold, ADJUDICATION.c.kind == "span",
+                                                ADJUDICATION.c.start < end, ADJUDICATION.c.end > start))
+    else:
+        conn.execute(delete(GOLD_STANCE).where(GOLD_STANCE.c.gold_pk == gold, GOLD_STANCE.c.target == target))
+        conn.execute(delete(ADJUDICATION).where(ADJUDICATION.c.gold_pk == gold, ADJUDICATION.c.kind == "stance",
+                                                ADJUDICATION.c.target == target))
+
+
+def summary(conn: Connection) -> dict[str, int]:
+    """Gold documents, items by how, disputed items left, and stale adjudications (a coder changed a
+    done annotation of the document after the lead decided)."""
+    by_how = {how: 0 for how in ("unanimous", "majority", "adjudicated")}
+    for table in (GOLD_SPAN, GOLD_STANCE):
+        for how, n in conn.execute(select(table.c.how, func.count()).group_by(table.c.how)):
+            by_how[how] += n
+    stale = conn.scalar(select(func.count()).select_from(ADJUDICATION).join(GOLD, GOLD.c.pk == ADJUDICATION.c.gold_pk)
+                        .where(select(ANN.c.pk).where(ANN.c.document_pk == GOLD.c.document_pk, ANN.c.status == "done",
+                                                      ANN.c.updated_at > ADJUDICATION.c.at).exists()))
+    return {"documents": count(conn), **by_how,
+            "disputed": conn.scalar(select(func.coalesce(func.sum(GOLD.c.disputed), 0))), "stale": stale}
+
+
+def disputed_neighbour(conn: Connection, document_pk: int, forward: bool = True) -> int | None:
+    """The next (or previous) document whose last derivation left disputes, in the project's order."""
+    column = GOLD.c.document_pk
+    return conn.scalar(select(column).where(GOLD.c.disputed > 0, column > document_pk if forward else column < document_pk)
+                       .order_by(column if forward else column.desc()).limit(1))
+
+
+def set_disputed(conn: Connection, document_pk: int, disputed: int) -> None:
+    conn.execute(update(GOLD).where(GOLD.c.document_pk == document_pk).values(disputed=disputed))

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from annotator.store import tables as t
+from annotator.store.engine import bulk_rows
 
 ANN = t.Annotation.__table__
 SPAN = t.AnnotationSpan.__table__
@@ -22,31 +23,39 @@ def coder_names(conn: Connection) -> dict[int, str]:
     return dict(conn.execute(select(CODER.c.pk, CODER.c.name)).all())
 
 
-def _done(query, coder_pks: Sequence[int] | None):
+def _done(query, coder_pks: Sequence[int] | None, between: tuple[int, int] | None = None):
     query = query.where(ANN.c.status == "done")
+    if between is not None:  # a slice of the project by document key: a seek on (document_pk, coder_pk)
+        query = query.where(ANN.c.document_pk >= between[0], ANN.c.document_pk < between[1])
     return query.where(ANN.c.coder_pk.in_(coder_pks)) if coder_pks is not None else query
 
 
-def done_annotations(conn: Connection, coder_pks: Sequence[int] | None = None) -> list[tuple[int, int]]:
-    """(document pk, coder pk) of every done annotation."""
-    return conn.execute(_done(select(ANN.c.document_pk, ANN.c.coder_pk), coder_pks)).all()
+def last_document(conn: Connection) -> int:
+    return conn.scalar(select(func.max(DOC.c.pk))) or 0
 
 
-def done_stances(conn: Connection, coder_pks: Sequence[int] | None = None,
-                 target: str | None = None) -> list[tuple[int, int, str, str]]:
+def done_annotations(conn: Connection, coder_pks: Sequence[int] | None = None,
+                     between: tuple[int, int] | None = None) -> list[tuple[int, int]]:
+    """(document pk, coder pk) of every done annotation (of documents with keys in [from, to))."""
+    return bulk_rows(conn, _done(select(ANN.c.document_pk, ANN.c.coder_pk), coder_pks, between))
+
+
+def done_stances(conn: Connection, coder_pks: Sequence[int] | None = None, target: str | None = None,
+                 between: tuple[int, int] | None = None) -> list[tuple[int, int, str, str]]:
     """(document pk, coder pk, target, label) of the stances in done annotations."""
     query = (select(ANN.c.document_pk, ANN.c.coder_pk, STANCE.c.target, STANCE.c.label)
              .select_from(STANCE).join(ANN, ANN.c.pk == STANCE.c.annotation_pk))
     if target is not None:
         query = query.where(STANCE.c.target == target)
-    return conn.execute(_done(query, coder_pks)).all()
+    return bulk_rows(conn, _done(query, coder_pks, between))
 
 
-def done_spans(conn: Connection, coder_pks: Sequence[int] | None = None) -> list[tuple[int, int, int, int, str]]:
+def done_spans(conn: Connection, coder_pks: Sequence[int] | None = None,
+               between: tuple[int, int] | None = None) -> list[tuple[int, int, int, int, str]]:
     """(document pk, coder pk, start, end, label) of the spans in done annotations."""
     query = (select(ANN.c.document_pk, ANN.c.coder_pk, SPAN.c.start, SPAN.c.end, SPAN.c.label)
              .select_from(SPAN).join(ANN, ANN.c.pk == SPAN.c.annotation_pk))
-    return conn.execute(_done(query, coder_pks)).all()
+    return bulk_rows(conn, _done(query, coder_pks, between))
 
 
 def token_counts(conn: Connection, document_pks: Sequence[int]) -> Iterator[tuple[int, int | None]]:

@@ -146,6 +146,26 @@ class Gold(SQLModel, table=True):
     document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE", unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    min_agreement: int | None = None  # the bar it was derived with (None: more than half)
+    # Items the coders left unsettled at the last derivation: the review screen serves these first.
+    disputed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # A digest of the derived items: deriving again compares it instead of reading the items back.
+    derived_digest: str | None = None
+
+
+class GoldAdjudication(SQLModel, table=True):
+    """A lead's decision on a region of text (every span overlapping it) or on a target: derivation
+    leaves it alone from then on. The gold items it produced are in gold_span / gold_stance."""
+    __tablename__ = "gold_adjudication"
+    __table_args__ = (one_of("kind", ("span", "stance")),)
+    pk: int | None = Field(default=None, primary_key=True)
+    gold_pk: int = Field(foreign_key="gold.pk", ondelete="CASCADE", index=True)
+    kind: str  # span | stance
+    start: int = 0
+    end: int = 0
+    target: str | None = None
+    by_coder_pk: int = Field(foreign_key="coder.pk")
+    at: datetime = Field(default_factory=utcnow)
 
 
 class GoldSpan(SQLModel, table=True):

@@ -1,0 +1,235 @@
+"""Gold: derived by rule from the done annotations (`annotator gold`), kept in step when a coder
+changes one, and settled item by item by a lead (`annotator review`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from annotator.domain.codebook import Codebook
+from annotator.domain.coding import Annotation
+from annotator.domain.errors import InputError
+from annotator.domain.gold import CoderVersion, Derived, Dispute, derive
+from annotator.domain.spans import Span, Stance
+from annotator.services.project import active_codebook
+from annotator.store import annotations, assignments, documents, events, gold, reliability, suggestions
+from annotator.store.documents import StoredDocument
+from annotator.store.engine import Connection, Engine
+from annotator.store.gold import Adjudication, GoldItem
+
+
+CHUNK = 10_000  # documents derived and written at a time
+
+
+@dataclass
+class GoldReport:
+    documents: int = 0  # documents with gold (derived now or adjudicated before)
+    settled: int = 0  # of them, with nothing disputed
+    disputed_documents: int = 0
+    single_coder: int = 0  # documents one coder did: their annotation passes as it is
+    items: Counter = field(default_factory=Counter)  # unanimous / majority / disputed
+    outvoted: int = 0  # spans a minority marked, left out by the majority
+    adjudicated_kept: int = 0  # items a lead settled earlier, left as they were
+
+
+def version_of(annotation: Annotation) -> CoderVersion:
+    return CoderVersion(frozenset((s.start, s.end, s.label) for s in annotation.spans),
+                        {s.target: s.label for s in annotation.stances})
+
+
+def _regions(decisions: list[Adjudication]) -> tuple[list[tuple[int, int]], list[str]]:
+    return ([(a.start, a.end) for a in decisions if a.kind == "span"],
+            [a.target for a in decisions if a.kind == "stance"])
+
+
+def derive_all(engine: Engine, min_agreement: int | None = None) -> GoldReport:
+    """Gold for every document with a done annotation; adjudicated items are never replaced."""
+    if min_agreement is not None and min_agreement < 1:
+        raise InputError(f"--min-agreement {min_agreement}: give at least 1 (the coders who must agree on an item)")
+    targets = active_codebook(engine).target_names
+    report = GoldReport()
+    with engine.begin() as conn:
+        names = reliability.coder_names(conn)
+        last = reliability.last_document(conn)
+        documents_derived = 0
+        for first in range(1, last + 1, CHUNK):  # a slice of documents at a time: memory stays flat
+            between = (first, first + CHUNK)
+            versions: dict[int, dict[str, tuple[set, dict]]] = {}
+            for doc, coder in reliability.done_annotations(conn, between=between):
+                versions.setdefault(doc, {})[names[coder]] = (set(), {})
+            if not versions:
+                continue
+            for doc, coder, start, end, label in reliability.done_spans(conn, between=between):
+                versions[doc][names[coder]][0].add((start, end, label))
+            for doc, coder, target, label in reliability.done_stances(conn, between=between):
+                versions[doc][names[coder]][1][target] = label
+            decided_before = gold.adjudications(conn, sorted(versions))
+            rows = []
+            for doc, by_coder in versions.items():
+                regions, settled_targets = _regions(decided_before.get(doc, []))
+                derived = derive({c: CoderVersion(frozenset(s), st) for c, (s, st) in by_coder.items()}, targets,
+                                 min_agreement=min_agreement, adjudicated_regions=regions,
+                                 adjudicated_targets=settled_targets)
+                rows.append((doc, derived.decided, len(derived.disputes)))
+                _tally(report, derived, len(decided_before.get(doc, [])))
+            gold.replace_derived(conn, rows, min_agreement)
+            documents_derived += len(rows)
+        report.documents = gold.count(conn)
+        events.add(conn, "gold_derive", after={"min_agreement": min_agreement, "documents": documents_derived,
+                                               **dict(report.items)})
+    return report
+
+
+def _tally(report: GoldReport, derived: Derived, adjudicated: int) -> None:
+    for decided in derived.decided:
+        report.items[decided.how] += 1
+    report.items["disputed"] += len(derived.disputes)
+    report.outvoted += derived.outvoted
+    report.adjudicated_kept += adjudicated
+    report.single_coder += derived.coders == 1
+    if derived.disputes:
+        report.disputed_documents += 1
+    else:
+        report.settled += 1
+
+
+def derive_document(conn: Connection, document_pk: int, codebook: Codebook) -> Derived:
+    """Derive one document's gold again (a coder changed a done annotation of it), with the bar it
+    was derived with; what a lead adjudicated stays."""
+    done = {a.coder: version_of(a.annotation) for a in annotations.of_document(conn, document_pk)
+            if a.annotation.status == "done"}
+    regions, settled_targets = _regions(gold.adjudications(conn, [document_pk]).get(document_pk, []))
+    derived = derive(done, codebook.target_names, min_agreement=gold.min_agreement(conn, document_pk),
+                     adjudicated_regions=regions, adjudicated_targets=settled_targets)
+    gold.replace_derived(conn, [(document_pk, derived.decided, len(derived.disputes))],
+                         gold.min_agreement(conn, document_pk))
+    return derived
+
+
+def keep_in_step(conn: Connection, document_pk: int, codebook: Codebook) -> None:
+    """Called with every stored change of an annotation: a document that has gold is derived again."""
+    if gold.gold_pk(conn, document_pk) is not None:
+        derive_document(conn, document_pk, codebook)
+
+
+# Review ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReviewDocument:
+    document: StoredDocument
+    versions: dict[str, CoderVersion]  # coder -> their done annotation
+    suggested: CoderVersion | None  # the model's suggestion, beside the coders'
+    derived: Derived  # decided items and what is left to settle
+    gold: list[GoldItem]  # what gold holds now
+    adjudications: list[Adjudication]
+
+
+@dataclass(frozen=True)
+class _Undo:
+    document_pk: int
+    adjudication_pk: int
+    replaced: list[tuple[Adjudication, list[Span | Stance]]]  # earlier decisions it overwrote
+
+
+class ReviewSession:
+    """A lead settling disputes; every decision is stored at once as adjudicated gold, with an event,
+    and can be undone."""
+
+    def __init__(self, engine: Engine, lead: str) -> None:
+        self.engine, self.lead = engine, lead
+        self.codebook = active_codebook(engine)
+        with engine.connect() as conn:
+            role = assignments.role_of(conn, lead)
+        if role != "lead":
+            raise InputError(f"{lead} is {'not a coder here' if role is None else 'a ' + role}: only a lead reviews "
+                             f"and adjudicates; a lead can make them one with `annotator coder add {lead} --role lead`")
+        with engine.begin() as conn:
+            self.lead_pk = annotations.coder_pk(conn, lead)
+        self._undo: list[_Undo] = []
+
+    def disputed_after(self, document_pk: int = 0) -> int | None:
+        with self.engine.connect() as conn:
+            return gold.disputed_neighbour(conn, document_pk)
+
+    def disputed_before(self, document_pk: int) -> int | None:
+        with self.engine.connect() as conn:
+            return gold.disputed_neighbour(conn, document_pk, forward=False)
+
+    def load(self, document_pk: int) -> ReviewDocument:
+        with self.engine.connect() as conn:
+            doc = documents.get(conn, document_pk)
+            versions = {a.coder: version_of(a.annotation) for a in annotations.of_document(conn, document_pk)
+                        if a.annotation.status == "done"}
+            suggestion = suggestions.latest(conn, document_pk)
+            decided = gold.adjudications(conn, [document_pk]).get(document_pk, [])
+            regions, settled_targets = _regions(decided)
+            derived = derive(versions, self.codebook.target_names, min_agreement=gold.min_agreement(conn, document_pk),
+                             adjudicated_regions=regions, adjudicated_targets=settled_targets)
+            items = gold.of_document(conn, document_pk) or []
+        suggested = None
+        if suggestion is not None:
+            suggested = CoderVersion(frozenset((s.start, s.end, s.label) for s in suggestion.spans),
+                                     {s.target: s.label for s in suggestion.stances})
+        return ReviewDocument(doc, versions, suggested, derived, items, decided)
+
+    def pick(self, document_pk: int, dispute: Dispute, coder: str | None) -> None:
+        """Settle a dispute with one coder's version of it (None: nothing, no span or no stance)."""
+        version = dispute.versions.get(coder) if coder is not None else None
+        if dispute.kind == "span":
+            items: list[Span | Stance] = [Span(*s) for s in (version or ())]
+        else:
+            items = [Stance(dispute.target, version)] if version else []
+        self._store(document_pk, dispute, items, f"adjudicate: {coder or 'none'}")
+
+    def settle(self, document_pk: int, dispute: Dispute, items: list[Span | Stance]) -> None:
+        """Settle a dispute with the lead's own version (edited in the review screen)."""
+        labels = self.codebook.entity_labels if dispute.kind == "span" else self.codebook.stance_labels
+        for item in items:
+            if item.label not in labels:
+                raise InputError(f"{item.label!r} is not a label of the codebook: {', '.join(labels)}")
+        self._store(document_pk, dispute, items, "adjudicate: edited")
+
+    def majority(self, document_pk: int, dispute: Dispute) -> str:
+        """Settle with the version most coders have; returns whose it is, or raises when tied."""
+        counts = Counter(v for v in dispute.versions.values() if v)
+        if not counts:
+            raise InputError("no coder has anything here: x settles it as nothing")
+        (best, n), *rest = counts.most_common()
+        if rest and rest[0][1] == n:
+            raise InputError(f"no majority: {n} coder(s) each for {len(rest) + 1} versions; pick one with its number")
+        coder = next(c for c, v in dispute.versions.items() if v == best)
+        self.pick(document_pk, dispute, coder)
+        return coder
+
+    def _store(self, document_pk: int, dispute: Dispute, items: list[Span | Stance], kind: str) -> None:
+        with self.engine.begin() as conn:
+            earlier = [(a, self._items_of(conn, document_pk, a)) for a in gold.adjudications(conn, [document_pk]).get(document_pk, [])
+                       if (a.kind == dispute.kind == "stance" and a.target == dispute.target)
+                       or (a.kind == dispute.kind == "span" and a.start < dispute.end and dispute.start < a.end)]
+            pk = gold.adjudicate(conn, document_pk, self.lead_pk, dispute.kind, dispute.start, dispute.end,
+                                 dispute.target, items)
+            derived = derive_document(conn, document_pk, self.codebook)
+            events.add(conn, kind, coder_pk=self.lead_pk, document_pk=document_pk,
+                       before={"dispute": dispute.key}, after={"items": [repr(i) for i in items],
+                                                               "disputes_left": len(derived.disputes)})
+        self._undo.append(_Undo(document_pk, pk, earlier))
+
+    @staticmethod
+    def _items_of(conn: Connection, document_pk: int, a: Adjudication) -> list[Span | Stance]:
+        held = [i.item for i in gold.of_document(conn, document_pk) or [] if i.how == "adjudicated"]
+        if a.kind == "span":
+            return [i for i in held if isinstance(i, Span) and i.start < a.end and a.start < i.end]
+        return [i for i in held if isinstance(i, Stance) and i.target == a.target]
+
+    def undo(self) -> int | None:
+        """Take back the last decision (restoring any it replaced); returns its document."""
+        if not self._undo:
+            return None
+        last = self._undo.pop()
+        with self.engine.begin() as conn:
+            gold.remove_adjudication(conn, last.adjudication_pk)
+            for earlier, items in last.replaced:
+                gold.adjudicate(conn, last.document_pk, self.lead_pk, earlier.kind, earlier.start, earlier.end,
+                                earlier.target, items)
+            derive_document(conn, last.document_pk, self.codebook)
+            events.add(conn, "undo adjudicate", coder_pk=self.lead_pk, document_pk=last.document_pk)
+        return last.document_pk

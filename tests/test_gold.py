@@ -1,0 +1,151 @@
+"""Gold end to end: derived from imported coder JSONL, kept in step, settled in the review screen."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from conftest import rule_pipeline, write_jsonl
+from test_agree_cli import PUTIN, SCHOLZ, _records
+
+from annotator.domain import coding as edits
+from annotator.domain.errors import InputError
+from annotator.domain.gold import Dispute
+from annotator.services.coding import CodingSession
+from annotator.services.gold import ReviewSession
+from annotator.services.project import open_project
+from annotator.tui.review_app import ReviewApp
+from annotator.tui.screens.review import ReviewScreen
+
+
+def _gold(db, doc_id: str) -> tuple[set, set]:
+    with sqlite3.connect(db) as conn:
+        spans = set(conn.execute("SELECT s.start, s.\"end\", s.label, s.how, c.name FROM gold_span s JOIN gold g "
+                                 "ON g.pk = s.gold_pk JOIN document d ON d.pk = g.document_pk LEFT JOIN coder c "
+                                 "ON c.pk = s.by_coder_pk WHERE d.id = ?", (doc_id,)).fetchall())
+        stances = set(conn.execute("SELECT s.target, s.label, s.how, c.name FROM gold_stance s JOIN gold g "
+                                   "ON g.pk = s.gold_pk JOIN document d ON d.pk = g.document_pk LEFT JOIN coder c "
+                                   "ON c.pk = s.by_coder_pk WHERE d.id = ?", (doc_id,)).fetchall())
+    return spans, stances
+
+
+@pytest.fixture
+def three_coders(cli, project, tmp_path):
+    assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
+    assert cli("coder", "add", "lee", "--role", "lead").code == 0
+    return project
+
+
+def test_three_coders_give_majority_gold_item_by_item(cli, three_coders):
+    result = cli("gold")
+    assert result.code == 0 and "Gold for 6 document(s): 6 settled" in result.out
+    spans, stances = _gold(three_coders, "d0")
+    # alice and bob: PERSON Putin and Scholz; alice and carol: GPE Berlin; carol's "Putin" and
+    # "Ukraine" are outvoted (two of three coders left them out)
+    assert spans == {(*PUTIN, "PERSON", "majority", None), (*SCHOLZ, "PERSON", "majority", None),
+                     (39, 45, "GPE", "majority", None)}
+    assert stances == {("Russia", "AGAINST", "unanimous", None), ("Ukraine", "FAVOR", "unanimous", None)}
+    # d1: Ukraine FAVOR, AGAINST, FAVOR: majority; d4: carol left Ukraine undecided: FAVOR by two of three
+    assert ("Ukraine", "FAVOR", "majority", None) in _gold(three_coders, "d1")[1]
+    assert ("Ukraine", "FAVOR", "majority", None) in _gold(three_coders, "d4")[1]
+
+
+def test_two_coders_leave_disputes_and_a_target_only_one_coded(cli, project, tmp_path):
+    records = [r for r in _records() if r["coder"] in ("alice", "carol")]
+    assert cli("import", str(write_jsonl(tmp_path / "two.jsonl", records))).code == 0
+    result = cli("gold")
+    # Ukraine: five alike, d4 carol left undecided; Russia: six alike; d0: Berlin alike, and three
+    # disputes: "Vladimir Putin" against "Putin", Scholz (alice alone), Ukraine (carol alone)
+    assert "Items: 12 unanimous, 0 majority, 4 disputed" in result.out, result.out
+    spans, stances = _gold(project, "d0")
+    assert spans == {(39, 45, "GPE", "unanimous", None)}  # Berlin only: the rest differ
+    assert stances == {("Russia", "AGAINST", "unanimous", None), ("Ukraine", "FAVOR", "unanimous", None)}
+    assert ("Ukraine", "FAVOR", "unanimous", None) not in _gold(project, "d4")[1]  # carol did not code it
+    with sqlite3.connect(project) as conn:
+        assert conn.execute("SELECT d.id, g.disputed FROM gold g JOIN document d ON d.pk = g.document_pk "
+                            "WHERE g.disputed > 0 ORDER BY d.pk").fetchall() == [("d0", 3), ("d4", 1)]
+
+
+def test_a_non_lead_is_refused_with_what_to_do(cli, three_coders):
+    result = cli("review", "--coder", "alice")
+    assert result.code == 1
+    assert "alice is a coder: only a lead reviews" in result.err and "--role lead" in result.err
+    with pytest.raises(InputError, match="not a coder here"):
+        ReviewSession(open_project(str(three_coders)), "nobody")
+
+
+async def test_each_pick_in_the_review_screen_stores_its_gold_item_and_undo_takes_it_back(cli, three_coders):
+    assert cli("gold", "--min-agreement", "3").code == 0  # all three must agree: d0 has four disputes
+    app = ReviewApp(ReviewSession(open_project(str(three_coders)), "lee"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.current.document.id == "d0"
+        assert [d.key for d in screen.current.derived.disputes] == ["span:0-14", "span:24-35", "span:39-45", "span:52-59"]
+        await pilot.press("3")  # carol's "Putin"
+        assert (9, 14, "PERSON", "adjudicated", "lee") in _gold(three_coders, "d0")[0]
+        assert [d.key for d in screen.current.derived.disputes] == ["span:24-35", "span:39-45", "span:52-59"]
+        await pilot.press("ctrl+z")  # taken back: the dispute is open again, nothing adjudicated
+        assert not {s for s in _gold(three_coders, "d0")[0] if s[3] == "adjudicated"}
+        await pilot.press("m")  # alice's and bob's "Vladimir Putin"
+        await pilot.press("x")  # "Olaf Scholz": none
+        await pilot.press("tab", "2")  # past Berlin to "Ukraine": bob's version there, which is nothing
+        spans = _gold(three_coders, "d0")[0]
+        assert (0, 14, "PERSON", "adjudicated", "lee") in spans
+        assert not {s for s in spans if s[0] == 24}  # Scholz settled as nothing
+        assert not {s for s in spans if s[0] == 52}  # Ukraine: bob had nothing there
+        assert [d.key for d in screen.current.derived.disputes] == ["span:39-45"]
+    # derived again with the default bar, adjudicated items stay as the lead left them
+    assert cli("gold").code == 0
+    spans = _gold(three_coders, "d0")[0]
+    assert (0, 14, "PERSON", "adjudicated", "lee") in spans and not {s for s in spans if s[0] in (24, 52)}
+    assert (39, 45, "GPE", "majority", None) in spans
+    shown = json.loads(cli("show", "d0", "--json").out)["gold"]
+    assert {"item": "span 0-14 PERSON", "how": "adjudicated", "by": "lee"} in shown["items"]
+    assert {"item": "span 39-45 GPE", "how": "majority", "by": None} in shown["items"]
+
+
+def test_gold_follows_a_coder_who_changes_a_done_annotation_and_status_counts_what_is_stale(cli, three_coders):
+    assert cli("gold").code == 0
+    review = ReviewSession(open_project(str(three_coders)), "lee")
+    with sqlite3.connect(three_coders) as conn:
+        d1 = conn.execute("SELECT pk FROM document WHERE id = 'd1'").fetchone()[0]
+        d0 = conn.execute("SELECT pk FROM document WHERE id = 'd0'").fetchone()[0]
+    assert ("Ukraine", "FAVOR", "majority", None) in _gold(three_coders, "d1")[1]
+    carol = CodingSession(open_project(str(three_coders)), "carol", pipeline=rule_pipeline())
+    opened = carol.open(d1)
+    assert carol.apply(opened, "stance", lambda a: edits.set_stance(a, "Ukraine", "AGAINST", None))
+    # d1 now FAVOR (alice), AGAINST (bob), AGAINST (carol): derived again at once
+    assert ("Ukraine", "AGAINST", "majority", None) in _gold(three_coders, "d1")[1]
+    status = json.loads(cli("status", "--json").out)["gold_items"]
+    assert status["stale"] == 0
+    # a lead's decision on d0, then a coder changes d0: the decision stays, and counts as stale
+    dispute_free = review.load(d0)
+    assert not dispute_free.derived.disputes
+    review.pick(d0, Dispute("stance", 0, 0, "Ukraine", {"alice": "FAVOR", "bob": "NONE"}), "bob")
+    assert ("Ukraine", "NONE", "adjudicated", "lee") in _gold(three_coders, "d0")[1]
+    alice = CodingSession(open_project(str(three_coders)), "alice", pipeline=rule_pipeline())
+    opened = alice.open(d0)
+    assert alice.apply(opened, "stance", lambda a: edits.set_stance(a, "Ukraine", "AGAINST", None))
+    assert ("Ukraine", "NONE", "adjudicated", "lee") in _gold(three_coders, "d0")[1]
+    assert json.loads(cli("status", "--json").out)["gold_items"]["stale"] == 1
+    assert "1 adjudicated decision(s) stale" in cli("status").out
+
+
+async def test_a_lead_edits_a_span_and_sets_a_stance_of_their_own(cli, three_coders, tmp_path):
+    assert cli("gold", "--min-agreement", "3").code == 0
+    app = ReviewApp(ReviewSession(open_project(str(three_coders)), "lee"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert screen.dispute.key == "span:0-14"
+        await pilot.press("e")  # from the longest version: "Vladimir Putin" (0-14), PERSON
+        assert screen.edit == (0, 14, "PERSON")
+        await pilot.press("right_square_bracket", "2")  # start one token on: "Putin", then ORG
+        assert screen.edit == (9, 14, "ORG")
+        await pilot.press("enter")
+        assert (9, 14, "ORG", "adjudicated", "lee") in _gold(three_coders, "d0")[0]
+        assert screen.edit is None and screen.dispute.key == "span:24-35"
+        await pilot.press("n")  # d1: the Ukraine stance; the lead says NONE with the stance key 0
+        assert screen.current.document.id == "d1" and screen.dispute.kind == "stance"
+        await pilot.press("0")
+    assert ("Ukraine", "NONE", "adjudicated", "lee") in _gold(three_coders, "d1")[1]
