@@ -141,3 +141,29 @@ def test_import_help_shows_path_dots(cli):
     assert re.search(r"PATH\.\.\. +Files or folders to import", shown)
     assert "<list" not in shown and "{" not in shown
     assert "[default: (annotator.db)]" in ANSI.sub("", cli("--help").out)
+
+
+@pytest.mark.parametrize("argv", [
+    ["code"], ["code", "--coder", "alice"], ["code", "--coder=alice", "--model", "m", "--db", "x.db"],
+    ["--db", "x.db", "code", "--coder", "bob"], ["--db=x.db", "code"]])
+def test_code_opens_with_the_same_arguments_with_or_without_typer(argv, monkeypatch):
+    """`annotator code` skips Typer on the way to the first frame: the same arguments either way."""
+    import annotator.cli as cli_module
+
+    monkeypatch.delenv("ANNOTATOR_DB", raising=False)
+    opened = []
+    monkeypatch.setattr(cli_module, "_run_app", lambda *args: opened.append(args))
+    cli_module.main(argv)
+    assert cli_module._plain_code_args(argv) is not None
+    monkeypatch.setattr(cli_module, "_plain_code_args", lambda args: None)
+    with pytest.raises(SystemExit) as done:  # Typer ends with sys.exit(0)
+        cli_module.main(argv)
+    assert done.value.code in (0, None) and len(opened) == 2 and opened[0] == opened[1]
+
+
+@pytest.mark.parametrize("argv", [["code", "--help"], ["code", "--coder"], ["code", "--bogus", "x"],
+                                  ["--coder", "a", "code"], ["code", "code"], ["status"], []])
+def test_anything_else_goes_through_typer(argv):
+    from annotator.cli import _plain_code_args
+
+    assert _plain_code_args(argv) is None

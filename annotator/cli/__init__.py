@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -335,10 +336,41 @@ class _RateBar:
         self.stop()
 
 
+def _plain_code_args(args: list[str]) -> tuple[str | None, str | None, str | None] | None:
+    """(db, coder, model) when the command line is `code` with nothing but its own options; None for
+    anything else, which Typer parses (and reports mistakes in). Typer imports pydantic to convert
+    parameters, 0.13-0.17 s before the coding screen could paint its first frame."""
+    values: dict[str, str] = {}
+    seen_code = False
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "code" and not seen_code:
+            seen_code, i = True, i + 1
+            continue
+        name, eq, value = arg.partition("=")
+        if name not in ("--db", "--coder", "--model") or name in values or (name != "--db" and not seen_code):
+            return None
+        if not eq:
+            if i + 1 >= len(args) or args[i + 1].startswith("-"):
+                return None
+            value, i = args[i + 1], i + 1
+        values[name] = value
+        i += 1
+    if not seen_code:
+        return None
+    return values.get("--db") or os.environ.get("ANNOTATOR_DB") or None, values.get("--coder"), values.get("--model")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user mistakes become one readable message and exit code 1."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=argv, prog_name="annotator")
+        plain = _plain_code_args(args)
+        if plain is not None:
+            _run_app(*plain)
+        else:
+            app(args=args, prog_name="annotator")
     except CodebookError as exc:
         for line in exc.problems:
             err.print(line)
