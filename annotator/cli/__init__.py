@@ -130,7 +130,7 @@ def init(ctx: typer.Context, schema: Annotated[Optional[Path], typer.Option(
 def import_(ctx: typer.Context,
             paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files or folders to import")],
             fmt: Annotated[str, typer.Option(
-                "--format", metavar="FORMAT", help="auto | text | jsonl | csv")] = "auto",
+                "--format", metavar="FORMAT", help="auto | text | jsonl | csv | labelstudio (JSONL may also be gold, coder, Prodigy or doccano)")] = "auto",
             text_column: Annotated[str, typer.Option(
                 metavar="COLUMN", help="The CSV column holding the text")] = "text",
             skip_invalid: Annotated[bool, typer.Option(
@@ -164,6 +164,8 @@ def import_(ctx: typer.Context,
               + (f", {report.invalid} invalid skipped" if report.invalid else "") + ".")
     if report.annotations_added or report.annotations_already:
         out.print(f"Coder annotations: {report.annotations_added} new, {report.annotations_already} already there (kept).")
+    if report.gold_added or report.gold_already:
+        out.print(f"Gold: {report.gold_added} document(s) new, {report.gold_already} already had gold (kept).")
     if report.ignored_files:
         out.print(f"Ignored {len(report.ignored_files)} file(s) of no known format: "
                   + ", ".join(report.ignored_files[:5]) + (" ..." if len(report.ignored_files) > 5 else ""))
@@ -384,3 +386,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 from annotator.cli import team  # noqa: E402,F401  the team's commands: coder, assign, agree, dashboard
+from annotator.cli import data  # noqa: E402,F401  export

@@ -10,7 +10,7 @@ from typing import Any
 from annotator.domain.codebook import Codebook
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, Stance, span_problem
-from annotator.domain.vocabulary import STATUSES
+from annotator.domain.vocabulary import GOLD_HOWS, STATUSES
 
 # Keys with a meaning of their own; any other top-level key of a JSONL record goes into `meta`
 # (so Wikinews' url, license, date and source travel with the document).
@@ -41,6 +41,7 @@ class DocumentRecord:
     seconds: float | None = None
     spans: list[Span] = field(default_factory=list)  # origin "imported"
     stances: list[Stance] = field(default_factory=list)
+    gold: tuple[list[str], str] | None = None  # a gold JSONL record: (annotators, adjudication)
 
 
 class RecordError(InputError):
@@ -65,14 +66,29 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     work = {}
     if obj.get("coder") is not None:
         work = _coder_work(obj, text, codebook, problems)
+    elif "adjudication" in obj:
+        work = _gold_work(obj, text, codebook, problems)
     elif any(k in obj for k in ("spans", "stance", "stances")):
-        problems.append("the record has spans or stances but no 'coder'; "
-                        "coder JSONL needs \"coder\": \"NAME\" on every line")
+        problems.append("the record has spans or stances but no 'coder' (coder JSONL) and no "
+                        "'adjudication' (gold JSONL); give one of them on every line")
     if problems:
         raise RecordError(problems)
     hash_ = text_hash(text)
-    return DocumentRecord(id=doc_id or default_id(hash_), title=title, text=text, text_hash=hash_,
-                          meta={**{k: v for k, v in obj.items() if k not in _NOT_META}, **meta}, **work)
+    meta = {**{k: v for k, v in obj.items() if k not in _NOT_META}, **meta}
+    if not title and isinstance(meta.get("title"), str):  # gold JSONL keeps the title in meta
+        title = meta.pop("title")
+    return DocumentRecord(id=doc_id or default_id(hash_), title=title, text=text, text_hash=hash_, meta=meta, **work)
+
+
+def _gold_work(obj: dict, text: str | None, codebook: Codebook, problems: list[str]) -> dict[str, Any]:
+    how, annotators = obj.get("adjudication"), obj.get("annotators", [])
+    if how not in GOLD_HOWS:
+        problems.append(f"'adjudication' {how!r} is not valid; valid: {', '.join(GOLD_HOWS)}")
+    if not isinstance(annotators, list) or not all(isinstance(a, str) for a in annotators):
+        problems.append(f"'annotators' must be a list of coder names, got {annotators!r}")
+    return {"gold": (list(annotators) if isinstance(annotators, list) else [], how),
+            "spans": _spans(obj.get("spans", []), text, codebook, problems),
+            "stances": _stances(obj.get("stance", obj.get("stances", {})), codebook, problems)}
 
 
 def _coder_work(obj: dict, text: str | None, codebook: Codebook, problems: list[str]) -> dict[str, Any]:

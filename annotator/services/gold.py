@@ -70,7 +70,7 @@ def derive_all(engine: Engine, min_agreement: int | None = None) -> GoldReport:
                 derived = derive({c: CoderVersion(frozenset(s), st) for c, (s, st) in by_coder.items()}, targets,
                                  min_agreement=min_agreement, adjudicated_regions=regions,
                                  adjudicated_targets=settled_targets)
-                rows.append((doc, derived.decided, len(derived.disputes)))
+                rows.append((doc, derived.decided, len(derived.disputes), sorted(by_coder)))
                 _tally(report, derived, len(decided_before.get(doc, [])))
             gold.replace_derived(conn, rows, min_agreement)
             documents_derived += len(rows)
@@ -101,7 +101,7 @@ def derive_document(conn: Connection, document_pk: int, codebook: Codebook) -> D
     regions, settled_targets = _regions(gold.adjudications(conn, [document_pk]).get(document_pk, []))
     derived = derive(done, codebook.target_names, min_agreement=gold.min_agreement(conn, document_pk),
                      adjudicated_regions=regions, adjudicated_targets=settled_targets)
-    gold.replace_derived(conn, [(document_pk, derived.decided, len(derived.disputes))],
+    gold.replace_derived(conn, [(document_pk, derived.decided, len(derived.disputes), sorted(done))],
                          gold.min_agreement(conn, document_pk))
     return derived
 

@@ -18,7 +18,7 @@ from annotator.domain.spans import is_token_aligned
 from annotator.nlp.tokens import token_bounds
 from annotator.services.project import active_codebook
 from annotator.services.sources import plan_sources, read_source
-from annotator.store import annotations, documents, events
+from annotator.store import annotations, documents, events, gold
 from annotator.store.engine import Connection, Engine
 from annotator.store.tables import utcnow
 
@@ -42,6 +42,8 @@ class ImportReport:
     already: int = 0  # same text already in the database (or earlier in this import)
     annotations_added: int = 0
     annotations_already: int = 0
+    gold_added: int = 0
+    gold_already: int = 0  # documents that had gold: an import never replaces it
     invalid: int = 0
     problems: list[str] = field(default_factory=list)
     unlisted: int = 0  # problems past MAX_REPORTED: counted, not kept
@@ -121,6 +123,23 @@ class _BatchWriter:
         coded = [(w, r) for w, r in batch if r.coder is not None]
         if coded:
             self._store_annotations(coded)
+        golden = [r for _, r in batch if r.gold is not None]
+        if golden:
+            self._store_gold(golden)
+
+    def _store_gold(self, records: list[DocumentRecord]) -> None:
+        pks = documents.by_hash(self.conn, [r.text_hash for r in records])
+        for r in records:
+            if r.text_hash not in pks:
+                continue
+            annotators, how = r.gold
+            stored = gold.import_gold(self.conn, pks[r.text_hash][0], annotators,
+                                      [(s.start, s.end, s.label, how) for s in r.spans],
+                                      [(s.target, s.label, how) for s in r.stances])
+            if stored:
+                self.report.gold_added += 1
+            else:
+                self.report.gold_already += 1
 
     def _store_annotations(self, coded: list[tuple[str, DocumentRecord]]) -> None:
         pks = documents.by_hash(self.conn, [r.text_hash for _, r in coded])

@@ -15,10 +15,11 @@ import orjson
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.errors import InputError
+from annotator.domain import foreign
 from annotator.domain.records import DocumentRecord, default_id, record_from_json, record_from_text
 
-FORMATS = ("auto", "text", "jsonl", "csv")
-SUFFIX_FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+FORMATS = ("auto", "text", "jsonl", "csv", "labelstudio")
+SUFFIX_FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".json": "labelstudio"}
 
 Item = tuple[str, DocumentRecord | InputError]
 Progress = Callable[[int], None]  # called with the bytes consumed since the last call
@@ -49,7 +50,7 @@ def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path]]
             file_fmt = fmt if fmt != "auto" else SUFFIX_FORMATS.get(path.suffix.lower())
             if file_fmt is None:
                 raise InputError(f"cannot tell the format from the suffix {path.suffix!r}; "
-                                 f"use --format text, jsonl or csv", str(path))
+                                 f"use --format text, jsonl, csv or labelstudio", str(path))
             sources.append(Source(path, file_fmt))
     return sources, ignored
 
@@ -57,6 +58,8 @@ def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path]]
 def read_source(source: Source, codebook: Codebook, text_column: str, progress: Progress) -> Iterator[Item]:
     if source.format == "text":
         return _read_text(source.path, progress)
+    if source.format == "labelstudio":
+        return _read_label_studio(source.path, codebook, progress)
     if source.format == "jsonl":
         return _read_jsonl(source.path, codebook, progress)
     return _read_csv(source.path, text_column, progress)
@@ -113,10 +116,37 @@ def _read_jsonl(path: Path, codebook: Codebook, progress: Progress) -> Iterator[
                 yield where, _json_problem(raw, number, exc)
                 continue
             try:
+                kind = foreign.kind_of(obj)
+                if kind == "prodigy":
+                    obj = foreign.from_prodigy(obj, where)
+                elif kind == "doccano":
+                    obj = foreign.from_doccano(obj, where)
                 yield where, record_from_json(obj, codebook)
             except InputError as exc:
                 yield where, exc
     progress(unreported)
+
+
+def _read_label_studio(path: Path, codebook: Codebook, progress: Progress) -> Iterator[Item]:
+    """A Label Studio JSON export: one array of tasks, read whole (it is one JSON value)."""
+    raw = path.read_bytes()
+    progress(len(raw))
+    try:
+        tasks = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        yield f"{path}", InputError(f"not valid JSON: {exc}")
+        return
+    if not isinstance(tasks, list):
+        yield f"{path}", InputError("a Label Studio export is a JSON array of tasks; this file holds "
+                                    f"{type(tasks).__name__}")
+        return
+    for number, task in enumerate(tasks, 1):
+        where = f"{path}: task {number}"
+        try:
+            for obj in foreign.from_label_studio(task, where):
+                yield where, record_from_json(obj, codebook)
+        except InputError as exc:
+            yield where, exc
 
 
 def _json_problem(raw: bytes, number: int, exc: orjson.JSONDecodeError) -> InputError:

@@ -93,24 +93,25 @@ def adjudications(conn: Connection, document_pks: Sequence[int] | None = None) -
     return found
 
 
-def replace_derived(conn: Connection, derived: Sequence[tuple[int, Sequence, int]], min_agreement_: int | None) -> None:
-    """For each (document pk, derived items (each with .item and .how), disputed count): its gold
+def replace_derived(conn: Connection, derived: Sequence[tuple[int, Sequence, int, list[str]]],
+                    min_agreement_: int | None) -> None:
+    """For each (document pk, derived items (each with .item and .how), disputed count, coders): its gold
     row made or kept, its derived items replaced by these; adjudicated items stay as they are. Only
     documents whose derived items change are written (compared by digest): deriving a settled
     project again writes nothing but what changed."""
     if not derived:
         return
     now = utcnow()
-    rows = {doc: (pk, bar, n, digest) for doc, pk, bar, n, digest in _gold_rows(conn, [doc for doc, _, _ in derived])}
-    new = [{"document_pk": doc, "created_at": now, "updated_at": now, "min_agreement": min_agreement_, "disputed": n}
-           for doc, _, n in derived if doc not in rows]
+    rows = {doc: (pk, bar, n, digest) for doc, pk, bar, n, digest in _gold_rows(conn, [doc for doc, *_ in derived])}
+    new = [{"document_pk": doc, "created_at": now, "updated_at": now, "min_agreement": min_agreement_, "disputed": n,
+            "annotators": coders} for doc, _, n, coders in derived if doc not in rows]
     if new:
         bulk_insert(conn, GOLD, new)
         rows.update({doc: rest for doc, *rest in _gold_rows(conn, [r["document_pk"] for r in new])})
     changed, spans, stances, updates = [], [], [], []
-    for doc, items, disputed in derived:
+    for doc, items, disputed, coders in derived:
         gold, bar, was_disputed, was = rows[doc]
-        digest = _digest(items)
+        digest = _digest(items, coders)
         if digest != was:
             changed.append(gold)
             for i in items:
@@ -120,7 +121,7 @@ def replace_derived(conn: Connection, derived: Sequence[tuple[int, Sequence, int
                     stances.append({"gold_pk": gold, "target": i.item.target, "label": i.item.label, "how": i.how})
         if digest != was or bar != min_agreement_ or was_disputed != disputed:
             updates.append({"pk": gold, "updated_at": now, "min_agreement": min_agreement_, "disputed": disputed,
-                            "derived_digest": digest})
+                            "derived_digest": digest, "annotators": coders})
     for start in range(0, len(changed), 500):
         part = changed[start:start + 500]
         conn.execute(delete(GOLD_SPAN).where(GOLD_SPAN.c.gold_pk.in_(part), GOLD_SPAN.c.how != "adjudicated"))
@@ -136,10 +137,10 @@ def _gold_rows(conn: Connection, document_pks: Sequence[int]) -> list[tuple]:
             for row in bulk_rows(conn, query.where(GOLD.c.document_pk.in_(document_pks[start:start + 500])))]
 
 
-def _digest(items: Sequence) -> str:
-    """Stable across processes (unlike hash()): the derived items in a canonical order."""
+def _digest(items: Sequence, coders: list[str]) -> str:
+    """Stable across processes (unlike hash()): the derived items in a canonical order, and the coders."""
     keys = sorted(repr((i.item.start, i.item.end, i.item.label, i.how) if isinstance(i.item, Span)
-                       else (i.item.target, i.item.label, i.how)) for i in items)
+                       else (i.item.target, i.item.label, i.how)) for i in items) + [repr(sorted(coders))]
     return hashlib.blake2b("\n".join(keys).encode(), digest_size=12).hexdigest()
 
 
@@ -203,3 +204,61 @@ def disputed_neighbour(conn: Connection, document_pk: int, forward: bool = True)
 
 def set_disputed(conn: Connection, document_pk: int, disputed: int) -> None:
     conn.execute(update(GOLD).where(GOLD.c.document_pk == document_pk).values(disputed=disputed))
+
+
+@dataclass(frozen=True, slots=True)
+class GoldDocument:
+    """A document whose gold is complete (no dispute left), as exports read it."""
+    pk: int
+    id: str
+    title: str
+    text: str
+    meta: dict
+    annotators: list[str]
+    spans: list[tuple[int, int, str, str]]  # start, end, label, how
+    stances: list[tuple[str, str, str]]  # target, label, how
+
+
+def complete_after(conn: Connection, after: int, limit: int) -> list[GoldDocument]:
+    """The next `limit` documents with complete gold after document pk `after`, in the project's
+    order: a seek on gold's document key, then their items by gold key."""
+    from annotator.store.documents import DOC
+
+    rows = conn.execute(select(GOLD.c.pk, DOC.c.pk, DOC.c.id, DOC.c.title, DOC.c.text, DOC.c.meta, GOLD.c.annotators)
+                        .join(DOC, DOC.c.pk == GOLD.c.document_pk)
+                        .where(GOLD.c.document_pk > after, GOLD.c.disputed == 0)
+                        .order_by(GOLD.c.document_pk).limit(limit)).all()
+    keys = [r[0] for r in rows]
+    spans: dict[int, list] = {}
+    stances: dict[int, list] = {}
+    for start in range(0, len(keys), 500):
+        part = keys[start:start + 500]
+        for gold, *item in bulk_rows(conn, select(GOLD_SPAN.c.gold_pk, GOLD_SPAN.c.start, GOLD_SPAN.c.end, GOLD_SPAN.c.label,
+                                                  GOLD_SPAN.c.how).where(GOLD_SPAN.c.gold_pk.in_(part))):
+            spans.setdefault(gold, []).append(tuple(item))
+        for gold, *item in bulk_rows(conn, select(GOLD_STANCE.c.gold_pk, GOLD_STANCE.c.target, GOLD_STANCE.c.label,
+                                                  GOLD_STANCE.c.how).where(GOLD_STANCE.c.gold_pk.in_(part))):
+            stances.setdefault(gold, []).append(tuple(item))
+    return [GoldDocument(doc, id_, title, text, meta, list(annotators or []), sorted(spans.get(gold, [])),
+                         sorted(stances.get(gold, []))) for gold, doc, id_, title, text, meta, annotators in rows]
+
+
+def counts_for_export(conn: Connection) -> tuple[int, int]:
+    """(documents with complete gold, documents with disputes left)."""
+    return (conn.scalar(select(func.count()).select_from(GOLD).where(GOLD.c.disputed == 0)),
+            conn.scalar(select(func.count()).select_from(GOLD).where(GOLD.c.disputed > 0)))
+
+
+def import_gold(conn: Connection, document_pk: int, annotators: list[str], spans: Sequence[tuple[int, int, str, str]],
+                stances: Sequence[tuple[str, str, str]]) -> bool:
+    """Gold read from a gold JSONL file, for a document without gold; False when it has gold already."""
+    if gold_pk(conn, document_pk) is not None:
+        return False
+    now = utcnow()
+    pk = conn.execute(insert(GOLD).values(document_pk=document_pk, created_at=now, updated_at=now,
+                                          annotators=annotators, disputed=0)).inserted_primary_key[0]
+    bulk_insert(conn, GOLD_SPAN, [{"gold_pk": pk, "start": s, "end": e, "label": label, "how": how}
+                                  for s, e, label, how in spans])
+    bulk_insert(conn, GOLD_STANCE, [{"gold_pk": pk, "target": t_, "label": label, "how": how}
+                                    for t_, label, how in stances])
+    return True

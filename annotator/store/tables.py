@@ -151,6 +151,8 @@ class Gold(SQLModel, table=True):
     disputed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # A digest of the derived items: deriving again compares it instead of reading the items back.
     derived_digest: str | None = None
+    # The coders it came from (gold JSONL's "annotators"), kept: imported gold has no annotations to ask.
+    annotators: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class GoldAdjudication(SQLModel, table=True):

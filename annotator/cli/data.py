@@ -1,0 +1,52 @@
+"""`annotator export`: the dataset out, in the formats people train with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from annotator import cli
+from annotator.cli import Db, _Command, _db
+
+FORMAT_HELP = "gold | coders | spacy | prodigy | doccano | conll"
+
+
+@cli.app.command(cls=_Command)
+def export(ctx: typer.Context,
+           fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help=FORMAT_HELP)] = "gold",
+           out: Annotated[Optional[Path], typer.Option(
+               metavar="PATH", show_default="exports/PROJECT-FORMAT-DATE", help="File to write")] = None,
+           split: Annotated[Optional[str], typer.Option(
+               metavar="TRAIN,DEV,TEST", help="Write train/dev/test files, e.g. 0.8,0.1,0.1")] = None,
+           seed: Annotated[int, typer.Option(metavar="N", help="The same seed gives the same split")] = 0,
+           include_meta: Annotated[bool, typer.Option(
+               "--include-meta", help="Also carry meta in CoNLL (comment lines) and spaCy (user data)")] = False,
+           force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist")] = False,
+           db: Db = None) -> None:
+    """Export gold (documents whose gold is complete) or every coder's done annotations."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from annotator.services.export import export as run_export
+    from annotator.services.project import open_project
+
+    engine = open_project(_db(ctx, db))
+    with Progress(TextColumn("Exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=cli.err, transient=True) as bar:
+        task = bar.add_task("export", total=None)
+        report = run_export(engine, fmt, out, split=split, seed=seed, force=force, include_meta=include_meta,
+                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+    for name, path in report.files.items():
+        cli.out.print(f"Wrote {report.written[name]} document(s) to {path}" + (f" ({name})" if name != "all" else ""))
+    if fmt != "coders" and (report.without_gold or report.disputed):
+        cli.out.print(f"Left out: {report.without_gold} document(s) without gold, {report.disputed} with disputes "
+                      "a lead has not settled (annotator gold, annotator review).")
+    found = report.unaligned.found
+    if found:
+        cli.out.print(f"{len(found)} span(s) could not be written as they are (off spaCy's token boundaries, "
+                      f"or overlapping another) and were left out of the {fmt} file:")
+        for doc_id, start, end, label in found[:20]:
+            cli.out.print(f"  {doc_id} {start}-{end} {label}")
+        if len(found) > 20:
+            cli.out.print(f"  … and {len(found) - 20} more")

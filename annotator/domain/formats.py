@@ -1,0 +1,143 @@
+"""Export records: one document in each interchange format, and gold JSONL read back.
+
+Pure: documents come in as plain values, tokens as (start, end) offsets from the caller's tokenizer.
+Every format keeps the document's `meta` (url and license included) where it has room for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotator.domain.errors import InputError
+
+SpanRow = tuple[int, int, str, str]  # start, end, label, how
+StanceRow = tuple[str, str, str]  # target, label, how
+FORMATS = ("gold", "coders", "spacy", "prodigy", "doccano", "conll")
+EXTENSIONS = {"gold": "jsonl", "coders": "jsonl", "spacy": "spacy", "prodigy": "jsonl", "doccano": "jsonl",
+              "conll": "conll"}
+
+
+@dataclass(frozen=True, slots=True)
+class ExportDocument:
+    id: str
+    title: str
+    text: str
+    meta: dict[str, Any]
+    spans: Sequence[SpanRow]
+    stances: Sequence[StanceRow]
+    annotators: Sequence[str] = ()
+    coder: str | None = None  # set for one coder's annotation (coders JSONL), None for gold
+
+
+@dataclass
+class Unaligned:
+    """Spans a token-based format cannot hold as they are: reported with document and offsets."""
+    found: list[tuple[str, int, int, str]] = field(default_factory=list)  # document id, start, end, label
+
+    def add(self, doc: ExportDocument, span: SpanRow) -> None:
+        self.found.append((doc.id, span[0], span[1], span[2]))
+
+
+def adjudication(hows: Sequence[str]) -> str:
+    """A document's gold in one word: adjudicated if a lead settled any item, unanimous if every
+    item was, else majority."""
+    if "adjudicated" in hows:
+        return "adjudicated"
+    return "majority" if "majority" in hows else "unanimous"
+
+
+def export_meta(doc: ExportDocument) -> dict[str, Any]:
+    """The document's meta with its title first (gold JSONL keeps the title there)."""
+    return {"title": doc.title, **doc.meta} if doc.title else dict(doc.meta)
+
+
+_meta = export_meta
+
+
+def _spans(doc: ExportDocument) -> list[dict[str, Any]]:
+    return [{"start": s, "end": e, "label": label, "text": doc.text[s:e]} for s, e, label, _ in doc.spans]
+
+
+def gold_record(doc: ExportDocument, schema: str) -> dict[str, Any]:
+    return {"id": doc.id, "text": doc.text, "meta": _meta(doc), "spans": _spans(doc),
+            "stance": {t: label for t, label, _ in doc.stances}, "annotators": list(doc.annotators),
+            "adjudication": adjudication([how for *_, how in doc.spans] + [how for *_, how in doc.stances]),
+            "schema": schema}
+
+
+def coder_record(doc: ExportDocument, schema: str) -> dict[str, Any]:
+    return {"id": doc.id, "text": doc.text, "meta": _meta(doc), "spans": _spans(doc),
+            "stance": {t: label for t, label, _ in doc.stances}, "coder": doc.coder, "schema": schema}
+
+
+def doccano_record(doc: ExportDocument) -> dict[str, Any]:
+    return {"id": doc.id, "text": doc.text, "label": [[s, e, label] for s, e, label, _ in doc.spans],
+            "cats": [f"{t}:{label}" for t, label, _ in doc.stances], "meta": _meta(doc)}
+
+
+def _hash(*parts: str) -> int:
+    """A stable 31-bit signed hash, as Prodigy's hashes are plain JSON integers."""
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def prodigy_record(doc: ExportDocument, tokens: Sequence[tuple[int, int]], unaligned: Unaligned) -> dict[str, Any]:
+    """Prodigy's span format: tokens with their offsets, spans with token indices (inclusive end)."""
+    starts, ends = [s for s, _ in tokens], [e for _, e in tokens]
+    spans = []
+    for span in doc.spans:
+        first, last = bisect_left(starts, span[0]), bisect_right(ends, span[1]) - 1
+        if first >= len(starts) or starts[first] != span[0] or last < 0 or ends[last] != span[1]:
+            unaligned.add(doc, span)
+            continue
+        spans.append({"start": span[0], "end": span[1], "label": span[2], "token_start": first, "token_end": last})
+    input_hash = _hash(doc.text)
+    accept = [f"{t}:{label}" for t, label, _ in doc.stances]
+    return {"text": doc.text,
+            "tokens": [{"text": doc.text[s:e], "start": s, "end": e, "id": i,
+                        "ws": i + 1 < len(tokens) and tokens[i + 1][0] > e} for i, (s, e) in enumerate(tokens)],
+            "spans": spans, "accept": accept, "answer": "accept", "meta": {"id": doc.id, **_meta(doc)},
+            "_input_hash": input_hash, "_task_hash": _hash(str(input_hash), repr(spans), repr(accept))}
+
+
+def conll_lines(doc: ExportDocument, tokens: Sequence[tuple[int, int]], unaligned: Unaligned) -> list[str]:
+    """CoNLL-2003 style: `-DOCSTART-`, then one token a line (`TOKEN _ _ TAG`, IOB2 tags), a blank
+    line between paragraphs. A span that does not fall on token boundaries, or overlaps another, is
+    reported and left untagged."""
+    tags = ["O"] * len(tokens)
+    starts, ends = [s for s, _ in tokens], [e for _, e in tokens]
+    for span in sorted(doc.spans):
+        first, last = bisect_left(starts, span[0]), bisect_right(ends, span[1]) - 1
+        aligned = first < len(starts) and starts[first] == span[0] and last >= first and ends[last] == span[1]
+        if not aligned or any(tag != "O" for tag in tags[first:last + 1]):
+            unaligned.add(doc, span)
+            continue
+        tags[first:last + 1] = [f"B-{span[2]}"] + [f"I-{span[2]}"] * (last - first)
+    lines = ["-DOCSTART- -X- -X- O", ""]
+    previous_end = None
+    for (s, e), tag in zip(tokens, tags):
+        if previous_end is not None and "\n\n" in doc.text[previous_end:s] and lines[-1] != "":
+            lines.append("")
+        lines.append(f"{doc.text[s:e]} _ _ {tag}")
+        previous_end = e
+    if lines[-1] != "":
+        lines.append("")
+    return lines
+
+
+def gold_from_record(obj: dict[str, Any], where: str) -> tuple[list[str], list[SpanRow], list[StanceRow]]:
+    """The annotators, spans and stances of a gold JSONL record (its document is read as any record
+    is); each item takes the record's `adjudication`."""
+    how = obj.get("adjudication")
+    if how not in ("unanimous", "majority", "adjudicated"):
+        raise InputError(f"'adjudication' must be unanimous, majority or adjudicated, got {how!r}", where)
+    annotators = obj.get("annotators", [])
+    if not isinstance(annotators, list) or not all(isinstance(a, str) for a in annotators):
+        raise InputError(f"'annotators' must be a list of names, got {annotators!r}", where)
+    spans = [(s["start"], s["end"], s["label"], how) for s in obj.get("spans", [])]
+    stances = [(target, label, how) for target, label in (obj.get("stance") or {}).items()]
+    return annotators, spans, stances

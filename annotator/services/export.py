@@ -1,0 +1,228 @@
+"""`annotator export`: gold (or every coder's work) out in the formats people train with.
+
+Records stream a batch of documents at a time; each file is written under a temporary name in its
+folder and renamed at the end, so a crash never leaves half a file under the final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from annotator.domain import formats
+from annotator.domain.errors import InputError
+from annotator.domain.formats import ExportDocument, Unaligned
+from annotator.services.project import active_codebook
+from annotator.store import annotations, gold, reliability
+from annotator.store.engine import Engine, sqlite_path
+
+BATCH = 1_000
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass
+class ExportReport:
+    format: str
+    files: dict[str, Path] = field(default_factory=dict)  # split (or "all") -> path
+    written: dict[str, int] = field(default_factory=dict)  # split -> documents
+    without_gold: int = 0  # documents left out: no gold yet
+    disputed: int = 0  # documents left out: disputes a lead has not settled
+    unaligned: Unaligned = field(default_factory=Unaligned)
+
+
+def parse_split(value: str | None) -> tuple[float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        shares = tuple(float(part) for part in value.split(","))
+    except ValueError:
+        shares = ()
+    if len(shares) != 3 or any(s < 0 for s in shares) or abs(sum(shares) - 1.0) > 1e-6:
+        raise InputError(f"--split {value!r}: give three shares for train, dev and test that add up to 1, "
+                         "e.g. 0.8,0.1,0.1")
+    return shares  # type: ignore[return-value]
+
+
+def split_of(doc_id: str, seed: int, shares: tuple[float, float, float]) -> str:
+    """The same document lands in the same split for the same seed, whatever else is exported."""
+    digest = hashlib.blake2b(f"{seed}\x1f{doc_id}".encode(), digest_size=8).digest()
+    u = int.from_bytes(digest, "big") / 2**64
+    return "train" if u < shares[0] else "dev" if u < shares[0] + shares[1] else "test"
+
+
+def default_path(engine: Engine, fmt: str, folder: Path = Path("exports")) -> Path:
+    path = sqlite_path(engine)
+    project = path.stem if path is not None else "project"
+    return folder / f"{project}-{fmt}-{datetime.now():%Y%m%d-%H%M%S}.{formats.EXTENSIONS[fmt]}"
+
+
+def _paths(out: Path, shares) -> dict[str, Path]:
+    if shares is None:
+        return {"all": out}
+    return {name: out.with_name(f"{out.stem}-{name}{out.suffix}") for name in SPLITS}
+
+
+def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | None = None, seed: int = 0,
+           force: bool = False, include_meta: bool = False,
+           progress: Callable[[int, int], None] = lambda done, total: None) -> ExportReport:
+    if fmt not in formats.FORMATS:
+        raise InputError(f"format {fmt!r} is not one of: {', '.join(formats.FORMATS)}")
+    shares = parse_split(split)
+    paths = _paths(out or default_path(engine, fmt), shares)
+    taken = [str(p) for p in paths.values() if p.exists()]
+    if taken and not force:
+        raise InputError(f"{', '.join(taken)} already exist(s); pass --force to overwrite, or choose another --out")
+    codebook = active_codebook(engine)
+    report = ExportReport(fmt, paths, {name: 0 for name in paths})
+    with engine.connect() as conn:
+        complete, disputed = gold.counts_for_export(conn)
+        total_documents = reliability.last_document(conn)
+    report.disputed = disputed
+    source = _coder_documents(engine) if fmt == "coders" else _gold_documents(engine)
+    total = total_documents if fmt == "coders" else complete
+    schema = codebook.ref
+    writers = {name: _writer(fmt, path, codebook, include_meta) for name, path in paths.items()}
+    done = 0
+    try:
+        for doc in source:
+            name = split_of(doc.id, seed, shares) if shares else "all"
+            writers[name].add(doc, schema, report.unaligned)
+            report.written[name] += 1
+            done += 1
+            if done % 500 == 0:
+                progress(done, total)
+        for writer in writers.values():
+            writer.finish()
+    except BaseException:
+        for writer in writers.values():
+            writer.abandon()
+        raise
+    progress(done, total)
+    if fmt != "coders":
+        from annotator.store import documents
+
+        with engine.connect() as conn:
+            report.without_gold = documents.count(conn) - complete - disputed
+    return report
+
+
+def _gold_documents(engine: Engine) -> Iterator[ExportDocument]:
+    after = 0
+    while True:
+        with engine.connect() as conn:
+            batch = gold.complete_after(conn, after, BATCH)
+        if not batch:
+            return
+        for g in batch:
+            yield ExportDocument(g.id, g.title, g.text, g.meta, g.spans, g.stances, g.annotators)
+        after = batch[-1].pk
+
+
+def _coder_documents(engine: Engine) -> Iterator[ExportDocument]:
+    """Every coder's done annotation, document by document in the project's order, coders by name."""
+    from annotator.store import documents
+
+    after = 0
+    while True:
+        with engine.connect() as conn:
+            pks = sorted({doc for doc, _ in reliability.done_annotations(conn, between=(after + 1, after + 1 + BATCH))})
+            last = reliability.last_document(conn)
+            found = []
+            for pk in pks:
+                doc = documents.get(conn, pk)
+                for stored in annotations.of_document(conn, pk):
+                    a = stored.annotation
+                    if a.status == "done":
+                        found.append(ExportDocument(doc.id, doc.title, doc.text, doc.meta,
+                                                    sorted((s.start, s.end, s.label, s.origin) for s in a.spans),
+                                                    sorted((s.target, s.label, s.origin) for s in a.stances),
+                                                    coder=stored.coder))
+        yield from found
+        after += BATCH
+        if after >= last:
+            return
+
+
+# Writers: one per output file -------------------------------------------------------------------
+class _FileWriter:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+        self.file = self.temporary.open("wb")
+
+    def finish(self) -> None:
+        self.file.close()
+        os.replace(self.temporary, self.path)
+
+    def abandon(self) -> None:
+        self.file.close()
+        self.temporary.unlink(missing_ok=True)
+
+
+class _JsonlWriter(_FileWriter):
+    def __init__(self, path: Path, record) -> None:
+        super().__init__(path)
+        self.record = record
+
+    def add(self, doc: ExportDocument, schema: str, unaligned: Unaligned) -> None:
+        self.file.write(orjson.dumps(self.record(doc, schema, unaligned)) + b"\n")
+
+
+class _ConllWriter(_FileWriter):
+    def __init__(self, path: Path, include_meta: bool) -> None:
+        super().__init__(path)
+        self.include_meta = include_meta
+
+    def add(self, doc: ExportDocument, schema: str, unaligned: Unaligned) -> None:
+        from annotator.nlp.tokens import word_tokens
+
+        lines = formats.conll_lines(doc, word_tokens(doc.text), unaligned)
+        if self.include_meta:  # comment lines after -DOCSTART-, as CoNLL-U keeps sentence metadata
+            lines[1:1] = [f"# id = {doc.id}", f"# meta = {orjson.dumps(formats.export_meta(doc)).decode()}"]
+        self.file.write(("\n".join(lines) + "\n").encode())
+
+
+class _SpacyWriter:
+    def __init__(self, path: Path, codebook, include_meta: bool) -> None:
+        from annotator.nlp.docbin import DocBinWriter
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+        self.docs = DocBinWriter({t: codebook.stance_labels for t in codebook.target_names}, include_meta)
+
+    def add(self, doc: ExportDocument, schema: str, unaligned: Unaligned) -> None:
+        self.docs.add(doc, unaligned)
+
+    def finish(self) -> None:
+        self.docs.write(self.temporary)
+        os.replace(self.temporary, self.path)
+
+    def abandon(self) -> None:
+        self.temporary.unlink(missing_ok=True)
+
+
+def _writer(fmt: str, path: Path, codebook, include_meta: bool):
+    if fmt == "spacy":
+        return _SpacyWriter(path, codebook, include_meta)
+    if fmt == "conll":
+        return _ConllWriter(path, include_meta)
+
+    def prodigy(doc, schema, unaligned):
+        from annotator.nlp.tokens import word_tokens
+
+        return formats.prodigy_record(doc, word_tokens(doc.text), unaligned)
+
+    records = {"gold": lambda doc, schema, unaligned: formats.gold_record(doc, schema),
+               "coders": lambda doc, schema, unaligned: formats.coder_record(doc, schema),
+               "doccano": lambda doc, schema, unaligned: formats.doccano_record(doc),
+               "prodigy": prodigy}
+    return _JsonlWriter(path, records[fmt])
+

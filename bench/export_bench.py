@@ -1,0 +1,91 @@
+"""Gold JSONL export on a big project, beside writing the same records with plain json.dumps.
+
+    python bench/export_bench.py [--docs 100000] [--rounds 3] [--keep PATH]
+
+Builds (or reuses, with --keep) the project of bench/agreement_bench.py and derives its gold. Then,
+alternating over --rounds rounds:
+  dumps   the exported records, already in memory, written one a line with json.dumps: the floor
+          of writing these bytes from Python;
+  export  `annotator export --format gold` as a user runs it, in a new process: read gold a batch
+          of documents at a time, build each record, write it, rename the file at the end.
+Prints every round, documents per second of each, their ratio, and the export's peak memory
+(from /usr/bin/time) with the load average: flat memory means a big project exports in the same
+memory as a small one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from agreement_bench import build  # noqa: E402
+from import_bench import load_average, rotated  # noqa: E402
+
+
+def export(db: Path, out: Path) -> tuple[float, float | None]:
+    timer = ["/usr/bin/time", "-f", "peak-kb %M"] if Path("/usr/bin/time").exists() else []
+    t0 = time.perf_counter()
+    done = subprocess.run([*timer, str(Path(sys.executable).with_name("annotator")), "export", "--db", str(db),
+                           "--out", str(out), "--force"], capture_output=True, text=True)
+    took = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(done.stdout + done.stderr)
+    peak = [line for line in done.stderr.splitlines() if line.startswith("peak-kb ")]
+    return took, int(peak[-1].split()[1]) / 1024 if peak else None
+
+
+def dumps(records: list[dict], out: Path) -> float:
+    t0 = time.perf_counter()
+    with out.open("w", encoding="utf-8") as f:
+        for record in records:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="build the project here (or reuse it) instead of a temp folder")
+    args = parser.parse_args()
+    print(f"start: {load_average()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.keep or Path(tmp) / "export.db"
+        if not db.exists():
+            build(db, args.docs, 3)
+        subprocess.run([str(Path(sys.executable).with_name("annotator")), "gold", "--db", str(db)], check=True,
+                       capture_output=True)
+        out = Path(tmp) / "gold.jsonl"
+        export(db, out)  # warm up, and the records the baseline writes
+        records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+        n = len(records)
+        took: dict[str, list[float]] = {"dumps": [], "export": []}
+        peaks = []
+        for r in range(args.rounds):
+            for subject in rotated(("dumps", "export"), r):
+                if subject == "dumps":
+                    took["dumps"].append(dumps(records, Path(tmp) / "plain.jsonl"))
+                else:
+                    seconds, peak = export(db, out)
+                    took["export"].append(seconds)
+                    peaks.append(peak or 0)
+            print(f"round {r + 1}: json.dumps {n / took['dumps'][-1]:,.0f} docs/s, "
+                  f"annotator export {n / took['export'][-1]:,.0f} docs/s (peak {peaks[-1]:.0f} MB)")
+        floor, whole = statistics.median(took["dumps"]), statistics.median(took["export"])
+        print(f"medians: {n} documents; json.dumps {n / floor:,.0f} docs/s; annotator export {n / whole:,.0f} docs/s "
+              f"({floor / whole:.2f} x the plain rate, process start and reading the database included); "
+              f"peak memory {max(peaks):.0f} MB")
+    print(f"end:   {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
