@@ -28,19 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from agreement_bench import build  # noqa: E402
-from import_bench import load_average, rotated  # noqa: E402
+from import_bench import load_average, rotated, timed_child  # noqa: E402
 
 
 def export(db: Path, out: Path) -> tuple[float, float | None]:
-    timer = ["/usr/bin/time", "-f", "peak-kb %M"] if Path("/usr/bin/time").exists() else []
-    t0 = time.perf_counter()
-    done = subprocess.run([*timer, str(Path(sys.executable).with_name("annotator")), "export", "--db", str(db),
-                           "--out", str(out), "--force"], capture_output=True, text=True)
-    took = time.perf_counter() - t0
-    if done.returncode != 0:
-        raise SystemExit(done.stdout + done.stderr)
-    peak = [line for line in done.stderr.splitlines() if line.startswith("peak-kb ")]
-    return took, int(peak[-1].split()[1]) / 1024 if peak else None
+    took, peak, _ = timed_child([str(Path(sys.executable).with_name("annotator")), "export", "--db", str(db),
+                                 "--out", str(out), "--force"])
+    return took, peak
 
 
 def dumps(records: list[dict], out: Path) -> float:

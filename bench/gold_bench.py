@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,24 +26,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from agreement_bench import build, raw  # noqa: E402
-from import_bench import load_average, rotated  # noqa: E402
+from import_bench import load_average, rotated, timed_child  # noqa: E402
 
 TARGET_SECONDS = 10.0
 
 
 def gold(db: Path) -> tuple[float, float | None]:
-    """Seconds and peak resident MB of one `annotator gold` run in a child process. The peak comes
-    from /usr/bin/time, started from this process: a child's own maximum counts from the RSS its
-    parent had when it forked (Linux keeps it across exec), and this process holds the raw rows."""
-    timer = ["/usr/bin/time", "-f", "peak-kb %M"] if Path("/usr/bin/time").exists() else []
-    t0 = time.perf_counter()
-    done = subprocess.run([*timer, str(Path(sys.executable).with_name("annotator")), "gold", "--db", str(db)],
-                          capture_output=True, text=True)
-    took = time.perf_counter() - t0
-    if done.returncode != 0 or "Gold for" not in done.stdout:
-        raise SystemExit(done.stdout + done.stderr)
-    peak = [line for line in done.stderr.splitlines() if line.startswith("peak-kb ")]
-    return took, int(peak[-1].split()[1]) / 1024 if peak else None
+    """Seconds and peak resident MB of one `annotator gold` run in a child process."""
+    took, peak, out = timed_child([str(Path(sys.executable).with_name("annotator")), "gold", "--db", str(db)])
+    if "Gold for" not in out:
+        raise SystemExit(out)
+    return took, peak
 
 
 def main() -> None:

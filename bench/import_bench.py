@@ -45,6 +45,20 @@ def rotated(subjects: tuple[str, ...], r: int) -> tuple[str, ...]:
     return subjects[k:] + subjects[:k]
 
 
+def timed_child(command: list[str]) -> tuple[float, float | None, str]:
+    """Seconds, peak resident MB (from /usr/bin/time, which forks from its own small process: a
+    child's maximum counts from its parent's RSS at fork, and a bench holds big data) and stdout of
+    one command."""
+    timer = ["/usr/bin/time", "-f", "peak-kb %M"] if Path("/usr/bin/time").exists() else []
+    t0 = time.perf_counter()
+    done = subprocess.run([*timer, *command], capture_output=True, text=True)
+    took = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(done.stdout + done.stderr)
+    peak = [line for line in done.stderr.splitlines() if line.startswith("peak-kb ")]
+    return took, int(peak[-1].split()[1]) / 1024 if peak else None, done.stdout
+
+
 def verdict(value: float, target: float) -> str:
     return "met" if value >= target else "NOT met"
 
