@@ -11,6 +11,7 @@ from conftest import write_jsonl
 from test_agree_cli import _records
 
 import annotator.services.export as export_service
+from annotator.domain.errors import InputError
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -143,9 +144,11 @@ def test_an_export_never_overwrites_without_force_and_a_crash_leaves_no_file(cli
         return {"id": doc.id}
 
     monkeypatch.setattr(export_service.formats, "gold_record", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="No space left on device; nothing was left under the final name"):
         export_service.export(_engine(golden), "gold", fresh)
     assert not fresh.exists() and not list(tmp_path.glob(".crash.jsonl*"))
+    unwritable = cli("export", "--out", "/proc/no-such-folder/gold.jsonl")
+    assert unwritable.code == 1 and "could not write /proc/no-such-folder" in unwritable.err
 
 
 def _engine(db):

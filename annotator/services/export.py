@@ -87,9 +87,11 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
     source = _coder_documents(engine) if fmt == "coders" else _gold_documents(engine)
     total = total_documents if fmt == "coders" else complete
     schema = codebook.ref
-    writers = {name: _writer(fmt, path, codebook, include_meta) for name, path in paths.items()}
+    writers = {}
     done = 0
     try:
+        for name, path in paths.items():
+            writers[name] = _writer(fmt, path, codebook, include_meta)
         for doc in source:
             name = split_of(doc.id, seed, shares) if shares else "all"
             writers[name].add(doc, schema, report.unaligned)
@@ -99,9 +101,13 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
                 progress(done, total)
         for writer in writers.values():
             writer.finish()
-    except BaseException:
+    except BaseException as error:
         for writer in writers.values():
             writer.abandon()
+        if isinstance(error, OSError):  # a folder that cannot be made, a full disk, no permission
+            where = error.filename or ", ".join(str(p) for p in paths.values())
+            raise InputError(f"could not write {where}: {error.strerror or error}; nothing was left under "
+                             "the final name") from None
         raise
     progress(done, total)
     if fmt != "coders":
