@@ -84,6 +84,8 @@ class SidePanel(Widget):
             first = at - shown // 3 if at < first else at - 2 * shown // 3
         first = max(0, min(first, len(items) - shown))
         self._doc, self._first = doc, first
+        if len(items) > shown:  # say which rows these are: the list goes on below (or above)
+            head.append(f"  {first + 1}–{min(first + shown, len(items))} of {len(items)}", style="dim")
         rows = [head]
         label_width = min(max((len(e.label) for e in self.codebook.entities), default=6), 11)
         for item in items[first:first + room - 1]:
