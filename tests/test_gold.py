@@ -149,3 +149,19 @@ async def test_a_lead_edits_a_span_and_sets_a_stance_of_their_own(cli, three_cod
         assert screen.current.document.id == "d1" and screen.dispute.kind == "stance"
         await pilot.press("0")
     assert ("Ukraine", "NONE", "adjudicated", "lee") in _gold(three_coders, "d1")[1]
+
+
+def test_imported_gold_is_never_derived_over(cli, project, tmp_path):
+    gold_line = {"id": "g1", "text": "Vladimir Putin spoke.", "meta": {}, "annotators": ["elsewhere"],
+                 "spans": [{"start": 0, "end": 14, "label": "PERSON"}], "stance": {"Russia": "FAVOR"},
+                 "adjudication": "majority", "schema": "news-stance@000000"}
+    assert cli("import", str(write_jsonl(tmp_path / "gold.jsonl", [gold_line]))).code == 0
+    coders = [{"id": "g1", "text": "Vladimir Putin spoke.", "coder": c, "stance": {"Russia": "AGAINST"}}
+              for c in ("alice", "bob")]
+    assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", coders))).code == 0
+    assert cli("gold").code == 0
+    with sqlite3.connect(project) as conn:
+        pk = conn.execute("SELECT pk FROM document WHERE id = 'g1'").fetchone()[0]
+    alice = CodingSession(open_project(str(project)), "alice", pipeline=rule_pipeline())
+    assert alice.apply(alice.open(pk), "stance", lambda a: edits.set_stance(a, "Russia", "NONE", None))
+    assert _gold(project, "g1") == ({(0, 14, "PERSON", "majority", None)}, {("Russia", "FAVOR", "majority", None)})

@@ -107,8 +107,9 @@ def derive_document(conn: Connection, document_pk: int, codebook: Codebook) -> D
 
 
 def keep_in_step(conn: Connection, document_pk: int, codebook: Codebook) -> None:
-    """Called with every stored change of an annotation: a document that has gold is derived again."""
-    if gold.gold_pk(conn, document_pk) is not None:
+    """Called with every stored change of an annotation: a document whose gold was derived here is
+    derived again (imported gold is kept as it came)."""
+    if gold.is_derived(conn, document_pk):
         derive_document(conn, document_pk, codebook)
 
 

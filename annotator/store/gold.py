@@ -75,6 +75,11 @@ def gold_pk(conn: Connection, document_pk: int, create: bool = False) -> int | N
     return pk
 
 
+def is_derived(conn: Connection, document_pk: int) -> bool:
+    """Whether the document's gold was derived here (imported gold has no digest of derived items)."""
+    return conn.scalar(select(GOLD.c.derived_digest).where(GOLD.c.document_pk == document_pk)) is not None
+
+
 def min_agreement(conn: Connection, document_pk: int) -> int | None:
     return conn.scalar(select(GOLD.c.min_agreement).where(GOLD.c.document_pk == document_pk))
 
@@ -108,9 +113,12 @@ def replace_derived(conn: Connection, derived: Sequence[tuple[int, Sequence, int
     if new:
         bulk_insert(conn, GOLD, new)
         rows.update({doc: rest for doc, *rest in _gold_rows(conn, [r["document_pk"] for r in new])})
+    created = {r["document_pk"] for r in new}
     changed, spans, stances, updates = [], [], [], []
     for doc, items, disputed, coders in derived:
         gold, bar, was_disputed, was = rows[doc]
+        if was is None and doc not in created:  # imported gold: kept as it came, never derived over
+            continue
         digest = _digest(items, coders)
         if digest != was:
             changed.append(gold)
