@@ -189,3 +189,33 @@ def test_a_spacy_pipeline_trains_one_epoch_on_an_exported_split(cli, golden, tmp
     train(tmp_path / "config.cfg", tmp_path / "model",
           overrides={"paths.train": str(out.with_name("gold-train.spacy")), "paths.dev": str(out.with_name("gold-dev.spacy"))})
     assert (tmp_path / "model" / "model-last" / "meta.json").exists()
+
+
+@pytest.mark.parametrize("line, message", [
+    ({"text": "x", "tokens": [], "_input_hash": 1, "spans": ["x"]}, "not the shape prodigy writes"),
+    ({"text": "x", "tokens": [], "_input_hash": 1, "meta": "abc"}, "not the shape prodigy writes"),
+])
+def test_foreign_records_of_the_wrong_shape_get_one_clear_line(cli, project, tmp_path, line, message):
+    result = cli("import", str(write_jsonl(tmp_path / "bad.jsonl", [line])))
+    assert result.code == 1 and message in result.out + result.err and "Traceback" not in result.err
+
+
+def test_a_plain_record_with_a_label_list_is_still_a_plain_record(cli, project, tmp_path):
+    line = {"id": "n1", "text": "A plain news record.", "label": ["politics", "world"]}
+    assert cli("import", str(write_jsonl(tmp_path / "plain.jsonl", [line]))).code == 0
+    assert json.loads(cli("show", "n1", "--json").out)["meta"] == {"label": ["politics", "world"]}
+
+
+@pytest.mark.parametrize("tasks", [[{"data": {"text": "x"}, "annotations": ["x"]}],
+                                   [{"data": {"text": "x"}, "annotations": [{"result": [{"type": "labels", "value": [1]}]}]}],
+                                   [{"data": {"text": "x"}, "annotations": [{"result": [
+                                       {"type": "labels", "value": {"start": 0, "end": 1, "labels": "PERSON"}}]}]}]])
+def test_label_studio_tasks_of_the_wrong_shape_get_one_clear_line(cli, project, tmp_path, tasks):
+    (tmp_path / "ls.json").write_text(json.dumps(tasks))
+    result = cli("import", str(tmp_path / "ls.json"))
+    assert result.code == 1 and "task 1" in result.out + result.err and "Traceback" not in result.err
+
+
+def test_a_split_share_that_is_not_a_number_is_refused(cli, golden, tmp_path):
+    bad = cli("export", "--split", "nan,0,0", "--out", str(tmp_path / "x.jsonl"))
+    assert bad.code == 1 and "three shares" in bad.err

@@ -165,3 +165,33 @@ def test_imported_gold_is_never_derived_over(cli, project, tmp_path):
     alice = CodingSession(open_project(str(project)), "alice", pipeline=rule_pipeline())
     assert alice.apply(alice.open(pk), "stance", lambda a: edits.set_stance(a, "Russia", "NONE", None))
     assert _gold(project, "g1") == ({(0, 14, "PERSON", "majority", None)}, {("Russia", "FAVOR", "majority", None)})
+
+
+def test_majority_counts_marking_nothing_as_a_version_and_a_huge_bar_is_refused(cli, project, tmp_path):
+    records = [{"id": "m1", "text": "Donald Trump called.", "coder": c,
+                "spans": [{"start": 0, "end": 12, "label": "PERSON"}] if c == "alice" else []}
+               for c in ("alice", "bob", "carol")]
+    assert cli("import", str(write_jsonl(tmp_path / "m.jsonl", records))).code == 0
+    assert cli("coder", "add", "lee", "--role", "lead").code == 0
+    assert cli("gold", "--min-agreement", "3").code == 0
+    review = ReviewSession(open_project(str(project)), "lee")
+    with sqlite3.connect(project) as conn:
+        pk = conn.execute("SELECT pk FROM document WHERE id = 'm1'").fetchone()[0]
+    (dispute,) = review.load(pk).derived.disputes
+    assert review.majority(pk, dispute) is None  # bob and carol marked nothing: two of three
+    assert not _gold(project, "m1")[0]
+    huge = cli("gold", "--min-agreement", "99999999999999999999999")
+    assert huge.code == 1 and "from 1 to 1000" in huge.err
+
+
+def test_a_document_whose_coders_all_take_back_done_leaves_gold(cli, three_coders):
+    assert cli("gold").code == 0
+    with sqlite3.connect(three_coders) as conn:
+        pk = conn.execute("SELECT pk FROM document WHERE id = 'd2'").fetchone()[0]
+    for coder in ("alice", "bob", "carol"):
+        session = CodingSession(open_project(str(three_coders)), coder, pipeline=rule_pipeline())
+        assert session.apply(session.open(pk), "status", lambda a: edits.set_status(a, "skipped"))
+    assert _gold(three_coders, "d2") == (set(), set())
+    exported = tmp_gold = three_coders.parent / "after.jsonl"
+    assert cli("export", "--out", str(tmp_gold)).code == 0
+    assert "d2" not in {json.loads(line)["id"] for line in exported.read_text().splitlines()}

@@ -60,3 +60,13 @@ def test_one_coder_passes_as_is_and_adjudicated_regions_are_left_to_the_lead():
     got = derive({"alice": v(VPUTIN, BERLIN, Russia="AGAINST"), "bob": v(PUTIN, BERLIN, Russia="NONE")}, TARGETS,
                  adjudicated_regions=[(0, 14)], adjudicated_targets=["Russia"])
     assert got.decided == [Decided(Span(*BERLIN), "unanimous", 2)] and not got.disputes
+
+
+def test_a_split_on_label_or_boundaries_is_a_dispute_not_no_entity():
+    by_label = derive({"a": v((0, 5, "PERSON")), "b": v((0, 5, "ORG")), "c": v((0, 5, "GPE"))}, TARGETS)
+    assert not by_label.decided and by_label.outvoted == 0
+    assert [(d.start, d.end) for d in by_label.disputes] == [(0, 5)]
+    by_bounds = derive({"a": v((0, 12, "PERSON")), "b": v((0, 6, "PERSON")), "c": v((7, 12, "PERSON"))}, TARGETS)
+    assert [(d.start, d.end) for d in by_bounds.disputes] == [(0, 12)]
+    one_of_three = derive({"a": v((0, 5, "PERSON")), "b": v(), "c": v()}, TARGETS)
+    assert not one_of_three.disputes and one_of_three.outvoted == 1  # two of three saw nothing there

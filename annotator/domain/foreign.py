@@ -21,9 +21,28 @@ def kind_of(obj: Any) -> str | None:
         return None
     if "tokens" in obj and "_input_hash" in obj:
         return "prodigy"
-    if isinstance(obj.get("label"), list) and "spans" not in obj and "coder" not in obj:
-        return "doccano"
+    label = obj.get("label")
+    if (isinstance(label, list) and (label or "cats" in obj) and "spans" not in obj and "coder" not in obj
+            and all(_is_triple(item) for item in label)):
+        return "doccano"  # a list of [start, end, LABEL]: anything else named "label" stays meta
     return None
+
+
+def _is_triple(item: Any) -> bool:
+    return (isinstance(item, list) and len(item) == 3 and isinstance(item[0], int) and isinstance(item[1], int)
+            and isinstance(item[2], str))
+
+
+def _shaped(read):
+    """Wrong shapes (a string where an object belongs, ...) become one clear error, not a traceback."""
+    def checked(obj: Any, where: str):
+        try:
+            return read(obj, where)
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            raise InputError(f"not the shape {read.__name__.removeprefix('from_').replace('_', ' ')} "
+                             f"writes: {exc}", where) from None
+    checked.__name__ = read.__name__
+    return checked
 
 
 def _stance(names: list[Any], where: str) -> dict[str, str]:
@@ -36,6 +55,7 @@ def _stance(names: list[Any], where: str) -> dict[str, str]:
     return stance
 
 
+@_shaped
 def from_prodigy(obj: dict[str, Any], where: str) -> dict[str, Any]:
     meta = dict(obj.get("meta") or {})
     record = {"id": meta.pop("id", None), "text": obj.get("text"), "meta": meta}
@@ -47,6 +67,7 @@ def from_prodigy(obj: dict[str, Any], where: str) -> dict[str, Any]:
             "annotators": [annotator] if isinstance(annotator, str) else [], "adjudication": "adjudicated"}
 
 
+@_shaped
 def from_doccano(obj: dict[str, Any], where: str) -> dict[str, Any]:
     spans = []
     for item in obj["label"]:
@@ -58,6 +79,7 @@ def from_doccano(obj: dict[str, Any], where: str) -> dict[str, Any]:
             "stance": _stance(list(cats), where), "annotators": [], "adjudication": "adjudicated"}
 
 
+@_shaped
 def from_label_studio(task: Any, where: str) -> list[dict[str, Any]]:
     """A task's document once per annotation (as that coder's record), or once alone without any."""
     if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
@@ -71,14 +93,18 @@ def from_label_studio(task: Any, where: str) -> list[dict[str, Any]]:
         if annotation.get("was_cancelled"):
             continue
         who = annotation.get("completed_by")
-        coder = who.get("email") if isinstance(who, dict) else f"labelstudio-{who}"
+        coder = (who.get("email") or f"labelstudio-{who.get('id')}") if isinstance(who, dict) else f"labelstudio-{who}"
         spans, stance = [], {}
         for result in annotation.get("result") or []:
             value = result.get("value") or {}
             if result.get("type") == "labels":
-                for label in value.get("labels") or []:
+                if not isinstance(value.get("labels"), list):
+                    raise InputError(f"'labels' must be a list, got {value.get('labels')!r}", where)
+                for label in value["labels"]:
                     spans.append({"start": value.get("start"), "end": value.get("end"), "label": label})
             elif result.get("type") == "choices" and value.get("choices"):
+                if not isinstance(value["choices"], list):
+                    raise InputError(f"'choices' must be a list, got {value['choices']!r}", where)
                 stance[result.get("from_name")] = value["choices"][0]
         records.append({**base, "coder": coder, "spans": spans, "stance": stance})
     return records or [base]

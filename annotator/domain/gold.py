@@ -2,8 +2,10 @@
 
 Each span (start, end, label) and each target's stance is decided on its own, so one disputed item
 does not hold back the rest of the document:
-- a span is in gold when at least `k` coders have it exactly (`unanimous` when every coder does),
-  and out when at least `k` coders do not have it (their silence is a vote too); else disputed;
+- a span is in gold when at least `k` coders have it exactly (`unanimous` when every coder does);
+  the other versions overlapping it are outvoted. Where no version wins, the overlapping spans are
+  out when at least `k` coders marked nothing there (their silence is a vote too), and disputed
+  as one region otherwise (a split on label or boundaries is a dispute, not "no entity");
 - a target takes the label at least `k` coders gave it (`unanimous` when every coder gave it);
   else it is disputed, a target only some coders coded included.
 `k` defaults to more than half the document's coders. A document coded by one coder passes as that
@@ -81,19 +83,22 @@ def derive(versions: Mapping[str, CoderVersion], targets: Sequence[str], *, min_
     if all(v.spans == first for v in coded):  # the common case: every coder marked the same spans
         decided += [Decided(Span(*span), "unanimous", n) for span in sorted(first) if not _inside(span, regions)]
     else:
-        disputed_spans: list[SpanKey] = []
-        for span, have in sorted(Counter(span for v in coded for span in v.spans).items()):
-            if _inside(span, regions):
-                continue
-            if have >= k:
-                decided.append(Decided(Span(*span), "unanimous" if have == n else "majority", have))
-            elif n - have >= k:
-                outvoted += 1
+        support = Counter(span for v in coded for span in v.spans)
+        open_spans = sorted(span for span in support if not _inside(span, regions))
+        for start, end in _groups(open_spans):
+            variants = [span for span in open_spans if span[0] < end and start < span[1]]
+            winners = [span for span in variants if support[span] >= k]
+            decided += [Decided(Span(*span), "unanimous" if support[span] == n else "majority", support[span])
+                        for span in winners]
+            # Coders who marked something here: if enough did but no one version won, the region
+            # is disputed (a three-way split on label or boundaries is not "no entity").
+            markers = sum(1 for v in coded if any(s[0] < end and start < s[1] for s in v.spans))
+            if winners or n - markers >= k:
+                outvoted += len(variants) - len(winners)
             else:
-                disputed_spans.append(span)
-        disputes += [Dispute("span", start, end, None, {coder: tuple(sorted(s for s in v.spans if s[0] < end and start < s[1]))
-                                                        for coder, v in versions.items()})
-                     for start, end in _groups(disputed_spans)]
+                disputes.append(Dispute("span", start, end, None,
+                                        {coder: tuple(sorted(s for s in v.spans if s[0] < end and start < s[1]))
+                                         for coder, v in versions.items()}))
     for target in targets:
         if target in done_targets:
             continue

@@ -7,6 +7,7 @@ folder and renamed at the end, so a crash never leaves half a file under the fin
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ def parse_split(value: str | None) -> tuple[float, float, float] | None:
         shares = tuple(float(part) for part in value.split(","))
     except ValueError:
         shares = ()
-    if len(shares) != 3 or any(s < 0 for s in shares) or abs(sum(shares) - 1.0) > 1e-6:
+    if len(shares) != 3 or not all(math.isfinite(s) and s >= 0 for s in shares) or abs(sum(shares) - 1.0) > 1e-6:
         raise InputError(f"--split {value!r}: give three shares for train, dev and test that add up to 1, "
                          "e.g. 0.8,0.1,0.1")
     return shares  # type: ignore[return-value]

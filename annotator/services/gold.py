@@ -4,7 +4,7 @@ changes one, and settled item by item by a lead (`annotator review`)."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.coding import Annotation
@@ -44,8 +44,9 @@ def _regions(decisions: list[Adjudication]) -> tuple[list[tuple[int, int]], list
 
 def derive_all(engine: Engine, min_agreement: int | None = None) -> GoldReport:
     """Gold for every document with a done annotation; adjudicated items are never replaced."""
-    if min_agreement is not None and min_agreement < 1:
-        raise InputError(f"--min-agreement {min_agreement}: give at least 1 (the coders who must agree on an item)")
+    if min_agreement is not None and not 1 <= min_agreement <= 1000:
+        raise InputError(f"--min-agreement {min_agreement}: give the number of coders who must agree on an item, "
+                         "from 1 to 1000")
     targets = active_codebook(engine).target_names
     report = GoldReport()
     with engine.begin() as conn:
@@ -98,9 +99,13 @@ def derive_document(conn: Connection, document_pk: int, codebook: Codebook) -> D
     was derived with; what a lead adjudicated stays."""
     done = {a.coder: version_of(a.annotation) for a in annotations.of_document(conn, document_pk)
             if a.annotation.status == "done"}
-    regions, settled_targets = _regions(gold.adjudications(conn, [document_pk]).get(document_pk, []))
+    decisions = gold.adjudications(conn, [document_pk]).get(document_pk, [])
+    regions, settled_targets = _regions(decisions)
     derived = derive(done, codebook.target_names, min_agreement=gold.min_agreement(conn, document_pk),
                      adjudicated_regions=regions, adjudicated_targets=settled_targets)
+    if not done and not decisions:  # every coder took back done: no gold, rather than empty "unanimous" gold
+        gold.remove(conn, document_pk)
+        return derived
     gold.replace_derived(conn, [(document_pk, derived.decided, len(derived.disputes), sorted(done))],
                          gold.min_agreement(conn, document_pk))
     return derived
@@ -189,19 +194,25 @@ class ReviewSession:
                 raise InputError(f"{item.label!r} is not a label of the codebook: {', '.join(labels)}")
         self._store(document_pk, dispute, items, "adjudicate: edited")
 
-    def majority(self, document_pk: int, dispute: Dispute) -> str:
-        """Settle with the version most coders have; returns whose it is, or raises when tied."""
-        counts = Counter(v for v in dispute.versions.values() if v)
+    def majority(self, document_pk: int, dispute: Dispute) -> str | None:
+        """Settle with the version most coders have (for spans, marking nothing is a version too);
+        returns whose it is (None: nothing), or raises when tied."""
+        counts = Counter(v for v in dispute.versions.values() if v is not None)
         if not counts:
             raise InputError("no coder has anything here: x settles it as nothing")
         (best, n), *rest = counts.most_common()
         if rest and rest[0][1] == n:
-            raise InputError(f"no majority: {n} coder(s) each for {len(rest) + 1} versions; pick one with its number")
+            raise InputError(f"no majority: {n} coder(s) each for {sum(1 for _, c in counts.items() if c == n)} "
+                             "versions; pick one with its number, or x for nothing")
         coder = next(c for c, v in dispute.versions.items() if v == best)
-        self.pick(document_pk, dispute, coder)
-        return coder
+        self.pick(document_pk, dispute, coder if best else None)
+        return coder if best else None
 
     def _store(self, document_pk: int, dispute: Dispute, items: list[Span | Stance], kind: str) -> None:
+        spans = [i for i in items if isinstance(i, Span)]
+        if spans:  # a lead's own span may reach past the disputed region: the decision covers both
+            dispute = replace(dispute, start=min(dispute.start, *(s.start for s in spans)),
+                              end=max(dispute.end, *(s.end for s in spans)))
         with self.engine.begin() as conn:
             earlier = [(a, self._items_of(conn, document_pk, a)) for a in gold.adjudications(conn, [document_pk]).get(document_pk, [])
                        if (a.kind == dispute.kind == "stance" and a.target == dispute.target)

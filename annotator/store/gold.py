@@ -75,6 +75,15 @@ def gold_pk(conn: Connection, document_pk: int, create: bool = False) -> int | N
     return pk
 
 
+def remove(conn: Connection, document_pk: int) -> None:
+    """The document's gold goes (its items and decisions with it, by cascade)."""
+    gold = gold_pk(conn, document_pk)
+    if gold is not None:
+        for table in (GOLD_SPAN, GOLD_STANCE, ADJUDICATION):
+            conn.execute(delete(table).where(table.c.gold_pk == gold))
+        conn.execute(delete(GOLD).where(GOLD.c.pk == gold))
+
+
 def is_derived(conn: Connection, document_pk: int) -> bool:
     """Whether the document's gold was derived here (imported gold has no digest of derived items)."""
     return conn.scalar(select(GOLD.c.derived_digest).where(GOLD.c.document_pk == document_pk)) is not None

@@ -69,8 +69,7 @@ class ReviewScreen(Screen[None]):
                 yield Static(id="excerpt")
             with VerticalScroll(id="side"):
                 yield Static(id="disputes")
-        yield Static("1-9 pick · m majority · x none · e edit · tab next · n/p document · ^z undo · q quit",
-                     id="keys")
+        yield Static("1-9 pick · m majority · x none · e edit · tab next · n/p · ^z undo · q quit", id="keys")
 
     def on_mount(self) -> None:
         first = self.session.disputed_after(0)
