@@ -73,7 +73,7 @@ def derive(versions: Mapping[str, CoderVersion], targets: Sequence[str], *, min_
            adjudicated_regions: Iterable[tuple[int, int]] = (), adjudicated_targets: Iterable[str] = ()) -> Derived:
     n = len(versions)
     k = needed(n, min_agreement)
-    regions = sorted(adjudicated_regions)
+    adjudicated = sorted(adjudicated_regions)
     done_targets = set(adjudicated_targets)
     coded = list(versions.values())
     decided: list[Decided] = []
@@ -81,20 +81,29 @@ def derive(versions: Mapping[str, CoderVersion], targets: Sequence[str], *, min_
     outvoted = 0
     first = coded[0].spans if coded else frozenset()
     if all(v.spans == first for v in coded):  # the common case: every coder marked the same spans
-        decided += [Decided(Span(*span), "unanimous", n) for span in sorted(first) if not _inside(span, regions)]
+        decided += [Decided(Span(*span), "unanimous", n) for span in sorted(first) if not _inside(span, adjudicated)]
     else:
-        support = Counter(span for v in coded for span in v.spans)
-        open_spans = sorted(span for span in support if not _inside(span, regions))
-        for start, end in _groups(open_spans):
-            variants = [span for span in open_spans if span[0] < end and start < span[1]]
-            winners = [span for span in variants if support[span] >= k]
+        # One sweep over every coder's spans by start: regions of overlapping spans, each with how
+        # many coders have each version and which coders marked anything there.
+        regions: list[list] = []  # [start, end, {span: coders with it}, {coders marking here}]
+        for span, coder in sorted((span, c) for c, v in enumerate(coded) for span in v.spans):
+            if _inside(span, adjudicated):
+                continue
+            if regions and span[0] < regions[-1][1]:
+                region = regions[-1]
+                region[1] = max(region[1], span[1])
+                region[2][span] = region[2].get(span, 0) + 1
+                region[3].add(coder)
+            else:
+                regions.append([span[0], span[1], {span: 1}, {coder}])
+        for start, end, support, markers in regions:
+            winners = [span for span, have in support.items() if have >= k]
             decided += [Decided(Span(*span), "unanimous" if support[span] == n else "majority", support[span])
                         for span in winners]
-            # Coders who marked something here: if enough did but no one version won, the region
-            # is disputed (a three-way split on label or boundaries is not "no entity").
-            markers = sum(1 for v in coded if any(s[0] < end and start < s[1] for s in v.spans))
-            if winners or n - markers >= k:
-                outvoted += len(variants) - len(winners)
+            # If enough coders marked something here but no one version won, the region is disputed
+            # (a three-way split on label or boundaries is not "no entity").
+            if winners or n - len(markers) >= k:
+                outvoted += len(support) - len(winners)
             else:
                 disputes.append(Dispute("span", start, end, None,
                                         {coder: tuple(sorted(s for s in v.spans if s[0] < end and start < s[1]))
@@ -119,14 +128,3 @@ def derive(versions: Mapping[str, CoderVersion], targets: Sequence[str], *, min_
 
 def _inside(span: SpanKey, regions: list[tuple[int, int]]) -> bool:
     return bool(regions) and any(start < span[1] and span[0] < end for start, end in regions)
-
-
-def _groups(spans: list[SpanKey]) -> list[tuple[int, int]]:
-    """Regions of overlapping disputed spans: a lead settles each region at once."""
-    regions: list[list[int]] = []
-    for start, end, _ in sorted(spans):
-        if regions and start < regions[-1][1]:
-            regions[-1][1] = max(regions[-1][1], end)
-        else:
-            regions.append([start, end])
-    return [(a, b) for a, b in regions]
