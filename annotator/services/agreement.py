@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from annotator.domain.agreement import report
 from annotator.domain.errors import InputError
 from annotator.domain.tokens import token_spans
+from annotator.services.gold import no_cycle_collection
 from annotator.services.project import active_codebook
 from annotator.store import reliability
 from annotator.store.engine import Engine, StoreBusy
@@ -33,6 +34,11 @@ class AgreementData:
 
 
 def load(engine: Engine, coders: Sequence[str] | None = None, target: str | None = None) -> AgreementData:
+    with no_cycle_collection():
+        return _load(engine, coders, target)
+
+
+def _load(engine: Engine, coders: Sequence[str] | None, target: str | None) -> AgreementData:
     codebook = active_codebook(engine)
     if target is not None and target not in codebook.target_names:
         raise InputError(f"target {target!r} is not in the codebook; its targets: {', '.join(codebook.target_names)}")
@@ -101,4 +107,5 @@ def _union(spans) -> list[tuple[int, int]]:
 
 def agreement_report(data: AgreementData, draws: int = 1000, seed: int = 0) -> dict:
     """The JSON of `annotator agree --json`; None wherever a coefficient is undefined."""
-    return report(data.stances, data.spans, data.tokens, outside=data.outside, draws=draws, seed=seed)
+    with no_cycle_collection():
+        return report(data.stances, data.spans, data.tokens, outside=data.outside, draws=draws, seed=seed)
