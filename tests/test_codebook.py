@@ -111,7 +111,7 @@ def test_polarity_left_unsaid_keeps_the_hash():
 
 def test_toml_syntax_error():
     (line,) = problems("name = \n")
-    assert line.startswith("cb.toml: not valid TOML")
+    assert line == "cb.toml:1:8: not valid TOML: Invalid value"  # file:line:column, as every other problem
 
 
 def test_init_with_bad_codebook_exits_cleanly_and_changes_nothing(cli, project, tmp_path):

@@ -112,10 +112,14 @@ class Codebook(_Strict):
 
 def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
     """Parse and validate TOML text; every problem is reported as `source:line: [key] message`."""
+    text = text.removeprefix("\ufeff")  # a byte order mark some editors write: not TOML, and harmless
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CodebookError([f"{source}: not valid TOML: {exc}"]) from None
+        where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        prefix = f"{source}:{where[1]}:{where[2]}" if where else source
+        raise CodebookError([f"{prefix}: not valid TOML: {message}"]) from None
     try:
         codebook = Codebook.model_validate(data)
     except ValidationError as exc:

@@ -63,6 +63,8 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     meta = obj.get("meta", {})
     if not isinstance(meta, dict):
         problems.append(f"'meta' must be an object, got {meta!r}")
+    elif _depth(obj) > MAX_DEPTH:
+        problems.append(f"the record is nested more than {MAX_DEPTH} levels deep; flatten its meta")
     work = {}
     if obj.get("coder") is not None:
         work = _coder_work(obj, text, codebook, problems)
@@ -89,6 +91,20 @@ def _gold_work(obj: dict, text: str | None, codebook: Codebook, problems: list[s
     return {"gold": (list(annotators) if isinstance(annotators, list) else [], how),
             "spans": _spans(obj.get("spans", []), text, codebook, problems),
             "stances": _stances(obj.get("stance", obj.get("stances", {})), codebook, problems)}
+
+
+MAX_DEPTH = 64  # JSON columns are written with orjson, which stops at 255 levels; no meta needs 64
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    """How deeply a JSON value nests (stops counting past MAX_DEPTH)."""
+    if level > MAX_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
 
 
 def _coder_work(obj: dict, text: str | None, codebook: Codebook, problems: list[str]) -> dict[str, Any]:

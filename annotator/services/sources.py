@@ -198,17 +198,20 @@ def _read_csv(path: Path, text_column: str, progress: Progress) -> Iterator[Item
     while True:
         try:
             row = next(reader)
-        except StopIteration:
+        except StopIteration:  # lines that could not be decoded after the last row: reported, never dropped
+            for number in sorted(bad_lines):
+                yield f"{path}:{number}", bad_lines.pop(number)
             return
         except csv.Error as exc:
             yield f"{path}:{reader.line_num}", InputError(f"malformed CSV: {exc}")
             return
+        # A line that could not be decoded was read as blank and skipped: it is reported here, and
+        # the row that follows it is still read (it is a row of its own).
+        for number in sorted(n for n in bad_lines if n <= reader.line_num):
+            yield f"{path}:{number}", bad_lines.pop(number)
+            row_start = max(row_start, number + 1)
         where = f"{path}:{row_start}"
-        bad = [n for n in bad_lines if row_start <= n <= reader.line_num]
         row_start = reader.line_num + 1
-        if bad:
-            yield f"{path}:{bad[0]}", bad_lines.pop(bad[0])
-            continue
         if not any((v or "").strip() for v in row.values()):
             continue  # a blank line
         yield where, _csv_record(row, text_column, where)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import orjson
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import NoSuchModuleError, OperationalError
+
+from annotator.domain.errors import InputError
 from sqlmodel import create_engine
 
 __all__ = ["Connection", "Engine", "StoreBusy", "bulk_insert", "bulk_rows", "make_engine", "resolve_url", "sqlite_path"]
@@ -29,7 +31,26 @@ def resolve_url(db: str | None = None) -> str:
 
 
 def make_engine(db: str | None = None) -> Engine:
+    """The engine for a project database; a URL it cannot serve is a clear InputError."""
     url = resolve_url(db)
+    if url in ("sqlite://", "sqlite:///:memory:") or url.endswith(":memory:"):
+        raise InputError(f"{url} is a database in memory: it keeps nothing after the command; give a file path")
+    try:
+        return _engine(url)
+    except NoSuchModuleError:
+        scheme = url.split("://", 1)[0]
+        raise InputError(f"unsupported database URL scheme {scheme!r}; give a SQLite file path or a PostgreSQL URL "
+                         "(postgresql+psycopg://USER@HOST/DB)") from None
+    except ModuleNotFoundError as exc:
+        scheme = url.split("://", 1)[0]
+        if not scheme.startswith("postgresql"):
+            raise InputError(f"unsupported database URL scheme {scheme!r}; give a SQLite file path or a PostgreSQL "
+                             "URL (postgresql+psycopg://USER@HOST/DB)") from None
+        raise InputError(f"the PostgreSQL driver {exc.name!r} is not installed: pip install 'psycopg[binary]' "
+                         "and use a postgresql+psycopg:// URL") from None
+
+
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
                                json_serializer=_to_json, json_deserializer=orjson.loads)

@@ -8,6 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DatabaseError
+
+from annotator.domain.errors import InputError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0006"  # the newest revision in migrations/versions (a test checks it against Alembic's head)
@@ -55,8 +58,17 @@ def _migrate(engine: Engine, direction: str, revision: str) -> None:
 
 
 def is_current(engine: Engine) -> bool:
-    """True when the database exists at the newest revision."""
-    with engine.connect() as connection:
-        if not inspect(connection).has_table("alembic_version"):
-            return False
-        return connection.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
+    """True when the database exists at the newest revision; a file that is not a SQLite database,
+    or one a newer annotator made, is a clear InputError rather than a failed migration."""
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return False
+            found = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    except DatabaseError as exc:
+        raise InputError(f"{engine.url.database or engine.url} is not an annotator database "
+                         f"({exc.orig}); point --db at a project, or create one with `annotator init`") from None
+    if found is not None and found > HEAD:
+        raise InputError(f"this database was made by a newer annotator (schema {found}; this one knows up to "
+                         f"{HEAD}): upgrade annotator to open it") from None
+    return found == HEAD

@@ -1,0 +1,58 @@
+"""Hostile and mistaken input ends with one clear line and loses nothing (issue 13's list, in part)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+
+@pytest.mark.parametrize("db, message", [
+    ("notdb.db", "is not an annotator database (file is not a database)"),
+    ("foo://x", "unsupported database URL scheme 'foo'"),
+    ("mysql://u@h/d", "unsupported database URL scheme 'mysql'"),
+    ("sqlite://", "a database in memory: it keeps nothing"),
+])
+def test_a_database_the_tool_cannot_use_is_named_with_what_would_do(cli, tmp_path, db, message):
+    (tmp_path / "notdb.db").write_text("not a database at all")
+    result = cli("status", "--db", db)
+    assert result.code == 1 and message in result.err and "Traceback" not in result.err
+
+
+def test_a_database_from_a_newer_annotator_says_so(cli, project):
+    with sqlite3.connect(project) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    result = cli("status")
+    assert result.code == 1 and "made by a newer annotator (schema 0099" in result.err
+
+
+def test_codebook_toml_errors_say_file_line_and_column_and_a_byte_order_mark_is_fine(cli, tmp_path):
+    (tmp_path / "broken.toml").write_text("name = \n")
+    result = cli("init", "--schema", str(tmp_path / "broken.toml"))
+    assert result.code == 1 and f"{tmp_path / 'broken.toml'}:1:8: not valid TOML: Invalid value" in result.err
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + b'name = "bom"\n')
+    assert cli("init", "--schema", str(bom), "--db", str(tmp_path / "b.db")).code == 0
+
+
+def test_meta_nested_too_deep_is_refused_with_a_reason(cli, project, tmp_path):
+    deep: dict = {}
+    cursor = deep
+    for _ in range(300):
+        cursor["a"] = {}
+        cursor = cursor["a"]
+    (tmp_path / "deep.jsonl").write_text(json.dumps({"text": "deep", "meta": deep}) + "\n")
+    result = cli("import", str(tmp_path / "deep.jsonl"))
+    assert result.code == 1 and "nested more than 64 levels deep" in result.out + result.err
+
+
+def test_a_csv_row_that_is_not_utf8_is_reported_and_never_takes_the_next_row_with_it(cli, project, tmp_path):
+    (tmp_path / "last.csv").write_bytes(b"text\nok row\n\xff\xfe bad\n")
+    last = cli("import", str(tmp_path / "last.csv"))
+    assert last.code == 1 and "last.csv:3: not valid UTF-8" in last.out + last.err
+    (tmp_path / "mid.csv").write_bytes(b"text\nfirst\n\xff bad\nthird\n")
+    mid = cli("import", str(tmp_path / "mid.csv"), "--skip-invalid")
+    assert mid.code == 0 and "mid.csv:3: not valid UTF-8" in mid.out + mid.err
+    with sqlite3.connect(project) as conn:
+        assert sorted(t for (t,) in conn.execute("SELECT text FROM document")) == ["first", "third"]
