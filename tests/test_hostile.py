@@ -56,3 +56,19 @@ def test_a_csv_row_that_is_not_utf8_is_reported_and_never_takes_the_next_row_wit
     assert mid.code == 0 and "mid.csv:3: not valid UTF-8" in mid.out + mid.err
     with sqlite3.connect(project) as conn:
         assert sorted(t for (t,) in conn.execute("SELECT text FROM document")) == ["first", "third"]
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('name = "q"\n[[entities]]\nlabel = "PER\'SON"\nkey = "1"\n', "has a character a label may not hold"),
+    ('name = "q"\n[[entities]]\nlabel = "TAB"\nkey = "\\t"\n', "cannot be typed on every keyboard"),
+    ('name = "q"\n[[entities]]\nlabel = "SP"\nkey = " "\n', "key ' '"),
+    ('name = "q"\n[[entities]]\nlabel = "ACC"\nkey = "é"\n', "cannot be typed on every keyboard"),
+    ('name = "v"\nversion = 99999999999999999999\n', "version 99999999999999999999 is out of range"),
+    ('name = "t"\n[[targets]]\nname = "Ukraine"\n', "stance targets but no stance labels"),
+    ('name = "s"\n[[targets]]\nname = "U"\n[[stances]]\nlabel = "PRO:CON"\nkey = "+"\n', "':'"),
+])
+def test_a_codebook_the_screen_or_an_export_could_not_use_is_refused_and_nothing_is_made(cli, tmp_path, toml, message):
+    (tmp_path / "cb.toml").write_text(toml, "utf-8")
+    result = cli("init", "--schema", str(tmp_path / "cb.toml"), "--db", str(tmp_path / "x.db"))
+    assert result.code == 1 and message in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "x.db").exists()

@@ -21,6 +21,8 @@ ALLOWED_KEYS = tuple("123456789+-0=*!@#$%^&") + tuple(
     c for c in "bcefhijklmortvwyz" if c not in SCREEN_KEYS
 )
 DEFAULT_STANCE_LABELS = ("FAVOR", "AGAINST", "NONE")
+# Labels and target names travel into key actions and every export as they are.
+UNSAFE_NAME = re.compile(r"[\'\"\\()\[\]{}\x00-\x1f\x7f]")
 
 
 class _Strict(BaseModel):
@@ -145,11 +147,28 @@ def _check(cb: Codebook) -> list[tuple[tuple, str]]:
                 problems.append(((section, i, field),
                                  f"{value!r} is already used by {section}.{seen[value]}; each {field} must be unique"))
             seen.setdefault(value, i)
+    for section, field in (("entities", "label"), ("targets", "name"), ("stances", "label")):
+        for i, item in enumerate(getattr(cb, section)):
+            value = getattr(item, field)
+            if UNSAFE_NAME.search(value) or value != value.strip() or (section == "stances" and ":" in value):
+                problems.append(((section, i, field),
+                                 f"{value!r} has a character a {field} may not hold (quotes, backslash, brackets, "
+                                 "control characters, spaces at either end" + (", ':'" if section == "stances" else "")
+                                 + "): exports and keys name it as it is"))
+    if not 1 <= cb.version <= 1_000_000:
+        problems.append((("version",), f"version {cb.version} is out of range: give a whole number from 1 to 1000000"))
+    if cb.targets and not cb.stances:
+        problems.append((("targets",), "the codebook has stance targets but no stance labels: add [[stances]] "
+                                       'entries, e.g. FAVOR (key "+"), AGAINST ("-") and NONE ("0")'))
     keyed = [("entities", i, e.key, e.label) for i, e in enumerate(cb.entities)]
     keyed += [("stances", i, s.key, s.label) for i, s in enumerate(cb.stances)]
     used: dict[str, str] = {}
     for section, i, key, label in keyed:
-        if key in SCREEN_KEYS:
+        if not (key.isascii() and key.isprintable() and not key.isspace()):
+            problems.append(((section, i, "key"),
+                             f"key {key!r} ({label}) cannot be typed on every keyboard as one key; use a printable "
+                             f"ASCII character; free keys: {_free_keys(keyed)}"))
+        elif key in SCREEN_KEYS:
             problems.append(((section, i, "key"),
                              f"key {key!r} ({label}) is one of the coding screen's own keys "
                              f"({' '.join(sorted(SCREEN_KEYS))}); free keys: {_free_keys(keyed)}"))
