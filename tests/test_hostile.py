@@ -72,3 +72,30 @@ def test_a_codebook_the_screen_or_an_export_could_not_use_is_refused_and_nothing
     result = cli("init", "--schema", str(tmp_path / "cb.toml"), "--db", str(tmp_path / "x.db"))
     assert result.code == 1 and message in result.err and "Traceback" not in result.err
     assert not (tmp_path / "x.db").exists()
+
+
+def test_an_import_that_loses_a_race_to_another_counts_the_others_documents_as_already_there(cli, project, tmp_path,
+                                                                                            monkeypatch):
+    """Another import stores the same texts between this one's read and its write: this one starts
+    again and reports them as already there, instead of a UNIQUE constraint traceback."""
+    from annotator.services.importer import import_paths
+    from annotator.services.project import open_project
+    from annotator.store import documents
+
+    lines = [{"id": f"r{i}", "text": f"Race text {i}."} for i in range(50)]
+    path = tmp_path / "race.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    real = documents.insert_many
+    raced = []
+
+    def the_other_import_wins(conn, rows, created_at):
+        if not raced:
+            raced.append(True)
+            import_paths(open_project(str(project)), [path])  # a second writer, committed first
+        return real(conn, rows, created_at)
+
+    monkeypatch.setattr(documents, "insert_many", the_other_import_wins)
+    report = import_paths(open_project(str(project)), [path])
+    assert (report.added, report.already) == (0, 50)
+    with sqlite3.connect(project) as conn:
+        assert conn.execute("SELECT count(*) FROM document").fetchone() == (50,)

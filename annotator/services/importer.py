@@ -19,7 +19,7 @@ from annotator.nlp.tokens import token_bounds
 from annotator.services.project import active_codebook
 from annotator.services.sources import plan_sources, read_source
 from annotator.store import annotations, documents, events, gold
-from annotator.store.engine import Connection, Engine
+from annotator.store.engine import Connection, Engine, StoreBusy, StoreConflict
 from annotator.store.tables import utcnow
 
 BATCH_SIZE = 1000
@@ -64,8 +64,25 @@ def total_bytes(paths: list[Path], fmt: str = "auto") -> int:
     return sum(s.path.stat().st_size for s in sources)
 
 
+ATTEMPTS = 30  # each waits up to the busy timeout (10 s) for another writer: five minutes in all
+
+
 def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_column: str = "text",
                  skip_invalid: bool = False, progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+    """All or nothing. Another writer (an import of the same file, a coder, `suggest`) may hold the
+    database or store the same texts first: the import then starts again from the files, and what
+    the other stored counts as already there."""
+    for _ in range(ATTEMPTS):
+        try:
+            return _import_once(engine, paths, fmt, text_column, skip_invalid, progress)
+        except (StoreConflict, StoreBusy):
+            continue
+    raise InputError("another writer kept the database busy for five minutes; nothing was imported; "
+                     "run the import again when it is done")
+
+
+def _import_once(engine: Engine, paths: list[Path], fmt: str, text_column: str, skip_invalid: bool,
+                 progress: Callable[[int], None]) -> ImportReport:
     codebook = active_codebook(engine)
     sources, ignored = plan_sources(paths, fmt)
     report = ImportReport(files=len(sources), ignored_files=[str(p) for p in ignored])

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, or_, select
 
 from annotator.store import tables as t
+from annotator.store.engine import driver_errors
 
 DOC = t.Document.__table__
 ANN = t.Annotation.__table__
@@ -86,7 +87,8 @@ def insert_many(conn: Connection, rows: list[dict[str, Any]], created_at: dateti
     sql = f"INSERT INTO document ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
     cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
     try:
-        cursor.executemany(sql, values)
+        with driver_errors(sql):
+            cursor.executemany(sql, values)
     finally:
         cursor.close()
 

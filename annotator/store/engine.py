@@ -7,16 +7,18 @@ from pathlib import Path
 
 import orjson
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.exc import NoSuchModuleError, OperationalError
+from sqlalchemy.exc import IntegrityError, NoSuchModuleError, OperationalError
 
 from annotator.domain.errors import InputError
 from sqlmodel import create_engine
 
-__all__ = ["Connection", "Engine", "StoreBusy", "bulk_insert", "bulk_rows", "make_engine", "resolve_url", "sqlite_path"]
+__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "bulk_insert", "bulk_rows", "make_engine", "resolve_url", "sqlite_path"]
 
 # What a write raises when the database stays locked past the busy timeout, or the disk is full:
 # services catch this name, so no layer above the store needs SQLAlchemy.
 StoreBusy = OperationalError
+# What a write raises when another writer stored the same unique thing first (two imports of one file).
+StoreConflict = IntegrityError
 
 DEFAULT_DB_FILE = "annotator.db"
 BUSY_TIMEOUT_MS = 10_000
@@ -92,7 +94,8 @@ def bulk_rows(conn: Connection, query) -> list[tuple]:
     ordered = [params[name] for name in compiled.positiontup]
     cursor = conn.connection.driver_connection.cursor()
     try:
-        return cursor.execute(compiled.string, ordered).fetchall()
+        with driver_errors(compiled.string):
+            return cursor.execute(compiled.string, ordered).fetchall()
     finally:
         cursor.close()
 
@@ -137,6 +140,25 @@ def _driver_executemany(conn: Connection, table, columns: list[str], rows: list[
         values = [tuple(row[c] for c in columns) for row in rows]
     cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
     try:
-        cursor.executemany(sql, values)
+        with driver_errors(sql):
+            cursor.executemany(sql, values)
     finally:
         cursor.close()
+
+
+def driver_errors(sql: str):
+    """Errors of statements run on the driver's own cursor, raised as the store's own names (as
+    SQLAlchemy raises them for statements it runs), so callers catch one kind."""
+    import contextlib
+    import sqlite3
+
+    @contextlib.contextmanager
+    def translated():
+        try:
+            yield
+        except sqlite3.IntegrityError as exc:
+            raise StoreConflict(sql, None, exc) from exc
+        except sqlite3.OperationalError as exc:
+            raise StoreBusy(sql, None, exc) from exc
+
+    return translated()
