@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 import pytest
+from conftest import write_jsonl
 
 
 @pytest.mark.parametrize("db, message", [
@@ -99,3 +100,29 @@ def test_an_import_that_loses_a_race_to_another_counts_the_others_documents_as_a
     assert (report.added, report.already) == (0, 50)
     with sqlite3.connect(project) as conn:
         assert conn.execute("SELECT count(*) FROM document").fetchone() == (50,)
+
+
+def test_two_suggest_runs_at_once_report_only_what_each_stored(cli, project, tmp_path, monkeypatch):
+    """Another run stores suggestions for the documents this one read: it does not report them too."""
+    from conftest import rule_pipeline
+
+    from annotator.services.project import open_project
+    from annotator.services.suggest import suggest
+    from annotator.store import suggestions
+
+    lines = [{"id": f"s{i}", "text": f"Vladimir Putin spoke, time {i}."} for i in range(40)]
+    assert cli("import", str(write_jsonl(tmp_path / "s.jsonl", lines))).code == 0
+    real = suggestions.save
+    other = []
+
+    def the_other_run_goes_first(conn, pairs, replace):
+        if not other:
+            other.append(None)  # the other run's own saves go straight through
+            other[0] = suggest(open_project(str(project)), pipeline=rule_pipeline(), batch_size=64)
+        return real(conn, pairs, replace)
+
+    monkeypatch.setattr(suggestions, "save", the_other_run_goes_first)
+    mine = suggest(open_project(str(project)), pipeline=rule_pipeline(), batch_size=16)
+    assert other[0].suggested == 40 and mine.suggested == 0
+    with sqlite3.connect(project) as conn:
+        assert conn.execute("SELECT count(*) FROM suggestion").fetchone() == (40,)

@@ -64,11 +64,11 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
     results = _reported(run_parallel(Suggester(pipeline, codebook), items, n_process, pipe_batch), on_progress)
     while batch := list(islice(results, batch_size)):
         with engine.begin() as conn:
-            suggestions.save(conn, [(r.document_pk, _suggestion(pipeline, r)) for r in batch], replace=redo)
+            stored = suggestions.save(conn, [(r.document_pk, _suggestion(pipeline, r)) for r in batch], replace=redo)
         for r in batch:
             report.spans += len(r.spans)
             report.dropped.update(r.dropped)
-        report.suggested += len(batch)
+        report.suggested += stored  # another run at the same time may have stored some first
     return report
 
 

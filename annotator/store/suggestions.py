@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, tuple_
 
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 from annotator.store import tables as t
@@ -64,6 +64,14 @@ def save(conn: Connection, suggestions: list[tuple[int, Suggestion]], replace: b
             "created_at": statement.excluded.created_at})
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
+    if not replace:  # another run may have stored some of these since they were read: count only ours
+        model_version = {(s.model, s.version) for _, s in suggestions}
+        taken = {pk for pk, in conn.execute(select(SUG.c.document_pk).where(
+            SUG.c.document_pk.in_([pk for pk, _ in suggestions]),
+            tuple_(SUG.c.model, SUG.c.version).in_(list(model_version))))}
+        suggestions = [(pk, s) for pk, s in suggestions if pk not in taken]
+        if not suggestions:
+            return 0
     conn.execute(statement, [{**_to_row(s), "document_pk": pk, "created_at": now} for pk, s in suggestions])
     return len(suggestions)
 
