@@ -16,6 +16,8 @@ Prints every round, the medians, agree/raw, the target (the whole report under 5
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 import json
 import random
 import sqlite3
@@ -30,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_bench import load_average, rotated  # noqa: E402
+from import_bench import alternate, load_average, timed_child  # noqa: E402
 
 TARGET_SECONDS = 5.0
 LABELS = ("FAVOR", "AGAINST", "NONE")
@@ -103,38 +105,42 @@ def raw(db: Path) -> float:
 
 
 def agree(db: Path) -> float:
-    t0 = time.perf_counter()
-    done = subprocess.run([str(Path(sys.executable).with_name("annotator")), "agree", "--json", "--db", str(db)],
-                          capture_output=True, text=True)
-    took = time.perf_counter() - t0
-    if done.returncode != 0:
-        raise SystemExit(done.stderr)
-    report = json.loads(done.stdout)
-    assert report["stance"]["Ukraine"]["units"] > 0
+    took, _, out = timed_child([str(Path(sys.executable).with_name("annotator")), "agree", "--json", "--db", str(db)])
+    assert json.loads(out)["stance"]["Ukraine"]["units"] > 0
     return took
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def project_arguments(description: str, coders: bool = True) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--coders", type=int, default=3)
+    if coders:
+        parser.add_argument("--coders", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build the project here (or reuse it) instead of a temp folder")
-    args = parser.parse_args()
-    print(f"start: {load_average()}")
+    return parser.parse_args()
+
+
+@contextmanager
+def big_project(args: argparse.Namespace) -> Iterator[tuple[Path, Path]]:
+    """(database, a temporary folder): the project of this bench, built unless --keep names one."""
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.keep or Path(tmp) / "agree.db"
+        db = args.keep or Path(tmp) / "bench.db"
         if not db.exists():
             t0 = time.perf_counter()
-            build(db, args.docs, args.coders)
-            print(f"built {args.docs} documents x {args.coders} coders x 4 targets in {time.perf_counter() - t0:.0f} s "
-                  f"({db.stat().st_size / 1e6:.0f} MB)")
+            build(db, args.docs, getattr(args, "coders", 3))
+            print(f"built {args.docs} documents x {getattr(args, 'coders', 3)} coders x 4 targets in "
+                  f"{time.perf_counter() - t0:.0f} s ({db.stat().st_size / 1e6:.0f} MB)")
+        yield db, Path(tmp)
+
+
+def main() -> None:
+    args = project_arguments(__doc__)
+    print(f"start: {load_average()}")
+    with big_project(args) as (db, _):
         agree(db)  # warm the page cache and the imports alike
-        took = {"raw": [], "agree": []}
-        for r in range(args.rounds):
-            for subject in rotated(("raw", "agree"), r):
-                took[subject].append(raw(db) if subject == "raw" else agree(db))
-            print(f"round {r + 1}: raw {took['raw'][-1]:.2f} s, agree {took['agree'][-1]:.2f} s")
+        took = alternate({"raw": lambda: raw(db), "agree": lambda: agree(db)}, args.rounds,
+                         lambda r, took: print(f"round {r + 1}: raw {took['raw'][-1]:.2f} s, "
+                                               f"agree {took['agree'][-1]:.2f} s"))
         floor, whole = statistics.median(took["raw"]), statistics.median(took["agree"])
         print(f"medians: raw sqlite3 read {floor:.2f} s; annotator agree --json {whole:.2f} s "
               f"({whole / floor:.1f} x raw)   target: whole report < {TARGET_SECONDS:.0f} s: "

@@ -15,20 +15,18 @@ memory as a small one.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from agreement_bench import build  # noqa: E402
-from import_bench import load_average, rotated, timed_child  # noqa: E402
+from agreement_bench import big_project, project_arguments  # noqa: E402
+from import_bench import alternate, load_average, timed_child  # noqa: E402
 
 
 def export(db: Path, out: Path) -> tuple[float, float | None]:
@@ -46,34 +44,26 @@ def dumps(records: list[dict], out: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--keep", type=Path, help="build the project here (or reuse it) instead of a temp folder")
-    args = parser.parse_args()
+    args = project_arguments(__doc__, coders=False)
     print(f"start: {load_average()}")
-    with tempfile.TemporaryDirectory() as tmp:
-        db = args.keep or Path(tmp) / "export.db"
-        if not db.exists():
-            build(db, args.docs, 3)
+    with big_project(args) as (db, tmp):
         subprocess.run([str(Path(sys.executable).with_name("annotator")), "gold", "--db", str(db)], check=True,
                        capture_output=True)
-        out = Path(tmp) / "gold.jsonl"
+        out = tmp / "gold.jsonl"
         export(db, out)  # warm up, and the records the baseline writes
         records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
         n = len(records)
-        took: dict[str, list[float]] = {"dumps": [], "export": []}
-        peaks = []
-        for r in range(args.rounds):
-            for subject in rotated(("dumps", "export"), r):
-                if subject == "dumps":
-                    took["dumps"].append(dumps(records, Path(tmp) / "plain.jsonl"))
-                else:
-                    seconds, peak = export(db, out)
-                    took["export"].append(seconds)
-                    peaks.append(peak or 0)
-            print(f"round {r + 1}: json.dumps {n / took['dumps'][-1]:,.0f} docs/s, "
-                  f"annotator export {n / took['export'][-1]:,.0f} docs/s (peak {peaks[-1]:.0f} MB)")
+        peaks: list[float] = []
+
+        def measured() -> float:
+            seconds, peak = export(db, out)
+            peaks.append(peak or 0)
+            return seconds
+
+        took = alternate({"dumps": lambda: dumps(records, tmp / "plain.jsonl"), "export": measured}, args.rounds,
+                         lambda r, took: print(f"round {r + 1}: json.dumps {n / took['dumps'][-1]:,.0f} docs/s, "
+                                               f"annotator export {n / took['export'][-1]:,.0f} docs/s "
+                                               f"(peak {peaks[-1]:.0f} MB)"))
         floor, whole = statistics.median(took["dumps"]), statistics.median(took["export"])
         print(f"medians: {n} documents; json.dumps {n / floor:,.0f} docs/s; annotator export {n / whole:,.0f} docs/s "
               f"({floor / whole:.2f} x the plain rate, process start and reading the database included); "

@@ -15,18 +15,15 @@ the `annotator gold` process, with the load average.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from agreement_bench import build, raw  # noqa: E402
-from import_bench import load_average, rotated, timed_child  # noqa: E402
+from agreement_bench import big_project, project_arguments, raw  # noqa: E402
+from import_bench import alternate, load_average, timed_child  # noqa: E402
 
 TARGET_SECONDS = 10.0
 
@@ -40,34 +37,23 @@ def gold(db: Path) -> tuple[float, float | None]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--coders", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--keep", type=Path, help="build the project here (or reuse it) instead of a temp folder")
-    args = parser.parse_args()
+    args = project_arguments(__doc__)
     print(f"start: {load_average()}")
-    with tempfile.TemporaryDirectory() as tmp:
-        db = args.keep or Path(tmp) / "gold.db"
-        if not db.exists():
-            t0 = time.perf_counter()
-            build(db, args.docs, args.coders)
-            print(f"built {args.docs} documents x {args.coders} coders in {time.perf_counter() - t0:.0f} s")
+    with big_project(args) as (db, _):
         gold(db)  # the first run creates every gold row; the rounds replace them, as a second run does
-        took: dict[str, list[float]] = {"raw": [], "gold": []}
-        peaks = []
-        for r in range(args.rounds):
-            for subject in rotated(("raw", "gold"), r):
-                if subject == "raw":
-                    took["raw"].append(raw(db))
-                else:
-                    seconds, peak = gold(db)
-                    took["gold"].append(seconds)
-                    peaks.append(peak)
-            print(f"round {r + 1}: raw {took['raw'][-1]:.2f} s, gold {took['gold'][-1]:.2f} s (peak {peaks[-1] or 0:.0f} MB)")
+        peaks: list[float] = []
+
+        def measured() -> float:
+            seconds, peak = gold(db)
+            peaks.append(peak or 0)
+            return seconds
+
+        took = alternate({"raw": lambda: raw(db), "gold": measured}, args.rounds,
+                         lambda r, took: print(f"round {r + 1}: raw {took['raw'][-1]:.2f} s, gold {took['gold'][-1]:.2f} s "
+                                               f"(peak {peaks[-1]:.0f} MB)"))
         floor, whole = statistics.median(took["raw"]), statistics.median(took["gold"])
         print(f"medians: raw sqlite3 read {floor:.2f} s; annotator gold {whole:.2f} s ({whole / floor:.1f} x raw); "
-              f"peak memory {max(p or 0 for p in peaks):.0f} MB   target: under {TARGET_SECONDS:.0f} s: "
+              f"peak memory {max(peaks):.0f} MB   target: under {TARGET_SECONDS:.0f} s: "
               f"{'met' if whole < TARGET_SECONDS else 'NOT met'}")
     print(f"end:   {load_average()}")
 

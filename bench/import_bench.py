@@ -45,6 +45,17 @@ def rotated(subjects: tuple[str, ...], r: int) -> tuple[str, ...]:
     return subjects[k:] + subjects[:k]
 
 
+def alternate(subjects: dict, rounds: int, show=lambda r, took: None) -> dict[str, list[float]]:
+    """Each subject (name -> a call returning seconds) once a round, the order rotated every round;
+    `show(round, took)` after each round."""
+    took: dict[str, list[float]] = {name: [] for name in subjects}
+    for r in range(rounds):
+        for name in rotated(tuple(subjects), r):
+            took[name].append(subjects[name]())
+        show(r, took)
+    return took
+
+
 def timed_child(command: list[str]) -> tuple[float, float | None, str]:
     """Seconds, peak resident MB (from /usr/bin/time, which forks from its own small process: a
     child's maximum counts from its parent's RSS at fork, and a bench holds big data) and stdout of
