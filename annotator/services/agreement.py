@@ -67,11 +67,8 @@ def _load(engine: Engine, coders: Sequence[str] | None, target: str | None) -> A
         try:  # kept for the next report; a read-only or busy database just computes them again
             with engine.begin() as conn:
                 reliability.keep_token_counts(conn, counted)
-        except (StoreBusy, OSError):
+        except StoreBusy:  # SQLite's "readonly database" and "locked" alike
             pass
-        except Exception as error:  # noqa: BLE001  e.g. "attempt to write a readonly database"
-            if "readonly" not in str(error):
-                raise
     return AgreementData(stances, spans, tokens, outside, tuple(sorted({names[c] for _, c in done})))
 
 

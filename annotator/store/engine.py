@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import IntegrityError, NoSuchModuleError, OperationalError
+from sqlmodel import create_engine
 
 from annotator.domain.errors import InputError
-from sqlmodel import create_engine
 
 __all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "bulk_insert", "bulk_rows", "make_engine", "resolve_url", "sqlite_path"]
 
@@ -146,19 +149,13 @@ def _driver_executemany(conn: Connection, table, columns: list[str], rows: list[
         cursor.close()
 
 
-def driver_errors(sql: str):
+@contextmanager
+def driver_errors(sql: str) -> Iterator[None]:
     """Errors of statements run on the driver's own cursor, raised as the store's own names (as
     SQLAlchemy raises them for statements it runs), so callers catch one kind."""
-    import contextlib
-    import sqlite3
-
-    @contextlib.contextmanager
-    def translated():
-        try:
-            yield
-        except sqlite3.IntegrityError as exc:
-            raise StoreConflict(sql, None, exc) from exc
-        except sqlite3.OperationalError as exc:
-            raise StoreBusy(sql, None, exc) from exc
-
-    return translated()
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        raise StoreConflict(sql, None, exc) from exc
+    except sqlite3.OperationalError as exc:
+        raise StoreBusy(sql, None, exc) from exc
