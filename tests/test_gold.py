@@ -195,3 +195,47 @@ def test_a_document_whose_coders_all_take_back_done_leaves_gold(cli, three_coder
     exported = tmp_gold = three_coders.parent / "after.jsonl"
     assert cli("export", "--out", str(tmp_gold)).code == 0
     assert "d2" not in {json.loads(line)["id"] for line in exported.read_text().splitlines()}
+
+
+def _all_gold(db) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return sorted(conn.execute(
+            "SELECT d.id, g.disputed, g.derived_digest, g.annotators, s.start, s.\"end\", s.label, s.how, NULL, NULL "
+            "FROM gold g JOIN document d ON d.pk = g.document_pk LEFT JOIN gold_span s ON s.gold_pk = g.pk UNION ALL "
+            "SELECT d.id, g.disputed, g.derived_digest, g.annotators, NULL, NULL, NULL, t.how, t.target, t.label "
+            "FROM gold g JOIN document d ON d.pk = g.document_pk JOIN gold_stance t ON t.gold_pk = g.pk"),
+            key=repr)
+
+
+def test_slices_derived_in_worker_processes_store_the_same_gold_as_one_process(three_coders):
+    from annotator.services.gold import derive_all
+
+    engine = open_project(str(three_coders))
+    alone = derive_all(engine, workers=1, slice_size=2)
+    expected = _all_gold(three_coders)
+    assert len(expected) > 12 and alone.documents == 6
+    with sqlite3.connect(three_coders) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("DELETE FROM gold")  # items go with it (ON DELETE CASCADE)
+    pooled = derive_all(engine, workers=2, slice_size=2)  # three slices over two spawned processes
+    assert _all_gold(three_coders) == expected
+    assert (pooled.documents, pooled.settled, pooled.items, pooled.outvoted) == \
+        (alone.documents, alone.settled, alone.items, alone.outvoted)
+    with sqlite3.connect(three_coders) as conn:
+        stamps = conn.execute("SELECT pk, updated_at FROM gold ORDER BY pk").fetchall()
+    derive_all(engine, workers=2, slice_size=2)  # nothing changed: nothing rewritten
+    with sqlite3.connect(three_coders) as conn:
+        assert conn.execute("SELECT pk, updated_at FROM gold ORDER BY pk").fetchall() == stamps
+
+
+def test_deriving_holds_the_write_lock_from_its_start_so_worker_reads_match_its_writes(three_coders):
+    from annotator.store import gold as gold_store
+
+    engine = open_project(str(three_coders))
+    with engine.begin() as conn:
+        gold_store.hold_writes(conn)  # before any row is written
+        other = sqlite3.connect(three_coders, timeout=0)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("UPDATE document SET meta = meta")
+        assert other.execute("SELECT count(*) FROM document").fetchone()[0] == 6  # readers go on
+        other.close()

@@ -19,7 +19,7 @@ def test_more_than_half_by_default_or_the_number_given():
 def test_two_coders_agreeing_make_unanimous_gold_and_differing_ones_disputes():
     got = derive({"alice": v(VPUTIN, BERLIN, Ukraine="FAVOR", Russia="AGAINST"),
                   "bob": v(PUTIN, BERLIN, Ukraine="FAVOR", Russia="NONE")}, TARGETS)
-    assert got.decided == [Decided(Span(*BERLIN), "unanimous", 2), Decided(Stance("Ukraine", "FAVOR"), "unanimous", 2)]
+    assert got.decided == [Decided(BERLIN, "unanimous", 2), Decided(("Ukraine", "FAVOR"), "unanimous", 2)]
     span, stance = got.disputes
     # "Vladimir Putin" and "Putin" overlap: one dispute over their region, each coder's version shown
     assert (span.kind, span.start, span.end) == ("span", 0, 14)
@@ -32,20 +32,20 @@ def test_three_coders_majority_keeps_and_leaves_out_by_votes():
     got = derive({"alice": v(VPUTIN, BERLIN, Ukraine="FAVOR", Russia="AGAINST"),
                   "bob": v(VPUTIN, Ukraine="FAVOR", Russia="NONE"),
                   "carol": v(PUTIN, BERLIN, Ukraine="AGAINST", Russia="FAVOR")}, TARGETS)
-    assert Decided(Span(*VPUTIN), "majority", 2) in got.decided
-    assert Decided(Span(*BERLIN), "majority", 2) in got.decided
-    assert Decided(Stance("Ukraine", "FAVOR"), "majority", 2) in got.decided
+    assert Decided(VPUTIN, "majority", 2) in got.decided
+    assert Decided(BERLIN, "majority", 2) in got.decided
+    assert Decided(("Ukraine", "FAVOR"), "majority", 2) in got.decided
     assert got.outvoted == 1  # carol's "Putin": two of three coders did not mark it
     assert [(d.kind, d.target) for d in got.disputes] == [("stance", "Russia")]  # three different labels
 
 
 def test_a_target_only_one_coder_coded_is_disputed_and_holds_back_nothing_else():
     got = derive({"alice": v(BERLIN, NATO="AGAINST"), "bob": v(BERLIN)}, TARGETS)
-    assert got.decided == [Decided(Span(*BERLIN), "unanimous", 2)]
+    assert got.decided == [Decided(BERLIN, "unanimous", 2)]
     assert [(d.target, d.versions) for d in got.disputes] == [("NATO", {"alice": "AGAINST", "bob": None})]
     # with a lower bar, one coder is enough
     lenient = derive({"alice": v(BERLIN, NATO="AGAINST"), "bob": v(BERLIN)}, TARGETS, min_agreement=1)
-    assert Decided(Stance("NATO", "AGAINST"), "majority", 1) in lenient.decided and not lenient.disputes
+    assert Decided(("NATO", "AGAINST"), "majority", 1) in lenient.decided and not lenient.disputes
 
 
 def test_a_tie_is_disputed_even_when_each_side_reaches_the_bar():
@@ -59,7 +59,7 @@ def test_one_coder_passes_as_is_and_adjudicated_regions_are_left_to_the_lead():
     assert [d.how for d in alone.decided] == ["unanimous", "unanimous"] and not alone.disputes
     got = derive({"alice": v(VPUTIN, BERLIN, Russia="AGAINST"), "bob": v(PUTIN, BERLIN, Russia="NONE")}, TARGETS,
                  adjudicated_regions=[(0, 14)], adjudicated_targets=["Russia"])
-    assert got.decided == [Decided(Span(*BERLIN), "unanimous", 2)] and not got.disputes
+    assert got.decided == [Decided(BERLIN, "unanimous", 2)] and not got.disputes
 
 
 def test_a_split_on_label_or_boundaries_is_a_dispute_not_no_entity():

@@ -18,24 +18,34 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from annotator.domain.spans import Span, Stance
 
 SpanKey = tuple[int, int, str]
 
 
-@dataclass(frozen=True, slots=True)
-class CoderVersion:
+class CoderVersion(NamedTuple):
     """What one coder's done annotation says, reduced to what gold is made of."""
     spans: frozenset[SpanKey]
     stances: Mapping[str, str]  # target -> label
 
 
-@dataclass(frozen=True, slots=True)
-class Decided:
-    item: Span | Stance
+class Decided(NamedTuple):
+    """An item gold holds, named by its key: (start, end, label) for a span, (target, label) for a
+    stance. A plain tuple: a big project derives millions, and a dataclass holding a Span was a
+    third of deriving."""
+    key: SpanKey | tuple[str, str]
     how: str  # unanimous | majority
     support: int  # coders who have it
+
+    @property
+    def is_span(self) -> bool:
+        return len(self.key) == 3
+
+    @property
+    def item(self) -> Span | Stance:
+        return Span(*self.key) if len(self.key) == 3 else Stance(*self.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,53 +84,61 @@ def derive(versions: Mapping[str, CoderVersion], targets: Sequence[str], *, min_
     n = len(versions)
     k = needed(n, min_agreement)
     adjudicated = sorted(adjudicated_regions)
-    done_targets = set(adjudicated_targets)
     coded = list(versions.values())
+    marked = [v.spans for v in coded]
+    if adjudicated:  # what a lead settled is not derived again
+        marked = [frozenset(s for s in spans if not _inside(s, adjudicated)) for spans in marked]
     decided: list[Decided] = []
     disputes: list[Dispute] = []
     outvoted = 0
-    first = coded[0].spans if coded else frozenset()
-    if all(v.spans == first for v in coded):  # the common case: every coder marked the same spans
-        decided += [Decided(Span(*span), "unanimous", n) for span in sorted(first) if not _inside(span, adjudicated)]
+    first = marked[0] if marked else frozenset()
+    if all(spans == first for spans in marked):  # the common case: every coder marked the same spans
+        decided += [Decided(span, "unanimous", n) for span in sorted(first)]
     else:
-        # One sweep over every coder's spans by start: regions of overlapping spans, each with how
-        # many coders have each version and which coders marked anything there.
-        regions: list[list] = []  # [start, end, {span: coders with it}, {coders marking here}]
-        for span, coder in sorted((span, c) for c, v in enumerate(coded) for span in v.spans):
-            if _inside(span, adjudicated):
+        support = Counter()  # span -> coders who have it
+        for spans in marked:
+            support.update(spans)
+        # One sweep over the distinct spans by start: regions of overlapping spans.
+        region: list[SpanKey] = []
+        end = -1
+        for span in sorted(support) + [None]:
+            if span is not None and span[0] < end:
+                region.append(span)
+                end = max(end, span[1])
                 continue
-            if regions and span[0] < regions[-1][1]:
-                region = regions[-1]
-                region[1] = max(region[1], span[1])
-                region[2][span] = region[2].get(span, 0) + 1
-                region[3].add(coder)
-            else:
-                regions.append([span[0], span[1], {span: 1}, {coder}])
-        for start, end, support, markers in regions:
-            winners = [span for span, have in support.items() if have >= k]
-            decided += [Decided(Span(*span), "unanimous" if support[span] == n else "majority", support[span])
-                        for span in winners]
-            # If enough coders marked something here but no one version won, the region is disputed
-            # (a three-way split on label or boundaries is not "no entity").
-            if winners or n - len(markers) >= k:
-                outvoted += len(support) - len(winners)
-            else:
-                disputes.append(Dispute("span", start, end, None,
-                                        {coder: tuple(sorted(s for s in v.spans if s[0] < end and start < s[1]))
-                                         for coder, v in versions.items()}))
+            if region:
+                winners = [s for s in region if support[s] >= k]
+                decided += [Decided(s, "unanimous" if support[s] == n else "majority", support[s]) for s in winners]
+                # If enough coders marked something here but no one version won, the region is disputed
+                # (a three-way split on label or boundaries is not "no entity").
+                if winners or n - sum(not spans.isdisjoint(region) for spans in marked) >= k:
+                    outvoted += len(region) - len(winners)
+                else:
+                    start = region[0][0]
+                    disputes.append(Dispute("span", start, end, None,
+                                            {coder: tuple(sorted(s for s in v.spans if s[0] < end and start < s[1]))
+                                             for coder, v in versions.items()}))
+            if span is not None:
+                region, end = [span], span[1]
+    done_targets = set(adjudicated_targets)
     for target in targets:
         if target in done_targets:
             continue
         labels = [v.stances.get(target) for v in coded]
-        given = [label for label in labels if label is not None]
-        if not given:
+        label = labels[0] if labels else None
+        if label is not None and labels.count(label) == n:
+            decided.append(Decided((target, label), "unanimous", n))
             continue
-        if len(given) == n and given.count(given[0]) == n:
-            decided.append(Decided(Stance(target, given[0]), "unanimous", n))
+        counts: dict[str, int] = {}
+        for label in labels:
+            if label is not None:
+                counts[label] = counts.get(label, 0) + 1
+        if not counts:
             continue
-        (label, have), *rest = Counter(given).most_common()
-        if have >= k and not (rest and rest[0][1] == have):
-            decided.append(Decided(Stance(target, label), "unanimous" if have == n else "majority", have))
+        have = max(counts.values())
+        top = [label for label, c in counts.items() if c == have]
+        if have >= k and len(top) == 1:
+            decided.append(Decided((target, top[0]), "unanimous" if have == n else "majority", have))
         else:
             disputes.append(Dispute("stance", 0, 0, target, dict(zip(versions, labels))))
     return Derived(decided, disputes, n, outvoted)

@@ -4,9 +4,14 @@ changes one, and settled item by item by a lead (`annotator review`)."""
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import os
 from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.coding import Annotation
@@ -16,11 +21,11 @@ from annotator.domain.spans import Span, Stance
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, gold, reliability, suggestions
 from annotator.store.documents import StoredDocument
-from annotator.store.engine import Connection, Engine
+from annotator.store.engine import Connection, Engine, make_engine
 from annotator.store.gold import Adjudication, GoldItem
 
 
-CHUNK = 10_000  # documents derived and written at a time
+SLICE = 10_000  # documents derived and written at a time: memory stays flat
 
 
 @dataclass
@@ -33,6 +38,11 @@ class GoldReport:
     outvoted: int = 0  # spans a minority marked, left out by the majority
     adjudicated_kept: int = 0  # items a lead settled earlier, left as they were
 
+    def add(self, other: GoldReport) -> None:
+        for name in ("documents", "settled", "disputed_documents", "single_coder", "outvoted", "adjudicated_kept"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.items.update(other.items)
+
 
 def version_of(annotation: Annotation) -> CoderVersion:
     return CoderVersion(frozenset((s.start, s.end, s.label) for s in annotation.spans),
@@ -44,43 +54,81 @@ def _regions(decisions: list[Adjudication]) -> tuple[list[tuple[int, int]], list
             [a.target for a in decisions if a.kind == "stance"])
 
 
-def derive_all(engine: Engine, min_agreement: int | None = None) -> GoldReport:
-    """Gold for every document with a done annotation; adjudicated items are never replaced."""
+def derive_all(engine: Engine, min_agreement: int | None = None, *, workers: int | None = None,
+               slice_size: int = SLICE) -> GoldReport:
+    """Gold for every document with a done annotation; adjudicated items are never replaced.
+
+    Slices of the project are read and derived in `workers` processes (default: one per core, at
+    most 4) while this one writes what changed, all under the write lock taken first."""
     if min_agreement is not None and not 1 <= min_agreement <= 1000:
         raise InputError(f"--min-agreement {min_agreement}: give the number of coders who must agree on an item, "
                          "from 1 to 1000")
-    targets = active_codebook(engine).target_names
+    targets = tuple(active_codebook(engine).target_names)
     report = GoldReport()
     with engine.begin() as conn, no_cycle_collection():
-        names = reliability.coder_names(conn)
+        gold.hold_writes(conn)
         last = reliability.last_document(conn)
-        documents_derived = 0
-        for first in range(1, last + 1, CHUNK):  # a slice of documents at a time: memory stays flat
-            between = (first, first + CHUNK)
-            versions: dict[int, dict[str, tuple[set, dict]]] = {}
-            for doc, coder in reliability.done_annotations(conn, between=between):
-                versions.setdefault(doc, {})[names[coder]] = (set(), {})
-            if not versions:
-                continue
-            for doc, coder, start, end, label in reliability.done_spans(conn, between=between):
-                versions[doc][names[coder]][0].add((start, end, label))
-            for doc, coder, target, label in reliability.done_stances(conn, between=between):
-                versions[doc][names[coder]][1][target] = label
-            decided_before = gold.adjudications(conn, sorted(versions))
-            rows = []
-            for doc, by_coder in versions.items():
-                regions, settled_targets = _regions(decided_before.get(doc, []))
-                derived = derive({c: CoderVersion(frozenset(s), st) for c, (s, st) in by_coder.items()}, targets,
-                                 min_agreement=min_agreement, adjudicated_regions=regions,
-                                 adjudicated_targets=settled_targets)
-                rows.append((doc, derived.decided, len(derived.disputes), sorted(by_coder)))
-                _tally(report, derived, len(decided_before.get(doc, [])))
-            gold.replace_derived(conn, rows, min_agreement)
-            documents_derived += len(rows)
+        slices = [(first, first + slice_size) for first in range(1, last + 1, slice_size)]
+        workers = min(len(slices), workers or min(os.cpu_count() or 1, 4))
+        if workers > 1:
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            results = pool.map(_SliceDeriver(engine.url.render_as_string(hide_password=False), targets,
+                                             min_agreement), slices)
+        else:
+            pool = None
+            results = (derive_slice(conn, between, targets, min_agreement) for between in slices)
+        try:
+            for part, rows in results:
+                report.add(part)
+                gold.replace_derived(conn, rows, min_agreement)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        derived = report.documents
         report.documents = gold.count(conn)
-        events.add(conn, "gold_derive", after={"min_agreement": min_agreement, "documents": documents_derived,
+        events.add(conn, "gold_derive", after={"min_agreement": min_agreement, "documents": derived,
                                                **dict(report.items)})
     return report
+
+
+def derive_slice(conn: Connection, between: tuple[int, int], targets: Sequence[str],
+                 min_agreement: int | None) -> tuple[GoldReport, list]:
+    """Derive the documents with keys in [from, to): the tally, and the rows whose gold changes."""
+    report = GoldReport()
+    names = reliability.coder_names(conn)
+    versions: dict[int, dict[str, CoderVersion]] = {}
+    for doc, coder, spans, stances in reliability.done_versions(conn, between):
+        versions.setdefault(doc, {})[names[coder]] = CoderVersion(spans, stances)
+    if not versions:
+        return report, []
+    decided_before = gold.adjudications(conn, sorted(versions))
+    rows = []
+    for doc, by_coder in versions.items():
+        regions, settled_targets = _regions(decided_before.get(doc, []))
+        derived = derive(by_coder, targets, min_agreement=min_agreement, adjudicated_regions=regions,
+                         adjudicated_targets=settled_targets)
+        rows.append(gold.DerivedRow(doc, derived.decided, len(derived.disputes), sorted(by_coder)))
+        _tally(report, derived, len(decided_before.get(doc, [])))
+    report.documents = len(rows)
+    return report, gold.to_write(conn, rows, min_agreement)
+
+
+@dataclass(frozen=True)
+class _SliceDeriver:
+    """`derive_slice` in a worker process, on its own connection (one engine per process)."""
+    url: str
+    targets: tuple[str, ...]
+    min_agreement: int | None
+
+    def __call__(self, between: tuple[int, int]) -> tuple[GoldReport, list]:
+        engine = _worker_engine(self.url)
+        with engine.connect() as conn, no_cycle_collection():
+            return derive_slice(conn, between, self.targets, self.min_agreement)
+
+
+@cache
+def _worker_engine(url: str) -> Engine:
+    return make_engine(url)
 
 
 @contextmanager
@@ -122,7 +170,7 @@ def derive_document(conn: Connection, document_pk: int, codebook: Codebook) -> D
     if not done and not decisions:  # every coder took back done: no gold, rather than empty "unanimous" gold
         gold.remove(conn, document_pk)
         return derived
-    gold.replace_derived(conn, [(document_pk, derived.decided, len(derived.disputes), sorted(done))],
+    gold.replace_derived(conn, [gold.DerivedRow(document_pk, derived.decided, len(derived.disputes), sorted(done))],
                          gold.min_agreement(conn, document_pk))
     return derived
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from annotator.domain.gold import Decided
 from annotator.domain.spans import Span, Stance
 from annotator.store import tables as t
-from annotator.store.engine import bulk_insert, bulk_rows, bulk_update
+from annotator.store.engine import bound, bulk_insert, bulk_insert_values, bulk_rows, bulk_update
 from annotator.store.tables import utcnow
 
 GOLD = t.Gold.__table__
@@ -107,58 +108,98 @@ def adjudications(conn: Connection, document_pks: Sequence[int] | None = None) -
     return found
 
 
-def replace_derived(conn: Connection, derived: Sequence[tuple[int, Sequence, int, list[str]]],
-                    min_agreement_: int | None) -> None:
-    """For each (document pk, derived items (each with .item and .how), disputed count, coders): its gold
-    row made or kept, its derived items replaced by these; adjudicated items stay as they are. Only
-    documents whose derived items change are written (compared by digest): deriving a settled
-    project again writes nothing but what changed."""
+def hold_writes(conn: Connection) -> None:
+    """Take the database's write lock now rather than at the first write: gold read in other
+    processes then matches what this transaction writes, as no coder's change can land between."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(update(GOLD).where(GOLD.c.pk == -1).values(pk=GOLD.c.pk))  # any write statement locks
+    else:
+        conn.exec_driver_sql("LOCK TABLE gold IN SHARE ROW EXCLUSIVE MODE")
+
+
+class DerivedRow(NamedTuple):
+    """One document's derived gold, as `replace_derived` stores it."""
+    document_pk: int
+    items: Sequence[Decided]
+    disputed: int  # items left to a lead
+    coders: list[str]  # whose done annotations it was derived from
+    digest: str | None = None  # of items and coders; computed when not given
+
+
+def to_write(conn: Connection, derived: Sequence[DerivedRow], min_agreement_: int | None) -> list[DerivedRow]:
+    """Of the derived rows, those `replace_derived` would write (with their digests): documents
+    without gold, and derived gold whose items, bar or disputed count changed."""
+    stored = {doc: rest for doc, *rest in _gold_rows(conn, [row.document_pk for row in derived])}
+    wanted = []
+    for row in derived:
+        row = row._replace(digest=_digest(row.items, row.coders))
+        was = stored.get(row.document_pk)
+        if was is None or (was[3] is not None and (was[3] != row.digest or was[2] != row.disputed
+                                                   or was[1] != min_agreement_)):
+            wanted.append(row)  # (was[3] None: imported gold, kept as it came, never derived over)
+    return wanted
+
+
+def replace_derived(conn: Connection, derived: Sequence[DerivedRow], min_agreement_: int | None) -> None:
+    """For each derived row: its gold row made or kept, its derived items replaced by these;
+    adjudicated items stay as they are. Only documents whose derived items change are written
+    (compared by digest): deriving a settled project again writes nothing but what changed."""
     if not derived:
         return
     now = utcnow()
-    rows = {doc: (pk, bar, n, digest) for doc, pk, bar, n, digest in _gold_rows(conn, [doc for doc, *_ in derived])}
-    new = [{"document_pk": doc, "created_at": now, "updated_at": now, "min_agreement": min_agreement_, "disputed": n,
-            "annotators": coders} for doc, _, n, coders in derived if doc not in rows]
-    if new:
-        bulk_insert(conn, GOLD, new)
-        rows.update({doc: rest for doc, *rest in _gold_rows(conn, [r["document_pk"] for r in new])})
-    created = {r["document_pk"] for r in new}
-    changed, spans, stances, updates = [], [], [], []
-    for doc, items, disputed, coders in derived:
-        gold, bar, was_disputed, was = rows[doc]
-        if was is None and doc not in created:  # imported gold: kept as it came, never derived over
+    stored = {doc: rest for doc, *rest in _gold_rows(conn, [row.document_pk for row in derived])}
+    new, fill, changed, updates = [], [], [], []
+    for row in derived:
+        digest = row.digest or _digest(row.items, row.coders)
+        if row.document_pk not in stored:
+            new.append((row.document_pk, row.disputed, digest, row.coders))
             continue
-        digest = _digest(items, coders)
+        gold, bar, was_disputed, was = stored[row.document_pk]
+        if was is None:  # imported gold: kept as it came, never derived over
+            continue
         if digest != was:
             changed.append(gold)
-            for i in items:
-                if isinstance(i.item, Span):
-                    spans.append({"gold_pk": gold, "start": i.item.start, "end": i.item.end, "label": i.item.label, "how": i.how})
-                else:
-                    stances.append({"gold_pk": gold, "target": i.item.target, "label": i.item.label, "how": i.how})
-        if digest != was or bar != min_agreement_ or was_disputed != disputed:
-            updates.append({"pk": gold, "updated_at": now, "min_agreement": min_agreement_, "disputed": disputed,
-                            "derived_digest": digest, "annotators": coders})
+            fill.append((gold, row.items))
+        if digest != was or bar != min_agreement_ or was_disputed != row.disputed:
+            updates.append({"pk": gold, "updated_at": now, "min_agreement": min_agreement_, "disputed": row.disputed,
+                            "derived_digest": digest, "annotators": row.coders})
     for start in range(0, len(changed), 500):
         part = changed[start:start + 500]
         conn.execute(delete(GOLD_SPAN).where(GOLD_SPAN.c.gold_pk.in_(part), GOLD_SPAN.c.how != "adjudicated"))
         conn.execute(delete(GOLD_STANCE).where(GOLD_STANCE.c.gold_pk.in_(part), GOLD_STANCE.c.how != "adjudicated"))
-    bulk_insert(conn, GOLD_SPAN, spans)
-    bulk_insert(conn, GOLD_STANCE, stances)
     bulk_update(conn, GOLD, updates)
+    if new:
+        stamp = bound(conn, GOLD.c.created_at, now)
+        bulk_insert_values(conn, GOLD, ("document_pk", "created_at", "updated_at", "min_agreement", "disputed",
+                                        "derived_digest", "annotators"),
+                           [(doc, stamp, stamp, min_agreement_, disputed, digest, bound(conn, GOLD.c.annotators, coders))
+                            for doc, disputed, digest, coders in new])
+        items = {row.document_pk: row.items for row in derived}
+        fill += [(gold, items[doc]) for doc, gold, *_ in _gold_rows(conn, [doc for doc, *_ in new])]
+    spans, stances = [], []
+    for gold, items in fill:
+        for key, how, _ in items:
+            (spans if len(key) == 3 else stances).append((gold, *key, how))
+    bulk_insert_values(conn, GOLD_SPAN, ("gold_pk", "start", "end", "label", "how"), spans)
+    bulk_insert_values(conn, GOLD_STANCE, ("gold_pk", "target", "label", "how"), stances)
 
 
 def _gold_rows(conn: Connection, document_pks: Sequence[int]) -> list[tuple]:
-    query = select(GOLD.c.document_pk, GOLD.c.pk, GOLD.c.min_agreement, GOLD.c.disputed, GOLD.c.derived_digest)
-    return [row for start in range(0, len(document_pks), 500)
-            for row in bulk_rows(conn, query.where(GOLD.c.document_pk.in_(document_pks[start:start + 500])))]
+    """(document pk, gold pk, bar, disputed, digest) of these documents' gold: one range seek from the
+    lowest to the highest key (callers pass a slice of the project or one document)."""
+    if not document_pks:
+        return []
+    wanted = set(document_pks)
+    query = (select(GOLD.c.document_pk, GOLD.c.pk, GOLD.c.min_agreement, GOLD.c.disputed, GOLD.c.derived_digest)
+             .where(GOLD.c.document_pk >= min(wanted), GOLD.c.document_pk <= max(wanted)))
+    return [row for row in bulk_rows(conn, query) if row[0] in wanted]
 
 
-def _digest(items: Sequence, coders: list[str]) -> str:
-    """Stable across processes (unlike hash()): the derived items in a canonical order, and the coders."""
-    keys = sorted(repr((i.item.start, i.item.end, i.item.label, i.how) if isinstance(i.item, Span)
-                       else (i.item.target, i.item.label, i.how)) for i in items) + [repr(sorted(coders))]
-    return hashlib.blake2b("\n".join(keys).encode(), digest_size=12).hexdigest()
+def _digest(items: Sequence[Decided], coders: list[str]) -> str:
+    """Stable across processes (unlike hash()). `derive` lists items in one order for one outcome
+    (spans by position, stances in codebook order), so they need no sorting here."""
+    text = "\x1e".join(["\x1f".join(map(str, key)) + "\x1f" + how for key, how, _ in items] + coders)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 def adjudicate(conn: Connection, document_pk: int, lead_pk: int, kind: str, start: int, end: int,
