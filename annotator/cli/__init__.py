@@ -387,3 +387,4 @@ def main(argv: list[str] | None = None) -> None:
 
 from annotator.cli import team  # noqa: E402,F401  the team's commands: coder, assign, agree, dashboard
 from annotator.cli import data  # noqa: E402,F401  export
+from annotator.cli import model  # noqa: E402,F401  train

@@ -9,6 +9,7 @@ from typing import Any
 
 from annotator.domain.errors import InputError
 from annotator.nlp import integrity
+from annotator.nlp.training import STANCE_COMPONENT
 
 # In order of preference: Explosion's own package first, then its re-upload under another name
 # (checked against recorded hashes, see integrity.py).
@@ -22,6 +23,7 @@ class Pipeline:
     nlp: Any  # spacy.Language
     name: str  # what suggestions are tagged with: the name it was loaded by
     version: str
+    trained: tuple[str, ...] = ()  # what `annotator train` trained in it: "entities", "stance"
 
 
 def default_model() -> str:
@@ -63,7 +65,8 @@ def load_pipeline(model: str | None = None) -> Pipeline:
     if "senter" not in nlp.pipe_names and "parser" not in nlp.pipe_names:
         nlp.add_pipe("sentencizer")  # rule-based sentences for stance evidence: cheap, no weights
     label = path.name if path.exists() else name
-    return Pipeline(nlp=nlp, name=label, version=str(nlp.meta.get("version", "0")))
+    trained = tuple(nlp.meta.get("annotator", {}).get("trained", ()))
+    return Pipeline(nlp=nlp, name=label, version=str(nlp.meta.get("version", "0")), trained=trained)
 
 
 def _installed() -> str:
@@ -73,8 +76,9 @@ def _installed() -> str:
 
 
 def _needed_by_ner(nlp) -> set[str]:
-    """'ner', and the shared tok2vec/transformer only when NER listens to it."""
-    keep = {"ner"}
+    """'ner', the stance classifier `annotator train` adds, and the shared tok2vec/transformer only
+    when NER listens to it."""
+    keep = {"ner", STANCE_COMPONENT}
     for name in ("tok2vec", "transformer"):
         if name in nlp.pipe_names and "ner" in getattr(nlp.get_pipe(name), "listening_components", []):
             keep.add(name)

@@ -12,9 +12,11 @@ from itertools import islice
 from annotator.domain.chunks import chunks
 from annotator.domain.codebook import Codebook
 from annotator.domain.spans import strip_offsets
+from annotator.domain.stance_context import stance_context
 from annotator.domain.stance_rules import suggest_stances
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance
 from annotator.nlp.pipeline import Pipeline
+from annotator.nlp.training import STANCE_COMPONENT, predict_stance
 
 # spaCy refuses texts over nlp.max_length (1,000,000 characters); long texts go through in pieces.
 MAX_CHUNK_CHARS = 100_000
@@ -29,9 +31,15 @@ class DocSuggestion:
 
 
 class Suggester:
+    """Entities from the pipeline's NER; stances from its trained classifier when `annotator train`
+    gave it one, else from the cold-start rules."""
+
     def __init__(self, pipeline: Pipeline, codebook: Codebook) -> None:
         self.pipeline, self.codebook = pipeline, codebook
-        self.label_map = codebook.model_label_map
+        self.label_map = dict(codebook.model_label_map)
+        if "entities" in pipeline.trained:  # fine-tuned on gold: it predicts the codebook's own labels
+            self.label_map.update({label: label for label in codebook.entity_labels})
+        self.stance_model = STANCE_COMPONENT in pipeline.nlp.pipe_names
 
     @cached_property
     def _vader(self):
@@ -48,7 +56,9 @@ class Suggester:
         current: tuple[int, str] | None = None
         ents: list[tuple[int, int, str]] = []
         sents: list[tuple[int, int]] = []
-        for doc, (pk, offset, text) in self.pipeline.nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
+        skip = [STANCE_COMPONENT] if self.stance_model else []  # it reads each target's sentences, not the text
+        for doc, (pk, offset, text) in self.pipeline.nlp.pipe(pieces, as_tuples=True, batch_size=batch_size,
+                                                              disable=skip):
             if current is not None and current[0] != pk:
                 yield self._finish(*current, ents, sents)
                 ents, sents = [], []
@@ -67,9 +77,19 @@ class Suggester:
             elif text[start:end].strip():
                 spans.append(SuggestedSpan(start, end, label))
         sents = [s for s in (strip_offsets(text, a, b) for a, b in sents) if s[0] < s[1]]
-        stances = suggest_stances(text, sents, self.codebook, self.sentiment,
-                                  entities=[(s.start, s.end) for s in spans])
+        entities = [(s.start, s.end) for s in spans]
+        if self.stance_model:
+            stances = self._model_stances(text, sents, entities)
+        else:
+            stances = suggest_stances(text, sents, self.codebook, self.sentiment, entities=entities)
         return DocSuggestion(pk, tuple(spans), tuple(stances), dropped)
+
+    def _model_stances(self, text: str, sentences: list, entities: list) -> list[SuggestedStance]:
+        contexts = [stance_context(text, sentences, target, entities) for target in self.codebook.targets]
+        predicted = predict_stance(self.pipeline.nlp, [model_input for model_input, _ in contexts])
+        return [SuggestedStance(target.name, label, round(score, 3), evidence)
+                for target, (_, evidence), (label, score) in zip(self.codebook.targets, contexts, predicted)
+                if label in self.codebook.stance_labels]
 
 
 def run_parallel(suggester: Suggester, items: Iterable[tuple[int, str]], n_process: int,

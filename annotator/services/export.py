@@ -85,7 +85,7 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
         complete, disputed = gold.counts_for_export(conn)
         total_documents = reliability.last_document(conn)
     report.disputed = disputed
-    source = _coder_documents(engine) if fmt == "coders" else _gold_documents(engine)
+    source = _coder_documents(engine) if fmt == "coders" else gold_documents(engine)
     total = total_documents if fmt == "coders" else complete
     schema = codebook.ref
     writers = {}
@@ -119,7 +119,8 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
     return report
 
 
-def _gold_documents(engine: Engine) -> Iterator[ExportDocument]:
+def gold_documents(engine: Engine) -> Iterator[ExportDocument]:
+    """Every document with complete gold (no dispute left), in the project's order, a batch at a time."""
     after = 0
     while True:
         with engine.connect() as conn:

@@ -1,0 +1,197 @@
+"""`annotator train`: the suggesters learn from gold.
+
+Gold documents are split by a hash of their id (the same document always falls on the same side for
+a seed); the model trains on one side and is scored on the other, where the cold-start suggester is
+scored too, so the report says whether training helped. The model is saved as a spaCy pipeline
+with a version one above the one it replaces.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotator.domain.codebook import Codebook
+from annotator.domain.errors import InputError
+from annotator.domain.formats import ExportDocument
+from annotator.domain.metrics import Scores, StanceScores, span_scores, stance_scores
+from annotator.domain.spans import strip_offsets
+from annotator.domain.stance_context import stance_context
+from annotator.domain.stance_rules import suggest_stances
+from annotator.nlp.pipeline import Pipeline, load_pipeline
+from annotator.nlp.suggester import Suggester
+from annotator.nlp.training import ARCHITECTURES, STANCE_COMPONENT, predict_stance, train_entities, train_stance
+from annotator.services.export import gold_documents, split_of
+from annotator.services.project import active_codebook
+from annotator.store.engine import Engine
+
+TASKS = ("stance", "entities")
+
+
+@dataclass
+class TrainReport:
+    task: str
+    out: Path
+    version: str = ""
+    train_documents: int = 0
+    held_out_documents: int = 0
+    train_items: int = 0
+    held_out_items: int = 0
+    seconds: float = 0.0
+    stance: StanceScores | None = None  # the trained model on the held-out documents
+    cold_start: StanceScores | None = None  # the rule-based suggester on the same documents
+    entities: dict[str, Scores] | None = None
+    base_entities: dict[str, Scores] | None = None  # the pipeline before fine-tuning, on the same documents
+    off_tokens: int = 0  # gold spans off token boundaries, left out of entity training
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Parsed:
+    doc: ExportDocument
+    sentences: list[tuple[int, int]]
+    entities: list[tuple[int, int, str]]  # what the base pipeline finds, in codebook labels
+
+
+def train(engine: Engine, task: str, out: Path | None = None, *, eval_split: float = 0.2, epochs: int = 10,
+          base: str | None = None, architecture: str = "ensemble", seed: int = 0,
+          on_stage: Callable[[str, int], None] = lambda stage, total: None,
+          on_step: Callable[[], None] = lambda: None) -> TrainReport:
+    """`on_stage(name, steps)` starts a stage of the progress bar, `on_step()` advances it."""
+    if task not in TASKS:
+        raise InputError(f"--task {task!r}: give one of {', '.join(TASKS)}")
+    if not 0 <= eval_split < 1:
+        raise InputError(f"--eval-split {eval_split}: give the share of gold documents held out, from 0 up to (not "
+                         "including) 1, e.g. 0.2")
+    if epochs < 1:
+        raise InputError(f"--epochs {epochs}: give at least 1")
+    if architecture not in ARCHITECTURES:
+        raise InputError(f"--arch {architecture!r}: give one of {', '.join(ARCHITECTURES)}")
+    codebook = active_codebook(engine)
+    out = out or Path("models") / task
+    if out.exists() and not (out / "meta.json").is_file():
+        raise InputError(f"{out} exists and is not a saved model; give --out a new folder or a model to replace")
+    docs = list(gold_documents(engine))
+    if not docs:
+        raise InputError("no gold to train on: derive it with `annotator gold` (and settle disputes with "
+                         "`annotator review`), or import gold JSONL with `annotator import`")
+    started = time.perf_counter()
+    pipeline = load_pipeline(base)
+    report = TrainReport(task, out)
+    shares = (1 - eval_split, 0.0, eval_split)
+    parsed = _parse(pipeline, codebook, docs, on_stage, on_step)
+    train_side = [p for p in parsed if split_of(p.doc.id, seed, shares) == "train"]
+    held_out = [p for p in parsed if split_of(p.doc.id, seed, shares) != "train"]
+    report.train_documents, report.held_out_documents = len(train_side), len(held_out)
+    if task == "stance":
+        _train_stance(pipeline, codebook, train_side, held_out, report, epochs, architecture, seed, on_stage, on_step)
+    else:
+        _train_entities(pipeline, codebook, train_side, held_out, report, epochs, seed, on_stage, on_step)
+    report.version = _save(pipeline, out, task, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _parse(pipeline: Pipeline, codebook: Codebook, docs: list[ExportDocument], on_stage, on_step) -> list[_Parsed]:
+    """Sentences and the base pipeline's entities of every gold document, as suggesting finds them."""
+    on_stage("Reading gold documents", len(docs))
+    label_map = Suggester(pipeline, codebook).label_map
+    parsed = []
+    skip = [STANCE_COMPONENT] if STANCE_COMPONENT in pipeline.nlp.pipe_names else []
+    for doc, source in pipeline.nlp.pipe(((d.text, d) for d in docs), as_tuples=True, disable=skip):
+        sentences = [s for s in (strip_offsets(source.text, x.start_char, x.end_char) for x in doc.sents) if s[0] < s[1]]
+        entities = [(e.start_char, e.end_char, label_map[e.label_]) for e in doc.ents if e.label_ in label_map]
+        parsed.append(_Parsed(source, sentences, entities))
+        on_step()
+    return parsed
+
+
+def _stance_items(codebook: Codebook, parsed: list[_Parsed]) -> list[tuple[str, str, str, tuple]]:
+    """(model input, gold label, target, the document's cold-start guess key) per gold stance."""
+    targets = {t.name: t for t in codebook.targets}
+    labels = set(codebook.stance_labels)
+    items = []
+    for p in parsed:
+        for target_name, label, _how in p.doc.stances:
+            if target_name in targets and label in labels:
+                model_input, _ = stance_context(p.doc.text, p.sentences, targets[target_name],
+                                                [(s, e) for s, e, _ in p.entities])
+                items.append((model_input, label, target_name, p))
+    return items
+
+
+def _train_stance(pipeline, codebook, train_side, held_out, report, epochs, architecture, seed, on_stage, on_step):
+    if not codebook.targets or not codebook.stance_labels:
+        raise InputError("the codebook has no stance targets or labels: there is no stance to train")
+    training = _stance_items(codebook, train_side)
+    if len({label for _, label, _, _ in training}) < 2:
+        raise InputError(f"gold of {len(train_side)} training document(s) uses fewer than two stance labels: "
+                         "a classifier needs examples of at least two; code or import more gold")
+    testing = _stance_items(codebook, held_out)
+    report.train_items, report.held_out_items = len(training), len(testing)
+    on_stage("Training stance", epochs)
+    train_stance(pipeline.nlp, [(text, label) for text, label, _, _ in training], codebook.stance_labels,
+                 epochs=epochs, architecture=architecture, seed=seed, on_epoch=lambda epoch, loss: on_step())
+    if not testing:
+        report.notes.append("nothing held out (--eval-split 0, or too few gold documents): no held-out scores")
+        return
+    gold = [label for _, label, _, _ in testing]
+    predicted = [label for label, _ in predict_stance(pipeline.nlp, [text for text, _, _, _ in testing])]
+    favor, against = codebook.polarity_labels.get("positive"), codebook.polarity_labels.get("negative")
+    report.stance = stance_scores(gold, predicted, codebook.stance_labels, favor, against)
+    cold = Suggester(pipeline, codebook)
+    guesses: dict[int, dict[str, str]] = {}
+    for _, _, target, p in testing:
+        if id(p) not in guesses:
+            found = suggest_stances(p.doc.text, p.sentences, codebook, cold.sentiment,
+                                    entities=[(s, e) for s, e, _ in p.entities])
+            guesses[id(p)] = {g.target: g.label for g in found}
+    report.cold_start = stance_scores(gold, [guesses[id(p)].get(target) for _, _, target, p in testing],
+                                      codebook.stance_labels, favor, against)
+
+
+def _train_entities(pipeline, codebook, train_side, held_out, report, epochs, seed, on_stage, on_step):
+    labels = set(codebook.entity_labels)
+    training = [(p.doc.text, [(s, e, label) for s, e, label, _ in p.doc.spans if label in labels]) for p in train_side]
+    report.train_items = sum(len(spans) for _, spans in training)
+    if not report.train_items:
+        raise InputError("gold has no entity spans with the codebook's labels to train on")
+    gold = {(p.doc.id, s, e, label) for p in held_out for s, e, label, _ in p.doc.spans if label in labels}
+    report.held_out_items = len(gold)
+    report.base_entities = span_scores(gold, {(p.doc.id, s, e, label) for p in held_out for s, e, label in p.entities})
+    on_stage("Training entities", epochs)
+    report.off_tokens = train_entities(pipeline.nlp, training, epochs=epochs, seed=seed,
+                                       on_epoch=lambda epoch, loss: on_step())
+    if not held_out:
+        report.notes.append("nothing held out (--eval-split 0, or too few gold documents): no held-out scores")
+        return
+    skip = [STANCE_COMPONENT] if STANCE_COMPONENT in pipeline.nlp.pipe_names else []
+    found = set()
+    for doc, p in pipeline.nlp.pipe(((p.doc.text, p) for p in held_out), as_tuples=True, disable=skip):
+        found |= {(p.doc.id, e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in labels}
+    report.entities = span_scores(gold, found)
+
+
+def _save(pipeline: Pipeline, out: Path, task: str, report: TrainReport) -> str:
+    """Save beside `out` and swap it in, so a failed save leaves the model it replaces; returns the version."""
+    previous = json.loads((out / "meta.json").read_text("utf-8")) if (out / "meta.json").is_file() else {}
+    before = previous.get("annotator", {})
+    version = str(int(before.get("model_version", 0)) + 1) if before else "1"
+    nlp = pipeline.nlp
+    trained = sorted({*pipeline.trained, task})
+    nlp.meta.update({"name": out.name, "version": version})
+    nlp.meta["annotator"] = {"model_version": version, "trained": trained, "base": f"{pipeline.name} {pipeline.version}",
+                             "task": task, "train_documents": report.train_documents,
+                             "held_out_documents": report.held_out_documents}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.saving")
+    shutil.rmtree(staging, ignore_errors=True)
+    nlp.to_disk(staging)
+    if out.exists():
+        shutil.rmtree(out)
+    staging.rename(out)
+    return version
