@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WIKINEWS = ROOT.parent / "shared" / "corpora" / "wikinews.jsonl"
+WIKINEWS = ROOT / "seeds" / "wikinews.jsonl"
 ALIASES = {"Ukraine": ["Ukraine", "Kyiv"], "Russia": ["Russia", "Moscow", "the Kremlin"],
            "NATO": ["NATO", "the transatlantic alliance"], "United States": ["the United States", "Washington"]}
 STANCE = {

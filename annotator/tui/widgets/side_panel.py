@@ -103,6 +103,8 @@ class SidePanel(Widget):
 
     def _stances(self, doc: OpenDocument, focus: Focus, target: str | None, width: int) -> list[Text]:
         rows = [Text("Stance", style="bold")]
+        if doc.suggestion is not None:  # which model suggested what: entities and stances alike
+            rows[0].append(f"  suggested by {doc.suggestion.name}"[:width - 6], style="dim")
         for state in stance_rows(self.codebook.target_names, doc.annotation, doc.suggestion):
             row = Text("▸ " if state.target == focus.target else "  ")
             row.append(f"{state.target[:13]:<13} ")
