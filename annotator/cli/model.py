@@ -25,6 +25,7 @@ def train(ctx: typer.Context,
           arch: Annotated[str, typer.Option(
               metavar="ARCH", help="Stance classifier: ensemble (bag of words + CNN) | bow (faster)")] = "ensemble",
           seed: Annotated[int, typer.Option(metavar="N", help="The same seed gives the same split")] = 0,
+          as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
           db: Db = None) -> None:
     """Train the stance classifier or fine-tune entity recognition on gold, on CPU, and save it."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -44,7 +45,13 @@ def train(ctx: typer.Context,
 
         report = run_train(engine, task, out, eval_split=eval_split, epochs=epochs, base=base, architecture=arch,
                            seed=seed, on_stage=on_stage, on_step=lambda: bar.advance(stage[0]))
-    _print_report(report)
+    if as_json:
+        import dataclasses
+        import json
+
+        cli.out.print(json.dumps(dataclasses.asdict(report), default=str, indent=2))
+    else:
+        _print_report(report)
 
 
 def _print_report(report) -> None:
