@@ -145,7 +145,7 @@ def test_import_help_shows_path_dots(cli):
 
 @pytest.mark.parametrize("argv", [
     ["code"], ["code", "--coder", "alice"], ["code", "--coder=alice", "--model", "m", "--db", "x.db"],
-    ["--db", "x.db", "code", "--coder", "bob"], ["--db=x.db", "code"]])
+    ["--db", "x.db", "code", "--coder", "bob"], ["--db=x.db", "code"], ["code", "--order", "uncertain"]])
 def test_code_opens_with_the_same_arguments_with_or_without_typer(argv, monkeypatch):
     """`annotator code` skips Typer on the way to the first frame: the same arguments either way."""
     import annotator.cli as cli_module

@@ -84,10 +84,15 @@ def _login_name() -> str:
         return "coder"
 
 
-def _run_app(db: str | None, coder: str | None, model: str | None, dashboard_first: bool = False) -> None:
+def _run_app(db: str | None, coder: str | None, model: str | None, dashboard_first: bool = False,
+             order: str | None = None) -> None:
+    from annotator.domain.queue_order import ORDERS
     from annotator.tui.app import make_app
 
-    coding = make_app(db, coder or _login_name(), model, dashboard_first)
+    order = order or "sequential"
+    if order not in ORDERS:  # said before the screen takes the terminal
+        raise InputError(f"--order {order!r}: give one of {', '.join(ORDERS)}")
+    coding = make_app(db, coder or _login_name(), model, dashboard_first, order)
     coding.run()
     if coding.open_error is not None:  # e.g. no project there: reported as any command reports it
         raise coding.open_error
@@ -100,9 +105,12 @@ def code(ctx: typer.Context,
          model: Annotated[Optional[str], typer.Option(
              metavar="NAME", show_default="en_core_web_sm",
              help="spaCy pipeline for documents that have no suggestion yet")] = None,
+         order: Annotated[str, typer.Option(
+             metavar="ORDER", help="sequential | random | uncertain (least certain stance suggestions first)")]
+         = "sequential",
          db: Db = None) -> None:
     """Open the coding screen on your queue: accept or correct suggestions, code stance."""
-    _run_app(_db(ctx, db), coder, model)
+    _run_app(_db(ctx, db), coder, model, False, order)
 
 
 def _db(ctx: typer.Context, db: str | None) -> str | None:
@@ -351,7 +359,7 @@ def _plain_code_args(args: list[str]) -> tuple[str | None, str | None, str | Non
             seen_code, i = True, i + 1
             continue
         name, eq, value = arg.partition("=")
-        if name not in ("--db", "--coder", "--model") or name in values or (name != "--db" and not seen_code):
+        if name not in ("--db", "--coder", "--model", "--order") or name in values or (name != "--db" and not seen_code):
             return None
         if not eq:
             if i + 1 >= len(args) or args[i + 1].startswith("-"):
@@ -361,7 +369,8 @@ def _plain_code_args(args: list[str]) -> tuple[str | None, str | None, str | Non
         i += 1
     if not seen_code:
         return None
-    return values.get("--db") or os.environ.get("ANNOTATOR_DB") or None, values.get("--coder"), values.get("--model")
+    return (values.get("--db") or os.environ.get("ANNOTATOR_DB") or None, values.get("--coder"), values.get("--model"),
+            False, values.get("--order", "sequential"))
 
 
 def main(argv: list[str] | None = None) -> None:

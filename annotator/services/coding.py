@@ -18,6 +18,8 @@ from typing import Any
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.coding import Annotation, check_labels
+from annotator.domain.errors import InputError
+from annotator.domain.queue_order import ORDERS
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.timing import ActiveTime
 from annotator.services import gold as gold_service
@@ -51,9 +53,15 @@ class Change:
 
 class CodingSession:
     def __init__(self, engine: Engine, coder: str, codebook: Codebook | None = None,
-                 clock: Callable[[], float] = time.monotonic, model: str | None = None, pipeline=None) -> None:
+                 clock: Callable[[], float] = time.monotonic, model: str | None = None, pipeline=None,
+                 order: str = "sequential") -> None:
         """`model` names the spaCy pipeline for documents without suggestions; `pipeline`, when
-        given, is used instead of loading one (tests hand in a small deterministic one)."""
+        given, is used instead of loading one (tests hand in a small deterministic one); `order`
+        is the queue's: sequential (import or assignment order), random, or uncertain (the
+        documents whose stance suggestions are least certain first)."""
+        if order not in ORDERS:
+            raise InputError(f"--order {order!r}: give one of {', '.join(ORDERS)}")
+        self.order = order
         self.engine, self.coder, self.clock = engine, coder, clock
         self.codebook = codebook or active_codebook(engine)
         with engine.begin() as conn:
@@ -76,6 +84,10 @@ class CodingSession:
 
     def position(self, document_pk: int) -> int:
         with self.engine.connect() as conn:
+            if self.order != "sequential":
+                if self.assigned and assignments.position(conn, self.coder_pk, document_pk) is None:
+                    return 0
+                return documents.position(conn, document_pk, self.order, self.coder_pk if self.assigned else None)
             if self.assigned:
                 return assignments.position(conn, self.coder_pk, document_pk) or 0
             return documents.position(conn, document_pk)
@@ -107,6 +119,11 @@ class CodingSession:
 
     def _neighbour(self, conn, document_pk: int, forward: bool, unfinished: bool = False) -> int | None:
         """From document_pk (0: before the first) to the next or previous in the coder's queue."""
+        if self.order != "sequential":
+            if self.assigned and document_pk and assignments.position(conn, self.coder_pk, document_pk) is None:
+                document_pk = 0  # opened by find, outside the queue: on to the queue's first
+            return documents.neighbour(conn, document_pk, forward, self.coder_pk if unfinished else None, self.order,
+                                       self.coder_pk if self.assigned else None)
         if not self.assigned:
             return documents.neighbour(conn, document_pk, forward, self.coder_pk if unfinished else None)
         at = (assignments.position(conn, self.coder_pk, document_pk) or 0) if document_pk else 0

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
+from annotator.domain.queue_order import shuffle_key
 from annotator.store import tables as t
 from annotator.store.engine import bulk_insert
 
@@ -70,7 +71,7 @@ def hashes_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
 def insert_many(conn: Connection, rows: list[dict[str, Any]], created_at: datetime) -> None:
     """Bulk insert of rows sharing one created_at, at the driver's executemany speed on SQLite:
     per-row statement bookkeeping was a third of the import's time."""
-    bulk_insert(conn, DOC, [{**r, "created_at": created_at} for r in rows])
+    bulk_insert(conn, DOC, [{**r, "created_at": created_at, "shuffle": shuffle_key(r["id"])} for r in rows])
 
 
 def similar_ids(conn: Connection, doc_id: str, limit: int = 5) -> list[str]:
@@ -91,6 +92,10 @@ def find(conn: Connection, text: str, limit: int = 20) -> list[tuple[int, str, s
 
 
 # The queue: documents in import order ------------------------------------------------------------
+ASSIGN = t.Assignment.__table__
+ORDER_KEYS = {"random": DOC.c.shuffle, "uncertain": DOC.c.certainty}  # `code --order`; sequential: pk
+
+
 def _unfinished(coder_pk: int):
     """Documents this coder has not marked done or skipped."""
     finished = select(ANN.c.pk).where(ANN.c.document_pk == DOC.c.pk, ANN.c.coder_pk == coder_pk,
@@ -98,16 +103,42 @@ def _unfinished(coder_pk: int):
     return ~finished.exists()
 
 
-def position(conn: Connection, document_pk: int) -> int:
-    """1-based place of the document in the queue."""
-    return conn.scalar(select(func.count()).select_from(DOC).where(DOC.c.pk <= document_pk))
+def position(conn: Connection, document_pk: int, order: str = "sequential", assigned_to: int | None = None) -> int:
+    """1-based place of the document in the queue's order (of the coder's documents, with assigned_to)."""
+    key = ORDER_KEYS.get(order)
+    if key is None:
+        query = select(func.count()).select_from(DOC).where(DOC.c.pk <= document_pk)
+    else:
+        at = conn.scalar(select(key).where(DOC.c.pk == document_pk))
+        query = select(func.count()).select_from(DOC).where(or_(key < at, and_(key == at, DOC.c.pk <= document_pk)))
+    if assigned_to is not None:
+        query = query.where(select(ASSIGN.c.pk).where(ASSIGN.c.document_pk == DOC.c.pk,
+                                                      ASSIGN.c.coder_pk == assigned_to).exists())
+    return conn.scalar(query)
 
 
-def neighbour(conn: Connection, document_pk: int, forward: bool, unfinished_by: int | None = None) -> int | None:
-    """The next (or previous) document in queue order; with unfinished_by (a coder), the next one
-    that coder has not finished."""
-    column = DOC.c.pk
-    query = select(column).where(column > document_pk if forward else column < document_pk)
+def neighbour(conn: Connection, document_pk: int, forward: bool, unfinished_by: int | None = None,
+              order: str = "sequential", assigned_to: int | None = None) -> int | None:
+    """The next (or previous) document in the queue's order (import order, or a seek on the
+    order's key with pk breaking ties); with unfinished_by (a coder), the next one that coder has
+    not finished; with assigned_to (a coder), only documents assigned to them."""
+    key = ORDER_KEYS.get(order)
+    if key is None:
+        query = select(DOC.c.pk).where(DOC.c.pk > document_pk if forward else DOC.c.pk < document_pk)
+        ordering = [DOC.c.pk if forward else DOC.c.pk.desc()]
+    else:
+        query = select(DOC.c.pk)
+        if document_pk:
+            at = conn.scalar(select(key).where(DOC.c.pk == document_pk))
+            # (key, pk) after (at, document_pk), written so the first term is a range seek on the index
+            query = query.where(and_(key >= at, or_(key > at, DOC.c.pk > document_pk)) if forward
+                                else and_(key <= at, or_(key < at, DOC.c.pk < document_pk)))
+        elif not forward:
+            return None
+        ordering = [key, DOC.c.pk] if forward else [key.desc(), DOC.c.pk.desc()]
     if unfinished_by is not None:
         query = query.where(_unfinished(unfinished_by))
-    return conn.scalar(query.order_by(column if forward else column.desc()).limit(1))
+    if assigned_to is not None:
+        query = query.where(select(ASSIGN.c.pk).where(ASSIGN.c.document_pk == DOC.c.pk,
+                                                      ASSIGN.c.coder_pk == assigned_to).exists())
+    return conn.scalar(query.order_by(*ordering).limit(1))

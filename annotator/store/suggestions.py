@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import Connection, func, select, tuple_
 
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
+from annotator.domain.queue_order import certainty
 from annotator.store import tables as t
+from annotator.store.engine import bulk_update
 from annotator.store.tables import utcnow
 
 SUG = t.Suggestion.__table__
@@ -73,6 +75,8 @@ def save(conn: Connection, suggestions: list[tuple[int, Suggestion]], replace: b
         if not suggestions:
             return 0
     conn.execute(statement, [{**_to_row(s), "document_pk": pk, "created_at": now} for pk, s in suggestions])
+    # The uncertain queue order follows the newest suggestion's stance scores.
+    bulk_update(conn, DOC, [{"pk": pk, "certainty": certainty(s.stances)} for pk, s in suggestions])
     return len(suggestions)
 
 

@@ -50,6 +50,8 @@ class Coder(SQLModel, table=True):
 
 
 class Document(SQLModel, table=True):
+    # The queue's other orders are seeks on these keys, with pk breaking ties.
+    __table_args__ = (Index("ix_document_shuffle", "shuffle", "pk"), Index("ix_document_certainty", "certainty", "pk"))
     pk: int | None = Field(default=None, primary_key=True)  # import order: the queue's order
     id: str = Field(unique=True)
     title: str = ""
@@ -59,6 +61,13 @@ class Document(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # Tokens in the text (domain.tokens), once token-level agreement has needed them.
     token_count: int | None = None
+    # `code --order random`: a hash of the id, the same shuffle on every machine.
+    shuffle: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # `code --order uncertain`: the lowest score of the newest suggestion's stances (NO_CERTAINTY
+    # without one, so those come last).
+    certainty: float = Field(default=2.0, sa_column_kwargs={"server_default": "2.0"})
+    # Shown without suggestions (`assign --blind`): agreement compares these with assisted ones.
+    blind: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class Suggestion(SQLModel, table=True):

@@ -1,0 +1,97 @@
+"""`annotator code --order`: the queue in import order, shuffled, or least certain stance first,
+each a seek on an index whatever the project's size."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from annotator.domain.queue_order import NO_CERTAINTY, certainty, shuffle_key
+from annotator.domain.suggestions import SuggestedStance
+from annotator.services.coding import CodingSession
+from annotator.services.project import open_project
+from annotator.store import documents
+from annotator.store.engine import make_engine
+
+
+def _walk(session: CodingSession) -> list[int]:
+    seen, pk = [], session.first_unfinished()
+    while pk is not None:
+        seen.append(pk)
+        pk = session.next_pk(pk)
+    return seen
+
+
+def _expected(db, key: str) -> list[int]:
+    with sqlite3.connect(db) as conn:
+        return [pk for pk, in conn.execute(f"SELECT pk FROM document ORDER BY {key}, pk")]
+
+
+def test_uncertain_serves_the_least_certain_stance_suggestions_first(seeded):
+    engine = open_project(str(seeded))
+    session = CodingSession(engine, "alice", order="uncertain")
+    walked = _walk(session)
+    with sqlite3.connect(seeded) as conn:
+        stored = dict(conn.execute("SELECT pk, certainty FROM document"))
+        newest = {}
+        for doc, stances in conn.execute("SELECT document_pk, stances FROM suggestion ORDER BY pk"):
+            newest[doc] = stances
+    import json
+
+    # the key is the lowest stance score of each document's newest suggestion
+    for doc, stances in newest.items():
+        assert stored[doc] == min(s["score"] for s in json.loads(stances))
+    assert walked == sorted(stored, key=lambda pk: (stored[pk], pk)) and len(walked) == 25
+    assert [stored[pk] for pk in walked] == sorted(stored.values()) and stored[walked[0]] < stored[walked[-1]]
+    # back and forth, and the header's position, in that order
+    assert session.previous_pk(walked[3]) == walked[2] and session.position(walked[3]) == 4
+
+
+def test_random_is_the_same_shuffle_for_everyone_and_an_assignment_keeps_its_own_documents(cli, seeded):
+    engine = open_project(str(seeded))
+    walked = _walk(CodingSession(engine, "alice", order="random"))
+    assert walked == _expected(seeded, "shuffle") and walked != sorted(walked)
+    with sqlite3.connect(seeded) as conn:
+        ids = dict(conn.execute("SELECT pk, id FROM document"))
+    assert [shuffle_key(ids[pk]) for pk in walked] == sorted(shuffle_key(i) for i in ids.values())
+    assert cli("assign", "--coders", "alice,bob").code == 0
+    with sqlite3.connect(seeded) as conn:
+        mine = {pk for pk, in conn.execute("SELECT document_pk FROM assignment a JOIN coder c ON c.pk = a.coder_pk "
+                                           "WHERE c.name = 'alice'")}
+    session = CodingSession(engine, "alice", order="random")
+    assert _walk(session) == [pk for pk in walked if pk in mine]
+    outside = next(pk for pk in walked if pk not in mine)
+    assert session.position(outside) == 0 and session.next_pk(outside) == _walk(session)[0]
+
+
+def test_an_unknown_order_is_refused_before_the_screen_opens(cli, seeded):
+    result = cli("code", "--order", "newest")
+    assert result.code == 1 and "--order 'newest': give one of sequential, random, uncertain" in result.err
+
+
+def test_certainty_is_the_least_certain_target_and_unscored_documents_come_last():
+    assert certainty([SuggestedStance("A", "FAVOR", 0.9), SuggestedStance("B", "NONE", 0.55)]) == 0.55
+    assert certainty([SuggestedStance("A", "FAVOR", None)]) == certainty([]) == NO_CERTAINTY > 1
+
+
+@pytest.mark.parametrize("order", ["random", "uncertain"])
+def test_moving_on_is_an_index_seek_not_a_scan(seeded, order):
+    engine = make_engine(str(seeded))
+    with engine.connect() as conn:
+        plans = []
+        real = conn.connection.driver_connection
+
+        def explain(_conn, _cursor, statement, parameters, *_):
+            if statement.lstrip().upper().startswith("SELECT"):
+                plans.extend(row[-1] for row in real.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+
+        from sqlalchemy import event
+
+        event.listen(engine, "before_cursor_execute", explain)
+        documents.neighbour(conn, 3, True, order=order)
+        documents.neighbour(conn, 3, True, unfinished_by=1, order=order, assigned_to=1)
+        event.remove(engine, "before_cursor_execute", explain)
+    document_reads = [p for p in plans if " document" in p or "document " in p]
+    assert any(f"ix_document_{'shuffle' if order == 'random' else 'certainty'}" in p for p in document_reads), plans
+    assert not any(p.startswith("SCAN document") or "TEMP B-TREE" in p for p in plans), plans
