@@ -245,6 +245,31 @@ def _print_status(db: str | None, as_json: bool) -> None:
         out.print(table)
     else:
         out.print("No annotations yet.")
+    _print_suggestion_use(data["suggestion_use"])
+
+
+def _print_suggestion_use(use: dict) -> None:
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0%}"
+
+    for kind in ("entity", "stance"):
+        if kind not in use:
+            continue
+        table = Table(kind + " label / coder", "decided", "accepted", "changed", "rejected",
+                      title=f"What coders did with {kind} suggestions")
+        for axis in ("by_label", "by_coder"):
+            for key, row in use[kind][axis].items():
+                table.add_row(key if axis == "by_label" else f"coder {key}", str(row["decided"]),
+                              share(row["accepted"]), share(row["changed"]), share(row["rejected"]))
+            if axis == "by_label":
+                table.add_section()
+        out.print(table)
+    if use["seconds_per_document"]:
+        table = Table("coder", "done", "s/document assisted", "s/document blind", title="Time per done document")
+        for coder, row in use["seconds_per_document"].items():
+            table.add_row(coder, str(row["documents"]), *(f"{row[k]:.0f}" if row[k] is not None else "-"
+                                                          for k in ("assisted", "blind")))
+        out.print(table)
 
 
 @app.command(cls=_Command)

@@ -58,18 +58,24 @@ def assign(ctx: typer.Context,
            per_doc: Annotated[Optional[int], typer.Option(
                "--per-doc", metavar="K", help="Every document to K coders instead")] = None,
            seed: Annotated[int, typer.Option(metavar="N", help="The same seed gives the same assignment")] = 0,
+           blind: Annotated[Optional[float], typer.Option(
+               metavar="SHARE", help="Share of documents shown without suggestions (agree compares them)")] = None,
            db: Db = None) -> None:
     """Assign documents to coders, balanced and reproducible; work already done stays with its coder."""
     from annotator.services.project import open_project
     from annotator.services.team import assign as run_assign
 
-    report = run_assign(open_project(_db(ctx, db)), _names(coders), overlap=overlap, per_doc=per_doc, seed=seed)
+    report = run_assign(open_project(_db(ctx, db)), _names(coders), overlap=overlap, per_doc=per_doc, seed=seed,
+                        blind=blind)
     table = Table("coder", "documents", "of them overlap", title=f"Assigned {report.documents} documents")
     for name, (n, shared) in report.per_coder.items():
         table.add_row(name, str(n), str(shared))
     cli.out.print(table)
     if report.kept:
         cli.out.print(f"Kept {report.kept} document(s) with coders who had already worked on them.")
+    if report.blind is not None:
+        cli.out.print(f"{report.blind} document(s) are blind: coders see them without suggestions, and "
+                      "`annotator agree` sets them against the assisted ones.")
 
 
 @cli.app.command(cls=_Command)
@@ -131,6 +137,35 @@ def _print_agreement(result: dict, shared: int, coders: tuple[str, ...]) -> None
         if table.row_count:
             cli.out.print(table)
     cli.out.print(f"Token-level alpha (each token a unit, its entity label the value): {_figure(entities['token_alpha'])}")
+    _print_anchoring(result["suggestions"])
+
+
+def _print_anchoring(conditions: dict) -> None:
+    """Blind against assisted documents: do coders follow the model rather than the codebook?"""
+    assisted, blind = conditions["assisted"], conditions["blind"]
+    if not blind["documents"]:
+        cli.out.print("No blind documents: `annotator assign ... --blind 0.1` shows a share without suggestions, "
+                      "so agreement with the model can be compared with and without them.")
+    heads = (f"assisted ({assisted['documents']} docs)", f"blind ({blind['documents']} docs)")
+    together = Table("coders with each other", *heads, title="Blind (no suggestions shown) against assisted documents")
+    for target in assisted["coder_alpha"]:
+        together.add_row(f"stance alpha {target}", _figure(assisted["coder_alpha"][target]),
+                         _figure(blind["coder_alpha"].get(target)))
+    together.add_row("entities F1 exact", _figure(assisted["coder_f1_exact"]), _figure(blind["coder_f1_exact"]))
+    cli.out.print(together)
+    model = Table("coder", "same stance\nassisted", "\nblind", "Cohen κ\nassisted", "\nblind", "F1 exact\nassisted",
+                  "\nblind", title="Each coder with the model's suggestion")
+    for coder in sorted(set(assisted["model"]) | set(blind["model"])):
+        a, b = assisted["model"].get(coder, {}), blind["model"].get(coder, {})
+        model.add_row(coder, _share(a.get("stance_agreement")), _share(b.get("stance_agreement")),
+                      _figure(a.get("stance_kappa"), 2), _figure(b.get("stance_kappa"), 2),
+                      _figure(a.get("f1_exact"), 2), _figure(b.get("f1_exact"), 2))
+    if model.row_count:
+        cli.out.print(model)
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
 
 
 @cli.app.command(cls=_Command)

@@ -10,6 +10,7 @@ own ones rather than in a block a coder would recognise as the "reliability set"
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -80,3 +81,12 @@ def _check(coders: Sequence[str], overlap: float | None, per_doc: int | None) ->
         raise InputError(f"--overlap {overlap} is not a share: give a number from 0 to 1 (e.g. 0.2)")
     if per_doc is not None and not 1 <= per_doc <= len(coders):
         raise InputError(f"--per-doc {per_doc} needs 1 to {len(coders)} (the number of coders given)")
+
+
+def choose_blind(documents: Sequence[int], share: float, seed: int = 0) -> set[int]:
+    """The documents coders will see without suggestions: round(share x N) of them, picked by a
+    hash of seed and document key (the same seed picks the same ones)."""
+    if not 0 <= share <= 1:
+        raise InputError(f"--blind {share}: give the share of documents shown without suggestions, from 0 to 1")
+    ranked = sorted(documents, key=lambda pk: hashlib.blake2b(f"{seed}\x1f{pk}".encode(), digest_size=8).digest())
+    return set(ranked[:round(share * len(ranked))])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from annotator.domain.agreement import report
+from annotator.domain.anchoring import condition_report
 from annotator.domain.errors import InputError
 from annotator.domain.tokens import token_spans
 from annotator.services.gold import no_cycle_collection
@@ -27,6 +28,11 @@ class AgreementData:
     tokens: dict[int, list[tuple[int, int]]]  # document -> tokens under some span
     outside: dict[int, int]  # document -> tokens under no coder's span
     coders: tuple[str, ...]
+    # For blind against assisted documents: every done annotation's spans (documents one coder did
+    # included), which documents are blind, and each document's newest suggestion.
+    coded_spans: dict[int, dict[str, Spans]] = field(default_factory=dict)
+    blind: frozenset[int] = frozenset()
+    suggested: dict[int, tuple[Spans, dict[str, str]]] = field(default_factory=dict)
 
     @property
     def shared_documents(self) -> int:
@@ -52,24 +58,27 @@ def _load(engine: Engine, coders: Sequence[str] | None, target: str | None) -> A
             pks = [pk for pk, name in names.items() if name in coders]
         done = reliability.done_annotations(conn, pks)
         per_document = Counter(doc for doc, _ in done)
-        spans: dict[int, dict[str, Spans]] = {}
+        coded_spans: dict[int, dict[str, Spans]] = {}
         for doc, coder in done:
-            if per_document[doc] >= 2:  # one coder's work agrees with nobody: nothing to compare
-                spans.setdefault(doc, {})[names[coder]] = []
+            coded_spans.setdefault(doc, {})[names[coder]] = []
         for doc, coder, start, end, label in reliability.done_spans(conn, pks):
-            if doc in spans:
-                spans[doc][names[coder]].append((start, end, label))
+            coded_spans[doc][names[coder]].append((start, end, label))
+        # one coder's work agrees with nobody: nothing to compare
+        spans = {doc: by_coder for doc, by_coder in coded_spans.items() if per_document[doc] >= 2}
         stances: dict[str, dict[int, dict[str, str]]] = {t: {} for t in ([target] if target else codebook.target_names)}
         for doc, coder, target_name, label in reliability.done_stances(conn, pks, target):
             stances.setdefault(target_name, {}).setdefault(doc, {})[names[coder]] = label
         tokens, outside, counted = _tokens(conn, spans)
+        blind = frozenset(reliability.blind_documents(conn))
+        suggested = reliability.newest_suggestions(conn)
     if counted:
         try:  # kept for the next report; a read-only or busy database just computes them again
             with engine.begin() as conn:
                 reliability.keep_token_counts(conn, counted)
         except StoreBusy:  # SQLite's "readonly database" and "locked" alike
             pass
-    return AgreementData(stances, spans, tokens, outside, tuple(sorted({names[c] for _, c in done})))
+    return AgreementData(stances, spans, tokens, outside, tuple(sorted({names[c] for _, c in done})), coded_spans,
+                         blind, suggested)
 
 
 def _tokens(conn, spans: dict[int, dict[str, Spans]]):
@@ -105,4 +114,15 @@ def _union(spans) -> list[tuple[int, int]]:
 def agreement_report(data: AgreementData, draws: int = 1000, seed: int = 0) -> dict:
     """The JSON of `annotator agree --json`; None wherever a coefficient is undefined."""
     with no_cycle_collection():
-        return report(data.stances, data.spans, data.tokens, outside=data.outside, draws=draws, seed=seed)
+        result = report(data.stances, data.spans, data.tokens, outside=data.outside, draws=draws, seed=seed)
+        result["suggestions"] = suggestion_report(data)
+    return result
+
+
+def suggestion_report(data: AgreementData) -> dict:
+    """Blind documents against assisted ones: coders with each other, and each with the model."""
+    model_spans = {doc: spans for doc, (spans, _) in data.suggested.items()}
+    model_stances = {doc: stances for doc, (_, stances) in data.suggested.items()}
+    coded = set(data.coded_spans)
+    return {condition: condition_report(data.stances, data.coded_spans, model_stances, model_spans, docs)
+            for condition, docs in (("assisted", coded - data.blind), ("blind", coded & data.blind))}

@@ -39,8 +39,9 @@ class OpenDocument:
     title: str
     text: str
     meta: dict[str, Any]
-    suggestion: Suggestion | None = None  # None: no model has suggested for it yet
+    suggestion: Suggestion | None = None  # None: no model has suggested for it yet, or it is blind
     annotation: Annotation = field(default_factory=Annotation)
+    blind: bool = False  # shown without suggestions (`assign --blind`): none is fetched or made
 
 
 @dataclass(frozen=True)
@@ -158,9 +159,9 @@ class CodingSession:
         from a worker thread, which is how the screen fetches the next document ahead of time)."""
         with self.engine.connect() as conn:
             doc = documents.get(conn, document_pk)
-            suggestion = suggestions.latest(conn, document_pk)
+            suggestion = None if doc.blind else suggestions.latest(conn, document_pk)
             stored = annotations.of_coder(conn, document_pk, self.coder_pk)
-        return OpenDocument(doc.pk, doc.id, doc.title, doc.text, doc.meta, suggestion, stored or Annotation())
+        return OpenDocument(doc.pk, doc.id, doc.title, doc.text, doc.meta, suggestion, stored or Annotation(), doc.blind)
 
     def tokens(self, text: str) -> tuple[list[int], list[int]]:
         """spaCy's token boundaries (its rule-based tokenizer: no model weights); slow the first time."""

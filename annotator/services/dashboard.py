@@ -3,12 +3,14 @@ documents the coders disagree on most."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from annotator.domain.coding_view import display_title
 from annotator.domain.disputes import Dispute, disputes
+from annotator.domain.suggestion_use import usage
 from annotator.services.agreement import agreement_report, load
 from annotator.store import assignments, documents
+from annotator.store import usage as store_usage
 from annotator.store.assignments import CoderRow
 from annotator.store.engine import Engine
 
@@ -30,6 +32,9 @@ class Dashboard:
     label_f1: dict[str, float | None]  # entity label -> exact F1, all pairs pooled
     token_alpha: float | None
     disputed: list[DisputedDocument]
+    # coder -> shares of their decided suggestions (entities and stances together) and seconds per
+    # done document: whether suggestions help or bias, beside each coder's progress
+    suggestion_use: dict[str, dict] = field(default_factory=dict)
 
 
 def dashboard(engine: Engine, limit: int = 20) -> Dashboard:
@@ -40,10 +45,14 @@ def dashboard(engine: Engine, limit: int = 20) -> Dashboard:
         rows = assignments.coders(conn)
         total = documents.count(conn)
         found = documents.headings(conn, [d.document for d in ranked])
+        use = usage([("all", *row[1:]) for row in store_usage.decisions(conn)], store_usage.seconds(conn))
     return Dashboard(
         coders=rows, documents=total, shared_documents=data.shared_documents,
         stance_alpha={target: figures["alpha"] for target, figures in report["stance"].items()},
         label_f1={label: figures["f1_exact"] for label, figures in report["entities"]["per_label"].items()},
         token_alpha=report["entities"]["token_alpha"],
         disputed=[DisputedDocument(d.document, found[d.document][0], display_title(*found[d.document][1:]), d)
-                  for d in ranked if d.document in found])
+                  for d in ranked if d.document in found],
+        suggestion_use={coder: {**use.get("all", {}).get("by_coder", {}).get(coder, {}),
+                                "seconds": use["seconds_per_document"].get(coder, {}).get("assisted")}
+                        for coder in {r.name for r in rows}})

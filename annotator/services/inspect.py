@@ -10,8 +10,10 @@ from typing import Any
 from annotator.domain.coding import Annotation
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span
+from annotator.domain.suggestion_use import usage
 from annotator.domain.suggestions import Suggestion
 from annotator.store import annotations, documents, gold, suggestions
+from annotator.store import usage as store_usage
 from annotator.store.engine import Engine
 
 
@@ -21,7 +23,8 @@ def project_status(engine: Engine) -> dict[str, Any]:
                 "suggested": suggestions.count_suggested_documents(conn),
                 "gold": gold.count(conn),
                 "annotations": annotations.counts_by_coder(conn),
-                "gold_items": {k: v for k, v in gold.summary(conn).items() if k != "documents"}}
+                "gold_items": {k: v for k, v in gold.summary(conn).items() if k != "documents"},
+                "suggestion_use": usage(store_usage.decisions(conn), store_usage.seconds(conn))}
 
 
 def show_document(engine: Engine, doc_id: str) -> dict[str, Any]:

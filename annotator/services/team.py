@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from annotator.domain.assignment import plan
+from annotator.domain.assignment import choose_blind, plan
 from annotator.domain.errors import InputError
 from annotator.domain.vocabulary import ROLES
 from annotator.store import annotations, assignments, documents, events
@@ -47,23 +47,29 @@ class AssignReport:
     per_coder: dict[str, tuple[int, int]]  # coder -> (documents, of which overlap)
     kept: int  # (document, coder) pairs kept because the coder had already worked on them
     rows: int
+    blind: int | None = None  # documents shown without suggestions now (None: --blind not given)
 
 
 def assign(engine: Engine, coders: list[str], *, overlap: float | None = None, per_doc: int | None = None,
-           seed: int = 0) -> AssignReport:
+           seed: int = 0, blind: float | None = None) -> AssignReport:
     """Replace the assignment with a new plan; documents a coder already worked on stay theirs.
-    Coders not yet known are added (role coder)."""
+    Coders not yet known are added (role coder). With `blind`, that share of the documents is
+    shown without suggestions (documents someone already worked on keep how they were shown)."""
     if overlap is None and per_doc is None:
         overlap = 0.0
     with engine.begin() as conn:
         order = documents.all_pks(conn)
         if not order:
             raise InputError("the project has no documents to assign; import some with `annotator import`")
-        planned = plan(order, coders, overlap=overlap, per_doc=per_doc, seed=seed,
-                       kept=assignments.worked_on(conn))
+        chosen = choose_blind(order, blind, seed) if blind is not None else None
+        worked = assignments.worked_on(conn)
+        planned = plan(order, coders, overlap=overlap, per_doc=per_doc, seed=seed, kept=worked)
         queues = {annotations.coder_pk(conn, name): queue for name, queue in planned.queues.items()}
         rows = assignments.replace(conn, queues)
+        blind_now = None
+        if chosen is not None:
+            blind_now = documents.set_blind(conn, chosen, {pk for pks in worked.values() for pk in pks})
         events.add(conn, "assign", after={"coders": coders, "overlap": overlap, "per_doc": per_doc,
-                                          "seed": seed, "rows": rows, "kept": planned.kept})
+                                          "seed": seed, "rows": rows, "kept": planned.kept, "blind": blind_now})
     return AssignReport(len(order), {name: (len(q), sum(a.overlap for a in q))
-                                     for name, q in sorted(planned.queues.items())}, planned.kept, rows)
+                                     for name, q in sorted(planned.queues.items())}, planned.kept, rows, blind_now)

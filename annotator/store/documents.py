@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select, true, update
 
 from annotator.domain.queue_order import shuffle_key
 from annotator.store import tables as t
@@ -24,10 +24,11 @@ class StoredDocument:
     title: str
     text: str
     meta: dict[str, Any]
+    blind: bool = False  # coders see it without suggestions
 
 
 def get(conn: Connection, document_pk: int) -> StoredDocument:
-    row = conn.execute(select(DOC.c.pk, DOC.c.id, DOC.c.title, DOC.c.text, DOC.c.meta)
+    row = conn.execute(select(DOC.c.pk, DOC.c.id, DOC.c.title, DOC.c.text, DOC.c.meta, DOC.c.blind)
                        .where(DOC.c.pk == document_pk)).one()
     return StoredDocument(*row)
 
@@ -142,3 +143,12 @@ def neighbour(conn: Connection, document_pk: int, forward: bool, unfinished_by: 
         query = query.where(select(ASSIGN.c.pk).where(ASSIGN.c.document_pk == DOC.c.pk,
                                                       ASSIGN.c.coder_pk == assigned_to).exists())
     return conn.scalar(query.order_by(*ordering).limit(1))
+
+def set_blind(conn: Connection, chosen: set[int], keep: set[int]) -> int:
+    """Make exactly `chosen` blind, except documents in `keep` (already worked on), which stay as
+    they are; returns how many are blind now."""
+    conn.execute(update(DOC).where(DOC.c.blind, DOC.c.pk.not_in(keep) if keep else true()).values(blind=False))
+    wanted = sorted(chosen - keep)
+    for start in range(0, len(wanted), 500):
+        conn.execute(update(DOC).where(DOC.c.pk.in_(wanted[start:start + 500])).values(blind=True))
+    return conn.scalar(select(func.count()).select_from(DOC).where(DOC.c.blind))

@@ -17,6 +17,7 @@ SPAN = t.AnnotationSpan.__table__
 STANCE = t.AnnotationStance.__table__
 CODER = t.Coder.__table__
 DOC = t.Document.__table__
+SUG = t.Suggestion.__table__
 
 
 def coder_names(conn: Connection) -> dict[int, str]:
@@ -103,3 +104,16 @@ def keep_token_counts(conn: Connection, counts: dict[int, int]) -> None:
     if counts:
         conn.execute(update(DOC).where(DOC.c.pk == bindparam("pk_")).values(token_count=bindparam("count_")),
                      [{"pk_": pk, "count_": n} for pk, n in counts.items()])
+
+
+def blind_documents(conn: Connection) -> set[int]:
+    """Documents coders see without suggestions (`annotator assign --blind`)."""
+    return set(conn.scalars(select(DOC.c.pk).where(DOC.c.blind)))
+
+
+def newest_suggestions(conn: Connection) -> dict[int, tuple[list[tuple[int, int, str]], dict[str, str]]]:
+    """Each suggested document's newest suggestion: (spans as (start, end, label), target -> label)."""
+    newest = select(func.max(SUG.c.pk)).group_by(SUG.c.document_pk)
+    return {doc: ([(s["start"], s["end"], s["label"]) for s in spans], {s["target"]: s["label"] for s in stances})
+            for doc, spans, stances in conn.execute(select(SUG.c.document_pk, SUG.c.spans, SUG.c.stances)
+                                                    .where(SUG.c.pk.in_(newest)))}

@@ -159,7 +159,7 @@ class CodingScreen(Screen):
         # Workers start after this document is painted, so their CPU does not delay the frame.
         if self.tokenizer_ready and not (ahead is not None and ahead.final_tokens):
             self.call_after_refresh(self._tokenize, self.doc.pk, self.doc.text)
-        if self.doc.suggestion is None:
+        if self.doc.suggestion is None and not self.doc.blind:
             self.call_after_refresh(self._suggest, pk)
         self.call_after_refresh(self._fetch_ahead, pk, self.article.text_width)
 

@@ -33,6 +33,7 @@ class DashboardScreen(Screen[int | None]):
     DashboardScreen Horizontal.row { height: 1fr; }
     DashboardScreen #progress { width: 1fr; border: round $primary-darken-1; padding: 0 1; }
     DashboardScreen .coder { height: 1; }
+    DashboardScreen .use { height: 1; color: $text-muted; }
     DashboardScreen .coder .who { width: 19; }
     DashboardScreen .coder ProgressBar { width: 1fr; }
     DashboardScreen .coder Bar { width: 1fr; }
@@ -108,6 +109,11 @@ class DashboardScreen(Screen[int | None]):
             bar.progress = min(coder.done, total)
             rows.append(Horizontal(Label(f"{coder.name[:10]:<10} {coder.done:>3}/{total:<4}", classes="who"), bar,
                                    classes="coder"))
+            use = data.suggestion_use.get(coder.name, {})
+            if use.get("decided"):  # what they did with suggestions: do coders follow the model?
+                seconds = f" · {use['seconds']:.0f} s/doc" if use.get("seconds") is not None else ""
+                rows.append(Label(f"  ✓{use['accepted']:.0%} ~{use['changed']:.0%} ✗{use['rejected']:.0%} of "
+                                  f"{use['decided']} suggestions{seconds}", classes="use"))
         box.mount_all(rows or [Label("No coders yet.")])
 
     def _chart(self, selector: str, title: str, values: dict[str, float | None], note: str = "") -> None:

@@ -105,6 +105,8 @@ class SidePanel(Widget):
         rows = [Text("Stance", style="bold")]
         if doc.suggestion is not None:  # which model suggested what: entities and stances alike
             rows[0].append(f"  suggested by {doc.suggestion.name}"[:width - 6], style="dim")
+        elif doc.blind:  # so the coder knows the empty list is on purpose
+            rows[0].append("  blind: no suggestions"[:width - 6], style="dim")
         for state in stance_rows(self.codebook.target_names, doc.annotation, doc.suggestion):
             row = Text("▸ " if state.target == focus.target else "  ")
             row.append(f"{state.target[:13]:<13} ")
