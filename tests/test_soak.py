@@ -52,7 +52,8 @@ def in_step(session: str) -> str:
 def stance_rows(shown: str) -> dict[str, str | None]:
     """The stance rows visible under "Stance": each target's coded label, None when not coded."""
     side = [line.split("│")[-1][1:] for line in shown.splitlines() if "│" in line]
-    rows = side[side.index("Stance") + 1:] if "Stance" in side else []
+    heads = [i for i, line in enumerate(side) if line.startswith("Stance")]  # "Stance  by MODEL VERSION"
+    rows = side[heads[0] + 1:] if heads else []
     return {m[1].strip(): m[2] for row in rows if (m := STANCE_ROW.fullmatch(row)) and m[1].strip() in TARGETS}
 
 

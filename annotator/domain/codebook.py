@@ -36,15 +36,41 @@ class EntityLabel(_Strict):
     from_model: tuple[str, ...] = ()
 
 
+META_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
 class Target(_Strict):
     name: str = Field(min_length=1)
     aliases: tuple[str, ...] = ()
     description: str = ""
+    # A target whose entity each document names: meta[from_meta] is its name there, and
+    # meta[from_meta + "_aliases"], a list, adds aliases. A document without the key lacks the target.
+    from_meta: str | None = None
+    named: str | None = None  # set on the copy made for one document (for_document): the entity's name there
 
     @property
     def all_aliases(self) -> tuple[str, ...]:
-        """The name itself counts as an alias."""
+        """The name itself counts as an alias (a per-document target's generic name does not)."""
+        if self.from_meta is not None:
+            return self.aliases
         return (self.name, *[a for a in self.aliases if a != self.name])
+
+    @property
+    def shown_name(self) -> str:
+        """What the coding screen calls it: the document's name for a per-document target."""
+        return self.named or self.name
+
+    def for_document(self, meta: dict) -> Target | None:
+        """This target as it applies to a document with this meta (None: it does not apply)."""
+        if self.from_meta is None:
+            return self
+        named = meta.get(self.from_meta)
+        if not isinstance(named, str) or not named.strip():
+            return None
+        extra = meta.get(f"{self.from_meta}_aliases")
+        extra = [a.strip() for a in extra if isinstance(a, str) and a.strip()] if isinstance(extra, list) else []
+        aliases = tuple(dict.fromkeys([named.strip(), *extra, *self.aliases]))
+        return self.model_copy(update={"aliases": aliases, "named": named.strip()})
 
 
 Polarity = Literal["positive", "negative", "neutral"]
@@ -96,6 +122,15 @@ class Codebook(_Strict):
     @property
     def target_names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.targets)
+
+    def targets_for(self, meta: dict | None) -> tuple[Target, ...]:
+        """The targets one document is coded for: those its meta.targets lists (all, without that
+        list), less per-document targets its meta does not name, each with the document's aliases."""
+        meta = meta if isinstance(meta, dict) else {}
+        listed = meta.get("targets")
+        applies = {t for t in listed if isinstance(t, str)} if isinstance(listed, list) else None
+        found = (t.for_document(meta) for t in self.targets if applies is None or t.name in applies)
+        return tuple(t for t in found if t is not None)
 
     @property
     def stance_labels(self) -> tuple[str, ...]:
@@ -155,6 +190,14 @@ def _check(cb: Codebook) -> list[tuple[tuple, str]]:
                                  f"{value!r} has a character a {field} may not hold (quotes, backslash, brackets, "
                                  "control characters, spaces at either end" + (", ':'" if section == "stances" else "")
                                  + "): exports and keys name it as it is"))
+    for i, target in enumerate(cb.targets):
+        if target.named is not None:
+            problems.append(((("targets", i, "named")), "'named' is set per document from its meta, not in the "
+                                                        "codebook; give from_meta = \"KEY\" instead"))
+        if target.from_meta is not None and not META_KEY.match(target.from_meta):
+            problems.append((("targets", i, "from_meta"),
+                             f"from_meta {target.from_meta!r} is not a meta key: give letters, digits, _ . or -, "
+                             "starting with a letter or _ (e.g. \"entity\")"))
     if not 1 <= cb.version <= 1_000_000:
         problems.append((("version",), f"version {cb.version} is out of range: give a whole number from 1 to 1000000"))
     if cb.targets and not cb.stances:

@@ -49,8 +49,10 @@ def find_mentions(text: str, target: Target, entities: Iterable[Offsets] = ()) -
 
 
 def suggest_stances(text: str, sentences: Sequence[Offsets], codebook: Codebook,
-                    sentiment: Callable[[str], float], entities: Iterable[Offsets] = ()) -> list[SuggestedStance]:
-    """One guess per codebook target, in codebook order, leaving out those whose polarity has no label."""
+                    sentiment: Callable[[str], float], entities: Iterable[Offsets] = (),
+                    targets: Sequence[Target] | None = None) -> list[SuggestedStance]:
+    """One guess per target (the codebook's, or those given: a document's own), in order, leaving
+    out those whose polarity has no label."""
     labels = codebook.polarity_labels
     if not labels:
         return []
@@ -58,7 +60,7 @@ def suggest_stances(text: str, sentences: Sequence[Offsets], codebook: Codebook,
     starts = [s for s, _ in sentences]
     cache: dict[Offsets, float] = {}
     guesses = []
-    for target in codebook.targets:
+    for target in codebook.targets if targets is None else targets:
         used: list[Offsets] = []
         for start, _ in find_mentions(text, target, entities):
             i = bisect_right(starts, start) - 1

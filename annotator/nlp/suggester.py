@@ -50,25 +50,27 @@ class Suggester:
     def sentiment(self, sentence: str) -> float:
         return self._vader.polarity_scores(sentence)["compound"]
 
-    def run(self, items: Iterable[tuple[int, str]], batch_size: int = 32) -> Iterator[DocSuggestion]:
-        """(document pk, text) in, one DocSuggestion out per document, in the same order."""
-        pieces = ((piece, (pk, offset, text)) for pk, text in items for offset, piece in chunks(text, MAX_CHUNK_CHARS))
+    def run(self, items: Iterable[tuple], batch_size: int = 32) -> Iterator[DocSuggestion]:
+        """(document pk, text[, meta]) in, one DocSuggestion out per document, in the same order;
+        meta says which targets the document has (Codebook.targets_for)."""
+        pieces = ((piece, (pk, offset, text, rest[0] if rest else None))
+                  for pk, text, *rest in items for offset, piece in chunks(text, MAX_CHUNK_CHARS))
         current: tuple[int, str] | None = None
         ents: list[tuple[int, int, str]] = []
         sents: list[tuple[int, int]] = []
         skip = [STANCE_COMPONENT] if self.stance_model else []  # it reads each target's sentences, not the text
-        for doc, (pk, offset, text) in self.pipeline.nlp.pipe(pieces, as_tuples=True, batch_size=batch_size,
-                                                              disable=skip):
+        for doc, (pk, offset, text, meta) in self.pipeline.nlp.pipe(pieces, as_tuples=True, batch_size=batch_size,
+                                                                    disable=skip):
             if current is not None and current[0] != pk:
                 yield self._finish(*current, ents, sents)
                 ents, sents = [], []
-            current = (pk, text)
+            current = (pk, text, meta)
             ents += [(e.start_char + offset, e.end_char + offset, e.label_) for e in doc.ents]
             sents += [(s.start_char + offset, s.end_char + offset) for s in doc.sents]
         if current is not None:
             yield self._finish(*current, ents, sents)
 
-    def _finish(self, pk: int, text: str, ents: list, sents: list) -> DocSuggestion:
+    def _finish(self, pk: int, text: str, meta: dict | None, ents: list, sents: list) -> DocSuggestion:
         spans, dropped = [], Counter()
         for start, end, model_label in ents:
             label = self.label_map.get(model_label)
@@ -78,17 +80,20 @@ class Suggester:
                 spans.append(SuggestedSpan(start, end, label))
         sents = [s for s in (strip_offsets(text, a, b) for a, b in sents) if s[0] < s[1]]
         entities = [(s.start, s.end) for s in spans]
+        targets = self.codebook.targets_for(meta)
         if self.stance_model:
-            stances = self._model_stances(text, sents, entities)
+            stances = self._model_stances(text, sents, entities, targets)
         else:
-            stances = suggest_stances(text, sents, self.codebook, self.sentiment, entities=entities)
+            stances = suggest_stances(text, sents, self.codebook, self.sentiment, entities=entities, targets=targets)
         return DocSuggestion(pk, tuple(spans), tuple(stances), dropped)
 
-    def _model_stances(self, text: str, sentences: list, entities: list) -> list[SuggestedStance]:
-        contexts = [stance_context(text, sentences, target, entities) for target in self.codebook.targets]
+    def _model_stances(self, text: str, sentences: list, entities: list, targets) -> list[SuggestedStance]:
+        if not targets:
+            return []
+        contexts = [stance_context(text, sentences, target, entities) for target in targets]
         predicted = predict_stance(self.pipeline.nlp, [model_input for model_input, _ in contexts])
         return [SuggestedStance(target.name, label, round(score, 3), evidence)
-                for target, (_, evidence), (label, score) in zip(self.codebook.targets, contexts, predicted)
+                for target, (_, evidence), (label, score) in zip(targets, contexts, predicted)
                 if label in self.codebook.stance_labels]
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from annotator.domain.codebook import Codebook
+from annotator.domain.codebook import Codebook, Target
 from annotator.domain.coding import Annotation, check_labels
 from annotator.domain.errors import InputError
 from annotator.domain.queue_order import ORDERS
@@ -42,6 +42,11 @@ class OpenDocument:
     suggestion: Suggestion | None = None  # None: no model has suggested for it yet, or it is blind
     annotation: Annotation = field(default_factory=Annotation)
     blind: bool = False  # shown without suggestions (`assign --blind`): none is fetched or made
+    targets: tuple[Target, ...] = ()  # the stance targets this document is coded for (its meta's)
+
+    @property
+    def target_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.targets)
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,8 @@ class CodingSession:
             doc = documents.get(conn, document_pk)
             suggestion = None if doc.blind else suggestions.latest(conn, document_pk)
             stored = annotations.of_coder(conn, document_pk, self.coder_pk)
-        return OpenDocument(doc.pk, doc.id, doc.title, doc.text, doc.meta, suggestion, stored or Annotation(), doc.blind)
+        return OpenDocument(doc.pk, doc.id, doc.title, doc.text, doc.meta, suggestion, stored or Annotation(), doc.blind,
+                            self.codebook.targets_for(doc.meta))
 
     def tokens(self, text: str) -> tuple[list[int], list[int]]:
         """spaCy's token boundaries (its rule-based tokenizer: no model weights); slow the first time."""

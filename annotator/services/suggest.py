@@ -80,14 +80,14 @@ def _reported(results: Iterator[DocSuggestion], on_progress: Callable[[int], Non
 
 
 def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None,
-               should_stop: Callable[[], bool]) -> Iterator[tuple[int, str]]:
+               should_stop: Callable[[], bool]) -> Iterator[tuple[int, str, dict]]:
     after = 0
     while not should_stop():
         with engine.connect() as conn:
             page = suggestions.texts_page(conn, after, READ_PAGE, unsuggested_by)
         if not page:
             return
-        yield from ((pk, text) for pk, text in page)
+        yield from page
         after = page[-1][0]
 
 
@@ -99,7 +99,7 @@ def suggest_document(engine: Engine, document_pk: int, pipeline: Pipeline) -> No
     """Suggest for one document now (the coding screen's document that has none yet)."""
     codebook = active_codebook(engine)
     with engine.connect() as conn:
-        text = documents.text_of(conn, document_pk)
-    (result,) = Suggester(pipeline, codebook).run([(document_pk, text)])
+        doc = documents.get(conn, document_pk)
+    (result,) = Suggester(pipeline, codebook).run([(document_pk, doc.text, doc.meta)])
     with engine.begin() as conn:
         suggestions.save(conn, [(document_pk, _suggestion(pipeline, result))], replace=False)

@@ -112,10 +112,10 @@ def _parse(pipeline: Pipeline, codebook: Codebook, docs: list[ExportDocument], o
 
 def _stance_items(codebook: Codebook, parsed: list[_Parsed]) -> list[tuple[str, str, str, tuple]]:
     """(model input, gold label, target, the document's cold-start guess key) per gold stance."""
-    targets = {t.name: t for t in codebook.targets}
     labels = set(codebook.stance_labels)
     items = []
     for p in parsed:
+        targets = {t.name: t for t in codebook.targets_for(p.doc.meta)}  # per-document ones with its aliases
         for target_name, label, _how in p.doc.stances:
             if target_name in targets and label in labels:
                 model_input, _ = stance_context(p.doc.text, p.sentences, targets[target_name],

@@ -39,10 +39,6 @@ def by_id(conn: Connection, doc_id: str) -> StoredDocument | None:
     return StoredDocument(*row) if row else None
 
 
-def text_of(conn: Connection, document_pk: int) -> str:
-    return conn.scalar(select(DOC.c.text).where(DOC.c.pk == document_pk))
-
-
 def count(conn: Connection) -> int:
     return conn.scalar(select(func.count()).select_from(DOC))
 

@@ -100,10 +100,10 @@ def count_suggested_documents(conn: Connection) -> int:
 
 
 def texts_page(conn: Connection, after_pk: int, limit: int,
-               unsuggested_by: tuple[str, str] | None) -> list[tuple[int, str]]:
-    """(pk, text) of the next `limit` documents after `after_pk`, optionally only those without a
-    suggestion from (model, version). Keyset paging: each page is one short read."""
-    query = select(DOC.c.pk, DOC.c.text).where(DOC.c.pk > after_pk).order_by(DOC.c.pk).limit(limit)
+               unsuggested_by: tuple[str, str] | None) -> list[tuple[int, str, dict]]:
+    """(pk, text, meta) of the next `limit` documents after `after_pk`, optionally only those without
+    a suggestion from (model, version). Keyset paging: each page is one short read."""
+    query = select(DOC.c.pk, DOC.c.text, DOC.c.meta).where(DOC.c.pk > after_pk).order_by(DOC.c.pk).limit(limit)
     if unsuggested_by:
         query = query.where(_unsuggested(*unsuggested_by))
     return [tuple(r) for r in conn.execute(query)]

@@ -166,7 +166,7 @@ class CodingScreen(Screen):
     def _focus_first_target(self, keep_entity: bool):
         """Focus starts afresh on each document: its first undecided entity (returned, for the cursor),
         else its first undecided stance target; nothing carries over from the previous document."""
-        targets = self.codebook.target_names
+        targets = self.doc.target_names
         first_target = next_undecided_target(targets, None, self.doc.annotation, self.doc.suggestion)
         first = self.entities.first_undecided()
         self.target = first_target or (targets[0] if targets else None)
@@ -345,7 +345,7 @@ class CodingScreen(Screen):
                 self._moved()
                 return
         after = decided.target if decided.target is not None else None
-        target = next_undecided_target(self.codebook.target_names, after, self.doc.annotation, self.doc.suggestion)
+        target = next_undecided_target(self.doc.target_names, after, self.doc.annotation, self.doc.suggestion)
         if target is not None:
             self.target, self.stance_focus = target, True
         self._refresh_panel()
@@ -475,7 +475,7 @@ class CodingScreen(Screen):
             entity = self.entities.first_undecided()
         else:
             entity = self.entities.following(self.article.cursor_range[0], 1, undecided_only=True)
-        target = None if entity else next_undecided_target(self.codebook.target_names, None,
+        target = None if entity else next_undecided_target(self.doc.target_names, None,
                                                            self.doc.annotation, self.doc.suggestion)
         if target is not None:
             self.target, self.stance_focus = target, True
@@ -490,7 +490,7 @@ class CodingScreen(Screen):
 
     def action_next_target(self) -> None:
         """`g`: into the stance list at this document's focused target, then on to the next one."""
-        names = list(self.codebook.target_names)
+        names = list(self.doc.target_names)
         if not names:
             return
         if self.stance_focus:

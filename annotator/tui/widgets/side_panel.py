@@ -28,19 +28,24 @@ class SidePanel(Widget):
         self._base = None
         self._doc: OpenDocument | None = None
         self._first = 0  # first entity row shown
+        self._doc_targets: tuple = ()  # the shown document's targets
 
     def on_resize(self) -> None:
         self._strips.clear()
         self._lines = []
         if self._last:
             self.show(*self._last)
+        # Every line, not only those show() changed: rows wrapped at the old width and now gone
+        # (the panel got wider) would stay on screen below the new, shorter content.
+        self.refresh()
 
     def show(self, doc: OpenDocument, entities: EntityList, focus: Focus, target: str | None) -> None:
         """`focus` is the one item marked with ▸; `target` is the one whose evidence shows."""
         self._last = (doc, entities, focus, target)
         width = max(self.content_region.width, 20)
         height = max(self.content_region.height, 10)
-        stance_rows = self._stances(doc, focus, target, width) if self.codebook.targets else []
+        stance_rows = self._stances(doc, focus, target, width) if doc.targets else []
+        self._doc_targets = doc.targets
         about = self._about(focus, width)
         used = sum(len(row.wrap(self.app.console, width)) if row.cell_len > width else 1
                    for row in [*stance_rows, *about])
@@ -104,12 +109,17 @@ class SidePanel(Widget):
     def _stances(self, doc: OpenDocument, focus: Focus, target: str | None, width: int) -> list[Text]:
         rows = [Text("Stance", style="bold")]
         if doc.suggestion is not None:  # which model suggested what: entities and stances alike
-            rows[0].append(f"  suggested by {doc.suggestion.name}"[:width - 6], style="dim")
+            by = f"by {doc.suggestion.name}"
+            if len(by) + 8 <= width:
+                rows[0].append(f"  {by}", style="dim")
+            else:  # its own row, so the version is never cut off
+                rows.append(Text(f"  {by}", style="dim"))
         elif doc.blind:  # so the coder knows the empty list is on purpose
             rows[0].append("  blind: no suggestions"[:width - 6], style="dim")
-        for state in stance_rows(self.codebook.target_names, doc.annotation, doc.suggestion):
+        shown = {t.name: t.shown_name for t in doc.targets}  # a per-document target by its name here
+        for state in stance_rows(doc.target_names, doc.annotation, doc.suggestion):
             row = Text("▸ " if state.target == focus.target else "  ")
-            row.append(f"{state.target[:13]:<13} ")
+            row.append(f"{shown.get(state.target, state.target)[:13]:<13} ")
             if state.coded:
                 row.append(f"{state.coded.label} ✓", style="bold green")
             elif state.rejected:
@@ -135,8 +145,9 @@ class SidePanel(Widget):
 
     def _about(self, focus: Focus, width: int) -> list[Text]:
         if focus.target:
-            t = next(t for t in self.codebook.targets if t.name == focus.target)
-            text = f"Codebook: {t.name} — {t.description}"
+            t = next(t for t in self._doc_targets if t.name == focus.target)
+            named = f" (here: {t.named})" if t.named else ""
+            text = f"Codebook: {t.name}{named} — {t.description}"
         elif focus.entity:
             label = focus.entity.label
             e = next((e for e in self.codebook.entities if e.label == label), None)
