@@ -9,6 +9,7 @@ import typer
 
 from annotator import cli
 from annotator.cli import Db, _Command, _db
+from annotator.domain.errors import InputError
 
 FORMAT_HELP = "gold | coders | spacy | prodigy | doccano | conll"
 
@@ -50,3 +51,29 @@ def export(ctx: typer.Context,
             cli.out.print(f"  {doc_id} {start}-{end} {label}")
         if len(found) > 20:
             cli.out.print(f"  … and {len(found) - 20} more")
+
+
+@cli.app.command(cls=_Command)
+def serve(ctx: typer.Context,
+          host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on")] = 8000,
+          public_url: Annotated[Optional[str], typer.Option(
+              metavar="URL", help="The address browsers use, behind a reverse proxy (e.g. https://code.example.org)")]
+          = None,
+          db: Db = None) -> None:
+    """Serve the coding screen to browsers; each coder opens their own link (annotator coder token NAME)."""
+    from annotator.services.access import coder_for_token
+    from annotator.services.project import open_project
+
+    try:
+        from annotator.web.server import CodingServer
+    except ImportError:
+        raise InputError("serving to browsers needs the web extra: pip install 'annotator[web]'") from None
+    if not 1 <= port <= 65535:
+        raise InputError(f"--port {port}: give a port from 1 to 65535")
+    engine = open_project(_db(ctx, db))
+    url = engine.url.render_as_string(hide_password=False)
+    server = CodingServer(url, lambda token: coder_for_token(engine, token), host, port, public_url)
+    cli.err.print(f"Serving the coding screen on {server.public_url}/ (every page needs a coder's token: "
+                  "`annotator coder token NAME` prints their link). Ctrl+C stops.")
+    server.serve()

@@ -43,6 +43,28 @@ def coder_list(ctx: typer.Context, db: Db = None) -> None:
     cli.out.print(table)
 
 
+@coder_app.command("token", cls=_Command)
+def coder_token(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NAME")],
+                revoke: Annotated[bool, typer.Option("--revoke", help="Revoke every token of this coder")] = False,
+                url: Annotated[str, typer.Option(
+                    metavar="URL", help="Where `annotator serve` is reached (behind a proxy: its https address)")]
+                = "http://127.0.0.1:8000",
+                db: Db = None) -> None:
+    """Print a link with a fresh token that opens the served coding screen as this coder."""
+    from annotator.services.access import new_token, revoke_tokens
+    from annotator.services.project import open_project
+
+    engine = open_project(_db(ctx, db))
+    if revoke:
+        n = revoke_tokens(engine, name)
+        cli.out.print(f"Revoked {n} token(s) of {name}: their links open nothing now.")
+        return
+    token = new_token(engine, name)
+    cli.out.print(f"{url.rstrip('/')}/?token={token}")
+    cli.err.print(f"The link opens the coding screen as {name}; give it to them alone. It is shown once "
+                  f"(only a hash is kept); `annotator coder token {name} --revoke` ends it.")
+
+
 def _names(value: str) -> list[str]:
     names = [name.strip() for name in value.split(",") if name.strip()]
     if not names:

@@ -34,6 +34,10 @@ def role_of(conn: Connection, name: str) -> str | None:
     return conn.scalar(select(CODER.c.role).where(CODER.c.name == name))
 
 
+def coder_pk_of(conn: Connection, name: str) -> int | None:
+    return conn.scalar(select(CODER.c.pk).where(CODER.c.name == name))
+
+
 def set_role(conn: Connection, name: str, role: str) -> None:
     conn.execute(update(CODER).where(CODER.c.name == name).values(role=role))
 

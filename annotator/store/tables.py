@@ -227,3 +227,13 @@ class Event(SQLModel, table=True):
     annotation_pk: int | None = Field(default=None, foreign_key="annotation.pk")
     before: dict = _json()
     after: dict = _json()
+
+
+class CoderToken(SQLModel, table=True):
+    """A coder's access token for `annotator serve`, kept only as its hash; revoked, it admits no one."""
+    __tablename__ = "coder_token"
+    pk: int | None = Field(default=None, primary_key=True)
+    coder_pk: int = Field(foreign_key="coder.pk", ondelete="CASCADE", index=True)
+    token_hash: str = Field(unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

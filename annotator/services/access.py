@@ -1,0 +1,45 @@
+"""Who may use the served coding screen: per-coder tokens, shown once and kept only as a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from annotator.domain.errors import InputError
+from annotator.store import assignments, events, tokens
+from annotator.store.engine import Engine
+
+
+def _hash(token: str) -> str:
+    # A token is 192 random bits: a plain hash cannot be reversed, and lookups stay one seek.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(engine: Engine, coder: str) -> str:
+    """A fresh token for an existing coder (their older tokens stay valid until revoked)."""
+    with engine.begin() as conn:
+        coder_pk = assignments.coder_pk_of(conn, coder)
+        if coder_pk is None:
+            raise InputError(f"no coder named {coder!r}; add them first: annotator coder add {coder}")
+        token = secrets.token_urlsafe(24)
+        tokens.add(conn, coder_pk, _hash(token))
+        events.add(conn, "token_new", after={"coder": coder})
+    return token
+
+
+def revoke_tokens(engine: Engine, coder: str) -> int:
+    with engine.begin() as conn:
+        coder_pk = assignments.coder_pk_of(conn, coder)
+        if coder_pk is None:
+            raise InputError(f"no coder named {coder!r}")
+        revoked = tokens.revoke(conn, coder_pk)
+        events.add(conn, "token_revoke", after={"coder": coder, "revoked": revoked})
+    return revoked
+
+
+def coder_for_token(engine: Engine, token: str | None) -> str | None:
+    """The coder a token admits, or None (no token, unknown, or revoked)."""
+    if not token or len(token) > 200:
+        return None
+    with engine.connect() as conn:
+        return tokens.coder_of(conn, _hash(token))

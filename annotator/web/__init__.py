@@ -1,0 +1,1 @@
+"""The coding screen served to browsers (`annotator serve`)."""

@@ -1,0 +1,104 @@
+"""`annotator serve`: the coding screen in a browser, through textual-serve.
+
+Each browser session runs `annotator code` in its own process, as the coder whose token opened the
+page: the same screen, keys and storage as in a terminal. A request without a live token gets a
+refusal and nothing else; the token travels in the page's address and in the websocket's path
+(textual.js appends its own query to the websocket address).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shlex
+import sys
+from collections.abc import Callable
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from textual_serve.app_service import AppService
+from textual_serve.server import Server
+
+log = logging.getLogger("annotator.serve")
+REFUSED = ("This link has no valid token: ask your project lead for your own link "
+           "(annotator coder token NAME prints one).\n")
+
+
+class CodingServer(Server):
+    """textual-serve's server with every page and websocket behind a coder's token."""
+
+    def __init__(self, db_url: str, coder_for_token: Callable[[str | None], str | None], host: str, port: int,
+                 public_url: str | None = None) -> None:
+        super().__init__(command="", host=host, port=port, title="annotator", public_url=public_url)
+        self.db_url, self.coder_for_token = db_url, coder_for_token
+
+    async def _make_app(self) -> web.Application:
+        app = web.Application()
+        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
+        app.add_routes([
+            web.get("/", self.coding_page, name="index"),
+            web.get("/ws/{token}", self.coding_session, name="websocket"),
+            web.get("/download/{key}", self.handle_download, name="download"),
+            web.static("/static", self.statics_path, show_index=False, name="static"),
+        ])
+        app.on_startup.append(self.on_startup)
+        app.on_shutdown.append(self.on_shutdown)
+        return app
+
+    def initialize_logging(self) -> None:
+        # aiohttp's access log writes each address, query and all: the page's holds a coder's token.
+        super().initialize_logging()
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+    async def on_startup(self, app: web.Application) -> None:
+        """The command line has said where it serves; textual-serve's banner would name no command."""
+
+    def _coder(self, token: str | None) -> str:
+        coder = self.coder_for_token(token)
+        if coder is None:
+            raise web.HTTPForbidden(text=REFUSED)
+        return coder
+
+    async def coding_page(self, request: web.Request) -> web.StreamResponse:
+        token = request.query.get("token")
+        self._coder(token)
+        base = self.public_url
+        socket = ("wss:" if base.startswith("https") else "ws:") + base.split(":", 1)[1] + f"/ws/{token}"
+        context = {"font_size": 16, "app_websocket_url": socket,
+                   "config": {"static": {"url": f"{base}/static/"}}, "application": {"name": "annotator"}}
+        response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        response.headers["Cache-Control"] = "no-store"  # the page holds the token
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    async def coding_session(self, request: web.Request) -> web.StreamResponse:
+        """textual-serve's websocket handler, with the command made for this session's coder (its
+        own is one command for every session)."""
+        coder = self._coder(request.match_info["token"])  # checked again: a page may outlive its token
+        log.info("coding session for %s from %s", coder, request.remote)
+        command = " ".join(shlex.quote(part) for part in
+                           [sys.executable, "-m", "annotator", "code", "--coder", coder, "--db", self.db_url])
+        websocket = web.WebSocketResponse(heartbeat=15)
+        width = _number(request.query.get("width"), 80)
+        height = _number(request.query.get("height"), 24)
+        service: AppService | None = None
+        try:
+            await websocket.prepare(request)
+            service = AppService(command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+                                 close=websocket.close, download_manager=self.download_manager, debug=self.debug)
+            await service.start(width, height)
+            await self._process_messages(websocket, service)
+        except asyncio.CancelledError:
+            await websocket.close()
+        finally:
+            if service is not None:
+                await service.stop()  # the app saved each key as it came; closing the tab loses nothing
+        return websocket
+
+
+def _number(value: str | None, default: int) -> int:
+    try:
+        return max(10, min(int(value), 1000)) if value is not None else default
+    except ValueError:
+        return default

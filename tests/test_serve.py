@@ -1,0 +1,128 @@
+"""`annotator serve`: the coding screen in a real browser (the distribution's Chromium, driven by
+Playwright), as the coder whose token opened it; no token, or a revoked one, gets a refusal."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOT = ROOT / ".ci" / "artifacts" / "served-1280x800.png"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(seeded, cli):
+    """`annotator serve` on the seeded project, in its own process; yields (base URL, project)."""
+    assert cli("coder", "add", "alice").code == 0
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "annotator", "serve", "--port", str(port), "--db", str(seeded)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, server.stdout.read() if server.stdout else ""
+            time.sleep(0.2)
+    try:
+        yield f"http://127.0.0.1:{port}", seeded, server
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _status(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _token(cli, base: str) -> str:
+    result = cli("coder", "token", "alice", "--url", base)
+    assert result.code == 0 and "give it to them alone" in result.err
+    link = result.out.strip()
+    assert link.startswith(f"{base}/?token=")
+    return link
+
+
+def test_no_token_or_a_wrong_or_revoked_one_is_refused(served, cli):
+    base, db, server = served
+    link = _token(cli, base)
+    token = link.split("token=")[1]
+    for url in (f"{base}/", f"{base}/?token=not-a-token", f"{base}/ws/not-a-token"):
+        code, body = _status(url)
+        assert code == 403 and "no valid token" in body
+    code, page = _status(link)
+    assert code == 200 and f"/ws/{token}" in page
+    assert cli("coder", "token", "alice", "--revoke").out.startswith("Revoked 1 token(s) of alice")
+    assert _status(link)[0] == 403 and _status(f"{base}/ws/{token}")[0] == 403
+    with sqlite3.connect(db) as conn:  # only a hash is kept
+        assert conn.execute("SELECT count(*) FROM coder_token WHERE token_hash = ?", (token,)).fetchone()[0] == 0
+    server.terminate()
+    assert token not in server.communicate(timeout=10)[0]  # nor is it logged
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the distribution's Chromium (.ci/run installs it)")
+def test_a_coder_codes_in_a_real_browser_and_the_database_holds_it_under_their_name(served, cli):
+    from playwright.sync_api import sync_playwright
+
+    base, db, _ = served
+    link = _token(cli, base)
+    received: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(
+            frame if isinstance(frame, str) else frame.decode("utf-8", "ignore"))))
+        page.goto(link)
+
+        def shown(text: str, seconds: float = 60) -> None:
+            deadline = time.monotonic() + seconds
+            while text not in "".join(received):
+                assert time.monotonic() < deadline, f"{text!r} never came over the websocket"
+                page.wait_for_timeout(200)
+
+        shown("Entities")  # the side panel: the document is open and keys act
+        page.mouse.click(640, 400)
+        page.keyboard.press("a")  # accept the focused suggestion
+        page.wait_for_timeout(500)
+        page.keyboard.press("d")
+        page.wait_for_timeout(500)
+        page.keyboard.press("d")  # asked once about the undecided rest: done
+        deadline = time.monotonic() + 30
+        while True:
+            with sqlite3.connect(db) as conn:
+                row = conn.execute(
+                    "SELECT a.status, c.name, (SELECT count(*) FROM annotation_span s WHERE s.annotation_pk = a.pk "
+                    "AND s.origin = 'accepted') FROM annotation a JOIN coder c ON c.pk = a.coder_pk").fetchone()
+            if row and row[0] == "done":
+                break
+            assert time.monotonic() < deadline, f"not stored: {row}"
+            page.wait_for_timeout(300)
+        SHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOT))
+        browser.close()
+    assert row == ("done", "alice", 1)  # under the token's coder, not the server's login name
+    assert os.environ.get("USER", "root") != "alice"
