@@ -67,7 +67,7 @@ def baseline(path: Path, seed: int, eval_split: float) -> tuple[dict, float, int
     model = LogisticRegression(max_iter=2000).fit(features, [label for _, label in sides["train"]])
     took = time.perf_counter() - t0
     predicted = model.predict(vectorizer.transform([text for text, _ in sides["held out"]]))
-    scores = stance_scores([label for _, label in sides["held out"]], list(predicted), codebook.stance_labels)
+    scores = stance_scores([label for _, label in sides["held out"]], list(predicted))
     return {"accuracy": scores.accuracy, "macro_f1": scores.macro_f1, "f_avg": scores.f_avg}, took, len(sides["held out"])
 
 

@@ -107,3 +107,28 @@ async def test_the_side_panel_keeps_no_rows_from_before_a_resize(cli, tmp_path, 
         text = re.sub(r"<[^>]+>", "", app.export_screenshot()).replace("&#160;", " ")
     # The codebook's note on the focused item shows once, not again in leftovers below it
     assert text.count("Codebook:") == 1, text
+
+
+def test_import_names_a_bad_targets_list_or_entity_and_what_is_valid(cli, tmp_path):
+    schema = tmp_path / "codebook.toml"
+    schema.write_text(_codebook(), "utf-8")
+    assert cli("init", "--schema", str(schema)).code == 0
+    bad = [{"id": "a", "text": "One.", "meta": {"targets": ["Ukriane"]}},
+           {"id": "b", "text": "Two.", "meta": {"targets": "Ukraine"}},
+           {"id": "c", "text": "Three.", "meta": {"entity": 42}},
+           {"id": "d", "text": "Four.", "meta": {"entity": "X", "entity_aliases": "Y"}}]
+    result = cli("import", str(write_jsonl(tmp_path / "bad.jsonl", bad)))
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "meta 'targets' names 'Ukriane', not in the codebook" in result.err and "valid targets: Ukraine" in result.err
+    assert "meta 'targets' must be a list of target names, got 'Ukraine'" in result.err
+    assert "meta 'entity' names the target 'main entity' and must be a non-empty text, got 42" in result.err
+    assert "meta 'entity_aliases' must be a list of names, got 'Y'" in result.err
+    with sqlite3.connect(tmp_path / "annotator.db") as conn:
+        assert conn.execute("SELECT count(*) FROM document").fetchone()[0] == 0  # all or nothing
+
+
+def test_a_per_document_target_a_document_does_not_name_is_never_found_in_it():
+    from annotator.domain.stance_rules import find_mentions
+
+    target = parse_codebook(_codebook(), "test").targets[-1]  # "main entity", not resolved for a document
+    assert find_mentions("Anything. At all!", target) == []

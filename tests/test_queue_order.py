@@ -95,3 +95,30 @@ def test_moving_on_is_an_index_seek_not_a_scan(seeded, order):
     document_reads = [p for p in plans if " document" in p or "document " in p]
     assert any(f"ix_document_{'shuffle' if order == 'random' else 'certainty'}" in p for p in document_reads), plans
     assert not any(p.startswith("SCAN document") or "TEMP B-TREE" in p for p in plans), plans
+
+
+def test_a_document_suggested_while_coding_keeps_its_place_and_redo_keeps_the_newest_suggestions_key(seeded):
+    from annotator.domain.suggestions import SuggestedStance, Suggestion
+    from annotator.store import suggestions as store_suggestions
+    from test_coding_screen import make_app  # noqa: F401  (the rule pipeline, as the screen has it)
+    from conftest import rule_pipeline
+
+    engine = open_project(str(seeded))
+    with sqlite3.connect(seeded) as conn:
+        pk = conn.execute("SELECT pk FROM document ORDER BY pk LIMIT 1 OFFSET 3").fetchone()[0]
+        conn.execute("DELETE FROM suggestion WHERE document_pk = ?", (pk,))
+        conn.execute("UPDATE document SET certainty = 2.0 WHERE pk = ?", (pk,))
+    session = CodingSession(engine, "alice", order="uncertain", pipeline=rule_pipeline())
+    walked = _walk(session)
+    assert walked[-1] == pk  # no suggestion yet: last
+    assert session.suggest_missing(pk) is not None  # the screen suggests for it on the spot ...
+    assert _walk(session) == walked  # ... and it stays where the coder met it
+    # A redo of an older model rewrites that model's row; the newest suggestion, and the key, stay
+    older = Suggestion("old", "1", stances=(SuggestedStance("Ukraine", "NONE", 0.1),))
+    newer = Suggestion("new", "1", stances=(SuggestedStance("Ukraine", "FAVOR", 0.9),))
+    with engine.begin() as conn:
+        store_suggestions.save(conn, [(pk, older)], replace=False)
+        store_suggestions.save(conn, [(pk, newer)], replace=False)
+        store_suggestions.save(conn, [(pk, older)], replace=True)
+    with sqlite3.connect(seeded) as conn:
+        assert conn.execute("SELECT certainty FROM document WHERE pk = ?", (pk,)).fetchone()[0] == 0.9

@@ -57,14 +57,18 @@ def test_foreign_keys_are_enforced(project):
 def test_migrations_build_exactly_the_tables_of_the_code(project):
     engine = make_engine(str(project))
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        # The full-text index (an FTS5 virtual table and its shadow tables) is SQLite's own, made by
+        # migration 0009 beside the tables the code declares.
+        context = MigrationContext.configure(conn, opts={"include_name": lambda name, kind, parent:
+                                                         not (kind == "table" and name.startswith("document_fts"))})
+        diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
 
 
 def test_queue_indexes_exist(project):
     with sqlite3.connect(project) as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"ix_annotation_coder_status", "ix_assignment_coder_position"} <= names
+    assert {"ix_annotation_coder_status_updated", "ix_assignment_coder_position", "ix_document_seq"} <= names
 
 
 def test_every_design_word_has_a_table(project):

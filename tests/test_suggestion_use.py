@@ -115,3 +115,19 @@ def test_condition_report_counts_the_model_as_one_more_coder():
     assert got["model"]["a"]["stance_agreement"] == 1.0 and got["model"]["b"]["stance_agreement"] == 0.5
     assert got["model"]["a"]["f1_exact"] == 1.0 and got["model"]["b"]["f1_exact"] == pytest.approx(2 / 3)
     assert got["coder_f1_exact"] == pytest.approx(2 / 3) and got["documents"] == 2
+
+
+def test_kappa_from_pair_counts_matches_scikit_learn():
+    import random
+
+    from sklearn.metrics import cohen_kappa_score
+
+    from annotator.domain.anchoring import kappa
+
+    rng = random.Random(5)
+    a = [rng.choice("FAN") for _ in range(300)]
+    b = [x if rng.random() < 0.7 else rng.choice("FAN") for x in a]
+    from collections import Counter
+
+    assert kappa(Counter(zip(a, b))) == pytest.approx(cohen_kappa_score(a, b))
+    assert kappa(Counter()) is None and kappa(Counter({("F", "F"): 3})) is None

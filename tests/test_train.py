@@ -56,8 +56,13 @@ def test_import_gold_train_import_new_documents_suggest_with_the_model_and_show_
     assert (suggestion["model"], suggestion["version"]) == ("stance", "1")
     assert {s["target"] for s in suggestion["stances"]} == set(ALIASES)
     assert all(0 < s["score"] <= 1 and s["evidence"] for s in suggestion["stances"])
-    # Training again replaces the model with the next version
+    # Training again replaces the model with the next version; with the folder gone, too: the
+    # project's suggestions from "stance 1" would otherwise hide the new model's
     assert "Saved models/stance (version 2)" in cli("train", "--epochs", "1").out
+    import shutil
+
+    shutil.rmtree(tmp_path / "models")
+    assert "Saved models/stance (version 2)" in cli("train", "--epochs", "1").out  # 1 has suggested here
 
 
 def test_ner_fine_tuned_on_gold_spans_loads_and_suggests_the_codebooks_labels(cli, project, tmp_path):

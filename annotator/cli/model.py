@@ -63,10 +63,9 @@ def _print_report(report) -> None:
               f"held out {report.held_out_documents} ({report.held_out_items}).")
     if report.stance is not None:
         table = Table("held out", "trained model", "cold start", title="Stance on held-out documents")
-        for name in ("accuracy", "macro_f1", "f_avg"):
-            mine, theirs = getattr(report.stance, name), getattr(report.cold_start, name)
-            table.add_row(name.replace("_", " ").replace("f avg", "F_avg (FAVOR, AGAINST)"),
-                          _figure(mine), _figure(theirs))
+        names = {"accuracy": "accuracy", "macro_f1": "macro F1", "f_avg": f"F_avg ({report.f_avg_of})"}
+        for name, shown in names.items():
+            table.add_row(shown, _figure(getattr(report.stance, name)), _figure(getattr(report.cold_start, name)))
         for label, scores in report.stance.labels.items():
             table.add_row(f"F1 {label}", _figure(scores.f1), _figure(report.cold_start.labels[label].f1))
         out.print(table)

@@ -56,6 +56,17 @@ def span_f1(spans_a: CoderDocs, spans_b: CoderDocs, *, relaxed: bool = False) ->
     return span_scores(spans_a, spans_b)[relaxed]
 
 
+def exact_f1(spans_a: CoderDocs, spans_b: CoderDocs) -> F1Score:
+    """span_f1's exact score alone, overall only: set intersections, for reports over every document."""
+    matched = reference = candidate = 0
+    for doc in spans_a.keys() & spans_b.keys():
+        a, b = set(spans_a[doc]), set(spans_b[doc])
+        matched += len(a & b)
+        reference += len(a)
+        candidate += len(b)
+    return F1Score(matched, reference, candidate)
+
+
 def span_scores(spans_a: CoderDocs, spans_b: CoderDocs) -> tuple[F1Score, F1Score]:
     """Exact and relaxed span_f1 from one pass over the documents."""
     tally = _Tally()

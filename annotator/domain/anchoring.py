@@ -7,13 +7,13 @@ with each other no better, they are following the suggestions rather than the co
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from itertools import combinations
 
-from annotator.domain.agreement import Units, cohen_kappa, krippendorff_alpha
-from annotator.domain.agreement_spans import F1Score, span_f1
+from annotator.domain.agreement import krippendorff_alpha
+from annotator.domain.agreement_spans import F1Score, exact_f1
 
-MODEL = "\x00model"  # the suggestion as one more coder: a name no coder can have
 SpanTriple = tuple[int, int, str]
 
 
@@ -23,35 +23,45 @@ def condition_report(stances: Mapping[str, Mapping[int, Mapping[str, str]]],
                      model_spans: Mapping[int, Sequence[SpanTriple]], documents: Collection[int]) -> dict:
     """The figures for one set of documents. `stances`: target -> document -> coder -> label;
     `spans`: document -> coder -> spans (every done annotation's); `model_*`: the newest suggestion
-    of each document (absent: none)."""
-    docs = set(documents)
-    coders = sorted({c for doc in docs for c in spans.get(doc, {})})
-    pooled: dict[tuple[str, int], dict[str, str]] = {}  # (target, document) -> coder -> label, model included
+    of each document (absent: none). One pass over the units: a report over 100,000 documents."""
+    docs = documents if isinstance(documents, (set, frozenset)) else set(documents)
     alpha = {}
+    with_model: defaultdict[str, Counter] = defaultdict(Counter)  # coder -> (their label, the model's) -> units
     for target, by_doc in stances.items():
-        units = {doc: dict(labels) for doc, labels in by_doc.items() if doc in docs}
+        units = {doc: labels for doc, labels in by_doc.items() if doc in docs}
         alpha[target] = krippendorff_alpha(units) if units else None
         for doc, labels in units.items():
-            unit = dict(labels)
-            if target in model_stances.get(doc, {}):
-                unit[MODEL] = model_stances[doc][target]
-            pooled[(target, doc)] = unit
+            model = model_stances.get(doc, {}).get(target)
+            if model is not None:
+                for coder, label in labels.items():
+                    with_model[coder][label, model] += 1
+    coders = sorted({c for doc in docs for c in spans.get(doc, {})} | set(with_model))
     model: dict[str, dict] = {}
     for coder in coders:
-        both = [u for u in pooled.values() if coder in u and MODEL in u]
-        agree = sum(u[coder] == u[MODEL] for u in both)
+        counts = with_model.get(coder, Counter())
+        total = sum(counts.values())
         theirs = {doc: by_coder[coder] for doc, by_coder in spans.items() if doc in docs and coder in by_coder
                   and doc in model_spans}
-        f1 = span_f1({doc: model_spans[doc] for doc in theirs}, theirs) if theirs else None
-        model[coder] = {"stance_agreement": agree / len(both) if both else None,
-                        "stance_kappa": cohen_kappa(_units(pooled), coder, MODEL) if both else None,
-                        "f1_exact": f1.f1 if f1 else None, "documents": len(theirs)}
+        f1 = exact_f1({doc: model_spans[doc] for doc in theirs}, theirs) if theirs else None
+        model[coder] = {"stance_agreement": sum(n for (a, b), n in counts.items() if a == b) / total if total else None,
+                        "stance_kappa": kappa(counts), "f1_exact": f1.f1 if f1 else None, "documents": len(theirs)}
     return {"documents": len(docs), "coder_alpha": alpha, "coder_f1_exact": _coder_f1(spans, docs, coders),
             "model": model}
 
 
-def _units(pooled: Mapping[tuple[str, int], Mapping[str, str]]) -> Units:
-    return {f"{target}\x1f{doc}": labels for (target, doc), labels in pooled.items()}
+def kappa(pairs: Mapping[tuple[str, str], int]) -> float | None:
+    """Cohen's kappa from counts of (one rater's label, the other's) pairs; None when undefined
+    (no pairs, or both raters always gave one and the same label)."""
+    total = sum(pairs.values())
+    if not total:
+        return None
+    observed = sum(n for (a, b), n in pairs.items() if a == b) / total
+    first, second = Counter(), Counter()
+    for (a, b), n in pairs.items():
+        first[a] += n
+        second[b] += n
+    expected = sum(first[label] * second[label] for label in first) / total ** 2
+    return None if expected == 1 else (observed - expected) / (1 - expected)
 
 
 def _coder_f1(spans, docs: set[int], coders: list[str]) -> float | None:
@@ -60,7 +70,7 @@ def _coder_f1(spans, docs: set[int], coders: list[str]) -> float | None:
     for a, b in combinations(coders, 2):
         shared = [doc for doc in docs if a in spans.get(doc, {}) and b in spans.get(doc, {})]
         if shared:
-            score = span_f1({d: spans[d][a] for d in shared}, {d: spans[d][b] for d in shared})
+            score = exact_f1({d: spans[d][a] for d in shared}, {d: spans[d][b] for d in shared})
             matched, reference, candidate = (matched + score.matched, reference + score.reference,
                                              candidate + score.candidate)
     return F1Score(matched, reference, candidate).f1 if reference or candidate else None

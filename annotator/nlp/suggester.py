@@ -39,7 +39,8 @@ class Suggester:
         self.label_map = dict(codebook.model_label_map)
         if "entities" in pipeline.trained:  # fine-tuned on gold: it predicts the codebook's own labels
             self.label_map.update({label: label for label in codebook.entity_labels})
-        self.stance_model = STANCE_COMPONENT in pipeline.nlp.pipe_names
+        # only a classifier `annotator train` made: another pipeline's textcat has other labels
+        self.stance_model = STANCE_COMPONENT in pipeline.nlp.pipe_names and "stance" in pipeline.trained
 
     @cached_property
     def _vader(self):

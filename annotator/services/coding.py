@@ -24,7 +24,7 @@ from annotator.domain.suggestions import Suggestion
 from annotator.domain.timing import ActiveTime
 from annotator.services import gold as gold_service
 from annotator.services.project import active_codebook
-from annotator.store import annotations, assignments, documents, events, suggestions
+from annotator.store import annotations, assignments, documents, events, progress, suggestions
 from annotator.store.engine import Engine, StoreBusy
 
 
@@ -105,7 +105,9 @@ class CodingSession:
 
     def first_unfinished(self, or_first: bool = True) -> int | None:
         """Where the coder resumes: the first document not done or skipped (else, if asked, the first)."""
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
+            if self.order == "sequential":
+                progress.raise_mark(conn, self.coder_pk, self.assigned)  # documents finished by import, say
             found = self._neighbour(conn, 0, True, unfinished=True)
             return found if found is not None or not or_first else self._neighbour(conn, 0, True)
 
@@ -130,12 +132,15 @@ class CodingSession:
                 document_pk = 0  # opened by find, outside the queue: on to the queue's first
             return documents.neighbour(conn, document_pk, forward, self.coder_pk if unfinished else None, self.order,
                                        self.coder_pk if self.assigned else None)
+        # The next unfinished one is looked for from the coder's finished-through mark when that lies
+        # ahead: what is behind it is all finished, and walking it cost as much as the queue was long.
+        marks = progress.marks(conn, self.coder_pk) if unfinished and forward else (0, 0)
         if not self.assigned:
-            return documents.neighbour(conn, document_pk, forward, self.coder_pk if unfinished else None)
+            return documents.neighbour(conn, max(document_pk, marks[0]), forward, self.coder_pk if unfinished else None)
         at = (assignments.position(conn, self.coder_pk, document_pk) or 0) if document_pk else 0
         if at == 0 and not forward:
             return None
-        return assignments.neighbour(conn, self.coder_pk, at, forward, unfinished)
+        return assignments.neighbour(conn, self.coder_pk, max(at, marks[1]), forward, unfinished)
 
     def find(self, text: str) -> list[tuple[int, str, str]]:
         with self.engine.connect() as conn:
@@ -254,6 +259,10 @@ class CodingSession:
                 events.add(conn, kind, coder_pk=self.coder_pk, document_pk=document_pk, annotation_pk=pk,
                            before=before.to_json(), after=after.to_json())
                 annotations.set_last_document(conn, self.coder_pk, document_pk)  # where a crash resumes
+                if after.status in progress.FINISHED:
+                    progress.raise_mark(conn, self.coder_pk, self.assigned)
+                elif before.status in progress.FINISHED:
+                    progress.lower_marks(conn, self.coder_pk, document_pk)
                 gold_service.keep_in_step(conn, document_pk, self.codebook)
         except StoreBusy as exc:
             if on_open_document:

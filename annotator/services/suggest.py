@@ -65,6 +65,7 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
     while batch := list(islice(results, batch_size)):
         with engine.begin() as conn:
             stored = suggestions.save(conn, [(r.document_pk, _suggestion(pipeline, r)) for r in batch], replace=redo)
+            suggestions.raise_progress(conn, *key)  # the next run starts past what is done
         for r in batch:
             report.spans += len(r.spans)
             report.dropped.update(r.dropped)
@@ -102,4 +103,5 @@ def suggest_document(engine: Engine, document_pk: int, pipeline: Pipeline) -> No
         doc = documents.get(conn, document_pk)
     (result,) = Suggester(pipeline, codebook).run([(document_pk, doc.text, doc.meta)])
     with engine.begin() as conn:
-        suggestions.save(conn, [(document_pk, _suggestion(pipeline, result))], replace=False)
+        # keep_order: the document keeps its place in the uncertain order while a coder works through it
+        suggestions.save(conn, [(document_pk, _suggestion(pipeline, result))], replace=False, keep_order=True)

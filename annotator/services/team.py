@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from annotator.domain.assignment import choose_blind, plan
 from annotator.domain.errors import InputError
 from annotator.domain.vocabulary import ROLES
-from annotator.store import annotations, assignments, documents, events
+from annotator.store import annotations, assignments, documents, events, progress
 from annotator.store.assignments import CoderRow
 from annotator.store.engine import Engine
 
@@ -66,9 +66,10 @@ def assign(engine: Engine, coders: list[str], *, overlap: float | None = None, p
         planned = plan(order, coders, overlap=overlap, per_doc=per_doc, seed=seed, kept=worked)
         queues = {annotations.coder_pk(conn, name): queue for name, queue in planned.queues.items()}
         rows = assignments.replace(conn, queues)
+        progress.reset_positions(conn)  # queues renumbered: the coders' position marks start again
         blind_now = None
         if chosen is not None:
-            blind_now = documents.set_blind(conn, chosen, {pk for pks in worked.values() for pk in pks})
+            blind_now = documents.set_blind(conn, chosen)
         events.add(conn, "assign", after={"coders": coders, "overlap": overlap, "per_doc": per_doc,
                                           "seed": seed, "rows": rows, "kept": planned.kept, "blind": blind_now})
     return AssignReport(len(order), {name: (len(q), sum(a.overlap for a in q))

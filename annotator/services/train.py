@@ -27,6 +27,7 @@ from annotator.nlp.suggester import Suggester
 from annotator.nlp.training import ARCHITECTURES, STANCE_COMPONENT, predict_stance, train_entities, train_stance
 from annotator.services.export import gold_documents, split_of
 from annotator.services.project import active_codebook
+from annotator.store import suggestions
 from annotator.store.engine import Engine
 
 TASKS = ("stance", "entities")
@@ -47,6 +48,7 @@ class TrainReport:
     entities: dict[str, Scores] | None = None
     base_entities: dict[str, Scores] | None = None  # the pipeline before fine-tuning, on the same documents
     off_tokens: int = 0  # gold spans off token boundaries, left out of entity training
+    f_avg_of: str = ""  # the two labels F_avg averages (the codebook's positive and negative ones)
     notes: list[str] = field(default_factory=list)
 
 
@@ -91,7 +93,9 @@ def train(engine: Engine, task: str, out: Path | None = None, *, eval_split: flo
         _train_stance(pipeline, codebook, train_side, held_out, report, epochs, architecture, seed, on_stage, on_step)
     else:
         _train_entities(pipeline, codebook, train_side, held_out, report, epochs, seed, on_stage, on_step)
-    report.version = _save(pipeline, out, task, report)
+    with engine.connect() as conn:  # a version this project has suggestions from is never reused
+        taken = suggestions.versions_of(conn, out.name)
+    report.version = _save(pipeline, out, task, report, taken)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -142,16 +146,18 @@ def _train_stance(pipeline, codebook, train_side, held_out, report, epochs, arch
     gold = [label for _, label, _, _ in testing]
     predicted = [label for label, _ in predict_stance(pipeline.nlp, [text for text, _, _, _ in testing])]
     favor, against = codebook.polarity_labels.get("positive"), codebook.polarity_labels.get("negative")
-    report.stance = stance_scores(gold, predicted, codebook.stance_labels, favor, against)
+    report.f_avg_of = f"{favor}, {against}" if favor and against else "no positive and negative labels"
+    report.stance = stance_scores(gold, predicted, (), favor, against)  # macro F1 over the labels in use
     cold = Suggester(pipeline, codebook)
     guesses: dict[int, dict[str, str]] = {}
     for _, _, target, p in testing:
         if id(p) not in guesses:
             found = suggest_stances(p.doc.text, p.sentences, codebook, cold.sentiment,
-                                    entities=[(s, e) for s, e, _ in p.entities])
+                                    entities=[(s, e) for s, e, _ in p.entities],
+                                    targets=codebook.targets_for(p.doc.meta))  # as `suggest` does
             guesses[id(p)] = {g.target: g.label for g in found}
     report.cold_start = stance_scores(gold, [guesses[id(p)].get(target) for _, _, target, p in testing],
-                                      codebook.stance_labels, favor, against)
+                                      (), favor, against)
 
 
 def _train_entities(pipeline, codebook, train_side, held_out, report, epochs, seed, on_stage, on_step):
@@ -176,11 +182,14 @@ def _train_entities(pipeline, codebook, train_side, held_out, report, epochs, se
     report.entities = span_scores(gold, found)
 
 
-def _save(pipeline: Pipeline, out: Path, task: str, report: TrainReport) -> str:
-    """Save beside `out` and swap it in, so a failed save leaves the model it replaces; returns the version."""
+def _save(pipeline: Pipeline, out: Path, task: str, report: TrainReport, taken: list[str]) -> str:
+    """Save beside `out` and swap it in, so a failed save leaves the model it replaces; returns the
+    version: one above the model it replaces and above every version of this name that has
+    suggested in the project (suggestions are kept per name and version)."""
     previous = json.loads((out / "meta.json").read_text("utf-8")) if (out / "meta.json").is_file() else {}
     before = previous.get("annotator", {})
-    version = str(int(before.get("model_version", 0)) + 1) if before else "1"
+    numbers = [int(v) for v in [before.get("model_version", 0), *taken] if str(v).isdigit()]
+    version = str(max(numbers, default=0) + 1)
     nlp = pipeline.nlp
     trained = sorted({*pipeline.trained, task})
     nlp.meta.update({"name": out.name, "version": version})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, true, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from annotator.domain.queue_order import shuffle_key
 from annotator.store import tables as t
@@ -40,7 +41,7 @@ def by_id(conn: Connection, doc_id: str) -> StoredDocument | None:
 
 
 def count(conn: Connection) -> int:
-    return conn.scalar(select(func.count()).select_from(DOC))
+    return last_seq(conn)
 
 
 def all_pks(conn: Connection) -> list[int]:
@@ -68,7 +69,14 @@ def hashes_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
 def insert_many(conn: Connection, rows: list[dict[str, Any]], created_at: datetime) -> None:
     """Bulk insert of rows sharing one created_at, at the driver's executemany speed on SQLite:
     per-row statement bookkeeping was a third of the import's time."""
-    bulk_insert(conn, DOC, [{**r, "created_at": created_at, "shuffle": shuffle_key(r["id"])} for r in rows])
+    first = last_seq(conn) + 1  # under the import's write lock: a concurrent one on a server conflicts and retries
+    bulk_insert(conn, DOC, [{**r, "created_at": created_at, "shuffle": shuffle_key(r["id"]), "seq": first + i}
+                            for i, r in enumerate(rows)])
+
+
+def last_seq(conn: Connection) -> int:
+    """The project's size: seq runs 1, 2, 3, ... without gaps, so its largest value is one seek."""
+    return conn.scalar(select(func.max(DOC.c.seq))) or 0
 
 
 def similar_ids(conn: Connection, doc_id: str, limit: int = 5) -> list[str]:
@@ -81,11 +89,28 @@ def similar_ids(conn: Connection, doc_id: str, limit: int = 5) -> list[str]:
 
 
 def find(conn: Connection, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
-    """(pk, id, title) of documents whose id or title contains `text` (any case), in queue order."""
-    pattern = f"%{text}%"
-    return [tuple(r) for r in conn.execute(
-        select(DOC.c.pk, DOC.c.id, DOC.c.title).where(or_(DOC.c.id.ilike(pattern), DOC.c.title.ilike(pattern)))
-        .order_by(DOC.c.pk).limit(limit))]
+    """(pk, id, title) of the documents best matching every word typed (the last one as a prefix),
+    in id, title or text: SQLite's FTS5 index, ranked by BM25. Elsewhere: id or title containing
+    the text, in queue order."""
+    if conn.dialect.name != "sqlite":
+        pattern = f"%{text}%"
+        return [tuple(r) for r in conn.execute(
+            select(DOC.c.pk, DOC.c.id, DOC.c.title).where(or_(DOC.c.id.ilike(pattern), DOC.c.title.ilike(pattern)))
+            .order_by(DOC.c.pk).limit(limit))]
+    query = fts_query(text)
+    if not query:
+        return []
+    rows = conn.exec_driver_sql(
+        "SELECT d.pk, d.id, d.title FROM document_fts JOIN document d ON d.pk = document_fts.rowid "
+        "WHERE document_fts MATCH ? ORDER BY rank LIMIT ?", (query, limit))
+    return [tuple(r) for r in rows]
+
+
+def fts_query(text: str) -> str:
+    """What was typed as an FTS5 query: each word quoted (FTS syntax in it means nothing), every
+    word a prefix, all of them required."""
+    words = re.findall(r"\w+", text)
+    return " ".join(f'"{w}"*' for w in words[:20])
 
 
 # The queue: documents in import order ------------------------------------------------------------
@@ -103,6 +128,8 @@ def _unfinished(coder_pk: int):
 def position(conn: Connection, document_pk: int, order: str = "sequential", assigned_to: int | None = None) -> int:
     """1-based place of the document in the queue's order (of the coder's documents, with assigned_to)."""
     key = ORDER_KEYS.get(order)
+    if key is None and assigned_to is None:
+        return conn.scalar(select(DOC.c.seq).where(DOC.c.pk == document_pk)) or 0
     if key is None:
         query = select(func.count()).select_from(DOC).where(DOC.c.pk <= document_pk)
     else:
@@ -140,11 +167,12 @@ def neighbour(conn: Connection, document_pk: int, forward: bool, unfinished_by: 
                                                       ASSIGN.c.coder_pk == assigned_to).exists())
     return conn.scalar(query.order_by(*ordering).limit(1))
 
-def set_blind(conn: Connection, chosen: set[int], keep: set[int]) -> int:
-    """Make exactly `chosen` blind, except documents in `keep` (already worked on), which stay as
-    they are; returns how many are blind now."""
-    conn.execute(update(DOC).where(DOC.c.blind, DOC.c.pk.not_in(keep) if keep else true()).values(blind=False))
-    wanted = sorted(chosen - keep)
+def set_blind(conn: Connection, chosen: set[int]) -> int:
+    """Make exactly `chosen` blind, except documents a coder already worked on, which stay as they
+    were shown; returns how many are blind now."""
+    unworked = ~select(ANN.c.pk).where(ANN.c.document_pk == DOC.c.pk).exists()
+    conn.execute(update(DOC).where(DOC.c.blind, unworked).values(blind=False))
+    wanted = sorted(chosen)
     for start in range(0, len(wanted), 500):
-        conn.execute(update(DOC).where(DOC.c.pk.in_(wanted[start:start + 500])).values(blind=True))
+        conn.execute(update(DOC).where(DOC.c.pk.in_(wanted[start:start + 500]), unworked).values(blind=True))
     return conn.scalar(select(func.count()).select_from(DOC).where(DOC.c.blind))

@@ -13,6 +13,7 @@ from annotator.store.engine import bulk_update
 from annotator.store.tables import utcnow
 
 SUG = t.Suggestion.__table__
+PROGRESS = t.SuggestProgress.__table__
 DOC = t.Document.__table__
 
 
@@ -45,7 +46,7 @@ def of_document(conn: Connection, document_pk: int) -> list[Suggestion]:
     return [_from_row(*r) for r in rows]
 
 
-def save(conn: Connection, suggestions: list[tuple[int, Suggestion]], replace: bool) -> int:
+def save(conn: Connection, suggestions: list[tuple[int, Suggestion]], replace: bool, keep_order: bool = False) -> int:
     """Store (document pk, suggestion) pairs; an existing (document, model, version) is kept, or
     replaced if asked. The unique key makes a rerun after a crash unable to duplicate anything."""
     if not suggestions:
@@ -75,9 +76,18 @@ def save(conn: Connection, suggestions: list[tuple[int, Suggestion]], replace: b
         if not suggestions:
             return 0
     conn.execute(statement, [{**_to_row(s), "document_pk": pk, "created_at": now} for pk, s in suggestions])
-    # The uncertain queue order follows the newest suggestion's stance scores.
-    bulk_update(conn, DOC, [{"pk": pk, "certainty": certainty(s.stances)} for pk, s in suggestions])
+    if not keep_order:
+        refresh_certainty(conn, [pk for pk, _ in suggestions])
     return len(suggestions)
+
+
+def refresh_certainty(conn: Connection, document_pks: list[int]) -> None:
+    """The uncertain queue order's key: from each document's newest suggestion (a redo of an older
+    model rewrites an older row, which leaves the newest as it was)."""
+    newest = select(func.max(SUG.c.pk)).where(SUG.c.document_pk.in_(document_pks)).group_by(SUG.c.document_pk)
+    rows = conn.execute(select(SUG.c.document_pk, SUG.c.stances).where(SUG.c.pk.in_(newest))).all()
+    bulk_update(conn, DOC, [{"pk": doc, "certainty": certainty(
+        SuggestedStance(s["target"], s["label"], s.get("score")) for s in stances)} for doc, stances in rows])
 
 
 def _unsuggested(model: str, version: str):
@@ -86,7 +96,58 @@ def _unsuggested(model: str, version: str):
 
 
 def count_unsuggested(conn: Connection, model: str, version: str) -> int:
-    return conn.scalar(select(func.count()).select_from(DOC).where(_unsuggested(model, version)))
+    """Documents without a suggestion from this model version: those after its progress mark, less
+    the ones after the mark it has done (two range counts over what lies past the mark)."""
+    through = progress_through(conn, model, version)
+    after = conn.scalar(select(func.count()).select_from(DOC).where(DOC.c.pk > through))
+    done = conn.scalar(select(func.count()).select_from(SUG).where(SUG.c.model == model, SUG.c.version == version,
+                                                                    SUG.c.document_pk > through))
+    return after - done
+
+
+def versions_of(conn: Connection, model: str) -> list[str]:
+    """The versions of a model that have suggested here: one seek per version on (model, version)."""
+    found: list[str] = []
+    while (version := conn.scalar(select(func.min(SUG.c.version)).where(
+            SUG.c.model == model, *([SUG.c.version > found[-1]] if found else [])))) is not None:
+        found.append(version)
+    return found
+
+
+def progress_through(conn: Connection, model: str, version: str) -> int:
+    """Every document with a key up to this has a suggestion from the model version."""
+    return conn.scalar(select(PROGRESS.c.through).where(PROGRESS.c.model == model, PROGRESS.c.version == version)) or 0
+
+
+def raise_progress(conn: Connection, model: str, version: str, step: int = 200) -> int:
+    """Move the model version's mark past the documents right after it that it has suggested for
+    (each passed once, as they are stored); returns the mark."""
+    start = at = progress_through(conn, model, version)
+    while True:
+        rows = conn.execute(select(DOC.c.pk, ~_unsuggested(model, version)).where(DOC.c.pk > at)
+                            .order_by(DOC.c.pk).limit(step)).all()
+        for pk, suggested in rows:
+            if not suggested:
+                break
+            at = pk
+        else:
+            if len(rows) == step:
+                continue
+        break
+    if at != start:  # another run may raise it too: the higher mark wins
+        statement = _upsert(conn)(PROGRESS).values(model=model, version=version, through=at)
+        larger = func.greatest if conn.dialect.name == "postgresql" else func.max
+        conn.execute(statement.on_conflict_do_update(index_elements=["model", "version"],
+                                                     set_={"through": larger(PROGRESS.c.through, statement.excluded.through)}))
+    return at
+
+
+def _upsert(conn: Connection):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    return upsert
 
 
 def count_without_any(conn: Connection) -> int:
@@ -103,6 +164,8 @@ def texts_page(conn: Connection, after_pk: int, limit: int,
                unsuggested_by: tuple[str, str] | None) -> list[tuple[int, str, dict]]:
     """(pk, text, meta) of the next `limit` documents after `after_pk`, optionally only those without
     a suggestion from (model, version). Keyset paging: each page is one short read."""
+    if unsuggested_by:  # what lies up to the model's progress mark is all suggested: start past it
+        after_pk = max(after_pk, progress_through(conn, *unsuggested_by))
     query = select(DOC.c.pk, DOC.c.text, DOC.c.meta).where(DOC.c.pk > after_pk).order_by(DOC.c.pk).limit(limit)
     if unsuggested_by:
         query = query.where(_unsuggested(*unsuggested_by))

@@ -47,11 +47,17 @@ class Coder(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # Where the coding screen reopens: the document the coder last had open.
     last_document_pk: int | None = Field(default=None, foreign_key="document.pk", ondelete="SET NULL")
+    # Lower bounds under which every document of the coder's queue is finished (done or skipped):
+    # a document key (no assignment) and an assignment position. The next unfinished document is
+    # looked for from there, so a coder deep in the queue does not walk what lies behind.
+    finished_through_pk: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    finished_through_position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Document(SQLModel, table=True):
     # The queue's other orders are seeks on these keys, with pk breaking ties.
-    __table_args__ = (Index("ix_document_shuffle", "shuffle", "pk"), Index("ix_document_certainty", "certainty", "pk"))
+    __table_args__ = (Index("ix_document_shuffle", "shuffle", "pk"), Index("ix_document_certainty", "certainty", "pk"),
+                      Index("ix_document_seq", "seq", unique=True))
     pk: int | None = Field(default=None, primary_key=True)  # import order: the queue's order
     id: str = Field(unique=True)
     title: str = ""
@@ -68,11 +74,15 @@ class Document(SQLModel, table=True):
     certainty: float = Field(default=2.0, sa_column_kwargs={"server_default": "2.0"})
     # Shown without suggestions (`assign --blind`): agreement compares these with assisted ones.
     blind: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # 1, 2, 3, ... in import order with no gaps (pk may have gaps on a server): a document's place
+    # in the queue, and the project's size, are one seek.
+    seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Suggestion(SQLModel, table=True):
     """One model's proposals for one document, kept per model name and version."""
-    __table_args__ = (UniqueConstraint("document_pk", "model", "version"),)
+    __table_args__ = (UniqueConstraint("document_pk", "model", "version"),
+                      Index("ix_suggestion_model_document", "model", "version", "document_pk"))
     pk: int | None = Field(default=None, primary_key=True)
     document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE")
     model: str
@@ -86,7 +96,7 @@ class Annotation(SQLModel, table=True):
     """One coder's version of one document; only that coder writes it."""
     __table_args__ = (
         UniqueConstraint("document_pk", "coder_pk"),
-        Index("ix_annotation_coder_status", "coder_pk", "status"),
+        Index("ix_annotation_coder_status_updated", "coder_pk", "status", "updated_at"),  # "done today": a range
         one_of("status", STATUSES),
     )
     pk: int | None = Field(default=None, primary_key=True)
@@ -237,3 +247,12 @@ class CoderToken(SQLModel, table=True):
     token_hash: str = Field(unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+
+
+class SuggestProgress(SQLModel, table=True):
+    """Every document with a key up to `through` has a suggestion from this model version:
+    `suggest` starts after it instead of walking the documents already done."""
+    __tablename__ = "suggest_progress"
+    model: str = Field(primary_key=True)
+    version: str = Field(primary_key=True)
+    through: int = 0
