@@ -89,7 +89,7 @@ def similar_ids(conn: Connection, doc_id: str, limit: int = 5) -> list[str]:
 
 
 def find(conn: Connection, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
-    """(pk, id, title) of the documents best matching every word typed (the last one as a prefix),
+    """(pk, id, title) of the documents best matching every word typed (each as a prefix),
     in id, title or text: SQLite's FTS5 index, ranked by BM25. Elsewhere: id or title containing
     the text, in queue order."""
     if conn.dialect.name != "sqlite":

@@ -1,0 +1,240 @@
+"""Costs that do not grow with the project: one million documents, any coder, any position.
+
+    python bench/scale_bench.py [--docs 1000000] [--presses 40] [--rounds 3] [--keep PATH]
+
+Builds (or reuses, with --keep) a project of N short documents (sentences of the Wikinews corpus,
+~400 characters, ids doc-0 ... doc-N-1), all blind (no suggestions, so `d` marks done at once and no
+model loads), and says how long the build took. Three coders:
+  new     nothing coded;
+  early   the first 999 documents done: at position 1,000;
+  deep    all but the last 1,001 done: at position N - 1,000.
+A model version "bench 1" has suggestions for all but the last 1,000 documents (its progress mark
+raised as `suggest` raises it). Then, over --rounds rounds, the coders in rotated order:
+  first paint   CodingApp built to its first frame showing the coder's document (in-process);
+  d, n          key reaching the app to the next frame written (Textual's headless driver);
+  find          the find query for each keystroke of "doc-<number>" (off the screen's thread in
+                the app; here timed alone);
+and once a round: `status` (project_status), suggest start-up (the unsuggested count and the first
+page of documents for "bench 1", all `suggest` does before its model runs), and an import of 20,000
+new documents into the big project against one into an empty project, alternated.
+Prints p50/p95 per coder and the targets: every key p95 <= 16 ms; first paint within 10% of the new
+coder's; find <= 30 ms a keystroke; import rate >= 0.9 x the empty project's. With the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import json
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from import_bench import load_average, rotated  # noqa: E402
+
+KEY_TARGET, FIND_TARGET, PAINT_RATIO, IMPORT_RATIO = 0.016, 0.030, 1.10, 0.9
+WIKINEWS = ROOT / "seeds" / "wikinews.jsonl"
+
+
+def sentences() -> list[str]:
+    import re
+
+    found = []
+    for line in WIKINEWS.read_text("utf-8").splitlines():
+        found += [" ".join(s.split()) for s in re.split(r"(?<=[.!?])\s+", json.loads(line)["text"]) if len(s) > 40]
+    return found
+
+
+def write_corpus(path: Path, first: int, n: int, prefix: str = "doc") -> None:
+    pool = sentences()
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(first, first + n):
+            text = " ".join(pool[(i * 7 + k * 13) % len(pool)] for k in range(3)) + f" (Item {prefix}-{i}.)"
+            f.write(json.dumps({"id": f"{prefix}-{i}", "title": f"Report {i}", "text": text}) + "\n")
+
+
+def build(db: Path, docs: int) -> None:
+    from annotator.services.importer import import_paths
+    from annotator.services.project import init_project, open_project
+    from annotator.store import suggestions
+
+    init_project(str(db))
+    engine = open_project(str(db))
+    chunk = 100_000
+    with tempfile.TemporaryDirectory() as tmp:
+        for first in range(0, docs, chunk):
+            corpus = Path(tmp) / "chunk.jsonl"
+            write_corpus(corpus, first, min(chunk, docs - first))
+            import_paths(engine, [corpus])
+            print(f"  imported {min(first + chunk, docs)} documents")
+    engine.dispose()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE document SET blind = 1")
+        for name in ("new", "early", "deep"):
+            conn.execute("INSERT INTO coder (name, role, created_at) VALUES (?, 'coder', '2026-11-26 00:00:00')", (name,))
+        coders = dict(conn.execute("SELECT name, pk FROM coder"))
+        for name, upto in (("early", 999), ("deep", docs - 1001)):
+            conn.execute("INSERT INTO annotation (document_pk, coder_pk, status, seconds, suggestions_shown, created_at, "
+                         "updated_at) SELECT pk, ?, 'done', 30, 0, '2026-11-20 00:00:00', '2026-11-20 00:00:00' "
+                         "FROM document WHERE seq <= ?", (coders[name], upto))
+            conn.execute("UPDATE coder SET last_document_pk = (SELECT pk FROM document WHERE seq = ?) WHERE pk = ?",
+                         (upto + 1, coders[name]))
+        conn.execute("INSERT INTO suggestion (document_pk, model, version, spans, stances, created_at) "
+                     "SELECT pk, 'bench', '1', '[]', '[]', '2026-11-20 00:00:00' FROM document WHERE seq <= ?",
+                     (docs - 1000,))
+    engine = open_project(str(db))
+    from annotator.services.coding import CodingSession
+
+    with engine.begin() as conn:
+        suggestions.raise_progress(conn, "bench", "1")  # as `suggest` raises it batch by batch
+    for name in ("early", "deep"):  # as coding them would have raised their finished-through marks
+        CodingSession(engine, name).first_unfinished()
+    engine.dispose()
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+async def coder_round(db: Path, coder: str, presses: int) -> dict[str, list[float]]:
+    from annotator.tui.app import CodingApp  # first: it sets Textual's frame rate before Textual loads
+    from annotator.services.coding import CodingSession
+    from annotator.services.project import open_project
+    from textual import events
+
+    started = time.perf_counter()
+    session = CodingSession(open_project(str(db)), coder)
+    app = CodingApp(session)
+    frames: list[float] = []
+    frame = asyncio.Event()
+    display = app._display
+
+    def frame_written(screen, renderable) -> None:
+        display(screen, renderable)
+        if renderable is not None and getattr(app.screen, "doc", None) is not None:
+            frames.append(time.perf_counter())
+            frame.set()
+
+    async def first_frame(after: float) -> float:
+        i = bisect.bisect_right(frames, after)
+        while i >= len(frames):
+            frame.clear()
+            await asyncio.wait_for(frame.wait(), 10)
+        return frames[i]
+
+    app._display = frame_written
+    out: dict[str, list[float]] = {"first paint": [], "d": [], "n": [], "find": []}
+    async with app.run_test(size=(80, 24)) as pilot:
+        out["first paint"].append(await first_frame(0) - started)
+        screen = app.screen
+        await app.workers.wait_for_complete()
+        for timer in screen._timers:  # the header's clock would paint frames of its own
+            timer.pause()
+        for key in ("d", "n") * presses:
+            await pilot.pause()
+            t0 = time.perf_counter()
+            app._driver.send_message(events.Key(key, key))
+            out[key].append(await first_frame(t0) - t0)
+    typed = f"doc-{len(frames) * 7919 % 100000}"
+    for i in range(1, len(typed) + 1):
+        t0 = time.perf_counter()
+        session.find(typed[:i])
+        out["find"].append(time.perf_counter() - t0)
+    return out
+
+
+def once_a_round(db: Path, tmp: Path, r: int) -> dict[str, float]:
+    from annotator.services.importer import import_paths
+    from annotator.services.inspect import project_status
+    from annotator.services.project import init_project, open_project
+    from annotator.store import suggestions
+
+    engine = open_project(str(db))
+    took = {}
+    t0 = time.perf_counter()
+    project_status(engine)
+    took["status"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with engine.connect() as conn:
+        suggestions.count_unsuggested(conn, "bench", "1")
+        suggestions.texts_page(conn, 0, 256, ("bench", "1"))
+    took["suggest start-up"] = time.perf_counter() - t0
+    corpus = tmp / f"new-{r}.jsonl"
+    write_corpus(corpus, 0, 20_000, prefix=f"round{r}")
+    empty = tmp / f"empty-{r}.db"
+    init_project(str(empty))
+    targets = {"import into the big project": engine, "import into an empty project": open_project(str(empty))}
+    for name in rotated(tuple(targets), r):
+        t0 = time.perf_counter()
+        import_paths(targets[name], [corpus])
+        took[name] = time.perf_counter() - t0
+    for e in targets.values():
+        e.dispose()
+    empty.unlink()
+    return took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=1_000_000)
+    parser.add_argument("--presses", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="database to build once and reuse")
+    args = parser.parse_args()
+    print(f"start: {load_average()}")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        db = args.keep or tmp / "scale.db"
+        if not db.exists():
+            t0 = time.perf_counter()
+            build(db, args.docs)
+            print(f"built {args.docs} documents, 3 coders and a model's suggestions in {time.perf_counter() - t0:.0f} s "
+                  f"({db.stat().st_size / 1e9:.1f} GB)")
+        work = tmp / "work.db"
+        shutil.copyfile(db, work)  # the rounds code and import into a copy: a kept project stays as built
+        coders = ("new", "early", "deep")
+        per: dict[str, dict[str, list[float]]] = {c: {} for c in coders}
+        once: dict[str, list[float]] = {}
+
+        async def coding_round(r: int) -> None:
+            for coder in rotated(coders, r):
+                for key, values in (await coder_round(work, coder, args.presses)).items():
+                    per[coder].setdefault(key, []).extend(values)
+
+        asyncio.run(coder_round(work, "warm-up", 2))  # imports, spaCy's tokenizer and the page cache
+        for r in range(args.rounds):
+            asyncio.run(coding_round(r))
+            for key, value in once_a_round(work, tmp, r).items():
+                once.setdefault(key, []).append(value)
+            print(f"round {r + 1} done: {load_average()}")
+        paint_new = statistics.median(per["new"]["first paint"])
+        for coder in coders:
+            figures = per[coder]
+            paint = statistics.median(figures["first paint"])
+            print(f"{coder:>6}: first paint {paint * 1000:.0f} ms ({paint / paint_new:.2f} x new: "
+                  f"{'met' if paint <= PAINT_RATIO * paint_new else 'NOT met'})", end="")
+            for key in ("d", "n", "find"):
+                p50, p95 = percentiles(figures[key])
+                target = FIND_TARGET if key == "find" else KEY_TARGET
+                print(f"; {key} p50 {p50 * 1000:.1f} p95 {p95 * 1000:.1f} ms "
+                      f"({'met' if p95 <= target else 'NOT met'})", end="")
+            print()
+        status, start = statistics.median(once["status"]), statistics.median(once["suggest start-up"])
+        big, empty = statistics.median(once["import into the big project"]), statistics.median(once["import into an empty project"])
+        print(f"status {status * 1000:.0f} ms; suggest start-up {start * 1000:.0f} ms; import of 20,000: "
+              f"{20_000 / big:,.0f} docs/s into the big project, {20_000 / empty:,.0f} into an empty one "
+              f"({empty / big:.2f} x: {'met' if empty / big >= IMPORT_RATIO else 'NOT met'})")
+    print(f"end:   {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
