@@ -229,3 +229,16 @@ def test_a_malformed_line_with_its_newline_names_the_column_where_it_ends(cli, p
     path = write_jsonl(tmp_path / "open.jsonl", ['{"text": "two", ', {"text": "three"}])
     result = cli("import", str(path))
     assert result.code == 1 and f"{path}:1: malformed JSON at column 17: unexpected end of data" in result.err
+
+
+def test_a_folder_import_leaves_out_hidden_files_and_folders(cli, project, tmp_path):
+    folder = tmp_path / "articles"
+    (folder / ".git" / "objects").mkdir(parents=True)
+    (folder / "sub").mkdir()
+    (folder / "one.txt").write_text("An article.", "utf-8")
+    (folder / "sub" / "two.txt").write_text("Another article.", "utf-8")
+    (folder / ".hidden.txt").write_text("An editor's scratch file.", "utf-8")
+    (folder / ".git" / "objects" / "pack.txt").write_text("Not an article.", "utf-8")
+    result = cli("import", str(folder))
+    assert result.code == 0 and "2 new document(s)" in result.out, result.out
+    assert json.loads(cli("status", "--json").out)["documents"] == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import signal
 import sqlite3
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 from annotator.domain.codebook import parse_codebook
 from annotator.services.project import active_codebook, open_project
 from annotator.services.suggest import suggest
-from conftest import ROOT, dump, write_jsonl
+from conftest import ROOT, dump, wikinews, write_jsonl
 
 CODEBOOK = parse_codebook((ROOT / "schemas" / "news-stance.toml").read_text("utf-8"))
 
@@ -257,3 +258,27 @@ def test_no_argument_set_up_seeds_only_an_empty_project(cli, tmp_path, pipeline,
     cli("import", str(write_jsonl(other / "mine.jsonl", [{"id": "mine", "text": "My own article about Kyiv."}])))
     prepare_seeded_project(None, said.append).dispose()
     assert json.loads(cli("status", "--json").out)["documents"] == 1
+
+
+def test_sigkill_of_a_run_with_two_processes_leaves_no_worker_behind(model_seeded, cli, tmp_path):
+    copies = [{**a, "id": f"{a['id']}-{i}", "text": f"{a['text']}\n\nCopy {i}."} for i in range(4) for a in wikinews()]
+    assert cli("import", "--db", str(model_seeded), str(write_jsonl(tmp_path / "more.jsonl", copies))).code == 0
+    # Batches big enough to keep each worker busy for seconds: a worker that only noticed its
+    # parent's death once idle would still be running when the check below looks.
+    run = subprocess.Popen([sys.executable, "-m", "annotator", "suggest", "--db", str(model_seeded), "--batch-size", "48",
+                            "--n-process", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while len(workers) < 2:  # the pool's workers: children of the run
+        assert time.monotonic() < deadline and run.poll() is None, "the workers never started"
+        time.sleep(0.1)
+        children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
+        workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    time.sleep(1.0)  # at work on their first batch
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 0.5
+    while any(Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+              for pid in workers):
+        assert time.monotonic() < deadline, f"workers {workers} outlived their parent"
+        time.sleep(0.1)

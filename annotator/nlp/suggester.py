@@ -17,6 +17,7 @@ from annotator.domain.stance_rules import suggest_stances
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance
 from annotator.nlp.pipeline import Pipeline
 from annotator.nlp.training import STANCE_COMPONENT, predict_stance
+from annotator.processes import die_with_parent
 
 # spaCy refuses texts over nlp.max_length (1,000,000 characters); long texts go through in pieces.
 MAX_CHUNK_CHARS = 100_000
@@ -111,7 +112,7 @@ def run_parallel(suggester: Suggester, items: Iterable[tuple[int, str]], n_proce
     _WORKER = suggester  # inherited by the forked workers: the model is loaded once
     context = multiprocessing.get_context("fork")
     items = iter(items)
-    with context.Pool(n_process) as pool:
+    with context.Pool(n_process, initializer=die_with_parent) as pool:  # a killed run leaves no workers
         pending: deque = deque()
         while True:
             while len(pending) < 2 * n_process:

@@ -18,6 +18,7 @@ from annotator.domain.coding import Annotation
 from annotator.domain.errors import InputError
 from annotator.domain.gold import CoderVersion, Derived, Dispute, derive
 from annotator.domain.spans import Span, Stance
+from annotator.processes import die_with_parent
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, gold, reliability, suggestions
 from annotator.store.documents import StoredDocument
@@ -71,7 +72,8 @@ def derive_all(engine: Engine, min_agreement: int | None = None, *, workers: int
         slices = [(first, first + slice_size) for first in range(1, last + 1, slice_size)]
         workers = min(len(slices), workers or min(os.cpu_count() or 1, 4))
         if workers > 1:
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=die_with_parent)
             results = pool.map(_SliceDeriver(engine.url.render_as_string(hide_password=False), targets,
                                              min_agreement), slices)
         else:

@@ -40,7 +40,10 @@ def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path]]
         if not path.exists():
             raise InputError("no such file or folder", str(path))
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            # Hidden files and everything under hidden folders (.git, .venv, editors' backups) are
+            # not articles: left out, and not listed as ignored either.
+            for child in sorted(p for p in path.rglob("*") if p.is_file()
+                                and not any(part.startswith(".") for part in p.relative_to(path).parts)):
                 child_fmt = fmt if fmt != "auto" else SUFFIX_FORMATS.get(child.suffix.lower())
                 if child_fmt and child.suffix.lower() in SUFFIX_FORMATS:
                     sources.append(Source(child, child_fmt))
