@@ -126,3 +126,20 @@ def test_two_suggest_runs_at_once_report_only_what_each_stored(cli, project, tmp
     assert other[0].suggested == 40 and mine.suggested == 0
     with sqlite3.connect(project) as conn:
         assert conn.execute("SELECT count(*) FROM suggestion").fetchone() == (40,)
+
+
+def test_a_read_only_database_is_one_line_and_reading_still_works(cli, project, tmp_path):
+    """chattr +i makes the file immutable even for root (tests here may run as root, whom file
+    modes do not stop)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(project)]).returncode != 0:
+        pytest.skip("chattr +i is not available on this file system")
+    try:
+        result = cli("coder", "add", "zed")
+        assert result.code == 1 and "Traceback" not in result.err
+        assert "error: the database cannot be written: the file, or the folder it is in" in result.err
+        assert cli("status").code == 0
+    finally:
+        subprocess.run(["chattr", "-i", str(project)])

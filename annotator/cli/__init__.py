@@ -417,6 +417,14 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print("interrupted; nothing half-done was kept")
         sys.exit(130)
+    except Exception as exc:  # a database that is read-only, locked or full: say so in one line
+        from annotator.services.project import failure_message
+
+        message = failure_message(exc)
+        if message is None:
+            raise
+        err.print(f"error: {message}")
+        sys.exit(1)
 
 
 from annotator.cli import team  # noqa: E402,F401  the team's commands: coder, assign, agree, dashboard

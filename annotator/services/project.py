@@ -10,6 +10,7 @@ from annotator.domain.errors import CodebookError, InputError
 from annotator.resources import default_schema
 from annotator.store import annotations, codebooks, events, gold, migrate
 from annotator.store.engine import Engine, make_engine, resolve_url, sqlite_path
+from annotator.store.engine import failure_message as store_failure_message
 
 
 def load_codebook_file(path: Path) -> Codebook:
@@ -24,6 +25,11 @@ def load_codebook_file(path: Path) -> Codebook:
         raise InputError(f"not valid UTF-8 (byte {raw[exc.start]:#04x}); save the codebook as UTF-8",
                          f"{path}:{line}") from None
     return parse_codebook(text, str(path))
+
+
+def failure_message(exc: BaseException) -> str | None:
+    """A database failure a user can act on (read-only, locked, full) as one line, else None."""
+    return store_failure_message(exc)
 
 
 def open_project(db: str | None = None) -> Engine:

@@ -16,7 +16,7 @@ from sqlmodel import create_engine
 
 from annotator.domain.errors import InputError
 
-__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "bulk_insert", "bulk_insert_values", "bulk_rows", "make_engine", "resolve_url", "sqlite_path"]
+__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "bulk_insert", "bulk_insert_values", "failure_message", "bulk_rows", "make_engine", "resolve_url", "sqlite_path"]
 
 # What a write raises when the database stays locked past the busy timeout, or the disk is full:
 # services catch this name, so no layer above the store needs SQLAlchemy.
@@ -190,3 +190,26 @@ def driver_errors(sql: str) -> Iterator[None]:
         raise StoreConflict(sql, None, exc) from exc
     except sqlite3.OperationalError as exc:
         raise StoreBusy(sql, None, exc) from exc
+
+
+def failure_message(exc: BaseException, db: str | None = None) -> str | None:
+    """A one-line account of a database failure a user can act on (read-only file or folder,
+    locked too long, disk full, unreadable), or None for anything else (a bug: keep its traceback)."""
+    from sqlalchemy.exc import DatabaseError
+
+    if not isinstance(exc, DatabaseError):
+        return None
+    where = f" ({db})" if db else ""
+    name = getattr(exc.orig, "sqlite_errorname", "") or ""
+    text = str(exc.orig).lower()
+    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+        return (f"the database{where} cannot be written: the file, or the folder it is in (SQLite writes its "
+                "journal beside it), is read-only; reading commands still work")
+    if name.startswith("SQLITE_BUSY") or "database is locked" in text:
+        return (f"the database{where} stayed locked by another program for {BUSY_TIMEOUT_MS // 1000} s; nothing "
+                "was changed: try again once it is done")
+    if name.startswith("SQLITE_FULL") or "disk is full" in text or "no space left" in text:
+        return f"the disk holding the database{where} is full; nothing was changed: free some space and try again"
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_PERM")) or "unable to open" in text:
+        return f"the database{where} cannot be opened or read: {exc.orig}"
+    return None
