@@ -31,9 +31,10 @@ def _gold(db, doc_id: str) -> tuple[set, set]:
 
 
 @pytest.fixture
-def three_coders(cli, project, tmp_path):
+def three_coders(cli, project, tmp_path, monkeypatch):
     assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
     assert cli("coder", "add", "lee", "--role", "lead").code == 0
+    monkeypatch.setenv("ANNOTATOR_USER", "lee")  # gold is the lead's
     return project
 
 
@@ -167,12 +168,13 @@ def test_imported_gold_is_never_derived_over(cli, project, tmp_path):
     assert _gold(project, "g1") == ({(0, 14, "PERSON", "majority", None)}, {("Russia", "FAVOR", "majority", None)})
 
 
-def test_majority_counts_marking_nothing_as_a_version_and_a_huge_bar_is_refused(cli, project, tmp_path):
+def test_majority_counts_marking_nothing_as_a_version_and_a_huge_bar_is_refused(cli, project, tmp_path, monkeypatch):
     records = [{"id": "m1", "text": "Donald Trump called.", "coder": c,
                 "spans": [{"start": 0, "end": 12, "label": "PERSON"}] if c == "alice" else []}
                for c in ("alice", "bob", "carol")]
     assert cli("import", str(write_jsonl(tmp_path / "m.jsonl", records))).code == 0
     assert cli("coder", "add", "lee", "--role", "lead").code == 0
+    monkeypatch.setenv("ANNOTATOR_USER", "lee")
     assert cli("gold", "--min-agreement", "3").code == 0
     review = ReviewSession(open_project(str(project)), "lee")
     with sqlite3.connect(project) as conn:
@@ -211,19 +213,19 @@ def test_slices_derived_in_worker_processes_store_the_same_gold_as_one_process(t
     from annotator.services.gold import derive_all
 
     engine = open_project(str(three_coders))
-    alone = derive_all(engine, workers=1, slice_size=2)
+    alone = derive_all(engine, workers=1, slice_size=2, actor="lee")
     expected = _all_gold(three_coders)
     assert len(expected) > 12 and alone.documents == 6
     with sqlite3.connect(three_coders) as conn:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("DELETE FROM gold")  # items go with it (ON DELETE CASCADE)
-    pooled = derive_all(engine, workers=2, slice_size=2)  # three slices over two spawned processes
+    pooled = derive_all(engine, workers=2, slice_size=2, actor="lee")  # three slices over two spawned processes
     assert _all_gold(three_coders) == expected
     assert (pooled.documents, pooled.settled, pooled.items, pooled.outvoted) == \
         (alone.documents, alone.settled, alone.items, alone.outvoted)
     with sqlite3.connect(three_coders) as conn:
         stamps = conn.execute("SELECT pk, updated_at FROM gold ORDER BY pk").fetchall()
-    derive_all(engine, workers=2, slice_size=2)  # nothing changed: nothing rewritten
+    derive_all(engine, workers=2, slice_size=2, actor="lee")  # nothing changed: nothing rewritten
     with sqlite3.connect(three_coders) as conn:
         assert conn.execute("SELECT pk, updated_at FROM gold ORDER BY pk").fetchall() == stamps
 

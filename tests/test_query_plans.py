@@ -119,8 +119,10 @@ def test_find_matches_words_of_the_text_by_prefix_ranked_and_takes_any_typing(pl
     assert cli("import", str(write_jsonl(tmp_path / "more.jsonl", extra))).code == 0
     with engine.connect() as conn:
         assert documents.find(conn, "kyi")[0][1] == "zz-kyiv"  # a prefix; the densest match first
-        found = {d for _, d, _ in documents.find(conn, "number 29 kyiv")}  # every word (the last a prefix), any field
-        assert found == {"doc-29", *(f"doc-29{i}" for i in range(10))}
+        # every word, in any field; the last one, still being typed, as a prefix
+        assert {d for _, d, _ in documents.find(conn, "number 29 kyiv")} == {"doc-29"}
+        assert {d for _, d, _ in documents.find(conn, "kyiv number 29")} == {"doc-29", *(f"doc-29{i}" for i in range(10))}
+        assert {d for _, d, _ in documents.find(conn, "kyiv number 29 ")} == {"doc-29"}  # a space ends the word
         for typed in ('"', "*", "AND (", "doc-1 OR", "NEAR(", "'; DROP TABLE document; --", "   "):
             documents.find(conn, typed)  # FTS syntax typed means nothing: no error
         assert documents.find(conn, "") == [] and documents.find(conn, "zzzz") == []

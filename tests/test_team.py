@@ -6,7 +6,7 @@ import sqlite3
 from collections import Counter
 
 import pytest
-from conftest import rule_pipeline
+from conftest import ROOT, rule_pipeline
 from test_coding_screen import ready
 
 from annotator.domain import coding as edits
@@ -62,9 +62,10 @@ def test_impossible_plans_are_refused_with_what_would_do(kwargs, message):
         plan(DOCS, ["alice", "bob"], **kwargs)
 
 
-def test_coder_add_list_and_roles(cli, project):
+def test_coder_add_list_and_roles(cli, project, monkeypatch):
     assert cli("coder", "add", "alice").out.strip() == "Added alice (coder)."
     assert cli("coder", "add", "lee", "--role", "lead").code == 0
+    monkeypatch.setenv("ANNOTATOR_USER", "lee")  # once there is a lead, roles are the lead's to change
     assert "now coder (was lead)" in cli("coder", "add", "lee", "--role", "coder").out
     bad = cli("coder", "add", "zed", "--role", "boss")
     assert bad.code == 1 and "role 'boss' is not one of: coder, lead" in bad.err
@@ -127,3 +128,25 @@ def test_a_coder_without_an_assignment_gets_every_document(cli, seeded):
     assert cli("assign", "--coders", "alice,bob", "--seed", "4").code == 0
     session = CodingSession(open_project(str(seeded)), "dora", pipeline=rule_pipeline())
     assert session.queue_size() == 25 and session.first_unfinished() == 1 and session.next_pk(1) == 2
+
+
+
+def test_once_there_is_a_lead_assigning_gold_coders_links_and_the_codebook_are_theirs(cli, project, monkeypatch,
+                                                                                    tmp_path):
+    assert cli("import", str(ROOT / "seeds")).code == 0
+    assert cli("assign", "--coders", "alice,bob").code == 0  # no lead yet: anyone (one person alone)
+    assert cli("coder", "add", "lee", "--role", "lead").code == 0
+    monkeypatch.setenv("ANNOTATOR_USER", "alice")
+    schema = tmp_path / "other.toml"
+    schema.write_text((ROOT / "schemas" / "news-stance.toml").read_text("utf-8").replace("version = 1", "version = 2"))
+    for args, doing in ((["assign", "--coders", "alice"], "assigning documents"), (["gold"], "deriving gold"),
+                        (["coder", "add", "alice", "--role", "lead"], "adding a coder or changing a role"),
+                        (["coder", "token", "bob"], "making a coder's link"),
+                        (["init", "--schema", str(schema)], "changing the codebook")):
+        result = cli(*args)
+        assert result.code == 1 and f"{doing} needs the lead role and alice is a coder" in result.err, (args, result.err)
+    monkeypatch.setenv("ANNOTATOR_USER", "lee")
+    assert cli("assign", "--coders", "alice").code == 0 and cli("init", "--schema", str(schema)).code == 0
+    with sqlite3.connect(project) as db:  # alice's refused changes left nothing behind
+        assert db.execute("SELECT role FROM coder WHERE name = 'alice'").fetchone() == ("coder",)
+        assert db.execute("SELECT count(*) FROM coder_token").fetchone() == (0,)

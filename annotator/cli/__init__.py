@@ -75,6 +75,11 @@ def main_callback(ctx: typer.Context, db: Db = None) -> None:
     _run_app(db, None, None)
 
 
+def _acting() -> str:
+    """Who runs the command, for the lead's changes: ANNOTATOR_USER, else the login name."""
+    return os.environ.get("ANNOTATOR_USER") or _login_name()
+
+
 def _login_name() -> str:
     import getpass
 
@@ -126,7 +131,7 @@ def init(ctx: typer.Context, schema: Annotated[Optional[Path], typer.Option(
     """Create the project database (or upgrade it) and put a codebook in force."""
     from annotator.services.project import init_project
 
-    result = init_project(_db(ctx, db), schema)
+    result = init_project(_db(ctx, db), schema, actor=_acting())
     cb = result.codebook
     verb = "now in force" if result.changed else "already in force; nothing changed"
     out.print(f"Project database: {result.url}")

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from annotator.domain.errors import InputError
+from annotator.services.access_rules import require_lead
 from annotator.store import assignments, events, tokens
 from annotator.store.engine import Engine
 
@@ -15,9 +16,10 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_token(engine: Engine, coder: str) -> str:
+def new_token(engine: Engine, coder: str, actor: str | None = None) -> str:
     """A fresh token for an existing coder (their older tokens stay valid until revoked)."""
     with engine.begin() as conn:
+        require_lead(conn, actor, "making a coder's link")
         coder_pk = assignments.coder_pk_of(conn, coder)
         if coder_pk is None:
             raise InputError(f"no coder named {coder!r}; add them first: annotator coder add {coder}")
@@ -27,8 +29,9 @@ def new_token(engine: Engine, coder: str) -> str:
     return token
 
 
-def revoke_tokens(engine: Engine, coder: str) -> int:
+def revoke_tokens(engine: Engine, coder: str, actor: str | None = None) -> int:
     with engine.begin() as conn:
+        require_lead(conn, actor, "revoking a coder's links")
         coder_pk = assignments.coder_pk_of(conn, coder)
         if coder_pk is None:
             raise InputError(f"no coder named {coder!r}")

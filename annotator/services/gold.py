@@ -19,6 +19,7 @@ from annotator.domain.errors import InputError
 from annotator.domain.gold import CoderVersion, Derived, Dispute, derive
 from annotator.domain.spans import Span, Stance
 from annotator.processes import die_with_parent
+from annotator.services.access_rules import require_lead
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, gold, reliability, suggestions
 from annotator.store.documents import StoredDocument
@@ -56,7 +57,7 @@ def _regions(decisions: list[Adjudication]) -> tuple[list[tuple[int, int]], list
 
 
 def derive_all(engine: Engine, min_agreement: int | None = None, *, workers: int | None = None,
-               slice_size: int = SLICE) -> GoldReport:
+               slice_size: int = SLICE, actor: str | None = None) -> GoldReport:
     """Gold for every document with a done annotation; adjudicated items are never replaced.
 
     Slices of the project are read and derived in `workers` processes (default: one per core, at
@@ -67,6 +68,7 @@ def derive_all(engine: Engine, min_agreement: int | None = None, *, workers: int
     targets = tuple(active_codebook(engine).target_names)
     report = GoldReport()
     with engine.begin() as conn, no_cycle_collection():
+        require_lead(conn, actor, "deriving gold")
         gold.hold_writes(conn)
         last = reliability.last_document(conn)
         slices = [(first, first + slice_size) for first in range(1, last + 1, slice_size)]

@@ -8,6 +8,7 @@ from pathlib import Path
 from annotator.domain.codebook import Codebook, parse_codebook
 from annotator.domain.errors import CodebookError, InputError
 from annotator.resources import default_schema
+from annotator.services.access_rules import require_lead
 from annotator.store import annotations, codebooks, events, gold, migrate
 from annotator.store.engine import Engine, make_engine, resolve_url, sqlite_path
 from annotator.store.engine import failure_message as store_failure_message
@@ -64,8 +65,9 @@ class InitResult:
     changed: bool  # False: that codebook was already in force
 
 
-def init_project(db: str | None = None, schema: Path | None = None) -> InitResult:
-    """Create (or upgrade) the database and put the codebook in force; never drops a label in use."""
+def init_project(db: str | None = None, schema: Path | None = None, actor: str | None = None) -> InitResult:
+    """Create (or upgrade) the database and put the codebook in force (a lead's change, once the
+    project has a lead); never drops a label in use."""
     schema = schema or default_schema()
     codebook = load_codebook_file(schema)
     engine = make_engine(db)
@@ -75,6 +77,7 @@ def init_project(db: str | None = None, schema: Path | None = None) -> InitResul
             current = codebooks.latest(conn)
             if current is not None and current[1] == codebook.hash:
                 return InitResult(resolve_url(db), codebook, changed=False)
+            require_lead(conn, actor, "changing the codebook")
             _refuse_dropping_labels_in_use(conn, codebook, schema)
             codebooks.add(conn, codebook.name, codebook.version, codebook.hash, schema.read_text("utf-8"))
             events.add(conn, "codebook", after={"name": codebook.name, "hash": codebook.hash, "file": str(schema)})

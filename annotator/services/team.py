@@ -7,19 +7,22 @@ from dataclasses import dataclass
 from annotator.domain.assignment import choose_blind, plan
 from annotator.domain.errors import InputError
 from annotator.domain.vocabulary import ROLES
+from annotator.services.access_rules import require_lead
 from annotator.store import annotations, assignments, documents, events, progress
 from annotator.store.assignments import CoderRow
 from annotator.store.engine import Engine
 
 
-def add_coder(engine: Engine, name: str, role: str = "coder") -> str:
-    """Add a coder, or change an existing coder's role; says which it did."""
+def add_coder(engine: Engine, name: str, role: str = "coder", actor: str | None = None) -> str:
+    """Add a coder, or change an existing coder's role; says which it did (a lead's change, once
+    the project has a lead)."""
     name = name.strip()
     if not name or any(c in name for c in ",\n\t") or name != name.strip():
         raise InputError(f"coder name {name!r} is not usable: give a name without commas or line breaks")
     if role not in ROLES:
         raise InputError(f"role {role!r} is not one of: {', '.join(ROLES)}")
     with engine.begin() as conn:
+        require_lead(conn, actor, "adding a coder or changing a role")
         was = assignments.role_of(conn, name)
         if was is None:
             annotations.coder_pk(conn, name, role)
@@ -51,13 +54,14 @@ class AssignReport:
 
 
 def assign(engine: Engine, coders: list[str], *, overlap: float | None = None, per_doc: int | None = None,
-           seed: int = 0, blind: float | None = None) -> AssignReport:
+           seed: int = 0, blind: float | None = None, actor: str | None = None) -> AssignReport:
     """Replace the assignment with a new plan; documents a coder already worked on stay theirs.
     Coders not yet known are added (role coder). With `blind`, that share of the documents is
     shown without suggestions (documents someone already worked on keep how they were shown)."""
     if overlap is None and per_doc is None:
         overlap = 0.0
     with engine.begin() as conn:
+        require_lead(conn, actor, "assigning documents")
         order = documents.all_pks(conn)
         if not order:
             raise InputError("the project has no documents to assign; import some with `annotator import`")

@@ -34,6 +34,10 @@ def role_of(conn: Connection, name: str) -> str | None:
     return conn.scalar(select(CODER.c.role).where(CODER.c.name == name))
 
 
+def has_lead(conn: Connection) -> bool:
+    return conn.scalar(select(CODER.c.pk).where(CODER.c.role == "lead").limit(1)) is not None
+
+
 def coder_pk_of(conn: Connection, name: str) -> int | None:
     return conn.scalar(select(CODER.c.pk).where(CODER.c.name == name))
 

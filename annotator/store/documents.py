@@ -89,7 +89,7 @@ def similar_ids(conn: Connection, doc_id: str, limit: int = 5) -> list[str]:
 
 
 def find(conn: Connection, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
-    """(pk, id, title) of the documents best matching every word typed (each as a prefix),
+    """(pk, id, title) of the documents best matching every word typed (the last as a prefix),
     in id, title or text: SQLite's FTS5 index, ranked by BM25. Elsewhere: id or title containing
     the text, in queue order."""
     if conn.dialect.name != "sqlite":
@@ -100,17 +100,31 @@ def find(conn: Connection, text: str, limit: int = 20) -> list[tuple[int, str, s
     query = fts_query(text)
     if not query:
         return []
-    rows = conn.exec_driver_sql(
-        "SELECT d.pk, d.id, d.title FROM document_fts JOIN document d ON d.pk = document_fts.rowid "
-        "WHERE document_fts MATCH ? ORDER BY rank LIMIT ?", (query, limit))
+    # Ranking reads every match: fine for a few hundred; a word matching half the project ("d",
+    # "doc") would cost a walk over it on each keystroke, so then the first matches in queue order.
+    first = [pk for pk, in conn.exec_driver_sql(
+        "SELECT rowid FROM document_fts WHERE document_fts MATCH ? LIMIT ?", (query, RANKED + 1))]
+    if len(first) > RANKED:
+        rows = conn.execute(select(DOC.c.pk, DOC.c.id, DOC.c.title).where(DOC.c.pk.in_(first[:limit]))
+                            .order_by(DOC.c.pk))
+    else:
+        rows = conn.exec_driver_sql(
+            "SELECT d.pk, d.id, d.title FROM document_fts JOIN document d ON d.pk = document_fts.rowid "
+            "WHERE document_fts MATCH ? ORDER BY rank LIMIT ?", (query, limit))
     return [tuple(r) for r in rows]
 
 
+RANKED = 500  # at most this many matches are ranked by BM25
+
+
 def fts_query(text: str) -> str:
-    """What was typed as an FTS5 query: each word quoted (FTS syntax in it means nothing), every
-    word a prefix, all of them required."""
-    words = re.findall(r"\w+", text)
-    return " ".join(f'"{w}"*' for w in words[:20])
+    """What was typed as an FTS5 query: each word quoted (FTS syntax in it means nothing), all of
+    them required, the last one (still being typed) as a prefix. A finished word is one term, read
+    lazily; a prefix of 4 letters or more merges every term it starts."""
+    words = re.findall(r"\w+", text)[:20]
+    if not words:
+        return ""
+    return " ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"' + ("" if text[-1:].isspace() else "*")])
 
 
 # The queue: documents in import order ------------------------------------------------------------

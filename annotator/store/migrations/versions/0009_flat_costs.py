@@ -21,7 +21,9 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 FTS = [
-    "CREATE VIRTUAL TABLE document_fts USING fts5(id, title, text, content='document', content_rowid='pk')",
+    # prefix: words typed one letter at a time look up 1- to 3-letter prefixes in an index of their own
+    "CREATE VIRTUAL TABLE document_fts USING fts5(id, title, text, content='document', content_rowid='pk', "
+    "prefix='1 2 3')",
     "CREATE TRIGGER document_fts_insert AFTER INSERT ON document BEGIN "
     "INSERT INTO document_fts(rowid, id, title, text) VALUES (new.pk, new.id, new.title, new.text); END",
     "CREATE TRIGGER document_fts_delete AFTER DELETE ON document BEGIN "
