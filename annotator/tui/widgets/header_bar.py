@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 
-class HeaderBar(Static):
+class HeaderBar(Widget):
     DEFAULT_CSS = """
     HeaderBar { height: 1; background: $primary-darken-2; color: $text; padding: 0 1; }
     """
@@ -19,16 +19,15 @@ class HeaderBar(Static):
 
     def set_progress(self, position: int, total: int, done_today: int, status: str) -> None:
         self.position, self.total, self.done_today, self.status = position, total, done_today, status
-        self._draw()
+        self.refresh(layout=False)
 
     def set_seconds(self, seconds: float) -> None:
         self.seconds = seconds
-        self._draw()
+        self.refresh(layout=False)
 
-    def on_resize(self) -> None:
-        self._draw()
-
-    def _draw(self) -> None:
+    def render(self) -> Text:
+        """Built at the width the header has when it is painted: built when the figures changed, it
+        could be cut to the width before the first layout (one letter of the title) and stay so."""
         minutes, seconds = divmod(int(self.seconds), 60)
         status = f"{self.status} · " if self.status and self.status != "draft" else ""
         where = f"{self.position} of {self.total}" if self.position else f"not in your {self.total}"
@@ -38,4 +37,4 @@ class HeaderBar(Static):
         line = Text(left, style="bold")
         line.append(" " * max(width - len(left) - len(right), 1))
         line.append(right)
-        self.update(line, layout=False)  # one line, always: no layout pass needed
+        return line
