@@ -143,3 +143,26 @@ def test_a_read_only_database_is_one_line_and_reading_still_works(cli, project, 
         assert cli("status").code == 0
     finally:
         subprocess.run(["chattr", "-i", str(project)])
+
+
+def test_backup_copies_what_is_committed_while_a_writer_holds_the_database(cli, seeded, tmp_path):
+    import sqlite3 as sql
+
+    writer = sql.connect(seeded, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a coder's save in progress: not committed
+    writer.execute("UPDATE document SET title = 'half-done' WHERE pk = 1")
+    try:
+        result = cli("backup", str(tmp_path / "copy.db"))
+        assert result.code == 0 and "Copied the project to" in result.out, result.err
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    with sql.connect(tmp_path / "copy.db") as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert copy.execute("SELECT count(*) FROM document").fetchone() == (25,)
+        assert copy.execute("SELECT title FROM document WHERE pk = 1").fetchone() != ("half-done",)
+    assert json.loads(cli("--db", str(tmp_path / "copy.db"), "status", "--json").out)["documents"] == 25
+    again = cli("backup", str(tmp_path / "copy.db"))
+    assert again.code == 1 and "exists; give another path, or --force" in again.err
+    assert cli("backup", str(tmp_path / "copy.db"), "--force").code == 0
+    assert not list(tmp_path.glob(".*partial"))

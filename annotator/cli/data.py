@@ -77,3 +77,14 @@ def serve(ctx: typer.Context,
     cli.err.print(f"Serving the coding screen on {server.public_url}/ (every page needs a coder's token: "
                   "`annotator coder token NAME` prints their link). Ctrl+C stops.")
     server.serve()
+
+
+@cli.app.command(cls=_Command)
+def backup(ctx: typer.Context, path: Annotated[Path, typer.Argument(metavar="PATH", help="File to write the copy to")],
+           force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists")] = False,
+           db: Db = None) -> None:
+    """A consistent copy of the project while coders keep working (SQLite; PostgreSQL: pg_dump)."""
+    from annotator.services.project import backup as run_backup, open_project
+
+    size = run_backup(open_project(_db(ctx, db)), path, force)
+    cli.out.print(f"Copied the project to {path} ({size / 1e6:.1f} MB); open it with --db {path}.")

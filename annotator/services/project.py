@@ -10,7 +10,7 @@ from annotator.domain.errors import CodebookError, InputError
 from annotator.resources import default_schema
 from annotator.services.access_rules import require_lead
 from annotator.store import annotations, codebooks, events, gold, migrate
-from annotator.store.engine import Engine, make_engine, resolve_url, sqlite_path
+from annotator.store.engine import Engine, backup_to, make_engine, resolve_url, sqlite_path
 from annotator.store.engine import failure_message as store_failure_message
 
 
@@ -26,6 +26,21 @@ def load_codebook_file(path: Path) -> Codebook:
         raise InputError(f"not valid UTF-8 (byte {raw[exc.start]:#04x}); save the codebook as UTF-8",
                          f"{path}:{line}") from None
     return parse_codebook(text, str(path))
+
+
+def backup(engine: Engine, target: Path, force: bool = False) -> int:
+    """A consistent copy of the project while coders keep working; returns its size in bytes."""
+    if sqlite_path(engine) is None:
+        raise InputError("a PostgreSQL project is copied with PostgreSQL's own tool, which also gives a "
+                         "consistent copy while coders work: pg_dump -Fc DBNAME > annotator.dump "
+                         "(pg_restore reads it back)")
+    if target.exists() and not force:
+        raise InputError(f"{target} exists; give another path, or --force to replace it")
+    if target.resolve() == sqlite_path(engine).resolve():
+        raise InputError(f"{target} is the project itself; give another path")
+    if not target.parent.is_dir():
+        raise InputError(f"no folder {target.parent} to write {target.name} in")
+    return backup_to(engine, target)
 
 
 def failure_message(exc: BaseException) -> str | None:

@@ -90,6 +90,25 @@ def sqlite_path(engine: Engine) -> Path | None:
     return None
 
 
+def backup_to(engine: Engine, target: Path) -> int:
+    """A consistent copy of a SQLite project at `target` while coders keep working: SQLite's online
+    backup in one step reads one snapshot (WAL lets writers go on meanwhile); written beside the
+    target and renamed, so a failed copy leaves nothing half-made. Returns the copy's size."""
+    staging = target.with_name(f".{target.name}.partial")
+    staging.unlink(missing_ok=True)
+    with engine.connect() as conn:
+        source = conn.connection.driver_connection
+        copy = sqlite3.connect(staging)
+        try:
+            with driver_errors("backup"):
+                source.backup(copy, pages=-1)
+            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+        finally:
+            copy.close()
+    staging.replace(target)
+    return target.stat().st_size
+
+
 def bulk_rows(conn: Connection, query) -> list[tuple]:
     """All rows of a read over a whole project as plain tuples. On SQLite the compiled statement runs
     on the driver's cursor (same connection and transaction): SQLAlchemy's per-row processing was
