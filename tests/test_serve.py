@@ -69,7 +69,7 @@ def test_no_token_or_a_wrong_or_revoked_one_is_refused(served, cli):
     base, db, server = served
     link = _token(cli, base)
     token = link.split("token=")[1]
-    for url in (f"{base}/", f"{base}/?token=not-a-token", f"{base}/ws/not-a-token"):
+    for url in (f"{base}/", f"{base}/?token=not-a-token", f"{base}/ws/not-a-token", f"{base}/static/js/textual.js"):
         code, body = _status(url)
         assert code == 403 and "no valid token" in body
     code, page = _status(link)

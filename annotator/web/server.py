@@ -21,6 +21,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 log = logging.getLogger("annotator.serve")
+COOKIE = "annotator_token"
 REFUSED = ("This link has no valid token: ask your project lead for your own link "
            "(annotator coder token NAME prints one).\n")
 
@@ -34,7 +35,7 @@ class CodingServer(Server):
         self.db_url, self.coder_for_token = db_url, coder_for_token
 
     async def _make_app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self._token_gate])
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes([
             web.get("/", self.coding_page, name="index"),
@@ -54,6 +55,14 @@ class CodingServer(Server):
     async def on_startup(self, app: web.Application) -> None:
         """The command line has said where it serves; textual-serve's banner would name no command."""
 
+    @web.middleware
+    async def _token_gate(self, request: web.Request, handler):
+        """Scripts, styles and downloads too: only for a browser that opened a page with a live token
+        (kept in a cookie for the page's own requests)."""
+        if request.path.startswith(("/static", "/download")):
+            self._coder(request.cookies.get(COOKIE))
+        return await handler(request)
+
     def _coder(self, token: str | None) -> str:
         coder = self.coder_for_token(token)
         if coder is None:
@@ -70,6 +79,7 @@ class CodingServer(Server):
         response = aiohttp_jinja2.render_template("app_index.html", request, context)
         response.headers["Cache-Control"] = "no-store"  # the page holds the token
         response.headers["Referrer-Policy"] = "no-referrer"
+        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=base.startswith("https"))
         return response
 
     async def coding_session(self, request: web.Request) -> web.StreamResponse:
