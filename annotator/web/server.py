@@ -87,8 +87,9 @@ class CodingServer(Server):
         own is one command for every session)."""
         coder = self._coder(request.match_info["token"])  # checked again: a page may outlive its token
         log.info("coding session for %s from %s", coder, request.remote)
+        # NAME=VALUE forms: a coder name starting with "-" stays a value, not an option
         command = " ".join(shlex.quote(part) for part in
-                           [sys.executable, "-m", "annotator", "code", "--coder", coder, "--db", self.db_url])
+                           [sys.executable, "-m", "annotator", "code", f"--coder={coder}", f"--db={self.db_url}"])
         websocket = web.WebSocketResponse(heartbeat=15)
         width = _number(request.query.get("width"), 80)
         height = _number(request.query.get("height"), 24)
