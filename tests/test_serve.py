@@ -126,3 +126,32 @@ def test_a_coder_codes_in_a_real_browser_and_the_database_holds_it_under_their_n
         browser.close()
     assert row == ("done", "alice", 1)  # under the token's coder, not the server's login name
     assert os.environ.get("USER", "root") != "alice"
+
+
+async def test_revoking_ends_an_open_session_and_no_token_reaches_the_log_or_a_command_line(served, cli):
+    import asyncio
+
+    import aiohttp
+
+    base, db, server = served
+    token = _token(cli, base).split("token=")[1]
+    async with aiohttp.ClientSession() as http:
+        stray = await http.ws_connect(f"{base.replace('http', 'ws')}/ws/{token}?width=80&height=24")
+        await stray.send_str("not json")  # a client that is not textual.js: its session ends, quietly
+        ws = await http.ws_connect(f"{base.replace('http', 'ws')}/ws/{token}?width=80&height=24")
+        await asyncio.sleep(3)  # the session's `annotator code` is running
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        lines = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in children]
+        assert lines and all("--coder=alice" in line and "--db" not in line for line in lines), lines
+        assert cli("coder", "token", "alice", "--revoke").code == 0
+        closed = False
+        for _ in range(40):  # revocation is noticed within a few seconds
+            message = await ws.receive(timeout=10)
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+                closed = True
+                break
+        assert closed, "the revoked token's session stayed open"
+        await stray.close()
+    server.terminate()
+    output = server.communicate(timeout=10)[0]
+    assert token not in output and "Traceback" not in output, output

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import shlex
 import sys
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from textual_serve.server import Server
 
 log = logging.getLogger("annotator.serve")
 COOKIE = "annotator_token"
+REVOKE_CHECK_SECONDS = 2.0
 REFUSED = ("This link has no valid token: ask your project lead for your own link "
            "(annotator coder token NAME prints one).\n")
 
@@ -48,8 +50,11 @@ class CodingServer(Server):
         return app
 
     def initialize_logging(self) -> None:
-        # aiohttp's access log writes each address, query and all: the page's holds a coder's token.
-        super().initialize_logging()
+        """Plain lines, tokens masked: textual-serve's own set-up prints tracebacks with their local
+        variables (a request's line and path hold its token), and aiohttp's access log every address."""
+        handler = logging.StreamHandler()
+        handler.setFormatter(_Masked("%(levelname)s %(name)s: %(message)s"))
+        logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
     async def on_startup(self, app: web.Application) -> None:
@@ -85,11 +90,12 @@ class CodingServer(Server):
     async def coding_session(self, request: web.Request) -> web.StreamResponse:
         """textual-serve's websocket handler, with the command made for this session's coder (its
         own is one command for every session)."""
-        coder = self._coder(request.match_info["token"])  # checked again: a page may outlive its token
+        token = request.match_info["token"]
+        coder = self._coder(token)  # checked again: a page may outlive its token
         log.info("coding session for %s from %s", coder, request.remote)
-        # NAME=VALUE forms: a coder name starting with "-" stays a value, not an option
-        command = " ".join(shlex.quote(part) for part in
-                           [sys.executable, "-m", "annotator", "code", f"--coder={coder}", f"--db={self.db_url}"])
+        # --coder=NAME: a name starting with "-" stays a value. The database comes in ANNOTATOR_DB,
+        # set by `serve`: a password in a command line is readable by every local user (ps).
+        command = " ".join(shlex.quote(part) for part in [sys.executable, "-m", "annotator", "code", f"--coder={coder}"])
         websocket = web.WebSocketResponse(heartbeat=15)
         width = _number(request.query.get("width"), 80)
         height = _number(request.query.get("height"), 24)
@@ -99,13 +105,36 @@ class CodingServer(Server):
             service = AppService(command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                                  close=websocket.close, download_manager=self.download_manager, debug=self.debug)
             await service.start(width, height)
-            await self._process_messages(websocket, service)
+            watch = asyncio.create_task(self._end_when_revoked(token, websocket))
+            try:
+                await self._process_messages(websocket, service)
+            except (ValueError, AssertionError, KeyError, TypeError):  # not textual.js's messages: end the session
+                await websocket.close()
+            finally:
+                watch.cancel()
         except asyncio.CancelledError:
             await websocket.close()
         finally:
             if service is not None:
                 await service.stop()  # the app saved each key as it came; closing the tab loses nothing
         return websocket
+
+    async def _end_when_revoked(self, token: str, websocket: web.WebSocketResponse) -> None:
+        """A revoked token ends the sessions it opened too, within a few seconds."""
+        while not websocket.closed:
+            await asyncio.sleep(REVOKE_CHECK_SECONDS)
+            if self.coder_for_token(token) is None:
+                log.info("a coding session ended: its token was revoked")
+                await websocket.close()
+                return
+
+
+class _Masked(logging.Formatter):
+    """Log lines with tokens, in a query or a websocket path, masked."""
+    TOKEN = re.compile(r"(token=|/ws/)[A-Za-z0-9_\-]+")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.TOKEN.sub(r"\1…", super().format(record))
 
 
 def _number(value: str | None, default: int) -> int:
