@@ -41,8 +41,9 @@ def test_coding_in_tmux_at_80x24(seeded, tmp_path):
     tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
     try:
         wait_for(session, "1 of 25")
-        wait_for(session, "? help")  # the key bar, the header and the article may arrive in separate frames
-        first = wait_for(session, "Stance")
+        wait_for(session, "? help")  # the key bar, the header, the panel and the article may arrive in separate frames
+        wait_for(session, "Stance")
+        first = wait_for(session, "Donald Trump's call to Vladimir Putin")
         lines = first.splitlines()
         assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
         assert lines[0].startswith(" annotator · tim · news-stance")
