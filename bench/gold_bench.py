@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from agreement_bench import big_project, project_arguments  # noqa: E402
+from agreement_bench import big_project, project_arguments, raw  # noqa: E402
 from import_bench import alternate, load_average, timed_child  # noqa: E402
 
 TARGET_SECONDS = 10.0
@@ -65,20 +65,6 @@ def stored_rows(db: Path) -> dict[str, tuple[str, list[tuple]]]:
                        conn.execute(f"SELECT {names} FROM {table} ORDER BY pk").fetchall())
     conn.close()
     return rows
-
-
-def raw_read(db: Path) -> float:
-    """The rows gold is derived from, as the store reads them (document and coder keys), with sqlite3."""
-    t0 = time.perf_counter()
-    conn = sqlite3.connect(db)
-    done = conn.execute("SELECT document_pk, coder_pk FROM annotation WHERE status = 'done'").fetchall()
-    stances = conn.execute("SELECT a.document_pk, a.coder_pk, s.target, s.label FROM annotation_stance s "
-                           "JOIN annotation a ON a.pk = s.annotation_pk WHERE a.status = 'done'").fetchall()
-    spans = conn.execute("SELECT a.document_pk, a.coder_pk, s.start, s.\"end\", s.label FROM annotation_span s "
-                         "JOIN annotation a ON a.pk = s.annotation_pk WHERE a.status = 'done'").fetchall()
-    conn.close()
-    assert done and stances and spans
-    return time.perf_counter() - t0
 
 
 def raw_write(empty: Path, work: Path, rows: dict[str, tuple[str, list[tuple]]]) -> float:
@@ -118,7 +104,7 @@ def main() -> None:
             peaks.append(peak or 0)
             return seconds
 
-        subjects = {"raw read": lambda: raw_read(db), "raw write": lambda: raw_write(empty, work, rows),
+        subjects = {"raw read": lambda: raw(db, texts=False), "raw write": lambda: raw_write(empty, work, rows),
                     "first": first, "again": again}
         took = alternate(subjects, args.rounds,
                          lambda r, took: print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in took.items())))

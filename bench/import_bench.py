@@ -27,6 +27,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from annotator.domain.queue_order import shuffle_key
+
 ROOT = Path(__file__).resolve().parent.parent
 WIKINEWS = ROOT / "seeds" / "wikinews.jsonl"
 SUBJECTS = ("raw", "import")
@@ -92,14 +94,18 @@ def raw_insert(corpus: Path, db: Path, template: Path) -> float:
     """Seconds for plain sqlite3 executemany of the same rows into the same table."""
     import hashlib
 
+    # The document table as the project has it: its indexes, its full-text index and the triggers
+    # that keep that in step (the FTS5 table makes its own shadow tables).
     ddl = [r[0] for r in sqlite3.connect(template).execute(
-        "SELECT sql FROM sqlite_master WHERE tbl_name = 'document' AND sql IS NOT NULL")]
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND (tbl_name = 'document' OR name = 'document_fts') "
+        "ORDER BY type = 'trigger', type = 'index', name != 'document'")]
     now = datetime.now(timezone.utc).isoformat()
     rows = []
     for line in corpus.read_text("utf-8").splitlines():
         r = json.loads(line)
         meta = {k: v for k, v in r.items() if k not in ("id", "title", "text")}
-        rows.append((r["id"], r["title"], r["text"], json.dumps(meta), hashlib.sha256(r["text"].encode()).hexdigest(), now))
+        rows.append((r["id"], r["title"], r["text"], json.dumps(meta), hashlib.sha256(r["text"].encode()).hexdigest(), now,
+                     len(rows) + 1, shuffle_key(r["id"])))
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
@@ -107,8 +113,8 @@ def raw_insert(corpus: Path, db: Path, template: Path) -> float:
         conn.execute(statement)
     start = time.perf_counter()
     with conn:
-        conn.executemany("INSERT INTO document (id, title, text, meta, text_hash, created_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO document (id, title, text, meta, text_hash, created_at, seq, shuffle) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     elapsed = time.perf_counter() - start
     assert conn.execute("SELECT count(*) FROM document").fetchone()[0] == len(rows)
     conn.close()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from annotator.domain.suggestions import SuggestedStance
+if TYPE_CHECKING:  # `annotator code` checks --order before its first frame: nothing more to load then
+    from annotator.domain.suggestions import SuggestedStance
 
 ORDERS = ("sequential", "random", "uncertain")
 NO_CERTAINTY = 2.0  # above every score: documents without a scored stance suggestion come last

@@ -7,11 +7,10 @@ trained on; the sentences used are kept as the suggestion's evidence.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
 from annotator.domain.codebook import Target
-from annotator.domain.stance_rules import find_mentions
+from annotator.domain.stance_rules import mentioning_sentences
 from annotator.domain.suggestions import Offsets
 
 LEAD_SENTENCES = 2  # read when the target is never mentioned: an article's lead says what it is about
@@ -21,13 +20,7 @@ MAX_CHARS = 2_000  # of sentences per target: a long article's hundred mentions 
 def stance_context(text: str, sentences: Sequence[Offsets], target: Target,
                    entities: Iterable[Offsets] = ()) -> tuple[str, tuple[Offsets, ...]]:
     """(the model's input, the sentences it holds). `sentences` are in text order."""
-    starts = [s for s, _ in sentences]
-    used: list[Offsets] = []
-    for start, _ in find_mentions(text, target, entities):
-        i = bisect_right(starts, start) - 1
-        sentence = sentences[i] if i >= 0 else (0, len(text))
-        if sentence not in used:
-            used.append(sentence)
+    used = mentioning_sentences(text, sentences, target, entities)
     if not used:
         used = list(sentences[:LEAD_SENTENCES]) or [(0, min(len(text), MAX_CHARS))]
     kept: list[Offsets] = []

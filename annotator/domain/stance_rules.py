@@ -50,6 +50,20 @@ def find_mentions(text: str, target: Target, entities: Iterable[Offsets] = ()) -
     return sorted(found)
 
 
+def mentioning_sentences(text: str, sentences: Sequence[Offsets], target: Target, entities: Iterable[Offsets] = (),
+                         starts: Sequence[int] | None = None) -> list[Offsets]:
+    """The sentences holding a mention of the target, in the order of the mentions, each once
+    (`sentences` in text order; `starts`, their starts, when the caller has them already)."""
+    starts = [s for s, _ in sentences] if starts is None else starts
+    used: list[Offsets] = []
+    for start, _ in find_mentions(text, target, entities):
+        i = bisect_right(starts, start) - 1
+        sentence = sentences[i] if i >= 0 else (0, len(text))
+        if sentence not in used:
+            used.append(sentence)
+    return used
+
+
 def suggest_stances(text: str, sentences: Sequence[Offsets], codebook: Codebook,
                     sentiment: Callable[[str], float], entities: Iterable[Offsets] = (),
                     targets: Sequence[Target] | None = None) -> list[SuggestedStance]:
@@ -63,12 +77,7 @@ def suggest_stances(text: str, sentences: Sequence[Offsets], codebook: Codebook,
     cache: dict[Offsets, float] = {}
     guesses = []
     for target in codebook.targets if targets is None else targets:
-        used: list[Offsets] = []
-        for start, _ in find_mentions(text, target, entities):
-            i = bisect_right(starts, start) - 1
-            sentence = sentences[i] if i >= 0 else (0, len(text))
-            if sentence not in used:
-                used.append(sentence)
+        used = mentioning_sentences(text, sentences, target, entities, starts)
         if not used:
             polarity, score = "neutral", 1.0
         else:

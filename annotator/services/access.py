@@ -20,9 +20,7 @@ def new_token(engine: Engine, coder: str, actor: str | None = None) -> str:
     """A fresh token for an existing coder (their older tokens stay valid until revoked)."""
     with engine.begin() as conn:
         require_lead(conn, actor, "making a coder's link")
-        coder_pk = assignments.coder_pk_of(conn, coder)
-        if coder_pk is None:
-            raise InputError(f"no coder named {coder!r}; add them first: annotator coder add {coder}")
+        coder_pk = _known(conn, coder)
         token = secrets.token_urlsafe(24)
         tokens.add(conn, coder_pk, _hash(token))
         events.add(conn, "token_new", after={"coder": coder})
@@ -32,12 +30,17 @@ def new_token(engine: Engine, coder: str, actor: str | None = None) -> str:
 def revoke_tokens(engine: Engine, coder: str, actor: str | None = None) -> int:
     with engine.begin() as conn:
         require_lead(conn, actor, "revoking a coder's links")
-        coder_pk = assignments.coder_pk_of(conn, coder)
-        if coder_pk is None:
-            raise InputError(f"no coder named {coder!r}")
+        coder_pk = _known(conn, coder)
         revoked = tokens.revoke(conn, coder_pk)
         events.add(conn, "token_revoke", after={"coder": coder, "revoked": revoked})
     return revoked
+
+
+def _known(conn, coder: str) -> int:
+    coder_pk = assignments.coder_pk_of(conn, coder)
+    if coder_pk is None:
+        raise InputError(f"no coder named {coder!r}; add them first: annotator coder add {coder}")
+    return coder_pk
 
 
 def coder_for_token(engine: Engine, token: str | None) -> str | None:

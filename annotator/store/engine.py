@@ -151,12 +151,7 @@ def bulk_insert_values(conn: Connection, table, columns: tuple[str, ...], values
     if conn.dialect.name != "sqlite":
         conn.exec_driver_sql(sql, values)
         return
-    cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
-    try:
-        with driver_errors(sql):
-            cursor.executemany(sql, values)
-    finally:
-        cursor.close()
+    _executemany(conn, sql, values)
 
 
 def bulk_update(conn: Connection, table, rows: list[dict], key: str = "pk") -> None:
@@ -191,6 +186,10 @@ def _driver_executemany(conn: Connection, table, columns: list[str], rows: list[
     else:  # plain integers and text: picked out at C speed
         pick = itemgetter(*columns)
         values = [pick(row) for row in rows] if len(columns) > 1 else [(row[columns[0]],) for row in rows]
+    _executemany(conn, sql, values)
+
+
+def _executemany(conn: Connection, sql: str, values: list[tuple]) -> None:
     cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
     try:
         with driver_errors(sql):
