@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from conftest import rule_pipeline, write_jsonl
@@ -241,3 +247,77 @@ def test_deriving_holds_the_write_lock_from_its_start_so_worker_reads_match_its_
             other.execute("UPDATE document SET meta = meta")
         assert other.execute("SELECT count(*) FROM document").fetchone()[0] == 6  # readers go on
         other.close()
+
+
+def test_worker_processes_derive_again_over_changed_bars_and_keep_what_a_lead_adjudicated(three_coders, tmp_path):
+    """The workers' rows are copied in from a packed database: gold rows updated, derived items
+    replaced, adjudicated ones kept, exactly as one process stores them."""
+    from annotator.services.gold import derive_all
+
+    engine = open_project(str(three_coders))
+    derive_all(engine, 3, workers=2, slice_size=2, actor="lee")  # all three must agree: d0 has disputes
+    review = ReviewSession(engine, "lee")
+    d0 = review.load(review.disputed_after())
+    review.pick(d0.document.pk, d0.derived.disputes[0], "carol")  # carol's "Putin"
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(three_coders) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    pooled = derive_all(engine, 2, workers=2, slice_size=2, actor="lee")  # every bar changes
+    alone = derive_all(open_project(str(copy)), 2, workers=1, actor="lee")
+    assert _all_gold(three_coders) == _all_gold(copy)
+    assert (pooled.items, pooled.adjudicated_kept) == (alone.items, alone.adjudicated_kept) and alone.adjudicated_kept == 1
+    spans = _gold(three_coders, "d0")[0]
+    assert (9, 14, "PERSON", "adjudicated", "lee") in spans and (39, 45, "GPE", "majority", None) in spans
+    with sqlite3.connect(three_coders) as conn:
+        assert conn.execute("SELECT DISTINCT min_agreement FROM gold").fetchall() == [(2,)]
+
+
+BUSY_POOL = """
+import sys, time
+from concurrent.futures import ProcessPoolExecutor
+from annotator.processes import die_with_parent
+from annotator.services.gold import _worker_context
+
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(2, mp_context=_worker_context(), initializer=die_with_parent)
+    busy = [pool.submit(time.sleep, 60) for _ in range(2)]
+    print("ready", flush=True)
+    time.sleep(60)
+"""
+
+
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        children = Path(f"/proc/{todo[0]}/task/{todo.pop(0)}/children")
+        for child in (children.read_text().split() if children.exists() else []):
+            found.add(int(child))
+            todo.append(int(child))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "zombie" not in status.read_text().lower()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel's parent-death signal is Linux's")
+def test_sigkill_of_a_gold_derivation_leaves_no_worker_or_worker_server_behind(tmp_path):
+    """Gold's workers are forked from a server process, not from the command: both end with it."""
+    script = tmp_path / "busy_pool.py"
+    script.write_text(BUSY_POOL)
+    run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert run.stdout.readline().strip() == "ready"
+    deadline = time.monotonic() + 30
+    while len(spawned := _descendants(run.pid)) < 4:  # server, two workers, resource tracker
+        assert time.monotonic() < deadline, f"only {spawned} started"
+        time.sleep(0.1)
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 2
+    while left := {pid for pid in spawned if _alive(pid)}:
+        assert time.monotonic() < deadline, f"{left} outlived the command"
+        time.sleep(0.1)

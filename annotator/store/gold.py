@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -12,7 +14,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from annotator.domain.gold import Decided
 from annotator.domain.spans import Span, Stance
 from annotator.store import tables as t
-from annotator.store.engine import bound, bulk_insert, bulk_insert_values, bulk_rows, bulk_update
+from annotator.store.engine import bound, bulk_insert, bulk_insert_values, bulk_rows, bulk_update, driver_errors
 from annotator.store.tables import utcnow
 
 GOLD = t.Gold.__table__
@@ -182,6 +184,72 @@ def replace_derived(conn: Connection, derived: Sequence[DerivedRow], min_agreeme
             (spans if len(key) == 3 else stances).append((gold, *key, how))
     bulk_insert_values(conn, GOLD_SPAN, ("gold_pk", "start", "end", "label", "how"), spans)
     bulk_insert_values(conn, GOLD_STANCE, ("gold_pk", "target", "label", "how"), stances)
+
+
+_STAGING = "CREATE TABLE staged_gold (document_pk INTEGER PRIMARY KEY, disputed INTEGER, digest TEXT, annotators TEXT, " \
+           "spans TEXT, stances TEXT)"
+
+
+def pack(conn: Connection, rows: list[DerivedRow]) -> bytes | list[DerivedRow]:
+    """What `to_write` chose, ready to send from a worker process to the one that writes: on SQLite
+    a serialized in-memory database of one row per document (its items as JSON arrays), which
+    `store_packed` copies in with one statement per table: 2.5 x faster than binding hundreds of
+    thousands of items from Python. Elsewhere, the rows themselves."""
+    if conn.dialect.name != "sqlite" or not rows:
+        return rows
+    staging = sqlite3.connect(":memory:", isolation_level=None)
+    staging.execute(_STAGING)
+    staged = []
+    for row in rows:
+        spans, stances = [], []
+        for key, how, _ in row.items:
+            (spans if len(key) == 3 else stances).append((*key, how))
+        staged.append((row.document_pk, row.disputed, row.digest, bound(conn, GOLD.c.annotators, row.coders),
+                       json.dumps(spans), json.dumps(stances)))
+    staging.execute("BEGIN")
+    staging.executemany("INSERT INTO staged_gold VALUES (?, ?, ?, ?, ?, ?)", staged)
+    staging.execute("COMMIT")
+    data = staging.serialize()
+    staging.close()
+    return data
+
+
+def _element(index: int) -> str:
+    return f"json_extract(j.value, '$[{index}]')"  # (not ->>: that needs SQLite 3.38)
+
+
+def store_packed(conn: Connection, packed: bytes | list[DerivedRow], min_agreement_: int | None) -> None:
+    """`replace_derived` for what `pack` made in another process (under this one's write lock, so
+    what the worker read is what this transaction holds)."""
+    if not isinstance(packed, bytes):
+        replace_derived(conn, packed, min_agreement_)
+        return
+    driver = conn.connection.driver_connection
+    if not any(name == "staged" for _, name, _ in driver.execute("PRAGMA database_list")):
+        driver.execute("ATTACH DATABASE ':memory:' AS staged")  # detached with the connection
+    driver.deserialize(packed, name="staged")
+    now = bound(conn, GOLD.c.updated_at, utcnow())
+    staged = "document_pk IN (SELECT document_pk FROM staged.staged_gold)"
+    from_staged = "(SELECT {} FROM staged.staged_gold s WHERE s.document_pk = gold.document_pk)"
+    items = "FROM staged.staged_gold s JOIN gold g ON g.document_pk = s.document_pk, json_each(s.{}) j"
+    statements = [
+        # derived gold that changed: its row updated, its derived items replaced (adjudicated ones stay)
+        (f"UPDATE gold SET updated_at = ?, min_agreement = ?, disputed = {from_staged.format('disputed')}, "
+         f"derived_digest = {from_staged.format('digest')}, annotators = {from_staged.format('annotators')} "
+         f"WHERE {staged}", (now, min_agreement_)),
+        *((f"DELETE FROM {table} WHERE how != 'adjudicated' AND gold_pk IN "
+           f"(SELECT pk FROM gold WHERE {staged})", ()) for table in ("gold_span", "gold_stance")),
+        ("INSERT INTO gold (document_pk, created_at, updated_at, min_agreement, disputed, derived_digest, annotators) "
+         "SELECT document_pk, ?, ?, ?, disputed, digest, annotators FROM staged.staged_gold s "
+         "WHERE NOT EXISTS (SELECT 1 FROM gold WHERE gold.document_pk = s.document_pk)", (now, now, min_agreement_)),
+        ('INSERT INTO gold_span (gold_pk, start, "end", label, how) SELECT g.pk, '
+         f"{_element(0)}, {_element(1)}, {_element(2)}, {_element(3)} {items.format('spans')}", ()),
+        ("INSERT INTO gold_stance (gold_pk, target, label, how) SELECT g.pk, "
+         f"{_element(0)}, {_element(1)}, {_element(2)} {items.format('stances')}", ()),
+    ]
+    for sql, parameters in statements:
+        with driver_errors(sql):
+            driver.execute(sql, parameters)
 
 
 def _gold_rows(conn: Connection, document_pks: Sequence[int]) -> list[tuple]:
