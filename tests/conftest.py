@@ -1,16 +1,89 @@
-"""Shared fixtures: real SQLite files in tmp folders, the CLI run in-process as a user would."""
+"""Shared fixtures: real databases (a SQLite file in tmp_path, and a database of its own on the
+session's PostgreSQL server), the CLI run in-process as a user would.
+
+Every test that uses a project (the `database`, `cli`, `project`, `seeded` fixtures) runs once on
+each backend: test ids end in [sqlite] or [postgresql]. A test about SQLite's own file (its locks,
+its backup, its query planner) asks for `sqlite_only`."""
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pg_cluster import Cluster, server_programs
 
 from annotator.cli import main
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@dataclass(frozen=True)
+class ServerDatabase:
+    """A project database on the PostgreSQL server: str() gives its URL, for --db and ANNOTATOR_DB.
+    Not a path, so a test that opens it with sqlite3 fails loudly instead of making a stray file."""
+    url: str
+
+    def __str__(self) -> str:
+        return self.url
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    external = os.environ.get("ANNOTATOR_TEST_POSTGRES")
+    if external:
+        yield Cluster(external.replace("+psycopg", ""))
+        return
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed: pip install -e '.[test]' brings it")
+    programs = server_programs()
+    if programs is None:
+        pytest.skip("no PostgreSQL server is installed here (.ci/run installs the distribution's)")
+    cluster = Cluster.start(programs)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def sqlite_only(backend) -> None:
+    """For tests of SQLite's own file: they run once, on SQLite."""
+    if backend != "sqlite":
+        pytest.skip("about SQLite's own file: it runs on the sqlite backend")
+
+
+def _server_database(request, template: str | None = None):
+    cluster = request.getfixturevalue("pg_cluster")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    database = ServerDatabase(cluster.create(name, template))
+    request.addfinalizer(lambda: cluster.drop(name))
+    return database
+
+
+@pytest.fixture
+def database(request, backend, tmp_path) -> Path | ServerDatabase:
+    """Where this test's project lives: tmp_path/annotator.db, or a new database on the server;
+    for a test that asks for `seeded` or `model_seeded`, a private copy of those seeds."""
+    for fixture, (built, template, pipeline) in SEEDED.items():
+        if fixture in request.fixturenames:
+            if backend == "sqlite":
+                return _copy(request.getfixturevalue(built), tmp_path / "annotator.db")
+            cluster = request.getfixturevalue("pg_cluster")
+            return _server_database(request, _server_template(cluster, template, request.getfixturevalue(pipeline)))
+    if backend == "sqlite":
+        return tmp_path / "annotator.db"
+    return _server_database(request)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -25,10 +98,14 @@ class Result:
 
 
 @pytest.fixture
-def cli(capsys, tmp_path, monkeypatch):
-    """Run `annotator ARGS` in-process against a database in tmp_path; returns exit code and output."""
+def cli(capsys, tmp_path, monkeypatch, database):
+    """Run `annotator ARGS` in-process against this test's database (tmp_path/annotator.db, found
+    in the working folder, or the server's, found in ANNOTATOR_DB); returns exit code and output."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ANNOTATOR_DB", raising=False)
+    if isinstance(database, ServerDatabase):
+        monkeypatch.setenv("ANNOTATOR_DB", database.url)
+    else:
+        monkeypatch.delenv("ANNOTATOR_DB", raising=False)
 
     def run(*args: str) -> Result:
         capsys.readouterr()
@@ -44,16 +121,55 @@ def cli(capsys, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def project(cli, tmp_path) -> Path:
-    """An initialised project (default codebook) in tmp_path; returns the database path."""
+def project(cli, database) -> Path | ServerDatabase:
+    """An initialised project (default codebook) in this test's database; returns where it is."""
     assert cli("init").code == 0
-    return tmp_path / "annotator.db"
+    return database
 
 
-def dump(db: Path) -> list[str]:
+def dump(db: Path | ServerDatabase) -> list[str]:
     """Every row of every table, for asserting that a failed command changed nothing."""
+    if isinstance(db, ServerDatabase):
+        return server_dump(db)
     with sqlite3.connect(db) as conn:
         return list(conn.iterdump())
+
+
+def server_dump(db: ServerDatabase) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(db.url.replace("+psycopg", "")) as conn:
+        tables = [t for (t,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
+        return [f"{table}: {row!r}" for table in tables
+                for row in sorted(conn.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)]
+
+
+def rows(db: Path | ServerDatabase, sql: str, *parameters) -> list[tuple]:
+    """The rows of a query (written with ? marks) on either backend, straight from the driver."""
+    if isinstance(db, ServerDatabase):
+        import psycopg
+
+        with psycopg.connect(db.url.replace("+psycopg", "")) as conn:
+            return [tuple(r) for r in conn.execute(sql.replace("?", "%s"), parameters).fetchall()]
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, parameters).fetchall()
+
+
+def execute(db: Path | ServerDatabase, *statements: str | tuple) -> None:
+    """Run statements that return no rows (each SQL text, or (SQL, parameter, ...) with ? marks) in
+    one transaction on either backend, committed at the end; the driver's own error propagates."""
+    steps = [(s, ()) if isinstance(s, str) else (s[0], tuple(s[1:])) for s in statements]
+    if isinstance(db, ServerDatabase):
+        import psycopg
+
+        with psycopg.connect(db.url.replace("+psycopg", "")) as conn:
+            for sql, parameters in steps:
+                conn.execute(sql.replace("?", "%s"), parameters or None)
+        return
+    with sqlite3.connect(db) as conn:
+        for sql, parameters in steps:
+            conn.execute(sql, parameters)
+    conn.close()
 
 
 def write_jsonl(path: Path, records: list) -> Path:
@@ -99,12 +215,11 @@ def rule_pipeline():
     return Pipeline(nlp=nlp, name="ruler", version="1")
 
 
-def _suggested_project(folder: Path, pipeline) -> Path:
+def _suggested_project(db: Path | str, pipeline) -> Path | str:
     from annotator.services.importer import import_paths
     from annotator.services.project import init_project, open_project
     from annotator.services.suggest import suggest
 
-    db = folder / "seeds.db"
     init_project(str(db))
     engine = open_project(str(db))
     import_paths(engine, [SEEDS])
@@ -116,13 +231,20 @@ def _suggested_project(folder: Path, pipeline) -> Path:
 @pytest.fixture(scope="session")
 def suggested_seeds(tmp_path_factory, ruler) -> Path:
     """The seeds imported and suggested by the rule-based pipeline, built once; copy before changing."""
-    return _suggested_project(tmp_path_factory.mktemp("ruled"), ruler)
+    return _suggested_project(tmp_path_factory.mktemp("ruled") / "seeds.db", ruler)
 
 
 @pytest.fixture(scope="session")
 def model_suggested_seeds(tmp_path_factory, pipeline) -> Path:
     """The seeds imported and suggested by the real model, built once; copy before changing."""
-    return _suggested_project(tmp_path_factory.mktemp("modelled"), pipeline)
+    return _suggested_project(tmp_path_factory.mktemp("modelled") / "seeds.db", pipeline)
+
+
+@functools.cache
+def _server_template(cluster: Cluster, name: str, pipeline) -> str:
+    """A database on the server built once, that tests get copies of (CREATE DATABASE ... TEMPLATE)."""
+    _suggested_project(cluster.create(name), pipeline)
+    return name
 
 
 def _copy(source: Path, db: Path) -> Path:
@@ -132,12 +254,16 @@ def _copy(source: Path, db: Path) -> Path:
 
 
 @pytest.fixture
-def seeded(suggested_seeds, tmp_path) -> Path:
-    """A private copy of the rule-suggested seeds as tmp_path/annotator.db (the cli fixture's default)."""
-    return _copy(suggested_seeds, tmp_path / "annotator.db")
+def seeded(database) -> Path | ServerDatabase:
+    """This test's database holding a private copy of the rule-suggested seeds (see `database`)."""
+    return database
 
 
 @pytest.fixture
-def model_seeded(model_suggested_seeds, tmp_path) -> Path:
-    """A private copy of the model-suggested seeds as tmp_path/annotator.db."""
-    return _copy(model_suggested_seeds, tmp_path / "annotator.db")
+def model_seeded(database) -> Path | ServerDatabase:
+    """This test's database holding a private copy of the model-suggested seeds (see `database`)."""
+    return database
+
+
+SEEDED = {"seeded": ("suggested_seeds", "seeds_ruled", "ruler"),
+          "model_seeded": ("model_suggested_seeds", "seeds_modelled", "pipeline")}

@@ -90,13 +90,10 @@ def similar_ids(conn: Connection, doc_id: str, limit: int = 5) -> list[str]:
 
 def find(conn: Connection, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
     """(pk, id, title) of the documents best matching every word typed (the last as a prefix),
-    in id, title or text: SQLite's FTS5 index, ranked by BM25. Elsewhere: id or title containing
-    the text, in queue order."""
-    if conn.dialect.name != "sqlite":
-        pattern = f"%{text}%"
-        return [tuple(r) for r in conn.execute(
-            select(DOC.c.pk, DOC.c.id, DOC.c.title).where(or_(DOC.c.id.ilike(pattern), DOC.c.title.ilike(pattern)))
-            .order_by(DOC.c.pk).limit(limit))]
+    in id, title or text: SQLite's FTS5 index ranked by BM25, or PostgreSQL's GIN index over
+    document.search ranked by ts_rank."""
+    if conn.dialect.name == "postgresql":
+        return _server_find(conn, text, limit)
     query = fts_query(text)
     if not query:
         return []
@@ -115,6 +112,28 @@ def find(conn: Connection, text: str, limit: int = 20) -> list[tuple[int, str, s
 
 
 RANKED = 500  # at most this many matches are ranked by BM25
+
+
+def _server_find(conn: Connection, text: str, limit: int) -> list[tuple[int, str, str]]:
+    """`find` on PostgreSQL: the same words, prefix and ranking rule, through to_tsquery."""
+    words = [w.lower() for w in re.findall(r"[^\W_]+", text)][:20]  # as migration 0010 indexes them
+    if not words:
+        return []
+    terms = [f"'{w}'" for w in words]
+    if not text[-1:].isspace():
+        terms[-1] += ":*"
+    matches = "search @@ to_tsquery('simple', %(query)s)"
+    parameters = {"query": " & ".join(terms), "limit": limit, "ranked": RANKED + 1}
+    first = [pk for pk, in conn.exec_driver_sql(f"SELECT pk FROM document WHERE {matches} LIMIT %(ranked)s",
+                                                parameters)]
+    if len(first) > RANKED:
+        rows = conn.execute(select(DOC.c.pk, DOC.c.id, DOC.c.title).where(DOC.c.pk.in_(first[:limit]))
+                            .order_by(DOC.c.pk))
+    else:
+        rows = conn.exec_driver_sql(
+            f"SELECT pk, id, title FROM document WHERE {matches} "
+            "ORDER BY ts_rank(search, to_tsquery('simple', %(query)s)) DESC, pk LIMIT %(limit)s", parameters)
+    return [tuple(r) for r in rows]
 
 
 def fts_query(text: str) -> str:
