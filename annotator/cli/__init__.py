@@ -220,6 +220,9 @@ def suggest(ctx: typer.Context,
                   f"does not map: {dropped}.")
     if report.stance_note:
         out.print(report.stance_note)
+    if report.taken < report.todo:
+        out.print(f"{report.todo - report.taken} document(s) were taken by other suggest runs at work at the same "
+                  "time (each document is suggested by one run).")
 
 
 @app.command(cls=_Command)

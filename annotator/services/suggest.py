@@ -6,9 +6,13 @@ killed at any point and run again, the run finishes the rest and duplicates noth
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import islice
 
 from annotator.domain.errors import InputError
@@ -21,6 +25,10 @@ from annotator.store import documents, suggestions
 from annotator.store.engine import Engine
 
 READ_PAGE = 256
+# How long a run's claim on a page keeps other runs off it: a run that dies leaves its pages to be
+# taken again after this. A page that takes longer (huge texts) may then be done twice, never stored twice.
+LEASE = timedelta(minutes=15)
+HOST = socket.gethostname()
 PROGRESS_STEPS = 25  # a run's bar moves at least this many times
 
 
@@ -31,6 +39,7 @@ class SuggestReport:
     documents: int  # in the project
     todo: int  # without a suggestion from this model version (all of them with redo)
     suggested: int = 0
+    taken: int = 0  # documents this run claimed and suggested for (others' claims it left alone)
     spans: int = 0
     dropped: Counter = field(default_factory=Counter)
     stance_note: str | None = None  # why the codebook gets no stance suggestions, said once a run
@@ -57,19 +66,26 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
     on_start(report)
     if todo == 0:
         return report
-    items = _documents(engine, None if redo else key, should_stop)
+    run = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    items = _documents(engine, None if redo else key, should_stop, run)
     # spaCy hands results back a pipe batch at a time: on a run of a few batches the bar would jump
     # from 0 to the end, so small runs pipe smaller batches (at little cost on runs that small).
     pipe_batch = max(1, min(batch_size, todo // PROGRESS_STEPS))
     results = _reported(run_parallel(Suggester(pipeline, codebook), items, n_process, pipe_batch), on_progress)
-    while batch := list(islice(results, batch_size)):
+    try:
+        while batch := list(islice(results, batch_size)):
+            with engine.begin() as conn:
+                stored = suggestions.save(conn, [(r.document_pk, _suggestion(pipeline, r)) for r in batch], replace=redo)
+                suggestions.release(conn, run, [r.document_pk for r in batch])
+                suggestions.raise_progress(conn, *key)  # the next run starts past what is done
+            for r in batch:
+                report.spans += len(r.spans)
+                report.dropped.update(r.dropped)
+            report.taken += len(batch)
+            report.suggested += stored  # another run at the same time may have stored some first
+    finally:  # stopped early: what this run claimed and did not store is free for others at once
         with engine.begin() as conn:
-            stored = suggestions.save(conn, [(r.document_pk, _suggestion(pipeline, r)) for r in batch], replace=redo)
-            suggestions.raise_progress(conn, *key)  # the next run starts past what is done
-        for r in batch:
-            report.spans += len(r.spans)
-            report.dropped.update(r.dropped)
-        report.suggested += stored  # another run at the same time may have stored some first
+            suggestions.release(conn, run)
     return report
 
 
@@ -80,16 +96,38 @@ def _reported(results: Iterator[DocSuggestion], on_progress: Callable[[int], Non
         yield result
 
 
-def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None,
-               should_stop: Callable[[], bool]) -> Iterator[tuple[int, str, dict]]:
+def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None, should_stop: Callable[[], bool],
+               run: str) -> Iterator[tuple[int, str, dict]]:
+    """The texts to suggest for, a page at a time: each page claimed for this run (not with --redo,
+    which does every document again)."""
     after = 0
     while not should_stop():
-        with engine.connect() as conn:
-            page = suggestions.texts_page(conn, after, READ_PAGE, unsuggested_by)
+        if unsuggested_by is None:
+            with engine.connect() as conn:
+                page = suggestions.texts_page(conn, after, READ_PAGE, None)
+        else:
+            with engine.begin() as conn:
+                for dead in filter(_died_here, suggestions.claiming_runs(conn)):
+                    suggestions.release(conn, dead)  # a run killed on this machine: its pages are free now
+                page = suggestions.claim_page(conn, after, READ_PAGE, *unsuggested_by, run, LEASE)
         if not page:
             return
         yield from page
         after = page[-1][0]
+
+
+def _died_here(run: str) -> bool:
+    """Whether a run id (host:pid:nonce) names a process of this machine that is gone."""
+    host, _, pid = run.rpartition(":")[0].rpartition(":")
+    if host != HOST or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def _suggestion(pipeline: Pipeline, result: DocSuggestion) -> Suggestion:

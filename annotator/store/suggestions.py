@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select, tuple_
+from datetime import timedelta
+
+from sqlalchemy import Connection, delete, func, select, tuple_, update
 
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 from annotator.domain.queue_order import certainty
@@ -14,6 +16,7 @@ from annotator.store.tables import utcnow
 
 SUG = t.Suggestion.__table__
 PROGRESS = t.SuggestProgress.__table__
+CLAIM = t.SuggestClaim.__table__
 DOC = t.Document.__table__
 
 
@@ -170,3 +173,43 @@ def texts_page(conn: Connection, after_pk: int, limit: int,
     if unsuggested_by:
         query = query.where(_unsuggested(*unsuggested_by))
     return [tuple(r) for r in conn.execute(query)]
+
+
+def claim_page(conn: Connection, after_pk: int, limit: int, model: str, version: str, run: str,
+               lease: timedelta) -> list[tuple[int, str, dict]]:
+    """Take the next `limit` documents after `after_pk` that have no suggestion from the model
+    version and no live claim of another run: claimed for `run` until `until`, and returned as
+    texts_page returns them. Call in a transaction of its own: on PostgreSQL the documents are
+    locked while they are claimed, and locked ones are skipped (FOR NO KEY UPDATE SKIP LOCKED), so
+    runs on several machines never take the same one and never wait for each other; on SQLite the
+    claim holds the write lock from its first statement, which does the same on one machine."""
+    now = utcnow()
+    if conn.dialect.name == "sqlite":
+        conn.execute(update(CLAIM).where(CLAIM.c.document_pk == -1).values(run=CLAIM.c.run))  # the write lock, now
+    after_pk = max(after_pk, progress_through(conn, model, version))
+    claimed = select(CLAIM.c.document_pk).where(CLAIM.c.document_pk == DOC.c.pk, CLAIM.c.model == model,
+                                                CLAIM.c.version == version, CLAIM.c.until > now).exists()
+    query = (select(DOC.c.pk, DOC.c.text, DOC.c.meta)
+             .where(DOC.c.pk > after_pk, _unsuggested(model, version), ~claimed).order_by(DOC.c.pk).limit(limit))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, key_share=True, of=DOC)  # coders' inserts still pass
+    rows = [tuple(r) for r in conn.execute(query)]
+    if rows:
+        statement = _upsert(conn)(CLAIM).values([{"document_pk": pk, "model": model, "version": version, "run": run,
+                                                  "until": now + lease} for pk, *_ in rows])
+        conn.execute(statement.on_conflict_do_update(  # an expired claim of a run that died
+            index_elements=["document_pk", "model", "version"],
+            set_={"run": statement.excluded.run, "until": statement.excluded.until}))
+    return rows
+
+
+def claiming_runs(conn: Connection) -> list[str]:
+    """The runs holding claims (a few: the claims live only while their pages are suggested)."""
+    return list(conn.scalars(select(CLAIM.c.run).distinct()))
+
+
+def release(conn: Connection, run: str, document_pks: list[int] | None = None) -> None:
+    """The run's claims on these documents (all of them when None) end: stored, or given up."""
+    query = delete(CLAIM).where(CLAIM.c.run == run)
+    for start in range(0, len(document_pks), 500) if document_pks is not None else [None]:
+        conn.execute(query if start is None else query.where(CLAIM.c.document_pk.in_(document_pks[start:start + 500])))

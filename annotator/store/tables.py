@@ -256,3 +256,14 @@ class SuggestProgress(SQLModel, table=True):
     model: str = Field(primary_key=True)
     version: str = Field(primary_key=True)
     through: int = 0
+
+
+class SuggestClaim(SQLModel, table=True):
+    """A `suggest` run has taken this document for this model version until `until`: other runs,
+    on this machine or another, leave it alone. A run that dies leaves its claims to expire."""
+    __tablename__ = "suggest_claim"
+    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE", primary_key=True)
+    model: str = Field(primary_key=True)
+    version: str = Field(primary_key=True)
+    run: str
+    until: datetime
