@@ -17,6 +17,9 @@ import tempfile
 from pathlib import Path
 
 
+PASSWORD_ROLE = "password_ana"
+
+
 def server_programs() -> Path | None:
     """The folder holding initdb and pg_ctl, or None when no PostgreSQL server is installed."""
     found = shutil.which("pg_ctl")
@@ -50,6 +53,10 @@ class Cluster:
         run = lambda *args: subprocess.run([*as_user, *args], check=True, capture_output=True, text=True)  # noqa: E731
         run(str(programs / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
             "--no-sync", "--locale=C")
+        # Every role is trusted but PASSWORD_ROLE, whose password is checked (for the tests of a
+        # wrong password).
+        hba = data / "pg_hba.conf"
+        hba.write_text(f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
         options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
                    "-c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB")
         run(str(programs / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "server.log"), "-w", "start")

@@ -25,7 +25,7 @@ from annotator.domain.timing import ActiveTime
 from annotator.services import gold as gold_service
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, progress, suggestions
-from annotator.store.engine import Engine, StoreBusy
+from annotator.store.engine import Connection, Engine, StoreBusy, write
 
 
 class SaveFailed(Exception):
@@ -252,18 +252,20 @@ class CodingSession:
     def _store(self, document_pk: int, kind: str, before: Annotation, after: Annotation, shown: bool) -> None:
         on_open_document = self._timer is not None and not kind.startswith(("undo", "redo"))
         seconds = self._timer.take(self.clock()) if on_open_document else 0.0
+        def store(conn: Connection) -> None:
+            pk = annotations.write(conn, document_pk, self.coder_pk, after, add_seconds=seconds,
+                                   suggestions_shown=shown)
+            events.add(conn, kind, coder_pk=self.coder_pk, document_pk=document_pk, annotation_pk=pk,
+                       before=before.to_json(), after=after.to_json())
+            annotations.set_last_document(conn, self.coder_pk, document_pk)  # where a crash resumes
+            if after.status in progress.FINISHED:
+                progress.raise_mark(conn, self.coder_pk, self.assigned)
+            elif before.status in progress.FINISHED:
+                progress.lower_marks(conn, self.coder_pk, document_pk)
+            gold_service.keep_in_step(conn, document_pk, self.codebook)
+
         try:
-            with self.engine.begin() as conn:
-                pk = annotations.write(conn, document_pk, self.coder_pk, after, add_seconds=seconds,
-                                       suggestions_shown=shown)
-                events.add(conn, kind, coder_pk=self.coder_pk, document_pk=document_pk, annotation_pk=pk,
-                           before=before.to_json(), after=after.to_json())
-                annotations.set_last_document(conn, self.coder_pk, document_pk)  # where a crash resumes
-                if after.status in progress.FINISHED:
-                    progress.raise_mark(conn, self.coder_pk, self.assigned)
-                elif before.status in progress.FINISHED:
-                    progress.lower_marks(conn, self.coder_pk, document_pk)
-                gold_service.keep_in_step(conn, document_pk, self.codebook)
+            write(self.engine, store)  # another writer in the way (an import, gold): waited out
         except StoreBusy as exc:
             if on_open_document:
                 self._timer.give_back(seconds)

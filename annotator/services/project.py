@@ -10,7 +10,7 @@ from annotator.domain.errors import CodebookError, InputError
 from annotator.resources import default_schema
 from annotator.services.access_rules import require_lead
 from annotator.store import annotations, codebooks, events, gold, migrate
-from annotator.store.engine import Engine, backup_to, make_engine, resolve_url, sqlite_path
+from annotator.store.engine import Engine, backup_to, make_engine, shown_url, sqlite_path
 from annotator.store.engine import failure_message as store_failure_message
 
 
@@ -60,7 +60,7 @@ def open_project(db: str | None = None) -> Engine:
         migrate.upgrade(engine)
     with engine.connect() as conn:
         if codebooks.latest(conn) is None:
-            raise InputError(f"the database {resolve_url(db)} has no codebook; run `annotator init`")
+            raise InputError(f"the database {shown_url(db)} has no codebook; run `annotator init`")
     return engine
 
 
@@ -91,12 +91,12 @@ def init_project(db: str | None = None, schema: Path | None = None, actor: str |
         with engine.begin() as conn:
             current = codebooks.latest(conn)
             if current is not None and current[1] == codebook.hash:
-                return InitResult(resolve_url(db), codebook, changed=False)
+                return InitResult(shown_url(db), codebook, changed=False)
             require_lead(conn, actor, "changing the codebook")
             _refuse_dropping_labels_in_use(conn, codebook, schema)
             codebooks.add(conn, codebook.name, codebook.version, codebook.hash, schema.read_text("utf-8"))
             events.add(conn, "codebook", after={"name": codebook.name, "hash": codebook.hash, "file": str(schema)})
-        return InitResult(resolve_url(db), codebook, changed=True)
+        return InitResult(shown_url(db), codebook, changed=True)
     finally:
         engine.dispose()
 

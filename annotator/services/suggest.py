@@ -22,7 +22,7 @@ from annotator.nlp.suggester import DocSuggestion, Suggester, run_parallel
 from annotator.services.project import active_codebook
 from annotator.domain.suggestions import Suggestion
 from annotator.store import documents, suggestions
-from annotator.store.engine import Engine
+from annotator.store.engine import Connection, Engine, write
 
 READ_PAGE = 256
 # How long a run's claim on a page keeps other runs off it: a run that dies leaves its pages to be
@@ -74,10 +74,7 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
     results = _reported(run_parallel(Suggester(pipeline, codebook), items, n_process, pipe_batch), on_progress)
     try:
         while batch := list(islice(results, batch_size)):
-            with engine.begin() as conn:
-                stored = suggestions.save(conn, [(r.document_pk, _suggestion(pipeline, r)) for r in batch], replace=redo)
-                suggestions.release(conn, run, [r.document_pk for r in batch])
-                suggestions.raise_progress(conn, *key)  # the next run starts past what is done
+            stored = write(engine, lambda conn: _store(conn, pipeline, batch, redo, run))  # waits out other writers
             for r in batch:
                 report.spans += len(r.spans)
                 report.dropped.update(r.dropped)
@@ -87,6 +84,13 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
         with engine.begin() as conn:
             suggestions.release(conn, run)
     return report
+
+
+def _store(conn: Connection, pipeline: Pipeline, batch: list[DocSuggestion], redo: bool, run: str) -> int:
+    stored = suggestions.save(conn, [(r.document_pk, _suggestion(pipeline, r)) for r in batch], replace=redo)
+    suggestions.release(conn, run, [r.document_pk for r in batch])
+    suggestions.raise_progress(conn, *(pipeline.name, pipeline.version))  # the next run starts past what is done
+    return stored
 
 
 def _reported(results: Iterator[DocSuggestion], on_progress: Callable[[int], None]) -> Iterator[DocSuggestion]:
@@ -106,14 +110,17 @@ def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None, should_st
             with engine.connect() as conn:
                 page = suggestions.texts_page(conn, after, READ_PAGE, None)
         else:
-            with engine.begin() as conn:
-                for dead in filter(_died_here, suggestions.claiming_runs(conn)):
-                    suggestions.release(conn, dead)  # a run killed on this machine: its pages are free now
-                page = suggestions.claim_page(conn, after, READ_PAGE, *unsuggested_by, run, LEASE)
+            page = write(engine, lambda conn: _claim(conn, after, unsuggested_by, run))
         if not page:
             return
         yield from page
         after = page[-1][0]
+
+
+def _claim(conn: Connection, after: int, key: tuple[str, str], run: str) -> list[tuple[int, str, dict]]:
+    for dead in filter(_died_here, suggestions.claiming_runs(conn)):
+        suggestions.release(conn, dead)  # a run killed on this machine: its pages are free now
+    return suggestions.claim_page(conn, after, READ_PAGE, *key, run, LEASE)
 
 
 def _died_here(run: str) -> bool:

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
+import time
 from operator import itemgetter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.exc import IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlmodel import create_engine
 
 from annotator.domain.errors import InputError
 
-__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "bulk_insert", "bulk_insert_values", "failure_message", "bulk_rows", "make_engine", "resolve_url", "sqlite_path"]
+__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "bulk_insert", "bulk_insert_values", "failure_message", "bulk_rows", "make_engine", "resolve_url", "shown_url", "sqlite_path", "transient", "write"]
 
 # What a write raises when the database stays locked past the busy timeout, or the disk is full:
 # services catch this name, so no layer above the store needs SQLAlchemy.
@@ -36,11 +39,22 @@ def resolve_url(db: str | None = None) -> str:
     return f"sqlite:///{Path(value).resolve()}"
 
 
+def shown_url(db: str | None = None) -> str:
+    """The project's URL as output and logs may show it: a password in it becomes ***."""
+    from sqlalchemy.engine import make_url
+
+    url = resolve_url(db)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: it holds no password it could find either
+        return url
+
+
 def make_engine(db: str | None = None) -> Engine:
     """The engine for a project database; a URL it cannot serve is a clear InputError."""
     url = resolve_url(db)
     if url in ("sqlite://", "sqlite:///:memory:") or url.endswith(":memory:"):
-        raise InputError(f"{url} is a database in memory: it keeps nothing after the command; give a file path")
+        raise InputError(f"{shown_url(url)} is a database in memory: it keeps nothing after the command; give a file path")
     try:
         return _engine(url)
     except NoSuchModuleError:
@@ -210,6 +224,38 @@ def driver_errors(sql: str) -> Iterator[None]:
         raise StoreBusy(sql, None, exc) from exc
 
 
+T = TypeVar("T")
+# PostgreSQL's "try again" errors: a serialization failure and a deadlock (the server broke it by
+# failing one of the transactions in it).
+TRANSIENT_STATES = {"40001", "40P01"}
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether the transaction failed only because another writer was in the way at that moment."""
+    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in TRANSIENT_STATES:
+        return True
+    name = getattr(exc.orig, "sqlite_errorname", "") or ""
+    return name.startswith("SQLITE_BUSY") or "database is locked" in str(exc.orig).lower()
+
+
+def write(engine: Engine, work: Callable[[Connection], T], patience: float = 60.0) -> T:
+    """Run `work` in a transaction of its own, again (after a growing, jittered pause) while another
+    writer is in the way, for up to `patience` seconds: a coder's key waits out a long import
+    instead of reporting a locked database. `work` must only write through its connection."""
+    started, pause = time.monotonic(), 0.02
+    while True:
+        try:
+            with engine.begin() as conn:
+                return work(conn)
+        except DBAPIError as exc:
+            if not transient(exc) or time.monotonic() - started + pause > patience:
+                raise
+        time.sleep(pause * (0.5 + random.random()))
+        pause = min(pause * 2, 1.0)
+
+
 def failure_message(exc: BaseException, db: str | None = None) -> str | None:
     """A one-line account of a database failure a user can act on (read-only file or folder,
     locked too long, disk full, unreadable), or None for anything else (a bug: keep its traceback)."""
@@ -230,4 +276,13 @@ def failure_message(exc: BaseException, db: str | None = None) -> str | None:
         return f"the disk holding the database{where} is full; nothing was changed: free some space and try again"
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_PERM")) or "unable to open" in text:
         return f"the database{where} cannot be opened or read: {exc.orig}"
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    said = " ".join(str(exc.orig).split())  # the server's words, on one line
+    if state == "42501":
+        return (f"the database role may not do this ({said}); the database's owner can grant it, as the README's "
+                "\"One server for a team\" shows")
+    if state.startswith("08") or state.startswith("57P"):
+        return f"the connection to the database server was lost ({said}); nothing unsaved was kept: try again"
+    if state in TRANSIENT_STATES:
+        return f"other writers kept getting in the way ({said}); nothing was changed: try again"
     return None

@@ -88,8 +88,12 @@ def remove(conn: Connection, document_pk: int) -> None:
 
 
 def is_derived(conn: Connection, document_pk: int) -> bool:
-    """Whether the document's gold was derived here (imported gold has no digest of derived items)."""
-    return conn.scalar(select(GOLD.c.derived_digest).where(GOLD.c.document_pk == document_pk)) is not None
+    """Whether the document's gold was derived here (imported gold has no digest of derived items).
+    On PostgreSQL the gold row stays locked to the end of the transaction: two coders changing the
+    document at once derive its gold one after the other, the second seeing the first's change
+    (SQLite's single writer does the same by itself)."""
+    return conn.scalar(select(GOLD.c.derived_digest).where(GOLD.c.document_pk == document_pk)
+                       .with_for_update()) is not None
 
 
 def min_agreement(conn: Connection, document_pk: int) -> int | None:

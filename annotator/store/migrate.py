@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from annotator.domain.errors import InputError
 
@@ -65,7 +65,18 @@ def is_current(engine: Engine) -> bool:
             if not inspect(connection).has_table("alembic_version"):
                 return False
             found = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    except OperationalError as exc:
+        if engine.dialect.name == "sqlite":
+            raise InputError(f"{engine.url.database} is not an annotator database ({exc.orig}); point --db at a "
+                             "project, or create one with `annotator init`") from None
+        # The server's own words, on one line; the URL shown without its password.
+        said = " ".join(str(exc.orig).split())
+        raise InputError(f"cannot open {engine.url.render_as_string(hide_password=True)}: {said}") from None
     except DatabaseError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "42501":
+            raise InputError(f"the database role {engine.url.username!r} may not read this project "
+                             f"({' '.join(str(exc.orig).split())}); the database's owner can grant it, as the "
+                             "README's \"One server for a team\" shows") from None
         raise InputError(f"{engine.url.database or engine.url} is not an annotator database "
                          f"({exc.orig}); point --db at a project, or create one with `annotator init`") from None
     if found is not None and found > HEAD:

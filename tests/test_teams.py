@@ -1,0 +1,135 @@
+"""A team on one database: eight coders at once, a long writer in the way, a lead's gold kept in
+step, on SQLite and on PostgreSQL; passwords that never show."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from conftest import ROOT, ServerDatabase, rows, wikinews, write_jsonl
+from pg_cluster import PASSWORD_ROLE
+
+from annotator.domain.coding import Annotation
+from annotator.services.gold import derive_all
+from annotator.services.project import open_project
+from annotator.store import annotations
+
+CODER = ROOT / "bench" / "simulated_coder.py"
+
+
+def _coders_at_once(db, names: list[str], decisions: int) -> list[dict]:
+    runs = [subprocess.Popen([sys.executable, str(CODER), str(db), name, "--decisions", str(decisions),
+                              "--seed", str(i)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for i, name in enumerate(names)]
+    results = []
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+        assert "locked" not in err.lower() and "Traceback" not in err, err
+        lines = [json.loads(line) for line in out.splitlines()]
+        results.append({**lines[-1], "acknowledged": [line for line in lines if "saved" in line and "final" not in line]})
+    return results
+
+
+def test_eight_coders_at_once_lose_nothing_and_gold_stays_in_step(cli, project, tmp_path, monkeypatch):
+    """Eight processes code the same documents at once while a lead's derived gold follows every
+    change; on SQLite another program also holds the write lock for longer than the busy timeout:
+    every decision is stored, none reports a locked database, and gold matches the annotations."""
+    articles = wikinews()[:6]
+    assert cli("import", str(write_jsonl(tmp_path / "a.jsonl", articles))).code == 0
+    names = [f"coder{i}" for i in range(8)]
+    for name in names:
+        assert cli("coder", "add", name).code == 0
+    assert cli("coder", "add", "lee", "--role", "lead").code == 0
+    monkeypatch.setenv("ANNOTATOR_USER", "lee")
+    engine = open_project(str(project))
+    with engine.begin() as conn:  # two earlier coders finished every document: gold is derived, kept in step
+        for earlier in ("ann", "bob"):
+            for pk in range(1, 7):
+                annotations.write(conn, pk, annotations.coder_pk(conn, earlier), Annotation(status="done"))
+    derive_all(engine, workers=1, actor="lee")
+
+    holder = None
+    if not isinstance(project, ServerDatabase):  # an import's long transaction: 12 s, past the 10 s busy timeout
+        def hold():
+            conn = sqlite3.connect(project, isolation_level=None)
+            conn.execute("BEGIN IMMEDIATE")
+            time.sleep(12)
+            conn.execute("COMMIT")
+        holder = threading.Thread(target=hold)
+        holder.start()
+        time.sleep(0.5)
+    results = _coders_at_once(project, names, decisions=25)
+    if holder is not None:
+        holder.join()
+
+    assert [r["failed"] for r in results] == [0] * 8 and [r["saved"] for r in results] == [25] * 8
+    with engine.connect() as conn:
+        for name, result in zip(names, results):
+            coder = annotations.coder_pk(conn, name)
+            for pk, expected in result["final"].items():  # each coder's last word on each document
+                assert annotations.of_coder(conn, int(pk), coder).to_json() == expected, (name, pk)
+    kept = rows(project, "SELECT c.name, count(*) FROM event e JOIN coder c ON c.pk = e.coder_pk "
+                         "WHERE e.kind IN ('add', 'stance', 'done') GROUP BY c.name ORDER BY c.name")
+    assert kept == [(name, 25) for name in names]  # one event per acknowledged decision, none twice
+    before = rows(project, "SELECT document_pk, derived_digest, disputed, updated_at FROM gold ORDER BY document_pk")
+    derive_all(engine, workers=1, actor="lee")  # derived again from scratch: nothing differs
+    assert rows(project, "SELECT document_pk, derived_digest, disputed, updated_at FROM gold "
+                         "ORDER BY document_pk") == before
+
+
+@pytest.fixture
+def postgres_only(backend):
+    if backend != "postgresql":
+        pytest.skip("about a PostgreSQL server's roles and passwords")
+
+
+def test_a_wrong_password_is_one_line_that_never_shows_the_password(cli, project, postgres_only):
+    import psycopg
+
+    url = str(project)
+    host_and_db = url.split("@", 1)[1]
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (PASSWORD_ROLE,)).fetchone():
+            admin.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD 'right-one-4417'")
+    wrong = cli("status", "--db", f"postgresql+psycopg://{PASSWORD_ROLE}:wrong-one-9981@{host_and_db}")
+    assert wrong.code == 1 and "password authentication failed" in wrong.err, wrong.err
+    assert len(wrong.err.strip().splitlines()) == 1 and "wrong-one-9981" not in wrong.out + wrong.err
+    # the right password, and a role that may not read the project: told so, in one line, no password
+    denied = cli("status", "--db", f"postgresql+psycopg://{PASSWORD_ROLE}:right-one-4417@{host_and_db}")
+    assert denied.code == 1 and f"the database role '{PASSWORD_ROLE}' may not read this project" in denied.err
+    assert len(denied.err.strip().splitlines()) == 1 and "right-one-4417" not in denied.out + denied.err
+    result = cli("init", "--db", f"postgresql+psycopg://postgres:any-pass-5512@{host_and_db}")
+    assert "any-pass-5512" not in result.out + result.err and ":***@" in result.out
+
+
+def test_a_coder_logs_in_as_their_own_role_with_the_readmes_grants(cli, seeded, postgres_only, monkeypatch):
+    """The README's grants are enough to code: a decision made through the coder's own role is stored."""
+    import re
+
+    import psycopg
+
+    from annotator.domain import coding as edits
+    from annotator.services.coding import CodingSession
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    grants = re.findall(r"^GRANT .* TO ana;$", readme, flags=re.M)
+    assert len(grants) == 2
+    url = str(seeded)
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = 'ana'").fetchone():
+            admin.execute("CREATE ROLE ana LOGIN")
+        for grant in grants:
+            admin.execute(grant)
+    assert cli("coder", "add", "ana").code == 0
+    as_ana = url.replace("://postgres@", "://ana@", 1)
+    session = CodingSession(open_project(as_ana), "ana")
+    doc = session.open(session.first_unfinished())
+    assert session.apply(doc, "done", lambda a: edits.set_status(a, "done"))
+    assert rows(seeded, "SELECT a.status FROM annotation a JOIN coder c ON c.pk = a.coder_pk WHERE c.name = 'ana'") \
+        == [("done",)]
