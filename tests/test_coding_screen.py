@@ -13,7 +13,7 @@ from annotator.domain.coding_view import Focus
 from annotator.tui.app import CodingApp
 from annotator.tui.keys import SCREEN_BINDINGS, codebook_keys
 from annotator.tui.screens.coding import CodingScreen
-from conftest import rule_pipeline, write_jsonl
+from conftest import rows, rule_pipeline, write_jsonl
 
 SEED = "000_e6a2707f4c80d87a"  # first in the queue: "Donald Trump's call to Vladimir Putin has marked ..."
 
@@ -45,16 +45,14 @@ def stances(db, doc_id: str = SEED, coder: str = "alice") -> dict[str, tuple[str
 
 
 def decisions(db, coder: str = "alice") -> dict[tuple, str]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT d.start, d.end, d.label, d.decision FROM suggestion_decision d "
-                            "JOIN annotation a ON a.pk = d.annotation_pk JOIN coder c ON c.pk = a.coder_pk "
-                            "WHERE c.name = ?", (coder,)).fetchall()
-    return {tuple(r[:3]): r[3] for r in rows}
+    found = rows(db, "SELECT d.start, d.end, d.label, d.decision FROM suggestion_decision d "
+                     "JOIN annotation a ON a.pk = d.annotation_pk JOIN coder c ON c.pk = a.coder_pk "
+                     "WHERE c.name = ?", coder)
+    return {tuple(r[:3]): r[3] for r in found}
 
 
 def count(db, sql: str) -> int:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchone()[0]
+    return rows(db, sql)[0][0]
 
 
 async def test_opens_at_the_first_document_with_the_cursor_on_the_first_suggestion(seeded):
@@ -365,12 +363,12 @@ async def test_an_empty_project_says_how_to_import(project):
     assert not pilot.app.is_running
 
 
-async def test_an_entities_only_codebook_codes_without_stance(cli, tmp_path):
+async def test_an_entities_only_codebook_codes_without_stance(cli, database, tmp_path):
     from conftest import ROOT
 
     cli("init", "--schema", str(ROOT / "schemas" / "news-entities.toml"))
     cli("import", str(write_jsonl(tmp_path / "d.jsonl", [{"id": "e", "text": "The Mona Lisa hangs in Paris."}])))
-    db = tmp_path / "annotator.db"
+    db = database
     async with make_app(db).run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot)
         screen.article.move_to(0)  # "The"
@@ -380,7 +378,7 @@ async def test_an_entities_only_codebook_codes_without_stance(cli, tmp_path):
     assert [s[:3] for s in spans(db, "e")] == [(0, 13, "WORK_OF_ART")] and stances(db, "e") == {}
 
 
-async def test_a_locked_database_loses_nothing_and_says_so(seeded, monkeypatch):
+async def test_a_locked_database_loses_nothing_and_says_so(seeded, monkeypatch, sqlite_only):  # SQLite's file lock
     """Another process holds the write lock past the busy timeout: the key is refused visibly, the
     screen keeps the stored state, and pressing it again once the lock is gone stores it."""
     import annotator.store.engine as engine_module

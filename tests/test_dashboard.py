@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from conftest import rule_pipeline, write_jsonl
+from conftest import rows, rule_pipeline, write_jsonl
 from test_agree_cli import _records
 from textual.widgets import DataTable, ProgressBar
 
@@ -24,8 +22,7 @@ async def _shown(pilot) -> DashboardScreen:
 
 
 def _pk(db, doc_id: str) -> int:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT pk FROM document WHERE id = ?", (doc_id,)).fetchone()[0]
+    return rows(db, "SELECT pk FROM document WHERE id = ?", doc_id)[0][0]
 
 
 async def test_the_dashboard_shows_the_database_and_opens_a_disputed_document(cli, project, tmp_path):

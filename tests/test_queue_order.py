@@ -3,8 +3,6 @@ each a seek on an index whatever the project's size."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from annotator.domain.queue_order import NO_CERTAINTY, certainty, shuffle_key
@@ -13,6 +11,7 @@ from annotator.services.coding import CodingSession
 from annotator.services.project import open_project
 from annotator.store import documents
 from annotator.store.engine import make_engine
+from conftest import execute, rows
 
 
 def _walk(session: CodingSession) -> list[int]:
@@ -24,19 +23,17 @@ def _walk(session: CodingSession) -> list[int]:
 
 
 def _expected(db, key: str) -> list[int]:
-    with sqlite3.connect(db) as conn:
-        return [pk for pk, in conn.execute(f"SELECT pk FROM document ORDER BY {key}, pk")]
+    return [pk for pk, in rows(db, f"SELECT pk FROM document ORDER BY {key}, pk")]
 
 
 def test_uncertain_serves_the_least_certain_stance_suggestions_first(seeded):
     engine = open_project(str(seeded))
     session = CodingSession(engine, "alice", order="uncertain")
     walked = _walk(session)
-    with sqlite3.connect(seeded) as conn:
-        stored = dict(conn.execute("SELECT pk, certainty FROM document"))
-        newest = {}
-        for doc, stances in conn.execute("SELECT document_pk, stances FROM suggestion ORDER BY pk"):
-            newest[doc] = stances
+    stored = dict(rows(seeded, "SELECT pk, certainty FROM document"))
+    newest = {}
+    for doc, stances in rows(seeded, "SELECT document_pk, CAST(stances AS TEXT) FROM suggestion ORDER BY pk"):
+        newest[doc] = stances
     import json
 
     # the key is the lowest stance score of each document's newest suggestion
@@ -52,13 +49,11 @@ def test_random_is_the_same_shuffle_for_everyone_and_an_assignment_keeps_its_own
     engine = open_project(str(seeded))
     walked = _walk(CodingSession(engine, "alice", order="random"))
     assert walked == _expected(seeded, "shuffle") and walked != sorted(walked)
-    with sqlite3.connect(seeded) as conn:
-        ids = dict(conn.execute("SELECT pk, id FROM document"))
+    ids = dict(rows(seeded, "SELECT pk, id FROM document"))
     assert [shuffle_key(ids[pk]) for pk in walked] == sorted(shuffle_key(i) for i in ids.values())
     assert cli("assign", "--coders", "alice,bob").code == 0
-    with sqlite3.connect(seeded) as conn:
-        mine = {pk for pk, in conn.execute("SELECT document_pk FROM assignment a JOIN coder c ON c.pk = a.coder_pk "
-                                           "WHERE c.name = 'alice'")}
+    mine = {pk for pk, in rows(seeded, "SELECT document_pk FROM assignment a JOIN coder c ON c.pk = a.coder_pk "
+                                       "WHERE c.name = 'alice'")}
     session = CodingSession(engine, "alice", order="random")
     assert _walk(session) == [pk for pk in walked if pk in mine]
     outside = next(pk for pk in walked if pk not in mine)
@@ -77,14 +72,15 @@ def test_certainty_is_the_least_certain_target_and_unscored_documents_come_last(
 
 @pytest.mark.parametrize("order", ["random", "uncertain"])
 def test_moving_on_is_an_index_seek_not_a_scan(seeded, order):
+    from test_query_plans import _plan  # SQLite's EXPLAIN QUERY PLAN, or PostgreSQL's EXPLAIN
+
     engine = make_engine(str(seeded))
     with engine.connect() as conn:
         plans = []
-        real = conn.connection.driver_connection
 
-        def explain(_conn, _cursor, statement, parameters, *_):
+        def explain(connection, _cursor, statement, parameters, *_):
             if statement.lstrip().upper().startswith("SELECT"):
-                plans.extend(row[-1] for row in real.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+                plans.extend(_plan(connection, statement, parameters))
 
         from sqlalchemy import event
 
@@ -94,7 +90,8 @@ def test_moving_on_is_an_index_seek_not_a_scan(seeded, order):
         event.remove(engine, "before_cursor_execute", explain)
     document_reads = [p for p in plans if " document" in p or "document " in p]
     assert any(f"ix_document_{'shuffle' if order == 'random' else 'certainty'}" in p for p in document_reads), plans
-    assert not any(p.startswith("SCAN document") or "TEMP B-TREE" in p for p in plans), plans
+    assert not any(p.startswith("SCAN document") or "TEMP B-TREE" in p for p in plans), plans  # SQLite
+    assert not any(p.lstrip(" ->").startswith(("Seq Scan on document", "Sort  (")) for p in plans), plans  # PostgreSQL
 
 
 def test_a_document_suggested_while_coding_keeps_its_place_and_redo_keeps_the_newest_suggestions_key(seeded):
@@ -104,10 +101,9 @@ def test_a_document_suggested_while_coding_keeps_its_place_and_redo_keeps_the_ne
     from conftest import rule_pipeline
 
     engine = open_project(str(seeded))
-    with sqlite3.connect(seeded) as conn:
-        pk = conn.execute("SELECT pk FROM document ORDER BY pk LIMIT 1 OFFSET 3").fetchone()[0]
-        conn.execute("DELETE FROM suggestion WHERE document_pk = ?", (pk,))
-        conn.execute("UPDATE document SET certainty = 2.0 WHERE pk = ?", (pk,))
+    ((pk,),) = rows(seeded, "SELECT pk FROM document ORDER BY pk LIMIT 1 OFFSET 3")
+    execute(seeded, ("DELETE FROM suggestion WHERE document_pk = ?", pk),
+            ("UPDATE document SET certainty = 2.0 WHERE pk = ?", pk))
     session = CodingSession(engine, "alice", order="uncertain", pipeline=rule_pipeline())
     walked = _walk(session)
     assert walked[-1] == pk  # no suggestion yet: last
@@ -120,5 +116,4 @@ def test_a_document_suggested_while_coding_keeps_its_place_and_redo_keeps_the_ne
         store_suggestions.save(conn, [(pk, older)], replace=False)
         store_suggestions.save(conn, [(pk, newer)], replace=False)
         store_suggestions.save(conn, [(pk, older)], replace=True)
-    with sqlite3.connect(seeded) as conn:
-        assert conn.execute("SELECT certainty FROM document WHERE pk = ?", (pk,)).fetchone()[0] == 0.9
+    assert rows(seeded, "SELECT certainty FROM document WHERE pk = ?", pk)[0][0] == 0.9

@@ -12,7 +12,7 @@ from annotator.domain import coding as edits
 from annotator.domain.errors import InputError
 from annotator.services.coding import CodingSession
 from annotator.services.project import open_project
-from conftest import dump, write_jsonl
+from conftest import ServerDatabase, dump, execute, write_jsonl
 from test_coding_screen import SEED, annotation, make_app, ready
 
 
@@ -136,20 +136,26 @@ def test_the_database_refuses_values_outside_the_vocabulary(seeded, table, colum
     doc = s.open(s.first_unfinished())
     s.apply(doc, "accept all", lambda a: edits.reject_stance(edits.accept_all(a, doc.suggestion), "NATO",
                                                                doc.suggestion.stance("NATO")))
-    with sqlite3.connect(seeded) as conn, pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
-        conn.execute(f'UPDATE {table} SET "{column}" = ?', (value,))
+    if isinstance(seeded, ServerDatabase):
+        import psycopg
+
+        refused = pytest.raises(psycopg.errors.CheckViolation, match=f'violates check constraint "{column}_valid"')
+    else:
+        refused = pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed")
+    with refused:
+        execute(seeded, (f'UPDATE {table} SET "{column}" = ?', value))
 
 
 def test_status_and_show_report_gold_rows(cli, seeded):
     assert json.loads(cli("status", "--json").out)["gold"] == 0
     assert json.loads(cli("show", SEED, "--json").out)["gold"] is None
-    with sqlite3.connect(seeded) as conn:
-        conn.execute("INSERT INTO coder (name, role, created_at) VALUES ('lea', 'lead', '2025-01-01')")
-        conn.execute("INSERT INTO gold (document_pk, created_at, updated_at) VALUES (1, '2025-01-01', '2025-01-01'), "
-                     "(2, '2025-01-01', '2025-01-01')")
-        conn.execute("INSERT INTO gold_span (gold_pk, start, \"end\", label, how, by_coder_pk) "
-                     "VALUES (1, 0, 12, 'PERSON', 'adjudicated', 1)")
-        conn.execute("INSERT INTO gold_stance (gold_pk, target, label, how) VALUES (1, 'Russia', 'AGAINST', 'majority')")
+    execute(seeded,
+            "INSERT INTO coder (name, role, created_at) VALUES ('lea', 'lead', '2025-01-01')",
+            "INSERT INTO gold (document_pk, created_at, updated_at) VALUES (1, '2025-01-01', '2025-01-01'), "
+            "(2, '2025-01-01', '2025-01-01')",
+            "INSERT INTO gold_span (gold_pk, start, \"end\", label, how, by_coder_pk) "
+            "VALUES (1, 0, 12, 'PERSON', 'adjudicated', 1)",
+            "INSERT INTO gold_stance (gold_pk, target, label, how) VALUES (1, 'Russia', 'AGAINST', 'majority')")
     assert json.loads(cli("status", "--json").out)["gold"] == 2
     gold = json.loads(cli("show", SEED, "--json").out)["gold"]
     assert gold["spans"] == [{"start": 0, "end": 12, "label": "PERSON", "text": "Donald Trump"}]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import tomllib
 
 import pytest
@@ -18,7 +16,7 @@ from annotator.domain.describe import describe_change, replay_notice
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 from annotator.tui.screens.find import FindScreen
 from annotator.tui.screens.help import HelpScreen, reflow
-from conftest import ROOT
+from conftest import ROOT, rows
 from test_coding_screen import make_app, ready
 
 
@@ -69,8 +67,7 @@ async def test_keys_typed_in_the_same_burst_as_the_slash_go_to_the_find_box(seed
         await pilot.press("enter")
         await pilot.pause()
         assert screen.doc.id == "GUM_news_korea"
-    with sqlite3.connect(seeded) as conn:
-        assert conn.execute("SELECT count(*) FROM annotation").fetchone() == (0,)
+    assert rows(seeded, "SELECT count(*) FROM annotation") == [(0,)]
 
 
 async def test_found_titles_are_whole_and_cut_with_an_ellipsis_to_one_line(seeded):

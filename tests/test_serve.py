@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, rows
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOT = ROOT / ".ci" / "artifacts" / "served-1280x800.png"
@@ -76,8 +75,7 @@ def test_no_token_or_a_wrong_or_revoked_one_is_refused(served, cli):
     assert code == 200 and f"/ws/{token}" in page
     assert cli("coder", "token", "alice", "--revoke").out.startswith("Revoked 1 token(s) of alice")
     assert _status(link)[0] == 403 and _status(f"{base}/ws/{token}")[0] == 403
-    with sqlite3.connect(db) as conn:  # only a hash is kept
-        assert conn.execute("SELECT count(*) FROM coder_token WHERE token_hash = ?", (token,)).fetchone()[0] == 0
+    assert rows(db, "SELECT count(*) FROM coder_token WHERE token_hash = ?", token)[0][0] == 0  # only a hash is kept
     server.terminate()
     assert token not in server.communicate(timeout=10)[0]  # nor is it logged
 
@@ -113,10 +111,9 @@ def test_a_coder_codes_in_a_real_browser_and_the_database_holds_it_under_their_n
         page.keyboard.press("d")  # asked once about the undecided rest: done
         deadline = time.monotonic() + 30
         while True:
-            with sqlite3.connect(db) as conn:
-                row = conn.execute(
-                    "SELECT a.status, c.name, (SELECT count(*) FROM annotation_span s WHERE s.annotation_pk = a.pk "
-                    "AND s.origin = 'accepted') FROM annotation a JOIN coder c ON c.pk = a.coder_pk").fetchone()
+            row = next(iter(rows(
+                db, "SELECT a.status, c.name, (SELECT count(*) FROM annotation_span s WHERE s.annotation_pk = a.pk "
+                "AND s.origin = 'accepted') FROM annotation a JOIN coder c ON c.pk = a.coder_pk")), None)
             if row and row[0] == "done":
                 break
             assert time.monotonic() < deadline, f"not stored: {row}"

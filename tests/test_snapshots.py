@@ -7,6 +7,15 @@ import pytest
 from test_coding_screen import make_app
 
 
+@pytest.fixture
+def snapshot(snapshot, backend):
+    """Both backends must paint the very same screen: each compares with the one SVG, named without
+    the backend (test_coding_screen[size0].svg, not test_coding_screen[sqlite-size0].svg)."""
+    location = snapshot.test_location
+    location.testname = location.testname.replace(f"[{backend}-", "[").replace(f"[{backend}]", "")
+    return snapshot
+
+
 async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()

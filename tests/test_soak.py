@@ -9,12 +9,12 @@ import json
 import os
 import random
 import re
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from conftest import rows
 from test_terminal import pytestmark, screen, tmux, wait_for  # noqa: F401  (skipped without tmux)
 
 # The coding screen's keys as tmux names them: typed characters (sent literally; "dd" answers the
@@ -66,24 +66,22 @@ def all_stances_shown(session: str, seconds: float = 20) -> str:
     return shown
 
 
-def stored(db: Path, position: int) -> dict:
+def stored(db, position: int) -> dict:
     """What the database holds for tim: on the document at `position` in the queue, and done in all
     (all of it done today: the session is a minute old)."""
-    with sqlite3.connect(db) as conn:
-        pk, = conn.execute("SELECT pk FROM document ORDER BY pk LIMIT 1 OFFSET ?", (position - 1,)).fetchone()
-        annotation, status = conn.execute(
-            "SELECT a.pk, a.status FROM annotation a JOIN coder c ON c.pk = a.coder_pk "
-            "WHERE c.name = 'tim' AND a.document_pk = ?", (pk,)).fetchone() or (None, "draft")
-        spans, = conn.execute("SELECT count(*) FROM annotation_span WHERE annotation_pk = ?", (annotation,)).fetchone()
-        stances = dict(conn.execute("SELECT target, label FROM annotation_stance WHERE annotation_pk = ?",
-                                    (annotation,)))
-        done, = conn.execute("SELECT count(*) FROM annotation a JOIN coder c ON c.pk = a.coder_pk "
-                             "WHERE c.name = 'tim' AND a.status = 'done'").fetchone()
+    (pk,), = rows(db, "SELECT pk FROM document ORDER BY pk LIMIT 1 OFFSET ?", position - 1)
+    annotation, status = next(iter(rows(
+        db, "SELECT a.pk, a.status FROM annotation a JOIN coder c ON c.pk = a.coder_pk "
+        "WHERE c.name = 'tim' AND a.document_pk = ?", pk)), None) or (None, "draft")
+    (spans,), = rows(db, "SELECT count(*) FROM annotation_span WHERE annotation_pk = ?", annotation)
+    stances = dict(rows(db, "SELECT target, label FROM annotation_stance WHERE annotation_pk = ?", annotation))
+    (done,), = rows(db, "SELECT count(*) FROM annotation a JOIN coder c ON c.pk = a.coder_pk "
+                    "WHERE c.name = 'tim' AND a.status = 'done'")
     return {"pk": pk, "status": status, "entities": spans, "done today": done,
             "stances": {t: stances.get(t) for t in TARGETS}}
 
 
-def matches_database(shown: str, db: Path) -> int:
+def matches_database(shown: str, db) -> int:
     """The header's status and count of done, the side panel's coded entities and every stance row
     shown, against the database; returns the pk of the document shown."""
     status, position, done_today = HEADER.search(shown).groups()
@@ -134,11 +132,10 @@ def test_300_random_keys_with_resizes(seeded, tmp_path, cli):
     assert exit_status.read_text().strip() == "0", last_screen
     assert "Traceback" not in output.read_text("utf-8", errors="replace"), last_screen
     assert "Worker ERROR" not in (textual_log.read_text("utf-8") if textual_log.exists() else "")
-    with sqlite3.connect(seeded) as conn:
-        reopens, = conn.execute("SELECT last_document_pk FROM coder WHERE name = 'tim'").fetchone()
-        annotated = [r[0] for r in conn.execute(
-            "SELECT d.id FROM annotation a JOIN document d ON d.pk = a.document_pk "
-            "JOIN coder c ON c.pk = a.coder_pk WHERE c.name = 'tim'")]
+    (reopens,), = rows(seeded, "SELECT last_document_pk FROM coder WHERE name = 'tim'")
+    annotated = [r[0] for r in rows(
+        seeded, "SELECT d.id FROM annotation a JOIN document d ON d.pk = a.document_pk "
+        "JOIN coder c ON c.pk = a.coder_pk WHERE c.name = 'tim'")]
     assert reopens == shown_pk  # the next start opens the document that was on the screen
     assert annotated, "300 keys stored nothing"
     for doc_id in annotated:  # every stored annotation reads back
