@@ -21,3 +21,14 @@ def die_with_parent() -> None:
         return
     if os.getppid() == 1:  # the parent died before the call: nothing would signal us
         os._exit(1)
+
+
+def alive(pid: int) -> bool:
+    """Whether a process of this machine with this id is running (another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -8,6 +8,7 @@ its backup, its query planner) asks for `sqlite_only`."""
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import sqlite3
@@ -171,6 +172,29 @@ def execute(db: Path | ServerDatabase, *statements: str | tuple) -> None:
         for sql, parameters in steps:
             conn.execute(sql, parameters)
     conn.close()
+
+
+@pytest.fixture
+def clone(request, tmp_path):
+    """clone(db) gives a copy of that project database as it is now, on its own backend (on the
+    server a CREATE DATABASE ... TEMPLATE: dispose of engines on the original first)."""
+    def make(db: Path | ServerDatabase) -> Path | ServerDatabase:
+        if isinstance(db, ServerDatabase):
+            gc.collect()  # engines the in-process CLI left behind close their pooled connections
+            return _server_database(request, db.url.rsplit("/", 1)[1])
+        return _copy(db, tmp_path / f"clone-{uuid.uuid4().hex[:8]}.db")
+
+    return make
+
+
+@pytest.fixture
+def another_database(request, backend, tmp_path) -> Path | ServerDatabase:
+    """A second place for a project, empty, on this test's backend: annotator.db in a new folder
+    tmp_path/other (the working folder of another project), or a new database on the server."""
+    if backend == "sqlite":
+        (tmp_path / "other").mkdir()
+        return tmp_path / "other" / "annotator.db"
+    return _server_database(request)
 
 
 def write_jsonl(path: Path, records: list) -> Path:

@@ -8,7 +8,7 @@ import math
 
 import krippendorff
 import numpy as np
-from conftest import write_jsonl
+from conftest import rows, write_jsonl
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
@@ -117,14 +117,11 @@ def test_agree_names_an_unknown_target(cli, project):
 
 
 def test_token_counts_are_kept_after_a_report_and_give_the_same_figures(cli, project, tmp_path):
-    import sqlite3
-
     from annotator.domain.tokens import token_spans
 
     assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
     first = _agree(cli)
-    with sqlite3.connect(project) as db:
-        kept = db.execute("SELECT text, token_count FROM document ORDER BY pk").fetchall()
+    kept = rows(project, "SELECT text, token_count FROM document ORDER BY pk")
     assert [n for _, n in kept] == [len(token_spans(text)) for text, _ in kept]
     assert _agree(cli) == first  # the second report reads the counts instead of tokenizing
 

@@ -5,9 +5,8 @@ gold and export all follow."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
-from conftest import ROOT, write_jsonl
+from conftest import ROOT, rows, write_jsonl
 from test_coding_screen import make_app, ready
 
 from annotator.domain.codebook import parse_codebook
@@ -54,12 +53,12 @@ def test_a_from_meta_key_must_be_a_meta_key(tmp_path):
     assert any("from_meta 'the entity!' is not a meta key" in p for p in caught.value.problems)
 
 
-async def test_suggest_code_agree_gold_and_export_follow_each_documents_targets(cli, tmp_path, ruler):
+async def test_suggest_code_agree_gold_and_export_follow_each_documents_targets(cli, database, tmp_path, ruler):
     schema = tmp_path / "codebook.toml"
     schema.write_text(_codebook(), "utf-8")
     assert cli("init", "--schema", str(schema)).code == 0
     assert cli("import", str(write_jsonl(tmp_path / "docs.jsonl", DOCS))).code == 0
-    db = tmp_path / "annotator.db"
+    db = database
     suggest(open_project(str(db)), pipeline=ruler)
     shown = {d["id"]: json.loads(cli("show", d["id"], "--json").out)["suggestions"][0]["stances"] for d in DOCS}
     assert [s["target"] for s in shown["russia-only"]] == ["Russia"]
@@ -77,9 +76,8 @@ async def test_suggest_code_agree_gold_and_export_follow_each_documents_targets(
             screen.target, screen.stance_focus = "main entity", True
             await pilot.press("+", "d", "d")
             await ready(pilot)
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM annotation_stance WHERE target = 'main entity' AND label = 'FAVOR'"
-                            ).fetchone()[0] == 2
+    assert rows(db, "SELECT count(*) FROM annotation_stance WHERE target = 'main entity' AND label = 'FAVOR'"
+                ) == [(2,)]
     agreement = json.loads(cli("agree", "--json").out)
     assert agreement["stance"]["main entity"]["units"] == 1
     assert "Gold for 1 document(s)" in cli("gold").out
@@ -89,14 +87,14 @@ async def test_suggest_code_agree_gold_and_export_follow_each_documents_targets(
     assert record["stance"]["main entity"] == "FAVOR" and record["meta"]["entity"] == "Angela Merkel"
 
 
-async def test_the_side_panel_keeps_no_rows_from_before_a_resize(cli, tmp_path, ruler):
+async def test_the_side_panel_keeps_no_rows_from_before_a_resize(cli, database, tmp_path, ruler):
     """Rows wrapped at a narrow width, then gone once the panel widens, must not stay on screen
     below the new content (they did, until every line was repainted on resize)."""
     import re
 
     assert cli("init").code == 0
     assert cli("import", str(write_jsonl(tmp_path / "docs.jsonl", DOCS[2:]))).code == 0
-    db = tmp_path / "annotator.db"
+    db = database
     suggest(open_project(str(db)), pipeline=ruler)
     app = make_app(db)
     async with app.run_test(size=(64, 24)) as pilot:
@@ -109,7 +107,7 @@ async def test_the_side_panel_keeps_no_rows_from_before_a_resize(cli, tmp_path, 
     assert text.count("Codebook:") == 1, text
 
 
-def test_import_names_a_bad_targets_list_or_entity_and_what_is_valid(cli, tmp_path):
+def test_import_names_a_bad_targets_list_or_entity_and_what_is_valid(cli, database, tmp_path):
     schema = tmp_path / "codebook.toml"
     schema.write_text(_codebook(), "utf-8")
     assert cli("init", "--schema", str(schema)).code == 0
@@ -123,8 +121,7 @@ def test_import_names_a_bad_targets_list_or_entity_and_what_is_valid(cli, tmp_pa
     assert "meta 'targets' must be a list of target names, got 'Ukraine'" in result.err
     assert "meta 'entity' names the target 'main entity' and must be a non-empty text, got 42" in result.err
     assert "meta 'entity_aliases' must be a list of names, got 'Y'" in result.err
-    with sqlite3.connect(tmp_path / "annotator.db") as conn:
-        assert conn.execute("SELECT count(*) FROM document").fetchone()[0] == 0  # all or nothing
+    assert rows(database, "SELECT count(*) FROM document") == [(0,)]  # all or nothing
 
 
 def test_a_per_document_target_a_document_does_not_name_is_never_found_in_it():

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import rule_pipeline, write_jsonl
+from conftest import rows, rule_pipeline, write_jsonl
 from test_agree_cli import PUTIN, SCHOLZ, _records
 
 from annotator.domain import coding as edits
@@ -26,13 +26,12 @@ from annotator.tui.screens.review import ReviewScreen
 
 
 def _gold(db, doc_id: str) -> tuple[set, set]:
-    with sqlite3.connect(db) as conn:
-        spans = set(conn.execute("SELECT s.start, s.\"end\", s.label, s.how, c.name FROM gold_span s JOIN gold g "
-                                 "ON g.pk = s.gold_pk JOIN document d ON d.pk = g.document_pk LEFT JOIN coder c "
-                                 "ON c.pk = s.by_coder_pk WHERE d.id = ?", (doc_id,)).fetchall())
-        stances = set(conn.execute("SELECT s.target, s.label, s.how, c.name FROM gold_stance s JOIN gold g "
-                                   "ON g.pk = s.gold_pk JOIN document d ON d.pk = g.document_pk LEFT JOIN coder c "
-                                   "ON c.pk = s.by_coder_pk WHERE d.id = ?", (doc_id,)).fetchall())
+    spans = set(rows(db, "SELECT s.start, s.\"end\", s.label, s.how, c.name FROM gold_span s JOIN gold g "
+                         "ON g.pk = s.gold_pk JOIN document d ON d.pk = g.document_pk LEFT JOIN coder c "
+                         "ON c.pk = s.by_coder_pk WHERE d.id = ?", doc_id))
+    stances = set(rows(db, "SELECT s.target, s.label, s.how, c.name FROM gold_stance s JOIN gold g "
+                           "ON g.pk = s.gold_pk JOIN document d ON d.pk = g.document_pk LEFT JOIN coder c "
+                           "ON c.pk = s.by_coder_pk WHERE d.id = ?", doc_id))
     return spans, stances
 
 
@@ -69,9 +68,8 @@ def test_two_coders_leave_disputes_and_a_target_only_one_coded(cli, project, tmp
     assert spans == {(39, 45, "GPE", "unanimous", None)}  # Berlin only: the rest differ
     assert stances == {("Russia", "AGAINST", "unanimous", None), ("Ukraine", "FAVOR", "unanimous", None)}
     assert ("Ukraine", "FAVOR", "unanimous", None) not in _gold(project, "d4")[1]  # carol did not code it
-    with sqlite3.connect(project) as conn:
-        assert conn.execute("SELECT d.id, g.disputed FROM gold g JOIN document d ON d.pk = g.document_pk "
-                            "WHERE g.disputed > 0 ORDER BY d.pk").fetchall() == [("d0", 3), ("d4", 1)]
+    assert rows(project, "SELECT d.id, g.disputed FROM gold g JOIN document d ON d.pk = g.document_pk "
+                         "WHERE g.disputed > 0 ORDER BY d.pk") == [("d0", 3), ("d4", 1)]
 
 
 def test_a_non_lead_is_refused_with_what_to_do(cli, three_coders):
@@ -115,9 +113,8 @@ async def test_each_pick_in_the_review_screen_stores_its_gold_item_and_undo_take
 def test_gold_follows_a_coder_who_changes_a_done_annotation_and_status_counts_what_is_stale(cli, three_coders):
     assert cli("gold").code == 0
     review = ReviewSession(open_project(str(three_coders)), "lee")
-    with sqlite3.connect(three_coders) as conn:
-        d1 = conn.execute("SELECT pk FROM document WHERE id = 'd1'").fetchone()[0]
-        d0 = conn.execute("SELECT pk FROM document WHERE id = 'd0'").fetchone()[0]
+    ((d1,),) = rows(three_coders, "SELECT pk FROM document WHERE id = 'd1'")
+    ((d0,),) = rows(three_coders, "SELECT pk FROM document WHERE id = 'd0'")
     assert ("Ukraine", "FAVOR", "majority", None) in _gold(three_coders, "d1")[1]
     carol = CodingSession(open_project(str(three_coders)), "carol", pipeline=rule_pipeline())
     opened = carol.open(d1)
@@ -167,8 +164,7 @@ def test_imported_gold_is_never_derived_over(cli, project, tmp_path):
               for c in ("alice", "bob")]
     assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", coders))).code == 0
     assert cli("gold").code == 0
-    with sqlite3.connect(project) as conn:
-        pk = conn.execute("SELECT pk FROM document WHERE id = 'g1'").fetchone()[0]
+    ((pk,),) = rows(project, "SELECT pk FROM document WHERE id = 'g1'")
     alice = CodingSession(open_project(str(project)), "alice", pipeline=rule_pipeline())
     assert alice.apply(alice.open(pk), "stance", lambda a: edits.set_stance(a, "Russia", "NONE", None))
     assert _gold(project, "g1") == ({(0, 14, "PERSON", "majority", None)}, {("Russia", "FAVOR", "majority", None)})
@@ -183,8 +179,7 @@ def test_majority_counts_marking_nothing_as_a_version_and_a_huge_bar_is_refused(
     monkeypatch.setenv("ANNOTATOR_USER", "lee")
     assert cli("gold", "--min-agreement", "3").code == 0
     review = ReviewSession(open_project(str(project)), "lee")
-    with sqlite3.connect(project) as conn:
-        pk = conn.execute("SELECT pk FROM document WHERE id = 'm1'").fetchone()[0]
+    ((pk,),) = rows(project, "SELECT pk FROM document WHERE id = 'm1'")
     (dispute,) = review.load(pk).derived.disputes
     assert review.majority(pk, dispute) is None  # bob and carol marked nothing: two of three
     assert not _gold(project, "m1")[0]
@@ -192,27 +187,25 @@ def test_majority_counts_marking_nothing_as_a_version_and_a_huge_bar_is_refused(
     assert huge.code == 1 and "from 1 to 1000" in huge.err
 
 
-def test_a_document_whose_coders_all_take_back_done_leaves_gold(cli, three_coders):
+def test_a_document_whose_coders_all_take_back_done_leaves_gold(cli, three_coders, tmp_path):
     assert cli("gold").code == 0
-    with sqlite3.connect(three_coders) as conn:
-        pk = conn.execute("SELECT pk FROM document WHERE id = 'd2'").fetchone()[0]
+    ((pk,),) = rows(three_coders, "SELECT pk FROM document WHERE id = 'd2'")
     for coder in ("alice", "bob", "carol"):
         session = CodingSession(open_project(str(three_coders)), coder, pipeline=rule_pipeline())
         assert session.apply(session.open(pk), "status", lambda a: edits.set_status(a, "skipped"))
     assert _gold(three_coders, "d2") == (set(), set())
-    exported = tmp_gold = three_coders.parent / "after.jsonl"
+    exported = tmp_gold = tmp_path / "after.jsonl"
     assert cli("export", "--out", str(tmp_gold)).code == 0
     assert "d2" not in {json.loads(line)["id"] for line in exported.read_text().splitlines()}
 
 
 def _all_gold(db) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return sorted(conn.execute(
-            "SELECT d.id, g.disputed, g.derived_digest, g.annotators, s.start, s.\"end\", s.label, s.how, NULL, NULL "
+    return sorted(rows(
+        db, "SELECT d.id, g.disputed, g.derived_digest, g.annotators, s.start, s.\"end\", s.label, s.how, NULL, NULL "
             "FROM gold g JOIN document d ON d.pk = g.document_pk LEFT JOIN gold_span s ON s.gold_pk = g.pk UNION ALL "
             "SELECT d.id, g.disputed, g.derived_digest, g.annotators, NULL, NULL, NULL, t.how, t.target, t.label "
             "FROM gold g JOIN document d ON d.pk = g.document_pk JOIN gold_stance t ON t.gold_pk = g.pk"),
-            key=repr)
+        key=repr)
 
 
 def test_slices_derived_in_worker_processes_store_the_same_gold_as_one_process(three_coders):
@@ -222,21 +215,19 @@ def test_slices_derived_in_worker_processes_store_the_same_gold_as_one_process(t
     alone = derive_all(engine, workers=1, slice_size=2, actor="lee")
     expected = _all_gold(three_coders)
     assert len(expected) > 12 and alone.documents == 6
-    with sqlite3.connect(three_coders) as conn:
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("DELETE FROM gold")  # items go with it (ON DELETE CASCADE)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM gold")  # items go with it (ON DELETE CASCADE)
     pooled = derive_all(engine, workers=2, slice_size=2, actor="lee")  # three slices over two spawned processes
     assert _all_gold(three_coders) == expected
     assert (pooled.documents, pooled.settled, pooled.items, pooled.outvoted) == \
         (alone.documents, alone.settled, alone.items, alone.outvoted)
-    with sqlite3.connect(three_coders) as conn:
-        stamps = conn.execute("SELECT pk, updated_at FROM gold ORDER BY pk").fetchall()
+    stamps = rows(three_coders, "SELECT pk, updated_at FROM gold ORDER BY pk")
     derive_all(engine, workers=2, slice_size=2, actor="lee")  # nothing changed: nothing rewritten
-    with sqlite3.connect(three_coders) as conn:
-        assert conn.execute("SELECT pk, updated_at FROM gold ORDER BY pk").fetchall() == stamps
+    assert rows(three_coders, "SELECT pk, updated_at FROM gold ORDER BY pk") == stamps
 
 
-def test_deriving_holds_the_write_lock_from_its_start_so_worker_reads_match_its_writes(three_coders):
+def test_deriving_holds_the_write_lock_from_its_start_so_worker_reads_match_its_writes(three_coders, sqlite_only):
+    # about SQLite's database-wide write lock, seen by a second sqlite3 connection with no busy timeout
     from annotator.store import gold as gold_store
 
     engine = open_project(str(three_coders))
@@ -249,7 +240,7 @@ def test_deriving_holds_the_write_lock_from_its_start_so_worker_reads_match_its_
         other.close()
 
 
-def test_worker_processes_derive_again_over_changed_bars_and_keep_what_a_lead_adjudicated(three_coders, tmp_path):
+def test_worker_processes_derive_again_over_changed_bars_and_keep_what_a_lead_adjudicated(three_coders, clone):
     """The workers' rows are copied in from a packed database: gold rows updated, derived items
     replaced, adjudicated ones kept, exactly as one process stores them."""
     from annotator.services.gold import derive_all
@@ -259,17 +250,15 @@ def test_worker_processes_derive_again_over_changed_bars_and_keep_what_a_lead_ad
     review = ReviewSession(engine, "lee")
     d0 = review.load(review.disputed_after())
     review.pick(d0.document.pk, d0.derived.disputes[0], "carol")  # carol's "Putin"
-    copy = tmp_path / "copy.db"
-    with sqlite3.connect(three_coders) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
+    engine.dispose()  # nothing connected to it while it is copied
+    copy = clone(three_coders)
     pooled = derive_all(engine, 2, workers=2, slice_size=2, actor="lee")  # every bar changes
     alone = derive_all(open_project(str(copy)), 2, workers=1, actor="lee")
     assert _all_gold(three_coders) == _all_gold(copy)
     assert (pooled.items, pooled.adjudicated_kept) == (alone.items, alone.adjudicated_kept) and alone.adjudicated_kept == 1
     spans = _gold(three_coders, "d0")[0]
     assert (9, 14, "PERSON", "adjudicated", "lee") in spans and (39, 45, "GPE", "majority", None) in spans
-    with sqlite3.connect(three_coders) as conn:
-        assert conn.execute("SELECT DISTINCT min_agreement FROM gold").fetchall() == [(2,)]
+    assert rows(three_coders, "SELECT DISTINCT min_agreement FROM gold") == [(2,)]
 
 
 BUSY_POOL = """

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
-from conftest import write_jsonl
+from conftest import execute, rows, write_jsonl
 
 
 @pytest.mark.parametrize("db, message", [
@@ -22,8 +21,7 @@ def test_a_database_the_tool_cannot_use_is_named_with_what_would_do(cli, tmp_pat
 
 
 def test_a_database_from_a_newer_annotator_says_so(cli, project):
-    with sqlite3.connect(project) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    execute(project, "UPDATE alembic_version SET version_num = '0099'")
     result = cli("status")
     assert result.code == 1 and "made by a newer annotator (schema 0099" in result.err
 
@@ -55,8 +53,7 @@ def test_a_csv_row_that_is_not_utf8_is_reported_and_never_takes_the_next_row_wit
     (tmp_path / "mid.csv").write_bytes(b"text\nfirst\n\xff bad\nthird\n")
     mid = cli("import", str(tmp_path / "mid.csv"), "--skip-invalid")
     assert mid.code == 0 and "mid.csv:3: not valid UTF-8" in mid.out + mid.err
-    with sqlite3.connect(project) as conn:
-        assert sorted(t for (t,) in conn.execute("SELECT text FROM document")) == ["first", "third"]
+    assert sorted(t for (t,) in rows(project, "SELECT text FROM document")) == ["first", "third"]
 
 
 @pytest.mark.parametrize("toml, message", [
@@ -98,39 +95,13 @@ def test_an_import_that_loses_a_race_to_another_counts_the_others_documents_as_a
     monkeypatch.setattr(documents, "insert_many", the_other_import_wins)
     report = import_paths(open_project(str(project)), [path])
     assert (report.added, report.already) == (0, 50)
-    with sqlite3.connect(project) as conn:
-        assert conn.execute("SELECT count(*) FROM document").fetchone() == (50,)
+    assert rows(project, "SELECT count(*) FROM document") == [(50,)]
 
 
-def test_two_suggest_runs_at_once_report_only_what_each_stored(cli, project, tmp_path, monkeypatch):
-    """Another run stores suggestions for the documents this one read: it does not report them too."""
-    from conftest import rule_pipeline
-
-    from annotator.services.project import open_project
-    from annotator.services.suggest import suggest
-    from annotator.store import suggestions
-
-    lines = [{"id": f"s{i}", "text": f"Vladimir Putin spoke, time {i}."} for i in range(40)]
-    assert cli("import", str(write_jsonl(tmp_path / "s.jsonl", lines))).code == 0
-    real = suggestions.save
-    other = []
-
-    def the_other_run_goes_first(conn, pairs, replace):
-        if not other:
-            other.append(None)  # the other run's own saves go straight through
-            other[0] = suggest(open_project(str(project)), pipeline=rule_pipeline(), batch_size=64)
-        return real(conn, pairs, replace)
-
-    monkeypatch.setattr(suggestions, "save", the_other_run_goes_first)
-    mine = suggest(open_project(str(project)), pipeline=rule_pipeline(), batch_size=16)
-    assert other[0].suggested == 40 and mine.suggested == 0
-    with sqlite3.connect(project) as conn:
-        assert conn.execute("SELECT count(*) FROM suggestion").fetchone() == (40,)
-
-
-def test_a_read_only_database_is_one_line_and_reading_still_works(cli, project, tmp_path):
+def test_a_read_only_database_is_one_line_and_reading_still_works(cli, project, tmp_path, sqlite_only):
     """chattr +i makes the file immutable even for root (tests here may run as root, whom file
     modes do not stop)."""
+    # about SQLite's file made read-only (chattr +i): a server database has no file of its own here
     import shutil
     import subprocess
 
@@ -145,7 +116,8 @@ def test_a_read_only_database_is_one_line_and_reading_still_works(cli, project, 
         subprocess.run(["chattr", "-i", str(project)])
 
 
-def test_backup_copies_what_is_committed_while_a_writer_holds_the_database(cli, seeded, tmp_path):
+def test_backup_copies_what_is_committed_while_a_writer_holds_the_database(cli, seeded, tmp_path, sqlite_only):
+    # about SQLite's backup API copying the file while a sqlite3 writer holds its write lock
     import sqlite3 as sql
 
     writer = sql.connect(seeded, isolation_level=None)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import SEEDS, dump, wikinews, write_jsonl
+from conftest import SEEDS, ServerDatabase, dump, rows, wikinews, write_jsonl
 
 
 def show(cli, doc_id: str) -> dict:
@@ -181,10 +181,14 @@ def test_id_reused_for_a_different_text(cli, project, tmp_path):
     assert result.code == 1 and f"{path}:2: id 'x' already names a different text" in result.err
 
 
-def test_missing_path_and_uninitialised_database(cli, tmp_path):
+def test_missing_path_and_uninitialised_database(cli, database, tmp_path):
     result = cli("import", str(tmp_path / "nope.jsonl"))
-    assert result.code == 1 and "no project database" in result.err
-    assert not (tmp_path / "annotator.db").exists()
+    if isinstance(database, ServerDatabase):  # an empty database on the server: no project in it yet
+        assert result.code == 1 and "has no codebook; run `annotator init`" in result.err
+        assert rows(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'") == []  # nothing made
+    else:
+        assert result.code == 1 and "no project database" in result.err
+        assert not database.exists()
     cli("init")
     result = cli("import", str(tmp_path / "nope.jsonl"))
     assert result.code == 1 and "nope.jsonl: no such file or folder" in result.err

@@ -21,7 +21,7 @@ NOTE = ("No stance suggestions: the codebook's stance labels (PRO, CON) have no 
         'add polarity = "positive" | "negative" | "neutral" to them.')
 
 
-def test_labels_without_polarity_suggest_no_stance_and_say_so_once(cli, tmp_path, pipeline, monkeypatch):
+def test_labels_without_polarity_suggest_no_stance_and_say_so_once(cli, database, tmp_path, pipeline, monkeypatch):
     schema = tmp_path / "pro-con.toml"
     schema.write_text(PRO_CON, "utf-8")
     assert cli("init", "--schema", str(schema)).code == 0
@@ -29,7 +29,7 @@ def test_labels_without_polarity_suggest_no_stance_and_say_so_once(cli, tmp_path
     article.write_text("Russia's attack was brutal and cruel. Ukraine's brave defenders won praise.", "utf-8")
     assert cli("import", str(article)).code == 0
 
-    engine = open_project(str(tmp_path / "annotator.db"))
+    engine = open_project(str(database))
     report = suggest(engine, pipeline=pipeline)
     engine.dispose()
     assert report.suggested == 1 and report.stance_note == NOTE

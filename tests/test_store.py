@@ -8,6 +8,7 @@ import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from conftest import ServerDatabase, rows
 from sqlmodel import SQLModel
 
 from annotator.store import tables  # noqa: F401
@@ -31,7 +32,8 @@ def test_cli_honours_db_flag_and_env(cli, tmp_path, monkeypatch):
     assert cli("status", "--json").code == 0
 
 
-def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(project):
+def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(project, sqlite_only):
+    # SQLite's own settings (PRAGMAs): journal, foreign keys, busy timeout, syncing of its file
     engine = make_engine(str(project))
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
@@ -43,37 +45,55 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(project):
 
 def test_foreign_keys_are_enforced(project):
     engine = make_engine(str(project))
+    if engine.dialect.name == "sqlite":
+        refused = (sqlite3.IntegrityError, "FOREIGN KEY")
+    else:
+        from psycopg.errors import ForeignKeyViolation
+
+        refused = (ForeignKeyViolation, "violates foreign key constraint")
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         try:
             raw.execute("INSERT INTO suggestion (document_pk, model, version, spans, stances, created_at) "
                         "VALUES (999, 'm', '1', '[]', '[]', '2025-01-01')")
-        except sqlite3.IntegrityError as exc:
-            assert "FOREIGN KEY" in str(exc)
+        except refused[0] as exc:
+            assert refused[1] in str(exc)
         else:
             raise AssertionError("a suggestion for a missing document was accepted")
+
+
+SERVER_SEARCH = {("column", "search", "document"), ("index", "ix_document_search", "document")}
 
 
 def test_migrations_build_exactly_the_tables_of_the_code(project):
     engine = make_engine(str(project))
     with engine.connect() as conn:
-        # The full-text index (an FTS5 virtual table and its shadow tables) is SQLite's own, made by
-        # migration 0009 beside the tables the code declares.
+        # The full-text index is each backend's own, made beside the tables the code declares: on
+        # SQLite an FTS5 virtual table and its shadow tables (migration 0009), on PostgreSQL a
+        # generated tsvector column of document and its GIN index (migration 0010).
         context = MigrationContext.configure(conn, opts={"include_name": lambda name, kind, parent:
-                                                         not (kind == "table" and name.startswith("document_fts"))})
+                                                         not (kind == "table" and name.startswith("document_fts"))
+                                                         and (kind, name, parent.get("table_name")) not in SERVER_SEARCH})
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
 
 
+def _catalogue(db, kind: str) -> set[str]:
+    """The names of the database's own tables or indexes ("table", "index"), from its catalogue."""
+    if isinstance(db, ServerDatabase):
+        sql = {"table": "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+               "index": "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"}[kind]
+        return {name for (name,) in rows(db, sql)}
+    return {name for (name,) in rows(db, "SELECT name FROM sqlite_master WHERE type = ?", kind)}
+
+
 def test_queue_indexes_exist(project):
-    with sqlite3.connect(project) as conn:
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    names = _catalogue(project, "index")
     assert {"ix_annotation_coder_status_updated", "ix_assignment_coder_position", "ix_document_seq"} <= names
 
 
 def test_every_design_word_has_a_table(project):
-    with sqlite3.connect(project) as conn:
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    names = _catalogue(project, "table")
     assert {"document", "suggestion", "annotation", "annotation_span", "annotation_stance", "gold",
             "gold_span", "gold_stance", "assignment", "coder", "event", "codebook"} <= names
 
@@ -205,10 +225,29 @@ def test_every_check_constraint_of_the_tables_is_in_the_migrated_database(projec
     """Alembic's comparison ignores CHECK constraints: compare the tables' own with the database's."""
     from sqlalchemy import CheckConstraint
 
-    with sqlite3.connect(project) as conn:
-        ddl = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
     checks = [(table.name, str(c.sqltext)) for table in SQLModel.metadata.sorted_tables
               for c in table.constraints if isinstance(c, CheckConstraint)]
     assert len(checks) == 9
+    if isinstance(project, ServerDatabase):
+        # PostgreSQL keeps a check in its own words: compare the migrated tables' checks with those
+        # the server keeps for the code's tables made afresh in a schema of their own.
+        engine = make_engine(str(project))
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE SCHEMA code")
+            SQLModel.metadata.create_all(conn.execution_options(schema_translate_map={None: "code"}))
+        engine.dispose()
+        coded, migrated = _server_checks(project, "code"), _server_checks(project, "public")
+        assert sorted(table for table, _ in coded) == sorted(table for table, _ in checks)
+        for table, condition in coded:
+            assert (table, condition) in migrated, (table, condition)
+        return
+    ddl = dict(rows(project, "SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
     for table, condition in checks:
         assert condition in ddl[table], (table, condition)
+
+
+def _server_checks(db, schema: str) -> list[tuple[str, str]]:
+    """(table, definition) of each CHECK constraint of a schema's tables, as the server shows them."""
+    return rows(db, "SELECT c.relname, pg_get_constraintdef(k.oid) FROM pg_constraint k JOIN pg_class c "
+                    "ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE k.contype = 'c' AND n.nspname = ?", schema)

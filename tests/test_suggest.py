@@ -6,7 +6,6 @@ import json
 import os
 from pathlib import Path
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,18 +15,22 @@ import pytest
 from annotator.domain.codebook import parse_codebook
 from annotator.services.project import active_codebook, open_project
 from annotator.services.suggest import suggest
-from conftest import ROOT, dump, wikinews, write_jsonl
+from conftest import ROOT, ServerDatabase, dump, execute, rows, wikinews, write_jsonl
 
 CODEBOOK = parse_codebook((ROOT / "schemas" / "news-stance.toml").read_text("utf-8"))
 
 
 def all_suggestions(db) -> dict[str, dict]:
     """document id -> {spans, stances} of every stored suggestion."""
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT d.id, d.text, s.model, s.version, s.spans, s.stances FROM suggestion s "
-                            "JOIN document d ON d.pk = s.document_pk ORDER BY d.pk").fetchall()
-    return {r[0]: {"text": r[1], "model": r[2], "version": r[3], "spans": json.loads(r[4]),
-                   "stances": json.loads(r[5])} for r in rows}
+    found = rows(db, "SELECT d.id, d.text, s.model, s.version, s.spans, s.stances FROM suggestion s "
+                     "JOIN document d ON d.pk = s.document_pk ORDER BY d.pk")
+    return {r[0]: {"text": r[1], "model": r[2], "version": r[3], "spans": _json(r[4]),
+                   "stances": _json(r[5])} for r in found}
+
+
+def _json(value):
+    """A JSON column's value: SQLite's driver gives its text, PostgreSQL's the value itself."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def test_every_seed_and_wikinews_document_gets_valid_spans_and_a_stance_per_target(model_suggested_seeds):
@@ -87,17 +90,16 @@ def test_rerun_suggests_nothing_and_redo_replaces_without_duplicates(cli, model_
     assert report.todo == 0 and dump(model_seeded) == before
     report = suggest(engine, pipeline=pipeline, redo=True)
     assert report.suggested == 25
-    with sqlite3.connect(model_seeded) as conn:
-        assert conn.execute("SELECT count(*) FROM suggestion").fetchone()[0] == 25
+    assert rows(model_seeded, "SELECT count(*) FROM suggestion") == [(25,)]
 
 
-def test_unmapped_model_labels_are_dropped_and_counted(tmp_path, pipeline, cli):
+def test_unmapped_model_labels_are_dropped_and_counted(tmp_path, pipeline, cli, database):
     cli("init", "--schema", str(ROOT / "schemas" / "news-stance.toml"))
     doc = write_jsonl(tmp_path / "d.jsonl", [{"id": "d", "text": "On Monday, 5 May 2025, Joe Biden paid $3 million."}])
     cli("import", str(doc))
     report = suggest(open_project(None), pipeline=pipeline)
     assert report.dropped["DATE"] >= 1 and report.dropped["MONEY"] == 1
-    (s,) = all_suggestions(tmp_path / "annotator.db").values()
+    (s,) = all_suggestions(database).values()
     assert {x["label"] for x in s["spans"]} == {"PERSON"}
 
 
@@ -106,7 +108,8 @@ def test_suggestions_never_touch_a_coders_annotation(cli, project, tmp_path, pip
         "id": "a1", "text": "Vladimir Putin spoke to Donald Trump about Ukraine.", "coder": "alice",
         "spans": [{"start": 0, "end": 8, "label": "ORG"}], "stance": {"Ukraine": "AGAINST"}}])
     cli("import", str(coded))
-    annotation_rows = lambda: [l for l in dump(project) if l.startswith(('INSERT INTO "annotation',))]
+    # the rows of annotation, annotation_span and annotation_stance, as SQLite's or the server's dump gives them
+    annotation_rows = lambda: [l for l in dump(project) if l.startswith(('INSERT INTO "annotation', "annotation"))]
     before = annotation_rows()
     suggest(open_project(str(project)), pipeline=pipeline)
     assert annotation_rows() == before and len(before) == 3
@@ -183,13 +186,10 @@ def suggest_process(db, *extra):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_sigkill_part_way_then_rerun_matches_an_uninterrupted_run(model_seeded, tmp_path):
-    with sqlite3.connect(model_seeded) as conn:
-        conn.execute("DELETE FROM suggestion")
-        conn.execute("DELETE FROM suggest_progress")  # as in a project never suggested for
-    reference = tmp_path / "reference.db"
-    with sqlite3.connect(model_seeded) as src, sqlite3.connect(reference) as dst:
-        src.backup(dst)
+def test_sigkill_part_way_then_rerun_matches_an_uninterrupted_run(model_seeded, clone):
+    execute(model_seeded, "DELETE FROM suggestion",
+            "DELETE FROM suggest_progress")  # as in a project never suggested for
+    reference = clone(model_seeded)
     assert suggest_process(reference).wait(timeout=300) == 0
 
     victim = suggest_process(model_seeded)
@@ -197,12 +197,10 @@ def test_sigkill_part_way_then_rerun_matches_an_uninterrupted_run(model_seeded, 
     done = 0
     while time.monotonic() < deadline and done < 6:
         time.sleep(0.05)
-        with sqlite3.connect(model_seeded, timeout=10) as conn:
-            done = conn.execute("SELECT count(*) FROM suggestion").fetchone()[0]
+        ((done,),) = rows(model_seeded, "SELECT count(*) FROM suggestion")
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait()
-    with sqlite3.connect(model_seeded) as conn:
-        part = conn.execute("SELECT count(*) FROM suggestion").fetchone()[0]
+    ((part,),) = rows(model_seeded, "SELECT count(*) FROM suggestion")
     assert 6 <= part < 25, "the kill should land part way"
 
     rerun = suggest_process(model_seeded)
@@ -210,8 +208,7 @@ def test_sigkill_part_way_then_rerun_matches_an_uninterrupted_run(model_seeded, 
     assert rerun.returncode == 0, err
     assert f"Suggested {25 - part} document(s)" in out
     assert all_suggestions(model_seeded) == all_suggestions(reference)
-    with sqlite3.connect(model_seeded) as conn:
-        assert conn.execute("SELECT count(*), count(DISTINCT document_pk) FROM suggestion").fetchone() == (25, 25)
+    assert rows(model_seeded, "SELECT count(*), count(DISTINCT document_pk) FROM suggestion") == [(25, 25)]
 
 
 @pytest.mark.parametrize("n_process", [2])
@@ -236,7 +233,7 @@ def test_a_pipeline_can_be_loaded_from_a_folder(pipeline, tmp_path, cli, project
     assert result.code == 0 and "with my_pipeline 3.8.0" in result.out
 
 
-def test_no_argument_set_up_seeds_only_an_empty_project(cli, tmp_path, pipeline, monkeypatch):
+def test_no_argument_set_up_seeds_only_an_empty_project(cli, tmp_path, pipeline, monkeypatch, another_database):
     """`annotator` with no arguments: init, seeds and suggestions in an empty folder; an existing
     project keeps its own documents (the app itself is not started here)."""
     from annotator.services.quickstart import prepare_seeded_project
@@ -251,11 +248,12 @@ def test_no_argument_set_up_seeds_only_an_empty_project(cli, tmp_path, pipeline,
     prepare_seeded_project(None, said.append).dispose()
     assert said == []  # nothing to do the second time
 
-    other = tmp_path / "other"
-    other.mkdir()
-    monkeypatch.chdir(other)
+    if isinstance(another_database, ServerDatabase):
+        monkeypatch.setenv("ANNOTATOR_DB", str(another_database))
+    else:
+        monkeypatch.chdir(another_database.parent)  # another working folder, its own annotator.db
     cli("init")
-    cli("import", str(write_jsonl(other / "mine.jsonl", [{"id": "mine", "text": "My own article about Kyiv."}])))
+    cli("import", str(write_jsonl(tmp_path / "mine.jsonl", [{"id": "mine", "text": "My own article about Kyiv."}])))
     prepare_seeded_project(None, said.append).dispose()
     assert json.loads(cli("status", "--json").out)["documents"] == 1
 

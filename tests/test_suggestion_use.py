@@ -4,7 +4,6 @@ blind against assisted documents (coder with coder, coder with model)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
@@ -14,6 +13,7 @@ from annotator.domain.assignment import choose_blind
 from annotator.domain.suggestion_use import usage
 from annotator.services.coding import CodingSession
 from annotator.services.project import open_project
+from conftest import rows
 from test_coding_screen import make_app, ready
 
 
@@ -58,9 +58,8 @@ def test_choose_blind_takes_the_share_the_seed_picks():
 async def test_a_blind_document_opens_without_suggestions_and_none_is_made_for_it(cli, seeded):
     result = cli("assign", "--coders", "alice,bob", "--per-doc", "2", "--blind", "0.2")
     assert result.code == 0 and "5 document(s) are blind" in result.out
-    with sqlite3.connect(seeded) as conn:
-        blind = {pk for pk, in conn.execute("SELECT pk FROM document WHERE blind")}
-        suggested_before = conn.execute("SELECT count(*) FROM suggestion").fetchone()[0]
+    blind = {pk for pk, in rows(seeded, "SELECT pk FROM document WHERE blind")}
+    ((suggested_before,),) = rows(seeded, "SELECT count(*) FROM suggestion")
     assert len(blind) == 5
     app = make_app(seeded)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -73,16 +72,14 @@ async def test_a_blind_document_opens_without_suggestions_and_none_is_made_for_i
         screen = await ready(pilot)
         panel = "\n".join(line.plain for line in screen.query_one("SidePanel")._lines)
         assert "blind: no suggestions" in panel
-    with sqlite3.connect(seeded) as conn:
-        assert conn.execute("SELECT count(*) FROM suggestion").fetchone()[0] == suggested_before
-        assert conn.execute("SELECT count(*) FROM suggestion_decision").fetchone()[0] == 0
+    assert rows(seeded, "SELECT count(*) FROM suggestion") == [(suggested_before,)]
+    assert rows(seeded, "SELECT count(*) FROM suggestion_decision") == [(0,)]
 
 
 def test_agree_sets_blind_documents_against_assisted_ones(cli, seeded):
     assert cli("assign", "--coders", "alice,bob", "--per-doc", "2", "--blind", "0.2").code == 0
-    with sqlite3.connect(seeded) as conn:
-        blind = [pk for pk, in conn.execute("SELECT pk FROM document WHERE blind ORDER BY pk")]
-        assisted = [pk for pk, in conn.execute("SELECT pk FROM document WHERE NOT blind ORDER BY pk")][:4]
+    blind = [pk for pk, in rows(seeded, "SELECT pk FROM document WHERE blind ORDER BY pk")]
+    assisted = [pk for pk, in rows(seeded, "SELECT pk FROM document WHERE NOT blind ORDER BY pk")][:4]
     engine = open_project(str(seeded))
     # Both coders follow the model on assisted documents; on blind ones alice says AGAINST to
     # everything, bob FAVOR: agreement with the model, and with each other, falls there.

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 
 import pytest
-from conftest import ROOT, rule_pipeline
+from conftest import ROOT, rows, rule_pipeline
 from test_coding_screen import ready
 
 from annotator.domain import coding as edits
@@ -69,18 +68,16 @@ def test_coder_add_list_and_roles(cli, project, monkeypatch):
     assert "now coder (was lead)" in cli("coder", "add", "lee", "--role", "coder").out
     bad = cli("coder", "add", "zed", "--role", "boss")
     assert bad.code == 1 and "role 'boss' is not one of: coder, lead" in bad.err
-    with sqlite3.connect(project) as db:
-        assert db.execute("SELECT name, role FROM coder ORDER BY name").fetchall() == [("alice", "coder"), ("lee", "coder")]
+    assert rows(project, "SELECT name, role FROM coder ORDER BY name") == [("alice", "coder"), ("lee", "coder")]
     listed = cli("coder", "list").out
     assert "alice" in listed and "lee" in listed
 
 
 def _assigned(db_path) -> dict[str, list[tuple[int, int, int]]]:
-    with sqlite3.connect(db_path) as db:
-        rows = db.execute("SELECT c.name, a.position, a.document_pk, a.overlap FROM assignment a "
-                          "JOIN coder c ON c.pk = a.coder_pk ORDER BY c.name, a.position").fetchall()
     found: dict[str, list] = {}
-    for name, position, doc, overlap in rows:
+    for name, position, doc, overlap in rows(db_path, "SELECT c.name, a.position, a.document_pk, a.overlap FROM "
+                                                      "assignment a JOIN coder c ON c.pk = a.coder_pk "
+                                                      "ORDER BY c.name, a.position"):
         found.setdefault(name, []).append((position, doc, overlap))
     return found
 
@@ -99,8 +96,7 @@ def test_assign_stores_each_queue_and_reassigning_keeps_work_done(cli, seeded):
     session = CodingSession(open_project(str(seeded)), "alice", pipeline=rule_pipeline())
     opened = session.open(bobs_only)
     assert session.apply(opened, "status", lambda a: edits.set_status(a, "done"))
-    with sqlite3.connect(seeded) as db:
-        assert db.execute("SELECT status FROM annotation WHERE document_pk = ?", (bobs_only,)).fetchone() == ("done",)
+    assert rows(seeded, "SELECT status FROM annotation WHERE document_pk = ?", bobs_only) == [("done",)]
     again = cli("assign", "--coders", "alice,bob", "--overlap", "0.2", "--seed", "5")
     assert again.code == 0 and "Kept 1 document" in again.out
     assert bobs_only in {d for _, d, _ in _assigned(seeded)["alice"]}
@@ -147,6 +143,6 @@ def test_once_there_is_a_lead_assigning_gold_coders_links_and_the_codebook_are_t
         assert result.code == 1 and f"{doing} needs the lead role and alice is a coder" in result.err, (args, result.err)
     monkeypatch.setenv("ANNOTATOR_USER", "lee")
     assert cli("assign", "--coders", "alice").code == 0 and cli("init", "--schema", str(schema)).code == 0
-    with sqlite3.connect(project) as db:  # alice's refused changes left nothing behind
-        assert db.execute("SELECT role FROM coder WHERE name = 'alice'").fetchone() == ("coder",)
-        assert db.execute("SELECT count(*) FROM coder_token").fetchone() == (0,)
+    # alice's refused changes left nothing behind
+    assert rows(project, "SELECT role FROM coder WHERE name = 'alice'") == [("coder",)]
+    assert rows(project, "SELECT count(*) FROM coder_token") == [(0,)]

@@ -119,7 +119,11 @@ def code(ctx: typer.Context,
 
 
 def _db(ctx: typer.Context, db: str | None) -> str | None:
-    """`annotator --db X cmd` and `annotator cmd --db X` both work."""
+    """`annotator --db X cmd` and `annotator cmd --db X` both work, and either beats ANNOTATOR_DB
+    (which fills in the command's own --db when it is not given)."""
+    source = ctx.get_parameter_source("db")  # (by name: Typer may bring its own copy of click's enum)
+    if ctx.obj and getattr(source, "name", None) in ("ENVIRONMENT", "DEFAULT", None):
+        return ctx.obj
     return db or ctx.obj
 
 

@@ -65,6 +65,8 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
         problems.append(f"'meta' must be an object, got {meta!r}")
     elif _depth(obj) > MAX_DEPTH:
         problems.append(f"the record is nested more than {MAX_DEPTH} levels deep; flatten its meta")
+    else:
+        problems += _unstorable(obj)
     work = {}
     if obj.get("coder") is not None:
         work = _coder_work(obj, text, codebook, problems)
@@ -96,6 +98,27 @@ def _gold_work(obj: dict, text: str | None, codebook: Codebook, problems: list[s
 
 
 MAX_DEPTH = 64  # JSON columns are written with orjson, which stops at 255 levels; no meta needs 64
+
+
+def _unstorable(value: Any, where: str = "") -> list[str]:
+    """What no project database can hold: a NUL character (PostgreSQL's text refuses it) and an
+    integer past 64 bits (JSON columns are written with orjson, which stops there)."""
+    if isinstance(value, str):
+        return [f"'{where}' contains a NUL character (U+0000), which the database cannot store; "
+                "remove it"] if "\x00" in value else []
+    if isinstance(value, bool) or not isinstance(value, (int, dict, list)):
+        return []
+    if isinstance(value, int):
+        return [] if -2**63 <= value < 2**64 else [
+            f"'{where}': the integer {value} is past 64 bits, more than the database keeps exactly; "
+            "give it as a string"]
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        name = f"{where}.{key}" if where else str(key)
+        found = (_unstorable(key, f"{name} (a key)") if isinstance(key, str) else []) + _unstorable(item, name)
+        if found:
+            return found[:1]  # one such problem a record is enough to say
+    return []
 
 
 def _depth(value: Any, level: int = 0) -> int:
@@ -134,6 +157,9 @@ def _checked(problems: list[str], check: Callable[[Any], Any], value: Any) -> An
 def record_from_text(text: str, doc_id: str, title: str = "", meta: dict | None = None) -> DocumentRecord:
     """A document from plain text (a .txt file or a CSV row)."""
     text = _text(text)
+    problems = _unstorable({"text": text, "id": doc_id, "title": title, **(meta or {})})
+    if problems:
+        raise RecordError(problems)
     return DocumentRecord(id=doc_id, title=title, text=text, meta=meta or {}, text_hash=text_hash(text))
 
 

@@ -23,6 +23,7 @@ from annotator.domain.queue_order import ORDERS
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.timing import ActiveTime
 from annotator.services import gold as gold_service
+from annotator.services.nlp_worker import NlpWorker, suggest_stored, tokens_of
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, progress, suggestions
 from annotator.store.engine import Connection, Engine, StoreBusy, write
@@ -57,6 +58,9 @@ class Change:
     after: Annotation
 
 
+LONG_TEXT = 50_000  # characters: a text this long is tokenized in the NLP process
+
+
 class CodingSession:
     def __init__(self, engine: Engine, coder: str, codebook: Codebook | None = None,
                  clock: Callable[[], float] = time.monotonic, model: str | None = None, pipeline=None,
@@ -79,6 +83,7 @@ class CodingSession:
         self._timer: ActiveTime | None = None
         self._model, self._pipeline = model, pipeline
         self._pipeline_lock = threading.Lock()
+        self._nlp = NlpWorker()  # spaCy off the screen's threads (see nlp_worker)
 
     # The queue ------------------------------------------------------------------------------
     # Positions are the coder's assignment positions, or import order without an assignment; a
@@ -175,21 +180,25 @@ class CodingSession:
                             self.codebook.targets_for(doc.meta))
 
     def tokens(self, text: str) -> tuple[list[int], list[int]]:
-        """spaCy's token boundaries (its rule-based tokenizer: no model weights); slow the first time."""
+        """spaCy's token boundaries (its rule-based tokenizer: no model weights); slow the first time.
+        A long text's are cut in the NLP process: seconds of tokenizing in a thread hold the screen."""
+        if len(text) > LONG_TEXT:
+            return self._nlp.call(tokens_of, text)
         from annotator.nlp.tokens import token_bounds
 
         return token_bounds(text)
 
     def suggest_missing(self, document_pk: int) -> Suggestion | None:
-        """Suggest for a document that has no suggestion yet, loading the pipeline on first use
-        (from a worker thread: it takes a few seconds)."""
-        from annotator.nlp.pipeline import load_pipeline
-        from annotator.services.suggest import suggest_document
+        """Suggest for a document that has no suggestion yet (from a worker thread: the model runs in
+        the NLP process, loaded on first use)."""
+        if self._pipeline is None:  # the model, loaded and run in the NLP process
+            self._nlp.call(suggest_stored, self.engine.url.render_as_string(hide_password=False), document_pk,
+                           self._model)
+        else:  # a pipeline handed in (tests' rule-based one): here
+            from annotator.services.suggest import suggest_document
 
-        with self._pipeline_lock:
-            if self._pipeline is None:
-                self._pipeline = load_pipeline(self._model)
-        suggest_document(self.engine, document_pk, self._pipeline)
+            with self._pipeline_lock:
+                suggest_document(self.engine, document_pk, self._pipeline)
         with self.engine.connect() as conn:
             return suggestions.latest(conn, document_pk)
 
@@ -232,6 +241,10 @@ class CodingSession:
         self._store(change.document_pk, f"redo {change.kind}", change.before, change.after, shown=False)
         self._undo.append(self._redo.pop())
         return change
+
+    def close(self) -> None:
+        """The session ends: its NLP process with it, whatever it was doing."""
+        self._nlp.close()
 
     def leave(self, doc: OpenDocument, closing: bool = False) -> None:
         """Add the active time not yet stored to the document's annotation (when there is one);

@@ -6,6 +6,7 @@ folder and renamed at the end, so a crash never leaves half a file under the fin
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import math
 import os
@@ -19,6 +20,7 @@ import orjson
 from annotator.domain import formats
 from annotator.domain.errors import InputError
 from annotator.domain.formats import ExportDocument, Unaligned
+from annotator.processes import alive
 from annotator.services.project import active_codebook
 from annotator.store import annotations, gold, reliability
 from annotator.store.engine import Engine, sqlite_path
@@ -77,7 +79,8 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
     shares = parse_split(split)
     paths = _paths(out or default_path(engine, fmt), shares)
     taken = [str(p) for p in paths.values() if p.exists()]
-    if taken and not force:
+    # Part of a split set only: the remains of an export killed between its renames, written over.
+    if taken and not force and not (shares is not None and len(taken) < len(paths)):
         raise InputError(f"{', '.join(taken)} already exist(s); pass --force to overwrite, or choose another --out")
     codebook = active_codebook(engine)
     report = ExportReport(fmt, paths, {name: 0 for name in paths})
@@ -100,8 +103,10 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
             done += 1
             if done % 500 == 0:
                 progress(done, total)
+        for writer in writers.values():  # every file complete beside its target before any is put in place
+            writer.close()
         for writer in writers.values():
-            writer.finish()
+            writer.publish()
     except BaseException as error:
         for writer in writers.values():
             writer.abandon()
@@ -158,15 +163,27 @@ def _coder_documents(engine: Engine) -> Iterator[ExportDocument]:
 
 
 # Writers: one per output file -------------------------------------------------------------------
+def _temporary(path: Path) -> Path:
+    """Where a file is written before it is put in place: beside it, named for this process. What
+    a killed export left there (its process gone) is removed first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        pid = stale.name[len(path.name) + 2:-len(".part")]
+        if pid.isdigit() and not alive(int(pid)):
+            stale.unlink(missing_ok=True)
+    return path.with_name(f".{path.name}.{os.getpid()}.part")
+
+
 class _FileWriter:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+        self.temporary = _temporary(path)
         self.file = self.temporary.open("wb")
 
-    def finish(self) -> None:
+    def close(self) -> None:
         self.file.close()
+
+    def publish(self) -> None:
         os.replace(self.temporary, self.path)
 
     def abandon(self) -> None:
@@ -201,16 +218,17 @@ class _SpacyWriter:
     def __init__(self, path: Path, codebook, include_meta: bool) -> None:
         from annotator.nlp.docbin import DocBinWriter
 
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+        self.temporary = _temporary(path)
         self.docs = DocBinWriter({t: codebook.stance_labels for t in codebook.target_names}, include_meta)
 
     def add(self, doc: ExportDocument, schema: str, unaligned: Unaligned) -> None:
         self.docs.add(doc, unaligned)
 
-    def finish(self) -> None:
+    def close(self) -> None:
         self.docs.write(self.temporary)
+
+    def publish(self) -> None:
         os.replace(self.temporary, self.path)
 
     def abandon(self) -> None:

@@ -56,7 +56,11 @@ def open_project(db: str | None = None) -> Engine:
         engine.dispose()
         raise InputError(f"no project database at {path}; create one with `annotator init` "
                          "(or point to one with --db or ANNOTATOR_DB)")
-    if not migrate.is_current(engine):
+    found = migrate.revision(engine)
+    if found is None:  # an empty file or server database: nothing of ours is made in it unasked
+        engine.dispose()
+        raise InputError(f"the database {shown_url(db)} has no codebook; run `annotator init`")
+    if found != migrate.HEAD:
         migrate.upgrade(engine)
     with engine.connect() as conn:
         if codebooks.latest(conn) is None:

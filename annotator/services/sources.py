@@ -7,6 +7,8 @@ rest of the file still streams; texts are stored exactly as they are (no newline
 from __future__ import annotations
 
 import csv
+import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +120,8 @@ def _read_jsonl(path: Path, codebook: Codebook, progress: Progress) -> Iterator[
             except orjson.JSONDecodeError as exc:
                 yield where, _json_problem(raw, number, exc)
                 continue
+            if _LONG_NUMBER.search(raw):  # orjson reads an integer past 64 bits as a float: read it exactly
+                obj = json.loads(raw, parse_constant=_no_constant)
             try:
                 kind = foreign.kind_of(obj)
                 if kind == "prodigy":
@@ -232,3 +236,10 @@ def _csv_record(row: dict, text_column: str, where: str) -> DocumentRecord | Inp
         return exc
     record.id = doc_id or default_id(record.text_hash)
     return record
+
+
+_LONG_NUMBER = re.compile(rb"\d{20}")
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")  # (orjson has refused it already: never reached)

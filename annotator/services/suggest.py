@@ -18,6 +18,7 @@ from itertools import islice
 from annotator.domain.errors import InputError
 from annotator.domain.stance_rules import no_stance_note
 from annotator.nlp.pipeline import Pipeline, load_pipeline
+from annotator.processes import alive
 from annotator.nlp.suggester import DocSuggestion, Suggester, run_parallel
 from annotator.services.project import active_codebook
 from annotator.domain.suggestions import Suggestion
@@ -126,15 +127,7 @@ def _claim(conn: Connection, after: int, key: tuple[str, str], run: str) -> list
 def _died_here(run: str) -> bool:
     """Whether a run id (host:pid:nonce) names a process of this machine that is gone."""
     host, _, pid = run.rpartition(":")[0].rpartition(":")
-    if host != HOST or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, another user's
-        return False
-    return False
+    return host == HOST and pid.isdigit() and not alive(int(pid))
 
 
 def _suggestion(pipeline: Pipeline, result: DocSuggestion) -> Suggestion:

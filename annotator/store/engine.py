@@ -44,6 +44,8 @@ def shown_url(db: str | None = None) -> str:
     from sqlalchemy.engine import make_url
 
     url = resolve_url(db)
+    if url.startswith("sqlite"):  # a file path: shown as it is (SQLAlchemy would %-escape it)
+        return url
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # not a URL SQLAlchemy reads: it holds no password it could find either

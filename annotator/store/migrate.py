@@ -60,10 +60,17 @@ def _migrate(engine: Engine, direction: str, revision: str) -> None:
 def is_current(engine: Engine) -> bool:
     """True when the database exists at the newest revision; a file that is not a SQLite database,
     or one a newer annotator made, is a clear InputError rather than a failed migration."""
+    return revision(engine) == HEAD
+
+
+def revision(engine: Engine) -> str | None:
+    """The schema revision the database is at; None when it holds no annotator tables at all. A
+    file that is not a SQLite database, a server that refuses, or a database a newer annotator
+    made is a clear InputError."""
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table("alembic_version"):
-                return False
+                return None
             found = connection.scalar(text("SELECT version_num FROM alembic_version"))
     except OperationalError as exc:
         if engine.dialect.name == "sqlite":
@@ -82,4 +89,4 @@ def is_current(engine: Engine) -> bool:
     if found is not None and found > HEAD:
         raise InputError(f"this database was made by a newer annotator (schema {found}; this one knows up to "
                          f"{HEAD}): upgrade annotator to open it") from None
-    return found == HEAD
+    return found

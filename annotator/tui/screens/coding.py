@@ -545,4 +545,5 @@ class CodingScreen(Screen):
         if self.doc is not None:
             self.session.leave(self.doc, closing=True)
             self.doc = None
+        self.session.close()
         self.app.exit()
