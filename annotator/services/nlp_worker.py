@@ -7,54 +7,75 @@ starts on the first, and ends with the session (or with this process, even kille
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
+import struct
+import subprocess
+import sys
 import threading
 from functools import cache
-from typing import Any, Callable
-
-from annotator.processes import die_with_parent
+from typing import Any, BinaryIO, Callable
 
 
 class NlpWorker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process = None
-        self._conn = None
+        self._process: subprocess.Popen | None = None
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """function(*args), run in the worker process (both must pickle: module-level functions)."""
         with self._lock:
-            if self._process is None or not self._process.is_alive():
-                context = multiprocessing.get_context("spawn")  # not fork: the screen has threads running
-                self._conn, child = context.Pipe()
-                self._process = context.Process(target=_serve, args=(child,), daemon=True, name="annotator-nlp")
-                self._process.start()
-                child.close()
-            self._conn.send((function, args))
-            ok, value = self._conn.recv()
+            if self._process is None or self._process.poll() is not None:
+                # A plain new interpreter: not a fork (the screen has threads running), and not
+                # multiprocessing's spawn, whose bookkeeping a Textual app in a test upset.
+                self._process = subprocess.Popen([sys.executable, "-m", "annotator.services.nlp_worker"],
+                                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            _send(self._process.stdin, (function, args))
+            reply = _receive(self._process.stdout)
+        if reply is None:
+            raise RuntimeError("the NLP process ended before it answered")
+        ok, value = reply
         if not ok:
             raise value
         return value
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
+
     def close(self) -> None:
         if self._process is not None:
             self._process.kill()
-            self._process.join(2)
+            self._process.wait(5)
             self._process = None
 
 
-def _serve(conn) -> None:
+def _send(stream: BinaryIO, value: Any) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream: BinaryIO) -> Any:
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    return pickle.loads(stream.read(struct.unpack("<Q", head)[0]))
+
+
+def _serve() -> None:
+    from annotator.processes import die_with_parent
+
     die_with_parent()
-    while True:
+    requests, replies = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything a library prints goes to stderr, never into the replies
+    while (request := _receive(requests)) is not None:
+        function, args = request
         try:
-            function, args = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            conn.send((True, function(*args)))
+            reply = (True, function(*args))
         except Exception as exc:  # the caller raises it
-            conn.send((False, exc))
+            reply = (False, exc)
+        _send(replies, reply)
 
 
 # Run in the worker ---------------------------------------------------------------------------------
@@ -84,3 +105,7 @@ def _pipeline(model: str | None):
     from annotator.nlp.pipeline import load_pipeline
 
     return load_pipeline(model)
+
+
+if __name__ == "__main__":
+    _serve()
