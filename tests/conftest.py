@@ -53,9 +53,16 @@ def pg_cluster():
     cluster.stop()
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_generate_tests(metafunc):
+    """Every test that uses `backend` (through any fixture: `cli`, `project`, `seeded`, ...) runs on
+    each. A fixture asked for only while the test runs (getfixturevalue) gets SQLite."""
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
 def backend(request) -> str:
-    return request.param
+    return getattr(request, "param", "sqlite")
 
 
 @pytest.fixture
@@ -279,14 +286,21 @@ def _copy(source: Path, db: Path) -> Path:
 
 
 @pytest.fixture
-def seeded(database) -> Path | ServerDatabase:
+def seeded(request, database) -> Path | ServerDatabase:
     """This test's database holding a private copy of the rule-suggested seeds (see `database`)."""
-    return database
+    return _seeded_here(request, database, "suggested_seeds")
 
 
 @pytest.fixture
-def model_seeded(database) -> Path | ServerDatabase:
+def model_seeded(request, database) -> Path | ServerDatabase:
     """This test's database holding a private copy of the model-suggested seeds (see `database`)."""
+    return _seeded_here(request, database, "model_suggested_seeds")
+
+
+def _seeded_here(request, database, built: str):
+    # Asked for with getfixturevalue, after `database` was made: the copy is made here (on SQLite).
+    if isinstance(database, Path) and not database.exists():
+        _copy(request.getfixturevalue(built), database)
     return database
 
 

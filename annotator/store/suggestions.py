@@ -194,13 +194,24 @@ def claim_page(conn: Connection, after_pk: int, limit: int, model: str, version:
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, key_share=True, of=DOC)  # coders' inserts still pass
     rows = [tuple(r) for r in conn.execute(query)]
-    if rows:
-        statement = _upsert(conn)(CLAIM).values([{"document_pk": pk, "model": model, "version": version, "run": run,
-                                                  "until": now + lease} for pk, *_ in rows])
-        conn.execute(statement.on_conflict_do_update(  # an expired claim of a run that died
-            index_elements=["document_pk", "model", "version"],
-            set_={"run": statement.excluded.run, "until": statement.excluded.until}))
-    return rows
+    if not rows:
+        return rows
+    statement = _upsert(conn)(CLAIM).values([{"document_pk": pk, "model": model, "version": version, "run": run,
+                                              "until": now + lease} for pk, *_ in rows])
+    statement = statement.on_conflict_do_update(  # an expired claim of a run that died, and only that
+        index_elements=["document_pk", "model", "version"],
+        set_={"run": statement.excluded.run, "until": statement.excluded.until}, where=CLAIM.c.until <= now)
+    if conn.dialect.name != "postgresql":  # SQLite: under the write lock nothing changed since the read
+        conn.execute(statement)
+        return rows
+    # PostgreSQL reads each statement as of its start: another run may have claimed, or suggested
+    # and released, some of these since. The claims this run got are the arbiter, and what is
+    # suggested by now is left out (and its claim given back).
+    claimed = set(conn.scalars(statement.returning(CLAIM.c.document_pk)))
+    fresh = set(conn.scalars(select(DOC.c.pk).where(DOC.c.pk.in_(claimed), _unsuggested(model, version))))
+    if claimed - fresh:
+        release(conn, run, sorted(claimed - fresh))
+    return [row for row in rows if row[0] in fresh]
 
 
 def claiming_runs(conn: Connection) -> list[str]:
