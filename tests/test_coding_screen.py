@@ -379,11 +379,14 @@ async def test_an_entities_only_codebook_codes_without_stance(cli, database, tmp
 
 
 async def test_a_locked_database_loses_nothing_and_says_so(seeded, monkeypatch, sqlite_only):  # SQLite's file lock
-    """Another process holds the write lock past the busy timeout: the key is refused visibly, the
-    screen keeps the stored state, and pressing it again once the lock is gone stores it."""
+    """Another process holds the write lock past the busy timeout and the save's patience (a minute,
+    here half a second): the key is refused visibly, the screen keeps the stored state, and pressing
+    it again once the lock is gone stores it."""
+    import annotator.services.coding as coding_module
     import annotator.store.engine as engine_module
 
     monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(coding_module, "SAVE_PATIENCE", 0.5)
     app = make_app(seeded)
     async with app.run_test() as pilot:
         screen = await ready(pilot)

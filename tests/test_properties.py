@@ -697,6 +697,10 @@ def _check_invariants(a: Annotation, n: int, suggestion: Suggestion | None) -> N
 
 @settings(FAST, max_examples=70)
 @given(case=editing_cases())
+@example(case=(2, Suggestion("m", "1", spans=(SuggestedSpan(0, 1, "PERSON"),), stances=()),  # once two spans
+               [("accept", 0, (0, 1), "PERSON", 0, "Ukraine", "FAVOR", False, "draft"),  # answered for one
+                ("move", 0, (0, 1), "PERSON", 1, "Ukraine", "FAVOR", False, "draft"),  # suggestion
+                ("accept", 0, (0, 1), "PERSON", 0, "Ukraine", "FAVOR", False, "draft")]))
 def test_span_and_stance_edits_keep_the_annotation_consistent_and_earlier_states_intact(case):
     n, suggestion, ops = case
     states = [Annotation()]

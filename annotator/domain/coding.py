@@ -109,7 +109,10 @@ def _without_overlaps(annotation: Annotation, start: int, end: int, *, keep: Spa
 def accept(annotation: Annotation, suggestion: SuggestedSpan, label: str | None = None) -> Annotation:
     """Take a suggested span, with its own label or another one (then it counts as changed)."""
     span = Span(suggestion.start, suggestion.end, label or suggestion.label, source=suggestion.key)
-    return _settle(annotation, [*_without_overlaps(annotation, span.start, span.end), span])
+    # A span moved away from this suggestion earlier stops answering for it: one span per suggestion.
+    kept = [replace(s, source=None, origin="added") if s.source == suggestion.key else s
+            for s in _without_overlaps(annotation, span.start, span.end)]
+    return _settle(annotation, [*kept, span])
 
 
 def reject(annotation: Annotation, suggestion: SuggestedSpan) -> Annotation:

@@ -59,6 +59,7 @@ class Change:
 
 
 LONG_TEXT = 50_000  # characters: a text this long is tokenized in the NLP process
+SAVE_PATIENCE = 60.0  # seconds a key's save waits for another writer before it says "not saved"
 
 
 class CodingSession:
@@ -278,7 +279,7 @@ class CodingSession:
             gold_service.keep_in_step(conn, document_pk, self.codebook)
 
         try:
-            write(self.engine, store)  # another writer in the way (an import, gold): waited out
+            write(self.engine, store, SAVE_PATIENCE)  # another writer in the way (an import, gold): waited out
         except StoreBusy as exc:
             if on_open_document:
                 self._timer.give_back(seconds)
