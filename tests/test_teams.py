@@ -133,3 +133,70 @@ def test_a_coder_logs_in_as_their_own_role_with_the_readmes_grants(cli, seeded, 
     assert session.apply(doc, "done", lambda a: edits.set_status(a, "done"))
     assert rows(seeded, "SELECT a.status FROM annotation a JOIN coder c ON c.pk = a.coder_pk WHERE c.name = 'ana'") \
         == [("done",)]
+
+
+def test_a_coders_save_during_a_gold_run_waits_for_it_and_neither_fails(cli, project, tmp_path, monkeypatch):
+    """A save that must derive a document's gold again meets `annotator gold` deriving the project
+    (here with a new bar: every document's gold changes): the save waits for the run, the run ends
+    with no deadlock, and gold then follows the save."""
+    from dataclasses import replace
+
+    from test_agree_cli import _records
+
+    from annotator.services import gold as gold_service
+    from annotator.services.project import active_codebook
+    from annotator.store import gold as gold_store
+    from annotator.store.engine import write
+
+    assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
+    assert cli("coder", "add", "lee", "--role", "lead").code == 0
+    monkeypatch.setenv("ANNOTATOR_USER", "lee")
+    assert cli("gold").code == 0
+    engine = open_project(str(project))
+    codebook = active_codebook(engine)
+    (document, coder), = rows(project, "SELECT d.pk, c.pk FROM document d, coder c WHERE d.id = 'd3' AND c.name = 'alice'")
+    held = threading.Event()
+    hold_writes = gold_store.hold_writes
+
+    def slow_hold(conn):  # the run holds gold's lock a while, as deriving a big project's first slices
+        hold_writes(conn)
+        held.set()
+        time.sleep(2.0)
+
+    monkeypatch.setattr(gold_store, "hold_writes", slow_hold)
+    saved = []
+
+    def coder_saves():
+        held.wait(10)
+
+        def store(conn):
+            annotation = annotations.of_coder(conn, document, coder)
+            annotations.write(conn, document, coder, replace(annotation, status="draft"))
+            gold_service.keep_in_step(conn, document, codebook)
+
+        write(engine, store, patience=30)
+        saved.append(True)
+
+    other = threading.Thread(target=coder_saves)
+    other.start()
+    gold_service.derive_all(engine, 3, workers=1, actor="lee")  # no DeadlockDetected
+    other.join(30)
+    assert saved == [True]
+    assert rows(project, "SELECT a.status FROM annotation a WHERE a.document_pk = ? AND a.coder_pk = ?",
+                document, coder) == [("draft",)]
+    before = rows(project, "SELECT document_pk, derived_digest FROM gold ORDER BY document_pk")
+    gold_service.derive_all(engine, 3, workers=1, actor="lee")
+    assert rows(project, "SELECT document_pk, derived_digest FROM gold ORDER BY document_pk") == before  # in step
+
+
+def test_a_huge_text_of_distinct_words_imports_and_is_found_on_a_server(cli, project, tmp_path, postgres_only):
+    """PostgreSQL's search index holds at most 1 MB per document: the first 250,000 characters are
+    indexed, so a 900,000-character text of distinct words still imports, and its start is found."""
+    from annotator.store import documents
+
+    text = " ".join(f"w{i:07d}" for i in range(100_000))
+    assert len(text) > 750_000
+    result = cli("import", str(write_jsonl(tmp_path / "huge.jsonl", [{"id": "huge", "text": text}])))
+    assert result.code == 0, result.err
+    with open_project(str(project)).connect() as conn:
+        assert [d for _, d, _ in documents.find(conn, "w0000042")] == ["huge"]

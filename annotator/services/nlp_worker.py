@@ -13,6 +13,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from functools import cache
 from typing import Any, BinaryIO, Callable
 
@@ -64,9 +65,18 @@ def _receive(stream: BinaryIO) -> Any:
 
 
 def _serve() -> None:
-    from annotator.processes import die_with_parent
+    # Not processes.die_with_parent: the kernel's parent-death signal follows the *thread* that
+    # started this process, and the screen starts it from a short-lived worker thread. Instead this
+    # process ends when its parent does (the parent's end closes the requests pipe; a long request
+    # is cut short by the watch below).
+    parent = os.getppid()
 
-    die_with_parent()
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
     requests, replies = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, never into the replies
     while (request := _receive(requests)) is not None:

@@ -143,6 +143,8 @@ def _read_label_studio(path: Path, codebook: Codebook, progress: Progress) -> It
     except orjson.JSONDecodeError as exc:
         yield f"{path}", InputError(f"not valid JSON: {exc}")
         return
+    if _LONG_NUMBER.search(raw):  # as for JSONL: integers past 64 bits read exactly, then refused
+        tasks = json.loads(raw, parse_constant=_no_constant)
     if not isinstance(tasks, list):
         yield f"{path}", InputError("a Label Studio export is a JSON array of tasks; this file holds "
                                     f"{type(tasks).__name__}")
@@ -238,7 +240,7 @@ def _csv_record(row: dict, text_column: str, where: str) -> DocumentRecord | Inp
     return record
 
 
-_LONG_NUMBER = re.compile(rb"\d{20}")
+_LONG_NUMBER = re.compile(rb"\d{19}")  # 19 digits: -2**63 - 1 has as many
 
 
 def _no_constant(name: str):

@@ -82,8 +82,7 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
             report.taken += len(batch)
             report.suggested += stored  # another run at the same time may have stored some first
     finally:  # stopped early: what this run claimed and did not store is free for others at once
-        with engine.begin() as conn:
-            suggestions.release(conn, run)
+        write(engine, lambda conn: suggestions.release(conn, run))
     return report
 
 

@@ -92,6 +92,8 @@ def is_derived(conn: Connection, document_pk: int) -> bool:
     On PostgreSQL the gold row stays locked to the end of the transaction: two coders changing the
     document at once derive its gold one after the other, the second seeing the first's change
     (SQLite's single writer does the same by itself)."""
+    if conn.dialect.name == "postgresql":  # the table's lock first: a gold run holding it is waited
+        conn.exec_driver_sql("LOCK TABLE gold IN ROW EXCLUSIVE MODE")  # for before any row is held
     return conn.scalar(select(GOLD.c.derived_digest).where(GOLD.c.document_pk == document_pk)
                        .with_for_update()) is not None
 

@@ -23,9 +23,10 @@ ZONED = (("coder_token", "created_at"), ("coder_token", "revoked_at"), ("gold_ad
 
 # Words as SQLite's FTS5 reads them: runs of letters and digits ("doc-29" is "doc" and "29", where
 # PostgreSQL's own parser would see "-29"); no stemming, no stop words ('simple'). A text's first
-# million characters are indexed: a tsvector holds at most 1 MB.
+# 250,000 characters are indexed: a tsvector holds at most 1 MB, which 975,000 characters of distinct
+# words (a log, a table of hashes) already pass.
 SEARCH = ("to_tsvector('simple'::regconfig, regexp_replace(left(id || ' ' || coalesce(title, '') || ' ' || text, "
-          "1000000), '[^[:alnum:]]+', ' ', 'g'))")
+          "250000), '[^[:alnum:]]+', ' ', 'g'))")
 
 
 def upgrade() -> None:
