@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from annotator.domain.codebook import Codebook, Target
@@ -25,7 +25,7 @@ from annotator.domain.timing import ActiveTime
 from annotator.services import gold as gold_service
 from annotator.services.nlp_worker import NlpWorker, suggest_stored, tokens_of
 from annotator.services.project import active_codebook
-from annotator.store import annotations, assignments, documents, events, progress, suggestions
+from annotator.store import annotations, assignments, documents, events, leases, progress, suggestions
 from annotator.store.engine import Connection, Engine, StoreBusy, write
 
 
@@ -59,6 +59,7 @@ class Change:
 
 
 LONG_TEXT = 50_000  # characters: a text this long is tokenized in the NLP process
+LEASE = timedelta(minutes=10)  # a single-coded document left open this long without a save is anyone's
 SAVE_PATIENCE = 60.0  # seconds a key's save waits for another writer before it says "not saved"
 
 
@@ -85,6 +86,7 @@ class CodingSession:
         self._model, self._pipeline = model, pipeline
         self._pipeline_lock = threading.Lock()
         self._nlp = NlpWorker()  # spaCy off the screen's threads (see nlp_worker)
+        self._leased: set[int] = set()  # single-coded documents this session holds a lease on
 
     # The queue ------------------------------------------------------------------------------
     # Positions are the coder's assignment positions, or import order without an assignment; a
@@ -137,12 +139,14 @@ class CodingSession:
             if self.assigned and document_pk and assignments.position(conn, self.coder_pk, document_pk) is None:
                 document_pk = 0  # opened by find, outside the queue: on to the queue's first
             return documents.neighbour(conn, document_pk, forward, self.coder_pk if unfinished else None, self.order,
-                                       self.coder_pk if self.assigned else None)
+                                       self.coder_pk if self.assigned else None,
+                                       None if self.assigned else self.coder_pk)
         # The next unfinished one is looked for from the coder's finished-through mark when that lies
         # ahead: what is behind it is all finished, and walking it cost as much as the queue was long.
         marks = progress.marks(conn, self.coder_pk) if unfinished and forward else (0, 0)
-        if not self.assigned:
-            return documents.neighbour(conn, max(document_pk, marks[0]), forward, self.coder_pk if unfinished else None)
+        if not self.assigned:  # every document, but the single-coded ones another coder has open
+            return documents.neighbour(conn, max(document_pk, marks[0]), forward, self.coder_pk if unfinished else None,
+                                       free_for=self.coder_pk)
         at = (assignments.position(conn, self.coder_pk, document_pk) or 0) if document_pk else 0
         if at == 0 and not forward:
             return None
@@ -154,8 +158,14 @@ class CodingSession:
 
     # One document -----------------------------------------------------------------------------
     def open(self, document_pk: int) -> OpenDocument:
-        """Load a document for coding and start timing it."""
+        """Load a document for coding and start timing it; a single-coded one is leased to this
+        coder while they have it open (others' queues pass it by)."""
         opened = self.load(document_pk)
+        try:
+            if write(self.engine, lambda conn: leases.take(conn, document_pk, self.coder_pk, LEASE)):
+                self._leased.add(document_pk)
+        except StoreBusy:
+            pass  # the lease keeps the others off: a locked database must not stop this coder
         self.start_timing()
         return opened
 
@@ -252,10 +262,14 @@ class CodingSession:
         when the screen is closing, remember the document as where to reopen."""
         timer, self._timer = self._timer, None
         seconds = timer.take(self.clock()) if timer is not None else 0.0
-        if seconds <= 0 and not closing:
+        leased = doc.pk in self._leased
+        if seconds <= 0 and not closing and not leased:
             return
         try:
             with self.engine.begin() as conn:
+                if leased:  # given up: the document is anyone's again
+                    leases.release(conn, doc.pk, self.coder_pk)
+                    self._leased.discard(doc.pk)
                 if seconds > 0:
                     annotations.add_seconds(conn, doc.pk, self.coder_pk, seconds)
                 if closing:
@@ -277,6 +291,8 @@ class CodingSession:
             elif before.status in progress.FINISHED:
                 progress.lower_marks(conn, self.coder_pk, document_pk)
             gold_service.keep_in_step(conn, document_pk, self.codebook)
+            if document_pk in self._leased:
+                leases.take(conn, document_pk, self.coder_pk, LEASE)  # renewed while the coder works on it
 
         try:
             write(self.engine, store, SAVE_PATIENCE)  # another writer in the way (an import, gold): waited out

@@ -105,5 +105,9 @@ def neighbour(conn: Connection, coder_pk: int, after: int, forward: bool, unfini
         finished = select(ANN.c.pk).where(ANN.c.document_pk == ASSIGN.c.document_pk, ANN.c.coder_pk == coder_pk,
                                           ANN.c.status.in_(("done", "skipped")))
         query = query.where(~finished.exists())
+    from annotator.store.leases import LEASE, utcnow  # another coder's live lease: passed by
+
+    query = query.where(~select(LEASE.c.document_pk).where(LEASE.c.document_pk == ASSIGN.c.document_pk,
+                                                           LEASE.c.coder_pk != coder_pk, LEASE.c.until > utcnow()).exists())
     order = ASSIGN.c.position if forward else ASSIGN.c.position.desc()
     return conn.scalar(query.order_by(order).limit(1))

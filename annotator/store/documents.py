@@ -175,10 +175,11 @@ def position(conn: Connection, document_pk: int, order: str = "sequential", assi
 
 
 def neighbour(conn: Connection, document_pk: int, forward: bool, unfinished_by: int | None = None,
-              order: str = "sequential", assigned_to: int | None = None) -> int | None:
+              order: str = "sequential", assigned_to: int | None = None, free_for: int | None = None) -> int | None:
     """The next (or previous) document in the queue's order (import order, or a seek on the
     order's key with pk breaking ties); with unfinished_by (a coder), the next one that coder has
-    not finished; with assigned_to (a coder), only documents assigned to them."""
+    not finished; with assigned_to (a coder), only documents assigned to them; with free_for (a
+    coder), none another coder holds a lease on."""
     key = ORDER_KEYS.get(order)
     if key is None:
         query = select(DOC.c.pk).where(DOC.c.pk > document_pk if forward else DOC.c.pk < document_pk)
@@ -198,6 +199,10 @@ def neighbour(conn: Connection, document_pk: int, forward: bool, unfinished_by: 
     if assigned_to is not None:
         query = query.where(select(ASSIGN.c.pk).where(ASSIGN.c.document_pk == DOC.c.pk,
                                                       ASSIGN.c.coder_pk == assigned_to).exists())
+    if free_for is not None:
+        from annotator.store.leases import free_for as free
+
+        query = query.where(free(free_for))
     return conn.scalar(query.order_by(*ordering).limit(1))
 
 def set_blind(conn: Connection, chosen: set[int]) -> int:

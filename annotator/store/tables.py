@@ -267,3 +267,12 @@ class SuggestClaim(SQLModel, table=True):
     version: str = Field(primary_key=True)
     run: str
     until: datetime
+
+
+class DocumentLease(SQLModel, table=True):
+    """A coder has a single-coded document (assigned to one coder) open: until `until`, it is
+    served to no one else; renewed by each of their saves, given up when they move on."""
+    __tablename__ = "document_lease"
+    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE", primary_key=True)
+    coder_pk: int = Field(foreign_key="coder.pk", ondelete="CASCADE")
+    until: datetime
