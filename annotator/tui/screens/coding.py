@@ -499,12 +499,17 @@ class CodingScreen(Screen):
         self._refresh_panel()
 
     def action_next(self) -> None:
-        self._go(self.session.next_pk(self.doc.pk), self.position + 1, "This is the last document.")
+        self._go(self.session.next_pk(self.doc.pk), self._step(+1), "This is the last document.")
 
     def action_previous(self) -> None:
-        self._go(self.session.previous_pk(self.doc.pk), self.position - 1, "This is the first document.")
+        self._go(self.session.previous_pk(self.doc.pk), self._step(-1), "This is the first document.")
 
-    def _go(self, pk: int | None, position: int, at_end: str) -> None:
+    def _step(self, by: int) -> int | None:
+        """The neighbour's position when it saves a count (random and uncertain orders); in import
+        or assignment order it is a seek, and read: another coder's lease may have skipped one."""
+        return self.position + by if self.session.order != "sequential" else None
+
+    def _go(self, pk: int | None, position: int | None, at_end: str) -> None:
         if pk is None:
             self.app.say(at_end, timeout=2)
         else:
