@@ -12,7 +12,10 @@ to use, which it empties). Then, alternating SQLite and PostgreSQL over --rounds
            errors (saves that failed), and lost decisions (a coder's last word on a document that
            the database does not hold afterwards);
   keys     the coding screen (Textual, 80x24, driven like bench/scale_bench.py) against each
-           database, one coder alone: `d` and `n` key to frame, p50/p95.
+           database, one coder alone: `d` and `n` key to frame, p50/p95;
+  import   one coder coding for --import-seconds while `annotator import` stores --import-docs
+           new documents (batches of 1000, each committed on its own): save p95 and the longest
+           save, errors, and the import's time (0 skips this part).
 Prints every round, the medians, PostgreSQL against SQLite, and the targets (0 errors, 0 lost),
 with the load average.
 """
@@ -83,6 +86,26 @@ def coders_for(db: str, coders: int, seconds: float, r: int) -> dict:
             "lost": lost(db, finals), "saved": saved}
 
 
+def beside_import(db: str, docs: int, seconds: float, r: int, tmp: Path) -> dict:
+    """A coder's saves while an import of `docs` new documents runs."""
+    corpus = tmp / f"import-{r}-{uuid.uuid4().hex[:6]}.jsonl"
+    write_corpus(corpus, (r + 1) * 10_000_000, docs)  # new texts every round
+    started = time.perf_counter()
+    importer = subprocess.Popen([sys.executable, "-m", "annotator", "import", "--db", db, str(corpus)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    coder = subprocess.Popen([sys.executable, str(CODER), db, "coder0", "--seconds", str(seconds), "--seed", str(r)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, _ = coder.communicate(timeout=seconds + 300)
+    _, import_err = importer.communicate(timeout=3600)
+    took = time.perf_counter() - started
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    latencies = [line["ms"] for line in lines if "ms" in line]
+    errors = (lines[-1]["failed"] if lines and "final" in lines[-1] else 1) + (importer.returncode != 0)
+    if importer.returncode != 0:
+        print(f"  the import failed: {import_err.strip().splitlines()[-1:]}")
+    return {"latencies": latencies, "errors": errors, "import s": took}
+
+
 def lost(db: str, finals: list[dict]) -> int:
     """Documents whose stored annotation differs from what the coder's last save acknowledged."""
     from annotator.services.project import open_project
@@ -107,6 +130,8 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--presses", type=int, default=100)
+    parser.add_argument("--import-docs", type=int, default=10_000)
+    parser.add_argument("--import-seconds", type=float, default=15.0)
     parser.add_argument("--pg", help="a PostgreSQL database URL to use (emptied first) instead of a throwaway cluster")
     args = parser.parse_args()
     print(f"start: {load_average()}")
@@ -140,6 +165,13 @@ def main() -> None:
                     res = coders_for(databases[name], args.coders, args.seconds, r)
                     keys = asyncio.run(coder_round(databases[name], "keys", args.presses))
                     res["d"], res["n"] = keys["d"], keys["n"]
+                    if args.import_docs:
+                        res["beside"] = beside_import(databases[name], args.import_docs, args.import_seconds, r, tmp)
+                        b = res["beside"]
+                        print(f"round {r + 1} {name:10}: beside an import of {args.import_docs} documents "
+                              f"({b['import s']:.0f} s): {len(b['latencies'])} saves, p95 "
+                              f"{percentiles(b['latencies'] or [0])[1]:.1f} ms, longest {max(b['latencies'], default=0):.0f} ms, "
+                              f"errors {b['errors']}")
                     results[name].append(res)
                     p50, p95 = percentiles(res["latencies"])
                     print(f"round {r + 1} {name:10}: {res['rate']:6.1f} decisions/s, save p50 {p50:.1f} ms "
@@ -158,6 +190,12 @@ def main() -> None:
             "n p95": statistics.median(percentiles(r["n"])[1] * 1000 for r in rounds),
             "errors": sum(r["errors"] for r in rounds), "lost": sum(r["lost"] for r in rounds)}
         s = summary[name]
+        if args.import_docs:
+            s["errors"] += sum(r["beside"]["errors"] for r in rounds)
+            print(f"  {name:10}: beside an import: save p95 "
+                  f"{statistics.median(percentiles(r['beside']['latencies'] or [0])[1] for r in rounds):.1f} ms, longest "
+                  f"{statistics.median(max(r['beside']['latencies'], default=0) for r in rounds):.0f} ms, "
+                  f"import {statistics.median(r['beside']['import s'] for r in rounds):.0f} s")
         print(f"  {name:10}: {s['rate']:.1f} decisions/s, save p95 {s['save p95']:.1f} ms, key d p95 "
               f"{s['d p95']:.1f} ms, n p95 {s['n p95']:.1f} ms; errors {s['errors']}, lost {s['lost']} (all rounds)")
     pg_s, lite = summary["PostgreSQL"], summary["SQLite"]

@@ -181,6 +181,32 @@ def test_id_reused_for_a_different_text(cli, project, tmp_path):
     assert result.code == 1 and f"{path}:2: id 'x' already names a different text" in result.err
 
 
+def test_an_id_clash_batches_apart_stores_nothing_and_skip_invalid_stores_the_rest(cli, project, tmp_path):
+    """An import checks every record before it commits its first batch: an id that names another
+    text a batch later, or one the database holds, refuses the whole file; a text seen before under
+    another id is already there, not a problem."""
+    from annotator.services.importer import BATCH_SIZE
+
+    assert cli("import", str(write_jsonl(tmp_path / "old.jsonl", [{"id": "kept", "text": "Stored before."}]))).code == 0
+    records = [{"id": f"r{i}", "text": f"Record {i}."} for i in range(BATCH_SIZE + 10)]
+    records[BATCH_SIZE + 5] = {"id": "r3", "text": "Another text under r3."}  # a batch after r3
+    records[BATCH_SIZE + 6] = {"id": "kept", "text": "Not what the database holds as kept."}
+    records[BATCH_SIZE + 7] = {"id": "same-text", "text": "Record 4."}  # r4's text: already there
+    path = write_jsonl(tmp_path / "a.jsonl", records)
+    before = dump(project)
+    result = cli("import", str(path))
+    assert result.code == 1 and "Nothing was imported: 2 invalid record(s)" in result.err
+    assert f"{path}:{BATCH_SIZE + 6}: id 'r3' already names a different text" in result.err
+    assert f"{path}:{BATCH_SIZE + 7}: id 'kept' already names a different text" in result.err
+    assert dump(project) == before
+
+    result = cli("import", str(path), "--skip-invalid")
+    assert result.code == 0, result.err
+    assert f"{BATCH_SIZE + 7} new document(s), 1 already there, 2 invalid skipped" in result.out
+    assert rows(project, "SELECT text FROM document WHERE id IN ('r3', 'kept') ORDER BY id") == \
+        [("Stored before.",), ("Record 3.",)]
+
+
 def test_missing_path_and_uninitialised_database(cli, database, tmp_path):
     result = cli("import", str(tmp_path / "nope.jsonl"))
     if isinstance(database, ServerDatabase):  # an empty database on the server: no project in it yet

@@ -233,7 +233,8 @@ def invalid_records(draw) -> tuple[str, object]:
     elif kind == "blank text":
         record["text"] = draw(st.text(st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000"), max_size=5))
     elif kind == "id type":
-        record["id"] = draw(st.one_of(wrong_types.filter(lambda v: not isinstance(v, int) or isinstance(v, bool)),
+        # null is no wrong type for an id: it asks for one derived from the text
+        record["id"] = draw(st.one_of(wrong_types.filter(lambda v: v is not None and (not isinstance(v, int) or isinstance(v, bool))),
                                       st.text(" \t\n\u3000", max_size=3)))
     elif kind == "title type":
         record["title"] = draw(wrong_types.filter(lambda v: not isinstance(v, str)))

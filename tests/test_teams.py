@@ -200,3 +200,34 @@ def test_a_huge_text_of_distinct_words_imports_and_is_found_on_a_server(cli, pro
     assert result.code == 0, result.err
     with open_project(str(project)).connect() as conn:
         assert [d for _, d, _ in documents.find(conn, "w0000042")] == ["huge"]
+
+
+def test_a_coders_save_lands_between_a_long_imports_batches(cli, project, tmp_path):
+    """An import commits a batch at a time, so a coder's save waits for one batch, not for the whole
+    import: it is stored while the import still runs, before the import's last documents are."""
+    from annotator.domain import coding as edits
+    from annotator.services.coding import CodingSession
+    from annotator.services.importer import BATCH_SIZE
+
+    assert cli("import", str(write_jsonl(tmp_path / "a.jsonl", wikinews()[:3]))).code == 0
+    assert cli("coder", "add", "ann").code == 0
+    session = CodingSession(open_project(str(project)), "ann")
+    doc = session.open(1)
+    records = [{"id": f"long-{i}", "text": f"Long import {i}: " + "words " * 40} for i in range(8 * BATCH_SIZE)]
+    path = write_jsonl(tmp_path / "long.jsonl", records)
+    stored = lambda: rows(project, "SELECT count(*) FROM document WHERE id LIKE 'long-%'")[0][0]
+    importer = subprocess.Popen([sys.executable, "-m", "annotator", "import", "--db", str(project), str(path)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while stored() < BATCH_SIZE:
+            assert importer.poll() is None, "the import ended before a batch of it was seen committed"
+            time.sleep(0.005)
+        assert session.apply(doc, "done", lambda a: edits.set_status(a, "done"))
+        during, running = stored(), importer.poll() is None
+    finally:
+        _, err = importer.communicate(timeout=300)
+    assert importer.returncode == 0, err
+    assert running and during < len(records), "the save waited for the whole import"
+    assert stored() == len(records)
+    assert rows(project, "SELECT a.status FROM annotation a JOIN coder c ON c.pk = a.coder_pk "
+                         "WHERE c.name = 'ann' AND a.document_pk = 1") == [("done",)]

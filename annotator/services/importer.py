@@ -1,12 +1,15 @@
-"""`annotator import`: stream records into the database in one transaction, in batches.
+"""`annotator import`: check every record, then store them in batches, each committed on its own.
 
-Memory stays flat: records are validated as they are read and written a batch at a time; duplicates
-are found by asking the database (which already holds the earlier batches of this transaction).
+Two reads of the files. The first checks every record (against each other and the database) and
+writes nothing, so an invalid file stores nothing. The second stores batches of BATCH_SIZE, each in
+a transaction of its own: coders' saves and other commands get in between, and a killed import
+leaves whole documents (each with its gold and coder annotations), which a second run counts as
+already there. Memory stays flat: what the first read has seen is kept in a scratch file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,13 +20,16 @@ from annotator.domain.records import DocumentRecord, RecordError
 from annotator.domain.spans import is_token_aligned
 from annotator.nlp.tokens import token_bounds
 from annotator.services.project import active_codebook
-from annotator.services.sources import plan_sources, read_source
+from annotator.services.sources import Source, plan_sources, read_source
 from annotator.store import annotations, documents, events, gold
-from annotator.store.engine import Connection, Engine, StoreBusy, StoreConflict
+from annotator.store.engine import Connection, Engine, StoreBusy, StoreConflict, write
+from annotator.store.scratch import SeenRecords
 from annotator.store.tables import utcnow
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 1000  # documents per transaction: on SQLite a coder's save waits for one batch at most
 MAX_REPORTED = 50  # problems kept for the report; the rest are only counted
+PATIENCE = 300.0  # seconds a batch waits for another writer before the import gives up
+ATTEMPTS = 30  # a batch starts again when another writer stored the same texts or numbers first
 
 
 class ImportFailed(InputError):
@@ -59,90 +65,169 @@ class ImportReport:
                 self.unlisted += 1
 
 
+@dataclass
+class _BatchCounts:
+    """What one batch stored: added to the report once its transaction has committed."""
+    added: int = 0
+    already: int = 0
+    annotations_added: int = 0
+    annotations_already: int = 0
+    gold_added: int = 0
+    gold_already: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
 def total_bytes(paths: list[Path], fmt: str = "auto") -> int:
+    """The bytes an import reads: each file twice (checked, then stored)."""
     sources, _ = plan_sources(paths, fmt)
-    return sum(s.path.stat().st_size for s in sources)
+    return 2 * sum(s.path.stat().st_size for s in sources)
 
 
-ATTEMPTS = 30  # each waits up to the busy timeout (10 s) for another writer: five minutes in all
+def _id_taken(doc_id: str) -> str:
+    return (f"id {doc_id!r} already names a different text; give this record another id, or leave "
+            "the id out to derive one from the text")
 
 
 def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_column: str = "text",
                  skip_invalid: bool = False, progress: Callable[[int], None] = lambda n: None) -> ImportReport:
-    """All or nothing. Another writer (an import of the same file, a coder, `suggest`) may hold the
-    database or store the same texts first: the import then starts again from the files, and what
-    the other stored counts as already there."""
-    for _ in range(ATTEMPTS):
-        try:
-            return _import_once(engine, paths, fmt, text_column, skip_invalid, progress)
-        except (StoreConflict, StoreBusy):
-            continue
-    raise InputError("another writer kept the database busy for five minutes; nothing was imported; "
-                     "run the import again when it is done")
-
-
-def _import_once(engine: Engine, paths: list[Path], fmt: str, text_column: str, skip_invalid: bool,
-                 progress: Callable[[int], None]) -> ImportReport:
+    """Stores nothing when a record is invalid (unless skip_invalid). Another writer (an import of the
+    same file, a coder, `suggest`) may hold the database or store the same texts first: a batch then
+    waits or starts again, and what the other stored counts as already there."""
     codebook = active_codebook(engine)
     sources, ignored = plan_sources(paths, fmt)
     report = ImportReport(files=len(sources), ignored_files=[str(p) for p in ignored])
-    with engine.begin() as conn:
-        writer = _BatchWriter(conn, codebook, report)
-        for source in sources:
-            for where, item in read_source(source, codebook, text_column, progress):
-                report.read += 1
-                if isinstance(item, InputError):
-                    report.problem(where, *(item.problems if isinstance(item, RecordError) else [item.message]))
-                else:
-                    writer.add(where, item)
-        writer.flush()
-        if report.invalid and not skip_invalid:
-            conn.rollback()
-            raise ImportFailed(report)
-        if report.added or report.annotations_added:  # a no-op import leaves no trace
-            events.add(conn, "import", after={
-                "paths": [str(p) for p in paths], "added": report.added, "already": report.already,
-                "annotations": report.annotations_added, "skipped_invalid": report.invalid})
+    refused = _check(engine, sources, codebook, text_column, report, progress)
+    if report.invalid and not skip_invalid:
+        raise ImportFailed(report)
+    batch: list[tuple[str, DocumentRecord]] = []
+    for number, (where, record) in enumerate(_records(sources, codebook, text_column, progress)):
+        if number not in refused and not isinstance(record, InputError):  # (unless the file changed meanwhile)
+            batch.append((where, record))
+        if len(batch) >= BATCH_SIZE:
+            _store(engine, batch, report)
+            batch = []
+    _store(engine, batch, report)
+    if report.added or report.annotations_added:  # a no-op import leaves no trace
+        write(engine, lambda conn: events.add(conn, "import", after={
+            "paths": [str(p) for p in paths], "added": report.added, "already": report.already,
+            "annotations": report.annotations_added, "skipped_invalid": report.invalid}), PATIENCE)
     return report
 
 
+def _records(sources: list[Source], codebook: Codebook, text_column: str,
+             progress: Callable[[int], None]) -> Iterator[tuple[str, DocumentRecord | InputError]]:
+    for source in sources:
+        yield from read_source(source, codebook, text_column, progress)
+
+
+def _check(engine: Engine, sources: list[Source], codebook: Codebook, text_column: str, report: ImportReport,
+           progress: Callable[[int], None]) -> set[int]:
+    """Reads and checks every record, writing nothing; returns the numbers (in reading order) of the
+    invalid records, and of those whose id already names another text (in the database or earlier
+    in the files), which the store passes by as it would have refused them."""
+    refused: set[int] = set()
+    seen = SeenRecords()
+    batch: list[tuple[int, str, DocumentRecord]] = []
+
+    def check() -> None:
+        ids, hashes = [r.id for _, _, r in batch], [r.text_hash for _, _, r in batch]
+        with engine.connect() as conn:  # reads only: no lock another writer waits for
+            taken = documents.hashes_by_id(conn, ids)
+            texts = set(documents.by_hash(conn, hashes))
+        taken |= seen.ids(ids)
+        texts |= seen.texts(hashes)
+        new = []
+        for number, where, r in batch:
+            if r.text_hash in texts:
+                continue  # already there: never refused, whatever its id
+            if taken.get(r.id, r.text_hash) != r.text_hash:
+                report.problem(where, _id_taken(r.id))
+                refused.add(number)
+                continue
+            texts.add(r.text_hash)
+            taken[r.id] = r.text_hash
+            new.append((r.id, r.text_hash))
+        seen.add(new)
+        batch.clear()
+
+    try:
+        for number, (where, item) in enumerate(_records(sources, codebook, text_column, progress)):
+            report.read += 1
+            if isinstance(item, InputError):
+                report.problem(where, *(item.problems if isinstance(item, RecordError) else [item.message]))
+                refused.add(number)
+                continue
+            batch.append((number, where, item))
+            if len(batch) >= BATCH_SIZE:
+                check()
+        check()
+    finally:
+        seen.close()
+    return refused
+
+
+def _store(engine: Engine, batch: list[tuple[str, DocumentRecord]], report: ImportReport) -> None:
+    """One batch in a transaction of its own, started again while another writer is in the way."""
+    if not batch:
+        return
+    # Outside the lock; by position in the batch (a Label Studio task gives several records one place).
+    alignment = [_alignment(r) if r.coder is not None else [] for _, r in batch]
+    for _ in range(ATTEMPTS):
+        try:
+            counts = write(engine, lambda conn: _BatchWriter(conn, alignment).store(batch), PATIENCE)
+            break
+        except StoreConflict:
+            continue
+        except StoreBusy:
+            raise InputError(f"another writer kept the database busy for {PATIENCE / 60:.0f} minutes; "
+                             f"{report.added} new document(s) were stored before; run the import again to "
+                             "store the rest") from None
+    else:
+        raise InputError("other writers kept storing the same documents first; "
+                         f"{report.added} new document(s) were stored; run the import again to store the rest")
+    for name in ("added", "already", "annotations_added", "annotations_already", "gold_added", "gold_already"):
+        setattr(report, name, getattr(report, name) + getattr(counts, name))
+    for where, message in counts.problems:
+        report.problem(where, message)
+
+
+def _alignment(record: DocumentRecord) -> list[bool]:
+    """Whether each imported span falls on token boundaries; misaligned ones are kept and flagged."""
+    if not record.spans:
+        return []
+    starts, ends = token_bounds(record.text)
+    return [is_token_aligned(s.start, s.end, starts, ends) for s in record.spans]
+
+
 class _BatchWriter:
-    def __init__(self, conn: Connection, codebook: Codebook, report: ImportReport) -> None:
-        self.conn, self.codebook, self.report = conn, codebook, report
-        self.batch: list[tuple[str, DocumentRecord]] = []
+    def __init__(self, conn: Connection, alignment: list[list[bool]]) -> None:
+        self.conn, self.alignment = conn, alignment
+        self.counts = _BatchCounts()
         self.coders: dict[str, int] = {}
 
-    def add(self, where: str, record: DocumentRecord) -> None:
-        self.batch.append((where, record))
-        if len(self.batch) >= BATCH_SIZE:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.batch:
-            return
-        batch, self.batch = self.batch, []
+    def store(self, batch: list[tuple[str, DocumentRecord]]) -> _BatchCounts:
         stored = documents.by_hash(self.conn, [r.text_hash for _, r in batch])
         taken_ids = documents.hashes_by_id(self.conn, [r.id for _, r in batch])
         rows, now = [], utcnow()
         for where, r in batch:
             if r.text_hash in stored:
-                self.report.already += 1
+                self.counts.already += 1
                 continue
-            if taken_ids.get(r.id, r.text_hash) != r.text_hash:
-                self.report.problem(where, f"id {r.id!r} already names a different text; give this "
-                                           "record another id, or leave the id out to derive one from the text")
+            if taken_ids.get(r.id, r.text_hash) != r.text_hash:  # another writer took the id since the check
+                self.counts.problems.append((where, _id_taken(r.id)))
                 continue
             stored[r.text_hash] = (None, r.id)
             taken_ids[r.id] = r.text_hash
             rows.append({"id": r.id, "title": r.title, "text": r.text, "meta": r.meta, "text_hash": r.text_hash})
         documents.insert_many(self.conn, rows, now)
-        self.report.added += len(rows)
-        coded = [(w, r) for w, r in batch if r.coder is not None]
+        self.counts.added += len(rows)
+        coded = [(w, r, aligned) for (w, r), aligned in zip(batch, self.alignment) if r.coder is not None]
         if coded:
             self._store_annotations(coded)
         golden = [r for _, r in batch if r.gold is not None]
         if golden:
             self._store_gold(golden)
+        return self.counts
 
     def _store_gold(self, records: list[DocumentRecord]) -> None:
         pks = documents.by_hash(self.conn, [r.text_hash for r in records])
@@ -154,30 +239,23 @@ class _BatchWriter:
                                       [(s.start, s.end, s.label, how) for s in r.spans],
                                       [(s.target, s.label, how) for s in r.stances])
             if stored:
-                self.report.gold_added += 1
+                self.counts.gold_added += 1
             else:
-                self.report.gold_already += 1
+                self.counts.gold_already += 1
 
-    def _store_annotations(self, coded: list[tuple[str, DocumentRecord]]) -> None:
-        pks = documents.by_hash(self.conn, [r.text_hash for _, r in coded])
-        for where, r in coded:
+    def _store_annotations(self, coded: list[tuple[str, DocumentRecord, list[bool]]]) -> None:
+        pks = documents.by_hash(self.conn, [r.text_hash for _, r, _ in coded])
+        for where, r, aligned in coded:
             if r.text_hash not in pks:
-                continue  # the document itself was invalid and is already reported
+                continue  # the document itself was refused and is already reported
             doc_pk = pks[r.text_hash][0]
             coder = self.coders.get(r.coder) or self.coders.setdefault(r.coder, annotations.coder_pk(self.conn, r.coder))
             if annotations.exists(self.conn, doc_pk, coder):
-                self.report.annotations_already += 1  # never overwrite a coder's work
+                self.counts.annotations_already += 1  # never overwrite a coder's work
                 continue
-            spans = tuple(replace(s, aligned=ok) for s, ok in zip(r.spans, self._alignment(r)))
+            spans = tuple(replace(s, aligned=ok) for s, ok in zip(r.spans, aligned))
             annotation = Annotation(status=r.status, spans=spans, stances=tuple(r.stances))
             pk = annotations.write(self.conn, doc_pk, coder, annotation, add_seconds=r.seconds or 0.0)
             events.add(self.conn, "annotation.imported", coder_pk=coder, document_pk=doc_pk, annotation_pk=pk,
                        after={"source": where, "spans": len(spans), "stances": len(r.stances)})
-            self.report.annotations_added += 1
-
-    def _alignment(self, record: DocumentRecord) -> list[bool]:
-        """Whether each imported span falls on token boundaries; misaligned ones are kept and flagged."""
-        if not record.spans:
-            return []
-        starts, ends = token_bounds(record.text)
-        return [is_token_aligned(s.start, s.end, starts, ends) for s in record.spans]
+            self.counts.annotations_added += 1

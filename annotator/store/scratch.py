@@ -1,0 +1,49 @@
+"""Scratch tables private to one command, in a temporary file: what an import has read so far,
+kept on disk so a file of a million records does not hold a million ids in memory."""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+CHUNK = 500  # bound parameters per statement, well under SQLite's limit
+
+
+class SeenRecords:
+    """The texts read so far (by hash), and each id with the hash of the text it names."""
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="annotator-import-")
+        self._db = sqlite3.connect(Path(self._folder.name) / "seen.db", isolation_level=None)
+        # Nothing here outlives the command: no journal, no fsync.
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("CREATE TABLE id (id TEXT PRIMARY KEY, text_hash TEXT NOT NULL) WITHOUT ROWID")
+        self._db.execute("CREATE TABLE text (text_hash TEXT PRIMARY KEY) WITHOUT ROWID")
+
+    def ids(self, ids: Sequence[str]) -> dict[str, str]:
+        """id -> text_hash for those of `ids` seen."""
+        return dict(self._select("SELECT id, text_hash FROM id WHERE id IN ({})", ids))
+
+    def texts(self, hashes: Sequence[str]) -> set[str]:
+        return {h for (h,) in self._select("SELECT text_hash FROM text WHERE text_hash IN ({})", hashes)}
+
+    def add(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Records (id, text_hash) pairs: texts that were new, under ids that were new or named them."""
+        pairs = list(pairs)
+        self._db.executemany("INSERT OR IGNORE INTO id VALUES (?, ?)", pairs)
+        self._db.executemany("INSERT OR IGNORE INTO text VALUES (?)", ((h,) for _, h in pairs))
+
+    def _select(self, sql: str, values: Sequence[str]) -> list[tuple]:
+        values = list(dict.fromkeys(values))
+        found = []
+        for start in range(0, len(values), CHUNK):
+            part = values[start:start + CHUNK]
+            found += self._db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
+        return found
+
+    def close(self) -> None:
+        self._db.close()
+        self._folder.cleanup()
