@@ -207,6 +207,22 @@ def test_an_id_clash_batches_apart_stores_nothing_and_skip_invalid_stores_the_re
         [("Stored before.",), ("Record 3.",)]
 
 
+def test_long_texts_make_smaller_batches(cli, project, tmp_path, monkeypatch):
+    """A batch holds the write lock while it is stored: it closes at BATCH_SIZE documents or at
+    BATCH_CHARS characters of text, whichever comes first."""
+    from annotator.services import importer
+
+    batches = []
+    real = importer._store
+    monkeypatch.setattr(importer, "BATCH_CHARS", 100)
+    monkeypatch.setattr(importer, "_store", lambda engine, batch, report: (batches.append(len(batch)),
+                                                                          real(engine, batch, report)))
+    records = [{"id": f"t{i}", "text": f"Text {i:02} " + "x" * 30} for i in range(10)]  # 40 characters each
+    assert cli("import", str(write_jsonl(tmp_path / "a.jsonl", records))).code == 0
+    assert [n for n in batches if n] == [3, 3, 3, 1]
+    assert rows(project, "SELECT count(*) FROM document") == [(10,)]
+
+
 def test_missing_path_and_uninitialised_database(cli, database, tmp_path):
     result = cli("import", str(tmp_path / "nope.jsonl"))
     if isinstance(database, ServerDatabase):  # an empty database on the server: no project in it yet

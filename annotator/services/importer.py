@@ -1,10 +1,11 @@
 """`annotator import`: check every record, then store them in batches, each committed on its own.
 
 Two reads of the files. The first checks every record (against each other and the database) and
-writes nothing, so an invalid file stores nothing. The second stores batches of BATCH_SIZE, each in
-a transaction of its own: coders' saves and other commands get in between, and a killed import
-leaves whole documents (each with its gold and coder annotations), which a second run counts as
-already there. Memory stays flat: what the first read has seen is kept in a scratch file.
+writes nothing, so an invalid file stores nothing. The second stores batches of BATCH_SIZE (fewer
+when texts are long), each in a transaction of its own: coders' saves and other commands get in
+between, and a killed import leaves whole documents (each with its gold and coder annotations),
+which a second run counts as already there. Memory stays flat: what the first read has seen is
+kept in a scratch file.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from annotator.store.scratch import SeenRecords
 from annotator.store.tables import utcnow
 
 BATCH_SIZE = 1000  # documents per transaction: on SQLite a coder's save waits for one batch at most
+BATCH_CHARS = 4_000_000  # and fewer when their texts are long, so no batch holds the lock for long
 MAX_REPORTED = 50  # problems kept for the report; the rest are only counted
 PATIENCE = 300.0  # seconds a batch waits for another writer before the import gives up
 ATTEMPTS = 30  # a batch starts again when another writer stored the same texts or numbers first
@@ -100,12 +102,14 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
     if report.invalid and not skip_invalid:
         raise ImportFailed(report)
     batch: list[tuple[str, DocumentRecord]] = []
+    chars = 0
     for number, (where, record) in enumerate(_records(sources, codebook, text_column, progress)):
         if number not in refused and not isinstance(record, InputError):  # (unless the file changed meanwhile)
             batch.append((where, record))
-        if len(batch) >= BATCH_SIZE:
+            chars += len(record.text)
+        if len(batch) >= BATCH_SIZE or chars >= BATCH_CHARS:
             _store(engine, batch, report)
-            batch = []
+            batch, chars = [], 0
     _store(engine, batch, report)
     if report.added or report.annotations_added:  # a no-op import leaves no trace
         write(engine, lambda conn: events.add(conn, "import", after={
