@@ -48,7 +48,7 @@ def test_duplicate_key_names_line_key_and_free_keys():
     (line,) = problems(text)
     key_line = text.splitlines().index('key = "1"', text.splitlines().index('label = "ORG"')) + 1
     assert line.startswith(f"cb.toml:{key_line}: [entities.1.key]")
-    assert "'1'" in line and "already bound to PERSON" in line and "free keys: 2 7" in line
+    assert "'1'" in line and "already bound to 'PERSON'" in line and "free keys: 2 7" in line
 
 
 def test_duplicate_label_is_reported():

@@ -575,6 +575,7 @@ def _check_codebook_text(text: str) -> None:
 @given(document=codebook_documents())
 @example(document={"name": "x", "entities": [{"label": "A", "key": "1"}, {"label": "A", "key": "2"}]})
 @example(document={"name": "x", "entities": [{"label": "A", "key": "a"}]})
+@example(document={"name": "A", "stances": [{"label": "A", "key": "1"}, {"label": "A\nB", "key": "1"}]})
 def test_a_generated_codebook_is_loaded_whole_or_refused_with_an_input_error(document):
     _check_codebook_text(_toml(document))
 

@@ -217,7 +217,7 @@ def _check(cb: Codebook) -> list[tuple[tuple, str]]:
                              f"({' '.join(sorted(SCREEN_KEYS))}); free keys: {_free_keys(keyed)}"))
         elif key in used:
             problems.append(((section, i, "key"),
-                             f"key {key!r} ({label}) is already bound to {used[key]}; free keys: {_free_keys(keyed)}"))
+                             f"key {key!r} ({label!r}) is already bound to {used[key]!r}; free keys: {_free_keys(keyed)}"))
         used.setdefault(key, label)
     mapped: dict[str, str] = {}
     for i, e in enumerate(cb.entities):
