@@ -74,7 +74,7 @@ def test_every_key_the_screen_binds_is_refused_to_codebooks(key):
     """The validator reads the very table the screen's bindings are made from."""
     assert any(b.key == key.key and b.action == key.action for b in SCREEN_BINDINGS)
     (line,) = problems(STANCE.replace('key = "+"', f'key = "{key.char}"'))
-    assert "[stances.0.key]" in line and f"key {key.char!r} (FAVOR) is one of the coding screen's own keys" in line
+    assert "[stances.0.key]" in line and f"key {key.char!r} ('FAVOR') is one of the coding screen's own keys" in line
 
 
 def test_unknown_field_lists_the_allowed_ones():

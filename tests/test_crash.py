@@ -39,9 +39,9 @@ SEEDS = [1, 2, 3]
 
 
 # Helpers -------------------------------------------------------------------------------------------
-def annotator(*args: str, cwd: Path) -> subprocess.Popen:
+def annotator(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Popen:
     """`annotator ARGS` as a process of its own (stdout and stderr kept, small)."""
-    return subprocess.Popen([sys.executable, "-m", "annotator", *args], cwd=cwd,
+    return subprocess.Popen([sys.executable, "-m", "annotator", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -241,7 +241,9 @@ def test_import_killed_part_way_keeps_whole_batches_and_a_rerun_completes(projec
     size = path.stat().st_size
     stored = lambda: scalar(project, "SELECT count(*) FROM document WHERE id LIKE 'batch-%'")
 
-    victim = annotator("import", "--db", str(project), str(path), cwd=tmp_path)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    victim = annotator("import", "--db", str(project), str(path), cwd=tmp_path, env={**os.environ, "TMPDIR": str(scratch)})
     wait_until(lambda: file_offset(victim.pid, path) is not None, victim, "it opened the file", step=0.005)
     if seed == 1:
         share = random.Random(seed).uniform(0.05, 0.9)
@@ -255,6 +257,7 @@ def test_import_killed_part_way_keeps_whole_batches_and_a_rerun_completes(projec
     kill(victim)
 
     assert_consistent(project)
+    assert list(scratch.iterdir()) == [], "the import's scratch outlived it"
     kept = stored()
     assert kept % BATCH_SIZE == 0 or kept == len(records), "a killed import keeps whole batches"
     assert kept or seed == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -221,6 +222,99 @@ def test_long_texts_make_smaller_batches(cli, project, tmp_path, monkeypatch):
     assert cli("import", str(write_jsonl(tmp_path / "a.jsonl", records))).code == 0
     assert [n for n in batches if n] == [3, 3, 3, 1]
     assert rows(project, "SELECT count(*) FROM document") == [(10,)]
+
+
+def test_a_document_and_the_records_of_its_text_that_follow_it_share_a_batch(cli, project, tmp_path, monkeypatch):
+    """A batch never ends inside a run of records of one text (a Label Studio task's annotators,
+    coders' lines one after another): a killed import keeps a document with all of them or none."""
+    from annotator.services import importer
+
+    batches = []
+    real = importer._store
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    monkeypatch.setattr(importer, "_store", lambda engine, batch, report: (batches.append([r.id for _, r in batch]),
+                                                                          real(engine, batch, report)))
+    coded = {"spans": [], "stance": {}}
+    records = [{"id": "a", "text": "Text a."}, {"id": "b", "text": "Text b.", "coder": "ann", **coded},
+               {"id": "b", "text": "Text b.", "coder": "bob", **coded}, {"id": "c", "text": "Text c."}]
+    assert cli("import", str(write_jsonl(tmp_path / "a.jsonl", records))).code == 0
+    assert [ids for ids in batches if ids] == [["a", "b", "b"], ["c"]]
+    assert rows(project, "SELECT count(*) FROM annotation") == [(2,)]
+
+
+def test_a_pipe_is_read_twice_from_a_kept_copy_and_messages_name_the_pipe(project, tmp_path):
+    """`annotator import /dev/stdin` (or `<(zcat x.gz)`): the check and the store each read it; a
+    pipe gives its bytes once, so they are kept in a temporary file, removed afterwards."""
+    import subprocess
+    import sys
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    run = lambda body: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "annotator", "import", "--db", str(project), "--format", "jsonl", "/dev/stdin"],
+        input=body, capture_output=True, text=True, env=env)
+    bad = run('{"text": "Piped one."}\n{"text": ""}\n')
+    assert bad.returncode == 1 and "/dev/stdin:2: 'text' is empty" in bad.stderr and "Nothing was imported" in bad.stderr
+    good = run('{"text": "Piped one."}\n{"text": "Piped two."}\n')
+    assert good.returncode == 0, good.stderr
+    assert "2 new document(s)" in good.stdout
+    assert rows(project, "SELECT text FROM document ORDER BY pk") == [("Piped one.",), ("Piped two.",)]
+    assert list(scratch.iterdir()) == []
+
+
+def test_sigterm_while_a_pipe_is_kept_leaves_no_file_and_no_document(project, tmp_path):
+    """SIGTERM (or a closed terminal's SIGHUP) ends an import through its cleanup, as Ctrl-C does."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    scratch, fifo = tmp_path / "tmp", tmp_path / "in.jsonl"
+    scratch.mkdir()
+    os.mkfifo(fifo)
+    child = subprocess.Popen([sys.executable, "-m", "annotator", "import", "--db", str(project), str(fifo)],
+                             env={**os.environ, "TMPDIR": str(scratch)}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    with fifo.open("w") as writer:  # opens once the import reads the pipe
+        writer.write('{"text": "Half a pipe."}\n')
+        writer.flush()
+        deadline = time.monotonic() + 60
+        while not list(scratch.iterdir()):
+            assert time.monotonic() < deadline and child.poll() is None, "no copy of the pipe was made"
+            time.sleep(0.01)
+        child.send_signal(signal.SIGTERM)
+        child.wait(60)
+    assert child.returncode == 128 + signal.SIGTERM, child.stderr.read()
+    assert list(scratch.iterdir()) == []
+    assert rows(project, "SELECT count(*) FROM document") == [(0,)]
+
+
+def test_an_id_taken_by_another_import_between_check_and_store_is_reported_and_exits_non_zero(cli, project, tmp_path,
+                                                                                          monkeypatch):
+    """Batches commit one by one, so a record the check passed can still be refused when another
+    import gives its id to another text meanwhile: the rest is stored, and the command says which
+    records were not and exits 1 (never 'skipped' with exit 0 when --skip-invalid was not given)."""
+    from annotator.services import importer
+    from annotator.services.project import open_project
+
+    real = importer._check
+
+    def another_import_in_between(engine, *args):
+        refused = real(engine, *args)
+        monkeypatch.setattr(importer, "_check", real)  # the other import: checked as usual
+        other = write_jsonl(tmp_path / "other.jsonl", [{"id": "r1", "text": "Another text took r1."}])
+        importer.import_paths(open_project(str(project)), [other])
+        return refused
+
+    monkeypatch.setattr(importer, "_check", another_import_in_between)
+    path = write_jsonl(tmp_path / "a.jsonl", [{"id": f"r{i}", "text": f"Record {i}."} for i in range(3)])
+    result = cli("import", str(path))
+    assert result.code == 1
+    assert f"{path}:2: id 'r1' already names a different text" in result.err
+    assert "Not all was imported: 2 new document(s) were stored, but 1 record(s) were not" in result.err
+    assert rows(project, "SELECT id, text FROM document ORDER BY id") == [
+        ("r0", "Record 0."), ("r1", "Another text took r1."), ("r2", "Record 2.")]
 
 
 def test_missing_path_and_uninitialised_database(cli, database, tmp_path):

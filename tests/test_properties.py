@@ -576,6 +576,7 @@ def _check_codebook_text(text: str) -> None:
 @example(document={"name": "x", "entities": [{"label": "A", "key": "1"}, {"label": "A", "key": "2"}]})
 @example(document={"name": "x", "entities": [{"label": "A", "key": "a"}]})
 @example(document={"name": "A", "stances": [{"label": "A", "key": "1"}, {"label": "A\nB", "key": "1"}]})
+@example(document={"name": "A", "entities": [{"label": "A\nB", "key": "/"}]})
 def test_a_generated_codebook_is_loaded_whole_or_refused_with_an_input_error(document):
     _check_codebook_text(_toml(document))
 

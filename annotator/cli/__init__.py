@@ -143,6 +143,15 @@ def init(ctx: typer.Context, schema: Annotated[Optional[Path], typer.Option(
               f"{len(cb.targets)} stance targets, {len(cb.stances)} stance labels.")
 
 
+def _exit_cleanly_on_hangup() -> None:
+    """SIGTERM and SIGHUP (a closed terminal) end the command as Ctrl-C does, through its cleanup
+    (a transaction rolled back, temporary files removed), instead of at once."""
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
+
+
 @app.command("import", cls=_Command)
 def import_(ctx: typer.Context,
             paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files or folders to import")],
@@ -155,14 +164,24 @@ def import_(ctx: typer.Context,
                 help="Store the valid records and report the invalid ones, instead of storing nothing")] = False,
             db: Db = None) -> None:
     """Import articles (text files, JSONL, CSV) and coder JSONL annotations. Re-importing is a no-op."""
-    from annotator.services.importer import ImportFailed, import_paths, total_bytes
+    from annotator.services.importer import ImportFailed, ImportIncomplete, import_paths, total_bytes
     from annotator.services.project import open_project
 
     engine = open_project(_db(ctx, db))
     size = total_bytes(paths, fmt)
+    _exit_cleanly_on_hangup()
     try:
         with _progress(size, "Importing") as advance:
             report = import_paths(engine, paths, fmt, text_column, skip_invalid, progress=advance)
+    except ImportIncomplete as exc:
+        r = exc.report
+        for line in r.problems:
+            err.print(line)
+        err.print(Text.assemble(("Not all was imported:", "red"), f" {r.added} new document(s) were stored, but "
+                                f"{r.invalid} record(s) were not: another import gave their ids to other texts "
+                                "meanwhile. Give them other ids and import the file again (what is stored counts "
+                                "as already there)."))
+        raise typer.Exit(1) from None
     except ImportFailed as exc:
         r = exc.report
         for line in r.problems:

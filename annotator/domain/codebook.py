@@ -209,11 +209,11 @@ def _check(cb: Codebook) -> list[tuple[tuple, str]]:
     for section, i, key, label in keyed:
         if not (key.isascii() and key.isprintable() and not key.isspace()):
             problems.append(((section, i, "key"),
-                             f"key {key!r} ({label}) cannot be typed on every keyboard as one key; use a printable "
+                             f"key {key!r} ({label!r}) cannot be typed on every keyboard as one key; use a printable "
                              f"ASCII character; free keys: {_free_keys(keyed)}"))
         elif key in SCREEN_KEYS:
             problems.append(((section, i, "key"),
-                             f"key {key!r} ({label}) is one of the coding screen's own keys "
+                             f"key {key!r} ({label!r}) is one of the coding screen's own keys "
                              f"({' '.join(sorted(SCREEN_KEYS))}); free keys: {_free_keys(keyed)}"))
         elif key in used:
             problems.append(((section, i, "key"),

@@ -10,7 +10,10 @@ kept in a scratch file.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -40,6 +43,11 @@ class ImportFailed(InputError):
     def __init__(self, report: ImportReport) -> None:
         self.report = report
         super().__init__("\n".join(report.problems))
+
+
+class ImportIncomplete(ImportFailed):
+    """Records that passed the check were refused while storing (another writer gave their ids to
+    other texts meanwhile), with no --skip-invalid: the rest is stored, as batches commit."""
 
 
 @dataclass
@@ -98,24 +106,53 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
     codebook = active_codebook(engine)
     sources, ignored = plan_sources(paths, fmt)
     report = ImportReport(files=len(sources), ignored_files=[str(p) for p in ignored])
-    refused = _check(engine, sources, codebook, text_column, report, progress)
-    if report.invalid and not skip_invalid:
-        raise ImportFailed(report)
-    batch: list[tuple[str, DocumentRecord]] = []
-    chars = 0
-    for number, (where, record) in enumerate(_records(sources, codebook, text_column, progress)):
-        if number not in refused and not isinstance(record, InputError):  # (unless the file changed meanwhile)
+    with _readable_twice(sources) as sources:
+        refused = _check(engine, sources, codebook, text_column, report, progress)
+        if report.invalid and not skip_invalid:
+            raise ImportFailed(report)
+        checked_invalid = report.invalid
+        batch: list[tuple[str, DocumentRecord]] = []
+        chars = 0
+        for number, (where, record) in enumerate(_records(sources, codebook, text_column, progress)):
+            if number in refused or isinstance(record, InputError):  # (an error here: the file changed meanwhile)
+                continue
+            # A batch ends at its size, but not inside a run of records of one text (a Label Studio
+            # task's annotators, coders' lines one after another): a document comes with them whole.
+            if (len(batch) >= BATCH_SIZE or chars >= BATCH_CHARS) and record.text_hash != batch[-1][1].text_hash:
+                _store(engine, batch, report)
+                batch, chars = [], 0
             batch.append((where, record))
             chars += len(record.text)
-        if len(batch) >= BATCH_SIZE or chars >= BATCH_CHARS:
-            _store(engine, batch, report)
-            batch, chars = [], 0
-    _store(engine, batch, report)
+        _store(engine, batch, report)
     if report.added or report.annotations_added:  # a no-op import leaves no trace
         write(engine, lambda conn: events.add(conn, "import", after={
             "paths": [str(p) for p in paths], "added": report.added, "already": report.already,
             "annotations": report.annotations_added, "skipped_invalid": report.invalid}), PATIENCE)
+    if report.invalid > checked_invalid and not skip_invalid:
+        raise ImportIncomplete(report)
     return report
+
+
+@contextmanager
+def _readable_twice(sources: list[Source]) -> Iterator[list[Source]]:
+    """The sources, each one a file that can be read twice: a pipe (`<(zcat x.gz)`, /dev/stdin)
+    gives its bytes once, so they are kept in a temporary file, which messages do not name."""
+    kept = []
+    try:
+        readable = []
+        for source in sources:
+            if source.path.is_file():
+                readable.append(source)
+                continue
+            with source.path.open("rb") as pipe, tempfile.NamedTemporaryFile(
+                    prefix="annotator-import-", suffix=source.path.suffix, delete=False) as copy:
+                kept.append(Path(copy.name))
+                shutil.copyfileobj(pipe, copy, 1 << 20)
+            readable.append(Source(kept[-1], source.format, shown=source.path))
+        yield readable
+    finally:
+        for path in kept:
+            path.unlink(missing_ok=True)
 
 
 def _records(sources: list[Source], codebook: Codebook, text_column: str,

@@ -29,8 +29,9 @@ Progress = Callable[[int], None]  # called with the bytes consumed since the las
 
 @dataclass(frozen=True)
 class Source:
-    path: Path
+    path: Path  # what is read
     format: str
+    shown: Path | None = None  # what messages name, when that is not `path` (a pipe's bytes kept in a file)
 
 
 def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path]]:
@@ -61,13 +62,14 @@ def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path]]
 
 
 def read_source(source: Source, codebook: Codebook, text_column: str, progress: Progress) -> Iterator[Item]:
+    path, shown = source.path, source.shown or source.path
     if source.format == "text":
-        return _read_text(source.path, progress)
+        return _read_text(path, shown, progress)
     if source.format == "labelstudio":
-        return _read_label_studio(source.path, codebook, progress)
+        return _read_label_studio(path, shown, codebook, progress)
     if source.format == "jsonl":
-        return _read_jsonl(source.path, codebook, progress)
-    return _read_csv(source.path, text_column, progress)
+        return _read_jsonl(path, shown, codebook, progress)
+    return _read_csv(path, shown, text_column, progress)
 
 
 def _decoded_lines(path: Path, progress: Progress) -> Iterator[tuple[int, str | InputError]]:
@@ -85,22 +87,22 @@ def _not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:
     return f"not valid UTF-8: byte {raw[exc.start]:#04x} at column {column}; save the file as UTF-8"
 
 
-def _read_text(path: Path, progress: Progress) -> Iterator[Item]:
+def _read_text(path: Path, shown: Path, progress: Progress) -> Iterator[Item]:
     raw = path.read_bytes()
     progress(len(raw))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        yield f"{path}:{line}", InputError(_not_utf8(raw, exc))
+        yield f"{shown}:{line}", InputError(_not_utf8(raw, exc))
         return
     try:
-        yield str(path), record_from_text(text, doc_id=path.stem, meta={"source_file": path.name})
+        yield str(shown), record_from_text(text, doc_id=shown.stem, meta={"source_file": shown.name})
     except InputError as exc:
-        yield str(path), exc
+        yield str(shown), exc
 
 
-def _read_jsonl(path: Path, codebook: Codebook, progress: Progress) -> Iterator[Item]:
+def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress) -> Iterator[Item]:
     """orjson parses the raw bytes (it checks UTF-8 itself); a line it refuses is decoded again only
     to say precisely what is wrong with it."""
     unreported = 0
@@ -114,7 +116,7 @@ def _read_jsonl(path: Path, codebook: Codebook, progress: Progress) -> Iterator[
                 raw = raw[3:]
             if not raw.strip():
                 continue
-            where = f"{path}:{number}"
+            where = f"{shown}:{number}"
             try:
                 obj = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
@@ -134,23 +136,23 @@ def _read_jsonl(path: Path, codebook: Codebook, progress: Progress) -> Iterator[
     progress(unreported)
 
 
-def _read_label_studio(path: Path, codebook: Codebook, progress: Progress) -> Iterator[Item]:
+def _read_label_studio(path: Path, shown: Path, codebook: Codebook, progress: Progress) -> Iterator[Item]:
     """A Label Studio JSON export: one array of tasks, read whole (it is one JSON value)."""
     raw = path.read_bytes()
     progress(len(raw))
     try:
         tasks = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        yield f"{path}", InputError(f"not valid JSON: {exc}")
+        yield f"{shown}", InputError(f"not valid JSON: {exc}")
         return
     if _LONG_NUMBER.search(raw):  # as for JSONL: integers past 64 bits read exactly, then refused
         tasks = json.loads(raw, parse_constant=_no_constant)
     if not isinstance(tasks, list):
-        yield f"{path}", InputError("a Label Studio export is a JSON array of tasks; this file holds "
+        yield f"{shown}", InputError("a Label Studio export is a JSON array of tasks; this file holds "
                                     f"{type(tasks).__name__}")
         return
     for number, task in enumerate(tasks, 1):
-        where = f"{path}: task {number}"
+        where = f"{shown}: task {number}"
         try:
             for obj in foreign.from_label_studio(task, where):
                 yield where, record_from_json(obj, codebook)
@@ -179,7 +181,7 @@ def _json_problem(raw: bytes, number: int, exc: orjson.JSONDecodeError) -> Input
     return InputError(f"malformed JSON at column {column}: {exc.msg}; each line must be one JSON object")
 
 
-def _read_csv(path: Path, text_column: str, progress: Progress) -> Iterator[Item]:
+def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress) -> Iterator[Item]:
     bad_lines: dict[int, InputError] = {}
 
     def lines() -> Iterator[str]:
@@ -194,13 +196,13 @@ def _read_csv(path: Path, text_column: str, progress: Progress) -> Iterator[Item
     try:
         columns = reader.fieldnames or []
     except csv.Error as exc:
-        yield f"{path}:1", InputError(f"not a readable CSV header: {exc}")
+        yield f"{shown}:1", InputError(f"not a readable CSV header: {exc}")
         return
     if 1 in bad_lines:
-        yield f"{path}:1", bad_lines.pop(1)
+        yield f"{shown}:1", bad_lines.pop(1)
         return
     if text_column not in columns:
-        yield f"{path}:1", InputError(f"no column {text_column!r}; the columns are: {', '.join(columns) or '(none)'}; "
+        yield f"{shown}:1", InputError(f"no column {text_column!r}; the columns are: {', '.join(columns) or '(none)'}; "
                                       "name the text column with --text-column")
         return
     row_start = reader.line_num + 1
@@ -209,17 +211,17 @@ def _read_csv(path: Path, text_column: str, progress: Progress) -> Iterator[Item
             row = next(reader)
         except StopIteration:  # lines that could not be decoded after the last row: reported, never dropped
             for number in sorted(bad_lines):
-                yield f"{path}:{number}", bad_lines.pop(number)
+                yield f"{shown}:{number}", bad_lines.pop(number)
             return
         except csv.Error as exc:
-            yield f"{path}:{reader.line_num}", InputError(f"malformed CSV: {exc}")
+            yield f"{shown}:{reader.line_num}", InputError(f"malformed CSV: {exc}")
             return
         # A line that could not be decoded was read as blank and skipped: it is reported here, and
         # the row that follows it is still read (it is a row of its own).
         for number in sorted(n for n in bad_lines if n <= reader.line_num):
-            yield f"{path}:{number}", bad_lines.pop(number)
+            yield f"{shown}:{number}", bad_lines.pop(number)
             row_start = max(row_start, number + 1)
-        where = f"{path}:{row_start}"
+        where = f"{shown}:{row_start}"
         row_start = reader.line_num + 1
         if not any((v or "").strip() for v in row.values()):
             continue  # a blank line

@@ -1,12 +1,11 @@
-"""Scratch tables private to one command, in a temporary file: what an import has read so far,
-kept on disk so a file of a million records does not hold a million ids in memory."""
+"""Scratch tables private to one command, in SQLite's temporary database: what an import has read
+so far, spilled to a file past a few megabytes, so a file of a million records does not hold a
+million ids in memory. SQLite deletes that file as it opens it: a killed import leaves nothing."""
 
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 CHUNK = 500  # bound parameters per statement, well under SQLite's limit
 
@@ -15,11 +14,8 @@ class SeenRecords:
     """The texts read so far (by hash), and each id with the hash of the text it names."""
 
     def __init__(self) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="annotator-import-")
-        self._db = sqlite3.connect(Path(self._folder.name) / "seen.db", isolation_level=None)
-        # Nothing here outlives the command: no journal, no fsync.
-        self._db.execute("PRAGMA journal_mode = OFF")
-        self._db.execute("PRAGMA synchronous = OFF")
+        self._db = sqlite3.connect("", isolation_level=None)  # "": a temporary database on disk
+        self._db.execute("PRAGMA journal_mode = OFF")  # nothing here outlives the command
         self._db.execute("CREATE TABLE id (id TEXT PRIMARY KEY, text_hash TEXT NOT NULL) WITHOUT ROWID")
         self._db.execute("CREATE TABLE text (text_hash TEXT PRIMARY KEY) WITHOUT ROWID")
 
@@ -46,4 +42,3 @@ class SeenRecords:
 
     def close(self) -> None:
         self._db.close()
-        self._folder.cleanup()
