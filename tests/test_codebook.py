@@ -94,7 +94,7 @@ def test_two_labels_with_one_polarity_are_refused():
     (line,) = problems(text)
     polarity_line = text.splitlines().index('polarity = "positive"') + 1
     assert line.startswith(f"cb.toml:{polarity_line}: [stances.2.polarity]")
-    assert "'positive' (NONE) is already FAVOR's (stances.0, by default)" in line
+    assert "'positive' ('NONE') is already taken by 'FAVOR' (stances.0, by default)" in line
     assert "free polarities: neutral" in line
 
 

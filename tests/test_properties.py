@@ -577,6 +577,10 @@ def _check_codebook_text(text: str) -> None:
 @example(document={"name": "x", "entities": [{"label": "A", "key": "a"}]})
 @example(document={"name": "A", "stances": [{"label": "A", "key": "1"}, {"label": "A\nB", "key": "1"}]})
 @example(document={"name": "A", "entities": [{"label": "A\nB", "key": "/"}]})
+@example(document={"name": "A", "targets": [{"name": "T"}], "stances": [
+    {"label": "A", "key": "1", "polarity": "positive"}, {"label": "B\nC", "key": "2", "polarity": "positive"}]})
+@example(document={"name": "A", "entities": [{"label": "P\nQ", "key": "1", "from_model": ["PER"]},
+                                             {"label": "R", "key": "2", "from_model": ["PER"]}]})
 def test_a_generated_codebook_is_loaded_whole_or_refused_with_an_input_error(document):
     _check_codebook_text(_toml(document))
 

@@ -224,7 +224,7 @@ def _check(cb: Codebook) -> list[tuple[tuple, str]]:
         for m in e.from_model:
             if m in mapped and mapped[m] != e.label:
                 problems.append((("entities", i, "from_model"),
-                                 f"model label {m!r} is already mapped to {mapped[m]}; map it to one label only"))
+                                 f"model label {m!r} is already mapped to {mapped[m]!r}; map it to one label only"))
             mapped.setdefault(m, e.label)
     given: dict[str, tuple[int, StanceLabel]] = {}
     for i, s in enumerate(cb.stances):
@@ -233,7 +233,7 @@ def _check(cb: Codebook) -> list[tuple[tuple, str]]:
             j, other = given[polarity]
             free = [p for p in get_args(Polarity) if p not in {x.effective_polarity for x in cb.stances}]
             problems.append((("stances", i, "polarity"),
-                             f"polarity {polarity!r} ({s.label}{_by_default(s)}) is already {other.label}'s "
+                             f"polarity {polarity!r} ({s.label!r}{_by_default(s)}) is already taken by {other.label!r} "
                              f"(stances.{j}{_by_default(other)}); "
                              f"one label per polarity; free polarities: {', '.join(free) or 'none'}"))
         elif polarity:
