@@ -145,3 +145,26 @@ def test_find_matches_words_of_the_text_by_prefix_ranked_and_takes_any_typing(pl
         for typed in ('"', "*", "AND (", "doc-1 OR", "NEAR(", "'; DROP TABLE document; --", "   "):
             documents.find(conn, typed)  # FTS syntax typed means nothing: no error
         assert documents.find(conn, "") == [] and documents.find(conn, "zzzz") == []
+
+
+def test_a_word_in_most_documents_filters_but_does_not_rank(plans, cli, tmp_path, monkeypatch, sqlite_only):
+    """BM25 reads every document holding a term to weigh it: a word in more than RANKED documents
+    (here 50, so every word of the 300 is one) is required but left out of the ranking, which the
+    rarer words decide; its plan is still no walk. An id typed whole comes first."""
+    engine, seen = plans
+    monkeypatch.setattr(documents, "RANKED", 50)
+    extra = [{"id": "zz-29", "title": "29 and 29", "text": "Kyiv number 29, 29 and 29 again, said Kyiv."},
+             {"id": "zz-elsewhere", "title": "Elsewhere", "text": "Number 29 29 29 29 29 in Moscow."}]
+    assert cli("import", str(write_jsonl(tmp_path / "more.jsonl", extra))).code == 0
+    ranked_by = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, parameters, *_:
+                 "ORDER BY rank" in statement and ranked_by.append(parameters[0]))
+    with engine.connect() as conn:
+        seen.clear()
+        found = [d for _, d, _ in documents.find(conn, "kyiv number 29")]
+        assert ranked_by == ['"29"*']  # the common words are not read to weigh them
+        assert found[0] == "zz-29"  # the densest in the rare word first
+        assert set(found) == {"zz-29", "doc-29", *(f"doc-29{i}" for i in range(10))}  # kyiv still required
+        assert [d for _, d, _ in documents.find(conn, "doc-290")][0] == "doc-290"
+        assert [d for _, d, _ in documents.find(conn, "kyiv report")] == [f"doc-{i}" for i in range(20)]  # queue order
+    _check(seen)

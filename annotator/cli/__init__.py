@@ -150,6 +150,9 @@ def _exit_cleanly_on_hangup() -> None:
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
+    # A parent may have started this process with them blocked (the mask is inherited): then they
+    # would wait, pending, for as long as the import runs.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGHUP})
 
 
 @app.command("import", cls=_Command)
