@@ -3,9 +3,8 @@
 Two reads of the files. The first checks every record (against each other and the database) and
 writes nothing, so an invalid file stores nothing. The second stores batches of BATCH_SIZE (fewer
 when texts are long), each in a transaction of its own: coders' saves and other commands get in
-between, and a killed import leaves whole documents (each with its gold and coder annotations),
-which a second run counts as already there. Memory stays flat: what the first read has seen is
-kept in a scratch file.
+between, and a killed import leaves whole batches, which a second run counts as already there.
+Memory stays flat: what the first read has seen is kept in SQLite's temporary database.
 """
 
 from __future__ import annotations
@@ -65,6 +64,15 @@ class ImportReport:
     unlisted: int = 0  # problems past MAX_REPORTED: counted, not kept
     ignored_files: list[str] = field(default_factory=list)
 
+    def add(self, batch: ImportReport) -> None:
+        """What a committed batch stored (and refused) counted in."""
+        for name in ("added", "already", "annotations_added", "annotations_already", "gold_added", "gold_already"):
+            setattr(self, name, getattr(self, name) + getattr(batch, name))
+        self.invalid += batch.invalid
+        room = max(0, MAX_REPORTED - len(self.problems))
+        self.problems += batch.problems[:room]
+        self.unlisted += batch.unlisted + len(batch.problems[room:])
+
     def problem(self, where: str, *messages: str) -> None:
         """One invalid record, with each of its problems on a line of its own."""
         self.invalid += 1
@@ -73,18 +81,6 @@ class ImportReport:
                 self.problems.append(f"{where}: {message}")
             else:
                 self.unlisted += 1
-
-
-@dataclass
-class _BatchCounts:
-    """What one batch stored: added to the report once its transaction has committed."""
-    added: int = 0
-    already: int = 0
-    annotations_added: int = 0
-    annotations_already: int = 0
-    gold_added: int = 0
-    gold_already: int = 0
-    problems: list[tuple[str, str]] = field(default_factory=list)
 
 
 def total_bytes(paths: list[Path], fmt: str = "auto") -> int:
@@ -226,10 +222,7 @@ def _store(engine: Engine, batch: list[tuple[str, DocumentRecord]], report: Impo
     else:
         raise InputError("other writers kept storing the same documents first; "
                          f"{report.added} new document(s) were stored; run the import again to store the rest")
-    for name in ("added", "already", "annotations_added", "annotations_already", "gold_added", "gold_already"):
-        setattr(report, name, getattr(report, name) + getattr(counts, name))
-    for where, message in counts.problems:
-        report.problem(where, message)
+    report.add(counts)
 
 
 def _alignment(record: DocumentRecord) -> list[bool]:
@@ -243,10 +236,10 @@ def _alignment(record: DocumentRecord) -> list[bool]:
 class _BatchWriter:
     def __init__(self, conn: Connection, alignment: list[list[bool]]) -> None:
         self.conn, self.alignment = conn, alignment
-        self.counts = _BatchCounts()
+        self.counts = ImportReport()  # this batch's, counted in once it commits
         self.coders: dict[str, int] = {}
 
-    def store(self, batch: list[tuple[str, DocumentRecord]]) -> _BatchCounts:
+    def store(self, batch: list[tuple[str, DocumentRecord]]) -> ImportReport:
         stored = documents.by_hash(self.conn, [r.text_hash for _, r in batch])
         taken_ids = documents.hashes_by_id(self.conn, [r.id for _, r in batch])
         rows, now = [], utcnow()
@@ -255,7 +248,7 @@ class _BatchWriter:
                 self.counts.already += 1
                 continue
             if taken_ids.get(r.id, r.text_hash) != r.text_hash:  # another writer took the id since the check
-                self.counts.problems.append((where, _id_taken(r.id)))
+                self.counts.problem(where, _id_taken(r.id))
                 continue
             stored[r.text_hash] = (None, r.id)
             taken_ids[r.id] = r.text_hash
