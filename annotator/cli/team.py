@@ -203,6 +203,9 @@ def gold(ctx: typer.Context, min_agreement: Annotated[Optional[int], typer.Optio
         "--min-agreement", metavar="K", show_default="more than half the document's coders",
         help="Coders who must agree on an item")] = None, db: Db = None) -> None:
     """Derive gold from the done annotations, item by item; what a lead adjudicated stays."""
+    from annotator.processes import GOLD_WORKER_MODULES, start_worker_server
+
+    start_worker_server((*GOLD_WORKER_MODULES, "annotator.cli"))  # first: its imports run beside the next line's
     from annotator.services.gold import derive_all
     from annotator.services.project import open_project
 

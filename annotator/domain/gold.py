@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -95,9 +96,7 @@ def derive(versions: Mapping[str, CoderVersion], targets: Sequence[str], *, min_
     if all(spans == first for spans in marked):  # the common case: every coder marked the same spans
         decided += [Decided(span, "unanimous", n) for span in sorted(first)]
     else:
-        support = Counter()  # span -> coders who have it
-        for spans in marked:
-            support.update(spans)
+        support = Counter(chain.from_iterable(marked))  # span -> coders who have it
         # One sweep over the distinct spans by start: regions of overlapping spans.
         region: list[SpanKey] = []
         end = -1
@@ -106,7 +105,16 @@ def derive(versions: Mapping[str, CoderVersion], targets: Sequence[str], *, min_
                 region.append(span)
                 end = max(end, span[1])
                 continue
-            if region:
+            if len(region) == 1:  # the common case: a span no other overlaps; its coders are all who marked here
+                only = region[0]
+                have = support[only]
+                if have >= k:
+                    decided.append(Decided(only, "unanimous" if have == n else "majority", have))
+                elif n - have >= k:
+                    outvoted += 1
+                else:
+                    disputes.append(_span_dispute(versions, only[0], end))
+            elif region:
                 winners = [s for s in region if support[s] >= k]
                 decided += [Decided(s, "unanimous" if support[s] == n else "majority", support[s]) for s in winners]
                 # If enough coders marked something here but no one version won, the region is disputed
@@ -114,10 +122,7 @@ def derive(versions: Mapping[str, CoderVersion], targets: Sequence[str], *, min_
                 if winners or n - sum(not spans.isdisjoint(region) for spans in marked) >= k:
                     outvoted += len(region) - len(winners)
                 else:
-                    start = region[0][0]
-                    disputes.append(Dispute("span", start, end, None,
-                                            {coder: tuple(sorted(s for s in v.spans if s[0] < end and start < s[1]))
-                                             for coder, v in versions.items()}))
+                    disputes.append(_span_dispute(versions, region[0][0], end))
             if span is not None:
                 region, end = [span], span[1]
     done_targets = set(adjudicated_targets)
@@ -125,10 +130,11 @@ def derive(versions: Mapping[str, CoderVersion], targets: Sequence[str], *, min_
     if not done_targets and all(v.stances == stances for v in coded):  # the common case again: all alike
         decided += [Decided((target, stances[target]), "unanimous", n) for target in targets if target in stances]
         return Derived(decided, disputes, n, outvoted)
+    maps = [v.stances for v in coded]
     for target in targets:
         if target in done_targets:
             continue
-        labels = [v.stances.get(target) for v in coded]
+        labels = [m.get(target) for m in maps]
         label = labels[0] if labels else None
         if label is not None and labels.count(label) == n:
             decided.append(Decided((target, label), "unanimous", n))
@@ -146,6 +152,11 @@ def derive(versions: Mapping[str, CoderVersion], targets: Sequence[str], *, min_
         else:
             disputes.append(Dispute("stance", 0, 0, target, dict(zip(versions, labels))))
     return Derived(decided, disputes, n, outvoted)
+
+
+def _span_dispute(versions: Mapping[str, CoderVersion], start: int, end: int) -> Dispute:
+    return Dispute("span", start, end, None, {coder: tuple(sorted(s for s in v.spans if s[0] < end and start < s[1]))
+                                              for coder, v in versions.items()})
 
 
 def _inside(span: SpanKey, regions: list[tuple[int, int]]) -> bool:

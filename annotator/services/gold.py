@@ -4,7 +4,6 @@ changes one, and settled item by item by a lead (`annotator review`)."""
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ from annotator.domain.coding import Annotation
 from annotator.domain.errors import InputError
 from annotator.domain.gold import CoderVersion, Derived, Dispute, derive
 from annotator.domain.spans import Span, Stance
-from annotator.processes import die_with_parent
+from annotator.processes import GOLD_WORKER_MODULES, die_with_parent, worker_context
 from annotator.services.access_rules import require_lead
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, gold, reliability, suggestions
@@ -28,7 +27,7 @@ from annotator.store.engine import Connection, Engine, make_engine
 from annotator.store.gold import Adjudication, GoldItem
 
 
-SLICE = 10_000  # documents derived and written at a time: memory stays flat
+SLICE = 5_000  # documents derived and written at a time: memory stays flat
 
 
 @dataclass
@@ -50,6 +49,10 @@ class GoldReport:
 def version_of(annotation: Annotation) -> CoderVersion:
     return CoderVersion(frozenset((s.start, s.end, s.label) for s in annotation.spans),
                         {s.target: s.label for s in annotation.stances})
+
+
+def _decisions_on(conn: Connection, document_pk: int) -> list[Adjudication]:
+    return gold.adjudications(conn, (document_pk, document_pk + 1)).get(document_pk, [])
 
 
 def _regions(decisions: list[Adjudication]) -> tuple[list[tuple[int, int]], list[str]]:
@@ -109,13 +112,13 @@ def derive_slice(conn: Connection, between: tuple[int, int], targets: Sequence[s
         versions.setdefault(doc, {})[names[coder]] = CoderVersion(spans, stances)
     if not versions:
         return report, []
-    decided_before = gold.adjudications(conn, sorted(versions))
+    decided_before = gold.adjudications(conn, between)
     rows = []
     for doc, by_coder in versions.items():
         regions, settled_targets = _regions(decided_before.get(doc, []))
         derived = derive(by_coder, targets, min_agreement=min_agreement, adjudicated_regions=regions,
                          adjudicated_targets=settled_targets)
-        rows.append(gold.DerivedRow(doc, derived.decided, len(derived.disputes), sorted(by_coder)))
+        rows.append(gold.DerivedRow.of(doc, derived.decided, len(derived.disputes), sorted(by_coder)))
         _tally(report, derived, len(decided_before.get(doc, [])))
     report.documents = len(rows)
     return report, gold.to_write(conn, rows, min_agreement)
@@ -136,13 +139,8 @@ class _SliceDeriver:
 
 
 def _worker_context():
-    """Worker processes forked from a server process that imported this module once: not forked
-    from this one, whose open database connection must not cross a fork (SQLite's locks would be
-    confused), and without each worker importing everything again (0.8 s of CPU each, a tenth of
-    deriving 100,000 documents). The server, like its workers, ends with this process."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["annotator.worker_server", __name__])
-    return context
+    """See `processes.worker_context`; the server, like its workers, ends with this process."""
+    return worker_context(GOLD_WORKER_MODULES)
 
 
 @cache
@@ -182,14 +180,14 @@ def derive_document(conn: Connection, document_pk: int, codebook: Codebook) -> D
     was derived with; what a lead adjudicated stays."""
     done = {a.coder: version_of(a.annotation) for a in annotations.of_document(conn, document_pk)
             if a.annotation.status == "done"}
-    decisions = gold.adjudications(conn, [document_pk]).get(document_pk, [])
+    decisions = _decisions_on(conn, document_pk)
     regions, settled_targets = _regions(decisions)
     derived = derive(done, codebook.target_names, min_agreement=gold.min_agreement(conn, document_pk),
                      adjudicated_regions=regions, adjudicated_targets=settled_targets)
     if not done and not decisions:  # every coder took back done: no gold, rather than empty "unanimous" gold
         gold.remove(conn, document_pk)
         return derived
-    gold.replace_derived(conn, [gold.DerivedRow(document_pk, derived.decided, len(derived.disputes), sorted(done))],
+    gold.replace_derived(conn, [gold.DerivedRow.of(document_pk, derived.decided, len(derived.disputes), sorted(done))],
                          gold.min_agreement(conn, document_pk))
     return derived
 
@@ -249,7 +247,7 @@ class ReviewSession:
             versions = {a.coder: version_of(a.annotation) for a in annotations.of_document(conn, document_pk)
                         if a.annotation.status == "done"}
             suggestion = suggestions.latest(conn, document_pk)
-            decided = gold.adjudications(conn, [document_pk]).get(document_pk, [])
+            decided = _decisions_on(conn, document_pk)
             regions, settled_targets = _regions(decided)
             derived = derive(versions, self.codebook.target_names, min_agreement=gold.min_agreement(conn, document_pk),
                              adjudicated_regions=regions, adjudicated_targets=settled_targets)
@@ -297,7 +295,7 @@ class ReviewSession:
             dispute = replace(dispute, start=min(dispute.start, *(s.start for s in spans)),
                               end=max(dispute.end, *(s.end for s in spans)))
         with self.engine.begin() as conn:
-            earlier = [(a, self._items_of(conn, document_pk, a)) for a in gold.adjudications(conn, [document_pk]).get(document_pk, [])
+            earlier = [(a, self._items_of(conn, document_pk, a)) for a in _decisions_on(conn, document_pk)
                        if (a.kind == dispute.kind == "stance" and a.target == dispute.target)
                        or (a.kind == dispute.kind == "span" and a.start < dispute.end and dispute.start < a.end)]
             pk = gold.adjudicate(conn, document_pk, self.lead_pk, dispute.kind, dispute.start, dispute.end,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,17 +101,16 @@ def min_agreement(conn: Connection, document_pk: int) -> int | None:
     return conn.scalar(select(GOLD.c.min_agreement).where(GOLD.c.document_pk == document_pk))
 
 
-def adjudications(conn: Connection, document_pks: Sequence[int] | None = None) -> dict[int, list[Adjudication]]:
-    """document pk -> the lead's decisions on it."""
+def adjudications(conn: Connection, between: tuple[int, int]) -> dict[int, list[Adjudication]]:
+    """document pk -> the lead's decisions on it, for documents with keys in [from, to): one range
+    seek on gold's document key (a slice of the project, or one document)."""
     query = (select(GOLD.c.document_pk, ADJUDICATION.c.pk, ADJUDICATION.c.kind, ADJUDICATION.c.start, ADJUDICATION.c.end,
                     ADJUDICATION.c.target, CODER.c.name)
              .join(GOLD, GOLD.c.pk == ADJUDICATION.c.gold_pk).join(CODER, CODER.c.pk == ADJUDICATION.c.by_coder_pk)
-             .order_by(ADJUDICATION.c.pk))
+             .where(GOLD.c.document_pk >= between[0], GOLD.c.document_pk < between[1]).order_by(ADJUDICATION.c.pk))
     found: dict[int, list[Adjudication]] = {}
-    for start in range(0, len(document_pks), 500) if document_pks is not None else [None]:
-        part = query if start is None else query.where(GOLD.c.document_pk.in_(document_pks[start:start + 500]))
-        for doc, *row in conn.execute(part):
-            found.setdefault(doc, []).append(Adjudication(*row))
+    for doc, *row in conn.execute(query):
+        found.setdefault(doc, []).append(Adjudication(*row))
     return found
 
 
@@ -126,12 +124,21 @@ def hold_writes(conn: Connection) -> None:
 
 
 class DerivedRow(NamedTuple):
-    """One document's derived gold, as `replace_derived` stores it."""
+    """One document's derived gold, as `replace_derived` stores it: its items as the rows of
+    gold_span (start, end, label, how) and gold_stance (target, label, how)."""
     document_pk: int
-    items: Sequence[Decided]
+    spans: list[tuple[int, int, str, str]]
+    stances: list[tuple[str, str, str]]
     disputed: int  # items left to a lead
     coders: list[str]  # whose done annotations it was derived from
     digest: str | None = None  # of items and coders; computed when not given
+
+    @classmethod
+    def of(cls, document_pk: int, decided: Sequence[Decided], disputed: int, coders: list[str]) -> DerivedRow:
+        spans, stances = [], []
+        for key, how, _ in decided:
+            (spans if len(key) == 3 else stances).append((*key, how))
+        return cls(document_pk, spans, stances, disputed, coders)
 
 
 def to_write(conn: Connection, derived: Sequence[DerivedRow], min_agreement_: int | None) -> list[DerivedRow]:
@@ -140,7 +147,7 @@ def to_write(conn: Connection, derived: Sequence[DerivedRow], min_agreement_: in
     stored = {doc: rest for doc, *rest in _gold_rows(conn, [row.document_pk for row in derived])}
     wanted = []
     for row in derived:
-        row = row._replace(digest=_digest(row.items, row.coders))
+        row = row._replace(digest=_digest(row))
         was = stored.get(row.document_pk)
         if was is None or (was[3] is not None and (was[3] != row.digest or was[2] != row.disputed
                                                    or was[1] != min_agreement_)):
@@ -158,7 +165,7 @@ def replace_derived(conn: Connection, derived: Sequence[DerivedRow], min_agreeme
     stored = {doc: rest for doc, *rest in _gold_rows(conn, [row.document_pk for row in derived])}
     new, fill, changed, updates = [], [], [], []
     for row in derived:
-        digest = row.digest or _digest(row.items, row.coders)
+        digest = row.digest or _digest(row)
         if row.document_pk not in stored:
             new.append((row.document_pk, row.disputed, digest, row.coders))
             continue
@@ -167,7 +174,7 @@ def replace_derived(conn: Connection, derived: Sequence[DerivedRow], min_agreeme
             continue
         if digest != was:
             changed.append(gold)
-            fill.append((gold, row.items))
+            fill.append((gold, row))
         if digest != was or bar != min_agreement_ or was_disputed != row.disputed:
             updates.append({"pk": gold, "updated_at": now, "min_agreement": min_agreement_, "disputed": row.disputed,
                             "derived_digest": digest, "annotators": row.coders})
@@ -182,46 +189,44 @@ def replace_derived(conn: Connection, derived: Sequence[DerivedRow], min_agreeme
                                         "derived_digest", "annotators"),
                            [(doc, stamp, stamp, min_agreement_, disputed, digest, bound(conn, GOLD.c.annotators, coders))
                             for doc, disputed, digest, coders in new])
-        items = {row.document_pk: row.items for row in derived}
-        fill += [(gold, items[doc]) for doc, gold, *_ in _gold_rows(conn, [doc for doc, *_ in new])]
-    spans, stances = [], []
-    for gold, items in fill:
-        for key, how, _ in items:
-            (spans if len(key) == 3 else stances).append((gold, *key, how))
+        by_document = {row.document_pk: row for row in derived}
+        fill += [(gold, by_document[doc]) for doc, gold, *_ in _gold_rows(conn, [doc for doc, *_ in new])]
+    spans = [(gold, *span) for gold, row in fill for span in row.spans]
+    stances = [(gold, *stance) for gold, row in fill for stance in row.stances]
     bulk_insert_values(conn, GOLD_SPAN, ("gold_pk", "start", "end", "label", "how"), spans)
     bulk_insert_values(conn, GOLD_STANCE, ("gold_pk", "target", "label", "how"), stances)
 
 
-_STAGING = "CREATE TABLE staged_gold (document_pk INTEGER PRIMARY KEY, disputed INTEGER, digest TEXT, annotators TEXT, " \
-           "spans TEXT, stances TEXT)"
+_STAGING = ("CREATE TABLE staged_gold (document_pk INTEGER PRIMARY KEY, disputed INTEGER, digest TEXT, annotators TEXT)",
+            'CREATE TABLE staged_span (document_pk INTEGER, start INTEGER, "end" INTEGER, label TEXT, how TEXT)',
+            "CREATE TABLE staged_stance (document_pk INTEGER, target TEXT, label TEXT, how TEXT)")
 
 
 def pack(conn: Connection, rows: list[DerivedRow]) -> bytes | list[DerivedRow]:
     """What `to_write` chose, ready to send from a worker process to the one that writes: on SQLite
-    a serialized in-memory database of one row per document (its items as JSON arrays), which
-    `store_packed` copies in with one statement per table: 2.5 x faster than binding hundreds of
-    thousands of items from Python. Elsewhere, the rows themselves."""
+    a serialized in-memory database holding the rows as gold, gold_span and gold_stance will, keyed
+    by document, which `store_packed` copies in with one statement per table: 2.5 x faster than
+    binding hundreds of thousands of items from Python. Elsewhere, the rows themselves."""
     if conn.dialect.name != "sqlite" or not rows:
         return rows
     staging = sqlite3.connect(":memory:", isolation_level=None)
-    staging.execute(_STAGING)
-    staged = []
-    for row in rows:
-        spans, stances = [], []
-        for key, how, _ in row.items:
-            (spans if len(key) == 3 else stances).append((*key, how))
-        staged.append((row.document_pk, row.disputed, row.digest, bound(conn, GOLD.c.annotators, row.coders),
-                       json.dumps(spans), json.dumps(stances)))
+    for table in _STAGING:
+        staging.execute(table)
     staging.execute("BEGIN")
-    staging.executemany("INSERT INTO staged_gold VALUES (?, ?, ?, ?, ?, ?)", staged)
+    annotators: dict[tuple[str, ...], str] = {}  # a few sets of coders, serialized once each
+    for row in rows:
+        if tuple(row.coders) not in annotators:
+            annotators[tuple(row.coders)] = bound(conn, GOLD.c.annotators, row.coders)
+    staging.executemany("INSERT INTO staged_gold VALUES (?, ?, ?, ?)",
+                        [(row.document_pk, row.disputed, row.digest, annotators[tuple(row.coders)]) for row in rows])
+    staging.executemany("INSERT INTO staged_span VALUES (?, ?, ?, ?, ?)",
+                        [(row.document_pk, *span) for row in rows for span in row.spans])
+    staging.executemany("INSERT INTO staged_stance VALUES (?, ?, ?, ?)",
+                        [(row.document_pk, *stance) for row in rows for stance in row.stances])
     staging.execute("COMMIT")
     data = staging.serialize()
     staging.close()
     return data
-
-
-def _element(index: int) -> str:
-    return f"json_extract(j.value, '$[{index}]')"  # (not ->>: that needs SQLite 3.38)
 
 
 def store_packed(conn: Connection, packed: bytes | list[DerivedRow], min_agreement_: int | None) -> None:
@@ -237,7 +242,7 @@ def store_packed(conn: Connection, packed: bytes | list[DerivedRow], min_agreeme
     now = bound(conn, GOLD.c.updated_at, utcnow())
     staged = "document_pk IN (SELECT document_pk FROM staged.staged_gold)"
     from_staged = "(SELECT {} FROM staged.staged_gold s WHERE s.document_pk = gold.document_pk)"
-    items = "FROM staged.staged_gold s JOIN gold g ON g.document_pk = s.document_pk, json_each(s.{}) j"
+    gold_of = "FROM staged.{} s JOIN gold g ON g.document_pk = s.document_pk"
     statements = [
         # derived gold that changed: its row updated, its derived items replaced (adjudicated ones stay)
         (f"UPDATE gold SET updated_at = ?, min_agreement = ?, disputed = {from_staged.format('disputed')}, "
@@ -248,10 +253,10 @@ def store_packed(conn: Connection, packed: bytes | list[DerivedRow], min_agreeme
         ("INSERT INTO gold (document_pk, created_at, updated_at, min_agreement, disputed, derived_digest, annotators) "
          "SELECT document_pk, ?, ?, ?, disputed, digest, annotators FROM staged.staged_gold s "
          "WHERE NOT EXISTS (SELECT 1 FROM gold WHERE gold.document_pk = s.document_pk)", (now, now, min_agreement_)),
-        ('INSERT INTO gold_span (gold_pk, start, "end", label, how) SELECT g.pk, '
-         f"{_element(0)}, {_element(1)}, {_element(2)}, {_element(3)} {items.format('spans')}", ()),
-        ("INSERT INTO gold_stance (gold_pk, target, label, how) SELECT g.pk, "
-         f"{_element(0)}, {_element(1)}, {_element(2)} {items.format('stances')}", ()),
+        ('INSERT INTO gold_span (gold_pk, start, "end", label, how) SELECT g.pk, s.start, s."end", s.label, s.how '
+         f"{gold_of.format('staged_span')}", ()),
+        (f"INSERT INTO gold_stance (gold_pk, target, label, how) SELECT g.pk, s.target, s.label, s.how "
+         f"{gold_of.format('staged_stance')}", ()),
     ]
     for sql, parameters in statements:
         with driver_errors(sql):
@@ -269,11 +274,11 @@ def _gold_rows(conn: Connection, document_pks: Sequence[int]) -> list[tuple]:
     return [row for row in bulk_rows(conn, query) if row[0] in wanted]
 
 
-def _digest(items: Sequence[Decided], coders: list[str]) -> str:
-    """Stable across processes (unlike hash()). `derive` lists items in one order for one outcome
-    (spans by position, stances in codebook order), so they need no sorting here."""
-    text = "\x1e".join(["\x1f".join(map(str, key)) + "\x1f" + how for key, how, _ in items] + coders)
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+def _digest(row: DerivedRow) -> str:
+    """Stable across processes (unlike hash()): the repr of plain tuples of numbers and text.
+    `derive` lists items in one order for one outcome (spans by position, stances in codebook
+    order), so they need no sorting here."""
+    return hashlib.blake2b(repr((row.spans, row.stances, row.coders)).encode(), digest_size=12).hexdigest()
 
 
 def adjudicate(conn: Connection, document_pk: int, lead_pk: int, kind: str, start: int, end: int,

@@ -111,9 +111,10 @@ class Annotation(SQLModel, table=True):
 
 class AnnotationSpan(SQLModel, table=True):
     __tablename__ = "annotation_span"
-    __table_args__ = (one_of("origin", ORIGINS),)
+    # Covering: reading an annotation's spans (gold, agreement) never visits the table's rows.
+    __table_args__ = (one_of("origin", ORIGINS), Index("ix_annotation_span_items", "annotation_pk", "start", "end", "label"))
     pk: int | None = Field(default=None, primary_key=True)
-    annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE", index=True)
+    annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE")
     start: int
     end: int
     label: str
@@ -127,7 +128,8 @@ class AnnotationSpan(SQLModel, table=True):
 
 class AnnotationStance(SQLModel, table=True):
     __tablename__ = "annotation_stance"
-    __table_args__ = (UniqueConstraint("annotation_pk", "target"), one_of("origin", ORIGINS))
+    __table_args__ = (UniqueConstraint("annotation_pk", "target"), one_of("origin", ORIGINS),
+                      Index("ix_annotation_stance_items", "annotation_pk", "target", "label"))  # covering, as spans
     pk: int | None = Field(default=None, primary_key=True)
     annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE")
     target: str
