@@ -135,10 +135,8 @@ class DerivedRow(NamedTuple):
 
     @classmethod
     def of(cls, document_pk: int, decided: Sequence[Decided], disputed: int, coders: list[str]) -> DerivedRow:
-        spans, stances = [], []
-        for key, how, _ in decided:
-            (spans if len(key) == 3 else stances).append((*key, how))
-        return cls(document_pk, spans, stances, disputed, coders)
+        return cls(document_pk, [(*key, how) for key, how, _ in decided if len(key) == 3],
+                   [(*key, how) for key, how, _ in decided if len(key) == 2], disputed, coders)
 
 
 def to_write(conn: Connection, derived: Sequence[DerivedRow], min_agreement_: int | None) -> list[DerivedRow]:
