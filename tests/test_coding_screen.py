@@ -402,6 +402,33 @@ async def test_a_locked_database_loses_nothing_and_says_so(seeded, monkeypatch, 
     assert spans(seeded) == [(0, 12, "PERSON", "accepted")]
 
 
+async def test_a_done_that_is_not_stored_keeps_the_document_open(seeded, monkeypatch, sqlite_only):
+    """`d` while another process holds the write lock: the coder stays on the document, told it was
+    not saved, rather than moved on as if it were done; `d` again once the lock is gone moves on."""
+    import annotator.services.coding as coding_module
+    import annotator.store.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(coding_module, "SAVE_PATIENCE", 0.5)
+    app = make_app(seeded)
+    async with app.run_test() as pilot:
+        screen = await ready(pilot)
+        first = screen.doc.pk
+        await pilot.press("A")  # every suggestion decided, so `d` does not ask first
+        blocker = sqlite3.connect(seeded, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        await pilot.press("d")
+        await pilot.pause()
+        assert screen.doc.pk == first and screen.doc.annotation.status != "done"
+        assert any("Not saved" in (n.title or "") for n in app._notifications)
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        await pilot.press("d")
+        await pilot.pause()
+        assert screen.doc.pk != first
+    assert rows(seeded, "SELECT status FROM annotation WHERE document_pk = ?", first) == [("done",)]
+
+
 async def test_a_document_fetched_ahead_opens_with_spacys_tokens_in_one_frame(seeded):
     """The next document is tokenized by spaCy while the coder reads this one, so `n` paints once:
     no second frame when tokens arrive."""

@@ -294,19 +294,23 @@ class CodingScreen(Screen):
 
     def _edit(self, kind: str, edit) -> bool:
         """Store an edit; True when it changed (and stored) something."""
-        try:
-            changed = self.session.apply(self.doc, kind, edit)
-        except SaveFailed as exc:
-            self.app.say(str(exc), title="Not saved", severity="error", timeout=8)
-            return False
-        except InputError as exc:
-            self.app.say(str(exc), title="Refused", severity="error", timeout=8)
-            return False
+        changed = self._store(kind, edit)
         if changed:
             self._changed()
             if kind == "status":
                 self._refresh_progress(recount=True)
         return changed
+
+    def _store(self, kind: str, edit) -> bool | None:
+        """Store an edit without repainting: whether it changed something, None when it was not
+        stored (the coder is told why)."""
+        try:
+            return self.session.apply(self.doc, kind, edit)
+        except SaveFailed as exc:
+            self.app.say(str(exc), title="Not saved", severity="error", timeout=8)
+        except InputError as exc:
+            self.app.say(str(exc), title="Refused", severity="error", timeout=8)
+        return None
 
     # Actions: editing -----------------------------------------------------------------------------
     def action_accept(self) -> None:
@@ -414,9 +418,15 @@ class CodingScreen(Screen):
         self._finish("skipped")
 
     def _finish(self, status: str) -> None:
-        self._edit("status", lambda a: edits.set_status(a, status))
+        """Store the status, then open the next unfinished document. The one left is not repainted
+        first (a frame no one would see, 2 ms of the key); one that was not stored stays open."""
+        if self._store("status", lambda a: edits.set_status(a, status)) is None:
+            return
+        self.done_today = None  # counted again for the header
         following = self.session.next_pk(self.doc.pk, unfinished=True) or self.session.first_unfinished(or_first=False)
         if following is None or following == self.doc.pk:
+            self._changed()
+            self._refresh_progress()
             self.app.say(f"Every document is done or skipped: {self.total} of {self.total}.", title="Queue finished")
             return
         self.open_document(following)
