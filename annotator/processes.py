@@ -6,7 +6,6 @@ import multiprocessing
 import os
 import signal
 import sys
-from multiprocessing import forkserver
 
 # What the server that gold's worker processes are forked from imports, once: `annotator gold`
 # starts it first thing, so its imports run beside the command's own.
@@ -26,9 +25,15 @@ def start_worker_server(modules: tuple[str, ...]) -> None:
     """Start the worker server now, when a command will need it: it imports while the command does.
     Each worker runs the command's script again (to find its `__main__`): give the modules that
     script imports too, so the workers find them imported."""
-    if (os.cpu_count() or 1) > 1 and sys.platform != "win32":
-        worker_context(modules)
+    if (os.cpu_count() or 1) < 2 or sys.platform == "win32":
+        return
+    from multiprocessing import forkserver
+
+    worker_context(modules)
+    try:
         forkserver.ensure_running()
+    except OSError:  # started again, and its error reported, when workers are asked for
+        pass
 
 
 def die_with_parent() -> None:

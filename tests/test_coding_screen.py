@@ -178,6 +178,10 @@ async def test_d_marks_done_and_opens_the_next_and_s_skips(seeded):
         assert screen.doc.id == "GUM_news_asylum"
         header = screen.query_one("#header")
         assert header.position == 3 and header.total == 25 and header.done_today == 1
+        await pilot.press("ctrl+z", "ctrl+z")  # the skip, then the done, taken back: on the first again
+        await pilot.pause()
+        assert screen.doc.id == SEED and annotation(seeded)["status"] == "draft"
+        assert header.done_today == 0  # counted again, not the count from before the undo
 
 
 async def test_n_and_p_move_through_the_queue(seeded):
@@ -423,6 +427,31 @@ async def test_a_done_that_is_not_stored_keeps_the_document_open(seeded, monkeyp
         assert any("Not saved" in (n.title or "") for n in app._notifications)
         blocker.execute("ROLLBACK")
         blocker.close()
+        await pilot.press("d")
+        await pilot.pause()
+        assert screen.doc.pk != first
+    assert rows(seeded, "SELECT status FROM annotation WHERE document_pk = ?", first) == [("done",)]
+
+
+async def test_a_done_not_stored_after_the_undecided_question_is_not_asked_again(seeded, monkeypatch, sqlite_only):
+    """`d` asks about undecided suggestions, `d` again fails to save (locked): once the lock is gone
+    the next `d` stores done, without asking the question a second time."""
+    import annotator.services.coding as coding_module
+    import annotator.store.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(coding_module, "SAVE_PATIENCE", 0.5)
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        first = screen.doc.pk
+        await pilot.press("d")  # the question
+        blocker = sqlite3.connect(seeded, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        await pilot.press("d")
+        await pilot.pause()
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        assert screen.doc.pk == first
         await pilot.press("d")
         await pilot.pause()
         assert screen.doc.pk != first

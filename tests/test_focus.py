@@ -84,6 +84,30 @@ async def test_done_with_undecided_reject_rejects_them_all(cli, seeded, tmp_path
     assert count(seeded, "SELECT count(*) FROM stance_decision WHERE decision = 'rejected'") == 4
 
 
+async def test_done_with_undecided_reject_moves_on_only_when_the_rejections_are_stored(cli, seeded, tmp_path, monkeypatch):
+    """The rejections are not stored (the database was locked, then free again by the time the
+    status is saved): `d` stores nothing and stays, rather than a done annotation with its
+    suggestions left undecided. The one failure injected stands for a lock too brief to stage."""
+    import annotator.services.coding as coding_module
+
+    assert cli("init", "--schema", str(codebook_with(tmp_path, 'done_with_undecided = "reject"'))).code == 0
+    apply = coding_module.CodingSession.apply
+
+    def locked_for_rejections(self, doc, kind, edit):
+        if kind == "reject undecided":
+            raise coding_module.SaveFailed("Not saved: the database stayed locked")
+        return apply(self, doc, kind, edit)
+
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("a")
+        monkeypatch.setattr(coding_module.CodingSession, "apply", locked_for_rejections)
+        await pilot.press("d")
+        assert screen.doc.id == SEED
+        monkeypatch.setattr(coding_module.CodingSession, "apply", apply)
+    assert annotation(seeded)["status"] == "draft" and "rejected" not in decisions(seeded).values()
+
+
 async def test_done_with_undecided_allow_marks_done_at_once(cli, seeded, tmp_path):
     assert cli("init", "--schema", str(codebook_with(tmp_path, 'done_with_undecided = "allow"'))).code == 0
     async with make_app(seeded).run_test() as pilot:

@@ -5,9 +5,9 @@ every stance and span was a third of the read at 100,000 documents."""
 
 from __future__ import annotations
 
-import orjson
 from collections.abc import Iterator, Sequence
 
+import orjson
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from annotator.store import tables as t

@@ -409,27 +409,32 @@ class CodingScreen(Screen):
             self.app.say(f"{left} suggestion{'s' if left != 1 else ''} undecided: d again to mark done, "
                         "u to go to the first.", title="Not done yet", timeout=6)
             return
-        self._done_asked = None
         if left and mode == "reject":
-            self._edit("reject undecided", lambda a: edits.reject_undecided(a, self.doc.suggestion))
-        self._finish("done")
+            if self._store("reject undecided", lambda a: edits.reject_undecided(a, self.doc.suggestion)) is None:
+                return  # not stored: neither is done, and the coder stays
+            self._changed()
+        if self._finish("done"):
+            self._done_asked = None
+        # (not stored: the coder was asked already, and `d` again tries again)
 
     def action_skip(self) -> None:
         self._finish("skipped")
 
-    def _finish(self, status: str) -> None:
-        """Store the status, then open the next unfinished document. The one left is not repainted
-        first (a frame no one would see, 2 ms of the key); one that was not stored stays open."""
+    def _finish(self, status: str) -> bool:
+        """Store the status, then open the next unfinished document; False when it was not stored
+        (the document stays open). The one left is not repainted first: a frame no one would see,
+        2 ms of the key."""
         if self._store("status", lambda a: edits.set_status(a, status)) is None:
-            return
+            return False
         self.done_today = None  # counted again for the header
         following = self.session.next_pk(self.doc.pk, unfinished=True) or self.session.first_unfinished(or_first=False)
         if following is None or following == self.doc.pk:
             self._changed()
             self._refresh_progress()
             self.app.say(f"Every document is done or skipped: {self.total} of {self.total}.", title="Queue finished")
-            return
+            return True
         self.open_document(following)
+        return True
 
     def action_undo(self) -> None:
         self._replay_safely(self.session.undo, undo=True)
@@ -451,6 +456,7 @@ class CodingScreen(Screen):
             return
         self._ahead = None  # the change may belong to the document fetched ahead
         if change.document_pk != self.doc.pk:
+            self.done_today = None  # the change may have been a `d`: counted again
             self.open_document(change.document_pk)
         else:
             self.doc.annotation = change.before if undo else change.after
