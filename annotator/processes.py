@@ -39,6 +39,12 @@ def start_worker_server(modules: tuple[str, ...]) -> None:
 def die_with_parent() -> None:
     """A pool initializer: when the parent dies, even by SIGKILL, the kernel kills this worker too
     (Linux's PR_SET_PDEATHSIG). Elsewhere, workers notice the broken pipe to their parent instead."""
+    # A worker ends at once when its pool terminates it, whatever handlers the parent had set (a
+    # handler run by Python can miss a signal that arrives just before a blocking call, and the
+    # pool's join then waits for ever).
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, signal.SIG_DFL)
     if sys.platform != "linux":
         return
     import ctypes

@@ -296,6 +296,33 @@ def test_sigterm_while_a_pipe_is_kept_leaves_no_file_and_no_document(project, tm
     assert rows(project, "SELECT count(*) FROM document") == [(0,)]
 
 
+def test_an_import_puts_back_the_signal_handlers_it_found(cli, project, tmp_path):
+    """The import's SIGTERM and SIGHUP handlers last as long as the import: a process that runs more
+    than one command (a test session, a script) keeps its own, and the pools it forks later die when
+    terminated instead of waiting on a handler (that wait hung a test session)."""
+    import signal
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    assert cli("import", str(write_jsonl(tmp_path / "d.jsonl", [{"text": "One."}]))).code == 0
+    assert {sig: signal.getsignal(sig) for sig in before} == before
+
+
+def test_a_pool_worker_ends_at_sigterm_whatever_handler_its_parent_had():
+    """Pool workers (suggest's, gold's) are set to die at SIGTERM at once, as `Pool.terminate`
+    expects, even when forked from a process with a Python handler for it."""
+    import multiprocessing
+    import signal
+
+    from annotator.processes import die_with_parent
+
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)  # a handler that would keep the worker alive
+    try:
+        with multiprocessing.get_context("fork").Pool(1, initializer=die_with_parent) as pool:
+            assert pool.apply(signal.getsignal, (signal.SIGTERM,)) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def test_an_id_taken_by_another_import_between_check_and_store_is_reported_and_exits_non_zero(cli, project, tmp_path,
                                                                                           monkeypatch):
     """Batches commit one by one, so a record the check passed can still be refused when another

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -143,16 +144,23 @@ def init(ctx: typer.Context, schema: Annotated[Optional[Path], typer.Option(
               f"{len(cb.targets)} stance targets, {len(cb.stances)} stance labels.")
 
 
-def _exit_cleanly_on_hangup() -> None:
+@contextmanager
+def _exit_cleanly_on_hangup():
     """SIGTERM and SIGHUP (a closed terminal) end the command as Ctrl-C does, through its cleanup
-    (a transaction rolled back, temporary files removed), instead of at once."""
+    (a transaction rolled back, temporary files removed), instead of at once. The handlers before
+    are put back after: a process running more than this command (a test session) keeps its own."""
     import signal
 
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
+    before = {sig: signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
+              for sig in (signal.SIGTERM, signal.SIGHUP)}
     # A parent may have started this process with them blocked (the mask is inherited): then they
     # would wait, pending, for as long as the import runs.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGHUP})
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(before))
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 @app.command("import", cls=_Command)
@@ -172,9 +180,8 @@ def import_(ctx: typer.Context,
 
     engine = open_project(_db(ctx, db))
     size = total_bytes(paths, fmt)
-    _exit_cleanly_on_hangup()
     try:
-        with _progress(size, "Importing") as advance:
+        with _exit_cleanly_on_hangup(), _progress(size, "Importing") as advance:
             report = import_paths(engine, paths, fmt, text_column, skip_invalid, progress=advance)
     except ImportIncomplete as exc:
         r = exc.report
