@@ -294,7 +294,7 @@ class CodingScreen(Screen):
 
     def _edit(self, kind: str, edit) -> bool:
         """Store an edit; True when it changed (and stored) something."""
-        changed = self._store(kind, edit)
+        changed = bool(self._store(kind, edit))
         if changed:
             self._changed()
             if kind == "status":
