@@ -285,12 +285,13 @@ def test_sigterm_while_a_pipe_is_kept_leaves_no_file_and_no_document(project, tm
             assert time.monotonic() < deadline and child.poll() is None, "no copy of the pipe was made"
             time.sleep(0.01)
         child.send_signal(signal.SIGTERM)
+        # The writer stays open and silent: the import must end without another byte to wake on,
+        # even when the signal lands just before a read starts to wait.
         try:
-            child.wait(5)
-        except subprocess.TimeoutExpired:  # a read that no signal interrupted: give it a line to wake on
-            writer.write('{"text": "The other half."}\n')
-            writer.flush()
-            child.wait(60)
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            raise AssertionError("SIGTERM did not end an import waiting on a silent pipe") from None
     assert child.returncode == 128 + signal.SIGTERM, child.stderr.read()
     assert list(scratch.iterdir()) == []
     assert rows(project, "SELECT count(*) FROM document") == [(0,)]

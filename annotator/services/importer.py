@@ -9,12 +9,15 @@ Memory stays flat: what the first read has seen is kept in SQLite's temporary da
 
 from __future__ import annotations
 
-import shutil
+import os
+import select
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.coding import Annotation
@@ -133,22 +136,50 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
 def _readable_twice(sources: list[Source]) -> Iterator[list[Source]]:
     """The sources, each one a file that can be read twice: a pipe (`<(zcat x.gz)`, /dev/stdin)
     gives its bytes once, so they are kept in a temporary file, which messages do not name."""
-    kept = []
+    kept: list[Path] = []
     try:
         readable = []
         for source in sources:
             if source.path.is_file():
                 readable.append(source)
                 continue
-            with source.path.open("rb") as pipe, tempfile.NamedTemporaryFile(
-                    prefix="annotator-import-", suffix=source.path.suffix, delete=False) as copy:
-                kept.append(Path(copy.name))
-                shutil.copyfileobj(pipe, copy, 1 << 20)
+            with source.path.open("rb") as pipe:
+                with _signals_held():  # a SIGTERM between creating the copy and listing it would leave it
+                    fd, name = tempfile.mkstemp(prefix="annotator-import-", suffix=source.path.suffix)
+                    kept.append(Path(name))
+                with open(fd, "wb") as copy:
+                    _copy_pipe(pipe, copy)
             readable.append(Source(kept[-1], source.format, shown=source.path))
         yield readable
     finally:
         for path in kept:
             path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Signals that end a command (Ctrl-C, SIGTERM, SIGHUP) wait until the block is over."""
+    ending = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, ending)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _copy_pipe(pipe: BinaryIO, copy: BinaryIO) -> None:
+    """Copies a pipe to its end. Each read waits for bytes at most a second: a signal that lands
+    just before a read blocks runs its handler only once the read returns, so an unbounded read
+    would keep a SIGTERM'd import waiting on a writer that may never write again."""
+    fd = pipe.fileno()
+    while True:
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if not ready:
+            continue
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return
+        copy.write(chunk)
 
 
 def _records(sources: list[Source], codebook: Codebook, text_column: str,
