@@ -251,3 +251,17 @@ def _server_checks(db, schema: str) -> list[tuple[str, str]]:
     return rows(db, "SELECT c.relname, pg_get_constraintdef(k.oid) FROM pg_constraint k JOIN pg_class c "
                     "ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
                     "WHERE k.contype = 'c' AND n.nspname = ?", schema)
+
+
+def test_the_find_index_merges_sixteen_segments_at_a_time_new_or_upgraded(project, sqlite_only, tmp_path):
+    """Four (FTS5's default) made each word climb five levels at a million documents: an import
+    into a big project ran at half an empty one's rate (migration 0014)."""
+    automerge = "SELECT v FROM document_fts_config WHERE k = 'automerge'"
+    assert rows(project, automerge) == [(16,)]
+    old = tmp_path / "old.db"
+    _at_revision(old, "0013")
+    assert rows(old, automerge) == []  # FTS5's default
+    from annotator.services.project import open_project
+
+    open_project(str(old)).dispose()
+    assert rows(old, automerge) == [(16,)]
