@@ -1,7 +1,6 @@
 """Gold derived item by item from crafted disagreements."""
 
 from annotator.domain.gold import CoderVersion, Decided, derive, needed
-from annotator.domain.spans import Span, Stance
 
 TARGETS = ("Ukraine", "Russia", "NATO")
 PUTIN, VPUTIN, BERLIN = (9, 14, "PERSON"), (0, 14, "PERSON"), (39, 45, "GPE")

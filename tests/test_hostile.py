@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import execute, rows, write_jsonl
+from conftest import execute, rows
 
 
 @pytest.mark.parametrize("db, message", [

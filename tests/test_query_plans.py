@@ -3,8 +3,6 @@ read back with EXPLAIN QUERY PLAN, is checked, so a change that brings back a wa
 
 from __future__ import annotations
 
-import sqlite3
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import event
@@ -13,7 +11,7 @@ from conftest import write_jsonl
 
 from annotator.services.coding import CodingSession
 from annotator.services.project import open_project
-from annotator.store import annotations, documents, suggestions
+from annotator.store import documents, suggestions
 
 # A plan line that means a walk over a whole table (a virtual table's own index is its business).
 def _walks(plan: str, next_line: str = "") -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from conftest import write_jsonl
 from stance_corpus import ALIASES, records
 
