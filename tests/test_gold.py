@@ -306,7 +306,7 @@ def test_sigkill_of_a_gold_derivation_leaves_no_worker_or_worker_server_behind(t
         time.sleep(0.1)
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + 10  # (ending a process can take a while on a loaded machine; a survivor stays)
     while left := {pid for pid in spawned if _alive(pid)}:
         assert time.monotonic() < deadline, f"{left} outlived the command"
         time.sleep(0.1)

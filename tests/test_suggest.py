@@ -275,7 +275,7 @@ def test_sigkill_of_a_run_with_two_processes_leaves_no_worker_behind(model_seede
     time.sleep(1.0)  # at work on their first batch
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
-    deadline = time.monotonic() + 0.5
+    deadline = time.monotonic() + 10  # (ending a process can take a while on a loaded machine; a survivor stays)
     while any(Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
               for pid in workers):
         assert time.monotonic() < deadline, f"workers {workers} outlived their parent"
