@@ -8,9 +8,9 @@ FTS5 keeps its index as levels of segments and merges a level once it holds `aut
 so each word of an imported document is written again once per level it climbs. With four per
 merge, a project of a million documents has about five levels above a batch, an empty one about
 two: 20,000 documents imported at half the empty project's rate, with some batches waiting seconds
-for a merge. Sixteen per merge halves the levels (measured on a million documents, 5 rounds each:
-0.50 x the empty rate before, 0.72 x after); find reads a few more segments, which its keystrokes
-do not show (p95 5 to 7 ms).
+for a merge. Sixteen per merge halves the levels (20,000 documents into a million, alternated with
+an empty project: 0.50 x its rate before, median of 5 rounds; 0.70 x after, median of 9); find
+reads a few more segments, which its keystrokes do not show (p95 5 to 7 ms).
 """
 from typing import Sequence, Union
 
