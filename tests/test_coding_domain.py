@@ -31,6 +31,21 @@ def test_accept_reject_and_pending():
     assert a.decisions == {P0.key: "accepted", P1.key: "rejected"}
 
 
+def test_the_place_of_an_edit_for_undo_to_focus():
+    from annotator.domain.describe import changed_start, changed_targets
+
+    accepted = e.accept(Annotation(), P1)
+    rejected = e.reject(accepted, G2)  # a decision alone, no span
+    resized = e.resize(accepted, accepted.spans[0], 22, 34, SUGGESTION)
+    assert changed_start(Annotation(), accepted) == 20 and changed_start(accepted, rejected) == 30
+    assert changed_start(accepted, resized) == 20  # the first of old and new places
+    assert changed_targets(Annotation(), accepted) == set()
+    stanced = e.set_stance(rejected, "Russia", "FAVOR", RUSSIA)  # a suggested stance changed
+    assert changed_start(rejected, stanced) is None and changed_targets(rejected, stanced) == {"Russia"}
+    done = e.set_status(stanced, "done")
+    assert changed_start(stanced, done) is None and changed_targets(stanced, done) == set()
+
+
 def test_accept_all_leaves_overlaps_and_never_overrides_a_decision():
     a = e.add_span(Annotation(), 28, 36, "ORG", SUGGESTION)
     a = e.reject(a, P0)

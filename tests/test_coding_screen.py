@@ -212,6 +212,19 @@ async def test_undo_and_redo_store_the_earlier_state_even_across_documents(seede
     assert count(seeded, "SELECT count(*) FROM event WHERE kind LIKE 'undo %'") == 4
 
 
+async def test_the_undecided_question_is_taken_down_once_d_again_marked_done(seeded):
+    """Left up, "Not done yet" sat over the next document as if the last one were not done."""
+    async with make_app(seeded).run_test(notifications=True) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        assert [n.title for n in pilot.app._notifications] == ["Not done yet"]
+        await pilot.press("d")
+        await pilot.pause()
+        assert screen.doc.id == "GUM_news_afghan" and annotation(seeded)["status"] == "done"
+        assert list(pilot.app._notifications) == []
+
+
 async def test_slash_finds_a_document(seeded):
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)

@@ -36,6 +36,27 @@ async def test_a_a_a_walks_the_document_and_x_keeps_a_focus(seeded):
     assert decisions(seeded)[(60, 62, "GPE")] == "rejected"
 
 
+async def test_undo_puts_the_focus_back_on_what_it_undid(seeded):
+    """`a` moves on to the next suggestion; ctrl+z back to the one it accepted, so the next key acts
+    there. A stance undone focuses its target."""
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("a", "x")  # accepted "Donald Trump", rejected "Vladimir Putin": on to "US"
+        assert screen.focus().entity.start == 60
+        await pilot.press("ctrl+z")
+        assert screen.focus().entity.start == 23 and decisions(seeded).get((23, 37, "PERSON")) is None
+        await pilot.press("ctrl+z")
+        assert screen.focus().entity.start == 0 and spans(seeded) == []
+        await pilot.press("x")  # acts on the one undone
+        assert decisions(seeded)[(0, 12, "PERSON")] == "rejected"
+        await pilot.press("g", "g", "plus", "right")  # Russia FAVOR; the text cursor moves off
+        assert screen.focus().target is None
+        await pilot.press("ctrl+z")
+        assert screen.focus() == Focus(target="Russia") and "Russia" not in stances(seeded)
+        await pilot.press("ctrl+y")
+        assert screen.focus() == Focus(target="Russia") and stances(seeded)["Russia"][0] == "FAVOR"
+
+
 async def test_focus_starts_afresh_on_each_document(seeded):
     """`g +` after `n` codes the new document's first target, not the one focused before."""
     async with make_app(seeded).run_test() as pilot:

@@ -100,3 +100,22 @@ def _status_change(before: Annotation, after: Annotation) -> list[str]:
     if before.status == after.status:
         return []
     return ["back to draft" if after.status == "draft" else f"marked {after.status}"]
+
+
+
+def changed_start(before: Annotation, after: Annotation) -> int | None:
+    """The text offset of the first span or span decision an edit changed (None: it changed none),
+    for an undo to put the focus back where the edit was."""
+    starts = [s.start for s in set(before.spans) ^ set(after.spans)]
+    starts += [start for start, _, _ in _differing(before.decisions, after.decisions)]
+    return min(starts, default=None)
+
+
+def changed_targets(before: Annotation, after: Annotation) -> set[str]:
+    """The stance targets an edit changed: their stance or a decision on a suggested one."""
+    return ({s.target for s in set(before.stances) ^ set(after.stances)}
+            | {target for target, _ in _differing(before.stance_decisions, after.stance_decisions)})
+
+
+def _differing(before: dict, after: dict) -> list:
+    return [key for key in before.keys() | after.keys() if before.get(key) != after.get(key)]

@@ -131,9 +131,16 @@ class CodingApp(App):
         self._notice = (message, title, severity, timeout)
 
     def _show_notice(self) -> None:
+        if self._notice is None:  # taken back by unsay
+            return
         (message, title, severity, timeout), self._notice = self._notice, None
         self.clear_notifications()
         self.notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def unsay(self) -> None:
+        """Takes the notice down (and one about to show): it spoke of what is no longer so."""
+        self._notice = None
+        self.clear_notifications()
 
 
 class OpeningScreen(Screen):

@@ -24,7 +24,7 @@ from annotator.domain.coding_view import (
     moved_boundary,
     next_undecided_target,
 )
-from annotator.domain.describe import replay_notice
+from annotator.domain.describe import changed_start, changed_targets, replay_notice
 from annotator.domain.errors import InputError
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.tokens import simple_tokens
@@ -413,8 +413,11 @@ class CodingScreen(Screen):
             if self._store("reject undecided", lambda a: edits.reject_undecided(a, self.doc.suggestion)) is None:
                 return  # not stored: neither is done, and the coder stays
             self._changed()
+        asked = left and self._done_asked == self.doc.pk
         if self._finish("done"):
             self._done_asked = None
+            if asked:  # "Not done yet" would stay over the next document as if this one were not done
+                self.app.unsay()
         # (not stored: the coder was asked already, and `d` again tries again)
 
     def action_skip(self) -> None:
@@ -462,7 +465,22 @@ class CodingScreen(Screen):
             self.doc.annotation = change.before if undo else change.after
             self._refresh_progress(recount=True)
             self._changed()
+            self._focus_change(change.before, change.after)
         self.app.say(replay_notice(undo, change.before, change.after, self.doc.text), timeout=3)
+
+    def _focus_change(self, before: Annotation, after: Annotation) -> None:
+        """The focus goes where the undone (or redone) edit was, as an editor's cursor does: `a` had
+        moved it on to the next suggestion, and the next key would have acted there."""
+        start = changed_start(before, after)
+        if start is not None:
+            self.article.move_to(self.article.token_at(start))
+            self._moved()
+            return
+        targets = changed_targets(before, after)
+        target = next((t for t in self.doc.target_names if t in targets), None)
+        if target is not None:
+            self.target, self.stance_focus = target, True
+            self._refresh_panel()
 
     # Actions: moving ----------------------------------------------------------------------------
     def _moved(self) -> None:
