@@ -76,7 +76,7 @@ async def test_d_with_undecided_suggestions_asks_once(seeded):
         screen = await ready(pilot)
         await pilot.press("a", "d")
         assert annotation(seeded)["status"] == "draft" and screen.doc.id == SEED
-        assert any("81 suggestions undecided: d again to mark done, u to go to the first" in n.message
+        assert any("81 suggestions undecided: d again to mark done without them, u to go to the first" in n.message
                    for n in pilot.app._notifications)
         await pilot.press("u")  # answers the question: to the first undecided suggestion
         assert screen.focus().entity.start == 23

@@ -406,8 +406,8 @@ class CodingScreen(Screen):
         mode = self.codebook.on_done_with_undecided
         if left and mode == "ask" and self._done_asked != self.doc.pk:
             self._done_asked = self.doc.pk
-            self.app.say(f"{left} suggestion{'s' if left != 1 else ''} undecided: d again to mark done, "
-                        "u to go to the first.", title="Not done yet", timeout=6)
+            self.app.say(f"{left} suggestion{'s' if left != 1 else ''} undecided: d again to mark done "
+                        "without them, u to go to the first.", title="Not done yet", timeout=6)
             return
         if left and mode == "reject":
             if self._store("reject undecided", lambda a: edits.reject_undecided(a, self.doc.suggestion)) is None:

@@ -132,7 +132,7 @@ class SidePanel(Widget):
             rows.append(row)
         evidence = self._evidence(doc, target)
         if evidence:
-            rows.append(Text(f'"{_shorten(evidence, 2 * width - 2)}"', style="italic dim"))
+            rows.append(Text(f"“{_shorten(evidence, 2 * width - 2)}”", style="italic dim"))  # curly: the quoted text may hold straight ones
         return rows
 
     @staticmethod
