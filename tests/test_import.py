@@ -263,6 +263,43 @@ def test_a_pipe_is_read_twice_from_a_kept_copy_and_messages_name_the_pipe(projec
     assert list(scratch.iterdir()) == []
 
 
+def test_a_device_that_never_ends_is_refused_before_anything_is_copied(project, tmp_path):
+    """/dev/zero or /dev/urandom, kept to its end as a pipe is, would fill the disk."""
+    import resource
+    import subprocess
+    import sys
+
+    def small_files() -> None:  # should the refusal break, the copy stops at 10 MB, not at a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (10 << 20, 10 << 20))
+
+    run = subprocess.run([sys.executable, "-m", "annotator", "import", "--db", str(project), "--format", "jsonl",
+                          "/dev/zero"], env={**os.environ, "TMPDIR": str(tmp_path)}, preexec_fn=small_files,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr
+    assert "/dev/zero: a device, not a file or a pipe" in run.stderr and "Traceback" not in run.stderr
+    assert list(tmp_path.glob("annotator-import-*")) == []
+    assert rows(project, "SELECT count(*) FROM document") == [(0,)]
+
+
+def test_a_pipe_too_big_for_the_temporary_folder_is_a_clear_error_and_leaves_nothing(project, tmp_path):
+    """The disk full while a pipe is kept: said in one line naming the folder and what to do."""
+    import resource
+    import subprocess
+    import sys
+
+    def small_files() -> None:  # a full disk, as the kernel tells it to a writer
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+    lines = "".join(f'{{"text": "Piped article number {i}."}}\n' for i in range(60_000))  # ~2 MB
+    run = subprocess.run([sys.executable, "-m", "annotator", "import", "--db", str(project), "--format", "jsonl",
+                          "/dev/stdin"], env={**os.environ, "TMPDIR": str(tmp_path)}, preexec_fn=small_files,
+                         input=lines, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert f"/dev/stdin: could not keep a copy of the pipe in {tmp_path}: File too large; set TMPDIR" in run.stderr
+    assert list(tmp_path.glob("annotator-import-*")) == []
+    assert rows(project, "SELECT count(*) FROM document") == [(0,)]
+
+
 def test_sigterm_while_a_pipe_is_kept_leaves_no_file_and_no_document(project, tmp_path):
     """SIGTERM (or a closed terminal's SIGHUP) ends an import through its cleanup, as Ctrl-C does."""
     import signal

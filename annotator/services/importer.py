@@ -147,8 +147,12 @@ def _readable_twice(sources: list[Source]) -> Iterator[list[Source]]:
                 with _signals_held():  # a SIGTERM between creating the copy and listing it would leave it
                     fd, name = tempfile.mkstemp(prefix="annotator-import-", suffix=source.path.suffix)
                     kept.append(Path(name))
-                with open(fd, "wb") as copy:
-                    _copy_pipe(pipe, copy)
+                try:
+                    with open(fd, "wb") as copy:
+                        _copy_pipe(pipe, copy)
+                except OSError as exc:  # the disk full (or a quota): removed below, like any copy
+                    raise InputError(f"could not keep a copy of the pipe in {Path(name).parent}: {exc.strerror}; "
+                                     "set TMPDIR to a folder with room for it", str(source.path)) from None
             readable.append(Source(kept[-1], source.format, shown=source.path))
         yield readable
     finally:

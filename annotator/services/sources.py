@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,12 +55,28 @@ def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path]]
                 elif not child.name.startswith("."):
                     ignored.append(child)
         else:
+            if _endless_device(path):
+                raise InputError("a device, not a file or a pipe (read to its end it could fill the disk); give a file, a folder "
+                                 "or a pipe (/dev/stdin, <(zcat articles.jsonl.gz))", str(path))
             file_fmt = fmt if fmt != "auto" else SUFFIX_FORMATS.get(path.suffix.lower())
             if file_fmt is None:
                 raise InputError(f"cannot tell the format from the suffix {path.suffix!r}; "
                                  f"use --format text, jsonl, csv or labelstudio", str(path))
             sources.append(Source(path, file_fmt))
     return sources, ignored
+
+
+def _endless_device(path: Path) -> bool:
+    """A character or block device (/dev/zero, /dev/urandom, a disk) other than the terminal this
+    command reads from (which ends at Ctrl-D): kept to its end, as a pipe is, it would fill the disk.
+    Decided without opening it: opening some devices does something."""
+    found = path.stat()
+    if not (stat.S_ISCHR(found.st_mode) or stat.S_ISBLK(found.st_mode)):
+        return False
+    try:
+        return not (os.path.samestat(found, os.fstat(0)) and os.isatty(0))
+    except OSError:  # no standard input at all
+        return True
 
 
 def read_source(source: Source, codebook: Codebook, text_column: str, progress: Progress) -> Iterator[Item]:
