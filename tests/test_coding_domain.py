@@ -34,11 +34,14 @@ def test_accept_reject_and_pending():
 def test_the_place_of_an_edit_for_undo_to_focus():
     from annotator.domain.describe import changed_start, changed_targets
 
+    # changed_start(the state an undo or redo shows, the state it replaced)
     accepted = e.accept(Annotation(), P1)
     rejected = e.reject(accepted, G2)  # a decision alone, no span
     resized = e.resize(accepted, accepted.spans[0], 22, 34, SUGGESTION)
-    assert changed_start(Annotation(), accepted) == 20 and changed_start(accepted, rejected) == 30
-    assert changed_start(accepted, resized) == 20  # the first of old and new places
+    assert changed_start(accepted, Annotation()) == 20  # redo of the accept: the span shown
+    assert changed_start(Annotation(), accepted) == 20  # its undo: no span, the suggestion's place
+    assert changed_start(rejected, accepted) == 30 and changed_start(accepted, rejected) == 30
+    assert changed_start(resized, accepted) == 22 and changed_start(accepted, resized) == 20  # where it is now
     assert changed_targets(Annotation(), accepted) == set()
     stanced = e.set_stance(rejected, "Russia", "FAVOR", RUSSIA)  # a suggested stance changed
     assert changed_start(rejected, stanced) is None and changed_targets(rejected, stanced) == {"Russia"}

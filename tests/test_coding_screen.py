@@ -223,6 +223,21 @@ async def test_the_undecided_question_is_taken_down_once_d_again_marked_done(see
         await pilot.pause()
         assert screen.doc.id == "GUM_news_afghan" and annotation(seeded)["status"] == "done"
         assert list(pilot.app._notifications) == []
+        await pilot.press("ctrl+z")  # back on the seed article, a draft again
+        await pilot.press("d", "A", "d")  # asked, then every suggestion decided: the next d asks nothing
+        await pilot.pause()
+        assert annotation(seeded)["status"] == "done" and screen.doc.id == "GUM_news_afghan"
+        assert list(pilot.app._notifications) == []
+
+
+async def test_the_last_document_done_after_the_question_says_the_queue_is_finished(seeded):
+    async with make_app(seeded).run_test(notifications=True) as pilot:
+        screen = await ready(pilot)
+        await pilot.press(*["s"] * (screen.total - 1))
+        await pilot.press("d", "d")
+        await pilot.pause()
+        assert annotation(seeded, screen.doc.id)["status"] == "done"
+        assert [n.title for n in pilot.app._notifications] == ["Queue finished"]
 
 
 async def test_slash_finds_a_document(seeded):

@@ -57,6 +57,31 @@ async def test_undo_puts_the_focus_back_on_what_it_undid(seeded):
         assert screen.focus() == Focus(target="Russia") and stances(seeded)["Russia"][0] == "FAVOR"
 
 
+async def test_undo_and_redo_of_a_boundary_move_focus_the_span_as_it_now_is(seeded):
+    """The focus goes to the span the screen shows after the undo or redo, not to the other place."""
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("tab", "right_square_bracket")  # "Vladimir Putin" taken, starting at "Putin"
+        assert spans(seeded) == [(32, 37, "PERSON", "changed")]
+        await pilot.press("ctrl+z")
+        assert spans(seeded) == [] and screen.focus().entity.start == 23
+        await pilot.press("ctrl+y")
+        assert spans(seeded) == [(32, 37, "PERSON", "changed")]
+        assert (screen.focus().entity.start, screen.focus().entity.end) == (32, 37)
+
+
+async def test_an_undo_on_another_document_focuses_what_it_undid(seeded):
+    """Not the document's first undecided suggestion: the next key acts where the edit was."""
+    async with make_app(seeded).run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("tab", "a", "n")  # "Vladimir Putin" accepted, "Donald Trump" left undecided
+        await pilot.press("ctrl+z")
+        assert screen.doc.id == SEED and spans(seeded) == []
+        assert screen.focus().entity.start == 23 and screen.entities.first_undecided().start == 0
+        await pilot.press("x")
+    assert decisions(seeded) == {(23, 37, "PERSON"): "rejected"}
+
+
 async def test_focus_starts_afresh_on_each_document(seeded):
     """`g +` after `n` codes the new document's first target, not the one focused before."""
     async with make_app(seeded).run_test() as pilot:

@@ -300,6 +300,41 @@ def test_a_pipe_too_big_for_the_temporary_folder_is_a_clear_error_and_leaves_not
     assert rows(project, "SELECT count(*) FROM document") == [(0,)]
 
 
+def test_a_silent_pipe_hands_control_back_every_second():
+    """A signal's handler runs only between Python steps: a read that blocked until the next byte
+    kept a SIGTERM that landed just before it waiting (for ever, on a writer that stays silent). The
+    copy waits at most a second at a time, so Python runs (and a pending handler with it)."""
+    import io
+    import pathlib
+    import sys
+    import threading
+    import time
+
+    from annotator.services.importer import _copy_pipe
+
+    reader, writer = os.pipe()
+    steps = []
+    copied = io.BytesIO()
+
+    def copy() -> None:
+        sys.setprofile(lambda frame, event, arg: steps.append(event) if event == "c_return" else None)
+        with os.fdopen(reader, "rb", buffering=0) as pipe:
+            _copy_pipe(pipe, copied, pathlib.Path("in.jsonl"))
+
+    worker = threading.Thread(target=copy, daemon=True)
+    worker.start()
+    try:
+        time.sleep(0.5)
+        before = len(steps)
+        time.sleep(2.5)  # the writer stays silent
+        assert len(steps) > before, "the copy sat in one blocking call"
+        os.write(writer, b'{"text": "At last."}\n')
+    finally:
+        os.close(writer)
+    worker.join(10)
+    assert not worker.is_alive() and copied.getvalue() == b'{"text": "At last."}\n'
+
+
 def test_sigterm_while_a_pipe_is_kept_leaves_no_file_and_no_document(project, tmp_path):
     """SIGTERM (or a closed terminal's SIGHUP) ends an import through its cleanup, as Ctrl-C does."""
     import signal

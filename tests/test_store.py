@@ -256,12 +256,15 @@ def _server_checks(db, schema: str) -> list[tuple[str, str]]:
 def test_the_find_index_merges_sixteen_segments_at_a_time_new_or_upgraded(project, sqlite_only, tmp_path):
     """Four (FTS5's default) made each word climb five levels at a million documents: an import
     into a big project ran at half an empty one's rate (migration 0014)."""
-    automerge = "SELECT v FROM document_fts_config WHERE k = 'automerge'"
-    assert rows(project, automerge) == [(16,)]
+    merges = "SELECT k, v FROM document_fts_config WHERE k LIKE '%merge' ORDER BY k"
+    assert rows(project, merges) == [("automerge", 16), ("crisismerge", 64)]
     old = tmp_path / "old.db"
     _at_revision(old, "0013")
-    assert rows(old, automerge) == []  # FTS5's default
+    assert rows(old, merges) == []  # FTS5's defaults
     from annotator.services.project import open_project
+    from annotator.store.migrate import downgrade
 
     open_project(str(old)).dispose()
-    assert rows(old, automerge) == [(16,)]
+    assert rows(old, merges) == [("automerge", 16), ("crisismerge", 64)]
+    downgrade(make_engine(str(old)), "0013")
+    assert rows(old, merges) == []

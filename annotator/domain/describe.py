@@ -103,12 +103,15 @@ def _status_change(before: Annotation, after: Annotation) -> list[str]:
 
 
 
-def changed_start(before: Annotation, after: Annotation) -> int | None:
-    """The text offset of the first span or span decision an edit changed (None: it changed none),
-    for an undo to put the focus back where the edit was."""
-    starts = [s.start for s in set(before.spans) ^ set(after.spans)]
-    starts += [start for start, _, _ in _differing(before.decisions, after.decisions)]
-    return min(starts, default=None)
+def changed_start(shown: Annotation, other: Annotation) -> int | None:
+    """Where an undo (or redo) puts the focus: the text offset of the edit in the state now shown,
+    against the state it replaced. A span the shown state has first (the place the focus finds a
+    span), then a suggestion decided differently, then a span only the other had; None: no span
+    or span decision changed."""
+    added = [s.start for s in shown.spans if s not in other.spans]
+    decided = [start for start, _, _ in _differing(shown.decisions, other.decisions)]
+    removed = [s.start for s in other.spans if s not in shown.spans]
+    return min(added or decided or removed, default=None)
 
 
 def changed_targets(before: Annotation, after: Annotation) -> set[str]:

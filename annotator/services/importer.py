@@ -10,7 +10,7 @@ Memory stays flat: what the first read has seen is kept in SQLite's temporary da
 from __future__ import annotations
 
 import os
-import select
+import selectors
 import signal
 import tempfile
 from collections.abc import Callable, Iterator
@@ -144,15 +144,7 @@ def _readable_twice(sources: list[Source]) -> Iterator[list[Source]]:
                 readable.append(source)
                 continue
             with source.path.open("rb") as pipe:
-                with _signals_held():  # a SIGTERM between creating the copy and listing it would leave it
-                    fd, name = tempfile.mkstemp(prefix="annotator-import-", suffix=source.path.suffix)
-                    kept.append(Path(name))
-                try:
-                    with open(fd, "wb") as copy:
-                        _copy_pipe(pipe, copy)
-                except OSError as exc:  # the disk full (or a quota): removed below, like any copy
-                    raise InputError(f"could not keep a copy of the pipe in {Path(name).parent}: {exc.strerror}; "
-                                     "set TMPDIR to a folder with room for it", str(source.path)) from None
+                _keep_copy(pipe, source.path, kept)
             readable.append(Source(kept[-1], source.format, shown=source.path))
         yield readable
     finally:
@@ -171,19 +163,43 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-def _copy_pipe(pipe: BinaryIO, copy: BinaryIO) -> None:
-    """Copies a pipe to its end. Each read waits for bytes at most a second: a signal that lands
+def _keep_copy(pipe: BinaryIO, shown: Path, kept: list[Path]) -> None:
+    """Copies the pipe to a new temporary file, listed in `kept` (for removal) as it is made."""
+    try:
+        with _signals_held():  # a SIGTERM between making the copy and listing it would leave it
+            fd, name = tempfile.mkstemp(prefix="annotator-import-", suffix=shown.suffix)
+            kept.append(Path(name))
+            copy = open(fd, "wb")
+    except OSError as exc:  # no inode or no folder left to make it in
+        raise InputError(f"could not make a copy of the pipe in {tempfile.gettempdir()}: {exc.strerror}; "
+                         "set TMPDIR to a folder with room for it", str(shown)) from None
+    try:
+        with copy:
+            _copy_pipe(pipe, copy, shown)
+    except OSError as exc:  # writing (or the last flush): the disk full, a quota; removed like any copy
+        raise InputError(f"could not keep a copy of the pipe in {Path(name).parent}: {exc.strerror}; "
+                         "set TMPDIR to a folder with room for it", str(shown)) from None
+
+
+def _copy_pipe(pipe: BinaryIO, copy: BinaryIO, shown: Path) -> None:
+    """Copies a pipe to its end. Each wait for bytes lasts a second at most: a signal that lands
     just before a read blocks runs its handler only once the read returns, so an unbounded read
     would keep a SIGTERM'd import waiting on a writer that may never write again."""
-    fd = pipe.fileno()
-    while True:
-        ready, _, _ = select.select([fd], [], [], 1.0)
-        if not ready:
-            continue
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return
-        copy.write(chunk)
+    with selectors.DefaultSelector() as waiting:
+        try:
+            waiting.register(pipe, selectors.EVENT_READ)
+        except PermissionError:  # a file that is always ready (/dev/null): read it straight
+            waiting = None
+        while True:
+            if waiting is not None and not waiting.select(1.0):
+                continue
+            try:
+                chunk = os.read(pipe.fileno(), 1 << 20)
+            except OSError as exc:
+                raise InputError(f"could not read it: {exc.strerror}", str(shown)) from None
+            if not chunk:
+                return
+            copy.write(chunk)
 
 
 def _records(sources: list[Source], codebook: Codebook, text_column: str,

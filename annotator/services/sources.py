@@ -73,6 +73,8 @@ def _endless_device(path: Path) -> bool:
     found = path.stat()
     if not (stat.S_ISCHR(found.st_mode) or stat.S_ISBLK(found.st_mode)):
         return False
+    if os.path.samestat(found, os.stat(os.devnull)):  # empty: standard input in cron, `docker run` without -i
+        return False
     try:
         return not (os.path.samestat(found, os.fstat(0)) and os.isatty(0))
     except OSError:  # no standard input at all

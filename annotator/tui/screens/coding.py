@@ -80,6 +80,7 @@ class CodingScreen(Screen):
         self.entities = EntityList((), ())  # what the entity list shows: recomputed after every change
         self._done_asked: int | None = None  # the document whose `d` was answered with a question
         self._answering: int | None = None  # that document, while the key after the question runs
+        self._asked_on: int | None = None  # the document the question was last said on (taken down at its `d`)
         self._typed_ahead: list[tuple[str, str | None]] | None = None  # for the find box while it opens
         self.codebook_keys = codebook_keys(self.codebook)
         self.key_actions = {b.key: b.action for b in SCREEN_BINDINGS}
@@ -405,7 +406,7 @@ class CodingScreen(Screen):
         left = edits.undecided(self.doc.annotation, self.doc.suggestion)
         mode = self.codebook.on_done_with_undecided
         if left and mode == "ask" and self._done_asked != self.doc.pk:
-            self._done_asked = self.doc.pk
+            self._done_asked = self._asked_on = self.doc.pk
             self.app.say(f"{left} suggestion{'s' if left != 1 else ''} undecided: d again to mark done "
                         "without them, u to go to the first.", title="Not done yet", timeout=6)
             return
@@ -413,11 +414,13 @@ class CodingScreen(Screen):
             if self._store("reject undecided", lambda a: edits.reject_undecided(a, self.doc.suggestion)) is None:
                 return  # not stored: neither is done, and the coder stays
             self._changed()
-        asked = left and self._done_asked == self.doc.pk
+        # "Not done yet" would sit over the next document as if this one were not: taken down before
+        # _finish, which may have its own word ("Queue finished", "Not saved").
+        if self._asked_on == self.doc.pk:
+            self.app.unsay()
+            self._asked_on = None
         if self._finish("done"):
             self._done_asked = None
-            if asked:  # "Not done yet" would stay over the next document as if this one were not done
-                self.app.unsay()
         # (not stored: the coder was asked already, and `d` again tries again)
 
     def action_skip(self) -> None:
@@ -458,25 +461,26 @@ class CodingScreen(Screen):
             self.app.say("Nothing to undo" if undo else "Nothing to redo", timeout=2)
             return
         self._ahead = None  # the change may belong to the document fetched ahead
+        shown, other = (change.before, change.after) if undo else (change.after, change.before)
         if change.document_pk != self.doc.pk:
             self.done_today = None  # the change may have been a `d`: counted again
             self.open_document(change.document_pk)
         else:
-            self.doc.annotation = change.before if undo else change.after
+            self.doc.annotation = shown
             self._refresh_progress(recount=True)
             self._changed()
-            self._focus_change(change.before, change.after)
+        self._focus_change(shown, other)
         self.app.say(replay_notice(undo, change.before, change.after, self.doc.text), timeout=3)
 
-    def _focus_change(self, before: Annotation, after: Annotation) -> None:
+    def _focus_change(self, shown: Annotation, other: Annotation) -> None:
         """The focus goes where the undone (or redone) edit was, as an editor's cursor does: `a` had
         moved it on to the next suggestion, and the next key would have acted there."""
-        start = changed_start(before, after)
+        start = changed_start(shown, other)
         if start is not None:
             self.article.move_to(self.article.token_at(start))
             self._moved()
             return
-        targets = changed_targets(before, after)
+        targets = changed_targets(shown, other)
         target = next((t for t in self.doc.target_names if t in targets), None)
         if target is not None:
             self.target, self.stance_focus = target, True
