@@ -102,7 +102,6 @@ def _status_change(before: Annotation, after: Annotation) -> list[str]:
     return ["back to draft" if after.status == "draft" else f"marked {after.status}"]
 
 
-
 def changed_start(shown: Annotation, other: Annotation) -> int | None:
     """Where an undo (or redo) puts the focus: the text offset of the edit in the state now shown,
     against the state it replaced. A span the shown state has first (the place the focus finds a

@@ -56,8 +56,8 @@ def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path]]
                     ignored.append(child)
         else:
             if _endless_device(path):
-                raise InputError("a device, not a file or a pipe (read to its end it could fill the disk); give a file, a folder "
-                                 "or a pipe (/dev/stdin, <(zcat articles.jsonl.gz))", str(path))
+                raise InputError("a device, not a file or a pipe (read to its end it could fill the disk); "
+                                 "give a file, a folder or a pipe (/dev/stdin, <(zcat articles.jsonl.gz))", str(path))
             file_fmt = fmt if fmt != "auto" else SUFFIX_FORMATS.get(path.suffix.lower())
             if file_fmt is None:
                 raise InputError(f"cannot tell the format from the suffix {path.suffix!r}; "
