@@ -165,19 +165,16 @@ def _signals_held() -> Iterator[None]:
 
 def _keep_copy(pipe: BinaryIO, shown: Path, kept: list[Path]) -> None:
     """Copies the pipe to a new temporary file, listed in `kept` (for removal) as it is made."""
+    folder = tempfile.gettempdir()
     try:
         with _signals_held():  # a SIGTERM between making the copy and listing it would leave it
-            fd, name = tempfile.mkstemp(prefix="annotator-import-", suffix=shown.suffix)
+            fd, name = tempfile.mkstemp(prefix="annotator-import-", suffix=shown.suffix, dir=folder)
             kept.append(Path(name))
             copy = open(fd, "wb")
-    except OSError as exc:  # no inode or no folder left to make it in
-        raise InputError(f"could not make a copy of the pipe in {tempfile.gettempdir()}: {exc.strerror}; "
-                         "set TMPDIR to a folder with room for it", str(shown)) from None
-    try:
         with copy:
             _copy_pipe(pipe, copy, shown)
-    except OSError as exc:  # writing (or the last flush): the disk full, a quota; removed like any copy
-        raise InputError(f"could not keep a copy of the pipe in {Path(name).parent}: {exc.strerror}; "
+    except OSError as exc:  # no room, no inode, a quota: what was made is removed like any copy
+        raise InputError(f"could not keep a copy of the pipe in {folder}: {exc.strerror}; "
                          "set TMPDIR to a folder with room for it", str(shown)) from None
 
 
@@ -185,17 +182,18 @@ def _copy_pipe(pipe: BinaryIO, copy: BinaryIO, shown: Path) -> None:
     """Copies a pipe to its end. Each wait for bytes lasts a second at most: a signal that lands
     just before a read blocks runs its handler only once the read returns, so an unbounded read
     would keep a SIGTERM'd import waiting on a writer that may never write again."""
-    with selectors.DefaultSelector() as waiting:
+    with selectors.DefaultSelector() as selector:
         try:
-            waiting.register(pipe, selectors.EVENT_READ)
+            selector.register(pipe, selectors.EVENT_READ)
+            waits = True
         except PermissionError:  # a file that is always ready (/dev/null): read it straight
-            waiting = None
+            waits = False
         while True:
-            if waiting is not None and not waiting.select(1.0):
+            if waits and not selector.select(1.0):
                 continue
             try:
                 chunk = os.read(pipe.fileno(), 1 << 20)
-            except OSError as exc:
+            except OSError as exc:  # (not the copy's fault: said as the input's)
                 raise InputError(f"could not read it: {exc.strerror}", str(shown)) from None
             if not chunk:
                 return
