@@ -499,3 +499,26 @@ async def test_a_document_fetched_ahead_opens_with_spacys_tokens_in_one_frame(se
         starts, _ = screen.session.tokens(screen.doc.text)
         text = screen.doc.text
         assert screen.article.starts == [s for s in starts if not text[s].isspace()]
+
+
+async def test_the_next_document_is_painted_before_its_background_work_starts(seeded):
+    """Fetching ahead and tokenizing run in threads that hold Python's lock in 5 ms slices: started
+    before the frame, they made `n` and `d` wait for it. The frame comes first, then the work."""
+    app = make_app(seeded)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        first = app.screen.doc.pk
+        running_at_paint: list[list[str]] = []
+        display = app._display
+
+        def frame_written(screen, update) -> None:
+            display(screen, update)
+            doc = getattr(app.screen, "doc", None)
+            if update is not None and doc is not None and doc.pk != first and not running_at_paint:
+                running_at_paint.append([worker.description for worker in app.workers])
+
+        app._display = frame_written
+        await pilot.press("n")
+        await ready(pilot)
+        assert running_at_paint == [[]]
+        assert app.screen._ahead is not None and app.screen._ahead.after_pk == app.screen.doc.pk  # then it ran

@@ -7,6 +7,7 @@ import json
 import sqlite3
 
 import pytest
+from sqlalchemy import event
 
 from annotator.domain import coding as edits
 from annotator.domain.errors import InputError
@@ -101,6 +102,33 @@ async def test_seconds_count_active_time_and_leaving_stores_the_rest(seeded):
         clock.now += 5
         await pilot.press("q")
     assert annotation(seeded)["seconds"] == 20 + 120 + 15 + 5
+
+
+class RunningClock(Clock):
+    """A clock that moves on a little each time it is read, as time passes while the tool works."""
+
+    def __call__(self) -> float:
+        self.now += 0.01
+        return self.now
+
+
+async def test_d_stores_status_and_time_in_one_write_and_leaving_adds_nothing(seeded):
+    """The milliseconds between the store and moving on are the tool's, not the coder's: writing
+    them cost a second commit, and its fsync, on every `d`."""
+    clock = RunningClock()
+    app = make_app(seeded, clock=clock)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        written: list[str] = []
+        event.listen(app.session.engine, "before_cursor_execute",
+                     lambda conn, cursor, statement, *rest: written.append(" ".join(statement.split()[:3])))
+        clock.now += 20
+        await pilot.press("d", "d")  # the second marks it done with its suggestions undecided
+        await pilot.pause()
+        assert app.screen.doc.id != SEED
+    assert [w for w in written if w.startswith(("INSERT INTO annotation", "UPDATE annotation"))] == \
+        ["INSERT INTO annotation"]
+    assert annotation(seeded)["status"] == "done" and 20 <= annotation(seeded)["seconds"] < 21
 
 
 async def test_ctrl_q_and_the_palettes_quit_store_the_time_as_q_does(seeded):

@@ -25,6 +25,12 @@ class ActiveTime:
         seconds, self._taken = self._active - self._taken, self._active
         return seconds
 
+    def take_to_last_action(self) -> float:
+        """Active seconds up to the coder's last action, not yet taken: leaving a document right after
+        the store of its last change then has nothing left to write."""
+        seconds, self._taken = self._active - self._taken, self._active
+        return seconds
+
     def total(self, now: float) -> float:
         """Active seconds since the document was opened, as of `now` (for display; changes nothing)."""
         return self._active + min(max(now - self._last, 0.0), IDLE_AFTER)

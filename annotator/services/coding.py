@@ -259,9 +259,14 @@ class CodingSession:
 
     def leave(self, doc: OpenDocument, closing: bool = False) -> None:
         """Add the active time not yet stored to the document's annotation (when there is one);
-        when the screen is closing, remember the document as where to reopen."""
+        when the screen is closing, remember the document as where to reopen. Moving on counts up
+        to the key that moved (touched already): `d` stored that with the status, and writing the
+        milliseconds since would cost a second commit, and its fsync, on every `d`."""
         timer, self._timer = self._timer, None
-        seconds = timer.take(self.clock()) if timer is not None else 0.0
+        if timer is None:
+            seconds = 0.0
+        else:
+            seconds = timer.take(self.clock()) if closing else timer.take_to_last_action()
         leased = doc.pk in self._leased
         if seconds <= 0 and not closing and not leased:
             return

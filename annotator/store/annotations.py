@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from annotator.domain.coding import Annotation
 from annotator.domain.spans import Span, Stance
@@ -19,6 +19,24 @@ SPAN_DECISION = t.SuggestionDecision.__table__
 STANCE_DECISION = t.StanceDecision.__table__
 CODER = t.Coder.__table__
 CHILDREN = (SPAN, STANCE, SPAN_DECISION, STANCE_DECISION)
+
+# Built once: a coder's every key runs these, and building a statement costs more than running it.
+_OF = (ANN.c.document_pk == bindparam("document"), ANN.c.coder_pk == bindparam("coder"))
+_PK = select(ANN.c.pk).where(*_OF)
+_PK_STATUS = select(ANN.c.pk, ANN.c.status).where(*_OF)
+_INSERT = insert(ANN)
+_REWRITE = update(ANN).where(ANN.c.pk == bindparam("annotation")).values(
+    status=bindparam("new_status"), updated_at=bindparam("now"), seconds=ANN.c.seconds + bindparam("add"),
+    suggestions_shown=ANN.c.suggestions_shown | bindparam("shown"))
+_ADD_SECONDS = update(ANN).where(*_OF).values(seconds=ANN.c.seconds + bindparam("add"))
+_CLEAR = [delete(table).where(table.c.annotation_pk == bindparam("annotation")) for table in CHILDREN]
+_FILL = {table: insert(table) for table in CHILDREN}
+_READ = [select(table).where(table.c.annotation_pk == bindparam("annotation")).order_by(*order) for table, order in (
+    (SPAN, (SPAN.c.start, SPAN.c.end)), (STANCE, (STANCE.c.pk,)),
+    (SPAN_DECISION, (SPAN_DECISION.c.pk,)), (STANCE_DECISION, (STANCE_DECISION.c.pk,)))]
+_SET_LAST = update(CODER).where(CODER.c.pk == bindparam("coder")).values(last_document_pk=bindparam("document"))
+_DONE_SINCE = select(func.count()).select_from(ANN).where(
+    ANN.c.coder_pk == bindparam("coder"), ANN.c.status == "done", ANN.c.updated_at >= bindparam("since"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +56,7 @@ def coder_pk(conn: Connection, name: str, role: str = "coder") -> int:
 
 
 def set_last_document(conn: Connection, coder_pk_: int, document_pk: int) -> None:
-    conn.execute(update(CODER).where(CODER.c.pk == coder_pk_).values(last_document_pk=document_pk))
+    conn.execute(_SET_LAST, {"coder": coder_pk_, "document": document_pk})
 
 
 def last_document(conn: Connection, coder_pk_: int) -> int | None:
@@ -46,7 +64,7 @@ def last_document(conn: Connection, coder_pk_: int) -> int | None:
 
 
 def exists(conn: Connection, document_pk: int, coder_pk_: int) -> bool:
-    return conn.scalar(select(ANN.c.pk).where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk_)) is not None
+    return conn.scalar(_PK, {"document": document_pk, "coder": coder_pk_}) is not None
 
 
 def write(conn: Connection, document_pk: int, coder_pk_: int, annotation: Annotation, *,
@@ -54,17 +72,16 @@ def write(conn: Connection, document_pk: int, coder_pk_: int, annotation: Annota
     """Make the stored annotation exactly `annotation` (its rows replaced, not merged), add the
     seconds spent, and remember for good that suggestions were shown. Returns its key."""
     now = utcnow()
-    pk = conn.scalar(select(ANN.c.pk).where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk_))
+    pk = conn.scalar(_PK, {"document": document_pk, "coder": coder_pk_})
     if pk is None:
-        pk = conn.execute(insert(ANN).values(
-            document_pk=document_pk, coder_pk=coder_pk_, status=annotation.status, seconds=add_seconds,
-            suggestions_shown=suggestions_shown, created_at=now, updated_at=now)).inserted_primary_key[0]
+        pk = conn.execute(_INSERT, {
+            "document_pk": document_pk, "coder_pk": coder_pk_, "status": annotation.status, "seconds": add_seconds,
+            "suggestions_shown": suggestions_shown, "created_at": now, "updated_at": now}).inserted_primary_key[0]
     else:
-        conn.execute(update(ANN).where(ANN.c.pk == pk).values(
-            status=annotation.status, updated_at=now, seconds=ANN.c.seconds + add_seconds,
-            suggestions_shown=ANN.c.suggestions_shown | suggestions_shown))
-        for table in CHILDREN:
-            conn.execute(delete(table).where(table.c.annotation_pk == pk))
+        conn.execute(_REWRITE, {"annotation": pk, "new_status": annotation.status, "now": now, "add": add_seconds,
+                                "shown": suggestions_shown})
+        for clear in _CLEAR:
+            conn.execute(clear, {"annotation": pk})
     rows = {
         SPAN: [{"start": s.start, "end": s.end, "label": s.label, "origin": s.origin, "aligned": s.aligned,
                 "source_start": s.source[0] if s.source else None, "source_end": s.source[1] if s.source else None,
@@ -76,22 +93,16 @@ def write(conn: Connection, document_pk: int, coder_pk_: int, annotation: Annota
     }
     for table, values in rows.items():
         if values:
-            conn.execute(insert(table), [{**v, "annotation_pk": pk} for v in values])
+            conn.execute(_FILL[table], [{**v, "annotation_pk": pk} for v in values])
     return pk
 
 
 def add_seconds(conn: Connection, document_pk: int, coder_pk_: int, seconds: float) -> None:
-    conn.execute(update(ANN).where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk_)
-                 .values(seconds=ANN.c.seconds + seconds))
+    conn.execute(_ADD_SECONDS, {"document": document_pk, "coder": coder_pk_, "add": seconds})
 
 
 def _read(conn: Connection, pk: int, status: str) -> Annotation:
-    spans = conn.execute(select(SPAN).where(SPAN.c.annotation_pk == pk).order_by(SPAN.c.start, SPAN.c.end))
-    stances = conn.execute(select(STANCE).where(STANCE.c.annotation_pk == pk).order_by(STANCE.c.pk))
-    span_decisions = conn.execute(select(SPAN_DECISION).where(SPAN_DECISION.c.annotation_pk == pk)
-                                  .order_by(SPAN_DECISION.c.pk))
-    stance_decisions = conn.execute(select(STANCE_DECISION).where(STANCE_DECISION.c.annotation_pk == pk)
-                                    .order_by(STANCE_DECISION.c.pk))
+    spans, stances, span_decisions, stance_decisions = (conn.execute(read, {"annotation": pk}) for read in _READ)
     return Annotation(
         status=status,
         spans=tuple(Span(s.start, s.end, s.label, s.origin, s.aligned,
@@ -103,8 +114,7 @@ def _read(conn: Connection, pk: int, status: str) -> Annotation:
 
 
 def of_coder(conn: Connection, document_pk: int, coder_pk_: int) -> Annotation | None:
-    row = conn.execute(select(ANN.c.pk, ANN.c.status)
-                       .where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk_)).first()
+    row = conn.execute(_PK_STATUS, {"document": document_pk, "coder": coder_pk_}).first()
     return _read(conn, row.pk, row.status) if row else None
 
 
@@ -117,8 +127,7 @@ def of_document(conn: Connection, document_pk: int) -> list[StoredAnnotation]:
 
 
 def done_since(conn: Connection, coder_pk_: int, since: datetime) -> int:
-    return conn.scalar(select(func.count()).select_from(ANN).where(
-        ANN.c.coder_pk == coder_pk_, ANN.c.status == "done", ANN.c.updated_at >= since))
+    return conn.scalar(_DONE_SINCE, {"coder": coder_pk_, "since": since})
 
 
 def counts_by_coder(conn: Connection) -> dict[str, dict[str, int]]:

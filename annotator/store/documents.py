@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from annotator.domain.queue_order import shuffle_key
 from annotator.store import tables as t
@@ -28,9 +29,12 @@ class StoredDocument:
     blind: bool = False  # coders see it without suggestions
 
 
+_GET = select(DOC.c.pk, DOC.c.id, DOC.c.title, DOC.c.text, DOC.c.meta, DOC.c.blind).where(DOC.c.pk == bindparam("document"))
+_SEQ = select(DOC.c.seq).where(DOC.c.pk == bindparam("document"))
+
+
 def get(conn: Connection, document_pk: int) -> StoredDocument:
-    row = conn.execute(select(DOC.c.pk, DOC.c.id, DOC.c.title, DOC.c.text, DOC.c.meta, DOC.c.blind)
-                       .where(DOC.c.pk == document_pk)).one()
+    row = conn.execute(_GET, {"document": document_pk}).one()
     return StoredDocument(*row)
 
 
@@ -170,7 +174,7 @@ ASSIGN = t.Assignment.__table__
 ORDER_KEYS = {"random": DOC.c.shuffle, "uncertain": DOC.c.certainty}  # `code --order`; sequential: pk
 
 
-def _unfinished(coder_pk: int):
+def _unfinished(coder_pk):
     """Documents this coder has not marked done or skipped."""
     finished = select(ANN.c.pk).where(ANN.c.document_pk == DOC.c.pk, ANN.c.coder_pk == coder_pk,
                                       ANN.c.status.in_(("done", "skipped")))
@@ -181,7 +185,7 @@ def position(conn: Connection, document_pk: int, order: str = "sequential", assi
     """1-based place of the document in the queue's order (of the coder's documents, with assigned_to)."""
     key = ORDER_KEYS.get(order)
     if key is None and assigned_to is None:
-        return conn.scalar(select(DOC.c.seq).where(DOC.c.pk == document_pk)) or 0
+        return conn.scalar(_SEQ, {"document": document_pk}) or 0
     if key is None:
         query = select(func.count()).select_from(DOC).where(DOC.c.pk <= document_pk)
     else:
@@ -200,29 +204,49 @@ def neighbour(conn: Connection, document_pk: int, forward: bool, unfinished_by: 
     not finished; with assigned_to (a coder), only documents assigned to them; with free_for (a
     coder), none another coder holds a lease on."""
     key = ORDER_KEYS.get(order)
+    at = None
+    if key is not None:
+        if document_pk:
+            at = conn.scalar(_order_key_of(order), {"document": document_pk})
+        elif not forward:
+            return None
+    query = _neighbour_query(order, forward, bool(key is not None and document_pk), unfinished_by is not None,
+                             assigned_to is not None, free_for is not None)
+    return conn.scalar(query, {"document": document_pk, "at": at, "unfinished_by": unfinished_by,
+                               "assigned_to": assigned_to, "free_for": free_for, "now": t.utcnow()})
+
+
+@functools.cache
+def _order_key_of(order: str):
+    return select(ORDER_KEYS[order]).where(DOC.c.pk == bindparam("document"))
+
+
+@functools.cache
+def _neighbour_query(order: str, forward: bool, from_document: bool, unfinished: bool, assigned: bool, free: bool):
+    """The statement for one kind of neighbour, built once: the screen asks on every `n` and `d`,
+    and building it cost ten times what SQLite takes to run it."""
+    key = ORDER_KEYS.get(order)
+    document, at = bindparam("document"), bindparam("at")
     if key is None:
-        query = select(DOC.c.pk).where(DOC.c.pk > document_pk if forward else DOC.c.pk < document_pk)
+        query = select(DOC.c.pk).where(DOC.c.pk > document if forward else DOC.c.pk < document)
         ordering = [DOC.c.pk if forward else DOC.c.pk.desc()]
     else:
         query = select(DOC.c.pk)
-        if document_pk:
-            at = conn.scalar(select(key).where(DOC.c.pk == document_pk))
+        if from_document:
             # (key, pk) after (at, document_pk), written so the first term is a range seek on the index
-            query = query.where(and_(key >= at, or_(key > at, DOC.c.pk > document_pk)) if forward
-                                else and_(key <= at, or_(key < at, DOC.c.pk < document_pk)))
-        elif not forward:
-            return None
+            query = query.where(and_(key >= at, or_(key > at, DOC.c.pk > document)) if forward
+                                else and_(key <= at, or_(key < at, DOC.c.pk < document)))
         ordering = [key, DOC.c.pk] if forward else [key.desc(), DOC.c.pk.desc()]
-    if unfinished_by is not None:
-        query = query.where(_unfinished(unfinished_by))
-    if assigned_to is not None:
+    if unfinished:
+        query = query.where(_unfinished(bindparam("unfinished_by")))
+    if assigned:
         query = query.where(select(ASSIGN.c.pk).where(ASSIGN.c.document_pk == DOC.c.pk,
-                                                      ASSIGN.c.coder_pk == assigned_to).exists())
-    if free_for is not None:
-        from annotator.store.leases import free_for as free
+                                                      ASSIGN.c.coder_pk == bindparam("assigned_to")).exists())
+    if free:
+        from annotator.store.leases import free_for
 
-        query = query.where(free(free_for))
-    return conn.scalar(query.order_by(*ordering).limit(1))
+        query = query.where(free_for(bindparam("free_for"), bindparam("now")))
+    return query.order_by(*ordering).limit(1)
 
 def set_blind(conn: Connection, chosen: set[int]) -> int:
     """Make exactly `chosen` blind, except documents a coder already worked on, which stay as they

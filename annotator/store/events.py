@@ -8,10 +8,10 @@ from annotator.store import tables as t
 from annotator.store.tables import utcnow
 
 EVENT = t.Event.__table__
+_INSERT = insert(EVENT)  # built once: every stored key adds an event
 
 
 def add(conn: Connection, kind: str, *, coder_pk: int | None = None, document_pk: int | None = None,
         annotation_pk: int | None = None, before: dict | None = None, after: dict | None = None) -> None:
-    conn.execute(insert(EVENT).values(
-        at=utcnow(), kind=kind, coder_pk=coder_pk, document_pk=document_pk, annotation_pk=annotation_pk,
-        before=before or {}, after=after or {}))
+    conn.execute(_INSERT, {"at": utcnow(), "kind": kind, "coder_pk": coder_pk, "document_pk": document_pk,
+                           "annotation_pk": annotation_pk, "before": before or {}, "after": after or {}})

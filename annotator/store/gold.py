@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import NamedTuple
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from annotator.domain.gold import Decided
 from annotator.domain.spans import Span, Stance
@@ -21,6 +21,8 @@ GOLD = t.Gold.__table__
 GOLD_SPAN = t.GoldSpan.__table__
 GOLD_STANCE = t.GoldStance.__table__
 CODER = t.Coder.__table__
+# Built once: a coder's every stored key asks it.
+_DERIVED_DIGEST = select(GOLD.c.derived_digest).where(GOLD.c.document_pk == bindparam("document")).with_for_update()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +96,7 @@ def is_derived(conn: Connection, document_pk: int) -> bool:
     (SQLite's single writer does the same by itself)."""
     if conn.dialect.name == "postgresql":  # the table's lock first: a gold run holding it is waited
         conn.exec_driver_sql("LOCK TABLE gold IN ROW EXCLUSIVE MODE")  # for before any row is held
-    return conn.scalar(select(GOLD.c.derived_digest).where(GOLD.c.document_pk == document_pk)
-                       .with_for_update()) is not None
+    return conn.scalar(_DERIVED_DIGEST, {"document": document_pk}) is not None
 
 
 def min_agreement(conn: Connection, document_pk: int) -> int | None:

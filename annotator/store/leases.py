@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, select
 
 from annotator.store import tables as t
 from annotator.store.suggestions import _upsert
@@ -13,13 +13,14 @@ from annotator.store.tables import utcnow
 LEASE = t.DocumentLease.__table__
 ASSIGN = t.Assignment.__table__
 DOC = t.Document.__table__
+_CODERS = select(func.count()).select_from(ASSIGN).where(ASSIGN.c.document_pk == bindparam("document"))  # every open
 
 
 def take(conn: Connection, document_pk: int, coder_pk: int, length: timedelta) -> bool | None:
     """Lease the document to the coder (or renew their lease) when it is single-coded, unless
     another coder's lease on it is live: True when the coder holds it now, False when another
     coder does, None when the document takes no lease (coded by several, or by whoever)."""
-    if conn.scalar(select(func.count()).select_from(ASSIGN).where(ASSIGN.c.document_pk == document_pk)) != 1:
+    if conn.scalar(_CODERS, {"document": document_pk}) != 1:
         return None
     now = utcnow()
     statement = _upsert(conn)(LEASE).values(document_pk=document_pk, coder_pk=coder_pk, until=now + length)
@@ -33,7 +34,8 @@ def release(conn: Connection, document_pk: int, coder_pk: int) -> None:
     conn.execute(delete(LEASE).where(LEASE.c.document_pk == document_pk, LEASE.c.coder_pk == coder_pk))
 
 
-def free_for(coder_pk: int):
-    """A condition on document rows: no other coder holds a live lease on it (a primary-key seek)."""
+def free_for(coder_pk, now):
+    """A condition on document rows: no other coder holds a live lease on it at `now` (a primary-key
+    seek); both may be bound parameters."""
     return ~select(LEASE.c.document_pk).where(LEASE.c.document_pk == DOC.c.pk, LEASE.c.coder_pk != coder_pk,
-                                              LEASE.c.until > utcnow()).exists()
+                                              LEASE.c.until > now).exists()

@@ -6,7 +6,7 @@ from typing import Any
 
 from datetime import timedelta
 
-from sqlalchemy import Connection, delete, func, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, func, select, tuple_, update
 
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 from annotator.domain.queue_order import certainty
@@ -15,6 +15,8 @@ from annotator.store.engine import bulk_update
 from annotator.store.tables import utcnow
 
 SUG = t.Suggestion.__table__
+_LATEST = (select(SUG.c.model, SUG.c.version, SUG.c.spans, SUG.c.stances)  # built once: every document opened
+           .where(SUG.c.document_pk == bindparam("document")).order_by(SUG.c.pk.desc()).limit(1))
 PROGRESS = t.SuggestProgress.__table__
 CLAIM = t.SuggestClaim.__table__
 DOC = t.Document.__table__
@@ -38,8 +40,7 @@ def _from_row(model: str, version: str, spans: list[dict], stances: list[dict]) 
 
 def latest(conn: Connection, document_pk: int) -> Suggestion | None:
     """The newest suggestion for the document: what the coding screen shows."""
-    row = conn.execute(select(SUG.c.model, SUG.c.version, SUG.c.spans, SUG.c.stances)
-                       .where(SUG.c.document_pk == document_pk).order_by(SUG.c.pk.desc()).limit(1)).first()
+    row = conn.execute(_LATEST, {"document": document_pk}).first()
     return _from_row(*row) if row else None
 
 

@@ -157,7 +157,10 @@ class CodingScreen(Screen):
             self.article.show(self.doc, self.entities, simple_tokens(self.doc.text), cursor_offset)
         self._refresh_progress()
         self._refresh_panel()
-        # Workers start after this document is painted, so their CPU does not delay the frame.
+        # Workers start after this document is painted, so their CPU does not delay the frame. Textual
+        # runs after-refresh callbacks at the screen's first idle moment, which can come before its
+        # widgets have reported their changes; a repaint the screen itself owes holds them until drawn.
+        self.refresh()
         if self.tokenizer_ready and not (ahead is not None and ahead.final_tokens):
             self.call_after_refresh(self._tokenize, self.doc.pk, self.doc.text)
         if self.doc.suggestion is None and not self.doc.blind:
