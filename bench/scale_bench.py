@@ -1,6 +1,6 @@
 """Costs that do not grow with the project: one million documents, any coder, any position.
 
-    python bench/scale_bench.py [--docs 1000000] [--presses 40] [--rounds 3] [--keep PATH]
+    python bench/scale_bench.py [--docs 1000000] [--presses 40] [--rounds 3] [--starts 3] [--keep PATH]
 
 Builds (or reuses, with --keep) a project of N short documents (sentences of the Wikinews corpus,
 ~400 characters, ids doc-0 ... doc-N-1), all blind (no suggestions, so `d` marks done at once and no
@@ -10,7 +10,8 @@ model loads), and says how long the build took. Three coders:
   deep    all but the last 1,001 done: at position N - 1,000.
 A model version "bench 1" has suggestions for all but the last 1,000 documents (its progress mark
 raised as `suggest` raises it). Then, over --rounds rounds, the coders in rotated order:
-  first paint   CodingApp built to its first frame showing the coder's document (in-process);
+  first paint   CodingApp built to its first frame showing the coder's document (in-process),
+                --starts times a round per coder, the coders' order rotated each time;
   d, n          key reaching the app to the next frame written (Textual's headless driver);
   find          the find query for each keystroke of "doc-<number>" (off the screen's thread in
                 the app; here timed alone);
@@ -188,6 +189,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--presses", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--starts", type=int, default=3, help="screen starts per coder and round (first paint)")
     parser.add_argument("--keep", type=Path, help="database to build once and reuse")
     args = parser.parse_args()
     print(f"start: {load_average()}")
@@ -206,9 +208,10 @@ def main() -> None:
         once: dict[str, list[float]] = {}
 
         async def coding_round(r: int) -> None:
-            for coder in rotated(coders, r):
-                for key, values in (await coder_round(work, coder, args.presses)).items():
-                    per[coder].setdefault(key, []).extend(values)
+            for start in range(args.starts):  # first paint is one sample a start: several, alternating coders
+                for coder in rotated(coders, r + start):
+                    for key, values in (await coder_round(work, coder, args.presses if start == 0 else 0)).items():
+                        per[coder].setdefault(key, []).extend(values)
 
         asyncio.run(coder_round(work, "warm-up", 2))  # imports, spaCy's tokenizer and the page cache
         for r in range(args.rounds):
