@@ -192,3 +192,25 @@ async def test_a_long_model_name_is_cut_on_one_line_and_its_version_kept(model_s
         by = [line for line in lines if line.startswith("by ")]
         assert len(by) == 1 and by[0].endswith(f"… {version}"), lines
         assert version not in [line for line in lines if not line.startswith("by ")]
+
+
+async def test_the_side_panel_draws_each_row_as_rich_would(seeded):
+    """The panel builds its strips itself (Rich's renderer cost 60-80 us a row, every row on every
+    new document): the segments must be Rich's own, styles and all, at any width."""
+    from rich.text import Text
+    from textual.strip import Strip
+
+    for size in ((100, 30), (62, 24)):
+        async with make_app(seeded).run_test(size=size) as pilot:
+            screen = await ready(pilot)
+            await pilot.press("g", "a", "right", "a")  # a coded stance, a coded entity, evidence shown
+            await pilot.pause()
+            panel = screen.query_one("#side")
+            base, width = panel.rich_style, panel.content_region.width
+            assert len(panel._lines) > 8
+            for y, line in enumerate(panel._lines):
+                assert isinstance(line, Text) and "\n" not in line.plain
+                laid = line.copy()
+                laid.stylize_before(base)
+                assert list(panel.render_line(y)) == \
+                    list(Strip(list(laid.render(pilot.app.console))).crop_extend(0, width, base))

@@ -109,7 +109,7 @@ async def test_a_coder_works_through_their_own_queue_only(cli, seeded):
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
         visited = [screen.doc.pk]
-        assert str(screen.query_one("#header").render()).count(f"1 of {len(mine)}") == 1
+        assert str(screen.query_one("#header").line()).count(f"1 of {len(mine)}") == 1
         for _ in range(len(mine) + 1):  # one more than the queue: the last `n` says so and stays
             await pilot.press("n")
             screen = await ready(pilot)

@@ -18,6 +18,7 @@ from textual.strip import Strip
 
 from annotator.domain.coding_view import Entity, EntityList, display_title, meta_line
 from annotator.services.coding import OpenDocument
+from annotator.tui.strips import StripMaker
 from annotator.tui.wrap import wrap
 
 PALETTE = ("#e5c07b", "#61afef", "#98c379", "#c678dd", "#e06c75", "#56b6c2", "#d19a66", "#be5046", "#a9b1d6")
@@ -50,6 +51,7 @@ class ArticleView(ScrollView, can_focus=False):
         self._mark_starts: list[int] = []
         self._longest_mark = 0
         self._base_style: Style | None = None
+        self._maker: StripMaker | None = None
 
     # Content --------------------------------------------------------------------------------
     def show(self, doc: OpenDocument, entities: EntityList, tokens: tuple[list[int], list[int]],
@@ -148,9 +150,7 @@ class ArticleView(ScrollView, can_focus=False):
         width = self.scrollable_content_region.width
         base = self.base_style
         if index < len(self._header):
-            header = self._header[index].copy()
-            header.stylize_before(base)
-            return self._strip(header, width)
+            return self._strip(self._header[index], width)
         index -= len(self._header)
         if index >= len(self._lines):
             return Strip.blank(width, base)
@@ -183,8 +183,9 @@ class ArticleView(ScrollView, can_focus=False):
         return Strip(segments).crop_extend(0, width, base)
 
     def _strip(self, text: Text, width: int) -> Strip:
-        segments = list(text.render(self.app.console))
-        return Strip(segments).crop_extend(0, width, self.base_style)
+        if self._maker is None:
+            self._maker = StripMaker(self.app.console)
+        return self._maker.strip(text, self.base_style, width)
 
     # Cursor -----------------------------------------------------------------------------------
     @property

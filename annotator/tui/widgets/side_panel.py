@@ -11,6 +11,7 @@ from textual.widget import Widget
 from annotator.domain.codebook import Codebook
 from annotator.domain.coding_view import EntityList, Focus, stance_rows
 from annotator.services.coding import OpenDocument
+from annotator.tui.strips import StripMaker
 
 
 class SidePanel(Widget):
@@ -29,6 +30,10 @@ class SidePanel(Widget):
         self._doc: OpenDocument | None = None
         self._first = 0  # first entity row shown
         self._doc_targets: tuple = ()  # the shown document's targets
+        self._maker: StripMaker | None = None
+
+    def on_mount(self) -> None:
+        self._maker = StripMaker(self.app.console)
 
     def on_resize(self) -> None:
         self._strips.clear()
@@ -66,9 +71,7 @@ class SidePanel(Widget):
                 self._base = self.rich_style
             base = self._base
             if y < len(self._lines):
-                line = self._lines[y].copy()
-                line.stylize_before(base)
-                strip = Strip(list(line.render(self.app.console))).crop_extend(0, width, base)
+                strip = self._maker.strip(self._lines[y], base, width)
             else:
                 strip = Strip([Segment(" " * width, base)], width)
             self._strips[y] = strip
