@@ -29,7 +29,9 @@ class StoredDocument:
     blind: bool = False  # coders see it without suggestions
 
 
-_GET = select(DOC.c.pk, DOC.c.id, DOC.c.title, DOC.c.text, DOC.c.meta, DOC.c.blind).where(DOC.c.pk == bindparam("document"))
+# Built once: every document opened reads these.
+_GET = (select(DOC.c.pk, DOC.c.id, DOC.c.title, DOC.c.text, DOC.c.meta, DOC.c.blind)
+        .where(DOC.c.pk == bindparam("document")))
 _SEQ = select(DOC.c.seq).where(DOC.c.pk == bindparam("document"))
 
 
