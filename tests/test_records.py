@@ -13,7 +13,7 @@ from annotator.domain import coding as edits
 from annotator.domain.errors import InputError
 from annotator.services.coding import CodingSession
 from annotator.services.project import open_project
-from conftest import ServerDatabase, dump, execute, write_jsonl
+from conftest import ServerDatabase, dump, execute, rows, write_jsonl
 from test_coding_screen import SEED, annotation, make_app, ready
 
 
@@ -126,9 +126,47 @@ async def test_d_stores_status_and_time_in_one_write_and_leaving_adds_nothing(se
         await pilot.press("d", "d")  # the second marks it done with its suggestions undecided
         await pilot.pause()
         assert app.screen.doc.id != SEED
-    assert [w for w in written if w.startswith(("INSERT INTO annotation", "UPDATE annotation"))] == \
-        ["INSERT INTO annotation"]
+        assert [w for w in written if w.startswith(("INSERT INTO annotation", "UPDATE annotation"))] == \
+            ["INSERT INTO annotation"]
     assert annotation(seeded)["status"] == "done" and 20 <= annotation(seeded)["seconds"] < 21
+
+
+async def test_time_in_the_find_box_counts_for_the_document_left(seeded):
+    """Its keys never reach the coding screen: leaving from it counts up to the moment of leaving."""
+    clock = Clock()
+    async with make_app(seeded, clock=clock).run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        clock.now += 20
+        await pilot.press("a")  # 20 s, stored with the accept
+        clock.now += 10
+        await pilot.press("slash", *"korea")
+        clock.now += 30
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.doc.id == "GUM_news_korea"
+    assert annotation(seeded)["seconds"] == 20 + 10 + 30
+
+
+async def test_an_app_told_to_exit_keeps_the_time_and_the_place_as_q_does(seeded):
+    """A closed browser tab ends the app without `q`: textual-serve's quit reaches it as ExitApp."""
+    from textual.messages import ExitApp
+
+    clock = Clock()
+    app = make_app(seeded, clock=clock)
+    async with app.run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("n")
+        opened = screen.doc
+        clock.now += 20
+        await pilot.press("a")  # 20 s, stored with the accept
+        clock.now += 30
+        await pilot.press("right")
+        clock.now += 5
+        app.post_message(ExitApp())
+        await pilot.pause()
+    assert not app.is_running
+    assert annotation(seeded, opened.id)["seconds"] == 20 + 30 + 5
+    assert rows(seeded, "SELECT last_document_pk FROM coder WHERE name = 'alice'") == [(opened.pk,)]
 
 
 async def test_ctrl_q_and_the_palettes_quit_store_the_time_as_q_does(seeded):

@@ -257,16 +257,16 @@ class CodingSession:
         """The session ends: its NLP process with it, whatever it was doing."""
         self._nlp.close()
 
-    def leave(self, doc: OpenDocument, closing: bool = False) -> None:
+    def leave(self, doc: OpenDocument, closing: bool = False, just_stored: bool = False) -> None:
         """Add the active time not yet stored to the document's annotation (when there is one);
-        when the screen is closing, remember the document as where to reopen. Moving on counts up
-        to the key that moved (touched already): `d` stored that with the status, and writing the
+        when the screen is closing, remember the document as where to reopen. `just_stored`: the
+        key that moves on (`d`, `s`) stored the time up to itself with the status, and writing the
         milliseconds since would cost a second commit, and its fsync, on every `d`."""
         timer, self._timer = self._timer, None
         if timer is None:
             seconds = 0.0
         else:
-            seconds = timer.take(self.clock()) if closing else timer.take_to_last_action()
+            seconds = timer.take_to_last_action() if just_stored else timer.take(self.clock())
         leased = doc.pk in self._leased
         if seconds <= 0 and not closing and not leased:
             return

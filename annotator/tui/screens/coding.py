@@ -133,10 +133,12 @@ class CodingScreen(Screen):
             await self.run_action(action)
 
     # Opening documents --------------------------------------------------------------------------
-    def open_document(self, pk: int, cursor_offset: int | None = None, position: int | None = None) -> None:
-        """Show a document; `position` in the queue when the caller knows it (saves a count)."""
+    def open_document(self, pk: int, cursor_offset: int | None = None, position: int | None = None,
+                      just_stored: bool = False) -> None:
+        """Show a document; `position` in the queue when the caller knows it (saves a count);
+        `just_stored`: the one left had its time stored with the key that moves on."""
         if self.doc is not None:
-            self.session.leave(self.doc)
+            self.session.leave(self.doc, just_stored=just_stored)
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead.document.pk == pk:
             self.doc = ahead.document
@@ -442,7 +444,7 @@ class CodingScreen(Screen):
             self._refresh_progress()
             self.app.say(f"Every document is done or skipped: {self.total} of {self.total}.", title="Queue finished")
             return True
-        self.open_document(following)
+        self.open_document(following, just_stored=True)
         return True
 
     def action_undo(self) -> None:
@@ -586,6 +588,13 @@ class CodingScreen(Screen):
         own = [(b.key, b.description, b.tooltip, b.action) for b in SCREEN_BINDINGS]
         codebook = [(k.char, k.description, k.tooltip, k.action) for k in self.codebook_keys.values()]
         return own[:3] + codebook + own[3:] + [("ctrl+p", "palette", "Command palette: every action by name", "app.command_palette")]
+
+    def on_unmount(self) -> None:
+        """However the app ends without `q` (a closed browser tab: textual-serve's quit arrives as
+        ExitApp), the time on the open document and the place to reopen are kept as `q` keeps them."""
+        if self.doc is not None:
+            self.session.leave(self.doc, closing=True)
+            self.doc = None
 
     def action_quit(self) -> None:
         if self.doc is not None:
