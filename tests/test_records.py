@@ -169,6 +169,24 @@ async def test_an_app_told_to_exit_keeps_the_time_and_the_place_as_q_does(seeded
     assert rows(seeded, "SELECT last_document_pk FROM coder WHERE name = 'alice'") == [(opened.pk,)]
 
 
+async def test_an_app_told_to_exit_reopens_where_it_was_left(seeded):
+    """Only stores remembered the place: moved on with `n` and then closed from the browser, the
+    next start opened the document before."""
+    from textual.messages import ExitApp
+
+    app = make_app(seeded)
+    async with app.run_test() as pilot:
+        screen = await ready(pilot)
+        await pilot.press("n", "n")
+        await pilot.pause()
+        left = screen.doc.pk
+        app.post_message(ExitApp())
+        await pilot.pause()
+    assert rows(seeded, "SELECT last_document_pk FROM coder WHERE name = 'alice'") == [(left,)]
+    async with make_app(seeded).run_test() as pilot:
+        assert (await ready(pilot)).doc.pk == left
+
+
 async def test_ctrl_q_and_the_palettes_quit_store_the_time_as_q_does(seeded):
     clock = Clock()
     async with make_app(seeded, clock=clock).run_test() as pilot:
