@@ -111,6 +111,35 @@ def counting(db, sql: str):
         conn.close()
 
 
+def run_until(condition, process: subprocess.Popen, what: str, seconds: float = KILL_TIMEOUT, step: float = 0.0005):
+    """Let the process run in slices of `step` (SIGCONT, pause, SIGSTOP) and look at `condition` only
+    while it is stopped, until it holds: the process stays stopped there. Polling a running process
+    missed an export that wrote its whole file between two looks; stopped, it cannot get past one."""
+    deadline = time.monotonic() + seconds
+    while True:
+        os.kill(process.pid, signal.SIGSTOP)
+        while _state(process.pid) not in ("T", "t", "Z", None):  # stopped (or ended)
+            time.sleep(0.0001)
+        found = condition()
+        if found:
+            return found
+        if process.poll() is not None:
+            out, err = process.communicate()
+            pytest.fail(f"the process ended (exit {process.returncode}) before {what}\n{out}\n{err}")
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        os.kill(process.pid, signal.SIGCONT)
+        time.sleep(step)
+
+
+def _state(pid: int) -> str | None:
+    """The process's state letter from /proc (R running, S sleeping, T stopped, Z ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
 def size_of(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -499,8 +528,8 @@ def test_export_killed_part_way_leaves_no_partial_file_and_a_rerun_writes_it_who
         return [p for p in target.parent.glob(f".{name}.*.part")] if target.parent.exists() else []
 
     victim = annotator(*command, "--db", str(project), cwd=tmp_path)
-    wait_until(lambda: any(size_of(p) >= share * len(whole) for p in temporary()), victim,
-               f"it wrote {share:.0%} of the file", step=0.002)
+    run_until(lambda: any(size_of(p) >= share * len(whole) for p in temporary()), victim,
+              f"it wrote {share:.0%} of the file")
     kill(victim)
     if older is None:
         assert not target.exists(), "a killed export left a file at the target"
