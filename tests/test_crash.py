@@ -76,10 +76,18 @@ def file_offset(pid: int, path: Path) -> int | None:
     return None
 
 
-def wait_until(condition, process: subprocess.Popen, what: str, seconds: float = KILL_TIMEOUT, step: float = 0.005):
-    """Poll `condition` until it gives something true; fail if the process ends first or time runs out."""
+def wait_until(condition, process: subprocess.Popen, what: str, seconds: float = KILL_TIMEOUT, step: float = 0.005,
+               stopped: bool = False):
+    """Poll `condition` until it gives something true; fail if the process ends first or time runs out.
+    With `stopped`, the process runs in slices of `step` (SIGCONT, pause, SIGSTOP) and is looked at
+    only while stopped, and stays stopped once the condition holds: polled while running, an export
+    once wrote its whole file and renamed it between two looks."""
     deadline = time.monotonic() + seconds
     while True:
+        if stopped:
+            os.kill(process.pid, signal.SIGSTOP)
+            while _state(process.pid) not in ("T", "t", "Z", None):  # stopped (or ended)
+                time.sleep(0.0001)
         found = condition()
         if found:
             return found
@@ -87,6 +95,8 @@ def wait_until(condition, process: subprocess.Popen, what: str, seconds: float =
             out, err = process.communicate()
             pytest.fail(f"the process ended (exit {process.returncode}) before {what}\n{out}\n{err}")
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        if stopped:
+            os.kill(process.pid, signal.SIGCONT)
         time.sleep(step)
 
 
@@ -109,26 +119,6 @@ def counting(db, sql: str):
         yield lambda: conn.execute(sql).fetchone()[0]
     finally:
         conn.close()
-
-
-def run_until(condition, process: subprocess.Popen, what: str, seconds: float = KILL_TIMEOUT, step: float = 0.0005):
-    """Let the process run in slices of `step` (SIGCONT, pause, SIGSTOP) and look at `condition` only
-    while it is stopped, until it holds: the process stays stopped there. Polling a running process
-    missed an export that wrote its whole file between two looks; stopped, it cannot get past one."""
-    deadline = time.monotonic() + seconds
-    while True:
-        os.kill(process.pid, signal.SIGSTOP)
-        while _state(process.pid) not in ("T", "t", "Z", None):  # stopped (or ended)
-            time.sleep(0.0001)
-        found = condition()
-        if found:
-            return found
-        if process.poll() is not None:
-            out, err = process.communicate()
-            pytest.fail(f"the process ended (exit {process.returncode}) before {what}\n{out}\n{err}")
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        os.kill(process.pid, signal.SIGCONT)
-        time.sleep(step)
 
 
 def _state(pid: int) -> str | None:
@@ -528,8 +518,8 @@ def test_export_killed_part_way_leaves_no_partial_file_and_a_rerun_writes_it_who
         return [p for p in target.parent.glob(f".{name}.*.part")] if target.parent.exists() else []
 
     victim = annotator(*command, "--db", str(project), cwd=tmp_path)
-    run_until(lambda: any(size_of(p) >= share * len(whole) for p in temporary()), victim,
-              f"it wrote {share:.0%} of the file")
+    wait_until(lambda: any(size_of(p) >= share * len(whole) for p in temporary()), victim,
+               f"it wrote {share:.0%} of the file", step=0.0005, stopped=True)
     kill(victim)
     if older is None:
         assert not target.exists(), "a killed export left a file at the target"

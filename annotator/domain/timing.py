@@ -22,8 +22,7 @@ class ActiveTime:
     def take(self, now: float) -> float:
         """Active seconds since the last take (the ones to store now)."""
         self.touch(now)
-        seconds, self._taken = self._active - self._taken, self._active
-        return seconds
+        return self.take_to_last_action()
 
     def take_to_last_action(self) -> float:
         """Active seconds up to the coder's last action, not yet taken: leaving a document right after
