@@ -78,6 +78,11 @@ def insert_many(conn: Connection, rows: list[dict[str, Any]], created_at: dateti
     first = last_seq(conn) + 1  # under the import's write lock: a concurrent one on a server conflicts and retries
     bulk_insert(conn, DOC, [{**r, "created_at": created_at, "shuffle": shuffle_key(r["id"]), "seq": first + i}
                             for i, r in enumerate(rows)])
+    if conn.dialect.name == "sqlite":
+        # The find index takes the batch in one statement: FTS5 writes out its pending terms at every
+        # savepoint, so a trigger (a savepoint a row) made a segment of each document (migration 0015).
+        conn.exec_driver_sql("INSERT INTO document_fts(rowid, id, title, text) "
+                             "SELECT pk, id, title, text FROM document WHERE seq >= ?", (first,))
 
 
 def last_seq(conn: Connection) -> int:
