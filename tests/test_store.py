@@ -8,7 +8,7 @@ import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import ServerDatabase, rows
+from conftest import ServerDatabase, rows, write_jsonl
 from sqlmodel import SQLModel
 
 from annotator.store import tables  # noqa: F401
@@ -268,3 +268,33 @@ def test_the_find_index_merges_sixteen_segments_at_a_time_new_or_upgraded(projec
     assert rows(old, merges) == [("automerge", 16), ("crisismerge", 64)]
     downgrade(make_engine(str(old)), "0013")
     assert rows(old, merges) == []
+
+
+
+DOCUMENT_TRIGGERS = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'document' ORDER BY name"
+
+
+def test_an_import_batch_enters_the_find_index_as_one_segment(project, sqlite_only, cli, tmp_path):
+    """FTS5 writes out the terms it holds at every savepoint, and a row trigger opens one a row:
+    each imported document was a segment of its own, merged level after level (migration 0015)."""
+    assert rows(project, DOCUMENT_TRIGGERS) == [("document_fts_delete",), ("document_fts_update",)]
+    docs = [{"id": f"n-{i}", "title": f"Report {i}", "text": f"Word{i} stood alone in text {i}."} for i in range(40)]
+    assert cli("import", str(write_jsonl(tmp_path / "batch.jsonl", docs))).code == 0
+    assert rows(project, "SELECT count(DISTINCT segid) FROM document_fts_idx") == [(1,)]
+    indexed = "SELECT d.id FROM document_fts f JOIN document d ON d.pk = f.rowid WHERE document_fts MATCH ?"
+    assert [rows(project, indexed, f"word{i}") for i in (0, 39)] == [[("n-0",)], [("n-39",)]]
+    assert len(rows(project, indexed, "alone")) == 40
+    assert rows(project, "INSERT INTO document_fts(document_fts, rank) VALUES ('integrity-check', 1)") == []
+
+
+def test_the_row_trigger_is_gone_from_upgraded_projects_and_back_on_downgrade(tmp_path, sqlite_only):
+    from annotator.services.project import open_project
+    from annotator.store.migrate import downgrade
+
+    old = tmp_path / "old.db"
+    _at_revision(old, "0014")
+    assert ("document_fts_insert",) in rows(old, DOCUMENT_TRIGGERS)
+    open_project(str(old)).dispose()
+    assert rows(old, DOCUMENT_TRIGGERS) == [("document_fts_delete",), ("document_fts_update",)]
+    downgrade(make_engine(str(old)), "0014")
+    assert ("document_fts_insert",) in rows(old, DOCUMENT_TRIGGERS)
