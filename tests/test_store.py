@@ -285,6 +285,10 @@ def test_an_import_batch_enters_the_find_index_as_one_segment(project, sqlite_on
     assert [rows(project, indexed, f"word{i}") for i in (0, 39)] == [[("n-0",)], [("n-39",)]]
     assert len(rows(project, indexed, "alone")) == 40
     assert rows(project, "INSERT INTO document_fts(document_fts, rank) VALUES ('integrity-check', 1)") == []
+    from annotator.store.documents import FIND_INDEX_FILL
+
+    plan = [line for *_, line in rows(project, f"EXPLAIN QUERY PLAN {FIND_INDEX_FILL}", 1)]
+    assert plan == ["SEARCH document USING INDEX ix_document_seq (seq>?)"]  # a seek to the batch, not a walk
 
 
 def test_the_row_trigger_is_gone_from_upgraded_projects_and_back_on_downgrade(tmp_path, sqlite_only):

@@ -81,8 +81,12 @@ def insert_many(conn: Connection, rows: list[dict[str, Any]], created_at: dateti
     if conn.dialect.name == "sqlite":
         # The find index takes the batch in one statement: FTS5 writes out its pending terms at every
         # savepoint, so a trigger (a savepoint a row) made a segment of each document (migration 0015).
-        conn.exec_driver_sql("INSERT INTO document_fts(rowid, id, title, text) "
-                             "SELECT pk, id, title, text FROM document WHERE seq >= ?", (first,))
+        conn.exec_driver_sql(FIND_INDEX_FILL, (first,))
+
+
+# The batch's rows found by a seek on ix_document_seq (a test reads the plan back).
+FIND_INDEX_FILL = ("INSERT INTO document_fts(rowid, id, title, text) "
+                   "SELECT pk, id, title, text FROM document WHERE seq >= ?")
 
 
 def last_seq(conn: Connection) -> int:
