@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from annotator.domain.queue_order import shuffle_key
+from annotator.store.documents import FIND_INDEX_FILL
 
 ROOT = Path(__file__).resolve().parent.parent
 WIKINEWS = ROOT / "seeds" / "wikinews.jsonl"
@@ -116,7 +117,7 @@ def raw_insert(corpus: Path, db: Path, template: Path) -> float:
     with conn:
         conn.executemany("INSERT INTO document (id, title, text, meta, text_hash, created_at, seq, shuffle) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        conn.execute("INSERT INTO document_fts(rowid, id, title, text) SELECT pk, id, title, text FROM document")
+        conn.execute(FIND_INDEX_FILL, (1,))
     elapsed = time.perf_counter() - start
     assert conn.execute("SELECT count(*) FROM document").fetchone()[0] == len(rows)
     conn.close()

@@ -164,6 +164,12 @@ def rows(db: Path | ServerDatabase, sql: str, *parameters) -> list[tuple]:
         return conn.execute(sql, parameters).fetchall()
 
 
+def assert_find_index_whole(db: Path) -> None:
+    """The SQLite find index holds exactly the documents: FTS5's integrity check, compared with
+    the document table, raises "database disk image is malformed" where they differ."""
+    assert rows(db, "INSERT INTO document_fts(document_fts, rank) VALUES ('integrity-check', 1)") == []
+
+
 def execute(db: Path | ServerDatabase, *statements: str | tuple) -> None:
     """Run statements that return no rows (each SQL text, or (SQL, parameter, ...) with ? marks) in
     one transaction on either backend, committed at the end; the driver's own error propagates."""

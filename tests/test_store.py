@@ -8,10 +8,11 @@ import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import ServerDatabase, rows, write_jsonl
+from conftest import ServerDatabase, assert_find_index_whole, rows, write_jsonl
 from sqlmodel import SQLModel
 
 from annotator.store import tables  # noqa: F401
+from annotator.store.documents import FIND_INDEX_FILL
 from annotator.store.engine import make_engine, resolve_url
 
 
@@ -270,7 +271,6 @@ def test_the_find_index_merges_sixteen_segments_at_a_time_new_or_upgraded(projec
     assert rows(old, merges) == []
 
 
-
 DOCUMENT_TRIGGERS = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'document' ORDER BY name"
 
 
@@ -284,9 +284,7 @@ def test_an_import_batch_enters_the_find_index_as_one_segment(project, sqlite_on
     indexed = "SELECT d.id FROM document_fts f JOIN document d ON d.pk = f.rowid WHERE document_fts MATCH ?"
     assert [rows(project, indexed, f"word{i}") for i in (0, 39)] == [[("n-0",)], [("n-39",)]]
     assert len(rows(project, indexed, "alone")) == 40
-    assert rows(project, "INSERT INTO document_fts(document_fts, rank) VALUES ('integrity-check', 1)") == []
-    from annotator.store.documents import FIND_INDEX_FILL
-
+    assert_find_index_whole(project)
     plan = [line for *_, line in rows(project, f"EXPLAIN QUERY PLAN {FIND_INDEX_FILL}", 1)]
     assert plan == ["SEARCH document USING INDEX ix_document_seq (seq>?)"]  # a seek to the batch, not a walk
 
