@@ -7,9 +7,7 @@ import random
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-from annotator.domain.codebook import Target
 from annotator.domain.metrics import span_scores, stance_scores
-from annotator.domain.stance_context import LEAD_SENTENCES, stance_context
 
 LABELS = ["AGAINST", "FAVOR", "NONE"]
 
@@ -45,14 +43,3 @@ def test_span_scores_are_exact_match_per_label_and_over_all():
     assert (got["PERSON"].precision, got["PERSON"].recall) == (1.0, 1.0)
     assert (got["GPE"].precision, got["GPE"].recall, got["GPE"].support) == (0.0, 0.0, 2)
     assert got["all"].precision == pytest.approx(1 / 3) and got["all"].recall == pytest.approx(1 / 3)
-
-
-def test_the_model_reads_the_sentences_that_mention_its_target_and_the_lead_otherwise():
-    text = "Talks began. Kyiv welcomed the plan. Markets rose. Moscow rejected it."
-    sentences = [(0, 12), (13, 36), (37, 50), (51, 70)]
-    ukraine = Target(name="Ukraine", aliases=("Kyiv",))
-    got, evidence = stance_context(text, sentences, ukraine)
-    assert got == "Ukraine: Kyiv welcomed the plan." and evidence == ((13, 36),)
-    nato = Target(name="NATO")
-    got, evidence = stance_context(text, sentences, nato)
-    assert evidence == tuple(sentences[:LEAD_SENTENCES]) and got == "NATO: Talks began. Kyiv welcomed the plan."

@@ -18,16 +18,14 @@ def train(ctx: typer.Context,
               metavar="PATH", show_default="models/TASK", help="Folder to save the model in")] = None,
           eval_split: Annotated[float, typer.Option(
               metavar="SHARE", help="Share of gold documents held out to score the model")] = 0.2,
-          epochs: Annotated[int, typer.Option(metavar="N", help="Passes over the training documents")] = 10,
+          epochs: Annotated[int, typer.Option(metavar="N", help="Passes over the training documents (entities)")] = 10,
           base: Annotated[Optional[str], typer.Option(
               metavar="MODEL", show_default="en_core_web_sm, or its PyPI twin",
               help="Pipeline to start from: package name or path (e.g. a model trained before)")] = None,
-          arch: Annotated[str, typer.Option(
-              metavar="ARCH", help="Stance classifier: ensemble (bag of words + CNN) | bow (faster)")] = "ensemble",
           seed: Annotated[int, typer.Option(metavar="N", help="The same seed gives the same split")] = 0,
           as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
           db: Db = None) -> None:
-    """Train the stance classifier or fine-tune entity recognition on gold, on CPU, and save it."""
+    """Train the stance model or fine-tune entity recognition on gold, on CPU, and save it."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from annotator.services.project import open_project
@@ -43,7 +41,7 @@ def train(ctx: typer.Context,
                 bar.update(stage[0], completed=bar.tasks[stage[0]].total)
             stage[0] = bar.add_task(name, total=steps)
 
-        report = run_train(engine, task, out, eval_split=eval_split, epochs=epochs, base=base, architecture=arch,
+        report = run_train(engine, task, out, eval_split=eval_split, epochs=epochs, base=base,
                            seed=seed, on_stage=on_stage, on_step=lambda: bar.advance(stage[0]))
     if as_json:
         import dataclasses

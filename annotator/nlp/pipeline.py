@@ -9,7 +9,7 @@ from typing import Any
 
 from annotator.domain.errors import InputError
 from annotator.nlp import integrity
-from annotator.nlp.training import STANCE_COMPONENT
+from annotator.nlp import stance_model
 
 # In order of preference: Explosion's own package first, then its re-upload under another name
 # (checked against recorded hashes, see integrity.py).
@@ -24,6 +24,8 @@ class Pipeline:
     name: str  # what suggestions are tagged with: the name it was loaded by
     version: str
     trained: tuple[str, ...] = ()  # what `annotator train` trained in it: "entities", "stance"
+    stance: Any = None  # its stance_model.StanceModel, when trained for stance
+    base: str = ""  # the pipeline it was trained from ("en_core_web_sm 3.8.0"), for a trained one
 
 
 def default_model() -> str:
@@ -65,8 +67,16 @@ def load_pipeline(model: str | None = None) -> Pipeline:
     if "senter" not in nlp.pipe_names and "parser" not in nlp.pipe_names:
         nlp.add_pipe("sentencizer")  # rule-based sentences for stance evidence: cheap, no weights
     label = path.name if path.exists() else name
-    trained = tuple(nlp.meta.get("annotator", {}).get("trained", ()))
-    return Pipeline(nlp=nlp, name=label, version=str(nlp.meta.get("version", "0")), trained=trained)
+    made = nlp.meta.get("annotator", {})
+    trained = tuple(made.get("trained", ()))
+    stance = None
+    if "stance" in trained:
+        if not (path / stance_model.FOLDER).is_dir():
+            raise InputError(f"{name} was trained for stance by an earlier release, whose classifier this one "
+                             "no longer reads: train it again with `annotator train --task stance`")
+        stance = stance_model.StanceModel.from_disk(path / stance_model.FOLDER)
+    return Pipeline(nlp=nlp, name=label, version=str(nlp.meta.get("version", "0")), trained=trained, stance=stance,
+                    base=str(made.get("base", "")))
 
 
 def _installed() -> str:
@@ -76,9 +86,8 @@ def _installed() -> str:
 
 
 def _needed_by_ner(nlp) -> set[str]:
-    """'ner', the stance classifier `annotator train` adds, and the shared tok2vec/transformer only
-    when NER listens to it."""
-    keep = {"ner", STANCE_COMPONENT}
+    """'ner', and the shared tok2vec/transformer only when NER listens to it."""
+    keep = {"ner"}
     for name in ("tok2vec", "transformer"):
         if name in nlp.pipe_names and "ner" in getattr(nlp.get_pipe(name), "listening_components", []):
             keep.add(name)

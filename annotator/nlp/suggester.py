@@ -5,18 +5,17 @@ from __future__ import annotations
 import multiprocessing
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass, field, replace
 from itertools import islice
 
 from annotator.domain.chunks import chunks
 from annotator.domain.codebook import Codebook
 from annotator.domain.spans import strip_offsets
-from annotator.domain.stance_context import stance_context
+from annotator.domain.stance_features import mention_views
 from annotator.domain.stance_rules import suggest_stances
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance
 from annotator.nlp.pipeline import Pipeline
-from annotator.nlp.training import STANCE_COMPONENT, predict_stance
+from annotator.nlp.stance_model import sentiment_lexicon, vader
 from annotator.processes import die_with_parent
 
 # spaCy refuses texts over nlp.max_length (1,000,000 characters); long texts go through in pieces,
@@ -34,47 +33,49 @@ class DocSuggestion:
 
 
 class Suggester:
-    """Entities from the pipeline's NER; stances from its trained classifier when `annotator train`
-    gave it one, else from the cold-start rules."""
+    """Entities from the pipeline's NER; stances from its trained model when `annotator train` gave
+    it one, else from the cold-start rules."""
 
     def __init__(self, pipeline: Pipeline, codebook: Codebook) -> None:
         self.pipeline, self.codebook = pipeline, codebook
         self.label_map = dict(codebook.model_label_map)
         if "entities" in pipeline.trained:  # fine-tuned on gold: it predicts the codebook's own labels
             self.label_map.update({label: label for label in codebook.entity_labels})
-        # only a classifier `annotator train` made: another pipeline's textcat has other labels
-        self.stance_model = STANCE_COMPONENT in pipeline.nlp.pipe_names and "stance" in pipeline.trained
+        self.stance_model = pipeline.stance
 
-    @cached_property
-    def _vader(self):
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-        return SentimentIntensityAnalyzer()
-
-    def sentiment(self, sentence: str) -> float:
-        return self._vader.polarity_scores(sentence)["compound"]
+    @staticmethod
+    def sentiment(sentence: str) -> float:
+        return vader().polarity_scores(sentence)["compound"]
 
     def run(self, items: Iterable[tuple], batch_size: int = 32) -> Iterator[DocSuggestion]:
         """(document pk, text[, meta]) in, one DocSuggestion out per document, in the same order;
         meta says which targets the document has (Codebook.targets_for)."""
+        pending: list[DocSuggestion] = []
+        for found in self._read(items, batch_size):
+            pending.append(found)
+            if len(pending) >= batch_size:
+                yield from self._with_stances(pending)
+                pending = []
+        yield from self._with_stances(pending)
+
+    def _read(self, items: Iterable[tuple], batch_size: int) -> Iterator[_Read]:
+        """Each document's entities (in codebook labels) and sentences, from the pipeline."""
         pieces = ((piece, (pk, offset, text, rest[0] if rest else None))
                   for pk, text, *rest in items for offset, piece in chunks(text, MAX_CHUNK_CHARS))
-        current: tuple[int, str] | None = None
+        current: tuple[int, str, dict | None] | None = None
         ents: list[tuple[int, int, str]] = []
         sents: list[tuple[int, int]] = []
-        skip = [STANCE_COMPONENT] if self.stance_model else []  # it reads each target's sentences, not the text
-        for doc, (pk, offset, text, meta) in self.pipeline.nlp.pipe(pieces, as_tuples=True, batch_size=batch_size,
-                                                                    disable=skip):
+        for doc, (pk, offset, text, meta) in self.pipeline.nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
             if current is not None and current[0] != pk:
-                yield self._finish(*current, ents, sents)
+                yield self._entities(*current, ents, sents)
                 ents, sents = [], []
             current = (pk, text, meta)
             ents += [(e.start_char + offset, e.end_char + offset, e.label_) for e in doc.ents]
             sents += [(s.start_char + offset, s.end_char + offset) for s in doc.sents]
         if current is not None:
-            yield self._finish(*current, ents, sents)
+            yield self._entities(*current, ents, sents)
 
-    def _finish(self, pk: int, text: str, meta: dict | None, ents: list, sents: list) -> DocSuggestion:
+    def _entities(self, pk: int, text: str, meta: dict | None, ents: list, sents: list) -> _Read:
         spans, dropped = [], Counter()
         for start, end, model_label in ents:
             label = self.label_map.get(model_label)
@@ -83,22 +84,36 @@ class Suggester:
             elif text[start:end].strip():
                 spans.append(SuggestedSpan(start, end, label))
         sents = [s for s in (strip_offsets(text, a, b) for a, b in sents) if s[0] < s[1]]
-        entities = [(s.start, s.end) for s in spans]
-        targets = self.codebook.targets_for(meta)
-        if self.stance_model:
-            stances = self._model_stances(text, sents, entities, targets)
-        else:
-            stances = suggest_stances(text, sents, self.codebook, self.sentiment, entities=entities, targets=targets)
-        return DocSuggestion(pk, tuple(spans), tuple(stances), dropped)
+        return _Read(DocSuggestion(pk, tuple(spans), (), dropped), text, sents, self.codebook.targets_for(meta))
 
-    def _model_stances(self, text: str, sentences: list, entities: list, targets) -> list[SuggestedStance]:
-        if not targets:
-            return []
-        contexts = [stance_context(text, sentences, target, entities) for target in targets]
-        predicted = predict_stance(self.pipeline.nlp, [model_input for model_input, _ in contexts])
-        return [SuggestedStance(target.name, label, round(score, 3), evidence)
-                for target, (_, evidence), (label, score) in zip(targets, contexts, predicted)
-                if label in self.codebook.stance_labels]
+    def _with_stances(self, batch: list[_Read]) -> list[DocSuggestion]:
+        """The documents with their stances: the trained model's, predicted for the whole batch at
+        once (one call costs about as much as a hundred mentions), else the cold-start rules'."""
+        if not self.stance_model:
+            return [replace(r.found, stances=tuple(suggest_stances(
+                r.text, r.sentences, self.codebook, self.sentiment, entities=r.entity_offsets, targets=r.targets)))
+                for r in batch]
+        lexicon = sentiment_lexicon()
+        views = [[mention_views(r.text, r.sentences, target, r.entity_offsets, lexicon) for target in r.targets]
+                 for r in batch]
+        guesses = iter(self.stance_model.predict([mentions for per_doc in views for mentions in per_doc]))
+        return [replace(r.found, stances=tuple(
+            SuggestedStance(target.name, guess.label, guess.score,
+                            tuple(dict.fromkeys(mentions[i].sentence for i in guess.ranked)))
+            for target, mentions, guess in zip(r.targets, per_doc, guesses)
+            if guess.label in self.codebook.stance_labels)) for r, per_doc in zip(batch, views)]
+
+
+@dataclass
+class _Read:
+    found: DocSuggestion  # its entities, no stances yet
+    text: str
+    sentences: list[tuple[int, int]]
+    targets: tuple
+
+    @property
+    def entity_offsets(self) -> list[tuple[int, int]]:
+        return [(s.start, s.end) for s in self.found.spans]
 
 
 def run_parallel(suggester: Suggester, items: Iterable[tuple[int, str]], n_process: int,

@@ -20,11 +20,12 @@ from annotator.domain.errors import InputError
 from annotator.domain.formats import ExportDocument
 from annotator.domain.metrics import Scores, StanceScores, span_scores, stance_scores
 from annotator.domain.spans import strip_offsets
-from annotator.domain.stance_context import stance_context
+from annotator.domain.stance_features import MentionView, mention_views
 from annotator.domain.stance_rules import suggest_stances
 from annotator.nlp.pipeline import Pipeline, load_pipeline
 from annotator.nlp.suggester import Suggester
-from annotator.nlp.training import ARCHITECTURES, STANCE_COMPONENT, predict_stance, train_entities, train_stance
+from annotator.nlp.stance_model import StanceModel, FOLDER as STANCE_FOLDER, sentiment_lexicon
+from annotator.nlp.training import train_entities
 from annotator.services.export import gold_documents, split_of
 from annotator.services.project import active_codebook
 from annotator.store import suggestions
@@ -60,7 +61,7 @@ class _Parsed:
 
 
 def train(engine: Engine, task: str, out: Path | None = None, *, eval_split: float = 0.2, epochs: int = 10,
-          base: str | None = None, architecture: str = "ensemble", seed: int = 0,
+          base: str | None = None, seed: int = 0,
           on_stage: Callable[[str, int], None] = lambda stage, total: None,
           on_step: Callable[[], None] = lambda: None) -> TrainReport:
     """`on_stage(name, steps)` starts a stage of the progress bar, `on_step()` advances it."""
@@ -71,8 +72,6 @@ def train(engine: Engine, task: str, out: Path | None = None, *, eval_split: flo
                          "including) 1, e.g. 0.2")
     if epochs < 1:
         raise InputError(f"--epochs {epochs}: give at least 1")
-    if architecture not in ARCHITECTURES:
-        raise InputError(f"--arch {architecture!r}: give one of {', '.join(ARCHITECTURES)}")
     codebook = active_codebook(engine)
     out = out or Path("models") / task
     if out.exists() and not (out / "meta.json").is_file():
@@ -89,13 +88,14 @@ def train(engine: Engine, task: str, out: Path | None = None, *, eval_split: flo
     train_side = [p for p in parsed if split_of(p.doc.id, seed, shares) == "train"]
     held_out = [p for p in parsed if split_of(p.doc.id, seed, shares) != "train"]
     report.train_documents, report.held_out_documents = len(train_side), len(held_out)
+    stance = pipeline.stance  # kept as it is when entities are trained
     if task == "stance":
-        _train_stance(pipeline, codebook, train_side, held_out, report, epochs, architecture, seed, on_stage, on_step)
+        stance = _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_stage, on_step)
     else:
         _train_entities(pipeline, codebook, train_side, held_out, report, epochs, seed, on_stage, on_step)
     with engine.connect() as conn:  # a version this project has suggestions from is never reused
         taken = suggestions.versions_of(conn, out.name)
-    report.version = _save(pipeline, out, task, report, taken)
+    report.version = _save(pipeline, stance, out, task, report, taken)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -105,8 +105,7 @@ def _parse(pipeline: Pipeline, codebook: Codebook, docs: list[ExportDocument], o
     on_stage("Reading gold documents", len(docs))
     label_map = Suggester(pipeline, codebook).label_map
     parsed = []
-    skip = [STANCE_COMPONENT] if STANCE_COMPONENT in pipeline.nlp.pipe_names else []
-    for doc, source in pipeline.nlp.pipe(((d.text, d) for d in docs), as_tuples=True, disable=skip):
+    for doc, source in pipeline.nlp.pipe(((d.text, d) for d in docs), as_tuples=True):
         sentences = [s for s in (strip_offsets(source.text, x.start_char, x.end_char) for x in doc.sents) if s[0] < s[1]]
         entities = [(e.start_char, e.end_char, label_map[e.label_]) for e in doc.ents if e.label_ in label_map]
         parsed.append(_Parsed(source, sentences, entities))
@@ -114,21 +113,22 @@ def _parse(pipeline: Pipeline, codebook: Codebook, docs: list[ExportDocument], o
     return parsed
 
 
-def _stance_items(codebook: Codebook, parsed: list[_Parsed]) -> list[tuple[str, str, str, tuple]]:
-    """(model input, gold label, target, the document's cold-start guess key) per gold stance."""
+def _stance_items(codebook: Codebook, parsed: list[_Parsed]) -> list[tuple[list[MentionView], str, str, _Parsed]]:
+    """(the target's mention views, gold label, target, its document) per gold stance."""
     labels = set(codebook.stance_labels)
+    lexicon = sentiment_lexicon()
     items = []
     for p in parsed:
         targets = {t.name: t for t in codebook.targets_for(p.doc.meta)}  # per-document ones with its aliases
+        entities = [(s, e) for s, e, _ in p.entities]
         for target_name, label, _how in p.doc.stances:
             if target_name in targets and label in labels:
-                model_input, _ = stance_context(p.doc.text, p.sentences, targets[target_name],
-                                                [(s, e) for s, e, _ in p.entities])
-                items.append((model_input, label, target_name, p))
+                views = mention_views(p.doc.text, p.sentences, targets[target_name], entities, lexicon)
+                items.append((views, label, target_name, p))
     return items
 
 
-def _train_stance(pipeline, codebook, train_side, held_out, report, epochs, architecture, seed, on_stage, on_step):
+def _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_stage, on_step) -> StanceModel:
     if not codebook.targets or not codebook.stance_labels:
         raise InputError("the codebook has no stance targets or labels: there is no stance to train")
     training = _stance_items(codebook, train_side)
@@ -137,14 +137,14 @@ def _train_stance(pipeline, codebook, train_side, held_out, report, epochs, arch
                          "a classifier needs examples of at least two; code or import more gold")
     testing = _stance_items(codebook, held_out)
     report.train_items, report.held_out_items = len(training), len(testing)
-    on_stage("Training stance", epochs)
-    train_stance(pipeline.nlp, [(text, label) for text, label, _, _ in training], codebook.stance_labels,
-                 epochs=epochs, architecture=architecture, seed=seed, on_epoch=lambda epoch, loss: on_step())
+    on_stage("Training stance", 1)
+    model = StanceModel.fit([(views, label) for views, label, _, _ in training], seed=seed)
+    on_step()
     if not testing:
         report.notes.append("nothing held out (--eval-split 0, or too few gold documents): no held-out scores")
-        return
+        return model
     gold = [label for _, label, _, _ in testing]
-    predicted = [label for label, _ in predict_stance(pipeline.nlp, [text for text, _, _, _ in testing])]
+    predicted = [guess.label for guess in model.predict([views for views, _, _, _ in testing])]
     favor, against = codebook.polarity_labels.get("positive"), codebook.polarity_labels.get("negative")
     report.f_avg_of = f"{favor}, {against}" if favor and against else "no positive and negative labels"
     report.stance = stance_scores(gold, predicted, (), favor, against)  # macro F1 over the labels in use
@@ -158,6 +158,7 @@ def _train_stance(pipeline, codebook, train_side, held_out, report, epochs, arch
             guesses[id(p)] = {g.target: g.label for g in found}
     report.cold_start = stance_scores(gold, [guesses[id(p)].get(target) for _, _, target, p in testing],
                                       (), favor, against)
+    return model
 
 
 def _train_entities(pipeline, codebook, train_side, held_out, report, epochs, seed, on_stage, on_step):
@@ -175,14 +176,14 @@ def _train_entities(pipeline, codebook, train_side, held_out, report, epochs, se
     if not held_out:
         report.notes.append("nothing held out (--eval-split 0, or too few gold documents): no held-out scores")
         return
-    skip = [STANCE_COMPONENT] if STANCE_COMPONENT in pipeline.nlp.pipe_names else []
     found = set()
-    for doc, p in pipeline.nlp.pipe(((p.doc.text, p) for p in held_out), as_tuples=True, disable=skip):
+    for doc, p in pipeline.nlp.pipe(((p.doc.text, p) for p in held_out), as_tuples=True):
         found |= {(p.doc.id, e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in labels}
     report.entities = span_scores(gold, found)
 
 
-def _save(pipeline: Pipeline, out: Path, task: str, report: TrainReport, taken: list[str]) -> str:
+def _save(pipeline: Pipeline, stance: StanceModel | None, out: Path, task: str, report: TrainReport,
+          taken: list[str]) -> str:
     """Save beside `out` and swap it in, so a failed save leaves the model it replaces; returns the
     version: one above the model it replaces and above every version of this name that has
     suggested in the project (suggestions are kept per name and version)."""
@@ -200,6 +201,8 @@ def _save(pipeline: Pipeline, out: Path, task: str, report: TrainReport, taken: 
     staging = out.with_name(f".{out.name}.saving")
     shutil.rmtree(staging, ignore_errors=True)
     nlp.to_disk(staging)
+    if stance is not None:
+        stance.to_disk(staging / STANCE_FOLDER)
     if out.exists():
         shutil.rmtree(out)
     staging.rename(out)
