@@ -228,7 +228,7 @@ def test_every_check_constraint_of_the_tables_is_in_the_migrated_database(projec
 
     checks = [(table.name, str(c.sqltext)) for table in SQLModel.metadata.sorted_tables
               for c in table.constraints if isinstance(c, CheckConstraint)]
-    assert len(checks) == 9
+    assert len(checks) == 11
     if isinstance(project, ServerDatabase):
         # PostgreSQL keeps a check in its own words: compare the migrated tables' checks with those
         # the server keeps for the code's tables made afresh in a schema of their own.

@@ -243,6 +243,7 @@ def suggest(ctx: typer.Context,
     if report.todo == 0:
         out.print(f"All {report.documents} document(s) already have suggestions from {report.model} "
                   f"{report.version}; nothing to do (--redo suggests again).")
+        _print_in_use(report)
         return
     rate = report.suggested / bar.elapsed if bar.elapsed else 0.0
     out.print(f"Suggested {report.suggested} document(s) with {report.model} {report.version}: "
@@ -251,11 +252,18 @@ def suggest(ctx: typer.Context,
         dropped = ", ".join(f"{label} {n}" for label, n in report.dropped.most_common())
         out.print(f"Dropped {sum(report.dropped.values())} entity suggestion(s) with model labels the codebook "
                   f"does not map: {dropped}.")
+    _print_in_use(report)
     if report.stance_note:
         out.print(report.stance_note)
     if report.taken < report.todo:
         out.print(f"{report.todo - report.taken} document(s) were taken by other suggest runs at work at the same "
                   "time (each document is suggested by one run).")
+
+
+def _print_in_use(report) -> None:
+    if report.in_use_for:
+        out.print(f"{report.model} {report.version} is now in use for {' and '.join(report.in_use_for)}: the coding "
+                  "screen shows its suggestions there.")
 
 
 @app.command(cls=_Command)

@@ -1,4 +1,5 @@
-"""The fixed words of the records: origins, decisions, statuses, how gold was reached, coder roles.
+"""The fixed words of the records: origins, decisions, statuses, how gold was reached, coder roles,
+model tasks.
 
 The store's CHECK constraints are built from these tuples, so the database refuses any other value.
 """
@@ -14,9 +15,12 @@ Decision = Literal["accepted", "changed", "rejected"]
 Status = Literal["draft", "done", "skipped"]
 GoldHow = Literal["unanimous", "majority", "adjudicated"]
 Role = Literal["coder", "lead"]
+ModelTask = Literal["stance", "entities"]
+"""What a model suggests: each task has its own model in use."""
 
 ORIGINS: tuple[str, ...] = get_args(Origin)
 DECISIONS: tuple[str, ...] = get_args(Decision)
 STATUSES: tuple[str, ...] = get_args(Status)
 GOLD_HOWS: tuple[str, ...] = get_args(GoldHow)
 ROLES: tuple[str, ...] = get_args(Role)
+MODEL_TASKS: tuple[str, ...] = get_args(ModelTask)

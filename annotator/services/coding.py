@@ -181,11 +181,11 @@ class CodingSession:
         return self._timer.total(self.clock()) if self._timer is not None else 0.0
 
     def load(self, document_pk: int) -> OpenDocument:
-        """The document with its newest suggestion and this coder's annotation (reads only: safe
+        """The document with the suggestions in use and this coder's annotation (reads only: safe
         from a worker thread, which is how the screen fetches the next document ahead of time)."""
         with self.engine.connect() as conn:
             doc = documents.get(conn, document_pk)
-            suggestion = None if doc.blind else suggestions.latest(conn, document_pk)
+            suggestion = None if doc.blind else suggestions.shown(conn, document_pk)
             stored = annotations.of_coder(conn, document_pk, self.coder_pk)
         return OpenDocument(doc.pk, doc.id, doc.title, doc.text, doc.meta, suggestion, stored or Annotation(), doc.blind,
                             self.codebook.targets_for(doc.meta))
@@ -211,7 +211,7 @@ class CodingSession:
             with self._pipeline_lock:
                 suggest_document(self.engine, document_pk, self._pipeline)
         with self.engine.connect() as conn:
-            return suggestions.latest(conn, document_pk)
+            return suggestions.shown(conn, document_pk)
 
     def apply(self, doc: OpenDocument, kind: str, edit: Callable[[Annotation], Annotation]) -> bool:
         """Run an edit and store its result at once; False when it changed nothing. A label the
@@ -222,7 +222,7 @@ class CodingSession:
             return False
         check_labels(after, self.codebook)
         shown = doc.suggestion is not None and bool(doc.suggestion.spans or doc.suggestion.stances)
-        self._store(doc.pk, kind, before, after, shown=shown)
+        self._store(doc.pk, kind, before, after, shown=shown, models=_models_shown(doc.suggestion))
         self._undo.append(Change(doc.pk, kind, before, after))
         self._redo.clear()
         doc.annotation = after
@@ -282,12 +282,13 @@ class CodingSession:
         except StoreBusy:
             pass  # time and place are conveniences: a locked database must not stop the coder moving on
 
-    def _store(self, document_pk: int, kind: str, before: Annotation, after: Annotation, shown: bool) -> None:
+    def _store(self, document_pk: int, kind: str, before: Annotation, after: Annotation, shown: bool,
+               models: tuple[str | None, str | None] = (None, None)) -> None:
         on_open_document = self._timer is not None and not kind.startswith(("undo", "redo"))
         seconds = self._timer.take(self.clock()) if on_open_document else 0.0
         def store(conn: Connection) -> None:
             pk = annotations.write(conn, document_pk, self.coder_pk, after, add_seconds=seconds,
-                                   suggestions_shown=shown)
+                                   suggestions_shown=shown, models_shown=models)
             events.add(conn, kind, coder_pk=self.coder_pk, document_pk=document_pk, annotation_pk=pk,
                        before=before.to_json(), after=after.to_json())
             annotations.set_last_document(conn, self.coder_pk, document_pk)  # where a crash resumes
@@ -305,3 +306,11 @@ class CodingSession:
             if on_open_document:
                 self._timer.give_back(seconds)
             raise SaveFailed(f"not saved ({exc.orig}); nothing changed, press the key again") from exc
+
+
+def _models_shown(suggestion: Suggestion | None) -> tuple[str | None, str | None]:
+    """("name:version" of the entity model, of the stance model) whose suggestions the coder sees."""
+    if suggestion is None:
+        return (None, None)
+    return (f"{suggestion.model}:{suggestion.version}" if suggestion.spans else None,
+            ":".join(suggestion.stance_source) if suggestion.stances else None)

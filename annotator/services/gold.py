@@ -246,7 +246,7 @@ class ReviewSession:
             doc = documents.get(conn, document_pk)
             versions = {a.coder: version_of(a.annotation) for a in annotations.of_document(conn, document_pk)
                         if a.annotation.status == "done"}
-            suggestion = suggestions.latest(conn, document_pk)
+            suggestion = suggestions.shown(conn, document_pk)
             decided = _decisions_on(conn, document_pk)
             regions, settled_targets = _regions(decided)
             derived = derive(versions, self.codebook.target_names, min_agreement=gold.min_agreement(conn, document_pk),

@@ -37,11 +37,20 @@ def show_document(engine: Engine, doc_id: str) -> dict[str, Any]:
         return {
             "id": doc.id, "title": doc.title, "text": doc.text, "meta": doc.meta,
             "suggestions": [_suggestion(s, doc.text) for s in suggestions.of_document(conn, doc.pk)],
+            "in_use": _in_use(suggestions.shown(conn, doc.pk)),
             "annotations": [{"coder": a.coder, "status": a.annotation.status, "seconds": a.seconds,
                              "suggestions_shown": a.suggestions_shown, **_coded(a.annotation, doc.text)}
                             for a in annotations.of_document(conn, doc.pk)],
             "gold": _gold(gold.of_document(conn, doc.pk), doc.text),
         }
+
+
+def _in_use(shown: Suggestion | None) -> dict[str, Any] | None:
+    """Whose suggestions the coding screen shows for the document, per task."""
+    if shown is None:
+        return None
+    model, version = shown.stance_source
+    return {"entities": {"model": shown.model, "version": shown.version}, "stance": {"model": model, "version": version}}
 
 
 def _suggestion(s: Suggestion, text: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from annotator.domain.stance_rules import no_stance_note
 from annotator.nlp.pipeline import Pipeline, load_pipeline
 from annotator.processes import alive
 from annotator.nlp.suggester import DocSuggestion, Suggester, run_parallel
+from annotator.services.models import in_use_on_suggesting
 from annotator.services.project import active_codebook
 from annotator.domain.suggestions import Suggestion
 from annotator.store import documents, suggestions
@@ -44,13 +45,16 @@ class SuggestReport:
     spans: int = 0
     dropped: Counter = field(default_factory=Counter)
     stance_note: str | None = None  # why the codebook gets no stance suggestions, said once a run
+    in_use_for: list[str] = field(default_factory=list)  # the tasks this run put the model in use for
 
 
 def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_size: int = 32,
             redo: bool = False, on_start: Callable[[SuggestReport], None] = lambda r: None,
             on_progress: Callable[[int], None] = lambda n: None,
-            should_stop: Callable[[], bool] = lambda: False, pipeline: Pipeline | None = None) -> SuggestReport:
-    """`pipeline`, when given, is used instead of loading `model` (tests load it once per session)."""
+            should_stop: Callable[[], bool] = lambda: False, pipeline: Pipeline | None = None,
+            unstarted_only: bool = False) -> SuggestReport:
+    """`pipeline`, when given, is used instead of loading `model` (tests load it once per session);
+    `unstarted_only` leaves out the documents some coder has started."""
     if n_process < 1 or batch_size < 1:
         raise InputError(f"--n-process and --batch-size must be at least 1 (got {n_process}, {batch_size})")
     codebook = active_codebook(engine)
@@ -66,9 +70,10 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
     report = SuggestReport(pipeline.name, pipeline.version, total, todo, stance_note=no_stance_note(codebook))
     on_start(report)
     if todo == 0:
+        report.in_use_for = write(engine, lambda conn: in_use_on_suggesting(conn, *key, pipeline.trained))
         return report
     run = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    items = _documents(engine, None if redo else key, should_stop, run)
+    items = _documents(engine, None if redo else key, should_stop, run, unstarted_only)
     # spaCy hands results back a pipe batch at a time: on a run of a few batches the bar would jump
     # from 0 to the end, so small runs pipe smaller batches (at little cost on runs that small).
     pipe_batch = max(1, min(batch_size, todo // PROGRESS_STEPS))
@@ -83,6 +88,8 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
             report.suggested += stored  # another run at the same time may have stored some first
     finally:  # stopped early: what this run claimed and did not store is free for others at once
         write(engine, lambda conn: suggestions.release(conn, run))
+    if report.suggested:
+        report.in_use_for = write(engine, lambda conn: in_use_on_suggesting(conn, *key, pipeline.trained))
     return report
 
 
@@ -101,26 +108,27 @@ def _reported(results: Iterator[DocSuggestion], on_progress: Callable[[int], Non
 
 
 def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None, should_stop: Callable[[], bool],
-               run: str) -> Iterator[tuple[int, str, dict]]:
+               run: str, unstarted_only: bool = False) -> Iterator[tuple[int, str, dict]]:
     """The texts to suggest for, a page at a time: each page claimed for this run (not with --redo,
     which does every document again)."""
     after = 0
     while not should_stop():
         if unsuggested_by is None:
             with engine.connect() as conn:
-                page = suggestions.texts_page(conn, after, READ_PAGE, None)
+                page = suggestions.texts_page(conn, after, READ_PAGE, None, unstarted_only)
         else:
-            page = write(engine, lambda conn: _claim(conn, after, unsuggested_by, run))
+            page = write(engine, lambda conn: _claim(conn, after, unsuggested_by, run, unstarted_only))
         if not page:
             return
         yield from page
         after = page[-1][0]
 
 
-def _claim(conn: Connection, after: int, key: tuple[str, str], run: str) -> list[tuple[int, str, dict]]:
+def _claim(conn: Connection, after: int, key: tuple[str, str], run: str,
+           unstarted_only: bool) -> list[tuple[int, str, dict]]:
     for dead in filter(_died_here, suggestions.claiming_runs(conn)):
         suggestions.release(conn, dead)  # a run killed on this machine: its pages are free now
-    return suggestions.claim_page(conn, after, READ_PAGE, *key, run, LEASE)
+    return suggestions.claim_page(conn, after, READ_PAGE, *key, run, LEASE, unstarted_only)
 
 
 def _died_here(run: str) -> bool:

@@ -28,7 +28,8 @@ from annotator.nlp.stance_model import StanceModel, FOLDER as STANCE_FOLDER, sen
 from annotator.nlp.training import train_entities
 from annotator.services.export import gold_documents, split_of
 from annotator.services.project import active_codebook
-from annotator.store import suggestions
+from annotator.store import models, suggestions
+from annotator.store.models import TrainedModel
 from annotator.store.engine import Engine
 
 TASKS = ("stance", "entities")
@@ -49,6 +50,10 @@ class TrainReport:
     entities: dict[str, Scores] | None = None
     base_entities: dict[str, Scores] | None = None  # the pipeline before fine-tuning, on the same documents
     off_tokens: int = 0  # gold spans off token boundaries, left out of entity training
+    score: float | None = None  # on the held-out documents: stance macro F1, entity exact-span F1 over all labels
+    score_in_use: float | None = None  # the model in use for the task, on the same documents
+    in_use_then: str = ""  # which model that was
+    put_in_use: bool = False
     f_avg_of: str = ""  # the two labels F_avg averages (the codebook's positive and negative ones)
     notes: list[str] = field(default_factory=list)
 
@@ -89,15 +94,66 @@ def train(engine: Engine, task: str, out: Path | None = None, *, eval_split: flo
     held_out = [p for p in parsed if split_of(p.doc.id, seed, shares) != "train"]
     report.train_documents, report.held_out_documents = len(train_side), len(held_out)
     stance = pipeline.stance  # kept as it is when entities are trained
+    with engine.connect() as conn:
+        current = models.in_use(conn).get(task)
+        record = models.find(conn, *current) if current else None
     if task == "stance":
-        stance = _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_stage, on_step)
+        stance, testing = _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_stage, on_step)
+        report.score = report.stance.macro_f1 if report.stance else None
+        report.score_in_use, report.in_use_then = _stance_in_use(current, record, testing, report, codebook)
     else:
         _train_entities(pipeline, codebook, train_side, held_out, report, epochs, seed, on_stage, on_step)
+        report.score = report.entities["all"].f1 if report.entities else None
+        report.score_in_use, report.in_use_then = _entities_in_use(current, record, pipeline, codebook, held_out,
+                                                                   report)
     with engine.connect() as conn:  # a version this project has suggestions from is never reused
         taken = suggestions.versions_of(conn, out.name)
     report.version = _save(pipeline, stance, out, task, report, taken)
+    report.put_in_use = (report.score >= report.score_in_use if None not in (report.score, report.score_in_use)
+                         else current is None or report.score is not None)
+    with engine.begin() as conn:
+        models.record(conn, TrainedModel(out.name, report.version, task, f"{pipeline.name} {pipeline.version}",
+                                         str(out.resolve()), report.train_documents, report.held_out_documents,
+                                         report.score, report.score_in_use, report.in_use_then or None))
+        if report.put_in_use:
+            models.put_in_use(conn, task, out.name, report.version)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _stance_in_use(current, record, testing, report: TrainReport, codebook: Codebook) -> tuple[float | None, str]:
+    """The stance model in use, scored on the same held-out stances: a stance model trained here, or
+    else the cold-start rules (what any base pipeline suggests)."""
+    if not testing:
+        return None, ""
+    if record is not None and record.task == "stance" and (Path(record.path) / STANCE_FOLDER).is_dir():
+        model = StanceModel.from_disk(Path(record.path) / STANCE_FOLDER)
+        predicted = [g.label for g in model.predict([views for views, _, _, _ in testing])]
+        favor, against = codebook.polarity_labels.get("positive"), codebook.polarity_labels.get("negative")
+        scores = stance_scores([label for _, label, _, _ in testing], predicted, (), favor, against)
+        return scores.macro_f1, f"{record.name} {record.version}"
+    return report.cold_start.macro_f1, "the cold start"
+
+
+def _entities_in_use(current, record, pipeline: Pipeline, codebook: Codebook, held_out: list[_Parsed],
+                     report: TrainReport) -> tuple[float | None, str]:
+    """The entity model in use, scored on the same held-out documents: the pipeline trained from
+    when none is in use, or when it is that pipeline."""
+    if not held_out:
+        return None, ""
+    base = report.base_entities["all"].f1
+    if current is None or current == (pipeline.name, pipeline.version):
+        return base, f"{pipeline.name} {pipeline.version}"
+    try:
+        other = load_pipeline(record.path if record is not None else current[0])
+    except InputError:  # gone since: the base is what is left to compare with
+        return base, f"{pipeline.name} {pipeline.version}"
+    label_map = Suggester(other, codebook).label_map
+    gold = {(p.doc.id, s, e, label) for p in held_out for s, e, label, _ in p.doc.spans if label in label_map.values()}
+    found = {(p.doc.id, e.start_char, e.end_char, label_map[e.label_])
+             for doc, p in other.nlp.pipe(((p.doc.text, p) for p in held_out), as_tuples=True)
+             for e in doc.ents if e.label_ in label_map}
+    return span_scores(gold, found)["all"].f1, f"{other.name} {other.version}"
 
 
 def _parse(pipeline: Pipeline, codebook: Codebook, docs: list[ExportDocument], on_stage, on_step) -> list[_Parsed]:
@@ -128,7 +184,7 @@ def _stance_items(codebook: Codebook, parsed: list[_Parsed]) -> list[tuple[list[
     return items
 
 
-def _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_stage, on_step) -> StanceModel:
+def _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_stage, on_step) -> tuple[StanceModel, list]:
     if not codebook.targets or not codebook.stance_labels:
         raise InputError("the codebook has no stance targets or labels: there is no stance to train")
     training = _stance_items(codebook, train_side)
@@ -142,7 +198,7 @@ def _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_sta
     on_step()
     if not testing:
         report.notes.append("nothing held out (--eval-split 0, or too few gold documents): no held-out scores")
-        return model
+        return model, testing
     gold = [label for _, label, _, _ in testing]
     predicted = [guess.label for guess in model.predict([views for views, _, _, _ in testing])]
     favor, against = codebook.polarity_labels.get("positive"), codebook.polarity_labels.get("negative")
@@ -158,7 +214,7 @@ def _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_sta
             guesses[id(p)] = {g.target: g.label for g in found}
     report.cold_start = stance_scores(gold, [guesses[id(p)].get(target) for _, _, target, p in testing],
                                       (), favor, against)
-    return model
+    return model, testing
 
 
 def _train_entities(pipeline, codebook, train_side, held_out, report, epochs, seed, on_stage, on_step):

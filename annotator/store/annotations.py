@@ -27,7 +27,9 @@ _PK_STATUS = select(ANN.c.pk, ANN.c.status).where(*_OF)
 _INSERT = insert(ANN)
 _REWRITE = update(ANN).where(ANN.c.pk == bindparam("annotation")).values(
     status=bindparam("new_status"), updated_at=bindparam("now"), seconds=ANN.c.seconds + bindparam("add"),
-    suggestions_shown=ANN.c.suggestions_shown | bindparam("shown"))
+    suggestions_shown=ANN.c.suggestions_shown | bindparam("shown"),
+    entity_model=func.coalesce(bindparam("entity_model"), ANN.c.entity_model),
+    stance_model=func.coalesce(bindparam("stance_model"), ANN.c.stance_model))
 _ADD_SECONDS = update(ANN).where(*_OF).values(seconds=ANN.c.seconds + bindparam("add"))
 _CLEAR = [delete(table).where(table.c.annotation_pk == bindparam("annotation")) for table in CHILDREN]
 _FILL = {table: insert(table) for table in CHILDREN}
@@ -68,18 +70,23 @@ def exists(conn: Connection, document_pk: int, coder_pk_: int) -> bool:
 
 
 def write(conn: Connection, document_pk: int, coder_pk_: int, annotation: Annotation, *,
-          add_seconds: float = 0.0, suggestions_shown: bool = False) -> int:
+          add_seconds: float = 0.0, suggestions_shown: bool = False,
+          models_shown: tuple[str | None, str | None] = (None, None)) -> int:
     """Make the stored annotation exactly `annotation` (its rows replaced, not merged), add the
-    seconds spent, and remember for good that suggestions were shown. Returns its key."""
+    seconds spent, and remember for good that suggestions were shown, and whose ("name:version" of
+    the entity and the stance model, when shown). Returns its key."""
+    entity_model, stance_model = models_shown
     now = utcnow()
     pk = conn.scalar(_PK, {"document": document_pk, "coder": coder_pk_})
     if pk is None:
         pk = conn.execute(_INSERT, {
             "document_pk": document_pk, "coder_pk": coder_pk_, "status": annotation.status, "seconds": add_seconds,
-            "suggestions_shown": suggestions_shown, "created_at": now, "updated_at": now}).inserted_primary_key[0]
+            "suggestions_shown": suggestions_shown, "created_at": now, "updated_at": now,
+            "entity_model": entity_model, "stance_model": stance_model}).inserted_primary_key[0]
     else:
         conn.execute(_REWRITE, {"annotation": pk, "new_status": annotation.status, "now": now, "add": add_seconds,
-                                "shown": suggestions_shown})
+                                "shown": suggestions_shown, "entity_model": entity_model,
+                                "stance_model": stance_model})
         for clear in _CLEAR:
             conn.execute(clear, {"annotation": pk})
     rows = {

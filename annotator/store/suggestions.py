@@ -10,16 +10,19 @@ from sqlalchemy import Connection, bindparam, delete, func, select, tuple_, upda
 
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 from annotator.domain.queue_order import certainty
-from annotator.store import tables as t
+from annotator.store import models, tables as t
 from annotator.store.engine import bulk_update
 from annotator.store.tables import utcnow
 
 SUG = t.Suggestion.__table__
-_LATEST = (select(SUG.c.model, SUG.c.version, SUG.c.spans, SUG.c.stances)  # built once: every document opened
-           .where(SUG.c.document_pk == bindparam("document")).order_by(SUG.c.pk.desc()).limit(1))
+# Built once: every document opened reads them. The versions first, newest first, then only the rows shown.
+_VERSIONS = (select(SUG.c.pk, SUG.c.model, SUG.c.version).where(SUG.c.document_pk == bindparam("document"))
+             .order_by(SUG.c.pk.desc()))
+_ROW = select(SUG.c.model, SUG.c.version, SUG.c.spans, SUG.c.stances).where(SUG.c.pk == bindparam("pk"))
 PROGRESS = t.SuggestProgress.__table__
 CLAIM = t.SuggestClaim.__table__
 DOC = t.Document.__table__
+ANN = t.Annotation.__table__
 
 
 def _to_row(suggestion: Suggestion) -> dict[str, Any]:
@@ -38,10 +41,25 @@ def _from_row(model: str, version: str, spans: list[dict], stances: list[dict]) 
                                       tuple(tuple(e) for e in s.get("evidence", ()))) for s in stances))
 
 
-def latest(conn: Connection, document_pk: int) -> Suggestion | None:
-    """The newest suggestion for the document: what the coding screen shows."""
-    row = conn.execute(_LATEST, {"document": document_pk}).first()
-    return _from_row(*row) if row else None
+def shown(conn: Connection, document_pk: int, in_use: dict[str, tuple[str, str]] | None = None) -> Suggestion | None:
+    """What the coding screen shows for the document: the entities of the entity model in use and
+    the stances of the stance model in use (`in_use`: task -> (model, version)); for a task with
+    none in use, or whose model has not suggested for this document, the newest suggestion's."""
+    versions = conn.execute(_VERSIONS, {"document": document_pk}).all()
+    if not versions:
+        return None
+    in_use = models.in_use(conn) if in_use is None else in_use
+
+    def pick(task: str) -> int:
+        return next((pk for pk, model, version in versions if (model, version) == in_use.get(task)), versions[0][0])
+
+    entities_pk, stances_pk = pick("entities"), pick("stance")
+    entities = _from_row(*conn.execute(_ROW, {"pk": entities_pk}).one())
+    if stances_pk == entities_pk:
+        return entities
+    stances = _from_row(*conn.execute(_ROW, {"pk": stances_pk}).one())
+    return Suggestion(entities.model, entities.version, entities.spans, stances.stances,
+                      stances_by=(stances.model, stances.version))
 
 
 def of_document(conn: Connection, document_pk: int) -> list[Suggestion]:
@@ -164,20 +182,28 @@ def count_suggested_documents(conn: Connection) -> int:
     return conn.scalar(select(func.count(SUG.c.document_pk.distinct())))
 
 
-def texts_page(conn: Connection, after_pk: int, limit: int,
-               unsuggested_by: tuple[str, str] | None) -> list[tuple[int, str, dict]]:
+def texts_page(conn: Connection, after_pk: int, limit: int, unsuggested_by: tuple[str, str] | None,
+               unstarted_only: bool = False) -> list[tuple[int, str, dict]]:
     """(pk, text, meta) of the next `limit` documents after `after_pk`, optionally only those without
-    a suggestion from (model, version). Keyset paging: each page is one short read."""
+    a suggestion from (model, version), and only those no coder has started. Keyset paging: each
+    page is one short read."""
     if unsuggested_by:  # what lies up to the model's progress mark is all suggested: start past it
         after_pk = max(after_pk, progress_through(conn, *unsuggested_by))
     query = select(DOC.c.pk, DOC.c.text, DOC.c.meta).where(DOC.c.pk > after_pk).order_by(DOC.c.pk).limit(limit)
     if unsuggested_by:
         query = query.where(_unsuggested(*unsuggested_by))
+    if unstarted_only:
+        query = query.where(_unstarted())
     return [tuple(r) for r in conn.execute(query)]
 
 
+def _unstarted():
+    """No coder has an annotation of the document: a seek on the annotation's (document, coder) key."""
+    return ~select(ANN.c.pk).where(ANN.c.document_pk == DOC.c.pk).exists()
+
+
 def claim_page(conn: Connection, after_pk: int, limit: int, model: str, version: str, run: str,
-               lease: timedelta) -> list[tuple[int, str, dict]]:
+               lease: timedelta, unstarted_only: bool = False) -> list[tuple[int, str, dict]]:
     """Take the next `limit` documents after `after_pk` that have no suggestion from the model
     version and no live claim of another run: claimed for `run` until `until`, and returned as
     texts_page returns them. Call in a transaction of its own: on PostgreSQL the documents are
@@ -191,7 +217,8 @@ def claim_page(conn: Connection, after_pk: int, limit: int, model: str, version:
     claimed = select(CLAIM.c.document_pk).where(CLAIM.c.document_pk == DOC.c.pk, CLAIM.c.model == model,
                                                 CLAIM.c.version == version, CLAIM.c.until > now).exists()
     query = (select(DOC.c.pk, DOC.c.text, DOC.c.meta)
-             .where(DOC.c.pk > after_pk, _unsuggested(model, version), ~claimed).order_by(DOC.c.pk).limit(limit))
+             .where(DOC.c.pk > after_pk, _unsuggested(model, version), ~claimed,
+                    *([_unstarted()] if unstarted_only else [])).order_by(DOC.c.pk).limit(limit))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, key_share=True, of=DOC)  # coders' inserts still pass
     rows = [tuple(r) for r in conn.execute(query)]

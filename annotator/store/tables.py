@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from annotator.domain.vocabulary import DECISIONS, GOLD_HOWS, ORIGINS, ROLES, STATUSES
+from annotator.domain.vocabulary import DECISIONS, GOLD_HOWS, MODEL_TASKS, ORIGINS, ROLES, STATUSES
 
 
 def utcnow() -> datetime:
@@ -107,6 +107,10 @@ class Annotation(SQLModel, table=True):
     suggestions_shown: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Whose suggestions the coder decided on ("name:version"), per task: `annotator models` counts
+    # each model version's accepted, changed and rejected suggestions by them.
+    entity_model: str | None = None
+    stance_model: str | None = None
 
 
 class AnnotationSpan(SQLModel, table=True):
@@ -278,3 +282,33 @@ class DocumentLease(SQLModel, table=True):
     document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE", primary_key=True)
     coder_pk: int = Field(foreign_key="coder.pk", ondelete="CASCADE")
     until: datetime
+
+
+class ModelVersion(SQLModel, table=True):
+    """A model `annotator train` saved for this project: what it learned from and how it scored on
+    the held-out gold documents."""
+    __tablename__ = "model_version"
+    __table_args__ = (UniqueConstraint("name", "version"), one_of("task", MODEL_TASKS))
+    pk: int | None = Field(default=None, primary_key=True)
+    name: str  # what its suggestions are tagged with: the folder's name
+    version: str
+    task: str
+    base: str  # the pipeline it was trained from, "name version"
+    path: str  # where it was saved
+    train_documents: int
+    held_out_documents: int
+    score: float | None = None  # on the held-out documents: stance macro F1, entity exact-span F1
+    score_in_use: float | None = None  # the model in use then, on the same documents
+    in_use_then: str | None = None  # which model that was ("name version", or the cold start)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ModelInUse(SQLModel, table=True):
+    """Per task, the model version whose suggestions the coding screen shows."""
+    __tablename__ = "model_in_use"
+    __table_args__ = (one_of("task", MODEL_TASKS),)
+    task: str = Field(primary_key=True)
+    name: str
+    version: str
+    chosen_by: str | None = None  # a lead's `models use`; None: `train` or `suggest` chose it
+    chosen_at: datetime = Field(default_factory=utcnow)

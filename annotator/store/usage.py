@@ -43,3 +43,35 @@ def seconds(conn: Connection) -> list[tuple[str, bool, int, float]]:
         if b_n:
             rows.append((names[coder], True, b_n, float(b_total)))
     return rows
+
+
+EVENT = t.Event.__table__
+
+
+def decisions_by_model(conn: Connection) -> list[tuple[str, str, str, int]]:
+    """(kind "entity" or "stance", "name:version", decision, count): what coders did with each
+    model version's suggestions, by the model each annotation showed for that task."""
+    rows = []
+    for kind, table, model in (("entity", SPAN_DECISION, ANN.c.entity_model), ("stance", STANCE_DECISION, ANN.c.stance_model)):
+        query = (select(model, table.c.decision, func.count()).select_from(table)
+                 .join(ANN, ANN.c.pk == table.c.annotation_pk).where(model.is_not(None))
+                 .group_by(model, table.c.decision))
+        rows += [(kind, *row) for row in conn.execute(query)]
+    return rows
+
+
+def actions_by_model(conn: Connection) -> dict[str, tuple[int, int]]:
+    """"name:version" -> (done documents that showed its suggestions, the coders' actions on them:
+    each an event, undo and redo included)."""
+    per_annotation = (select(ANN.c.pk, ANN.c.entity_model, ANN.c.stance_model, func.count(EVENT.c.pk).label("actions"))
+                      .select_from(ANN).join(EVENT, (EVENT.c.document_pk == ANN.c.document_pk)
+                                             & (EVENT.c.annotation_pk == ANN.c.pk), isouter=True)
+                      .where(ANN.c.status == "done", (ANN.c.entity_model.is_not(None)) | (ANN.c.stance_model.is_not(None)))
+                      .group_by(ANN.c.pk, ANN.c.entity_model, ANN.c.stance_model))
+    found: dict[str, list[int]] = {}
+    for _, entity, stance, actions in conn.execute(per_annotation):
+        for model in {entity, stance} - {None}:
+            counts = found.setdefault(model, [0, 0])
+            counts[0] += 1
+            counts[1] += actions
+    return {model: (documents, actions) for model, (documents, actions) in found.items()}

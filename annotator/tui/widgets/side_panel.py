@@ -111,12 +111,12 @@ class SidePanel(Widget):
 
     def _stances(self, doc: OpenDocument, focus: Focus, target: str | None, width: int) -> list[Text]:
         rows = [Text("Stance", style="bold")]
-        if doc.suggestion is not None:  # which model suggested what: entities and stances alike
-            by = f"by {doc.suggestion.name}"
+        if doc.suggestion is not None:  # which model suggested the stances (the stance model in use)
+            model, version = doc.suggestion.stance_source
+            by = f"by {model} {version}"
             if len(by) + 8 <= width:
                 rows[0].append(f"  {by}", style="dim")
             else:  # its own row; a long model name is cut, never the version (one line, not two)
-                model, version = doc.suggestion.model, doc.suggestion.version
                 room = width - len(version) - 6
                 if len(model) > room:
                     model = model[:max(room - 1, 1)] + "…"
