@@ -109,7 +109,9 @@ def test_a_document_suggested_while_coding_keeps_its_place_and_redo_keeps_the_ne
     assert walked[-1] == pk  # no suggestion yet: last
     assert session.suggest_missing(pk) is not None  # the screen suggests for it on the spot ...
     assert _walk(session) == walked  # ... and it stays where the coder met it
-    # A redo of an older model rewrites that model's row; the newest suggestion, and the key, stay
+    # With no stance model in use: a redo of an older model rewrites that model's row; the newest
+    # suggestion, and the key, stay
+    execute(seeded, "DELETE FROM model_in_use WHERE task = 'stance'")
     older = Suggestion("old", "1", stances=(SuggestedStance("Ukraine", "NONE", 0.1),))
     newer = Suggestion("new", "1", stances=(SuggestedStance("Ukraine", "FAVOR", 0.9),))
     with engine.begin() as conn:
@@ -117,3 +119,10 @@ def test_a_document_suggested_while_coding_keeps_its_place_and_redo_keeps_the_ne
         store_suggestions.save(conn, [(pk, newer)], replace=False)
         store_suggestions.save(conn, [(pk, older)], replace=True)
     assert rows(seeded, "SELECT certainty FROM document WHERE pk = ?", pk)[0][0] == 0.9
+    # With one in use, the key comes from the stances the screen shows: that model's
+    from annotator.store import models
+
+    with engine.begin() as conn:
+        models.put_in_use(conn, "stance", "old", "1")
+        store_suggestions.refresh_certainty(conn, [pk])
+    assert rows(seeded, "SELECT certainty FROM document WHERE pk = ?", pk)[0][0] == 0.1

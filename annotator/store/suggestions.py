@@ -104,12 +104,17 @@ def save(conn: Connection, suggestions: list[tuple[int, Suggestion]], replace: b
 
 
 def refresh_certainty(conn: Connection, document_pks: list[int]) -> None:
-    """The uncertain queue order's key: from each document's newest suggestion (a redo of an older
-    model rewrites an older row, which leaves the newest as it was)."""
+    """The uncertain queue order's key: from the stances each document shows, the stance model in
+    use's, else its newest suggestion's (a redo of an older model rewrites an older row, which
+    leaves the newest as it was)."""
+    chosen = models.in_use(conn).get("stance")
     newest = select(func.max(SUG.c.pk)).where(SUG.c.document_pk.in_(document_pks)).group_by(SUG.c.document_pk)
-    rows = conn.execute(select(SUG.c.document_pk, SUG.c.stances).where(SUG.c.pk.in_(newest))).all()
+    shown = dict(conn.execute(select(SUG.c.document_pk, SUG.c.stances).where(SUG.c.pk.in_(newest))).all())
+    if chosen:
+        shown |= dict(conn.execute(select(SUG.c.document_pk, SUG.c.stances).where(
+            SUG.c.document_pk.in_(document_pks), SUG.c.model == chosen[0], SUG.c.version == chosen[1])).all())
     bulk_update(conn, DOC, [{"pk": doc, "certainty": certainty(
-        SuggestedStance(s["target"], s["label"], s.get("score")) for s in stances)} for doc, stances in rows])
+        SuggestedStance(s["target"], s["label"], s.get("score")) for s in stances)} for doc, stances in shown.items()])
 
 
 def _unsuggested(model: str, version: str):
