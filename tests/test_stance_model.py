@@ -28,6 +28,14 @@ def test_each_mention_is_marked_in_its_sentence_with_its_window_tagged_by_side()
     assert view.sentiment_texts[-1] == TEXT[13:72]
 
 
+def test_a_codebook_target_joins_its_name_to_the_words_and_one_each_document_names_does_not():
+    (fixed,) = mention_views("Kyiv said no.", [(0, 13)], Target(name="Ukraine", aliases=("Kyiv",)))
+    assert fixed.targeted == "t_ukraine|kyiv t_ukraine|said t_ukraine|no t_ukraine|kyiv_said t_ukraine|said_no"
+    named = Target(name="main entity", from_meta="entity").for_document({"entity": "Kyiv"})
+    (per_document,) = mention_views("Kyiv said no.", [(0, 13)], named)
+    assert per_document.targeted == "" and per_document.window == fixed.window
+
+
 def test_a_target_never_mentioned_is_read_from_the_lead_and_many_mentions_are_capped():
     (view,) = mention_views(TEXT, SENTENCES, Target(name="NATO"))
     assert view.window == "nomention" and view.context.startswith("nomention Talks began.")
@@ -70,6 +78,7 @@ def test_the_model_learns_the_stance_toward_each_target_of_the_same_sentence(tmp
     # Saved and read back without a pickle, it predicts the same, with the same scores
     model.to_disk(tmp_path / "stance_model")
     assert sorted(p.name for p in (tmp_path / "stance_model").iterdir()) == ["model.json", "weights.npy"]
+    assert set(model.vectorizers) == {"context", "window", "lexicon", "targeted"}
     again = StanceModel.from_disk(tmp_path / "stance_model")
     assert again.predict([views for views, _ in held_out]) == guesses
 
@@ -84,6 +93,25 @@ def test_a_restored_vectoriser_transforms_as_scikit_learns_fitted_one(tmp_path):
                                                                  _views(_sentences(60, seed=3)) for v in views])
         restored = again.vectorizers[name].transform(texts)
         assert abs(restored - reference.transform(texts)).max() < 1e-12
+
+
+def test_one_model_learns_that_the_same_words_mean_opposite_stances_toward_two_targets():
+    """Per target, as the per-target baselines of SemEval-2016 Task 6 are: "prayed" is AGAINST
+    atheism and FAVOR the church."""
+    rng = random.Random(5)
+    items = []
+    for _ in range(200):
+        word, filler = rng.choice(["prayed", "mocked"]), rng.choice(["today", "again", "loudly"])
+        target = rng.choice(["Atheism", "Church"])
+        label = {("prayed", "Atheism"): "AGAINST", ("prayed", "Church"): "FAVOR",
+                 ("mocked", "Atheism"): "FAVOR", ("mocked", "Church"): "AGAINST"}[word, target]
+        items.append((f"They {word} {filler}.", target, label))
+    lexicon = sentiment_lexicon()
+    views = [(mention_views(text, [(0, len(text))], Target(name=name), lexicon=lexicon), label)
+             for text, name, label in items]
+    model = StanceModel.fit(views[:150])
+    guesses = model.predict([v for v, _ in views[150:]])
+    assert all(g.label == label for g, (_, label) in zip(guesses, views[150:]))
 
 
 def test_a_document_label_averages_its_mentions_and_ranks_them_for_evidence():

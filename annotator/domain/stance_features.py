@@ -8,7 +8,10 @@ each mention in its place, in four views:
 - lexicon: the sentiment words of a wider window, by side and distance, with a negation just before
   them turning them over (a lexicon knows words the gold never showed the model);
 - sentiment texts: the left and right windows, near and wide, and the sentence, which the model's
-  caller scores with a sentiment function.
+  caller scores with a sentiment function;
+- targeted: for a codebook's own target (not one each document names), the sentence's words and
+  word pairs joined to the target's name: one model serves every target, and a word can speak for
+  one target and against another ("god" on atheism and on a church).
 A document's label for a target comes from all its mentions (the model averages their
 probabilities); a target the text never mentions is read from the lead sentences, with no mention.
 
@@ -43,6 +46,7 @@ class MentionView:
     lexicon: str
     sentiment_texts: tuple[str, ...]  # left near, right near, left wide, right wide, sentence
     sentence: Offsets  # the evidence this mention gives
+    targeted: str = ""
 
 
 def mention_views(text: str, sentences: Sequence[Offsets], target: Target, entities: Iterable[Offsets] = (),
@@ -51,20 +55,22 @@ def mention_views(text: str, sentences: Sequence[Offsets], target: Target, entit
     sentences when it has none. `sentences` are in text order; `lexicon` maps words to valence."""
     lexicon = lexicon or {}
     starts = [s for s, _ in sentences]
+    # A target each document names ("main entity") is another entity in each: its name joins nothing
+    tag = "" if target.from_meta is not None else "t_" + re.sub(r"\W+", "_", target.name.lower())
     views = []
     for start, end in find_mentions(text, target, entities)[:MAX_MENTIONS]:
         i = bisect_right(starts, start) - 1
         a, b = sentences[i] if i >= 0 and sentences[i][1] >= end else (0, len(text))
         a, b = max(a, start - MAX_SENTENCE_CHARS // 2), min(b, end + MAX_SENTENCE_CHARS // 2)
-        views.append(_view(text[a:start], text[start:end], text[end:b], (a, b), lexicon))
+        views.append(_view(text[a:start], text[start:end], text[end:b], (a, b), lexicon, tag))
     if not views:
         lead = list(sentences[:LEAD_SENTENCES]) or [(0, len(text))]
         a, b = lead[0][0], min(lead[-1][1], lead[0][0] + MAX_SENTENCE_CHARS)
-        views.append(_view("", "", text[a:b], (a, b), lexicon, mentioned=False))
+        views.append(_view("", "", text[a:b], (a, b), lexicon, tag, mentioned=False))
     return views
 
 
-def _view(before: str, mention: str, after: str, sentence: Offsets, lexicon: Mapping[str, float],
+def _view(before: str, mention: str, after: str, sentence: Offsets, lexicon: Mapping[str, float], tag: str,
           mentioned: bool = True) -> MentionView:
     left, right = WORD.findall(before.lower()), WORD.findall(after.lower())
     words = WORD.findall(mention.lower())
@@ -74,7 +80,12 @@ def _view(before: str, mention: str, after: str, sentence: Offsets, lexicon: Map
     raw_left, raw_right = WORD.findall(before), WORD.findall(after)
     texts = (" ".join(raw_left[-NEAR:]), " ".join(raw_right[:NEAR]), " ".join(raw_left[-WIDE:]),
              " ".join(raw_right[:WIDE]), f"{before}{mention}{after}")
-    return MentionView(" ".join(context.split()), window, _lexicon_hits(left, right, lexicon), texts, sentence)
+    targeted = ""
+    if tag:
+        words = [w for w in WORD.findall(f"{before} {mention} {after}".lower()) if w[0].isalnum()]
+        targeted = " ".join([*(f"{tag}|{w}" for w in words), *(f"{tag}|{a}_{b}" for a, b in zip(words, words[1:]))])
+    return MentionView(" ".join(context.split()), window, _lexicon_hits(left, right, lexicon), texts, sentence,
+                       targeted)
 
 
 def _lexicon_hits(left: list[str], right: list[str], lexicon: Mapping[str, float]) -> str:

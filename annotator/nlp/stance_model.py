@@ -26,7 +26,8 @@ FOLDER = "stance_model"  # inside a saved pipeline's folder
 FORMAT = 1
 # (view, token pattern, n-gram range): the marked sentence in words and pairs, the window's tagged
 # words one by one, lexicon hits as they are.
-VIEWS = (("context", r"(?u)\b\w\w+\b", (1, 2)), ("window", r"\S+", (1, 1)), ("lexicon", r"\S+", (1, 1)))
+VIEWS = (("context", r"(?u)\b\w\w+\b", (1, 2)), ("window", r"\S+", (1, 1)), ("lexicon", r"\S+", (1, 1)),
+         ("targeted", r"\S+", (1, 1)))
 MIN_DF = 2
 
 
@@ -60,11 +61,15 @@ class StanceModel:
         vectorizers = {name: TfidfVectorizer(token_pattern=pattern, ngram_range=ngrams, sublinear_tf=True,
                                              min_df=MIN_DF if len(examples) >= 50 else 1)
                        for name, pattern, ngrams in VIEWS}
-        for name, vectorizer in vectorizers.items():
+        for name, vectorizer in list(vectorizers.items()):
+            texts = [getattr(v, name) for v in views]
+            if not any(texts):  # targeted, when every target is one each document names
+                del vectorizers[name]
+                continue
             try:
-                vectorizer.fit([getattr(v, name) for v in views])
+                vectorizer.fit(texts)
             except ValueError:  # too few examples for any term to occur twice
-                vectorizer.set_params(min_df=1).fit([getattr(v, name) for v in views])
+                vectorizer.set_params(min_df=1).fit(texts)
         model = cls(vectorizers, None, sentiment)
         model.classifier = LogisticRegression(class_weight="balanced", max_iter=3000, random_state=seed).fit(
             model._features(views), labels, sample_weight=weights)
