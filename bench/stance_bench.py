@@ -1,6 +1,7 @@
 """Stance on real news: `annotator train` against the plain baseline, trained on the same data in the same run.
 
     python bench/stance_bench.py [--newsmtsc DIR] [--rounds 3]
+    python bench/stance_bench.py --gold PATH [--schema CODEBOOK.toml] [--eval-split 0.2] [--seed 0]
 
 NewsMTSC (Hamborg & Donnay, EACL 2021; MIT; `../shared/corpora/newsmtsc`): sentences from US news,
 each with one to four target mentions and the sentence's sentiment toward each. The bench goes
@@ -17,6 +18,12 @@ the sentence with the mention wrapped in marker words, and class-balanced logist
 on `train.jsonl` and given each mention's exact offsets (the product finds mentions by their names).
 Prints accuracy, macro F1 and F_avg (the mean F1 of POSITIVE and NEGATIVE) for both sets, with the
 ratios, and the issue's target (macro F1 on devtest_rw >= baseline + 0.05, on devtest_mt above it).
+With --gold: labelled gold JSONL (as `annotator export` writes it) in a project with that codebook
+(the default one without --schema); `annotator train --task stance` holds out a share of the
+documents by a hash of their id, and the baseline is one TF-IDF + class-balanced logistic regression
+per target over the document's text (SemEval-2016 Task 6's per-target baselines), trained and scored
+on the same split. Prints both models' held-out accuracy, macro F1 and F_avg with the ratio.
+
 Then the cost of suggesting: `suggest --redo` (its service, each pipeline loaded once beforehand) with
 the trained model against the cold start (the base pipeline and the rules), alternated over --rounds
 rounds on devtest_rw, medians.
@@ -165,12 +172,65 @@ def suggest_seconds(project: Path, model: Path, rounds: int) -> tuple[list[float
     return seconds
 
 
+def gold_bench(path: Path, schema: Path | None, eval_split: float, seed: int) -> None:
+    """`annotator train` on a gold file's split against one TF-IDF + LR per target on the same split."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from annotator.domain.codebook import parse_codebook
+    from annotator.resources import default_schema
+    from annotator.services.export import split_of
+
+    codebook = parse_codebook((schema or default_schema()).read_text("utf-8"), "codebook")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        annotator("init", *(["--schema", str(schema.resolve())] if schema else []), cwd=work)
+        print(annotator("import", str(path.resolve()), cwd=work).strip().splitlines()[-1])
+        report = json.loads(annotator("train", "--task", "stance", "--json", "--eval-split", str(eval_split),
+                                      "--seed", str(seed), cwd=work))
+    shares = (1 - eval_split, 0.0, eval_split)
+    sides: dict[str, dict[str, list]] = {"train": {}, "test": {}}
+    for record in read(path):
+        side = "train" if split_of(str(record["id"]), seed, shares) == "train" else "test"
+        for target, label in record.get("stance", {}).items():
+            if label in codebook.stance_labels:
+                sides[side].setdefault(target, []).append((record["text"], label))
+    gold, predicted = [], []
+    for target, items in sides["test"].items():
+        training = sides["train"].get(target, [])
+        if len({label for _, label in training}) < 2:
+            predicted += [training[0][1] if training else None] * len(items)
+        else:
+            vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+            model = LogisticRegression(class_weight="balanced", max_iter=2000).fit(
+                vectorizer.fit_transform([x for x, _ in training]), [y for _, y in training])
+            predicted += list(model.predict(vectorizer.transform([x for x, _ in items])))
+        gold += [label for _, label in items]
+    favor, against = codebook.polarity_labels.get("positive"), codebook.polarity_labels.get("negative")
+    theirs = stance_scores(gold, predicted, (), favor, against)
+    mine = report["stance"]
+    print(f"{report['train_documents']} training and {report['held_out_documents']} held-out documents "
+          f"({report['train_items']} and {report['held_out_items']} stances; baseline {len(gold)})")
+    print(f"{'metric':<9} {'annotator':>9} {'per-target TF-IDF + LR':>23} {'ratio':>6}")
+    for metric in ("accuracy", "macro_f1", "f_avg"):
+        print(f"{metric:<9} {mine[metric]:>9.3f} {getattr(theirs, metric):>23.3f} "
+              f"{mine[metric] / getattr(theirs, metric):>6.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--newsmtsc", type=Path, default=ROOT.parent / "shared" / "corpora" / "newsmtsc")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--gold", type=Path)
+    parser.add_argument("--schema", type=Path)
+    parser.add_argument("--eval-split", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     print(f"start: {load_average()}")
+    if args.gold:
+        gold_bench(args.gold, args.schema, args.eval_split, args.seed)
+        print(f"end:   {load_average()}")
+        return
     train = read(args.newsmtsc / "train.jsonl")
     tests = {name: read(args.newsmtsc / f"{name}.jsonl") for name in ("devtest_rw", "devtest_mt")}
     with tempfile.TemporaryDirectory() as tmp:
