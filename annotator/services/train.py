@@ -33,6 +33,8 @@ from annotator.store.models import TrainedModel
 from annotator.store.engine import Engine
 
 TASKS = ("stance", "entities")
+DEV_SHARES = (0.9, 0.0, 0.1)  # of the training side, for early stopping
+MIN_FOR_DEV = 10  # training documents below which all of them train (a dev set of none says nothing)
 
 
 @dataclass
@@ -219,7 +221,15 @@ def _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_sta
 
 def _train_entities(pipeline, codebook, train_side, held_out, report, epochs, seed, on_stage, on_step):
     labels = set(codebook.entity_labels)
-    training = [(p.doc.text, [(s, e, label) for s, e, label, _ in p.doc.spans if label in labels]) for p in train_side]
+
+    def spans_of(p: _Parsed) -> tuple[str, list[tuple[int, int, str]]]:
+        return p.doc.text, [(s, e, label) for s, e, label, _ in p.doc.spans if label in labels]
+
+    # Early stopping reads a share of the training side, never the held-out documents
+    dev = [p for p in train_side if split_of(p.doc.id, seed + 1, DEV_SHARES) != "train"] \
+        if len(train_side) >= MIN_FOR_DEV else []
+    fit = [p for p in train_side if p not in dev]
+    training = [spans_of(p) for p in fit]
     report.train_items = sum(len(spans) for _, spans in training)
     if not report.train_items:
         raise InputError("gold has no entity spans with the codebook's labels to train on")
@@ -227,8 +237,15 @@ def _train_entities(pipeline, codebook, train_side, held_out, report, epochs, se
     report.held_out_items = len(gold)
     report.base_entities = span_scores(gold, {(p.doc.id, s, e, label) for p in held_out for s, e, label in p.entities})
     on_stage("Training entities", epochs)
-    report.off_tokens = train_entities(pipeline.nlp, training, epochs=epochs, seed=seed,
-                                       on_epoch=lambda epoch, loss: on_step())
+    done = train_entities(pipeline.nlp, training, [spans_of(p) for p in dev], labels=labels, epochs=epochs, seed=seed,
+                          on_epoch=lambda epoch, loss: on_step())
+    report.off_tokens = done.off_tokens
+    if dev:
+        kept = (f"epoch {done.best_epoch} of {done.epochs}" if done.best_epoch else
+                "the base pipeline's weights: no epoch did better")
+        scores = ", ".join(f"{x:.3f}" for x in done.dev_scores)
+        report.notes.append(f"early stopping on {len(dev)} dev document(s) cut from the training side: dev F1 "
+                            f"{done.dev_before:.3f} before, then {scores}; kept {kept}")
     if not held_out:
         report.notes.append("nothing held out (--eval-split 0, or too few gold documents): no held-out scores")
         return
