@@ -70,6 +70,10 @@ def test_ner_fine_tuned_on_gold_spans_loads_and_suggests_the_codebooks_labels(cl
     result = cli("train", "--task", "entities", "--epochs", "2", "--out", "models/ner")
     assert result.code == 0, result.err
     assert "Entities on held-out documents" in result.out and "Saved models/ner (version 1)" in result.out
+    # early stopping reads a dev share of the training side and says which epoch it kept
+    assert re.search(r"early stopping on \d+ dev document\(s\) cut from the training side: dev F1 [\d.]+ before, "
+                     r"then [\d.]+, [\d.]+; kept (epoch [12] of 2|the base pipeline's weights)",
+                     " ".join(result.out.split())), result.out
     fresh = [{"id": "unseen", "text": "Officials in Kyiv said NATO and Moscow had not replied."}]
     assert cli("import", str(write_jsonl(tmp_path / "new.jsonl", fresh))).code == 0
     assert cli("suggest", "--model", "models/ner").code == 0
