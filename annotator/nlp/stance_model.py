@@ -1,7 +1,7 @@
 """The trained stance model: a class-balanced logistic regression over what each mention of a target
-shows (domain/stance_features.py): TF-IDF of its marked sentence and of its tagged window, lexicon
-hits, and sentiment scores of the text around it. A document's label averages its mentions'
-probabilities.
+shows (domain/stance_features.py): TF-IDF of its marked sentence, of its tagged window and of the
+sentence's words joined to a codebook target's name, lexicon hits, and sentiment scores of the text
+around it. A document's label averages its mentions' probabilities.
 
 Chosen on NewsMTSC against TF-IDF + logistic regression over the marked sentence alone (its
 published plain baseline): see bench/stance_bench.py and the README. Saved as JSON and a NumPy
@@ -25,7 +25,8 @@ from annotator.domain.stance_features import MentionView
 FOLDER = "stance_model"  # inside a saved pipeline's folder
 FORMAT = 1
 # (view, token pattern, n-gram range): the marked sentence in words and pairs, the window's tagged
-# words one by one, lexicon hits as they are.
+# words one by one, lexicon hits and the target-joined words as they are. A view no example has
+# (targeted, when each document names its targets) is left out.
 VIEWS = (("context", r"(?u)\b\w\w+\b", (1, 2)), ("window", r"\S+", (1, 1)), ("lexicon", r"\S+", (1, 1)),
          ("targeted", r"\S+", (1, 1)))
 MIN_DF = 2
