@@ -22,7 +22,8 @@ def train(ctx: typer.Context,
               metavar="PATH", show_default="models/TASK", help="Folder to save the model in")] = None,
           eval_split: Annotated[float, typer.Option(
               metavar="SHARE", help="Share of gold documents held out to score the model")] = 0.2,
-          epochs: Annotated[int, typer.Option(metavar="N", help="Entities: at most this many passes over the gold (early stopping may end sooner)")] = 10,
+          epochs: Annotated[int, typer.Option(
+              metavar="N", help="Entities: at most this many passes over the gold (early stopping may end sooner)")] = 10,
           base: Annotated[Optional[str], typer.Option(
               metavar="MODEL", show_default="en_core_web_sm, or its PyPI twin",
               help="Pipeline to start from: package name or path (e.g. a model trained before)")] = None,
