@@ -145,3 +145,23 @@ async def test_models_shows_what_coders_did_with_each_model_versions_suggestions
     assert ruler["use"]["done_documents"] == 1 and ruler["use"]["actions_per_done_document"] == events
     shown = cli("models").out
     assert "coders on its entities: " in shown and "1 done document(s) showed it" in shown
+
+
+def test_a_document_read_ahead_is_read_again_once_another_model_is_in_use(seeded):
+    """The screen reads the next document while the coder works on this one; a model put in use
+    meanwhile (train --suggest) must not leave it showing the older suggestions."""
+    from annotator.domain.suggestions import SuggestedStance, Suggestion
+    from annotator.store import models, suggestions
+
+    engine = open_project(str(seeded))
+    session = CodingSession(engine, "alice", pipeline=rule_pipeline())
+    ahead = session.load(session.next_pk(session.next_pk(0)))  # the second document
+    assert session.is_current(ahead)
+    newer = Suggestion("stance", "2", stances=(SuggestedStance("Ukraine", "AGAINST", 0.9),))
+    with engine.begin() as conn:
+        suggestions.save(conn, [(ahead.pk, newer)], replace=False)
+        models.put_in_use(conn, "stance", "stance", "2")
+    assert not session.is_current(ahead)
+    again = session.load(ahead.pk)
+    assert again.suggestion.stance_source == ("stance", "2") and session.is_current(again)
+    assert again.suggestion.spans == ahead.suggestion.spans  # entities still the ruler's

@@ -44,6 +44,7 @@ class OpenDocument:
     annotation: Annotation = field(default_factory=Annotation)
     blind: bool = False  # shown without suggestions (`assign --blind`): none is fetched or made
     targets: tuple[Target, ...] = ()  # the stance targets this document is coded for (its meta's)
+    shown_rows: tuple[int, int] | None = None  # the suggestion rows it was read with (entities', stances')
 
     @property
     def target_names(self) -> tuple[str, ...]:
@@ -185,10 +186,19 @@ class CodingSession:
         from a worker thread, which is how the screen fetches the next document ahead of time)."""
         with self.engine.connect() as conn:
             doc = documents.get(conn, document_pk)
-            suggestion = None if doc.blind else suggestions.shown(conn, document_pk)
+            rows = None if doc.blind else suggestions.shown_rows(conn, document_pk)
+            suggestion = suggestions.of_rows(conn, rows)
             stored = annotations.of_coder(conn, document_pk, self.coder_pk)
         return OpenDocument(doc.pk, doc.id, doc.title, doc.text, doc.meta, suggestion, stored or Annotation(), doc.blind,
-                            self.codebook.targets_for(doc.meta))
+                            self.codebook.targets_for(doc.meta), rows)
+
+    def is_current(self, doc: OpenDocument) -> bool:
+        """Whether a document read ahead still has the suggestions it would be read with now: a
+        model put in use, or its suggestions stored (`train --suggest`), since make it stale."""
+        if doc.blind:
+            return True
+        with self.engine.connect() as conn:
+            return suggestions.shown_rows(conn, doc.pk) == doc.shown_rows
 
     def tokens(self, text: str) -> tuple[list[int], list[int]]:
         """spaCy's token boundaries (its rule-based tokenizer: no model weights); slow the first time.

@@ -41,10 +41,11 @@ def _from_row(model: str, version: str, spans: list[dict], stances: list[dict]) 
                                       tuple(tuple(e) for e in s.get("evidence", ()))) for s in stances))
 
 
-def shown(conn: Connection, document_pk: int, in_use: dict[str, tuple[str, str]] | None = None) -> Suggestion | None:
-    """What the coding screen shows for the document: the entities of the entity model in use and
-    the stances of the stance model in use (`in_use`: task -> (model, version)); for a task with
-    none in use, or whose model has not suggested for this document, the newest suggestion's."""
+def shown_rows(conn: Connection, document_pk: int, in_use: dict[str, tuple[str, str]] | None = None
+               ) -> tuple[int, int] | None:
+    """The keys of the suggestion rows the coding screen shows for the document: (entities',
+    stances') from the entity and the stance model in use (`in_use`: task -> (model, version)); for
+    a task with none in use, or whose model has not suggested for this document, the newest."""
     versions = conn.execute(_VERSIONS, {"document": document_pk}).all()
     if not versions:
         return None
@@ -53,7 +54,19 @@ def shown(conn: Connection, document_pk: int, in_use: dict[str, tuple[str, str]]
     def pick(task: str) -> int:
         return next((pk for pk, model, version in versions if (model, version) == in_use.get(task)), versions[0][0])
 
-    entities_pk, stances_pk = pick("entities"), pick("stance")
+    return pick("entities"), pick("stance")
+
+
+def shown(conn: Connection, document_pk: int, in_use: dict[str, tuple[str, str]] | None = None) -> Suggestion | None:
+    """What the coding screen shows for the document (see shown_rows), as one suggestion."""
+    return of_rows(conn, shown_rows(conn, document_pk, in_use))
+
+
+def of_rows(conn: Connection, rows: tuple[int, int] | None) -> Suggestion | None:
+    """One suggestion from the entities of one row and the stances of another (or the same)."""
+    if rows is None:
+        return None
+    entities_pk, stances_pk = rows
     entities = _from_row(*conn.execute(_ROW, {"pk": entities_pk}).one())
     if stances_pk == entities_pk:
         return entities

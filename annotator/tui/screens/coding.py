@@ -140,7 +140,7 @@ class CodingScreen(Screen):
         if self.doc is not None:
             self.session.leave(self.doc, just_stored=just_stored)
         ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead.document.pk == pk:
+        if ahead is not None and ahead.document.pk == pk and self.session.is_current(ahead.document):
             self.doc = ahead.document
             self.session.start_timing()
         else:
