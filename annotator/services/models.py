@@ -32,15 +32,16 @@ class ModelRow:
     use: dict  # what coders did with its suggestions: see _use
 
 
-def list_models(engine: Engine) -> tuple[list[ModelRow], dict[str, tuple[str, str]]]:
+def list_models(engine: Engine, with_use: bool = True) -> tuple[list[ModelRow], dict[str, tuple[str, str]]]:
     """Every model version trained or suggesting here, trained ones first in training order; and
-    task -> (model, version) in use."""
+    task -> (model, version) in use. `with_use`: count what coders did with each (a pass over
+    every decision, which choosing a model does not need)."""
     with engine.connect() as conn:
         trained = models.trained(conn)
         suggested = models.suggested(conn)
         in_use = models.in_use(conn)
-        decided = usage.decisions_by_model(conn)
-        actions = usage.actions_by_model(conn)
+        decided = usage.decisions_by_model(conn) if with_use else []
+        actions = usage.actions_by_model(conn) if with_use else {}
     found: dict[tuple[str, str], TrainedModel | None] = {(m.name, m.version): m for m in trained}
     for key in [*suggested, *in_use.values()]:  # suggesting, or chosen, without being trained here
         found.setdefault(key, None)
@@ -71,7 +72,7 @@ def use_model(engine: Engine, spec: str, task: str, actor: str | None) -> tuple[
     if task not in MODEL_TASKS:
         raise InputError(f"--task {task!r}: give one of {', '.join(MODEL_TASKS)}")
     name, _, version = spec.partition(":")
-    rows, _ = list_models(engine)
+    rows, _ = list_models(engine, with_use=False)
     known = [r for r in rows if r.name == name]
     if not known:
         listed = ", ".join(sorted({f"{r.name}:{r.version}" for r in rows})) or "none yet"
