@@ -125,6 +125,14 @@ def test_a_coder_codes_in_a_real_browser_and_the_database_holds_it_under_their_n
     assert os.environ.get("USER", "root") != "alice"
 
 
+def _cmdline(pid: str) -> str:
+    """A process's command line; empty once it has ended (the stray session's may end while read)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 async def test_revoking_ends_an_open_session_and_no_token_reaches_the_log_or_a_command_line(served, cli):
     import asyncio
 
@@ -136,9 +144,13 @@ async def test_revoking_ends_an_open_session_and_no_token_reaches_the_log_or_a_c
         stray = await http.ws_connect(f"{base.replace('http', 'ws')}/ws/{token}?width=80&height=24")
         await stray.send_str("not json")  # a client that is not textual.js: its session ends, quietly
         ws = await http.ws_connect(f"{base.replace('http', 'ws')}/ws/{token}?width=80&height=24")
-        await asyncio.sleep(3)  # the session's `annotator code` is running
-        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-        lines = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in children]
+        lines: list[str] = []
+        for _ in range(300):  # until the session's `annotator code` runs (a loaded machine takes seconds)
+            await asyncio.sleep(0.1)
+            children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+            lines = [line for line in map(_cmdline, children) if line]
+            if any("--coder=alice" in line for line in lines):
+                break
         assert lines and all("--coder=alice" in line and "--db" not in line for line in lines), lines
         assert cli("coder", "token", "alice", "--revoke").code == 0
         closed = False
