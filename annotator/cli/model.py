@@ -153,7 +153,7 @@ def models(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", h
         for line in _model_lines(r):
             cli.out.print(line)
     if rows:
-        cli.out.print("\nA lead changes the model in use: annotator models use NAME[:VERSION] --task stance|entities")
+        cli.out.print("\nA lead changes the model in use:\n  annotator models use NAME[:VERSION] --task stance|entities")
 
 
 def _model_lines(r) -> list[str]:
@@ -161,15 +161,19 @@ def _model_lines(r) -> list[str]:
     and what coders did with its suggestions."""
     t = r.trained
     using = f", in use for {' and '.join(r.in_use_for)}" if r.in_use_for else ""
-    lines = [f"{r.name}:{r.version}  {t.task if t else 'base pipeline (entities, cold-start stance)'}{using}"]
+    lines = [f"{r.name}:{r.version}  {t.task if t else 'base pipeline'}{using}"]
+    if not t:
+        lines.append("  its NER's entities, and the cold-start rules' stances")
     if t:
-        lines.append(f"  trained {t.created_at.astimezone():%Y-%m-%d %H:%M} from {t.base} on {t.train_documents} gold document(s)")
+        lines.append(f"  trained {t.created_at.astimezone():%Y-%m-%d %H:%M} on {t.train_documents} gold document(s)")
+        lines.append(f"  from {t.base}")
         if t.score is None:
             lines.append("  no held-out documents: not scored")
         else:
             measure = "macro F1" if t.task == "stance" else "exact-span F1"
-            then = f"; {t.in_use_then}, in use then, {_figure(t.score_in_use)}" if t.in_use_then else ""
-            lines.append(f"  {t.held_out_documents} held out: {measure} {_figure(t.score)}{then}")
+            lines.append(f"  {t.held_out_documents} held out: {measure} {_figure(t.score)}")
+            if t.in_use_then:
+                lines.append(f"  in use then: {t.in_use_then}, {_figure(t.score_in_use)} on the same documents")
     use = r.use
     for kind, shown in (("entity", "entities"), ("stance", "stances")):
         counts = use[kind]
