@@ -50,7 +50,7 @@ class Suggester:
     def run(self, items: Iterable[tuple], batch_size: int = 32) -> Iterator[DocSuggestion]:
         """(document pk, text[, meta]) in, one DocSuggestion out per document, in the same order;
         meta says which targets the document has (Codebook.targets_for)."""
-        pending: list[DocSuggestion] = []
+        pending: list[_Read] = []
         for found in self._read(items, batch_size):
             pending.append(found)
             if len(pending) >= batch_size:

@@ -70,7 +70,7 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
     report = SuggestReport(pipeline.name, pipeline.version, total, todo, stance_note=no_stance_note(codebook))
     on_start(report)
     if todo == 0:
-        report.in_use_for = write(engine, lambda conn: in_use_on_suggesting(conn, *key, pipeline.trained))
+        report.in_use_for = _put_in_use(engine, pipeline)
         return report
     run = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     items = _documents(engine, None if redo else key, should_stop, run, unstarted_only)
@@ -89,8 +89,13 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
     finally:  # stopped early: what this run claimed and did not store is free for others at once
         write(engine, lambda conn: suggestions.release(conn, run))
     if report.suggested:
-        report.in_use_for = write(engine, lambda conn: in_use_on_suggesting(conn, *key, pipeline.trained))
+        report.in_use_for = _put_in_use(engine, pipeline)
     return report
+
+
+def _put_in_use(engine: Engine, pipeline: Pipeline) -> list[str]:
+    """The tasks a run that has suggested puts its model in use for (services/models says when)."""
+    return write(engine, lambda conn: in_use_on_suggesting(conn, pipeline.name, pipeline.version, pipeline.trained))
 
 
 def _store(conn: Connection, pipeline: Pipeline, batch: list[DocSuggestion], redo: bool, run: str) -> int:
