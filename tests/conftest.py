@@ -312,3 +312,33 @@ def _seeded_here(request, database, built: str):
 
 SEEDED = {"seeded": ("suggested_seeds", "seeds_ruled", "ruler"),
           "model_seeded": ("model_suggested_seeds", "seeds_modelled", "pipeline")}
+
+
+@pytest.fixture
+def act_as(monkeypatch, database):
+    """act_as(name): the commands that follow act as that person. On a SQLite file that is the name
+    ANNOTATOR_USER claims; on PostgreSQL it is the database role connected as, made (as `coder add`
+    run by the owner makes it) and granted its project role's rights when missing."""
+    def switch(name: str) -> None:
+        if not isinstance(database, ServerDatabase):
+            monkeypatch.setenv("ANNOTATOR_USER", name)
+            return
+        import sqlalchemy
+
+        from annotator.store import roles
+
+        owner = sqlalchemy.create_engine(database.url)
+        try:
+            with owner.begin() as conn:
+                role = conn.scalar(sqlalchemy.text("SELECT role FROM coder WHERE name = :n"), {"n": name}) or "coder"
+                roles.grant(conn, name, role, create=not roles.role_exists(conn, name))
+        finally:
+            owner.dispose()
+        monkeypatch.setenv("ANNOTATOR_DB", as_role(database, name))
+    return switch
+
+
+def as_role(database: ServerDatabase, name: str) -> str:
+    """The project's URL as the database role `name` (the test cluster trusts every local role)."""
+    scheme, rest = database.url.split("://", 1)
+    return f"{scheme}://{name}@{rest.split('@', 1)[1]}"

@@ -36,10 +36,10 @@ def _gold(db, doc_id: str) -> tuple[set, set]:
 
 
 @pytest.fixture
-def three_coders(cli, project, tmp_path, monkeypatch):
+def three_coders(cli, project, tmp_path, monkeypatch, act_as):
     assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
     assert cli("coder", "add", "lee", "--role", "lead").code == 0
-    monkeypatch.setenv("ANNOTATOR_USER", "lee")  # gold is the lead's
+    act_as("lee")  # gold is the lead's
     return project
 
 
@@ -170,13 +170,13 @@ def test_imported_gold_is_never_derived_over(cli, project, tmp_path):
     assert _gold(project, "g1") == ({(0, 14, "PERSON", "majority", None)}, {("Russia", "FAVOR", "majority", None)})
 
 
-def test_majority_counts_marking_nothing_as_a_version_and_a_huge_bar_is_refused(cli, project, tmp_path, monkeypatch):
+def test_majority_counts_marking_nothing_as_a_version_and_a_huge_bar_is_refused(cli, project, tmp_path, monkeypatch, act_as):
     records = [{"id": "m1", "text": "Donald Trump called.", "coder": c,
                 "spans": [{"start": 0, "end": 12, "label": "PERSON"}] if c == "alice" else []}
                for c in ("alice", "bob", "carol")]
     assert cli("import", str(write_jsonl(tmp_path / "m.jsonl", records))).code == 0
     assert cli("coder", "add", "lee", "--role", "lead").code == 0
-    monkeypatch.setenv("ANNOTATOR_USER", "lee")
+    act_as("lee")
     assert cli("gold", "--min-agreement", "3").code == 0
     review = ReviewSession(open_project(str(project)), "lee")
     ((pk,),) = rows(project, "SELECT pk FROM document WHERE id = 'm1'")

@@ -86,16 +86,16 @@ def test_a_model_that_scores_lower_than_the_one_in_use_is_saved_but_not_put_in_u
     assert shown["in_use"]["stance"] == {"model": "good", "version": "1"}
 
 
-def test_only_a_lead_chooses_the_model_in_use(cli, project, tmp_path, monkeypatch):
+def test_only_a_lead_chooses_the_model_in_use(cli, project, tmp_path, monkeypatch, act_as):
     assert cli("import", str(write_jsonl(tmp_path / "gold.jsonl", records(40)))).code == 0
     assert cli("train", "--out", "models/a").code == 0
     assert cli("train", "--out", "models/b").code == 0  # as good on the same documents: in use
     assert _models(cli)["in_use"]["stance"] == {"model": "b", "version": "1"}
     assert cli("coder", "add", "lena", "--role", "lead").code == 0
-    monkeypatch.setenv("ANNOTATOR_USER", "ana")
+    act_as("ana")
     refused = cli("models", "use", "a", "--task", "stance")
     assert refused.code != 0 and "needs the lead role" in refused.err
-    monkeypatch.setenv("ANNOTATOR_USER", "lena")
+    act_as("lena")
     assert cli("models", "use", "a:1", "--task", "stance").code == 0
     assert _models(cli)["in_use"]["stance"] == {"model": "a", "version": "1"}
     wrong = cli("models", "use", "a", "--task", "entities")

@@ -76,18 +76,11 @@ def main_callback(ctx: typer.Context, db: Db = None) -> None:
     _run_app(db, None, None)
 
 
-def _acting() -> str:
-    """Who runs the command, for the lead's changes: ANNOTATOR_USER, else the login name."""
-    return os.environ.get("ANNOTATOR_USER") or _login_name()
+def _acting() -> str | None:
+    """Who a SQLite project takes the caller for (services ask PostgreSQL its own session_user)."""
+    from annotator.store.identity import claimed
 
-
-def _login_name() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "coder"
+    return claimed()
 
 
 def _run_app(db: str | None, coder: str | None, model: str | None, dashboard_first: bool = False,
@@ -98,7 +91,7 @@ def _run_app(db: str | None, coder: str | None, model: str | None, dashboard_fir
     order = order or "sequential"
     if order not in ORDERS:  # said before the screen takes the terminal
         raise InputError(f"--order {order!r}: give one of {', '.join(ORDERS)}")
-    coding = make_app(db, coder or _login_name(), model, dashboard_first, order)
+    coding = make_app(db, coder, model, dashboard_first, order)
     coding.run()
     if coding.open_error is not None:  # e.g. no project there: reported as any command reports it
         raise coding.open_error
@@ -107,7 +100,8 @@ def _run_app(db: str | None, coder: str | None, model: str | None, dashboard_fir
 @app.command(cls=_Command)
 def code(ctx: typer.Context,
          coder: Annotated[Optional[str], typer.Option(
-             metavar="NAME", show_default="your login name", help="Who is coding")] = None,
+             metavar="NAME", show_default="you",
+             help="Who is coding (someone else: the lead role)")] = None,
          model: Annotated[Optional[str], typer.Option(
              metavar="NAME", show_default="en_core_web_sm",
              help="spaCy pipeline for documents that have no suggestion yet")] = None,
@@ -173,6 +167,8 @@ def import_(ctx: typer.Context,
             skip_invalid: Annotated[bool, typer.Option(
                 "--skip-invalid",
                 help="Store the valid records and report the invalid ones, instead of storing nothing")] = False,
+            create_coders: Annotated[bool, typer.Option(
+                "--create-coders", help="Add the coders the file names that the project does not know yet")] = False,
             db: Db = None) -> None:
     """Import articles (text files, JSONL, CSV) and coder JSONL annotations. Re-importing is a no-op."""
     from annotator.services.importer import ImportFailed, ImportIncomplete, import_paths, total_bytes
@@ -182,7 +178,8 @@ def import_(ctx: typer.Context,
     size = total_bytes(paths, fmt)
     try:
         with _exit_cleanly_on_hangup(), _progress(size, "Importing") as advance:
-            report = import_paths(engine, paths, fmt, text_column, skip_invalid, progress=advance)
+            report = import_paths(engine, paths, fmt, text_column, skip_invalid, progress=advance,
+                                  create_coders=create_coders)
     except ImportIncomplete as exc:
         r = exc.report
         for line in r.problems:
@@ -212,6 +209,9 @@ def import_(ctx: typer.Context,
         out.print(f"Coder annotations: {report.annotations_added} new, {report.annotations_already} already there (kept).")
     if report.gold_added or report.gold_already:
         out.print(f"Gold: {report.gold_added} document(s) new, {report.gold_already} already had gold (kept).")
+    if report.created_coders:
+        out.print(f"Added {len(report.created_coders)} coder(s) the file named: " + ", ".join(report.created_coders[:20])
+                  + (" ..." if len(report.created_coders) > 20 else ""))
     if report.ignored_files:
         out.print(f"Ignored {len(report.ignored_files)} file(s) of no known format: "
                   + ", ".join(report.ignored_files[:5]) + (" ..." if len(report.ignored_files) > 5 else ""))

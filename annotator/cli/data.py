@@ -43,6 +43,9 @@ def export(ctx: typer.Context,
     if fmt != "coders" and (report.without_gold or report.disputed):
         cli.out.print(f"Left out: {report.without_gold} document(s) without gold, {report.disputed} with disputes "
                       "a lead has not settled (annotator gold, annotator review).")
+    if report.stale:
+        cli.out.print(f"{report.stale} document(s) changed by coders since their gold was derived are exported as "
+                      "derived before: a lead's `annotator gold` (or export) derives them again.")
     found = report.unaligned.found
     if found:
         cli.out.print(f"{len(found)} span(s) could not be written as they are (off spaCy's token boundaries, "

@@ -222,11 +222,12 @@ def gold(ctx: typer.Context, min_agreement: Annotated[Optional[int], typer.Optio
 
 @cli.app.command(cls=_Command)
 def review(ctx: typer.Context, coder: Annotated[Optional[str], typer.Option(
-        metavar="NAME", show_default="your login name", help="The lead reviewing")] = None, db: Db = None) -> None:
+        metavar="NAME", show_default="you", help="The lead reviewing (someone else: the lead role)")] = None,
+           db: Db = None) -> None:
     """Settle the coders' disagreements into gold, side by side (leads only)."""
     from annotator.services.gold import ReviewSession
     from annotator.services.project import open_project
     from annotator.tui.review_app import ReviewApp
 
-    session = ReviewSession(open_project(_db(ctx, db)), coder or cli._login_name())
+    session = ReviewSession.for_lead(open_project(_db(ctx, db)), coder)
     ReviewApp(session).run()

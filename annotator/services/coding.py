@@ -23,9 +23,10 @@ from annotator.domain.queue_order import ORDERS
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.timing import ActiveTime
 from annotator.services import gold as gold_service
+from annotator.services.access_rules import require_self_or_lead, writes_gold
 from annotator.services.nlp_worker import NlpWorker, suggest_stored, tokens_of
 from annotator.services.project import active_codebook
-from annotator.store import annotations, assignments, documents, events, leases, progress, suggestions
+from annotator.store import annotations, assignments, documents, events, identity, leases, progress, suggestions
 from annotator.store.engine import Connection, Engine, StoreBusy, write
 
 
@@ -65,6 +66,15 @@ SAVE_PATIENCE = 60.0  # seconds a key's save waits for another writer before it 
 
 
 class CodingSession:
+    @classmethod
+    def for_coder(cls, engine: Engine, coder: str | None, **options) -> CodingSession:
+        """The session a command opens: `coder` defaults to the acting person (the database role on
+        PostgreSQL), and coding as someone else needs the lead role."""
+        with engine.connect() as conn:
+            me = identity.acting(conn)
+            require_self_or_lead(conn, coder or me, None, "coding")
+        return cls(engine, coder or me, **options)
+
     def __init__(self, engine: Engine, coder: str, codebook: Codebook | None = None,
                  clock: Callable[[], float] = time.monotonic, model: str | None = None, pipeline=None,
                  order: str = "sequential") -> None:
@@ -81,6 +91,7 @@ class CodingSession:
             self.coder_pk = annotations.coder_pk(conn, coder)
             # A coder with an assignment works through it; without one, through every document.
             self.assigned = assignments.has_queue(conn, self.coder_pk)
+            self._writes_gold = writes_gold(conn)
         self._undo: list[Change] = []
         self._redo: list[Change] = []
         self._timer: ActiveTime | None = None
@@ -306,7 +317,7 @@ class CodingSession:
                 progress.raise_mark(conn, self.coder_pk, self.assigned)
             elif before.status in progress.FINISHED:
                 progress.lower_marks(conn, self.coder_pk, document_pk)
-            gold_service.keep_in_step(conn, document_pk, self.codebook)
+            gold_service.keep_in_step(conn, document_pk, self.codebook, self._writes_gold)
             if document_pk in self._leased:
                 leases.take(conn, document_pk, self.coder_pk, LEASE)  # renewed while the coder works on it
 

@@ -22,6 +22,7 @@ from annotator.domain.errors import InputError
 from annotator.domain.formats import ExportDocument, Unaligned
 from annotator.processes import alive
 from annotator.services.project import active_codebook
+from annotator.services.gold import catch_up
 from annotator.store import annotations, gold, reliability
 from annotator.store.engine import Engine, sqlite_path
 
@@ -36,6 +37,7 @@ class ExportReport:
     written: dict[str, int] = field(default_factory=dict)  # split -> documents
     without_gold: int = 0  # documents left out: no gold yet
     disputed: int = 0  # documents left out: disputes a lead has not settled
+    stale: int = 0  # documents whose gold coders changed since it was derived, left to a lead to derive
     unaligned: Unaligned = field(default_factory=Unaligned)
 
 
@@ -84,6 +86,8 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
         raise InputError(f"{', '.join(taken)} already exist(s); pass --force to overwrite, or choose another --out")
     codebook = active_codebook(engine)
     report = ExportReport(fmt, paths, {name: 0 for name in paths})
+    if fmt != "coders":
+        report.stale = catch_up(engine, codebook)
     with engine.connect() as conn:
         complete, disputed = gold.counts_for_export(conn)
         total_documents = reliability.last_document(conn)

@@ -19,9 +19,9 @@ from annotator.domain.errors import InputError
 from annotator.domain.gold import CoderVersion, Derived, Dispute, derive
 from annotator.domain.spans import Span, Stance
 from annotator.processes import GOLD_WORKER_MODULES, die_with_parent, worker_context
-from annotator.services.access_rules import require_lead
+from annotator.services.access_rules import require_lead, require_self_or_lead, writes_gold
 from annotator.services.project import active_codebook
-from annotator.store import annotations, assignments, documents, events, gold, reliability, suggestions
+from annotator.store import annotations, assignments, documents, events, gold, identity, reliability, suggestions
 from annotator.store.documents import StoredDocument
 from annotator.store.engine import Connection, Engine, make_engine
 from annotator.store.gold import Adjudication, GoldItem
@@ -97,6 +97,7 @@ def derive_all(engine: Engine, min_agreement: int | None = None, *, workers: int
                 pool.shutdown(cancel_futures=True)
         derived = report.documents
         report.documents = gold.count(conn)
+        gold.forget_stale(conn)  # every document was derived again
         events.add(conn, "gold_derive", after={"min_agreement": min_agreement, "documents": derived,
                                                **dict(report.items)})
     return report
@@ -192,11 +193,35 @@ def derive_document(conn: Connection, document_pk: int, codebook: Codebook) -> D
     return derived
 
 
-def keep_in_step(conn: Connection, document_pk: int, codebook: Codebook) -> None:
+def keep_in_step(conn: Connection, document_pk: int, codebook: Codebook, writes_gold: bool = True) -> None:
     """Called with every stored change of an annotation: a document whose gold was derived here is
-    derived again (imported gold is kept as it came)."""
-    if gold.is_derived(conn, document_pk):
+    derived again (imported gold is kept as it came). A writer who may not write gold (a coder's
+    role on PostgreSQL) marks it stale instead, for the next lead's command to derive."""
+    if not writes_gold:
+        if gold.has_derived(conn, document_pk):
+            gold.mark_stale(conn, document_pk)
+    elif gold.is_derived(conn, document_pk):
         derive_document(conn, document_pk, codebook)
+
+
+def catch_up(engine: Engine, codebook: Codebook | None = None, batch: int = 500) -> int:
+    """Derive again the documents coders' changes made stale (by a role that may write gold; others
+    leave them); returns how many are left stale."""
+    with engine.connect() as conn:
+        if not gold.stale(conn, 1):
+            return 0
+        if not writes_gold(conn):
+            return len(gold.stale(conn, 1_000_000))
+    codebook = codebook or active_codebook(engine)
+    while True:
+        with engine.begin() as conn:
+            pks = gold.stale(conn, batch)
+            if not pks:
+                return 0
+            for pk in pks:
+                if gold.is_derived(conn, pk):
+                    derive_document(conn, pk, codebook)
+            gold.forget_stale(conn, pks)
 
 
 # Review ------------------------------------------------------------------------------------------
@@ -221,6 +246,15 @@ class ReviewSession:
     """A lead settling disputes; every decision is stored at once as adjudicated gold, with an event,
     and can be undone."""
 
+    @classmethod
+    def for_lead(cls, engine: Engine, lead: str | None) -> ReviewSession:
+        """The session `review` opens: `lead` defaults to the acting person, and reviewing as someone
+        else needs the lead role."""
+        with engine.connect() as conn:
+            me = identity.acting(conn)
+            require_self_or_lead(conn, lead or me, None, "reviewing")
+        return cls(engine, lead or me)
+
     def __init__(self, engine: Engine, lead: str) -> None:
         self.engine, self.lead = engine, lead
         self.codebook = active_codebook(engine)
@@ -231,6 +265,7 @@ class ReviewSession:
                              f"and adjudicates; a lead can make them one with `annotator coder add {lead} --role lead`")
         with engine.begin() as conn:
             self.lead_pk = annotations.coder_pk(conn, lead)
+        catch_up(engine, self.codebook)  # coders' changes since gold was last derived
         self._undo: list[_Undo] = []
 
     def disputed_after(self, document_pk: int = 0) -> int | None:

@@ -25,6 +25,7 @@ from annotator.domain.errors import InputError
 from annotator.domain.records import DocumentRecord, RecordError
 from annotator.domain.spans import is_token_aligned
 from annotator.nlp.tokens import token_bounds
+from annotator.services.import_rights import Writes, authorize
 from annotator.services.project import active_codebook
 from annotator.services.sources import Source, plan_sources, read_source
 from annotator.store import annotations, documents, events, gold
@@ -66,6 +67,7 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
     unlisted: int = 0  # problems past MAX_REPORTED: counted, not kept
     ignored_files: list[str] = field(default_factory=list)
+    created_coders: list[str] = field(default_factory=list)  # coders new to the project (--create-coders)
 
     def add(self, batch: ImportReport) -> None:
         """What a committed batch stored (and refused) counted in."""
@@ -98,7 +100,8 @@ def _id_taken(doc_id: str) -> str:
 
 
 def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_column: str = "text",
-                 skip_invalid: bool = False, progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+                 skip_invalid: bool = False, progress: Callable[[int], None] = lambda n: None,
+                 create_coders: bool = False) -> ImportReport:
     """Stores nothing when a record is invalid (unless skip_invalid). Another writer (an import of the
     same file, a coder, `suggest`) may hold the database or store the same texts first: a batch then
     waits or starts again, and what the other stored counts as already there."""
@@ -106,9 +109,11 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
     sources, ignored = plan_sources(paths, fmt)
     report = ImportReport(files=len(sources), ignored_files=[str(p) for p in ignored])
     with _readable_twice(sources) as sources:
-        refused = _check(engine, sources, codebook, text_column, report, progress)
+        writes = Writes()
+        refused = _check(engine, sources, codebook, text_column, report, progress, writes)
         if report.invalid and not skip_invalid:
             raise ImportFailed(report)
+        report.created_coders = authorize(engine, writes, create_coders)
         checked_invalid = report.invalid
         batch: list[tuple[str, DocumentRecord]] = []
         chars = 0
@@ -207,7 +212,7 @@ def _records(sources: list[Source], codebook: Codebook, text_column: str,
 
 
 def _check(engine: Engine, sources: list[Source], codebook: Codebook, text_column: str, report: ImportReport,
-           progress: Callable[[int], None]) -> set[int]:
+           progress: Callable[[int], None], writes: Writes) -> set[int]:
     """Reads and checks every record, writing nothing; returns the numbers (in reading order) of the
     invalid records, and of those whose id already names another text (in the database or earlier
     in the files), which the store passes by as it would have refused them."""
@@ -244,6 +249,7 @@ def _check(engine: Engine, sources: list[Source], codebook: Codebook, text_colum
                 refused.add(number)
                 continue
             batch.append((number, where, item))
+            writes.note(where, item)
             if len(batch) >= BATCH_SIZE:
                 check()
         check()

@@ -8,7 +8,7 @@ from annotator.domain.assignment import choose_blind, plan
 from annotator.domain.errors import InputError
 from annotator.domain.vocabulary import ROLES
 from annotator.services.access_rules import require_lead
-from annotator.store import annotations, assignments, documents, events, progress
+from annotator.store import annotations, assignments, documents, events, identity, progress, roles
 from annotator.store.assignments import CoderRow
 from annotator.store.engine import Engine
 
@@ -26,12 +26,32 @@ def add_coder(engine: Engine, name: str, role: str = "coder", actor: str | None 
         was = assignments.role_of(conn, name)
         if was is None:
             annotations.coder_pk(conn, name, role)
-            return f"Added {name} ({role})."
-        if was == role:
-            return f"{name} is already a coder ({role}); nothing changed."
-        assignments.set_role(conn, name, role)
-        events.add(conn, "coder_role", before={"name": name, "role": was}, after={"name": name, "role": role})
-        return f"{name} is now {role} (was {was})."
+            said = f"Added {name} ({role})."
+        elif was == role:
+            said = f"{name} is already a coder ({role}); nothing changed."
+        else:
+            assignments.set_role(conn, name, role)
+            events.add(conn, "coder_role", before={"name": name, "role": was}, after={"name": name, "role": role},
+                       actor=actor)
+            said = f"{name} is now {role} (was {was})."
+        if identity.enforced(conn):
+            said += "\n" + _database_role(conn, name, role)
+        return said
+
+
+def _database_role(conn, name: str, role: str) -> str:
+    """On PostgreSQL the coder is the database role of that name: create or map it and grant it
+    what its project role needs (what it had before is taken back first)."""
+    if roles.role_exists(conn, name) and identity.is_owner_role(conn, name):
+        return f"The database role {name} owns the project: the database holds it to nothing; no GRANT made."
+    create = not roles.role_exists(conn, name)
+    if create and not roles.may_create_roles(conn):
+        raise InputError(f"there is no database role {name!r} and {identity.acting(conn)} may not create roles: ask "
+                         f"the server's administrator to run CREATE ROLE \"{name}\" LOGIN, then run this again")
+    statements = roles.grant(conn, name, role, create)
+    head = (f"Created the database role {name} (LOGIN, no password: set one with ALTER ROLE \"{name}\" PASSWORD "
+            "'...', or let the server trust their login)." if create else f"Mapped to the database role {name}.")
+    return "\n".join([head, "GRANTs made:", *(f"  {s};" for s in statements if not s.startswith("CREATE ROLE"))])
 
 
 def list_coders(engine: Engine) -> list[CoderRow]:

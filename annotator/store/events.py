@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, insert
 
+from annotator.store import identity
 from annotator.store import tables as t
 from annotator.store.tables import utcnow
 
@@ -12,6 +13,9 @@ _INSERT = insert(EVENT)  # built once: every stored key adds an event
 
 
 def add(conn: Connection, kind: str, *, coder_pk: int | None = None, document_pk: int | None = None,
-        annotation_pk: int | None = None, before: dict | None = None, after: dict | None = None) -> None:
-    conn.execute(_INSERT, {"at": utcnow(), "kind": kind, "coder_pk": coder_pk, "document_pk": document_pk,
-                           "annotation_pk": annotation_pk, "before": before or {}, "after": after or {}})
+        annotation_pk: int | None = None, before: dict | None = None, after: dict | None = None,
+        actor: str | None = None) -> None:
+    """`actor`: who acts, where the database does not say (SQLite); by default the claimed name."""
+    conn.execute(_INSERT.values(actor=identity.actor_value(conn, actor)), {
+        "at": utcnow(), "kind": kind, "coder_pk": coder_pk, "document_pk": document_pk,
+        "annotation_pk": annotation_pk, "before": before or {}, "after": after or {}})

@@ -21,6 +21,7 @@ GOLD = t.Gold.__table__
 GOLD_SPAN = t.GoldSpan.__table__
 GOLD_STANCE = t.GoldStance.__table__
 CODER = t.Coder.__table__
+STALE = t.GoldStale.__table__
 # Built once: a coder's every stored key asks it.
 _DERIVED_DIGEST = select(GOLD.c.derived_digest).where(GOLD.c.document_pk == bindparam("document")).with_for_update()
 
@@ -87,6 +88,28 @@ def remove(conn: Connection, document_pk: int) -> None:
         for table in (GOLD_SPAN, GOLD_STANCE, ADJUDICATION):
             conn.execute(delete(table).where(table.c.gold_pk == gold))
         conn.execute(delete(GOLD).where(GOLD.c.pk == gold))
+
+
+def has_derived(conn: Connection, document_pk: int) -> bool:
+    """is_derived without the lock, for a writer who may not write gold (it only marks it stale)."""
+    return conn.scalar(select(GOLD.c.derived_digest).where(GOLD.c.document_pk == document_pk)) is not None
+
+
+def mark_stale(conn: Connection, document_pk: int) -> None:
+    from annotator.store.suggestions import _upsert
+
+    conn.execute(_upsert(conn)(STALE).values(document_pk=document_pk).on_conflict_do_nothing())
+
+
+def stale(conn: Connection, limit: int) -> list[int]:
+    """Documents whose derived gold coders' changes made stale, oldest key first (a primary-key walk)."""
+    return list(conn.scalars(select(STALE.c.document_pk).order_by(STALE.c.document_pk).limit(limit)))
+
+
+def forget_stale(conn: Connection, document_pks: Sequence[int] | None = None) -> None:
+    """Derived again: every document (None), or these."""
+    query = delete(STALE)
+    conn.execute(query if document_pks is None else query.where(STALE.c.document_pk.in_(document_pks)))
 
 
 def is_derived(conn: Connection, document_pk: int) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from annotator.domain.errors import InputError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0016"  # the newest revision in migrations/versions (a test checks it against Alembic's head)
+HEAD = "0017"  # the newest revision in migrations/versions (a test checks it against Alembic's head)
 
 
 def alembic_config():

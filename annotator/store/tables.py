@@ -243,6 +243,16 @@ class Event(SQLModel, table=True):
     annotation_pk: int | None = Field(default=None, foreign_key="annotation.pk")
     before: dict = _json()
     after: dict = _json()
+    # Who did it: the database role on PostgreSQL (a policy holds it to session_user), else the
+    # claimed name. None on events written before actors were recorded.
+    actor: str | None = None
+
+
+class GoldStale(SQLModel, table=True):
+    """A document whose derived gold a coder's change made stale, where the coder may not write gold
+    (PostgreSQL, a coder's role): the next lead's `gold`, review or export derives it again."""
+    __tablename__ = "gold_stale"
+    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE", primary_key=True)
 
 
 class CoderToken(SQLModel, table=True):

@@ -159,7 +159,7 @@ class OpeningScreen(Screen):
         yield Static(f"annotator: opening {self.opening}…", markup=False)
 
 
-def make_app(db: str | None, coder: str, model: str | None = None, dashboard_first: bool = False,
+def make_app(db: str | None, coder: str | None, model: str | None = None, dashboard_first: bool = False,
              order: str = "sequential") -> CodingApp:
     """The app as the command line opens it; tests build CodingApp around their own session."""
 
@@ -167,7 +167,7 @@ def make_app(db: str | None, coder: str, model: str | None = None, dashboard_fir
         from annotator.services.coding import CodingSession
         from annotator.services.project import open_project
 
-        return CodingSession(open_project(db), coder, model=model, order=order)
+        return CodingSession.for_coder(open_project(db), coder, model=model, order=order)
 
     shown = db or "annotator.db"
     if "@" in shown:  # a server URL: never put its password on screen

@@ -95,7 +95,10 @@ class CodingServer(Server):
         log.info("coding session for %s from %s", coder, request.remote)
         # --coder=NAME: a name starting with "-" stays a value. The database comes in ANNOTATOR_DB,
         # set by `serve`: a password in a command line is readable by every local user (ps).
-        command = " ".join(shlex.quote(part) for part in [sys.executable, "-m", "annotator", "code", f"--coder={coder}"])
+        # The token names who acts: on a SQLite file the session says so in ANNOTATOR_USER (its events
+        # name the coder); on PostgreSQL the server's own role codes for them, as a lead may.
+        command = " ".join(shlex.quote(part) for part in ["env", f"ANNOTATOR_USER={coder}", sys.executable, "-m",
+                                                          "annotator", "code", f"--coder={coder}"])
         websocket = web.WebSocketResponse(heartbeat=15)
         width = _number(request.query.get("width"), 80)
         height = _number(request.query.get("height"), 24)

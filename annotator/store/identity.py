@@ -1,0 +1,57 @@
+"""Who is acting. On PostgreSQL it is the database's own answer, the role the command connected as
+(`session_user`), which no environment variable changes; on a SQLite file, whoever the caller says
+(ANNOTATOR_USER, else the login name): there the file's permissions are the boundary and the role
+checks only guard against mistakes."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from sqlalchemy import Connection, literal_column, text
+
+_OWNER = text("SELECT pg_catalog.pg_get_userbyid(c.relowner) = session_user "
+              "OR (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = session_user) "
+              "FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass('document')")
+
+
+def claimed() -> str:
+    """The name a SQLite project takes the caller at: ANNOTATOR_USER, else the login name."""
+    name = os.environ.get("ANNOTATOR_USER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "coder"
+
+
+def enforced(conn: Connection) -> bool:
+    """Whether the database itself holds each role to its rights (PostgreSQL) or not (SQLite)."""
+    return conn.dialect.name == "postgresql"
+
+
+def acting(conn: Connection, claim: str | None = None) -> str:
+    """The acting person's name: the database role on PostgreSQL, else `claim` or `claimed()`."""
+    if enforced(conn):
+        return conn.scalar(text("SELECT session_user"))
+    return claim or claimed()
+
+
+def is_owner(conn: Connection) -> bool:
+    """On PostgreSQL, whether the connected role owns the project's tables (or is a superuser): the
+    role that set the project up, which the database cannot hold to anything. Never on SQLite."""
+    return enforced(conn) and bool(conn.scalar(_OWNER))
+
+
+def is_owner_role(conn: Connection, name: str) -> bool:
+    """Whether the PostgreSQL role `name` owns the project's tables or is a superuser."""
+    return bool(conn.scalar(text(
+        "SELECT r.rolsuper OR pg_catalog.pg_get_userbyid(c.relowner) = r.rolname FROM pg_catalog.pg_roles r, "
+        "pg_catalog.pg_class c WHERE r.rolname = :n AND c.oid = pg_catalog.to_regclass('document')"), {"n": name}))
+
+
+def actor_value(conn: Connection, claim: str | None = None):
+    """What an event's actor column is written from: on PostgreSQL the server's `session_user`
+    itself (a policy checks it), elsewhere the claimed name."""
+    return literal_column("session_user") if enforced(conn) else (claim or claimed())

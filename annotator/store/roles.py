@@ -1,0 +1,120 @@
+"""What a PostgreSQL role may write, enforced by the database: table privileges say which tables a
+coder's role writes at all, and row-level security which rows (their own annotations, their own
+lease, their own row of `coder`, events that name them). A lead's role writes everything; the
+project's owner (who ran `init`) is not held to the policies, as PostgreSQL never holds an owner.
+
+Two functions answer the policies' one question each, `annotator_is_lead()` and
+`annotator_coder_pk()`: they read `coder` as its owner (SECURITY DEFINER), so a policy on `coder`
+does not recurse into itself and no role can answer them for itself."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+# Tables a coder's role writes, row by row under the policies below.
+OWN_ANNOTATION = ("annotation", "annotation_span", "annotation_stance", "suggestion_decision", "stance_decision")
+CODER_WRITES = {
+    **{name: "INSERT, UPDATE, DELETE" for name in OWN_ANNOTATION},
+    "document_lease": "INSERT, UPDATE, DELETE",
+    "event": "INSERT",
+    "gold_stale": "INSERT",  # a saved change marks the document's derived gold for a lead to derive again
+    "suggestion": "INSERT",  # the screen suggests a document that has none (model output, never gold)
+    "coder": "INSERT, UPDATE (last_document_pk, finished_through_pk, finished_through_position)",
+    "document": "UPDATE (certainty, token_count)",  # kept derived values: the queue order, agreement's counts
+}
+HIDDEN_FROM_CODERS = ("coder_token",)
+
+FUNCTIONS = """
+CREATE OR REPLACE FUNCTION annotator_is_lead() RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS
+$$ SELECT EXISTS (SELECT 1 FROM coder WHERE name = session_user AND role = 'lead') $$;
+CREATE OR REPLACE FUNCTION annotator_coder_pk() RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS
+$$ SELECT pk FROM coder WHERE name = session_user $$;
+"""
+
+_MINE = "annotator_coder_pk()"
+_LEAD = "annotator_is_lead()"
+_OF_MY_ANNOTATION = f"EXISTS (SELECT 1 FROM annotation a WHERE a.pk = annotation_pk AND a.coder_pk = {_MINE})"
+# (table, command, USING, WITH CHECK): what a role that is not the owner may see and write.
+POLICIES: tuple[tuple[str, str, str | None, str | None], ...] = (
+    ("annotation", "ALL", f"{_LEAD} OR coder_pk = {_MINE}", f"{_LEAD} OR coder_pk = {_MINE}"),
+    *((name, "ALL", f"{_LEAD} OR {_OF_MY_ANNOTATION}", f"{_LEAD} OR {_OF_MY_ANNOTATION}")
+      for name in OWN_ANNOTATION[1:]),
+    ("document_lease", "ALL", f"{_LEAD} OR coder_pk = {_MINE} OR until <= now()", f"{_LEAD} OR coder_pk = {_MINE}"),
+    ("coder", "ALL", f"{_LEAD} OR name = session_user",
+     f"{_LEAD} OR (name = session_user AND role = 'coder')"),
+    ("event", "INSERT", None, "actor = session_user"),
+    ("event", "UPDATE", _LEAD, _LEAD),
+    ("event", "DELETE", _LEAD, None),
+    ("gold_stale", "INSERT", None, "true"),
+    ("document", "UPDATE", "true", "true"),  # the column grants above say which columns
+    ("suggestion", "INSERT", None, "true"),
+    ("gold_stale", "UPDATE", _LEAD, _LEAD),
+    ("gold_stale", "DELETE", _LEAD, None),
+)
+# Everyone reads every row (a coder's screen shows the codebook, documents and suggestions); the
+# tables not listed above are written by a lead alone.
+LEAD_ONLY = ("codebook", "document", "suggestion", "gold", "gold_adjudication", "gold_span", "gold_stance",
+             "assignment", "coder_token", "suggest_progress", "suggest_claim", "model_version", "model_in_use")
+
+
+def install(conn: Connection) -> None:
+    """Turn on the policies (idempotent: a migration and a test may both run it)."""
+    conn.exec_driver_sql(FUNCTIONS)
+    for name in {p[0] for p in POLICIES} | set(LEAD_ONLY):
+        conn.exec_driver_sql(f'ALTER TABLE "{name}" ENABLE ROW LEVEL SECURITY')
+        conn.exec_driver_sql(f'DROP POLICY IF EXISTS annotator_read ON "{name}"')
+        conn.exec_driver_sql(f'CREATE POLICY annotator_read ON "{name}" FOR SELECT USING (true)')
+    for name in LEAD_ONLY:
+        conn.exec_driver_sql(f'DROP POLICY IF EXISTS annotator_lead ON "{name}"')
+        conn.exec_driver_sql(f'CREATE POLICY annotator_lead ON "{name}" FOR ALL USING ({_LEAD}) WITH CHECK ({_LEAD})')
+    for number, (name, command, using, check) in enumerate(POLICIES):
+        policy = f"annotator_{number}"
+        conn.exec_driver_sql(f'DROP POLICY IF EXISTS {policy} ON "{name}"')
+        conn.exec_driver_sql(f'CREATE POLICY {policy} ON "{name}" FOR {command}'
+                             + (f" USING ({using})" if using else "") + (f" WITH CHECK ({check})" if check else ""))
+
+
+def role_exists(conn: Connection, name: str) -> bool:
+    return conn.scalar(text("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = :n"), {"n": name}) is not None
+
+
+def may_create_roles(conn: Connection) -> bool:
+    return bool(conn.scalar(text("SELECT rolcreaterole OR rolsuper FROM pg_catalog.pg_roles "
+                                 "WHERE rolname = session_user")))
+
+
+def _tables(conn: Connection) -> list[str]:
+    return list(conn.scalars(text("SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+                                  "ORDER BY tablename")))
+
+
+def grant(conn: Connection, name: str, role: str, create: bool) -> list[str]:
+    """Give the database role `name` what the project role `role` needs (creating it, without a
+    password, when `create`), after taking back what it had; returns the statements it ran."""
+    who = '"' + name.replace('"', '""') + '"'
+    done: list[str] = []
+
+    def run(statement: str) -> None:
+        conn.exec_driver_sql(statement)
+        done.append(statement)
+
+    if create:
+        run(f"CREATE ROLE {who} LOGIN")
+    tables = [t for t in _tables(conn) if t != "alembic_version"]
+    quoted = ", ".join(f'"{t}"' for t in tables)
+    conn.exec_driver_sql(f"REVOKE ALL ON {quoted} FROM {who}")  # a demoted lead keeps nothing
+    run(f"GRANT CONNECT ON DATABASE \"{conn.scalar(text('SELECT current_database()'))}\" TO {who}")
+    run(f"GRANT USAGE ON SCHEMA \"{conn.scalar(text('SELECT current_schema()'))}\" TO {who}")
+    run('GRANT SELECT ON "alembic_version" TO ' + who)  # opening a project checks its schema's revision
+    run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA \"{conn.scalar(text('SELECT current_schema()'))}\" TO {who}")
+    if role == "lead":  # with grant option: a lead who is not the owner grants the coders they add
+        run(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {quoted} TO {who} WITH GRANT OPTION")
+        return done
+    readable = ", ".join(f'"{t}"' for t in tables if t not in HIDDEN_FROM_CODERS)
+    run(f"GRANT SELECT ON {readable} TO {who}")
+    for table, rights in CODER_WRITES.items():
+        if table in tables:
+            run(f'GRANT {rights} ON "{table}" TO {who}')
+    return done
