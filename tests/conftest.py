@@ -72,6 +72,13 @@ def sqlite_only(backend) -> None:
         pytest.skip("about SQLite's own file: it runs on the sqlite backend")
 
 
+@pytest.fixture
+def postgres_only(backend) -> None:
+    """For tests of a PostgreSQL server's own roles, passwords and policies."""
+    if backend != "postgresql":
+        pytest.skip("about a PostgreSQL server's roles and passwords")
+
+
 def _server_database(request, template: str | None = None):
     cluster = request.getfixturevalue("pg_cluster")
     name = f"t_{uuid.uuid4().hex[:16]}"

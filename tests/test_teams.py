@@ -83,12 +83,6 @@ def test_eight_coders_at_once_lose_nothing_and_gold_stays_in_step(cli, project, 
                          "ORDER BY document_pk") == before
 
 
-@pytest.fixture
-def postgres_only(backend):
-    if backend != "postgresql":
-        pytest.skip("about a PostgreSQL server's roles and passwords")
-
-
 def test_a_wrong_password_is_one_line_that_never_shows_the_password(cli, project, postgres_only):
     import psycopg
 

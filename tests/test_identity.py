@@ -1,0 +1,172 @@
+"""Identity and roles: who may write what. On PostgreSQL the database enforces it (a coder's role,
+in plain SQL, can write nothing but its own annotations); on a SQLite file the same rules guard
+against mistakes; imports follow them; every event names its actor."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ServerDatabase, as_role, rows, write_jsonl
+from test_agree_cli import _records
+
+from annotator.domain import coding as edits
+from annotator.domain.errors import InputError
+from annotator.services.coding import CodingSession
+from annotator.services.gold import ReviewSession
+from annotator.services.project import open_project
+
+
+@pytest.fixture
+def team(cli, project, tmp_path, act_as):
+    """Three coders' work on six documents (alice, bob, carol), gold derived by the lead, lee."""
+    for name in ("alice", "bob", "carol"):
+        assert cli("coder", "add", name).code == 0
+    assert cli("coder", "add", "lee", "--role", "lead").code == 0
+    act_as("lee")
+    assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
+    assert cli("gold").code == 0
+    return project
+
+
+def _pk(db, table_sql: str, *args) -> int:
+    ((pk,),) = rows(db, table_sql, *args)
+    return pk
+
+
+def test_a_coders_role_can_write_nothing_but_their_own_annotations_in_plain_sql(team, postgres_only):
+    import psycopg
+    from psycopg import errors
+
+    db = team
+    bob_annotation = _pk(db, "SELECT a.pk FROM annotation a JOIN coder c ON c.pk = a.coder_pk "
+                             "JOIN document d ON d.pk = a.document_pk WHERE c.name = 'bob' AND d.id = 'd1'")
+    bob, lee = _pk(db, "SELECT pk FROM coder WHERE name = 'bob'"), _pk(db, "SELECT pk FROM coder WHERE name = 'lee'")
+    d1 = _pk(db, "SELECT pk FROM document WHERE id = 'd1'")
+    gold_pk = _pk(db, "SELECT pk FROM gold WHERE document_pk = ?", d1)
+    before = {table: rows(db, f'SELECT * FROM "{table}" ORDER BY 1') for table in
+              ("annotation", "annotation_span", "annotation_stance", "coder", "gold", "gold_span", "gold_stance",
+               "assignment", "codebook", "event", "document", "suggestion", "coder_token")}
+    refused = [  # each raises: no privilege, or a row the policy does not allow
+        f"INSERT INTO annotation (document_pk, coder_pk, status, seconds, created_at, updated_at, suggestions_shown) "
+        f"VALUES ({d1}, {lee}, 'done', 0, now(), now(), false)",
+        f"UPDATE annotation SET coder_pk = {bob} WHERE coder_pk = (SELECT pk FROM coder WHERE name = 'alice')",
+        f"INSERT INTO annotation_stance (annotation_pk, target, label, origin) VALUES ({bob_annotation}, 'Nato', "
+        "'FAVOR', 'typed')",
+        "UPDATE coder SET role = 'lead' WHERE name = 'alice'",
+        "INSERT INTO coder (name, role, created_at) VALUES ('mallory', 'lead', now())",
+        f"INSERT INTO gold_stance (gold_pk, target, label, how) VALUES ({gold_pk}, 'Nato', 'FAVOR', 'unanimous')",
+        f"UPDATE gold_stance SET label = 'FAVOR' WHERE gold_pk = {gold_pk}",
+        f"DELETE FROM gold WHERE pk = {gold_pk}",
+        f"INSERT INTO assignment (document_pk, coder_pk, position, overlap, created_at) VALUES ({d1}, {bob}, 1, "
+        "false, now())",
+        "DELETE FROM assignment",
+        "UPDATE codebook SET name = 'forged'",
+        "INSERT INTO event (at, kind, before, after, actor) VALUES (now(), 'gold_derive', '{}', '{}', 'lee')",
+        "UPDATE event SET actor = 'bob'",
+        "DELETE FROM event",
+        "SELECT * FROM coder_token",
+        "INSERT INTO document (id, title, text, meta, text_hash, created_at, shuffle, seq) VALUES "
+        "('x', 'x', 'x', '{}', 'x', now(), 0, 999)",
+        "UPDATE document SET text = 'forged'",
+        "ALTER TABLE annotation DISABLE ROW LEVEL SECURITY",
+        "SET ROLE lee",
+    ]
+    hidden = [  # the policy hides the rows: nothing is touched
+        f"UPDATE annotation SET status = 'skipped' WHERE pk = {bob_annotation}",
+        f"DELETE FROM annotation WHERE pk = {bob_annotation}",
+        f"DELETE FROM annotation_span WHERE annotation_pk = {bob_annotation}",
+        "UPDATE coder SET last_document_pk = NULL WHERE name = 'bob'",
+    ]
+    with psycopg.connect(as_role(db, "alice").replace("+psycopg", ""), autocommit=True) as alice:
+        for sql in refused:
+            with pytest.raises(errors.InsufficientPrivilege):
+                alice.execute(sql)
+        for sql in hidden:
+            assert alice.execute(sql).rowcount == 0, sql
+    after = {table: rows(db, f'SELECT * FROM "{table}" ORDER BY 1') for table in before}
+    assert after == before
+
+
+def test_a_coders_own_saves_pass_and_mark_gold_for_the_lead_to_derive_again(team, postgres_only):
+    db = team
+    alice = CodingSession(open_project(as_role(db, "alice")), "alice")
+    doc = alice.open(_pk(db, "SELECT pk FROM document WHERE id = 'd1'"))
+    assert alice.apply(doc, "stance", lambda a: edits.set_stance(a, "Ukraine", "NONE", None))
+    assert rows(db, "SELECT count(*) FROM gold_stale") == [(1,)]
+    assert rows(db, "SELECT e.actor FROM event e ORDER BY e.pk DESC LIMIT 1") == [("alice",)]
+    ReviewSession(open_project(as_role(db, "lee")), "lee")  # a lead's review derives it first
+    assert rows(db, "SELECT count(*) FROM gold_stale") == [(0,)]
+
+
+def test_on_postgresql_the_identity_is_the_database_role_whatever_annotator_user_says(cli, team, act_as,
+                                                                                       monkeypatch, postgres_only):
+    act_as("alice")
+    monkeypatch.setenv("ANNOTATOR_USER", "lee")
+    for args, doing in ((["gold"], "deriving gold"), (["coder", "add", "alice", "--role", "lead"],
+                                                       "adding a coder or changing a role")):
+        result = cli(*args)
+        assert result.code == 1 and f"{doing} needs the lead role and alice is a coder" in result.err, result.err
+        assert "the database role you connected as" in result.err
+    assert rows(team, "SELECT role FROM coder WHERE name = 'alice'") == [("coder",)]
+
+
+def test_coder_add_creates_the_database_role_and_says_what_it_granted(cli, project, postgres_only):
+    said = cli("coder", "add", "dana_x7").out
+    assert "Created the database role dana_x7" in said or "Mapped to the database role dana_x7" in said
+    assert 'GRANT INSERT, UPDATE, DELETE ON "annotation" TO "dana_x7"' in said
+    assert "WITH GRANT OPTION" not in said
+    lead = cli("coder", "add", "dana_x7", "--role", "lead").out
+    assert "Mapped to the database role dana_x7" in lead and "WITH GRANT OPTION" in lead
+
+
+def test_coding_or_reviewing_as_someone_else_needs_the_lead_role(cli, team, act_as):
+    act_as("alice")
+    engine = open_project(str(team) if isinstance(team, ServerDatabase) else str(team))
+    if isinstance(team, ServerDatabase):
+        engine = open_project(as_role(team, "alice"))
+    with pytest.raises(InputError, match="coding as bob needs the lead role and alice is a coder"):
+        CodingSession.for_coder(engine, "bob")
+    assert CodingSession.for_coder(engine, None).coder == "alice"  # oneself: no --coder needed
+    refused = cli("review", "--coder", "lee")
+    assert refused.code == 1 and "reviewing as lee needs the lead role and alice is a coder" in refused.err
+    act_as("lee")
+    lead_engine = open_project(as_role(team, "lee")) if isinstance(team, ServerDatabase) else engine
+    assert CodingSession.for_coder(lead_engine, "bob").coder == "bob"  # a lead may code for someone
+
+
+def test_an_import_brings_in_another_coders_work_or_gold_only_for_a_lead(cli, team, act_as, tmp_path):
+    act_as("alice")
+    text = "Putin met Scholz in Berlin on Tuesday. (forged)"
+    forged = write_jsonl(tmp_path / "forged.jsonl", [
+        {"id": "f1", "text": "Putin met Scholz in Berlin on Monday. (1)", "coder": "alice", "stance": {}},
+        {"id": "f2", "text": text, "coder": "bob", "stance": {"Russia": "FAVOR"}}])
+    before = rows(team, "SELECT count(*) FROM annotation")
+    result = cli("import", str(forged))
+    assert result.code == 1 and f"{forged}:2: the record is bob's work" in result.err and "lead role" in result.err
+    gold = write_jsonl(tmp_path / "gold.jsonl", [{"id": "g1", "text": text, "stance": {"Russia": "FAVOR"},
+                                                  "annotators": ["bob"], "adjudication": "adjudicated"}])
+    result = cli("import", str(gold))
+    assert result.code == 1 and f"{gold}:1: importing gold needs the lead role and alice is a coder" in result.err
+    assert rows(team, "SELECT count(*) FROM annotation") == before
+    assert rows(team, "SELECT count(*) FROM document WHERE id IN ('f1', 'f2', 'g1')") == [(0,)]
+    act_as("lee")
+    assert cli("import", str(forged)).code == 0  # the lead's to bring in
+
+
+def test_an_unknown_coder_is_added_only_with_create_coders_and_listed(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "work.jsonl", [
+        {"id": "w1", "text": "Putin met Scholz in Berlin.", "coder": "zoe", "stance": {}},
+        {"id": "w2", "text": "Scholz met Putin in Moscow.", "coder": "yan", "stance": {}}])
+    refused = cli("import", str(path))
+    assert refused.code == 1 and f"zoe ({path}:1), yan ({path}:2)" in refused.err and "--create-coders" in refused.err
+    assert rows(project, "SELECT count(*) FROM document") == [(0,)]
+    added = cli("import", str(path), "--create-coders")
+    assert added.code == 0 and "Added 2 coder(s) the file named: zoe, yan" in added.out
+    assert rows(project, "SELECT name FROM coder ORDER BY name") == [("yan",), ("zoe",)]
+
+
+def test_every_event_names_its_actor(cli, team, act_as):
+    act_as("lee")
+    assert cli("assign", "--coders", "alice,bob").code == 0
+    actors = rows(team, "SELECT kind, actor FROM event WHERE kind IN ('gold_derive', 'assign') ORDER BY pk")
+    assert actors and all(actor == "lee" for _, actor in actors), actors
+    assert rows(team, "SELECT count(*) FROM event WHERE actor IS NULL") == [(0,)]
