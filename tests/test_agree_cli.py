@@ -51,7 +51,7 @@ def _agree(cli, *args) -> dict:
 
 
 def test_agree_on_imported_coder_jsonl_matches_the_reference_libraries(cli, project, tmp_path):
-    assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
     got = _agree(cli)
 
     matrix = np.array([[{"FAVOR": 0, "AGAINST": 1, "NONE": 2}.get(v, np.nan) if v else np.nan
@@ -103,7 +103,7 @@ def test_agree_on_imported_coder_jsonl_matches_the_reference_libraries(cli, proj
 
 def test_agree_without_two_coders_on_a_document_says_what_is_needed(cli, project, tmp_path):
     records = [r for r in _records() if r["coder"] == "alice"]
-    assert cli("import", str(write_jsonl(tmp_path / "alice.jsonl", records))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "alice.jsonl", records))).code == 0
     result = cli("agree")
     assert result.code == 0 and "No document has done annotations from two coders yet" in result.out
     assert _agree(cli)["stance"]["Ukraine"] == {"alpha": None, "alpha_ci95": None, "fleiss_kappa": None,
@@ -119,7 +119,7 @@ def test_agree_names_an_unknown_target(cli, project):
 def test_token_counts_are_kept_after_a_report_and_give_the_same_figures(cli, project, tmp_path):
     from annotator.domain.tokens import token_spans
 
-    assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
     first = _agree(cli)
     kept = rows(project, "SELECT text, token_count FROM document ORDER BY pk")
     assert [n for _, n in kept] == [len(token_spans(text)) for text, _ in kept]
@@ -127,6 +127,6 @@ def test_token_counts_are_kept_after_a_report_and_give_the_same_figures(cli, pro
 
 
 def test_agree_names_an_unknown_coder(cli, project, tmp_path):
-    assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
     result = cli("agree", "--coders", "alice,zed")
     assert result.code == 1 and "no coder named zed; coders: alice, bob, carol" in result.err

@@ -91,7 +91,7 @@ def test_show_lists_each_coders_rejected_suggestions(cli, seeded):
 
 def test_show_marks_spans_off_token_boundaries(cli, project, tmp_path):
     text = "Donald Trump called Vladimir Putin about Ukraine."
-    cli("import", str(write_jsonl(tmp_path / "a.jsonl", [{
+    cli("import", "--create-coders", str(write_jsonl(tmp_path / "a.jsonl", [{
         "id": "d1", "text": text, "coder": "alice",
         "spans": [{"start": 0, "end": 12, "label": "PERSON"}, {"start": 20, "end": 32, "label": "PERSON"}]}])))
     result = cli("show", "d1")
@@ -105,7 +105,7 @@ MARKUP = "Breaking [/bold] news [red]alert[/red] :smile: [link=x]"
 def test_titles_texts_and_names_print_as_text_never_as_markup(cli, project, tmp_path):
     path = write_jsonl(tmp_path / "m.jsonl", [{"id": "m", "title": MARKUP, "text": f"Text {MARKUP} in Kyiv.",
                                                 "coder": "[bold]bob", "stance": {"Ukraine": "NONE"}}])
-    assert cli("import", str(path)).code == 0
+    assert cli("import", "--create-coders", str(path)).code == 0
     result = cli("show", "m")
     assert result.code == 0 and "Traceback" not in result.err, result.err
     lines = result.out.splitlines()
@@ -136,7 +136,7 @@ def test_help_names_what_options_take_never_a_python_type(cli, command):
 
 
 def test_import_help_shows_path_dots(cli):
-    shown = ANSI.sub("", cli("import", "--help").out)
+    shown = ANSI.sub("", cli("import", "--create-coders", "--help").out)
     assert "Usage: annotator import [OPTIONS] PATH..." in shown
     assert re.search(r"PATH\.\.\. +Files or folders to import", shown)
     assert "<list" not in shown and "{" not in shown

@@ -136,7 +136,7 @@ def test_a_new_codebook_may_not_drop_a_label_in_use(cli, project, tmp_path):
     coded = write_jsonl(tmp_path / "coded.jsonl", [{"text": "Donald Trump met Putin.", "coder": "alice",
                                                      "spans": [{"start": 0, "end": 12, "label": "PERSON"}],
                                                      "stance": {"Russia": "AGAINST"}}])
-    assert cli("import", str(coded)).code == 0
+    assert cli("import", "--create-coders", str(coded)).code == 0
     slim = tmp_path / "slim.toml"
     slim.write_text(STANCE.replace('name = "Russia"', 'name = "Moscow"'), "utf-8")
     before = dump(project)

@@ -253,7 +253,7 @@ def test_import_killed_part_way_keeps_whole_batches_and_a_rerun_completes(projec
     from annotator.services.importer import BATCH_SIZE
 
     earlier = import_records(30, "earlier")
-    assert cli("import", str(write_jsonl(tmp_path / "earlier.jsonl", earlier))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "earlier.jsonl", earlier))).code == 0
     # Coder JSONL makes the import load spaCy's tokenizer (seconds): one kill point has it.
     records = import_records(2500, "batch", ("plain", "gold", "plain", "gold", "plain", "coder") if seed == 2
                              else ("plain", "gold"))
@@ -264,7 +264,7 @@ def test_import_killed_part_way_keeps_whole_batches_and_a_rerun_completes(projec
 
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    victim = annotator("import", "--db", str(project), str(path), cwd=tmp_path, env={**os.environ, "TMPDIR": str(scratch)})
+    victim = annotator("import", "--create-coders", "--db", str(project), str(path), cwd=tmp_path, env={**os.environ, "TMPDIR": str(scratch)})
     wait_until(lambda: file_offset(victim.pid, path) is not None, victim, "it opened the file", step=0.005)
     if seed == 1:
         share = random.Random(seed).uniform(0.05, 0.9)
@@ -288,7 +288,7 @@ def test_import_killed_part_way_keeps_whole_batches_and_a_rerun_completes(projec
         assert dump(project) == before, "a killed check left a trace"
     assert imported_state(project, "earlier") == expected_import(earlier)
 
-    rerun = cli("import", str(path))  # the same command (in this process: no second start-up)
+    rerun = cli("import", "--create-coders", str(path))  # the same command (in this process: no second start-up)
     assert rerun.code == 0, rerun.err
     assert f"{len(records) - kept} new document(s), {kept} already there" in rerun.out
     assert imported_state(project, "batch") == expected_import(records)
@@ -333,7 +333,7 @@ def test_suggest_killed_part_way_then_rerun_matches_an_uninterrupted_run(project
     from annotator.services.suggest import suggest
 
     n = 60
-    assert cli("import", str(write_jsonl(tmp_path / "articles.jsonl", articles(n)))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "articles.jsonl", articles(n)))).code == 0
     goal = random.Random(seed).randint(6, 36)
 
     victim = script(SUGGEST, "--db", str(project), "--batch-size", "4", cwd=tmp_path)
@@ -501,14 +501,14 @@ def test_export_killed_part_way_leaves_no_partial_file_and_a_rerun_writes_it_who
     over an older export at the target (seed 3) or none. The target holds the older file whole, or
     nothing; the same command run again writes the same bytes as an uninterrupted export."""
     records = import_records(500, "gold", ("gold",))
-    assert cli("import", str(write_jsonl(tmp_path / "gold.jsonl", records[:430]))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "gold.jsonl", records[:430]))).code == 0
     fmt, name = FORMATS[seed]
     target = tmp_path / "exports" / name
     older = None
     if seed == 3:
         assert cli("export", "--format", fmt, "--out", str(target)).code == 0
         older = target.read_bytes()
-    assert cli("import", str(write_jsonl(tmp_path / "more.jsonl", records[430:]))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "more.jsonl", records[430:]))).code == 0
     reference = tmp_path / "reference" / name
     assert cli("export", "--format", fmt, "--out", str(reference)).code == 0
     whole = reference.read_bytes()
@@ -547,7 +547,7 @@ def test_split_export_killed_between_its_renames_can_be_run_again(project, cli, 
     """SIGKILL `annotator export --split` right after it has put its first file (train) in place,
     before the others: running the same command again must complete with all three files."""
     records = import_records(100, "split", ("gold",))
-    assert cli("import", str(write_jsonl(tmp_path / "gold.jsonl", records))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "gold.jsonl", records))).code == 0
     split = ["--split", "0.6,0.2,0.2", "--seed", "1"]
     assert cli("export", *split, "--out", str(tmp_path / "reference" / "gold.jsonl")).code == 0
     reference = {p.name: p.read_bytes() for p in (tmp_path / "reference").iterdir()}

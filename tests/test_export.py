@@ -24,7 +24,7 @@ def golden(cli, project, tmp_path):
         {"id": "nobody", "text": "A text nobody coded."},
         {"id": "split", "text": "Angela Merkel met Macron.", "coder": "alice", "stance": {"NATO": "FAVOR"}},
         {"id": "split", "text": "Angela Merkel met Macron.", "coder": "bob", "stance": {"NATO": "AGAINST"}}]
-    assert cli("import", str(write_jsonl(tmp_path / "input.jsonl", records))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "input.jsonl", records))).code == 0
     assert cli("gold").code == 0
     return project
 
@@ -70,7 +70,7 @@ def test_export_import_into_an_empty_project_and_export_again_gives_the_same_fil
     fresh.mkdir()
     db = str(fresh / "annotator.db")
     assert cli("init", "--db", db).code == 0
-    imported = cli("import", str(first), "--db", db)
+    imported = cli("import", "--create-coders", str(first), "--db", db)
     assert imported.code == 0, imported.err
     second = tmp_path / f"second.{fmt}.jsonl"
     assert cli("export", "--format", fmt, "--out", str(second), "--db", db).code == 0
@@ -96,7 +96,7 @@ def test_conll_and_spacy_report_a_span_off_token_boundaries_with_its_document_an
     records = [{"id": "cut", "text": "Vladimir Putin spoke.", "coder": c,
                 "spans": [{"start": 0, "end": 14, "label": "PERSON"}, {"start": 15, "end": 18, "label": "ORG"}]}
                for c in ("alice", "bob")]  # "spo" of "spoke": not a token
-    assert cli("import", str(write_jsonl(tmp_path / "cut.jsonl", records))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "cut.jsonl", records))).code == 0
     assert cli("gold").code == 0
     for fmt, name in (("conll", "cut.conll"), ("spacy", "cut.spacy")):
         result = cli("export", "--format", fmt, "--out", str(tmp_path / name))
@@ -165,7 +165,7 @@ def test_a_label_studio_export_comes_in_as_each_annotators_work(cli, project, tm
                   {"type": "choices", "from_name": "Russia", "to_name": "text", "value": {"choices": ["FAVOR"]}}]},
                   {"completed_by": {"email": "bob@example.org"}, "result": [], "was_cancelled": False}]}]
     (tmp_path / "ls.json").write_text(json.dumps(tasks))
-    result = cli("import", str(tmp_path / "ls.json"))
+    result = cli("import", "--create-coders", str(tmp_path / "ls.json"))
     assert result.code == 0 and "Coder annotations: 2 new" in result.out
     shown = json.loads(cli("show", "7", "--json").out)
     assert shown["meta"] == {"url": "https://example.org/a"}
@@ -196,13 +196,13 @@ def test_a_spacy_pipeline_trains_one_epoch_on_an_exported_split(cli, golden, tmp
     ({"text": "x", "tokens": [], "_input_hash": 1, "meta": "abc"}, "not the shape prodigy writes"),
 ])
 def test_foreign_records_of_the_wrong_shape_get_one_clear_line(cli, project, tmp_path, line, message):
-    result = cli("import", str(write_jsonl(tmp_path / "bad.jsonl", [line])))
+    result = cli("import", "--create-coders", str(write_jsonl(tmp_path / "bad.jsonl", [line])))
     assert result.code == 1 and message in result.out + result.err and "Traceback" not in result.err
 
 
 def test_a_plain_record_with_a_label_list_is_still_a_plain_record(cli, project, tmp_path):
     line = {"id": "n1", "text": "A plain news record.", "label": ["politics", "world"]}
-    assert cli("import", str(write_jsonl(tmp_path / "plain.jsonl", [line]))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "plain.jsonl", [line]))).code == 0
     assert json.loads(cli("show", "n1", "--json").out)["meta"] == {"label": ["politics", "world"]}
 
 
@@ -212,7 +212,7 @@ def test_a_plain_record_with_a_label_list_is_still_a_plain_record(cli, project, 
                                        {"type": "labels", "value": {"start": 0, "end": 1, "labels": "PERSON"}}]}]}]])
 def test_label_studio_tasks_of_the_wrong_shape_get_one_clear_line(cli, project, tmp_path, tasks):
     (tmp_path / "ls.json").write_text(json.dumps(tasks))
-    result = cli("import", str(tmp_path / "ls.json"))
+    result = cli("import", "--create-coders", str(tmp_path / "ls.json"))
     assert result.code == 1 and "task 1" in result.out + result.err and "Traceback" not in result.err
 
 

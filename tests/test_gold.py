@@ -37,7 +37,7 @@ def _gold(db, doc_id: str) -> tuple[set, set]:
 
 @pytest.fixture
 def three_coders(cli, project, tmp_path, monkeypatch, act_as):
-    assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
     assert cli("coder", "add", "lee", "--role", "lead").code == 0
     act_as("lee")  # gold is the lead's
     return project
@@ -59,7 +59,7 @@ def test_three_coders_give_majority_gold_item_by_item(cli, three_coders):
 
 def test_two_coders_leave_disputes_and_a_target_only_one_coded(cli, project, tmp_path):
     records = [r for r in _records() if r["coder"] in ("alice", "carol")]
-    assert cli("import", str(write_jsonl(tmp_path / "two.jsonl", records))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "two.jsonl", records))).code == 0
     result = cli("gold")
     # Ukraine: five alike, d4 carol left undecided; Russia: six alike; d0: Berlin alike, and three
     # disputes: "Vladimir Putin" against "Putin", Scholz (alice alone), Ukraine (carol alone)
@@ -159,10 +159,10 @@ def test_imported_gold_is_never_derived_over(cli, project, tmp_path):
     gold_line = {"id": "g1", "text": "Vladimir Putin spoke.", "meta": {}, "annotators": ["elsewhere"],
                  "spans": [{"start": 0, "end": 14, "label": "PERSON"}], "stance": {"Russia": "FAVOR"},
                  "adjudication": "majority", "schema": "news-stance@000000"}
-    assert cli("import", str(write_jsonl(tmp_path / "gold.jsonl", [gold_line]))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "gold.jsonl", [gold_line]))).code == 0
     coders = [{"id": "g1", "text": "Vladimir Putin spoke.", "coder": c, "stance": {"Russia": "AGAINST"}}
               for c in ("alice", "bob")]
-    assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", coders))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "coders.jsonl", coders))).code == 0
     assert cli("gold").code == 0
     ((pk,),) = rows(project, "SELECT pk FROM document WHERE id = 'g1'")
     alice = CodingSession(open_project(str(project)), "alice", pipeline=rule_pipeline())
@@ -174,7 +174,7 @@ def test_majority_counts_marking_nothing_as_a_version_and_a_huge_bar_is_refused(
     records = [{"id": "m1", "text": "Donald Trump called.", "coder": c,
                 "spans": [{"start": 0, "end": 12, "label": "PERSON"}] if c == "alice" else []}
                for c in ("alice", "bob", "carol")]
-    assert cli("import", str(write_jsonl(tmp_path / "m.jsonl", records))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "m.jsonl", records))).code == 0
     assert cli("coder", "add", "lee", "--role", "lead").code == 0
     act_as("lee")
     assert cli("gold", "--min-agreement", "3").code == 0

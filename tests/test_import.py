@@ -21,7 +21,7 @@ def status(cli) -> dict:
 
 
 def test_seeds_folder_imports_text_and_jsonl_keeping_url_and_license(cli, project):
-    result = cli("import", str(SEEDS))
+    result = cli("import", "--create-coders", str(SEEDS))
     assert result.code == 0, result.err
     assert "25 new document(s), 0 already there" in result.out
     assert status(cli)["documents"] == 25
@@ -35,21 +35,21 @@ def test_seeds_folder_imports_text_and_jsonl_keeping_url_and_license(cli, projec
 
 
 def test_reimport_is_a_no_op_that_says_so(cli, project):
-    cli("import", str(SEEDS))
+    cli("import", "--create-coders", str(SEEDS))
     before = dump(project)
-    result = cli("import", str(SEEDS))
+    result = cli("import", "--create-coders", str(SEEDS))
     assert result.code == 0 and "0 new document(s), 25 already there" in result.out
     assert dump(project) == before
 
 
 def test_same_text_twice_in_one_file_is_stored_once(cli, project, tmp_path):
     path = write_jsonl(tmp_path / "d.jsonl", [{"text": "Same text."}, {"text": "Same text.", "id": "other"}])
-    assert "1 new document(s), 1 already there" in cli("import", str(path)).out
+    assert "1 new document(s), 1 already there" in cli("import", "--create-coders", str(path)).out
 
 
 def test_jsonl_without_id_gets_an_id_from_the_text_and_extra_keys_become_meta(cli, project, tmp_path):
     path = write_jsonl(tmp_path / "d.jsonl", [{"text": "Kyiv said no.", "url": "https://x", "meta": {"a": 1}}])
-    assert cli("import", str(path)).code == 0
+    assert cli("import", "--create-coders", str(path)).code == 0
     (doc_id,) = [i for i in [f"doc-{__import__('hashlib').sha256(b'Kyiv said no.').hexdigest()[:12]}"]]
     doc = show(cli, doc_id)
     assert doc["meta"] == {"url": "https://x", "a": 1}
@@ -61,7 +61,7 @@ def test_text_folder_uses_file_names_as_ids_and_keeps_crlf(cli, project, tmp_pat
     (folder / "one.txt").write_bytes("Line one.\r\nZelensky spoke in Kyiv. \u00e9\u0301 \U0001F600\r\n".encode())
     (folder / "two.txt").write_text("Another article.", "utf-8")
     (folder / "notes.md").write_text("ignored", "utf-8")
-    result = cli("import", str(folder), "--format", "auto")
+    result = cli("import", "--create-coders", str(folder), "--format", "auto")
     assert result.code == 0 and "2 new document(s)" in result.out and "notes.md" in result.out
     assert show(cli, "one")["text"] == "Line one.\r\nZelensky spoke in Kyiv. \u00e9\u0301 \U0001F600\r\n"
 
@@ -70,7 +70,7 @@ def test_csv_with_named_text_column(cli, project, tmp_path):
     path = tmp_path / "articles.csv"
     path.write_text('id,headline,body,outlet\nc1,First,"Body one, with a comma\nand a newline",AFP\n'
                     'c2,Second,Body two,\n', "utf-8")
-    result = cli("import", str(path), "--text-column", "body")
+    result = cli("import", "--create-coders", str(path), "--text-column", "body")
     assert result.code == 0, result.err
     doc = show(cli, "c1")
     assert doc["text"] == "Body one, with a comma\nand a newline"
@@ -84,21 +84,21 @@ def test_coder_jsonl_is_stored_as_that_coders_done_annotation(cli, project, tmp_
         "spans": [{"start": 0, "end": 12, "label": "PERSON", "text": "Donald Trump"},
                   {"start": 20, "end": 32, "label": "PERSON"}],  # "Vladimir Put": not on a token end
         "stance": {"Ukraine": "NONE", "Russia": "AGAINST"}}])
-    assert cli("import", str(path)).code == 0
+    assert cli("import", "--create-coders", str(path)).code == 0
     (ann,) = show(cli, "d1")["annotations"]
     assert ann["coder"] == "alice" and ann["status"] == "done"
     assert [(s["start"], s["end"], s["label"], s["origin"], s["aligned"]) for s in ann["spans"]] == \
         [(0, 12, "PERSON", "imported", True), (20, 32, "PERSON", "imported", False)]
     assert {s["target"]: s["label"] for s in ann["stances"]} == {"Ukraine": "NONE", "Russia": "AGAINST"}
     assert status(cli)["annotations"] == {"alice": {"draft": 0, "done": 1, "skipped": 0}}
-    again = cli("import", str(path))
+    again = cli("import", "--create-coders", str(path))
     assert "Coder annotations: 0 new, 1 already there" in again.out
 
 
 def test_two_coders_on_one_text_make_one_document_and_two_annotations(cli, project, tmp_path):
     rows = [{"text": "Russia and NATO.", "coder": c, "stance": {"NATO": lab}} for c, lab in
             (("alice", "FAVOR"), ("bob", "NONE"))]
-    assert cli("import", str(write_jsonl(tmp_path / "c.jsonl", rows))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "c.jsonl", rows))).code == 0
     st = status(cli)
     assert st["documents"] == 1 and set(st["annotations"]) == {"alice", "bob"}
 
@@ -126,7 +126,7 @@ def test_bad_jsonl_record_stores_nothing_and_names_file_line_value(cli, project,
     bad, message = BAD_RECORDS[case]
     path = write_jsonl(tmp_path / "in.jsonl", [{"text": "A good record first."}, bad, {"text": "And after."}])
     before = dump(project)
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1
     assert f"{path}:2: " in result.err and message in result.err
     assert "Nothing was imported" in result.err and "Traceback" not in result.err + result.out
@@ -137,7 +137,7 @@ def test_bad_jsonl_record_stores_nothing_and_names_file_line_value(cli, project,
 def test_skip_invalid_stores_the_valid_records_and_reports_the_rest(cli, project, tmp_path, case):
     bad, message = BAD_RECORDS[case]
     path = write_jsonl(tmp_path / "in.jsonl", [{"text": "A good record first."}, bad, {"text": "And after."}])
-    result = cli("import", str(path), "--skip-invalid")
+    result = cli("import", "--create-coders", str(path), "--skip-invalid")
     assert result.code == 0
     assert f"skipped {path}:2: " in result.err and message in result.err
     assert "2 new document(s)" in result.out and "1 invalid skipped" in result.out
@@ -148,12 +148,12 @@ def test_file_that_is_not_utf8(cli, project, tmp_path):
     path = tmp_path / "latin1.jsonl"
     path.write_bytes(b'{"text": "fine"}\n{"text": "caf\xe9"}\n')
     before = dump(project)
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and f"{path}:2: not valid UTF-8: byte 0xe9 at column 14" in result.err
     assert dump(project) == before
     txt = tmp_path / "latin1.txt"
     txt.write_bytes(b"line one\nna\xefve\n")
-    result = cli("import", str(txt))
+    result = cli("import", "--create-coders", str(txt))
     assert result.code == 1 and f"{txt}:2: not valid UTF-8: byte 0xef" in result.err
     assert dump(project) == before
 
@@ -162,7 +162,7 @@ def test_csv_without_the_named_column(cli, project, tmp_path):
     path = tmp_path / "a.csv"
     path.write_text("id,body\n1,hello\n", "utf-8")
     before = dump(project)
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1
     assert f"{path}:1: no column 'text'; the columns are: id, body; name the text column with --text-column" \
         in result.err
@@ -172,13 +172,13 @@ def test_csv_without_the_named_column(cli, project, tmp_path):
 def test_csv_row_with_empty_text_names_its_line(cli, project, tmp_path):
     path = tmp_path / "a.csv"
     path.write_text('text,id\n"multi\nline",1\n,2\n', "utf-8")
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and f"{path}:4: 'text' is empty" in result.err
 
 
 def test_id_reused_for_a_different_text(cli, project, tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", [{"id": "x", "text": "one"}, {"id": "x", "text": "two"}])
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and f"{path}:2: id 'x' already names a different text" in result.err
 
 
@@ -188,20 +188,20 @@ def test_an_id_clash_batches_apart_stores_nothing_and_skip_invalid_stores_the_re
     another id is already there, not a problem."""
     from annotator.services.importer import BATCH_SIZE
 
-    assert cli("import", str(write_jsonl(tmp_path / "old.jsonl", [{"id": "kept", "text": "Stored before."}]))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "old.jsonl", [{"id": "kept", "text": "Stored before."}]))).code == 0
     records = [{"id": f"r{i}", "text": f"Record {i}."} for i in range(BATCH_SIZE + 10)]
     records[BATCH_SIZE + 5] = {"id": "r3", "text": "Another text under r3."}  # a batch after r3
     records[BATCH_SIZE + 6] = {"id": "kept", "text": "Not what the database holds as kept."}
     records[BATCH_SIZE + 7] = {"id": "same-text", "text": "Record 4."}  # r4's text: already there
     path = write_jsonl(tmp_path / "a.jsonl", records)
     before = dump(project)
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and "Nothing was imported: 2 invalid record(s)" in result.err
     assert f"{path}:{BATCH_SIZE + 6}: id 'r3' already names a different text" in result.err
     assert f"{path}:{BATCH_SIZE + 7}: id 'kept' already names a different text" in result.err
     assert dump(project) == before
 
-    result = cli("import", str(path), "--skip-invalid")
+    result = cli("import", "--create-coders", str(path), "--skip-invalid")
     assert result.code == 0, result.err
     assert f"{BATCH_SIZE + 7} new document(s), 1 already there, 2 invalid skipped" in result.out
     assert rows(project, "SELECT text FROM document WHERE id IN ('r3', 'kept') ORDER BY id") == \
@@ -219,7 +219,7 @@ def test_long_texts_make_smaller_batches(cli, project, tmp_path, monkeypatch):
     monkeypatch.setattr(importer, "_store", lambda engine, batch, report: (batches.append(len(batch)),
                                                                           real(engine, batch, report)))
     records = [{"id": f"t{i}", "text": f"Text {i:02} " + "x" * 30} for i in range(10)]  # 40 characters each
-    assert cli("import", str(write_jsonl(tmp_path / "a.jsonl", records))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "a.jsonl", records))).code == 0
     assert [n for n in batches if n] == [3, 3, 3, 1]
     assert rows(project, "SELECT count(*) FROM document") == [(10,)]
 
@@ -237,7 +237,7 @@ def test_a_document_and_the_records_of_its_text_that_follow_it_share_a_batch(cli
     coded = {"spans": [], "stance": {}}
     records = [{"id": "a", "text": "Text a."}, {"id": "b", "text": "Text b.", "coder": "ann", **coded},
                {"id": "b", "text": "Text b.", "coder": "bob", **coded}, {"id": "c", "text": "Text c."}]
-    assert cli("import", str(write_jsonl(tmp_path / "a.jsonl", records))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "a.jsonl", records))).code == 0
     assert [ids for ids in batches if ids] == [["a", "b", "b"], ["c"]]
     assert rows(project, "SELECT count(*) FROM annotation") == [(2,)]
 
@@ -376,7 +376,7 @@ def test_an_import_puts_back_the_signal_handlers_it_found(cli, project, tmp_path
     import signal
 
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    assert cli("import", str(write_jsonl(tmp_path / "d.jsonl", [{"text": "One."}]))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "d.jsonl", [{"text": "One."}]))).code == 0
     assert {sig: signal.getsignal(sig) for sig in before} == before
 
 
@@ -415,7 +415,7 @@ def test_an_id_taken_by_another_import_between_check_and_store_is_reported_and_e
 
     monkeypatch.setattr(importer, "_check", another_import_in_between)
     path = write_jsonl(tmp_path / "a.jsonl", [{"id": f"r{i}", "text": f"Record {i}."} for i in range(3)])
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1
     assert f"{path}:2: id 'r1' already names a different text" in result.err
     assert "Not all was imported: 2 new document(s) were stored, but 1 record(s) were not" in result.err
@@ -424,7 +424,7 @@ def test_an_id_taken_by_another_import_between_check_and_store_is_reported_and_e
 
 
 def test_missing_path_and_uninitialised_database(cli, database, tmp_path):
-    result = cli("import", str(tmp_path / "nope.jsonl"))
+    result = cli("import", "--create-coders", str(tmp_path / "nope.jsonl"))
     if isinstance(database, ServerDatabase):  # an empty database on the server: no project in it yet
         assert result.code == 1 and "has no codebook; run `annotator init`" in result.err
         assert rows(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'") == []  # nothing made
@@ -432,12 +432,12 @@ def test_missing_path_and_uninitialised_database(cli, database, tmp_path):
         assert result.code == 1 and "no project database" in result.err
         assert not database.exists()
     cli("init")
-    result = cli("import", str(tmp_path / "nope.jsonl"))
+    result = cli("import", "--create-coders", str(tmp_path / "nope.jsonl"))
     assert result.code == 1 and "nope.jsonl: no such file or folder" in result.err
 
 
 def test_show_unknown_id_suggests_similar(cli, project):
-    cli("import", str(SEEDS))
+    cli("import", "--create-coders", str(SEEDS))
     result = cli("show", "GUM_news_kor")
     assert result.code == 1 and "no document with id 'GUM_news_kor'" in result.err and "GUM_news_korea" in result.err
 
@@ -448,7 +448,7 @@ def test_every_problem_of_a_record_is_reported_on_a_line_of_its_own(cli, project
            "stance": {"Russia": "PRO", "China": "FAVOR"}}
     path = write_jsonl(tmp_path / "in.jsonl", [{"text": "A good record first."}, bad, {"text": "And after."}])
     before = dump(project)
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and dump(project) == before
     lines = [line for line in result.err.splitlines() if line.startswith(f"{path}:")]
     expected = ["span 0: [20, 99) lies outside the text", "span 0: label 'PER' is not in the codebook",
@@ -456,7 +456,7 @@ def test_every_problem_of_a_record_is_reported_on_a_line_of_its_own(cli, project
     assert len(lines) == len(expected)
     assert all(line.startswith(f"{path}:2: {message}") for line, message in zip(lines, expected)), lines
     assert "1 invalid record(s) of 3" in result.err
-    skipped = cli("import", str(path), "--skip-invalid")
+    skipped = cli("import", "--create-coders", str(path), "--skip-invalid")
     assert "2 new document(s), 0 already there, 1 invalid skipped" in skipped.out
     assert skipped.err.count(f"skipped {path}:2: ") == 4
 
@@ -466,14 +466,14 @@ def test_every_problem_of_a_record_is_reported_on_a_line_of_its_own(cli, project
 def test_a_truncated_last_line_is_reported_at_its_line_and_column(cli, project, tmp_path, last, column):
     path = tmp_path / "cut.jsonl"
     path.write_bytes(b'{"text": "one"}\n' + last)  # no newline: the file was cut short
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and "Traceback" not in result.err
     assert f"{path}:2: the file ends in the middle of a record, at line 2, column {column}" in result.err
 
 
 def test_a_malformed_line_with_its_newline_names_the_column_where_it_ends(cli, project, tmp_path):
     path = write_jsonl(tmp_path / "open.jsonl", ['{"text": "two", ', {"text": "three"}])
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and f"{path}:1: malformed JSON at column 17: unexpected end of data" in result.err
 
 
@@ -485,6 +485,6 @@ def test_a_folder_import_leaves_out_hidden_files_and_folders(cli, project, tmp_p
     (folder / "sub" / "two.txt").write_text("Another article.", "utf-8")
     (folder / ".hidden.txt").write_text("An editor's scratch file.", "utf-8")
     (folder / ".git" / "objects" / "pack.txt").write_text("Not an article.", "utf-8")
-    result = cli("import", str(folder))
+    result = cli("import", "--create-coders", str(folder))
     assert result.code == 0 and "2 new document(s)" in result.out, result.out
     assert json.loads(cli("status", "--json").out)["documents"] == 2

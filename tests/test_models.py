@@ -25,12 +25,12 @@ def _models(cli) -> dict:
 
 
 async def test_entities_come_from_the_entity_model_and_stances_from_the_stance_model_in_use(cli, project, tmp_path):
-    assert cli("import", str(write_jsonl(tmp_path / "gold.jsonl", [_with_spans(r) for r in records(40)]))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "gold.jsonl", [_with_spans(r) for r in records(40)]))).code == 0
     result = cli("train", "--task", "stance", "--out", "models/stance")
     assert result.code == 0 and "In use for stance: it scores" in result.out, result.out + result.err
     assert cli("train", "--task", "entities", "--epochs", "1", "--out", "models/ner").code == 0
     fresh = [{"id": f"new-{r['id']}", "text": r["text"]} for r in records(2, seed=7)]
-    assert cli("import", str(write_jsonl(tmp_path / "new.jsonl", fresh))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "new.jsonl", fresh))).code == 0
     assert cli("suggest", "--model", "models/stance").code == 0
     assert cli("suggest", "--model", "models/ner").code == 0  # the newest suggestion: it used to hide the stances
 
@@ -62,7 +62,7 @@ def test_a_model_that_scores_lower_than_the_one_in_use_is_saved_but_not_put_in_u
     pool = records(200)
     few = [r for r in pool if split_of(r["id"], 0, shares) == "train"][:3]
     held_out = [r for r in pool if split_of(r["id"], 0, shares) != "train"][:40]
-    assert cli("import", str(write_jsonl(tmp_path / "gold.jsonl", few + held_out))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "gold.jsonl", few + held_out))).code == 0
     assert "In use for stance" in cli("train", "--out", "models/good").out
     before = _models(cli)["in_use"]
     assert before == {"stance": {"model": "good", "version": "1"}}
@@ -87,7 +87,7 @@ def test_a_model_that_scores_lower_than_the_one_in_use_is_saved_but_not_put_in_u
 
 
 def test_only_a_lead_chooses_the_model_in_use(cli, project, tmp_path, monkeypatch, act_as):
-    assert cli("import", str(write_jsonl(tmp_path / "gold.jsonl", records(40)))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "gold.jsonl", records(40)))).code == 0
     assert cli("train", "--out", "models/a").code == 0
     assert cli("train", "--out", "models/b").code == 0  # as good on the same documents: in use
     assert _models(cli)["in_use"]["stance"] == {"model": "b", "version": "1"}
@@ -105,10 +105,10 @@ def test_only_a_lead_chooses_the_model_in_use(cli, project, tmp_path, monkeypatc
 
 
 def test_train_with_suggest_closes_the_loop_for_the_documents_no_coder_has_started(cli, project, tmp_path):
-    assert cli("import", str(write_jsonl(tmp_path / "gold.jsonl", records(40)))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "gold.jsonl", records(40)))).code == 0
     fresh = [{"id": f"new-{n}", "text": r["text"]} for n, r in enumerate(records(3, seed=7))]
     started = {**fresh[0], "coder": "alice", "stance": {"Russia": "AGAINST"}}  # alice's work on new-0
-    assert cli("import", str(write_jsonl(tmp_path / "new.jsonl", [*fresh, started]))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "new.jsonl", [*fresh, started]))).code == 0
     assert "now in use for stance and entities" in cli("suggest").out  # the base pipeline and the cold start
 
     result = cli("train", "--suggest")

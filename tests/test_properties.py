@@ -350,7 +350,7 @@ def _check_import(cli, db, path: Path, lines, crlf: bool, bom: bool) -> None:
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + body)
     invalid_lines = {n for n, (kind, _) in enumerate(lines, 1) if kind not in (None, "blank")}
     before = dump(db)
-    result = cli("import", str(path), "--db", str(db))
+    result = cli("import", "--create-coders", str(path), "--db", str(db))
     _note(f"exit {result.code}\nstdout: {result.out}\nstderr: {result.err}")
     if invalid_lines:
         assert result.code == 1
@@ -1004,7 +1004,7 @@ def test_every_export_format_gives_back_the_gold_spans_labels_and_offsets(cli, f
     db = fresh()
     folder = tmp_path / uuid.uuid4().hex[:8]
     folder.mkdir()
-    result = cli("import", str(write_jsonl(folder / "gold-in.jsonl", records)), "--db", str(db))
+    result = cli("import", "--create-coders", str(write_jsonl(folder / "gold-in.jsonl", records)), "--db", str(db))
     assert result.code == 0, result.err
     by_id = {r["id"]: r for r in records}
     out = {}
@@ -1079,7 +1079,7 @@ def test_every_export_format_gives_back_the_gold_spans_labels_and_offsets(cli, f
         assert {c for c, v in doc.cats.items() if v == 1.0} == {f"{t}:{label}" for t, label in record["stance"].items()}
     # Round trip: the export imported into an empty project exports the same file again.
     other = fresh()
-    result = cli("import", str(out[again]), "--db", str(other))
+    result = cli("import", "--create-coders", str(out[again]), "--db", str(other))
     assert result.code == 0, result.err
     second = folder / f"second-{again}.jsonl"
     assert cli("export", "--format", again, "--out", str(second), "--db", str(other)).code == 0

@@ -67,13 +67,13 @@ async def test_x_on_an_undecided_stance_rejects_it_and_a_leaves_it_rejected(seed
 
 
 def test_suggestions_shown_only_when_there_were_suggestions(cli, project, tmp_path):
-    cli("import", str(write_jsonl(tmp_path / "d.jsonl", [{"id": "bare", "text": "Joe Biden spoke in Kyiv."}])))
+    cli("import", "--create-coders", str(write_jsonl(tmp_path / "d.jsonl", [{"id": "bare", "text": "Joe Biden spoke in Kyiv."}])))
     s = session(project)
     doc = s.open(s.first_unfinished())
     assert doc.suggestion is None
     s.apply(doc, "span.add", lambda a: edits.add_span(a, 0, 9, "PERSON"))
     assert annotation(project, "bare")["suggestions_shown"] is False
-    cli("import", str(write_jsonl(tmp_path / "c.jsonl", [
+    cli("import", "--create-coders", str(write_jsonl(tmp_path / "c.jsonl", [
         {"id": "bare", "text": "Joe Biden spoke in Kyiv.", "coder": "bob", "spans": []}])))
     assert annotation(project, "bare", "bob")["suggestions_shown"] is False
 

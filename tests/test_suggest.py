@@ -96,7 +96,7 @@ def test_rerun_suggests_nothing_and_redo_replaces_without_duplicates(cli, model_
 def test_unmapped_model_labels_are_dropped_and_counted(tmp_path, pipeline, cli, database):
     cli("init", "--schema", str(ROOT / "schemas" / "news-stance.toml"))
     doc = write_jsonl(tmp_path / "d.jsonl", [{"id": "d", "text": "On Monday, 5 May 2025, Joe Biden paid $3 million."}])
-    cli("import", str(doc))
+    cli("import", "--create-coders", str(doc))
     report = suggest(open_project(None), pipeline=pipeline)
     assert report.dropped["DATE"] >= 1 and report.dropped["MONEY"] == 1
     (s,) = all_suggestions(database).values()
@@ -107,7 +107,7 @@ def test_suggestions_never_touch_a_coders_annotation(cli, project, tmp_path, pip
     coded = write_jsonl(tmp_path / "alice.jsonl", [{
         "id": "a1", "text": "Vladimir Putin spoke to Donald Trump about Ukraine.", "coder": "alice",
         "spans": [{"start": 0, "end": 8, "label": "ORG"}], "stance": {"Ukraine": "AGAINST"}}])
-    cli("import", str(coded))
+    cli("import", "--create-coders", str(coded))
     # the rows of annotation, annotation_span and annotation_stance, as SQLite's or the server's dump gives them
     annotation_rows = lambda: [l for l in dump(project) if l.startswith(('INSERT INTO "annotation', "annotation"))]
     before = annotation_rows()
@@ -119,7 +119,7 @@ def test_suggestions_never_touch_a_coders_annotation(cli, project, tmp_path, pip
 def test_odd_unicode_and_crlf_keep_offsets_valid(cli, project, tmp_path, pipeline):
     text = ("Zo\u0308e Smith\u0301 met Vladimir Putin in Moscow \U0001F600\U0001F1FA\U0001F1E6.\r\n"
             "Ukraine's Volodymyr Zelensky\u200d thanked NATO.\r\n\r\nThe caf\u00e9 in Kyiv reopened.")
-    cli("import", str(write_jsonl(tmp_path / "u.jsonl", [{"id": "u", "text": text}])))
+    cli("import", "--create-coders", str(write_jsonl(tmp_path / "u.jsonl", [{"id": "u", "text": text}])))
     suggest(open_project(str(project)), pipeline=pipeline)
     s = all_suggestions(project)["u"]
     texts = {text[x["start"]:x["end"]] for x in s["spans"]}
@@ -137,7 +137,7 @@ def test_text_longer_than_spacys_limit_is_suggested_in_pieces(cli, project, tmp_
 
     monkeypatch.setattr(suggester, "MAX_CHUNK_CHARS", 1500)
     article = (ROOT / "seeds" / "000_e6a2707f4c80d87a.txt").read_text("utf-8")
-    cli("import", str(write_jsonl(tmp_path / "l.jsonl", [{"id": "long", "text": article}])))
+    cli("import", "--create-coders", str(write_jsonl(tmp_path / "l.jsonl", [{"id": "long", "text": article}])))
     suggest(open_project(str(project)), pipeline=pipeline)
     pieces = all_suggestions(project)["long"]["spans"]
     monkeypatch.setattr(suggester, "MAX_CHUNK_CHARS", 100_000)
@@ -173,7 +173,7 @@ def test_empty_database_says_there_is_nothing_to_suggest(cli, project):
 
 
 def test_cli_suggest_reports_rate_and_dropped_labels(cli, project, tmp_path):
-    cli("import", str(write_jsonl(tmp_path / "d.jsonl", [{"text": "On Monday Joe Biden met Olaf Scholz in Berlin."}])))
+    cli("import", "--create-coders", str(write_jsonl(tmp_path / "d.jsonl", [{"text": "On Monday Joe Biden met Olaf Scholz in Berlin."}])))
     result = cli("suggest", "--batch-size", "4")
     assert result.code == 0, result.err
     assert "Suggested 1 document(s) with en_core_web_sm" in result.out and "documents/s" in result.out
@@ -228,7 +228,7 @@ def test_a_pipeline_can_be_loaded_from_a_folder(pipeline, tmp_path, cli, project
     pipeline.nlp.to_disk(folder)
     loaded = load_pipeline(str(folder))
     assert loaded.name == "my_pipeline" and "ner" in loaded.nlp.pipe_names
-    cli("import", str(write_jsonl(tmp_path / "d.jsonl", [{"id": "p", "text": "Joe Biden visited Kyiv."}])))
+    cli("import", "--create-coders", str(write_jsonl(tmp_path / "d.jsonl", [{"id": "p", "text": "Joe Biden visited Kyiv."}])))
     result = cli("suggest", "--model", str(folder))
     assert result.code == 0 and "with my_pipeline 3.8.0" in result.out
 
@@ -253,14 +253,14 @@ def test_no_argument_set_up_seeds_only_an_empty_project(cli, tmp_path, pipeline,
     else:
         monkeypatch.chdir(another_database.parent)  # another working folder, its own annotator.db
     cli("init")
-    cli("import", str(write_jsonl(tmp_path / "mine.jsonl", [{"id": "mine", "text": "My own article about Kyiv."}])))
+    cli("import", "--create-coders", str(write_jsonl(tmp_path / "mine.jsonl", [{"id": "mine", "text": "My own article about Kyiv."}])))
     prepare_seeded_project(None, said.append).dispose()
     assert json.loads(cli("status", "--json").out)["documents"] == 1
 
 
 def test_sigkill_of_a_run_with_two_processes_leaves_no_worker_behind(model_seeded, cli, tmp_path):
     copies = [{**a, "id": f"{a['id']}-{i}", "text": f"{a['text']}\n\nCopy {i}."} for i in range(4) for a in wikinews()]
-    assert cli("import", "--db", str(model_seeded), str(write_jsonl(tmp_path / "more.jsonl", copies))).code == 0
+    assert cli("import", "--create-coders", "--db", str(model_seeded), str(write_jsonl(tmp_path / "more.jsonl", copies))).code == 0
     # Batches big enough to keep each worker busy for seconds: a worker that only noticed its
     # parent's death once idle would still be running when the check below looks.
     run = subprocess.Popen([sys.executable, "-m", "annotator", "suggest", "--db", str(model_seeded), "--batch-size", "48",

@@ -41,7 +41,7 @@ def test_eight_coders_at_once_lose_nothing_and_gold_stays_in_step(cli, project, 
     change; on SQLite another program also holds the write lock for longer than the busy timeout:
     every decision is stored, none reports a locked database, and gold matches the annotations."""
     articles = wikinews()[:6]
-    assert cli("import", str(write_jsonl(tmp_path / "a.jsonl", articles))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "a.jsonl", articles))).code == 0
     names = [f"coder{i}" for i in range(8)]
     for name in names:
         assert cli("coder", "add", name).code == 0
@@ -102,31 +102,23 @@ def test_a_wrong_password_is_one_line_that_never_shows_the_password(cli, project
     assert "any-pass-5512" not in result.out + result.err and ":***@" in result.out
 
 
-def test_a_coder_logs_in_as_their_own_role_with_the_readmes_grants(cli, seeded, postgres_only, monkeypatch):
-    """The README's grants are enough to code: a decision made through the coder's own role is stored."""
-    import re
-
-    import psycopg
+def test_a_coder_logs_in_as_the_role_coder_add_made_and_codes(cli, seeded, postgres_only):
+    """`coder add` (as the README says) is all a coder's role needs: a decision made through it is
+    stored, with the role as the event's actor."""
+    from conftest import as_role
 
     from annotator.domain import coding as edits
     from annotator.services.coding import CodingSession
 
     readme = (ROOT / "README.md").read_text("utf-8")
-    grants = re.findall(r"^GRANT .* TO ana;$", readme, flags=re.M)
-    assert len(grants) == 2
-    url = str(seeded)
-    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = 'ana'").fetchone():
-            admin.execute("CREATE ROLE ana LOGIN")
-        for grant in grants:
-            admin.execute(grant)
+    assert "annotator coder add ana " in readme
     assert cli("coder", "add", "ana").code == 0
-    as_ana = url.replace("://postgres@", "://ana@", 1)
-    session = CodingSession(open_project(as_ana), "ana")
+    session = CodingSession.for_coder(open_project(as_role(seeded, "ana")), None)
     doc = session.open(session.first_unfinished())
     assert session.apply(doc, "done", lambda a: edits.set_status(a, "done"))
     assert rows(seeded, "SELECT a.status FROM annotation a JOIN coder c ON c.pk = a.coder_pk WHERE c.name = 'ana'") \
         == [("done",)]
+    assert rows(seeded, "SELECT actor FROM event ORDER BY pk DESC LIMIT 1") == [("ana",)]
 
 
 def test_a_coders_save_during_a_gold_run_waits_for_it_and_neither_fails(cli, project, tmp_path, monkeypatch):
@@ -142,7 +134,7 @@ def test_a_coders_save_during_a_gold_run_waits_for_it_and_neither_fails(cli, pro
     from annotator.store import gold as gold_store
     from annotator.store.engine import write
 
-    assert cli("import", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
     assert cli("coder", "add", "lee", "--role", "lead").code == 0
     monkeypatch.setenv("ANNOTATOR_USER", "lee")
     assert cli("gold").code == 0
@@ -190,7 +182,7 @@ def test_a_huge_text_of_distinct_words_imports_and_is_found_on_a_server(cli, pro
 
     text = " ".join(f"w{i:07d}" for i in range(100_000))
     assert len(text) > 750_000
-    result = cli("import", str(write_jsonl(tmp_path / "huge.jsonl", [{"id": "huge", "text": text}])))
+    result = cli("import", "--create-coders", str(write_jsonl(tmp_path / "huge.jsonl", [{"id": "huge", "text": text}])))
     assert result.code == 0, result.err
     with open_project(str(project)).connect() as conn:
         assert [d for _, d, _ in documents.find(conn, "w0000042")] == ["huge"]
@@ -203,7 +195,7 @@ def test_a_coders_save_lands_between_a_long_imports_batches(cli, project, tmp_pa
     from annotator.services.coding import CodingSession
     from annotator.services.importer import BATCH_SIZE
 
-    assert cli("import", str(write_jsonl(tmp_path / "a.jsonl", wikinews()[:3]))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "a.jsonl", wikinews()[:3]))).code == 0
     assert cli("coder", "add", "ann").code == 0
     session = CodingSession(open_project(str(project)), "ann")
     doc = session.open(1)

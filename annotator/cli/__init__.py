@@ -76,13 +76,6 @@ def main_callback(ctx: typer.Context, db: Db = None) -> None:
     _run_app(db, None, None)
 
 
-def _acting() -> str | None:
-    """Who a SQLite project takes the caller for (services ask PostgreSQL its own session_user)."""
-    from annotator.store.identity import claimed
-
-    return claimed()
-
-
 def _run_app(db: str | None, coder: str | None, model: str | None, dashboard_first: bool = False,
              order: str | None = None) -> None:
     from annotator.domain.queue_order import ORDERS
@@ -130,7 +123,7 @@ def init(ctx: typer.Context, schema: Annotated[Optional[Path], typer.Option(
     """Create the project database (or upgrade it) and put a codebook in force."""
     from annotator.services.project import init_project
 
-    result = init_project(_db(ctx, db), schema, actor=_acting())
+    result = init_project(_db(ctx, db), schema)
     cb = result.codebook
     verb = "now in force" if result.changed else "already in force; nothing changed"
     out.print(f"Project database: {result.url}")

@@ -209,6 +209,6 @@ def models_use(ctx: typer.Context, spec: Annotated[str, typer.Argument(metavar="
     from annotator.services.models import use_model
     from annotator.services.project import open_project
 
-    name, version = use_model(open_project(_db(ctx, db)), spec, task, actor=cli._acting())
+    name, version = use_model(open_project(_db(ctx, db)), spec, task)
     cli.out.print(f"{name} {version} is in use for {task}. Documents it has not suggested for yet show the newest "
                   f"suggestion until `annotator suggest --model` runs with it.")

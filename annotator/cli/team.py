@@ -24,7 +24,7 @@ def coder_add(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="N
     from annotator.services.project import open_project
     from annotator.services.team import add_coder
 
-    cli.out.print(add_coder(open_project(_db(ctx, db)), name, role, actor=cli._acting()))
+    cli.out.print(add_coder(open_project(_db(ctx, db)), name, role))
 
 
 @coder_app.command("list", cls=_Command)
@@ -56,10 +56,10 @@ def coder_token(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar=
 
     engine = open_project(_db(ctx, db))
     if revoke:
-        n = revoke_tokens(engine, name, actor=cli._acting())
+        n = revoke_tokens(engine, name)
         cli.out.print(f"Revoked {n} token(s) of {name}: their links open nothing now.")
         return
-    token = new_token(engine, name, actor=cli._acting())
+    token = new_token(engine, name)
     cli.out.print(f"{url.rstrip('/')}/?token={token}")
     cli.err.print(f"The link opens the coding screen as {name}; give it to them alone. It is shown once "
                   f"(only a hash is kept); `annotator coder token {name} --revoke` ends it.")
@@ -88,7 +88,7 @@ def assign(ctx: typer.Context,
     from annotator.services.team import assign as run_assign
 
     report = run_assign(open_project(_db(ctx, db)), _names(coders), overlap=overlap, per_doc=per_doc, seed=seed,
-                        blind=blind, actor=cli._acting())
+                        blind=blind)
     table = Table("coder", "documents", "of them overlap", title=f"Assigned {report.documents} documents")
     for name, (n, shared) in report.per_coder.items():
         table.add_row(name, str(n), str(shared))
@@ -209,7 +209,7 @@ def gold(ctx: typer.Context, min_agreement: Annotated[Optional[int], typer.Optio
     from annotator.services.gold import derive_all
     from annotator.services.project import open_project
 
-    report = derive_all(open_project(_db(ctx, db)), min_agreement, actor=cli._acting())
+    report = derive_all(open_project(_db(ctx, db)), min_agreement)
     items = report.items
     cli.out.print(f"Gold for {report.documents} document(s): {report.settled} settled, "
                   f"{report.disputed_documents} with disputes left for a lead "
