@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from annotator.domain.errors import InputError
 from annotator.domain.vocabulary import DECISIONS, MODEL_TASKS
 from annotator.services.access_rules import require_lead
-from annotator.store import events, models, usage
+from annotator.store import events, identity, models, usage
 from annotator.store.engine import Connection, Engine
 from annotator.store.models import TrainedModel
 
@@ -67,7 +67,7 @@ def _using(in_use: dict[str, tuple[str, str]], name: str, version: str) -> tuple
     return tuple(task for task in MODEL_TASKS if in_use.get(task) == (name, version))
 
 
-def use_model(engine: Engine, spec: str, task: str, actor: str | None) -> tuple[str, str]:
+def use_model(engine: Engine, spec: str, task: str, actor: str | None = None) -> tuple[str, str]:
     """Put NAME[:VERSION] in use for the task (lead only); VERSION defaults to the newest known."""
     if task not in MODEL_TASKS:
         raise InputError(f"--task {task!r}: give one of {', '.join(MODEL_TASKS)}")
@@ -89,6 +89,7 @@ def use_model(engine: Engine, spec: str, task: str, actor: str | None) -> tuple[
                          "its base pipeline's")
     with engine.begin() as conn:
         require_lead(conn, actor, "choosing the model in use")
+        actor = identity.acting(conn, actor)
         before = models.in_use(conn).get(task)
         models.put_in_use(conn, task, name, version, chosen_by=actor)
         events.add(conn, "model_use", before={"task": task, "model": ":".join(before) if before else None},
