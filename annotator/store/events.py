@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, literal_column
 
 from annotator.store import identity
 from annotator.store import tables as t
@@ -10,12 +10,16 @@ from annotator.store.tables import utcnow
 
 EVENT = t.Event.__table__
 _INSERT = insert(EVENT)  # built once: every stored key adds an event
+_INSERT_AS_SESSION = insert(EVENT).values(actor=literal_column("session_user"))  # PostgreSQL's own answer
 
 
 def add(conn: Connection, kind: str, *, coder_pk: int | None = None, document_pk: int | None = None,
         annotation_pk: int | None = None, before: dict | None = None, after: dict | None = None,
         actor: str | None = None) -> None:
     """`actor`: who acts, where the database does not say (SQLite); by default the claimed name."""
-    conn.execute(_INSERT.values(actor=identity.actor_value(conn, actor)), {
-        "at": utcnow(), "kind": kind, "coder_pk": coder_pk, "document_pk": document_pk,
-        "annotation_pk": annotation_pk, "before": before or {}, "after": after or {}})
+    row = {"at": utcnow(), "kind": kind, "coder_pk": coder_pk, "document_pk": document_pk,
+           "annotation_pk": annotation_pk, "before": before or {}, "after": after or {}}
+    if identity.enforced(conn):
+        conn.execute(_INSERT_AS_SESSION, row)
+    else:
+        conn.execute(_INSERT, {**row, "actor": actor or identity.claimed()})

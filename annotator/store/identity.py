@@ -8,7 +8,7 @@ from __future__ import annotations
 import getpass
 import os
 
-from sqlalchemy import Connection, literal_column, text
+from sqlalchemy import Connection, text
 
 _OWNER = text("SELECT pg_catalog.pg_get_userbyid(c.relowner) = session_user "
               "OR (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = session_user) "
@@ -49,9 +49,3 @@ def is_owner_role(conn: Connection, name: str) -> bool:
     return bool(conn.scalar(text(
         "SELECT r.rolsuper OR pg_catalog.pg_get_userbyid(c.relowner) = r.rolname FROM pg_catalog.pg_roles r, "
         "pg_catalog.pg_class c WHERE r.rolname = :n AND c.oid = pg_catalog.to_regclass('document')"), {"n": name}))
-
-
-def actor_value(conn: Connection, claim: str | None = None):
-    """What an event's actor column is written from: on PostgreSQL the server's `session_user`
-    itself (a policy checks it), elsewhere the claimed name."""
-    return literal_column("session_user") if enforced(conn) else (claim or claimed())
