@@ -170,3 +170,25 @@ def test_every_event_names_its_actor(cli, team, act_as):
     actors = rows(team, "SELECT kind, actor FROM event WHERE kind IN ('gold_derive', 'assign') ORDER BY pk")
     assert actors and all(actor == "lee" for _, actor in actors), actors
     assert rows(team, "SELECT count(*) FROM event WHERE actor IS NULL") == [(0,)]
+
+
+def test_an_upgrade_takes_back_what_the_old_readme_granted_a_coders_role(cli, team, postgres_only):
+    """Before 0017 the README granted a coder's role every table; the upgrade leaves it a coder's rights."""
+    import psycopg
+    from psycopg import errors
+
+    from annotator.store.engine import make_engine
+    from annotator.store.migrate import downgrade, upgrade
+
+    engine = make_engine(str(team))
+    downgrade(engine, "0016")
+    with psycopg.connect(str(team).replace("+psycopg", ""), autocommit=True) as owner:
+        owner.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO alice")
+    upgrade(engine)
+    engine.dispose()
+    with psycopg.connect(as_role(team, "alice").replace("+psycopg", ""), autocommit=True) as alice:
+        with pytest.raises(errors.InsufficientPrivilege):
+            alice.execute("UPDATE coder SET role = 'lead' WHERE name = 'alice'")
+        with pytest.raises(errors.InsufficientPrivilege):
+            alice.execute("DELETE FROM gold")
+    assert rows(team, "SELECT role FROM coder WHERE name = 'alice'") == [("coder",)]

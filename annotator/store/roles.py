@@ -76,6 +76,15 @@ def install(conn: Connection) -> None:
                              + (f" USING ({using})" if using else "") + (f" WITH CHECK ({check})" if check else ""))
 
 
+def uninstall(conn: Connection) -> None:
+    """Back to no policies (a downgrade by hand)."""
+    for name in {p[0] for p in POLICIES} | set(LEAD_ONLY):
+        for policy in ["annotator_read", "annotator_lead", *(f"annotator_{n}" for n in range(len(POLICIES)))]:
+            conn.exec_driver_sql(f'DROP POLICY IF EXISTS {policy} ON "{name}"')
+        conn.exec_driver_sql(f'ALTER TABLE "{name}" DISABLE ROW LEVEL SECURITY')
+    conn.exec_driver_sql("DROP FUNCTION IF EXISTS annotator_is_lead(); DROP FUNCTION IF EXISTS annotator_coder_pk()")
+
+
 def role_exists(conn: Connection, name: str) -> bool:
     return conn.scalar(text("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = :n"), {"n": name}) is not None
 

@@ -54,8 +54,7 @@ def downgrade() -> None:
     if conn.dialect.name == "postgresql":
         from annotator.store import roles
 
-        for name in {p[0] for p in roles.POLICIES} | set(roles.LEAD_ONLY):
-            conn.exec_driver_sql(f'ALTER TABLE "{name}" DISABLE ROW LEVEL SECURITY')
+        roles.uninstall(conn)
     op.drop_table('gold_stale')
     with op.batch_alter_table('event') as table:
         table.drop_column('actor')
