@@ -215,6 +215,14 @@ def import_(ctx: typer.Context,
     if report.ignored_files:
         out.print(f"Ignored {len(report.ignored_files)} file(s) of no known format: "
                   + ", ".join(report.ignored_files[:5]) + (" ..." if len(report.ignored_files) > 5 else ""))
+    if report.skipped_entries:
+        n = len(report.skipped_entries)
+        out.print(f"Skipped {n} folder entr{'y' if n == 1 else 'ies'} that {'is' if n == 1 else 'are'} not a file "
+                  "inside the folder:")
+        for line in report.skipped_entries[:20]:
+            out.print(f"  {line}")
+        if len(report.skipped_entries) > 20:
+            out.print(f"  … and {len(report.skipped_entries) - 20} more")
 
 
 @app.command(cls=_Command)

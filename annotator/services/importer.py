@@ -66,6 +66,7 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
     unlisted: int = 0  # problems past MAX_REPORTED: counted, not kept
     ignored_files: list[str] = field(default_factory=list)
+    skipped_entries: list[str] = field(default_factory=list)  # a folder's links and FIFOs not read, with why
 
     def add(self, batch: ImportReport) -> None:
         """What a committed batch stored (and refused) counted in."""
@@ -88,7 +89,7 @@ class ImportReport:
 
 def total_bytes(paths: list[Path], fmt: str = "auto") -> int:
     """The bytes an import reads: each file twice (checked, then stored)."""
-    sources, _ = plan_sources(paths, fmt)
+    sources, _, _ = plan_sources(paths, fmt)
     return 2 * sum(s.path.stat().st_size for s in sources)
 
 
@@ -103,8 +104,9 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
     same file, a coder, `suggest`) may hold the database or store the same texts first: a batch then
     waits or starts again, and what the other stored counts as already there."""
     codebook = active_codebook(engine)
-    sources, ignored = plan_sources(paths, fmt)
-    report = ImportReport(files=len(sources), ignored_files=[str(p) for p in ignored])
+    sources, ignored, skipped = plan_sources(paths, fmt)
+    report = ImportReport(files=len(sources), ignored_files=[str(p) for p in ignored],
+                          skipped_entries=[f"{p}: {why}" for p, why in skipped])
     with _readable_twice(sources) as sources:
         refused = _check(engine, sources, codebook, text_column, report, progress)
         if report.invalid and not skip_invalid:

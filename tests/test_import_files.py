@@ -1,0 +1,78 @@
+"""`annotator import` loses nothing from files: CSV quotes and headers, folders' links and FIFOs,
+a file changed while it is imported, a coder's differing work imported again."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from conftest import dump, rows, write_jsonl
+
+
+def show(cli, doc_id: str) -> dict:
+    result = cli("show", doc_id, "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def test_a_csv_quote_left_open_is_refused_at_the_row_that_opens_it(cli, project, tmp_path):
+    path = tmp_path / "open.csv"
+    path.write_text('id,text\n1,First article.\n2,"Second article, its quote never closed.\n3,Third.\n4,Fourth.\n')
+    before = dump(project)
+    result = cli("import", str(path))
+    assert result.code == 1
+    assert f"{path}:3: a quote opened in the row that starts on line 3 is never closed" in result.err
+    assert "Traceback" not in result.err and dump(project) == before
+
+
+def test_a_csv_quote_closed_too_early_is_refused_at_its_line(cli, project, tmp_path):
+    path = tmp_path / "early.csv"
+    path.write_text('id,text\n1,First.\n2,"He said "no" to it."\n')
+    result = cli("import", str(path))
+    assert result.code == 1 and f'{path}:3: malformed CSV on line 3: a quoted field ends' in result.err
+
+
+@pytest.mark.parametrize("header, message", [
+    ("id,text,id", "the header names 'id' twice (columns 1 and 3)"),
+    ("id,text,,outlet", "column 3 of the header has no name"),
+])
+def test_csv_header_names_missing_or_given_twice_are_refused(cli, project, tmp_path, header, message):
+    path = tmp_path / "h.csv"
+    path.write_text(f"{header}\n1,An article.,x,y\n")
+    before = dump(project)
+    result = cli("import", str(path))
+    assert result.code == 1 and f"{path}:1: {message}" in result.err and dump(project) == before
+
+
+def test_a_csv_field_longer_than_the_csv_modules_limit_comes_in_whole(cli, project, tmp_path):
+    long_text = "Kyiv " * 40_000 + "end."  # 200,004 characters: csv's default limit is 131,072
+    path = tmp_path / "long.csv"
+    path.write_text(f'id,text\nlong,"{long_text}"\nshort,A short one.\n')
+    result = cli("import", str(path))
+    assert result.code == 0, result.err
+    assert show(cli, "long")["text"] == long_text and show(cli, "short")["text"] == "A short one."
+
+
+def test_a_folder_import_lists_links_and_fifos_it_skips_and_never_leaves_the_folder(cli, project, tmp_path):
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "one.txt").write_text("An article inside the folder.")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Not an article: a file outside the folder.")
+    (folder / "out.txt").symlink_to(outside)
+    (folder / "broken.txt").symlink_to(folder / "gone.txt")
+    (folder / "inside.txt").symlink_to(folder / "one.txt")
+    (folder / "sub" / "up").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(folder / "pipe.txt")
+    result = cli("import", str(folder))
+    assert result.code == 0, result.err
+    assert "1 new document(s), 1 already there" in result.out  # one.txt, and inside.txt: the same text
+    assert "Skipped 4 folder entries" in result.out
+    assert f"{folder / 'out.txt'}: a link out of the folder, to {outside}" in result.out
+    assert f"{folder / 'broken.txt'}: a broken link" in result.out
+    assert f"{folder / 'pipe.txt'}: a FIFO, not a file" in result.out
+    assert f"{folder / 'sub' / 'up'}: a link to a folder, not followed" in result.out
+    assert rows(project, "SELECT id FROM document") == [("inside",)]  # files in name order: inside.txt first
+    assert "outside the folder" not in json.dumps(rows(project, "SELECT text FROM document"))
