@@ -76,3 +76,84 @@ def test_a_folder_import_lists_links_and_fifos_it_skips_and_never_leaves_the_fol
     assert f"{folder / 'sub' / 'up'}: a link to a folder, not followed" in result.out
     assert rows(project, "SELECT id FROM document") == [("inside",)]  # files in name order: inside.txt first
     assert "outside the folder" not in json.dumps(rows(project, "SELECT text FROM document"))
+
+
+def _records(n: int, start: int = 0) -> list[dict]:
+    return [{"id": f"r{i}", "text": f"Record {i} of a file that changes."} for i in range(start, start + n)]
+
+
+def test_a_file_rewritten_between_check_and_store_stores_nothing(cli, project, tmp_path, monkeypatch):
+    from annotator.services import importer
+
+    path = write_jsonl(tmp_path / "a.jsonl", _records(30))
+    check = importer._check
+
+    def check_then_rewrite(*args, **kwargs):
+        refused = check(*args, **kwargs)
+        with path.open("w") as f:  # what an editor or a download does to the file meanwhile
+            f.write(json.dumps({"text": "Only this now."}) + "\n")
+        return refused
+
+    monkeypatch.setattr(importer, "_check", check_then_rewrite)
+    before = dump(project)
+    result = cli("import", str(path))
+    assert result.code == 1 and f"{path}: the file changed while it was imported" in result.err
+    assert "Traceback" not in result.err and dump(project) == before
+
+
+@pytest.mark.parametrize("rewrite", ["truncated", "lines overwritten"])
+def test_a_file_rewritten_after_the_first_batch_is_an_error_and_nothing_of_the_new_bytes_is_stored(
+        cli, project, tmp_path, monkeypatch, rewrite):
+    from annotator.services import importer
+
+    monkeypatch.setattr(importer, "BATCH_SIZE", 10)
+    path = write_jsonl(tmp_path / "a.jsonl", _records(30))
+    original = path.read_bytes()
+    store = importer._store
+    stores = []
+
+    def store_then_rewrite(engine, batch, report):
+        store(engine, batch, report)
+        stores.append(len(batch))
+        if len(stores) == 1 and rewrite == "truncated":
+            with path.open("w") as f:
+                f.write(json.dumps({"text": "Only this now."}) + "\n")
+        elif len(stores) == 1:  # ten lines of bad JSON, the file's size kept
+            lines = original.split(b"\n")
+            lines[15:25] = [b"{" + b"x" * (len(line) - 1) for line in lines[15:25]]
+            path.write_bytes(b"\n".join(lines))
+            assert path.stat().st_size == len(original)
+
+    monkeypatch.setattr(importer, "_store", store_then_rewrite)
+    result = cli("import", str(path))
+    assert result.code == 1 and f"{path}: the file changed while it was imported" in result.err
+    assert stores == [10]  # the batch stored before the change, nothing after
+    assert rows(project, "SELECT count(*) FROM document") == [(10,)]
+    assert rows(project, "SELECT count(*) FROM document WHERE text = 'Only this now.'") == [(0,)]
+
+
+def test_a_change_that_keeps_size_and_time_is_found_by_the_bytes_when_the_store_reaches_them(tmp_path):
+    """Same size, same time (set back), same inode: the hash of the block finds the change."""
+    from annotator.domain.errors import InputError
+    from annotator.services.file_watch import BLOCK, FileWatch
+
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b"line one\n" * (3 * BLOCK // 9))
+    watch = FileWatch()
+    with watch.recording(path) as f:
+        f.read()
+    watch.verify()
+    times = path.stat()
+    reader = watch.verifying(path)
+    assert reader.readline() == b"line one\n"
+    watch.verify()  # nothing changed yet
+    with path.open("r+b") as f:
+        f.seek(2 * BLOCK + 5)
+        f.write(b"X")
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+    watch.verify()  # the first block, all the store has read, is still what was checked
+    for _ in reader:  # (the last block, short of a whole one, is compared when the file is closed)
+        pass
+    reader.close()
+    with pytest.raises(InputError, match=f"changed while it was imported .its bytes from {2 * BLOCK} on"):
+        watch.verify()  # what the importer asks before it stores the last batch

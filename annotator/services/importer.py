@@ -5,6 +5,8 @@ writes nothing, so an invalid file stores nothing. The second stores batches of 
 when texts are long), each in a transaction of its own: coders' saves and other commands get in
 between, and a killed import leaves whole batches, which a second run counts as already there.
 Memory stays flat: what the first read has seen is kept in SQLite's temporary database.
+A file written to between or during the reads is an error before any batch holding bytes the check
+did not see commits (file_watch compares the two reads' bytes as they are read).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from annotator.domain.records import DocumentRecord, RecordError
 from annotator.domain.spans import is_token_aligned
 from annotator.nlp.tokens import token_bounds
 from annotator.services.project import active_codebook
-from annotator.services.sources import Source, plan_sources, read_source
+from annotator.services.file_watch import FileWatch
+from annotator.services.sources import Opener, Source, plan_sources, read_source
 from annotator.store import annotations, documents, events, gold
 from annotator.store.engine import Connection, Engine, StoreBusy, StoreConflict, write
 from annotator.store.scratch import SeenRecords
@@ -108,22 +111,26 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
     report = ImportReport(files=len(sources), ignored_files=[str(p) for p in ignored],
                           skipped_entries=[f"{p}: {why}" for p, why in skipped])
     with _readable_twice(sources) as sources:
-        refused = _check(engine, sources, codebook, text_column, report, progress)
+        watch = FileWatch({s.path: s.shown for s in sources if s.shown})
+        refused = _check(engine, sources, codebook, text_column, report, progress, watch.recording)
+        watch.verify()  # (a file written to while it was checked)
         if report.invalid and not skip_invalid:
             raise ImportFailed(report)
         checked_invalid = report.invalid
         batch: list[tuple[str, DocumentRecord]] = []
         chars = 0
-        for number, (where, record) in enumerate(_records(sources, codebook, text_column, progress)):
-            if number in refused or isinstance(record, InputError):  # (an error here: the file changed meanwhile)
+        for number, (where, record) in enumerate(_records(sources, codebook, text_column, progress, watch.verifying)):
+            if number in refused or isinstance(record, InputError):  # (the watch stops a file that changed)
                 continue
             # A batch ends at its size, but not inside a run of records of one text (a Label Studio
             # task's annotators, coders' lines one after another): a document comes with them whole.
             if (len(batch) >= BATCH_SIZE or chars >= BATCH_CHARS) and record.text_hash != batch[-1][1].text_hash:
+                watch.verify()  # every record of the batch read as it was checked
                 _store(engine, batch, report)
                 batch, chars = [], 0
             batch.append((where, record))
             chars += len(record.text)
+        watch.verify()
         _store(engine, batch, report)
     if report.added or report.annotations_added:  # a no-op import leaves no trace
         write(engine, lambda conn: events.add(conn, "import", after={
@@ -202,14 +209,14 @@ def _copy_pipe(pipe: BinaryIO, copy: BinaryIO, shown: Path) -> None:
             copy.write(chunk)
 
 
-def _records(sources: list[Source], codebook: Codebook, text_column: str,
-             progress: Callable[[int], None]) -> Iterator[tuple[str, DocumentRecord | InputError]]:
+def _records(sources: list[Source], codebook: Codebook, text_column: str, progress: Callable[[int], None],
+             opener: Opener) -> Iterator[tuple[str, DocumentRecord | InputError]]:
     for source in sources:
-        yield from read_source(source, codebook, text_column, progress)
+        yield from read_source(source, codebook, text_column, progress, opener)
 
 
 def _check(engine: Engine, sources: list[Source], codebook: Codebook, text_column: str, report: ImportReport,
-           progress: Callable[[int], None]) -> set[int]:
+           progress: Callable[[int], None], opener: Opener) -> set[int]:
     """Reads and checks every record, writing nothing; returns the numbers (in reading order) of the
     invalid records, and of those whose id already names another text (in the database or earlier
     in the files), which the store passes by as it would have refused them."""
@@ -239,7 +246,7 @@ def _check(engine: Engine, sources: list[Source], codebook: Codebook, text_colum
         batch.clear()
 
     try:
-        for number, (where, item) in enumerate(_records(sources, codebook, text_column, progress)):
+        for number, (where, item) in enumerate(_records(sources, codebook, text_column, progress, opener)):
             report.read += 1
             if isinstance(item, InputError):
                 report.problem(where, *(item.problems if isinstance(item, RecordError) else [item.message]))

@@ -12,6 +12,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,11 @@ SUFFIX_FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv":
 
 Item = tuple[str, DocumentRecord | InputError]
 Progress = Callable[[int], None]  # called with the bytes consumed since the last call
+Opener = Callable[[Path], BinaryIO]  # how a file's bytes are read (the importer's opener checks them)
+
+
+def _open(path: Path) -> BinaryIO:
+    return path.open("rb")
 
 
 @dataclass(frozen=True)
@@ -129,19 +135,20 @@ def _endless_device(path: Path) -> bool:
         return True
 
 
-def read_source(source: Source, codebook: Codebook, text_column: str, progress: Progress) -> Iterator[Item]:
+def read_source(source: Source, codebook: Codebook, text_column: str, progress: Progress,
+                opener: Opener = _open) -> Iterator[Item]:
     path, shown = source.path, source.shown or source.path
     if source.format == "text":
-        return _read_text(path, shown, progress)
+        return _read_text(path, shown, progress, opener)
     if source.format == "labelstudio":
-        return _read_label_studio(path, shown, codebook, progress)
+        return _read_label_studio(path, shown, codebook, progress, opener)
     if source.format == "jsonl":
-        return _read_jsonl(path, shown, codebook, progress)
-    return _read_csv(path, shown, text_column, progress)
+        return _read_jsonl(path, shown, codebook, progress, opener)
+    return _read_csv(path, shown, text_column, progress, opener)
 
 
-def _decoded_lines(path: Path, progress: Progress) -> Iterator[tuple[int, str | InputError]]:
-    with path.open("rb") as f:
+def _decoded_lines(path: Path, progress: Progress, opener: Opener) -> Iterator[tuple[int, str | InputError]]:
+    with opener(path) as f:
         for number, raw in enumerate(f, 1):
             progress(len(raw))
             try:
@@ -155,8 +162,9 @@ def _not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:
     return f"not valid UTF-8: byte {raw[exc.start]:#04x} at column {column}; save the file as UTF-8"
 
 
-def _read_text(path: Path, shown: Path, progress: Progress) -> Iterator[Item]:
-    raw = path.read_bytes()
+def _read_text(path: Path, shown: Path, progress: Progress, opener: Opener) -> Iterator[Item]:
+    with opener(path) as f:
+        raw = f.read()
     progress(len(raw))
     try:
         text = raw.decode("utf-8-sig")
@@ -170,11 +178,11 @@ def _read_text(path: Path, shown: Path, progress: Progress) -> Iterator[Item]:
         yield str(shown), exc
 
 
-def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress) -> Iterator[Item]:
+def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress, opener: Opener) -> Iterator[Item]:
     """orjson parses the raw bytes (it checks UTF-8 itself); a line it refuses is decoded again only
     to say precisely what is wrong with it."""
     unreported = 0
-    with path.open("rb") as f:
+    with opener(path) as f:
         for number, raw in enumerate(f, 1):
             unreported += len(raw)
             if unreported > 1_000_000:
@@ -204,9 +212,11 @@ def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress)
     progress(unreported)
 
 
-def _read_label_studio(path: Path, shown: Path, codebook: Codebook, progress: Progress) -> Iterator[Item]:
+def _read_label_studio(path: Path, shown: Path, codebook: Codebook, progress: Progress,
+                       opener: Opener) -> Iterator[Item]:
     """A Label Studio JSON export: one array of tasks, read whole (it is one JSON value)."""
-    raw = path.read_bytes()
+    with opener(path) as f:
+        raw = f.read()
     progress(len(raw))
     try:
         tasks = orjson.loads(raw)
@@ -254,13 +264,13 @@ def _json_problem(raw: bytes, number: int, exc: orjson.JSONDecodeError) -> Input
 MAX_CSV_FIELD = 64 * 1024 * 1024  # characters
 
 
-def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress) -> Iterator[Item]:
+def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress, opener: Opener) -> Iterator[Item]:
     bad_lines: dict[int, InputError] = {}
     last_line = 0  # the reader's own count stops short when it fails at the end of the file
 
     def lines() -> Iterator[str]:
         nonlocal last_line
-        for number, line in _decoded_lines(path, progress):
+        for number, line in _decoded_lines(path, progress, opener):
             last_line = number
             if isinstance(line, InputError):
                 bad_lines[number] = line
