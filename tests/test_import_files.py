@@ -157,3 +157,22 @@ def test_a_change_that_keeps_size_and_time_is_found_by_the_bytes_when_the_store_
     reader.close()
     with pytest.raises(InputError, match=f"changed while it was imported .its bytes from {2 * BLOCK} on"):
         watch.verify()  # what the importer asks before it stores the last batch
+
+
+def test_a_coders_work_imported_again_unlike_the_stored_one_is_kept_and_said_to_differ(cli, project, tmp_path):
+    text = "Donald Trump called Vladimir Putin about Ukraine."
+    first = {"id": "d1", "text": text, "coder": "alice", "spans": [{"start": 0, "end": 12, "label": "PERSON"}],
+             "stance": {"Ukraine": "NONE"}}
+    assert cli("import", str(write_jsonl(tmp_path / "first.jsonl", [first]))).code == 0
+    same = cli("import", str(write_jsonl(tmp_path / "same.jsonl", [first])))
+    assert "Coder annotations: 0 new, 1 already there (kept)." in same.out and "differ" not in same.out
+    changed = dict(first, spans=[], stance={"Ukraine": "AGAINST"})
+    path = write_jsonl(tmp_path / "changed.jsonl", [changed])
+    before = dump(project)
+    result = cli("import", str(path))
+    assert result.code == 0, result.err
+    assert "Coder annotations: 0 new, 0 already there, 1 unlike the stored one (kept)." in result.out
+    assert (f"{path}:1: alice's annotation of d1 differs from the stored one (stored: done, 1 span(s), "
+            "1 stance(s); this file: done, 0 span(s), 1 stance(s))") in result.out
+    assert "`annotator show ID`" in result.out and "`annotator code`" in result.out
+    assert dump(project) == before

@@ -208,8 +208,15 @@ def import_(ctx: typer.Context,
     out.print(f"Read {report.read} record(s) from {report.files} file(s): {report.added} new document(s), "
               f"{report.already} already there"
               + (f", {report.invalid} invalid skipped" if report.invalid else "") + ".")
-    if report.annotations_added or report.annotations_already:
-        out.print(f"Coder annotations: {report.annotations_added} new, {report.annotations_already} already there (kept).")
+    for whose, (docs, spans, stances) in report.stored_as.items():
+        out.print(f"Stored as {whose}: "
+                  f"{docs} document(s), {spans} span(s), {stances} stance(s).")
+    if report.annotations_added or report.annotations_already or report.annotations_differ:
+        out.print(f"Coder annotations: {report.annotations_added} new, {report.annotations_already} already there"
+                  + (f", {report.annotations_differ} unlike the stored one" if report.annotations_differ else "")
+                  + " (kept).")
+    if report.annotations_differ:
+        _print_differing(report)
     if report.gold_added or report.gold_already:
         out.print(f"Gold: {report.gold_added} document(s) new, {report.gold_already} already had gold (kept).")
     if report.ignored_files:
@@ -223,6 +230,17 @@ def import_(ctx: typer.Context,
             out.print(f"  {line}")
         if len(report.skipped_entries) > 20:
             out.print(f"  … and {len(report.skipped_entries) - 20} more")
+
+
+def _print_differing(report) -> None:
+    out.print(f"{report.annotations_differ} coder annotation(s) in the files differ from the stored one, which "
+              "was kept (an import never replaces a coder's work):")
+    for line in report.differing:
+        out.print(f"  {line}")
+    if report.annotations_differ > len(report.differing):
+        out.print(f"  … and {report.annotations_differ - len(report.differing)} more")
+    out.print("To take the file's version: compare the two with `annotator show ID`, and the coder changes the "
+              "stored one in the coding screen (`annotator code`); or import the file into a new project.")
 
 
 @app.command(cls=_Command)

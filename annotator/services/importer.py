@@ -62,7 +62,9 @@ class ImportReport:
     added: int = 0
     already: int = 0  # same text already in the database (or earlier in this import)
     annotations_added: int = 0
-    annotations_already: int = 0
+    annotations_already: int = 0  # the same work stored before
+    annotations_differ: int = 0  # work unlike the stored one: the stored one kept
+    differing: list[str] = field(default_factory=list)  # which (the first MAX_REPORTED)
     gold_added: int = 0
     gold_already: int = 0  # documents that had gold: an import never replaces it
     invalid: int = 0
@@ -70,15 +72,27 @@ class ImportReport:
     unlisted: int = 0  # problems past MAX_REPORTED: counted, not kept
     ignored_files: list[str] = field(default_factory=list)
     skipped_entries: list[str] = field(default_factory=list)  # a folder's links and FIFOs not read, with why
+    # whose ("gold (adjudicated)", "alice's done work") -> [documents, spans, stances] stored
+    stored_as: dict[str, list[int]] = field(default_factory=dict)
 
     def add(self, batch: ImportReport) -> None:
         """What a committed batch stored (and refused) counted in."""
         for name in ("added", "already", "annotations_added", "annotations_already", "gold_added", "gold_already"):
             setattr(self, name, getattr(self, name) + getattr(batch, name))
         self.invalid += batch.invalid
+        self.annotations_differ += batch.annotations_differ
+        self.differing += batch.differing[:max(0, MAX_REPORTED - len(self.differing))]
+        for whose, counts in batch.stored_as.items():
+            self.stored_as[whose] = [a + b for a, b in zip(self.stored_as.get(whose, [0, 0, 0]), counts)]
         room = max(0, MAX_REPORTED - len(self.problems))
         self.problems += batch.problems[:room]
         self.unlisted += batch.unlisted + len(batch.problems[room:])
+
+    def stored(self, whose: str, record: DocumentRecord) -> None:
+        counts = self.stored_as.setdefault(whose, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += len(record.spans)
+        counts[2] += len(record.stances)
 
     def problem(self, where: str, *messages: str) -> None:
         """One invalid record, with each of its problems on a line of its own."""
@@ -332,6 +346,7 @@ class _BatchWriter:
                                       [(s.target, s.label, how) for s in r.stances])
             if stored:
                 self.counts.gold_added += 1
+                self.counts.stored(f"gold ({how})", r)
             else:
                 self.counts.gold_already += 1
 
@@ -342,8 +357,16 @@ class _BatchWriter:
                 continue  # the document itself was refused and is already reported
             doc_pk = pks[r.text_hash][0]
             coder = self.coders.get(r.coder) or self.coders.setdefault(r.coder, annotations.coder_pk(self.conn, r.coder))
-            if annotations.exists(self.conn, doc_pk, coder):
-                self.counts.annotations_already += 1  # never overwrite a coder's work
+            stored = annotations.of_coder(self.conn, doc_pk, coder)
+            if stored is not None:  # never overwrite a coder's work
+                if _same_work(stored, r):
+                    self.counts.annotations_already += 1
+                else:
+                    self.counts.annotations_differ += 1
+                    self.counts.differing.append(
+                        f"{where}: {r.coder}'s annotation of {pks[r.text_hash][1]} differs from the stored one "
+                        f"(stored: {_work(stored.status, stored.spans, stored.stances)}; "
+                        f"this file: {_work(r.status, r.spans, r.stances)})")
                 continue
             spans = tuple(replace(s, aligned=ok) for s, ok in zip(r.spans, aligned))
             annotation = Annotation(status=r.status, spans=spans, stances=tuple(r.stances))
@@ -351,3 +374,14 @@ class _BatchWriter:
             events.add(self.conn, "annotation.imported", coder_pk=coder, document_pk=doc_pk, annotation_pk=pk,
                        after={"source": where, "spans": len(spans), "stances": len(r.stances)})
             self.counts.annotations_added += 1
+            self.counts.stored(f"{r.coder}'s {r.status} work", r)
+
+
+def _same_work(stored: Annotation, record: DocumentRecord) -> bool:
+    return (stored.status == record.status
+            and {(s.start, s.end, s.label) for s in stored.spans} == {(s.start, s.end, s.label) for s in record.spans}
+            and {(s.target, s.label) for s in stored.stances} == {(s.target, s.label) for s in record.stances})
+
+
+def _work(status: str, spans, stances) -> str:
+    return f"{status}, {len(spans)} span(s), {len(stances)} stance(s)"
