@@ -44,6 +44,22 @@ class _Command(_PlainNames, TyperCommand):
     pass
 
 
+class _ImportCommand(_Command):
+    """`--as coder NAME` takes two words: joined into one value ("coder NAME") before Click reads them."""
+
+    def parse_args(self, ctx, args):
+        args = list(args)
+        for i, arg in enumerate(args):
+            if arg == "--":
+                break
+            if arg in ("--as", "--as=coder") and args[i + 1:i + 2] == ["coder"] * (arg == "--as") and \
+                    len(args) > i + 1 + (arg == "--as"):
+                name = args[i + 1 + (arg == "--as")]
+                args[i:i + 2 + (arg == "--as")] = ["--as", f"coder {name}"]
+                break
+        return super().parse_args(ctx, args)
+
+
 app = typer.Typer(cls=_Group, add_completion=False, pretty_exceptions_enable=False, no_args_is_help=False,
                   help="Annotate news articles in the terminal: entities, stance, reliability, gold data.")
 # Titles, texts, names and paths are the user's data: printed as they are, never read as Rich markup
@@ -163,7 +179,7 @@ def _exit_cleanly_on_hangup():
             signal.signal(sig, handler)
 
 
-@app.command("import", cls=_Command)
+@app.command("import", cls=_ImportCommand)
 def import_(ctx: typer.Context,
             paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files or folders to import")],
             fmt: Annotated[str, typer.Option(
@@ -173,16 +189,20 @@ def import_(ctx: typer.Context,
             skip_invalid: Annotated[bool, typer.Option(
                 "--skip-invalid",
                 help="Store the valid records and report the invalid ones, instead of storing nothing")] = False,
+            as_whose: Annotated[str, typer.Option(
+                "--as", metavar="gold|coder NAME",
+                help="Whose work doccano's and Prodigy's annotations are: gold, or that coder's done work")] = "gold",
             db: Db = None) -> None:
     """Import articles (text files, JSONL, CSV) and coder JSONL annotations. Re-importing is a no-op."""
     from annotator.services.importer import ImportFailed, ImportIncomplete, import_paths, total_bytes
     from annotator.services.project import open_project
 
+    as_coder = _as_coder(as_whose)
     engine = open_project(_db(ctx, db))
     size = total_bytes(paths, fmt)
     try:
         with _exit_cleanly_on_hangup(), _progress(size, "Importing") as advance:
-            report = import_paths(engine, paths, fmt, text_column, skip_invalid, progress=advance)
+            report = import_paths(engine, paths, fmt, text_column, skip_invalid, progress=advance, as_coder=as_coder)
     except ImportIncomplete as exc:
         r = exc.report
         for line in r.problems:
@@ -217,6 +237,7 @@ def import_(ctx: typer.Context,
                   + " (kept).")
     if report.annotations_differ:
         _print_differing(report)
+    _print_tools(report, as_coder)
     if report.gold_added or report.gold_already:
         out.print(f"Gold: {report.gold_added} document(s) new, {report.gold_already} already had gold (kept).")
     if report.ignored_files:
@@ -230,6 +251,31 @@ def import_(ctx: typer.Context,
             out.print(f"  {line}")
         if len(report.skipped_entries) > 20:
             out.print(f"  … and {len(report.skipped_entries) - 20} more")
+
+
+def _as_coder(value: str) -> str | None:
+    if value == "gold":
+        return None
+    kind, _, name = value.partition(" ")
+    if kind != "coder" or not name.strip():
+        raise InputError(f"--as {value!r}: give --as gold, or --as coder NAME (whose done work the doccano or "
+                         "Prodigy annotations are)")
+    return name.strip()
+
+
+def _print_tools(report, as_coder: str | None) -> None:
+    """What came from other tools' exports, and what of it has no place here, by reason."""
+    if not report.tools:
+        return
+    out.print("Read from other tools: " + ", ".join(f"{n} {tool} record(s)" for tool, n in report.tools.items()) + ".")
+    if as_coder is None and ({"doccano", "Prodigy"} & set(report.tools)) and any(
+            whose.startswith("gold") for whose in report.stored_as):
+        out.print("doccano's and Prodigy's annotations were stored as gold; to store them as a coder's work "
+                  "instead, import into a new project with --as coder NAME.")
+    if report.not_stored:
+        out.print("Not stored (no place for them here):")
+        for reason, (count, where) in report.not_stored.items():
+            out.print(f"  {count} {reason}; the first at {where}")
 
 
 def _print_differing(report) -> None:

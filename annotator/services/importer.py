@@ -11,6 +11,7 @@ did not see commits (file_watch compares the two reads' bytes as they are read).
 
 from __future__ import annotations
 
+import functools
 import os
 import selectors
 import signal
@@ -74,6 +75,8 @@ class ImportReport:
     skipped_entries: list[str] = field(default_factory=list)  # a folder's links and FIFOs not read, with why
     # whose ("gold (adjudicated)", "alice's done work") -> [documents, spans, stances] stored
     stored_as: dict[str, list[int]] = field(default_factory=dict)
+    tools: dict[str, int] = field(default_factory=dict)  # records read from other tools' exports, by tool
+    not_stored: dict[str, list] = field(default_factory=dict)  # what those held that has no place: [count, first where]
 
     def add(self, batch: ImportReport) -> None:
         """What a committed batch stored (and refused) counted in."""
@@ -116,8 +119,10 @@ def _id_taken(doc_id: str) -> str:
 
 
 def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_column: str = "text",
-                 skip_invalid: bool = False, progress: Callable[[int], None] = lambda n: None) -> ImportReport:
-    """Stores nothing when a record is invalid (unless skip_invalid). Another writer (an import of the
+                 skip_invalid: bool = False, progress: Callable[[int], None] = lambda n: None,
+                 as_coder: str | None = None) -> ImportReport:
+    """Stores nothing when a record is invalid (unless skip_invalid). doccano's and Prodigy's
+    annotations are stored as gold, or as as_coder's done work when it names a coder. Another writer (an import of the
     same file, a coder, `suggest`) may hold the database or store the same texts first: a batch then
     waits or starts again, and what the other stored counts as already there."""
     codebook = active_codebook(engine)
@@ -126,14 +131,15 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
                           skipped_entries=[f"{p}: {why}" for p, why in skipped])
     with _readable_twice(sources) as sources:
         watch = FileWatch({s.path: s.shown for s in sources if s.shown})
-        refused = _check(engine, sources, codebook, text_column, report, progress, watch.recording)
+        read = functools.partial(_records, sources, codebook, text_column, progress, as_coder=as_coder)
+        refused = _check(engine, read, report, watch.recording)
         watch.verify()  # (a file written to while it was checked)
         if report.invalid and not skip_invalid:
             raise ImportFailed(report)
         checked_invalid = report.invalid
         batch: list[tuple[str, DocumentRecord]] = []
         chars = 0
-        for number, (where, record) in enumerate(_records(sources, codebook, text_column, progress, watch.verifying)):
+        for number, (where, record) in enumerate(read(watch.verifying)):
             if number in refused or isinstance(record, InputError):  # (the watch stops a file that changed)
                 continue
             # A batch ends at its size, but not inside a run of records of one text (a Label Studio
@@ -224,13 +230,13 @@ def _copy_pipe(pipe: BinaryIO, copy: BinaryIO, shown: Path) -> None:
 
 
 def _records(sources: list[Source], codebook: Codebook, text_column: str, progress: Callable[[int], None],
-             opener: Opener) -> Iterator[tuple[str, DocumentRecord | InputError]]:
+             opener: Opener, as_coder: str | None) -> Iterator[tuple[str, DocumentRecord | InputError]]:
     for source in sources:
-        yield from read_source(source, codebook, text_column, progress, opener)
+        yield from read_source(source, codebook, text_column, progress, opener, as_coder)
 
 
-def _check(engine: Engine, sources: list[Source], codebook: Codebook, text_column: str, report: ImportReport,
-           progress: Callable[[int], None], opener: Opener) -> set[int]:
+def _check(engine: Engine, read: Callable[[Opener], Iterator[tuple[str, DocumentRecord | InputError]]],
+           report: ImportReport, opener: Opener) -> set[int]:
     """Reads and checks every record, writing nothing; returns the numbers (in reading order) of the
     invalid records, and of those whose id already names another text (in the database or earlier
     in the files), which the store passes by as it would have refused them."""
@@ -260,12 +266,16 @@ def _check(engine: Engine, sources: list[Source], codebook: Codebook, text_colum
         batch.clear()
 
     try:
-        for number, (where, item) in enumerate(_records(sources, codebook, text_column, progress, opener)):
+        for number, (where, item) in enumerate(read(opener)):
             report.read += 1
             if isinstance(item, InputError):
                 report.problem(where, *(item.problems if isinstance(item, RecordError) else [item.message]))
                 refused.add(number)
                 continue
+            if item.tool:
+                report.tools[item.tool] = report.tools.get(item.tool, 0) + 1
+            for note in item.notes:
+                report.not_stored.setdefault(note, [0, where])[0] += 1
             batch.append((number, where, item))
             if len(batch) >= BATCH_SIZE:
                 check()

@@ -20,8 +20,8 @@ import orjson
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.errors import InputError
-from annotator.domain import foreign
-from annotator.domain.records import DocumentRecord, default_id, record_from_json, record_from_text
+from annotator.domain.records import DocumentRecord, default_id, record_from_text
+from annotator.services.tool_exports import array_records, line_record
 
 FORMATS = ("auto", "text", "jsonl", "csv", "labelstudio")
 SUFFIX_FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".json": "labelstudio"}
@@ -136,14 +136,15 @@ def _endless_device(path: Path) -> bool:
 
 
 def read_source(source: Source, codebook: Codebook, text_column: str, progress: Progress,
-                opener: Opener = _open) -> Iterator[Item]:
+                opener: Opener = _open, as_coder: str | None = None) -> Iterator[Item]:
+    """as_coder: whose work doccano's and Prodigy's annotations are (None: gold)."""
     path, shown = source.path, source.shown or source.path
     if source.format == "text":
         return _read_text(path, shown, progress, opener)
     if source.format == "labelstudio":
-        return _read_label_studio(path, shown, codebook, progress, opener)
+        return _read_json_array(path, shown, codebook, progress, opener, as_coder)
     if source.format == "jsonl":
-        return _read_jsonl(path, shown, codebook, progress, opener)
+        return _read_jsonl(path, shown, codebook, progress, opener, as_coder)
     return _read_csv(path, shown, text_column, progress, opener)
 
 
@@ -178,7 +179,8 @@ def _read_text(path: Path, shown: Path, progress: Progress, opener: Opener) -> I
         yield str(shown), exc
 
 
-def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress, opener: Opener) -> Iterator[Item]:
+def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress, opener: Opener,
+                as_coder: str | None) -> Iterator[Item]:
     """orjson parses the raw bytes (it checks UTF-8 itself); a line it refuses is decoded again only
     to say precisely what is wrong with it."""
     unreported = 0
@@ -201,20 +203,15 @@ def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress,
             if _LONG_NUMBER.search(raw):  # orjson reads an integer past 64 bits as a float: read it exactly
                 obj = json.loads(raw, parse_constant=_no_constant)
             try:
-                kind = foreign.kind_of(obj)
-                if kind == "prodigy":
-                    obj = foreign.from_prodigy(obj, where)
-                elif kind == "doccano":
-                    obj = foreign.from_doccano(obj, where)
-                yield where, record_from_json(obj, codebook)
+                yield where, line_record(obj, where, codebook, as_coder)
             except InputError as exc:
                 yield where, exc
     progress(unreported)
 
 
-def _read_label_studio(path: Path, shown: Path, codebook: Codebook, progress: Progress,
-                       opener: Opener) -> Iterator[Item]:
-    """A Label Studio JSON export: one array of tasks, read whole (it is one JSON value)."""
+def _read_json_array(path: Path, shown: Path, codebook: Codebook, progress: Progress, opener: Opener,
+                     as_coder: str | None) -> Iterator[Item]:
+    """A Label Studio (JSON or JSON-MIN) or doccano JSON export: one array, read whole (it is one JSON value)."""
     with opener(path) as f:
         raw = f.read()
     progress(len(raw))
@@ -226,16 +223,10 @@ def _read_label_studio(path: Path, shown: Path, codebook: Codebook, progress: Pr
     if _LONG_NUMBER.search(raw):  # as for JSONL: integers past 64 bits read exactly, then refused
         tasks = json.loads(raw, parse_constant=_no_constant)
     if not isinstance(tasks, list):
-        yield f"{shown}", InputError("a Label Studio export is a JSON array of tasks; this file holds "
+        yield f"{shown}", InputError("a Label Studio or doccano JSON export is a JSON array; this file holds "
                                     f"{type(tasks).__name__}")
         return
-    for number, task in enumerate(tasks, 1):
-        where = f"{shown}: task {number}"
-        try:
-            for obj in foreign.from_label_studio(task, where):
-                yield where, record_from_json(obj, codebook)
-        except InputError as exc:
-            yield where, exc
+    yield from array_records(tasks, raw, str(shown), codebook, as_coder)
 
 
 def _json_problem(raw: bytes, number: int, exc: orjson.JSONDecodeError) -> InputError:
