@@ -126,6 +126,15 @@ UNREADABLE = {
     "JSON-MIN several choices for one target": (
         "min.json", _min_item(Russia={"choices": ["FAVOR", "AGAINST"]}),
         "Label Studio choices for 'Russia' are ['FAVOR', 'AGAINST']"),
+    "Label Studio HyperText labels": (
+        "ls.json", _ls_task({"type": "hypertextlabels", "from_name": "ner", "to_name": "html", "value": {
+            "start": "/p[1]/text()[1]", "end": "/p[1]/text()[1]", "startOffset": 0, "endOffset": 14,
+            "htmllabels": ["PERSON"]}}),
+        "Label Studio 'hypertextlabels' results hold no character offsets"),
+    "JSON-MIN paragraph labels": (
+        "min.json", _min_item(ner=[{"start": "0", "end": "0", "startOffset": 0, "endOffset": 14,
+                                    "paragraphlabels": ["PERSON"]}]),
+        "the regions of 'ner' hold no character offsets into the text"),
     "JSON-MIN span off its quoted text": (
         "min.json", _min_item(label=[{"start": 1, "end": 15, "text": "Vladimir Putin", "labels": ["PERSON"]}]),
         "its text 'Vladimir Putin' differs from text[1:15]"),
@@ -184,6 +193,17 @@ def test_label_studio_results_with_no_place_here_are_listed_by_reason(cli, proje
         assert reason in result.out, result.out
 
 
+def test_json_min_results_of_other_controls_are_listed_not_kept_as_meta(cli, project, tmp_path):
+    path = tmp_path / "min.json"
+    path.write_text(json.dumps(_min_item(Russia="NONE", quality={"rating": 4}, notes={"text": ["a", "b"]})))
+    result = cli("import", str(path))
+    assert result.code == 0, result.err
+    assert f"1 Label Studio rating results (this tool has no place for them); the first at {path}:1" in result.out
+    assert "1 Label Studio text results" in result.out
+    doc = show(cli, "9")
+    assert doc["meta"] == {} and [s["label"] for s in doc["annotations"][0]["stances"]] == ["NONE"]
+
+
 @pytest.mark.parametrize("args, message", [
     (["--as", "coder"], "give --as gold, or --as coder NAME"),
     (["--as", "bob"], "give --as gold, or --as coder NAME"),
@@ -196,3 +216,16 @@ def test_as_takes_gold_or_coder_and_a_name(cli, project, args, message):
 def test_as_coder_is_refused_for_records_that_name_their_coder(cli, project):
     result = cli("import", str(FOREIGN / "labelstudio-full.json"), "--as", "coder", "alice")
     assert result.code == 1 and "--as is for doccano and Prodigy exports" in result.err
+
+
+def test_prodigy_with_as_coder_is_that_coders_work_and_rejected_tasks_are_listed(cli, project, tmp_path):
+    accepted = {"text": TEXT, "tokens": [], "_input_hash": 1, "_task_hash": 2, "answer": "accept",
+                "spans": [{"start": 0, "end": 14, "label": "PERSON"}], "accept": ["Russia:NONE"], "meta": {"id": "p1"}}
+    rejected = {"text": "A rejected task.", "tokens": [], "_input_hash": 3, "_task_hash": 4, "answer": "reject"}
+    path = write_jsonl(tmp_path / "prodigy.jsonl", [accepted, rejected])
+    result = cli("import", str(path), "--as=coder", "bob")
+    assert result.code == 0, result.err
+    assert "Stored as bob's done work: 1 document(s), 1 span(s), 1 stance(s)." in result.out
+    assert f"1 Prodigy tasks answered 'reject': their text only; the first at {path}:2" in result.out
+    (work,) = show(cli, "p1")["annotations"]
+    assert work["coder"] == "bob" and [(s["start"], s["end"]) for s in work["spans"]] == [(0, 14)]

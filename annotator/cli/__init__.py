@@ -52,10 +52,11 @@ class _ImportCommand(_Command):
         for i, arg in enumerate(args):
             if arg == "--":
                 break
-            if arg in ("--as", "--as=coder") and args[i + 1:i + 2] == ["coder"] * (arg == "--as") and \
-                    len(args) > i + 1 + (arg == "--as"):
-                name = args[i + 1 + (arg == "--as")]
-                args[i:i + 2 + (arg == "--as")] = ["--as", f"coder {name}"]
+            if arg == "--as" and args[i + 1:i + 2] == ["coder"] and len(args) > i + 2:
+                args[i:i + 3] = ["--as", f"coder {args[i + 2]}"]
+                break
+            if arg == "--as=coder" and len(args) > i + 1:
+                args[i:i + 2] = ["--as", f"coder {args[i + 1]}"]
                 break
         return super().parse_args(ctx, args)
 

@@ -101,6 +101,9 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
                 if not isinstance(value.get("choices"), list):
                     raise InputError(f"'choices' must be a list, got {value.get('choices')!r}", where)
                 choices.setdefault(result.get("from_name"), []).extend(value["choices"])
+            elif str(result.get("type")).endswith("labels"):
+                raise InputError(f"Label Studio {result.get('type')!r} results hold no character offsets into a "
+                                 "text; only 'labels' on a Text control can be read as spans", where)
             else:
                 notes.append(f"Label Studio {result.get('type')!r} results (this tool has no place for them)")
         stance = _stance(choices, targets, where)
@@ -118,7 +121,7 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
 def from_json_min(item: dict[str, Any], where: str, targets: Collection[str]) -> dict[str, Any]:
     """One JSON-MIN object: its controls' results read by shape (spans) or by name (a stance target)."""
     record: dict[str, Any] = {"id": str(item["id"]) if item.get("id") is not None else None}
-    spans, choices = [], {}
+    spans, choices, notes = [], {}, []
     for key, value in item.items():
         if key in MIN_KEYS:
             continue
@@ -130,9 +133,16 @@ def from_json_min(item: dict[str, Any], where: str, targets: Collection[str]) ->
                 spans += [_span(region, label, item.get("text")) for label in region["labels"]]
         elif key in targets or (isinstance(value, dict) and "choices" in value) or _names_targets(value, targets):
             choices[key] = _choices(key, value, where)
+        elif _labelled(value):
+            raise InputError(f"the regions of {key!r} hold no character offsets into the text ({str(value)[:80]}); "
+                             "only labels on a Text control can be read as spans", where)
+        elif kind := _other_result(value):
+            notes.append(f"Label Studio {kind} results (this tool has no place for them)")
         else:
             record[key] = value  # the task's data: text, url, license, ...
     stance = _stance(choices, targets, where)
+    if notes:
+        record[NOTES] = notes
     if item.get("annotation_id") is None and not spans and not stance:
         return record  # a task nobody annotated
     record.update(coder=_coder(item.get("annotator"), where), spans=spans, stance=stance)
@@ -167,6 +177,24 @@ def _names_targets(value: Any, targets: Collection[str]) -> bool:
     """A JSON-MIN choice (or list of them) of the form TARGET:LABEL, not a data field."""
     values = value if isinstance(value, list) else [value]
     return bool(values) and all(isinstance(v, str) and v.rpartition(":")[0] in targets for v in values)
+
+
+_RESULT_KEYS = {"rating", "taxonomy", "number", "datetime", "ranker", "text"}  # other controls' values
+
+
+def _other_result(value: Any) -> str | None:
+    """The kind of another control's result (a rating, a text area, ...), as JSON-MIN writes it."""
+    values = value if isinstance(value, list) else [value]
+    keys = {k for v in values if isinstance(v, dict) for k in v}
+    if values and all(isinstance(v, dict) and len(v) == 1 for v in values) and keys <= _RESULT_KEYS:
+        return "/".join(sorted(keys))
+    return None
+
+
+def _labelled(value: Any) -> bool:
+    """Regions labelled by another control (HyperText, Paragraphs, images): no offsets into the text."""
+    return (isinstance(value, list) and any(isinstance(v, dict) and any(str(k).endswith("labels") for k in v)
+                                             for v in value) and not _is_regions(value))
 
 
 def _is_regions(value: Any) -> bool:
