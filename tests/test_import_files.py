@@ -176,3 +176,25 @@ def test_a_coders_work_imported_again_unlike_the_stored_one_is_kept_and_said_to_
             "1 stance(s); this file: done, 0 span(s), 1 stance(s))") in result.out
     assert "`annotator show ID`" in result.out and "`annotator code`" in result.out
     assert dump(project) == before
+
+
+def test_before_a_batch_commits_the_rest_of_the_block_it_ends_in_is_compared_too(tmp_path):
+    """A record's bytes may run past what the reader holds: the block is compared whole."""
+    from annotator.domain.errors import InputError
+    from annotator.services.file_watch import FileWatch
+
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b"line one\n" * 50_000)
+    watch = FileWatch()
+    with watch.recording(path) as f:
+        f.read()
+    times = path.stat()
+    reader = watch.verifying(path)
+    reader.readline()
+    with path.open("r+b") as f:
+        f.seek(100_000)  # inside the first block, past what the reader has read so far
+        f.write(b"X")
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+    with pytest.raises(InputError, match="its bytes from 0 on differ"):
+        watch.verify()
+    reader.close()

@@ -49,14 +49,13 @@ class FileWatch:
 
     def recording(self, path: Path) -> BinaryIO:
         """Opens a file for the first read, keeping what it gives."""
-        raw = _Reader(path, self, None)
-        return io.BufferedReader(raw, BLOCK)
+        return io.BufferedReader(_Reader(path, self, None))  # (read as open() would: in small steps)
 
     def verifying(self, path: Path) -> BinaryIO:
         """Opens a file for the second read, which must give what the first did."""
         raw = _Reader(path, self, self.prints.get(path))
         self.current = raw
-        return io.BufferedReader(raw, BLOCK)
+        return io.BufferedReader(raw)
 
     def verify(self) -> None:
         """Before a batch commits: the file the second read is in still holds what the first read
