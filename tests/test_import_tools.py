@@ -58,11 +58,16 @@ def test_doccano_with_as_coder_stores_each_record_as_that_coders_done_work(cli, 
         assert stored_spans(doc, work["spans"]) == expected_spans(want["spans"])
 
 
-def test_doccano_classification_categories_are_the_gold_stance(cli, project):
+@pytest.mark.parametrize("export", ["JSONL", "JSON"])
+def test_doccano_classification_categories_are_the_gold_stance(cli, project, tmp_path, export):
     path = FOREIGN / "doccano-classification.jsonl"
-    result = cli("import", str(path))
+    if export == "JSON":  # doccano's JSON export: the same examples in one array
+        lines = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+        (tmp_path / "all.json").write_text(json.dumps(lines, indent=2), "utf-8")
+    result = cli("import", str(path if export == "JSONL" else tmp_path / "all.json"))
     assert result.code == 0, result.err
     assert "Stored as gold (adjudicated): 5 document(s), 0 span(s), 6 stance(s)." in result.out
+    assert "Read from other tools: 5 doccano record(s)." in result.out
     for doc_id, want in EXPECTED[path.name].items():
         doc = show(cli, doc_id)
         assert {s["target"]: s["label"] for s in doc["gold"]["stances"]} == want["stances"]
