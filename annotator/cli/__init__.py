@@ -184,7 +184,8 @@ def _exit_cleanly_on_hangup():
 def import_(ctx: typer.Context,
             paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files or folders to import")],
             fmt: Annotated[str, typer.Option(
-                "--format", metavar="FORMAT", help="auto | text | jsonl | csv | labelstudio (JSONL may also be gold, coder, Prodigy or doccano)")] = "auto",
+                "--format", metavar="FORMAT", help="auto | text | jsonl | csv | labelstudio (JSONL may also be gold, coder, Prodigy or doccano; "
+                     "labelstudio, a .json array: Label Studio JSON or JSON-MIN, or doccano JSON)")] = "auto",
             text_column: Annotated[str, typer.Option(
                 metavar="COLUMN", help="The CSV column holding the text")] = "text",
             skip_invalid: Annotated[bool, typer.Option(
@@ -194,7 +195,8 @@ def import_(ctx: typer.Context,
                 "--as", metavar="gold|coder NAME",
                 help="Whose work doccano's and Prodigy's annotations are: gold, or that coder's done work")] = "gold",
             db: Db = None) -> None:
-    """Import articles (text files, JSONL, CSV) and coder JSONL annotations. Re-importing is a no-op."""
+    """Import articles (text files, JSONL, CSV), coder JSONL annotations, and doccano, Prodigy and Label
+    Studio exports. Re-importing is a no-op."""
     from annotator.services.importer import ImportFailed, ImportIncomplete, import_paths, total_bytes
     from annotator.services.project import open_project
 
