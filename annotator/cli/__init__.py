@@ -184,7 +184,8 @@ def _exit_cleanly_on_hangup():
 def import_(ctx: typer.Context,
             paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files or folders to import")],
             fmt: Annotated[str, typer.Option(
-                "--format", metavar="FORMAT", help="auto | text | jsonl | csv | labelstudio (JSONL may also be gold, coder, Prodigy or doccano; "
+                "--format", metavar="FORMAT",
+                help="auto | text | jsonl | csv | labelstudio (JSONL may also be gold, coder, Prodigy or doccano; "
                      "labelstudio, a .json array: Label Studio JSON or JSON-MIN, or doccano JSON)")] = "auto",
             text_column: Annotated[str, typer.Option(
                 metavar="COLUMN", help="The CSV column holding the text")] = "text",

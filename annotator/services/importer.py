@@ -122,9 +122,9 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
                  skip_invalid: bool = False, progress: Callable[[int], None] = lambda n: None,
                  as_coder: str | None = None) -> ImportReport:
     """Stores nothing when a record is invalid (unless skip_invalid). doccano's and Prodigy's
-    annotations are stored as gold, or as as_coder's done work when it names a coder. Another writer (an import of the
-    same file, a coder, `suggest`) may hold the database or store the same texts first: a batch then
-    waits or starts again, and what the other stored counts as already there."""
+    annotations are stored as gold, or as as_coder's done work when it names a coder. Another writer
+    (an import of the same file, a coder, `suggest`) may hold the database or store the same texts
+    first: a batch then waits or starts again, and what the other stored counts as already there."""
     codebook = active_codebook(engine)
     sources, ignored, skipped = plan_sources(paths, fmt)
     report = ImportReport(files=len(sources), ignored_files=[str(p) for p in ignored],
