@@ -66,10 +66,13 @@ def test_a_folder_import_lists_links_and_fifos_it_skips_and_never_leaves_the_fol
     (folder / "inside.txt").symlink_to(folder / "one.txt")
     (folder / "sub" / "up").symlink_to(tmp_path, target_is_directory=True)
     os.mkfifo(folder / "pipe.txt")
+    (folder / "loop-a.txt").symlink_to(folder / "loop-b.txt")
+    (folder / "loop-b.txt").symlink_to(folder / "loop-a.txt")
     result = cli("import", str(folder))
     assert result.code == 0, result.err
     assert "1 new document(s), 1 already there" in result.out  # one.txt, and inside.txt: the same text
-    assert "Skipped 4 folder entries" in result.out
+    assert "Skipped 6 folder entries" in result.out
+    assert f"{folder / 'loop-a.txt'}: a link that leads round in a loop" in result.out
     assert f"{folder / 'out.txt'}: a link out of the folder, to {outside}" in result.out
     assert f"{folder / 'broken.txt'}: a broken link" in result.out
     assert f"{folder / 'pipe.txt'}: a FIFO, not a file" in result.out

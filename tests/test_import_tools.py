@@ -234,3 +234,14 @@ def test_prodigy_with_as_coder_is_that_coders_work_and_rejected_tasks_are_listed
     assert f"1 Prodigy tasks answered 'reject': their text only; the first at {path}:2" in result.out
     (work,) = show(cli, "p1")["annotations"]
     assert work["coder"] == "bob" and [(s["start"], s["end"]) for s in work["spans"]] == [(0, 14)]
+
+
+def test_a_json_array_of_this_tools_own_records_is_read_as_its_jsonl_lines(cli, project, tmp_path):
+    records = [{"id": "a1", "text": "A first article.", "url": "https://example.org/1"},
+               {"id": "a2", "text": TEXT, "coder": "carol", "spans": [{"start": 0, "end": 14, "label": "PERSON"}]}]
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps(records, indent=2))
+    result = cli("import", str(path))
+    assert result.code == 0, result.err
+    assert "Stored as carol's done work: 1 document(s), 1 span(s), 0 stance(s)." in result.out
+    assert show(cli, "a1")["meta"] == {"url": "https://example.org/1"}

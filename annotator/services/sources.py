@@ -103,7 +103,10 @@ def _folder_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
 def _not_a_file_inside(child: Path, root: Path) -> str | None:
     """Why a folder's entry is not read, or None for a regular file inside the folder."""
     if child.is_symlink():
-        target = child.resolve()
+        try:
+            target = child.resolve()
+        except (RuntimeError, OSError):  # (Python 3.11 raises on a loop)
+            return f"a link that leads round in a loop, to {os.readlink(child)}"
         if not target.exists():
             return f"a broken link, to {os.readlink(child)}"
         if not target.is_relative_to(root):

@@ -42,21 +42,23 @@ def _record(obj: Any, codebook: Codebook, tool: str | None) -> DocumentRecord:
 
 def array_records(items: list[Any], raw: bytes, shown: str, codebook: Codebook,
                   as_coder: str | None) -> Iterator[tuple[str, DocumentRecord | InputError]]:
-    """A JSON array of Label Studio tasks (JSON), of Label Studio annotations (JSON-MIN), or of
-    doccano examples, each named by its line in the file."""
+    """A JSON array of Label Studio tasks (JSON), of Label Studio annotations (JSON-MIN), of doccano
+    examples, or of records as a JSONL line holds them, each named by its line in the file."""
     lines = _item_lines(raw, len(items))
     for number, item in enumerate(items, 1):
         where = f"{shown}:{lines[number - 1]}" if lines else f"{shown}: item {number}"
         try:
             if label_studio.is_json_min(item):
-                objs, tool = [label_studio.from_json_min(item, where, codebook.target_names)], "Label Studio"
-            elif isinstance(item, dict) and "data" not in item and foreign.kind_of(item) == "doccano":
-                objs, tool = [foreign.from_doccano(item, where, as_coder)], "doccano"
-            else:
-                objs, tool = label_studio.from_label_studio(item, where, codebook.target_names), "Label Studio"
-            if as_coder is not None and tool == "Label Studio" and any("coder" in o for o in objs):
-                raise InputError(_NOT_THEIRS.format("its annotator"))
-            records = [_record(obj, codebook, tool) for obj in objs]
+                objs = [label_studio.from_json_min(item, where, codebook.target_names)]
+            elif isinstance(item, dict) and "data" in item:
+                objs = label_studio.from_label_studio(item, where, codebook.target_names)
+            else:  # doccano's JSON export, or this tool's own records in an array
+                records = [line_record(item, where, codebook, as_coder)]
+                objs = None
+            if objs is not None:
+                if as_coder is not None and any("coder" in o for o in objs):
+                    raise InputError(_NOT_THEIRS.format("its annotator"))
+                records = [_record(obj, codebook, "Label Studio") for obj in objs]
         except InputError as exc:
             yield where, exc
             continue
