@@ -140,6 +140,9 @@ UNREADABLE = {
         "min.json", _min_item(ner=[{"start": "0", "end": "0", "startOffset": 0, "endOffset": 14,
                                     "paragraphlabels": ["PERSON"]}]),
         "the regions of 'ner' hold no character offsets into the text"),
+    "JSON-MIN choice of a control that is no target": (
+        "min.json", _min_item(label="FAVOR"),
+        "'label' holds 'FAVOR', stance labels, but is not a stance target of the codebook"),
     "JSON-MIN span off its quoted text": (
         "min.json", _min_item(label=[{"start": 1, "end": 15, "text": "Vladimir Putin", "labels": ["PERSON"]}]),
         "its text 'Vladimir Putin' differs from text[1:15]"),

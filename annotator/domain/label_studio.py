@@ -118,7 +118,8 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
 
 
 @shaped
-def from_json_min(item: dict[str, Any], where: str, targets: Collection[str]) -> dict[str, Any]:
+def from_json_min(item: dict[str, Any], where: str, targets: Collection[str],
+                  labels: Collection[str]) -> dict[str, Any]:
     """One JSON-MIN object: its controls' results read by shape (spans) or by name (a stance target)."""
     record: dict[str, Any] = {"id": str(item["id"]) if item.get("id") is not None else None}
     spans, choices, notes = [], {}, []
@@ -133,6 +134,9 @@ def from_json_min(item: dict[str, Any], where: str, targets: Collection[str]) ->
                 spans += [_span(region, label, item.get("text")) for label in region["labels"]]
         elif key in targets or (isinstance(value, dict) and "choices" in value) or _names_targets(value, targets):
             choices[key] = _choices(key, value, where)
+        elif _stance_labels(value, labels):
+            raise InputError(f"{key!r} holds {value!r}, stance labels, but is not a stance target of the codebook; "
+                             f"name the Choices control after a target ({', '.join(targets)})", where)
         elif _labelled(value):
             raise InputError(f"the regions of {key!r} hold no character offsets into the text ({str(value)[:80]}); "
                              "only labels on a Text control can be read as spans", where)
@@ -171,6 +175,12 @@ def _stance(choices: dict[str, list[Any]], targets: Collection[str], where: str)
                                  f"{label!r}; a target takes one", where)
             stance[target] = label
     return stance
+
+
+def _stance_labels(value: Any, labels: Collection[str]) -> bool:
+    """A choice (or several) of a control not named after a target: the stance of no known target."""
+    values = value if isinstance(value, list) else [value]
+    return bool(values) and all(isinstance(v, str) and v in labels for v in values)
 
 
 def _names_targets(value: Any, targets: Collection[str]) -> bool:

@@ -49,7 +49,7 @@ def array_records(items: list[Any], raw: bytes, shown: str, codebook: Codebook,
         where = f"{shown}:{lines[number - 1]}" if lines else f"{shown}: item {number}"
         try:
             if label_studio.is_json_min(item):
-                objs = [label_studio.from_json_min(item, where, codebook.target_names)]
+                objs = [label_studio.from_json_min(item, where, codebook.target_names, codebook.stance_labels)]
             elif isinstance(item, dict) and "data" in item:
                 objs = label_studio.from_label_studio(item, where, codebook.target_names)
             else:  # doccano's JSON export, or this tool's own records in an array
