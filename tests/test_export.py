@@ -200,9 +200,15 @@ def test_foreign_records_of_the_wrong_shape_get_one_clear_line(cli, project, tmp
     assert result.code == 1 and message in result.out + result.err and "Traceback" not in result.err
 
 
-def test_a_plain_record_with_a_label_list_is_still_a_plain_record(cli, project, tmp_path):
+def test_a_label_list_is_read_as_doccano_categories_and_one_it_cannot_read_is_an_error_not_meta(cli, project, tmp_path):
+    """doccano classification writes `label` as category names: ones that are not TARGET:LABEL are
+    refused with the value and what is valid; under "meta" the same list is the record's data."""
     line = {"id": "n1", "text": "A plain news record.", "label": ["politics", "world"]}
-    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "plain.jsonl", [line]))).code == 0
+    path = write_jsonl(tmp_path / "plain.jsonl", [line])
+    result = cli("import", "--create-coders", str(path))
+    assert result.code == 1 and f"{path}:1: doccano category 'politics' is not TARGET:LABEL" in result.err
+    as_data = {"id": "n1", "text": "A plain news record.", "meta": {"label": ["politics", "world"]}}
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "meta.jsonl", [as_data]))).code == 0
     assert json.loads(cli("show", "n1", "--json").out)["meta"] == {"label": ["politics", "world"]}
 
 
@@ -213,7 +219,7 @@ def test_a_plain_record_with_a_label_list_is_still_a_plain_record(cli, project, 
 def test_label_studio_tasks_of_the_wrong_shape_get_one_clear_line(cli, project, tmp_path, tasks):
     (tmp_path / "ls.json").write_text(json.dumps(tasks))
     result = cli("import", "--create-coders", str(tmp_path / "ls.json"))
-    assert result.code == 1 and "task 1" in result.out + result.err and "Traceback" not in result.err
+    assert result.code == 1 and f"{tmp_path / 'ls.json'}:1: " in result.err and "Traceback" not in result.err
 
 
 def test_a_split_share_that_is_not_a_number_is_refused(cli, golden, tmp_path):

@@ -44,6 +44,23 @@ class _Command(_PlainNames, TyperCommand):
     pass
 
 
+class _ImportCommand(_Command):
+    """`--as coder NAME` takes two words: joined into one value ("coder NAME") before Click reads them."""
+
+    def parse_args(self, ctx, args):
+        args = list(args)
+        for i, arg in enumerate(args):
+            if arg == "--":
+                break
+            if arg == "--as" and args[i + 1:i + 2] == ["coder"] and len(args) > i + 2:
+                args[i:i + 3] = ["--as", f"coder {args[i + 2]}"]
+                break
+            if arg == "--as=coder" and len(args) > i + 1:
+                args[i:i + 2] = ["--as", f"coder {args[i + 1]}"]
+                break
+        return super().parse_args(ctx, args)
+
+
 app = typer.Typer(cls=_Group, add_completion=False, pretty_exceptions_enable=False, no_args_is_help=False,
                   help="Annotate news articles in the terminal: entities, stance, reliability, gold data.")
 # Titles, texts, names and paths are the user's data: printed as they are, never read as Rich markup
@@ -150,11 +167,13 @@ def _exit_cleanly_on_hangup():
             signal.signal(sig, handler)
 
 
-@app.command("import", cls=_Command)
+@app.command("import", cls=_ImportCommand)
 def import_(ctx: typer.Context,
             paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files or folders to import")],
             fmt: Annotated[str, typer.Option(
-                "--format", metavar="FORMAT", help="auto | text | jsonl | csv | labelstudio (JSONL may also be gold, coder, Prodigy or doccano)")] = "auto",
+                "--format", metavar="FORMAT",
+                help="auto | text | jsonl | csv | labelstudio (JSONL may also be gold, coder, Prodigy or doccano; "
+                     "labelstudio, a .json array: Label Studio JSON or JSON-MIN, or doccano JSON)")] = "auto",
             text_column: Annotated[str, typer.Option(
                 metavar="COLUMN", help="The CSV column holding the text")] = "text",
             skip_invalid: Annotated[bool, typer.Option(
@@ -162,16 +181,21 @@ def import_(ctx: typer.Context,
                 help="Store the valid records and report the invalid ones, instead of storing nothing")] = False,
             create_coders: Annotated[bool, typer.Option(
                 "--create-coders", help="Add the coders the file names that the project does not know yet")] = False,
+            as_whose: Annotated[str, typer.Option(
+                "--as", metavar="gold|coder NAME",
+                help="Whose work doccano's and Prodigy's annotations are: gold, or that coder's done work")] = "gold",
             db: Db = None) -> None:
-    """Import articles (text files, JSONL, CSV) and coder JSONL annotations. Re-importing is a no-op."""
+    """Import articles (text files, JSONL, CSV), coder JSONL annotations, and doccano, Prodigy and Label
+    Studio exports. Re-importing is a no-op."""
     from annotator.services.importer import ImportFailed, ImportIncomplete, import_paths, total_bytes
     from annotator.services.project import open_project
 
+    as_coder = _as_coder(as_whose)
     engine = open_project(_db(ctx, db))
     size = total_bytes(paths, fmt)
     try:
         with _exit_cleanly_on_hangup(), _progress(size, "Importing") as advance:
-            report = import_paths(engine, paths, fmt, text_column, skip_invalid, progress=advance,
+            report = import_paths(engine, paths, fmt, text_column, skip_invalid, progress=advance, as_coder=as_coder,
                                   create_coders=create_coders)
     except ImportIncomplete as exc:
         r = exc.report
@@ -198,8 +222,16 @@ def import_(ctx: typer.Context,
     out.print(f"Read {report.read} record(s) from {report.files} file(s): {report.added} new document(s), "
               f"{report.already} already there"
               + (f", {report.invalid} invalid skipped" if report.invalid else "") + ".")
-    if report.annotations_added or report.annotations_already:
-        out.print(f"Coder annotations: {report.annotations_added} new, {report.annotations_already} already there (kept).")
+    for whose, (docs, spans, stances) in report.stored_as.items():
+        out.print(f"Stored as {whose}: "
+                  f"{docs} document(s), {spans} span(s), {stances} stance(s).")
+    if report.annotations_added or report.annotations_already or report.annotations_differ:
+        out.print(f"Coder annotations: {report.annotations_added} new, {report.annotations_already} already there"
+                  + (f", {report.annotations_differ} unlike the stored one" if report.annotations_differ else "")
+                  + " (kept).")
+    if report.annotations_differ:
+        _print_differing(report)
+    _print_tools(report, as_coder)
     if report.gold_added or report.gold_already:
         out.print(f"Gold: {report.gold_added} document(s) new, {report.gold_already} already had gold (kept).")
     if report.created_coders:
@@ -208,6 +240,50 @@ def import_(ctx: typer.Context,
     if report.ignored_files:
         out.print(f"Ignored {len(report.ignored_files)} file(s) of no known format: "
                   + ", ".join(report.ignored_files[:5]) + (" ..." if len(report.ignored_files) > 5 else ""))
+    if report.skipped_entries:
+        n = len(report.skipped_entries)
+        out.print(f"Skipped {n} folder entr{'y' if n == 1 else 'ies'} that {'is' if n == 1 else 'are'} not a file "
+                  "inside the folder:")
+        for line in report.skipped_entries[:20]:
+            out.print(f"  {line}")
+        if len(report.skipped_entries) > 20:
+            out.print(f"  … and {len(report.skipped_entries) - 20} more")
+
+
+def _as_coder(value: str) -> str | None:
+    if value == "gold":
+        return None
+    kind, _, name = value.partition(" ")
+    if kind != "coder" or not name.strip():
+        raise InputError(f"--as {value!r}: give --as gold, or --as coder NAME (whose done work the doccano or "
+                         "Prodigy annotations are)")
+    return name.strip()
+
+
+def _print_tools(report, as_coder: str | None) -> None:
+    """What came from other tools' exports, and what of it has no place here, by reason."""
+    if not report.tools:
+        return
+    out.print("Read from other tools: " + ", ".join(f"{n} {tool} record(s)" for tool, n in report.tools.items()) + ".")
+    if as_coder is None and ({"doccano", "Prodigy"} & set(report.tools)) and any(
+            whose.startswith("gold") for whose in report.stored_as):
+        out.print("doccano's and Prodigy's annotations were stored as gold; to store them as a coder's work "
+                  "instead, import into a new project with --as coder NAME.")
+    if report.not_stored:
+        out.print("Not stored (no place for them here):")
+        for reason, (count, where) in report.not_stored.items():
+            out.print(f"  {count} {reason}; the first at {where}")
+
+
+def _print_differing(report) -> None:
+    out.print(f"{report.annotations_differ} coder annotation(s) in the files differ from the stored one, which "
+              "was kept (an import never replaces a coder's work):")
+    for line in report.differing:
+        out.print(f"  {line}")
+    if report.annotations_differ > len(report.differing):
+        out.print(f"  … and {report.annotations_differ - len(report.differing)} more")
+    out.print("To take the file's version: compare the two with `annotator show ID`, and the coder changes the "
+              "stored one in the coding screen (`annotator code`); or import the file into a new project.")
 
 
 @app.command(cls=_Command)

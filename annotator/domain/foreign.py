@@ -1,11 +1,18 @@
 """Records from other annotation tools, turned into this tool's gold or coder records.
 
-- Prodigy (JSONL with `tokens` and `_input_hash`): an accepted task is gold: its `spans`, and its
+- Prodigy (JSONL with `tokens` and `_input_hash`): an accepted task brings its `spans`, and its
   `accept` choices named TARGET:LABEL as the stance; a rejected or ignored task brings its text only.
-- doccano (JSONL with `label` as [start, end, LABEL] triples): gold spans, `cats` TARGET:LABEL.
-- Label Studio (a JSON array of tasks): each annotation is one coder's work (`completed_by`), its
-  `labels` results the spans and its `choices` results (named by the target) the stance.
-Gold from another tool has no adjudication of ours: it comes in as `adjudicated`.
+- doccano (JSONL, or a JSON array, of examples; its own meta keys at the top level):
+  sequence labelling writes `label` as [start, end, LABEL] triples, or, with relations,
+  `entities` as {id, label, start_offset, end_offset} objects and `relations` as {id, from_id,
+  to_id, type}; classification writes `label` as a list of category names (read as TARGET:LABEL);
+  intent detection writes `cats` (categories) beside the `label` triples. One file per annotator
+  (alice.jsonl, ...) when the project is not collaborative: the export does not name them.
+- Label Studio: see label_studio.py.
+What a tool's record holds that this tool has no place for is listed (NOTES), never dropped in
+silence; an annotation that cannot be read is an error that says what would be valid, never meta.
+Gold from another tool has no adjudication of ours: it comes in as `adjudicated`, or, with a coder
+named (import --as coder NAME), as that coder's done work.
 """
 
 from __future__ import annotations
@@ -14,6 +21,11 @@ from typing import Any
 
 from annotator.domain.errors import InputError
 
+# The key under which a converted record lists what it did not store, one reason per item (not a
+# key any JSON record can have: the importer takes it off before the record is read).
+NOTES = "\x00notes"
+DOCCANO_KEYS = {"label", "cats", "entities", "relations", "Comments"}
+
 
 def kind_of(obj: Any) -> str | None:
     """prodigy, doccano, or None for this tool's own JSONL shapes."""
@@ -21,11 +33,18 @@ def kind_of(obj: Any) -> str | None:
         return None
     if "tokens" in obj and "_input_hash" in obj:
         return "prodigy"
-    label = obj.get("label")
-    if (isinstance(label, list) and (label or "cats" in obj) and "spans" not in obj and "coder" not in obj
-            and all(_is_triple(item) for item in label)):
-        return "doccano"  # a list of [start, end, LABEL]: anything else named "label" stays meta
+    if any(k in obj for k in ("coder", "adjudication", "spans")):
+        return None
+    if "label" in obj or "cats" in obj or _doccano_entities(obj):
+        return "doccano"  # a record with `label` is doccano's: a shape it does not write is an error
     return None
+
+
+def _doccano_entities(obj: dict) -> bool:
+    """doccano's span objects (sequence labelling with relations), not a list of names in a news record."""
+    found = obj.get("entities")
+    return isinstance(found, list) and ("relations" in obj or any(
+        isinstance(e, dict) and ("start_offset" in e or "end_offset" in e) for e in found))
 
 
 def _is_triple(item: Any) -> bool:
@@ -33,11 +52,11 @@ def _is_triple(item: Any) -> bool:
             and isinstance(item[2], str))
 
 
-def _shaped(read):
+def shaped(read):
     """Wrong shapes (a string where an object belongs, ...) become one clear error, not a traceback."""
-    def checked(obj: Any, where: str):
+    def checked(obj: Any, where: str, *args):
         try:
-            return read(obj, where)
+            return read(obj, where, *args)
         except (AttributeError, TypeError, ValueError, KeyError) as exc:
             raise InputError(f"not the shape {read.__name__.removeprefix('from_').replace('_', ' ')} "
                              f"writes: {exc}", where) from None
@@ -45,66 +64,91 @@ def _shaped(read):
     return checked
 
 
-def _stance(names: list[Any], where: str) -> dict[str, str]:
-    stance = {}
+def stance_of(names: list[Any], where: str, what: str) -> dict[str, str]:
+    """TARGET:LABEL names as a stance; one target named with two labels is an error, not the last."""
+    stance: dict[str, str] = {}
     for name in names:
         target, sep, label = str(name).rpartition(":")
-        if not sep:
-            raise InputError(f"category {name!r} is not TARGET:LABEL", where)
+        if not isinstance(name, str) or not sep or not target:
+            raise InputError(f"{what} {name!r} is not TARGET:LABEL (a stance target of the codebook, a colon, "
+                             "a stance label: e.g. 'Ukraine:FAVOR')", where)
+        if stance.get(target, label) != label:
+            raise InputError(f"{what}s give {target!r} two stances, {stance[target]!r} and {label!r}; "
+                             "a target takes one", where)
         stance[target] = label
     return stance
 
 
-@_shaped
-def from_prodigy(obj: dict[str, Any], where: str) -> dict[str, Any]:
+def attributed(doc: dict[str, Any], spans: list, stance: dict, coder: str | None, notes: list[str]) -> dict:
+    """A foreign record's annotation as gold (no coder named) or as the named coder's done work."""
+    if notes:
+        doc[NOTES] = notes
+    if not spans and not stance:
+        return doc
+    if coder is not None:
+        return {**doc, "coder": coder, "status": "done", "spans": spans, "stance": stance}
+    return {**doc, "spans": spans, "stance": stance, "annotators": [], "adjudication": "adjudicated"}
+
+
+@shaped
+def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> dict[str, Any]:
     meta = dict(obj.get("meta") or {})
     record = {"id": meta.pop("id", None), "text": obj.get("text"), "meta": meta}
-    if obj.get("answer", "accept") != "accept":
-        return record
+    answer = obj.get("answer", "accept")
+    if answer != "accept":
+        return {**record, NOTES: [f"Prodigy tasks answered {answer!r}: their text only"]}
     spans = [{"start": s.get("start"), "end": s.get("end"), "label": s.get("label")} for s in obj.get("spans") or []]
+    stance = stance_of(obj.get("accept") or [], where, "Prodigy choice")
     annotator = obj.get("_annotator_id")
-    return {**record, "spans": spans, "stance": _stance(obj.get("accept") or [], where),
-            "annotators": [annotator] if isinstance(annotator, str) else [], "adjudication": "adjudicated"}
+    done = attributed(record, spans, stance, coder, [])
+    if "adjudication" in done and isinstance(annotator, str):
+        done["annotators"] = [annotator]
+    return done
 
 
-@_shaped
-def from_doccano(obj: dict[str, Any], where: str) -> dict[str, Any]:
-    spans = []
-    for item in obj["label"]:
-        if not isinstance(item, list) or len(item) != 3:
-            raise InputError(f"doccano 'label' items must be [start, end, LABEL], got {item!r}", where)
-        spans.append({"start": item[0], "end": item[1], "label": item[2]})
-    cats = obj.get("cats") or []
-    return {"id": obj.get("id"), "text": obj.get("text"), "meta": obj.get("meta") or {}, "spans": spans,
-            "stance": _stance(list(cats), where), "annotators": [], "adjudication": "adjudicated"}
+@shaped
+def from_doccano(obj: dict[str, Any], where: str, coder: str | None = None) -> dict[str, Any]:
+    doc = {k: v for k, v in obj.items() if k not in DOCCANO_KEYS}
+    if obj.get("Comments"):  # the annotators' comments: kept with the document
+        doc["Comments"] = obj["Comments"]
+    notes: list[str] = []
+    spans = _doccano_spans(obj.get("label", []), where)
+    if isinstance(obj.get("entities"), list) and _doccano_entities(obj):
+        spans += [_doccano_entity(e, where) for e in obj["entities"]]
+    elif "entities" in obj:
+        doc["entities"] = obj["entities"]  # a news record's own list of names
+    relations = obj.get("relations", [])
+    if not isinstance(relations, list):
+        raise InputError(f"doccano 'relations' must be a list, got {relations!r}", where)
+    if relations:
+        notes += ["doccano relations (this tool keeps none)"] * len(relations)
+    categories = obj.get("label", []) if _categories(obj.get("label")) else []
+    cats = obj.get("cats", [])
+    if not isinstance(cats, list):
+        raise InputError(f"doccano 'cats' must be a list of category names, got {cats!r}", where)
+    stance = stance_of(categories + cats, where, "doccano category")
+    if not spans and not stance:
+        notes.append("doccano examples without a label: their text only")
+    return attributed(doc, spans, stance, coder, notes)
 
 
-@_shaped
-def from_label_studio(task: Any, where: str) -> list[dict[str, Any]]:
-    """A task's document once per annotation (as that coder's record), or once alone without any."""
-    if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-        raise InputError(f"a Label Studio task must be an object with 'data', got {str(task)[:80]!r}", where)
-    data = task["data"]
-    text = data.get("text")
-    base = {"id": str(data.get("id") or task.get("id") or "") or None, "text": text,
-            "meta": {k: v for k, v in data.items() if k not in ("text", "id")}}
-    records = []
-    for annotation in task.get("annotations") or []:
-        if annotation.get("was_cancelled"):
-            continue
-        who = annotation.get("completed_by")
-        coder = (who.get("email") or f"labelstudio-{who.get('id')}") if isinstance(who, dict) else f"labelstudio-{who}"
-        spans, stance = [], {}
-        for result in annotation.get("result") or []:
-            value = result.get("value") or {}
-            if result.get("type") == "labels":
-                if not isinstance(value.get("labels"), list):
-                    raise InputError(f"'labels' must be a list, got {value.get('labels')!r}", where)
-                for label in value["labels"]:
-                    spans.append({"start": value.get("start"), "end": value.get("end"), "label": label})
-            elif result.get("type") == "choices" and value.get("choices"):
-                if not isinstance(value["choices"], list):
-                    raise InputError(f"'choices' must be a list, got {value['choices']!r}", where)
-                stance[result.get("from_name")] = value["choices"][0]
-        records.append({**base, "coder": coder, "spans": spans, "stance": stance})
-    return records or [base]
+def _categories(label: Any) -> bool:
+    return isinstance(label, list) and bool(label) and all(isinstance(item, str) for item in label)
+
+
+def _doccano_spans(label: Any, where: str) -> list[dict[str, Any]]:
+    """`label` as sequence labelling writes it; [] for classification's category names."""
+    if _categories(label):
+        return []
+    if isinstance(label, list) and all(_is_triple(item) for item in label):
+        return [{"start": s, "end": e, "label": name} for s, e, name in label]
+    raise InputError(f"doccano 'label' must be [[start, end, LABEL], ...] (sequence labelling) or "
+                     f"[\"TARGET:LABEL\", ...] (classification), got {str(label)[:80]}; to keep it as "
+                     "the document's data, put it under \"meta\"", where)
+
+
+def _doccano_entity(entity: Any, where: str) -> dict[str, Any]:
+    if not isinstance(entity, dict) or not {"start_offset", "end_offset", "label"} <= entity.keys():
+        raise InputError("doccano 'entities' items must be objects with start_offset, end_offset and label, "
+                         f"got {str(entity)[:80]}", where)
+    return {"start": entity["start_offset"], "end": entity["end_offset"], "label": entity["label"]}

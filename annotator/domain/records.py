@@ -42,6 +42,8 @@ class DocumentRecord:
     spans: list[Span] = field(default_factory=list)  # origin "imported"
     stances: list[Stance] = field(default_factory=list)
     gold: tuple[list[str], str] | None = None  # a gold JSONL record: (annotators, adjudication)
+    tool: str | None = None  # the tool whose export it came from (doccano, Prodigy, Label Studio)
+    notes: list[str] = field(default_factory=list)  # what its tool's record held that was not stored, why
 
 
 class RecordError(InputError):

@@ -5,10 +5,13 @@ writes nothing, so an invalid file stores nothing. The second stores batches of 
 when texts are long), each in a transaction of its own: coders' saves and other commands get in
 between, and a killed import leaves whole batches, which a second run counts as already there.
 Memory stays flat: what the first read has seen is kept in SQLite's temporary database.
+A file written to between or during the reads is an error before any batch holding bytes the check
+did not see commits (file_watch compares the two reads' bytes as they are read).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import selectors
 import signal
@@ -27,7 +30,8 @@ from annotator.domain.spans import is_token_aligned
 from annotator.nlp.tokens import token_bounds
 from annotator.services.import_rights import Writes, authorize
 from annotator.services.project import active_codebook
-from annotator.services.sources import Source, plan_sources, read_source
+from annotator.services.file_watch import FileWatch
+from annotator.services.sources import Opener, Source, plan_sources, read_source
 from annotator.store import annotations, documents, events, gold
 from annotator.store.engine import Connection, Engine, StoreBusy, StoreConflict, write
 from annotator.store.scratch import SeenRecords
@@ -60,7 +64,9 @@ class ImportReport:
     added: int = 0
     already: int = 0  # same text already in the database (or earlier in this import)
     annotations_added: int = 0
-    annotations_already: int = 0
+    annotations_already: int = 0  # the same work stored before
+    annotations_differ: int = 0  # work unlike the stored one: the stored one kept
+    differing: list[str] = field(default_factory=list)  # which (the first MAX_REPORTED)
     gold_added: int = 0
     gold_already: int = 0  # documents that had gold: an import never replaces it
     invalid: int = 0
@@ -68,15 +74,30 @@ class ImportReport:
     unlisted: int = 0  # problems past MAX_REPORTED: counted, not kept
     ignored_files: list[str] = field(default_factory=list)
     created_coders: list[str] = field(default_factory=list)  # coders new to the project (--create-coders)
+    skipped_entries: list[str] = field(default_factory=list)  # a folder's links and FIFOs not read, with why
+    # whose ("gold (adjudicated)", "alice's done work") -> [documents, spans, stances] stored
+    stored_as: dict[str, list[int]] = field(default_factory=dict)
+    tools: dict[str, int] = field(default_factory=dict)  # records read from other tools' exports, by tool
+    not_stored: dict[str, list] = field(default_factory=dict)  # what those held that has no place: [count, first where]
 
     def add(self, batch: ImportReport) -> None:
         """What a committed batch stored (and refused) counted in."""
         for name in ("added", "already", "annotations_added", "annotations_already", "gold_added", "gold_already"):
             setattr(self, name, getattr(self, name) + getattr(batch, name))
         self.invalid += batch.invalid
+        self.annotations_differ += batch.annotations_differ
+        self.differing += batch.differing[:max(0, MAX_REPORTED - len(self.differing))]
+        for whose, counts in batch.stored_as.items():
+            self.stored_as[whose] = [a + b for a, b in zip(self.stored_as.get(whose, [0, 0, 0]), counts)]
         room = max(0, MAX_REPORTED - len(self.problems))
         self.problems += batch.problems[:room]
         self.unlisted += batch.unlisted + len(batch.problems[room:])
+
+    def stored(self, whose: str, record: DocumentRecord) -> None:
+        counts = self.stored_as.setdefault(whose, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += len(record.spans)
+        counts[2] += len(record.stances)
 
     def problem(self, where: str, *messages: str) -> None:
         """One invalid record, with each of its problems on a line of its own."""
@@ -90,7 +111,7 @@ class ImportReport:
 
 def total_bytes(paths: list[Path], fmt: str = "auto") -> int:
     """The bytes an import reads: each file twice (checked, then stored)."""
-    sources, _ = plan_sources(paths, fmt)
+    sources, _, _ = plan_sources(paths, fmt)
     return 2 * sum(s.path.stat().st_size for s in sources)
 
 
@@ -101,32 +122,39 @@ def _id_taken(doc_id: str) -> str:
 
 def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_column: str = "text",
                  skip_invalid: bool = False, progress: Callable[[int], None] = lambda n: None,
-                 create_coders: bool = False) -> ImportReport:
-    """Stores nothing when a record is invalid (unless skip_invalid). Another writer (an import of the
-    same file, a coder, `suggest`) may hold the database or store the same texts first: a batch then
-    waits or starts again, and what the other stored counts as already there."""
+                 as_coder: str | None = None, create_coders: bool = False) -> ImportReport:
+    """Stores nothing when a record is invalid (unless skip_invalid). doccano's and Prodigy's
+    annotations are stored as gold, or as as_coder's done work when it names a coder. Another writer
+    (an import of the same file, a coder, `suggest`) may hold the database or store the same texts
+    first: a batch then waits or starts again, and what the other stored counts as already there."""
     codebook = active_codebook(engine)
-    sources, ignored = plan_sources(paths, fmt)
-    report = ImportReport(files=len(sources), ignored_files=[str(p) for p in ignored])
+    sources, ignored, skipped = plan_sources(paths, fmt)
+    report = ImportReport(files=len(sources), ignored_files=[str(p) for p in ignored],
+                          skipped_entries=[f"{p}: {why}" for p, why in skipped])
     with _readable_twice(sources) as sources:
         writes = Writes()
-        refused = _check(engine, sources, codebook, text_column, report, progress, writes)
+        watch = FileWatch({s.path: s.shown for s in sources if s.shown})
+        read = functools.partial(_records, sources, codebook, text_column, progress, as_coder=as_coder)
+        refused = _check(engine, read, report, watch.recording, writes)
+        watch.verify()  # (a file written to while it was checked)
         if report.invalid and not skip_invalid:
             raise ImportFailed(report)
         report.created_coders = authorize(engine, writes, create_coders)
         checked_invalid = report.invalid
         batch: list[tuple[str, DocumentRecord]] = []
         chars = 0
-        for number, (where, record) in enumerate(_records(sources, codebook, text_column, progress)):
-            if number in refused or isinstance(record, InputError):  # (an error here: the file changed meanwhile)
+        for number, (where, record) in enumerate(read(watch.verifying)):
+            if number in refused or isinstance(record, InputError):  # (the watch stops a file that changed)
                 continue
             # A batch ends at its size, but not inside a run of records of one text (a Label Studio
             # task's annotators, coders' lines one after another): a document comes with them whole.
             if (len(batch) >= BATCH_SIZE or chars >= BATCH_CHARS) and record.text_hash != batch[-1][1].text_hash:
+                watch.verify()  # every record of the batch read as it was checked
                 _store(engine, batch, report)
                 batch, chars = [], 0
             batch.append((where, record))
             chars += len(record.text)
+        watch.verify()
         _store(engine, batch, report)
     if report.added or report.annotations_added:  # a no-op import leaves no trace
         write(engine, lambda conn: events.add(conn, "import", after={
@@ -205,14 +233,14 @@ def _copy_pipe(pipe: BinaryIO, copy: BinaryIO, shown: Path) -> None:
             copy.write(chunk)
 
 
-def _records(sources: list[Source], codebook: Codebook, text_column: str,
-             progress: Callable[[int], None]) -> Iterator[tuple[str, DocumentRecord | InputError]]:
+def _records(sources: list[Source], codebook: Codebook, text_column: str, progress: Callable[[int], None],
+             opener: Opener, as_coder: str | None) -> Iterator[tuple[str, DocumentRecord | InputError]]:
     for source in sources:
-        yield from read_source(source, codebook, text_column, progress)
+        yield from read_source(source, codebook, text_column, progress, opener, as_coder)
 
 
-def _check(engine: Engine, sources: list[Source], codebook: Codebook, text_column: str, report: ImportReport,
-           progress: Callable[[int], None], writes: Writes) -> set[int]:
+def _check(engine: Engine, read: Callable[[Opener], Iterator[tuple[str, DocumentRecord | InputError]]],
+           report: ImportReport, opener: Opener, writes: Writes) -> set[int]:
     """Reads and checks every record, writing nothing; returns the numbers (in reading order) of the
     invalid records, and of those whose id already names another text (in the database or earlier
     in the files), which the store passes by as it would have refused them."""
@@ -242,12 +270,16 @@ def _check(engine: Engine, sources: list[Source], codebook: Codebook, text_colum
         batch.clear()
 
     try:
-        for number, (where, item) in enumerate(_records(sources, codebook, text_column, progress)):
+        for number, (where, item) in enumerate(read(opener)):
             report.read += 1
             if isinstance(item, InputError):
                 report.problem(where, *(item.problems if isinstance(item, RecordError) else [item.message]))
                 refused.add(number)
                 continue
+            if item.tool:
+                report.tools[item.tool] = report.tools.get(item.tool, 0) + 1
+            for note in item.notes:
+                report.not_stored.setdefault(note, [0, where])[0] += 1
             batch.append((number, where, item))
             writes.note(where, item)
             if len(batch) >= BATCH_SIZE:
@@ -329,6 +361,7 @@ class _BatchWriter:
                                       [(s.target, s.label, how) for s in r.stances])
             if stored:
                 self.counts.gold_added += 1
+                self.counts.stored(f"gold ({how})", r)
             else:
                 self.counts.gold_already += 1
 
@@ -339,8 +372,16 @@ class _BatchWriter:
                 continue  # the document itself was refused and is already reported
             doc_pk = pks[r.text_hash][0]
             coder = self.coders.get(r.coder) or self.coders.setdefault(r.coder, annotations.coder_pk(self.conn, r.coder))
-            if annotations.exists(self.conn, doc_pk, coder):
-                self.counts.annotations_already += 1  # never overwrite a coder's work
+            stored = annotations.of_coder(self.conn, doc_pk, coder)
+            if stored is not None:  # never overwrite a coder's work
+                if _same_work(stored, r):
+                    self.counts.annotations_already += 1
+                else:
+                    self.counts.annotations_differ += 1
+                    self.counts.differing.append(
+                        f"{where}: {r.coder}'s annotation of {pks[r.text_hash][1]} differs from the stored one "
+                        f"(stored: {_work(stored.status, stored.spans, stored.stances)}; "
+                        f"this file: {_work(r.status, r.spans, r.stances)})")
                 continue
             spans = tuple(replace(s, aligned=ok) for s, ok in zip(r.spans, aligned))
             annotation = Annotation(status=r.status, spans=spans, stances=tuple(r.stances))
@@ -348,3 +389,14 @@ class _BatchWriter:
             events.add(self.conn, "annotation.imported", coder_pk=coder, document_pk=doc_pk, annotation_pk=pk,
                        after={"source": where, "spans": len(spans), "stances": len(r.stances)})
             self.counts.annotations_added += 1
+            self.counts.stored(f"{r.coder}'s {r.status} work", r)
+
+
+def _same_work(stored: Annotation, record: DocumentRecord) -> bool:
+    return (stored.status == record.status
+            and {(s.start, s.end, s.label) for s in stored.spans} == {(s.start, s.end, s.label) for s in record.spans}
+            and {(s.target, s.label) for s in stored.stances} == {(s.target, s.label) for s in record.stances})
+
+
+def _work(status: str, spans, stances) -> str:
+    return f"{status}, {len(spans)} span(s), {len(stances)} stance(s)"

@@ -12,6 +12,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,14 +20,19 @@ import orjson
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.errors import InputError
-from annotator.domain import foreign
-from annotator.domain.records import DocumentRecord, default_id, record_from_json, record_from_text
+from annotator.domain.records import DocumentRecord, default_id, record_from_text
+from annotator.services.tool_exports import array_records, line_record
 
 FORMATS = ("auto", "text", "jsonl", "csv", "labelstudio")
 SUFFIX_FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".json": "labelstudio"}
 
 Item = tuple[str, DocumentRecord | InputError]
 Progress = Callable[[int], None]  # called with the bytes consumed since the last call
+Opener = Callable[[Path], BinaryIO]  # how a file's bytes are read (the importer's opener checks them)
+
+
+def _open(path: Path) -> BinaryIO:
+    return path.open("rb")
 
 
 @dataclass(frozen=True)
@@ -36,23 +42,23 @@ class Source:
     shown: Path | None = None  # what messages name, when that is not `path` (a pipe's bytes kept in a file)
 
 
-def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path]]:
-    """Files to read with their formats, and the files of a folder that no format reads (ignored)."""
+def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path], list[tuple[Path, str]]]:
+    """Files to read with their formats, the files of a folder that no format reads (ignored), and
+    what a folder holds that is not a file of its own (skipped, with why)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
-    sources, ignored = [], []
+    sources, ignored, skipped = [], [], []
     for path in paths:
         if not path.exists():
             raise InputError("no such file or folder", str(path))
         if path.is_dir():
-            # Hidden files and everything under hidden folders (.git, .venv, editors' backups) are
-            # not articles: left out, and not listed as ignored either.
-            for child in sorted(p for p in path.rglob("*") if p.is_file()
-                                and not any(part.startswith(".") for part in p.relative_to(path).parts)):
+            files, passed = _folder_files(path)
+            skipped += passed
+            for child in files:
                 child_fmt = fmt if fmt != "auto" else SUFFIX_FORMATS.get(child.suffix.lower())
                 if child_fmt and child.suffix.lower() in SUFFIX_FORMATS:
                     sources.append(Source(child, child_fmt))
-                elif not child.name.startswith("."):
+                else:
                     ignored.append(child)
         else:
             if _endless_device(path):
@@ -63,7 +69,58 @@ def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path]]
                 raise InputError(f"cannot tell the format from the suffix {path.suffix!r}; "
                                  f"use --format text, jsonl, csv or labelstudio", str(path))
             sources.append(Source(path, file_fmt))
-    return sources, ignored
+    return sources, ignored, skipped
+
+
+def _folder_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The regular files under a folder, without leaving it, and what was passed by, with why.
+
+    Hidden files and everything under hidden folders (.git, .venv, editors' backups) are not
+    articles: left out, and not listed either. A link is read only when it leads to a file inside
+    the folder (a link out of it could bring in /etc/passwd); a linked folder is not entered."""
+    root = folder.resolve()
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    walk = os.walk(folder, onerror=lambda exc: skipped.append(
+        (Path(exc.filename), f"could not be read: {exc.strerror}")))
+    for here, folders, names in walk:
+        for name in list(folders):
+            if name.startswith(".") or os.path.islink(os.path.join(here, name)):
+                folders.remove(name)
+                if not name.startswith("."):
+                    skipped.append((Path(here, name), "a link to a folder, not followed"))
+        for name in names:
+            if name.startswith("."):
+                continue
+            child = Path(here, name)
+            if reason := _not_a_file_inside(child, root):
+                skipped.append((child, reason))
+            else:
+                files.append(child)
+    return sorted(files), sorted(skipped)
+
+
+def _not_a_file_inside(child: Path, root: Path) -> str | None:
+    """Why a folder's entry is not read, or None for a regular file inside the folder."""
+    if child.is_symlink():
+        try:
+            target = child.resolve()
+        except (RuntimeError, OSError):  # (Python 3.11 raises on a loop)
+            return f"a link that leads round in a loop, to {os.readlink(child)}"
+        if not target.exists():
+            return f"a broken link, to {os.readlink(child)}"
+        if not target.is_relative_to(root):
+            return f"a link out of the folder, to {target}"
+        child = target
+    try:
+        mode = child.stat().st_mode
+    except OSError as exc:
+        return f"could not be read: {exc.strerror}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    return f"{kind}, not a file"
 
 
 def _endless_device(path: Path) -> bool:
@@ -81,19 +138,21 @@ def _endless_device(path: Path) -> bool:
         return True
 
 
-def read_source(source: Source, codebook: Codebook, text_column: str, progress: Progress) -> Iterator[Item]:
+def read_source(source: Source, codebook: Codebook, text_column: str, progress: Progress,
+                opener: Opener = _open, as_coder: str | None = None) -> Iterator[Item]:
+    """as_coder: whose work doccano's and Prodigy's annotations are (None: gold)."""
     path, shown = source.path, source.shown or source.path
     if source.format == "text":
-        return _read_text(path, shown, progress)
+        return _read_text(path, shown, progress, opener)
     if source.format == "labelstudio":
-        return _read_label_studio(path, shown, codebook, progress)
+        return _read_json_array(path, shown, codebook, progress, opener, as_coder)
     if source.format == "jsonl":
-        return _read_jsonl(path, shown, codebook, progress)
-    return _read_csv(path, shown, text_column, progress)
+        return _read_jsonl(path, shown, codebook, progress, opener, as_coder)
+    return _read_csv(path, shown, text_column, progress, opener)
 
 
-def _decoded_lines(path: Path, progress: Progress) -> Iterator[tuple[int, str | InputError]]:
-    with path.open("rb") as f:
+def _decoded_lines(path: Path, progress: Progress, opener: Opener) -> Iterator[tuple[int, str | InputError]]:
+    with opener(path) as f:
         for number, raw in enumerate(f, 1):
             progress(len(raw))
             try:
@@ -107,8 +166,9 @@ def _not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:
     return f"not valid UTF-8: byte {raw[exc.start]:#04x} at column {column}; save the file as UTF-8"
 
 
-def _read_text(path: Path, shown: Path, progress: Progress) -> Iterator[Item]:
-    raw = path.read_bytes()
+def _read_text(path: Path, shown: Path, progress: Progress, opener: Opener) -> Iterator[Item]:
+    with opener(path) as f:
+        raw = f.read()
     progress(len(raw))
     try:
         text = raw.decode("utf-8-sig")
@@ -122,11 +182,12 @@ def _read_text(path: Path, shown: Path, progress: Progress) -> Iterator[Item]:
         yield str(shown), exc
 
 
-def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress) -> Iterator[Item]:
+def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress, opener: Opener,
+                as_coder: str | None) -> Iterator[Item]:
     """orjson parses the raw bytes (it checks UTF-8 itself); a line it refuses is decoded again only
     to say precisely what is wrong with it."""
     unreported = 0
-    with path.open("rb") as f:
+    with opener(path) as f:
         for number, raw in enumerate(f, 1):
             unreported += len(raw)
             if unreported > 1_000_000:
@@ -145,20 +206,17 @@ def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress)
             if _LONG_NUMBER.search(raw):  # orjson reads an integer past 64 bits as a float: read it exactly
                 obj = json.loads(raw, parse_constant=_no_constant)
             try:
-                kind = foreign.kind_of(obj)
-                if kind == "prodigy":
-                    obj = foreign.from_prodigy(obj, where)
-                elif kind == "doccano":
-                    obj = foreign.from_doccano(obj, where)
-                yield where, record_from_json(obj, codebook)
+                yield where, line_record(obj, where, codebook, as_coder)
             except InputError as exc:
                 yield where, exc
     progress(unreported)
 
 
-def _read_label_studio(path: Path, shown: Path, codebook: Codebook, progress: Progress) -> Iterator[Item]:
-    """A Label Studio JSON export: one array of tasks, read whole (it is one JSON value)."""
-    raw = path.read_bytes()
+def _read_json_array(path: Path, shown: Path, codebook: Codebook, progress: Progress, opener: Opener,
+                     as_coder: str | None) -> Iterator[Item]:
+    """A Label Studio (JSON or JSON-MIN) or doccano JSON export: one array, read whole (it is one JSON value)."""
+    with opener(path) as f:
+        raw = f.read()
     progress(len(raw))
     try:
         tasks = orjson.loads(raw)
@@ -168,16 +226,10 @@ def _read_label_studio(path: Path, shown: Path, codebook: Codebook, progress: Pr
     if _LONG_NUMBER.search(raw):  # as for JSONL: integers past 64 bits read exactly, then refused
         tasks = json.loads(raw, parse_constant=_no_constant)
     if not isinstance(tasks, list):
-        yield f"{shown}", InputError("a Label Studio export is a JSON array of tasks; this file holds "
+        yield f"{shown}", InputError("a Label Studio or doccano JSON export is a JSON array; this file holds "
                                     f"{type(tasks).__name__}")
         return
-    for number, task in enumerate(tasks, 1):
-        where = f"{shown}: task {number}"
-        try:
-            for obj in foreign.from_label_studio(task, where):
-                yield where, record_from_json(obj, codebook)
-        except InputError as exc:
-            yield where, exc
+    yield from array_records(tasks, raw, str(shown), codebook, as_coder)
 
 
 def _json_problem(raw: bytes, number: int, exc: orjson.JSONDecodeError) -> InputError:
@@ -201,25 +253,38 @@ def _json_problem(raw: bytes, number: int, exc: orjson.JSONDecodeError) -> Input
     return InputError(f"malformed JSON at column {column}: {exc.msg}; each line must be one JSON object")
 
 
-def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress) -> Iterator[Item]:
+# A field may be long (a whole article), but not without bound: a quote left open would otherwise
+# take the rest of a large file into memory before the reader finds its end.
+MAX_CSV_FIELD = 64 * 1024 * 1024  # characters
+
+
+def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress, opener: Opener) -> Iterator[Item]:
     bad_lines: dict[int, InputError] = {}
+    last_line = 0  # the reader's own count stops short when it fails at the end of the file
 
     def lines() -> Iterator[str]:
-        for number, line in _decoded_lines(path, progress):
+        nonlocal last_line
+        for number, line in _decoded_lines(path, progress, opener):
+            last_line = number
             if isinstance(line, InputError):
                 bad_lines[number] = line
                 yield "\n"  # keeps the reader's line count; the error is reported below
             else:
                 yield line
 
-    reader = csv.DictReader(lines())
+    csv.field_size_limit(MAX_CSV_FIELD)  # (the module's default, 131,072, refuses long articles)
+    # strict: a quote left open is an error at the end of the file, not a field that takes the rest
+    reader = csv.DictReader(lines(), strict=True)
     try:
         columns = reader.fieldnames or []
     except csv.Error as exc:
-        yield f"{shown}:1", InputError(f"not a readable CSV header: {exc}")
+        yield f"{shown}:1", InputError(f"not a readable CSV header: {_csv_problem(exc, 1, last_line)}")
         return
     if 1 in bad_lines:
         yield f"{shown}:1", bad_lines.pop(1)
+        return
+    if problem := _header_problem(columns):
+        yield f"{shown}:1", InputError(problem)
         return
     if text_column not in columns:
         yield f"{shown}:1", InputError(f"no column {text_column!r}; the columns are: {', '.join(columns) or '(none)'}; "
@@ -233,8 +298,8 @@ def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress) -> 
             for number in sorted(bad_lines):
                 yield f"{shown}:{number}", bad_lines.pop(number)
             return
-        except csv.Error as exc:
-            yield f"{shown}:{reader.line_num}", InputError(f"malformed CSV: {exc}")
+        except csv.Error as exc:  # named by the line its row starts on, where the fix usually is
+            yield f"{shown}:{row_start}", InputError(_csv_problem(exc, row_start, last_line))
             return
         # A line that could not be decoded was read as blank and skipped: it is reported here, and
         # the row that follows it is still read (it is a row of its own).
@@ -246,6 +311,31 @@ def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress) -> 
         if not any((v or "").strip() for v in row.values()):
             continue  # a blank line
         yield where, _csv_record(row, text_column, where)
+
+
+def _header_problem(columns: list[str]) -> str | None:
+    """A column without a name, or a name given twice, would lose its values (a row maps names to values)."""
+    for number, name in enumerate(columns, 1):
+        if not name.strip():
+            return f"column {number} of the header has no name; give every column a name"
+        if name in columns[:number - 1]:
+            return (f"the header names {name!r} twice (columns {columns.index(name) + 1} and {number}); "
+                    "give every column a name of its own")
+    return None
+
+
+def _csv_problem(exc: csv.Error, row_start: int, line: int) -> str:
+    message = str(exc)
+    if "unexpected end of data" in message:
+        return (f"a quote opened in the row that starts on line {row_start} is never closed: it runs to the end "
+                f"of the file (line {line}); close it, and write a quote inside a quoted field as two (\"\")")
+    if "expected after" in message:
+        return (f"malformed CSV on line {line}: a quoted field ends and more text follows before the next comma; "
+                "write a quote inside a quoted field as two (\"\")")
+    if "field larger than field limit" in message:
+        return (f"a field of the row that starts on line {row_start} runs past {MAX_CSV_FIELD:,} characters "
+                f"(to line {line}); is a quote left open?")
+    return f"malformed CSV: {message}"
 
 
 def _csv_record(row: dict, text_column: str, where: str) -> DocumentRecord | InputError:

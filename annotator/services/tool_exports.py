@@ -1,0 +1,91 @@
+"""Records from other tools' exports, read into this tool's records: doccano and Prodigy lines of a
+JSONL file, and the JSON arrays Label Studio (JSON, JSON-MIN) and doccano (JSON) write.
+
+`as_coder` is import's --as: None stores doccano and Prodigy annotations as gold, a name as that
+coder's done work. Label Studio names each annotation's annotator itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from annotator.domain import foreign, label_studio
+from annotator.domain.codebook import Codebook
+from annotator.domain.errors import InputError
+from annotator.domain.records import DocumentRecord, record_from_json
+
+TOOLS = {"prodigy": "Prodigy", "doccano": "doccano"}
+_NOT_THEIRS = ("--as is for doccano and Prodigy exports; this record names whose work it is itself "
+               "({}); import it without --as")
+
+
+def line_record(obj: Any, where: str, codebook: Codebook, as_coder: str | None) -> DocumentRecord:
+    """One JSONL line: this tool's own shapes, or a doccano or Prodigy record."""
+    kind = foreign.kind_of(obj)
+    if kind == "prodigy":
+        obj = foreign.from_prodigy(obj, where, as_coder)
+    elif kind == "doccano":
+        obj = foreign.from_doccano(obj, where, as_coder)
+    elif as_coder is not None and isinstance(obj, dict) and (obj.get("coder") is not None or "adjudication" in obj):
+        raise InputError(_NOT_THEIRS.format("'coder' or 'adjudication'"))
+    return _record(obj, codebook, TOOLS.get(kind or ""))
+
+
+def _record(obj: Any, codebook: Codebook, tool: str | None) -> DocumentRecord:
+    notes = obj.pop(foreign.NOTES, []) if isinstance(obj, dict) else []
+    record = record_from_json(obj, codebook)
+    record.notes, record.tool = notes, tool
+    return record
+
+
+def array_records(items: list[Any], raw: bytes, shown: str, codebook: Codebook,
+                  as_coder: str | None) -> Iterator[tuple[str, DocumentRecord | InputError]]:
+    """A JSON array of Label Studio tasks (JSON), of Label Studio annotations (JSON-MIN), of doccano
+    examples, or of records as a JSONL line holds them, each named by its line in the file."""
+    lines = _item_lines(raw, len(items))
+    for number, item in enumerate(items, 1):
+        where = f"{shown}:{lines[number - 1]}" if lines else f"{shown}: item {number}"
+        try:
+            if label_studio.is_json_min(item):
+                objs = [label_studio.from_json_min(item, where, codebook.target_names, codebook.stance_labels)]
+            elif isinstance(item, dict) and "data" in item:
+                objs = label_studio.from_label_studio(item, where, codebook.target_names)
+            else:  # doccano's JSON export, or this tool's own records in an array
+                records = [line_record(item, where, codebook, as_coder)]
+                objs = None
+            if objs is not None:
+                if as_coder is not None and any("coder" in o for o in objs):
+                    raise InputError(_NOT_THEIRS.format("its annotator"))
+                records = [_record(obj, codebook, "Label Studio") for obj in objs]
+        except InputError as exc:
+            yield where, exc
+            continue
+        for record in records:
+            yield where, record
+
+
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _item_lines(raw: bytes, count: int) -> list[int] | None:
+    """The line each item of a top-level JSON array starts on (None when items are not all objects
+    or arrays, whose starts this scan alone finds)."""
+    starts, depth = [], 0
+    for token in _TOKEN.finditer(raw):
+        char = token.group()[:1]
+        if char in b"[{":
+            depth += 1
+            if depth == 2:
+                starts.append(token.start())
+        elif char in b"]}":
+            depth -= 1
+    if len(starts) != count:
+        return None
+    lines, line, previous = [], 1, 0
+    for start in starts:
+        line += raw.count(b"\n", previous, start)
+        previous = start
+        lines.append(line)
+    return lines
