@@ -21,7 +21,7 @@ def test_a_csv_quote_left_open_is_refused_at_the_row_that_opens_it(cli, project,
     path = tmp_path / "open.csv"
     path.write_text('id,text\n1,First article.\n2,"Second article, its quote never closed.\n3,Third.\n4,Fourth.\n')
     before = dump(project)
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1
     assert f"{path}:3: a quote opened in the row that starts on line 3 is never closed" in result.err
     assert "Traceback" not in result.err and dump(project) == before
@@ -30,7 +30,7 @@ def test_a_csv_quote_left_open_is_refused_at_the_row_that_opens_it(cli, project,
 def test_a_csv_quote_closed_too_early_is_refused_at_its_line(cli, project, tmp_path):
     path = tmp_path / "early.csv"
     path.write_text('id,text\n1,First.\n2,"He said "no" to it."\n')
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and f'{path}:3: malformed CSV on line 3: a quoted field ends' in result.err
 
 
@@ -42,7 +42,7 @@ def test_csv_header_names_missing_or_given_twice_are_refused(cli, project, tmp_p
     path = tmp_path / "h.csv"
     path.write_text(f"{header}\n1,An article.,x,y\n")
     before = dump(project)
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and f"{path}:1: {message}" in result.err and dump(project) == before
 
 
@@ -50,7 +50,7 @@ def test_a_csv_field_longer_than_the_csv_modules_limit_comes_in_whole(cli, proje
     long_text = "Kyiv " * 40_000 + "end."  # 200,004 characters: csv's default limit is 131,072
     path = tmp_path / "long.csv"
     path.write_text(f'id,text\nlong,"{long_text}"\nshort,A short one.\n')
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 0, result.err
     assert show(cli, "long")["text"] == long_text and show(cli, "short")["text"] == "A short one."
 
@@ -68,7 +68,7 @@ def test_a_folder_import_lists_links_and_fifos_it_skips_and_never_leaves_the_fol
     os.mkfifo(folder / "pipe.txt")
     (folder / "loop-a.txt").symlink_to(folder / "loop-b.txt")
     (folder / "loop-b.txt").symlink_to(folder / "loop-a.txt")
-    result = cli("import", str(folder))
+    result = cli("import", "--create-coders", str(folder))
     assert result.code == 0, result.err
     assert "1 new document(s), 1 already there" in result.out  # one.txt, and inside.txt: the same text
     assert "Skipped 6 folder entries" in result.out
@@ -99,7 +99,7 @@ def test_a_file_rewritten_between_check_and_store_stores_nothing(cli, project, t
 
     monkeypatch.setattr(importer, "_check", check_then_rewrite)
     before = dump(project)
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and f"{path}: the file changed while it was imported" in result.err
     assert "Traceback" not in result.err and dump(project) == before
 
@@ -128,7 +128,7 @@ def test_a_file_rewritten_after_the_first_batch_is_an_error_and_nothing_of_the_n
             assert path.stat().st_size == len(original)
 
     monkeypatch.setattr(importer, "_store", store_then_rewrite)
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and f"{path}: the file changed while it was imported" in result.err
     assert stores == [10]  # the batch stored before the change, nothing after
     assert rows(project, "SELECT count(*) FROM document") == [(10,)]
@@ -166,13 +166,13 @@ def test_a_coders_work_imported_again_unlike_the_stored_one_is_kept_and_said_to_
     text = "Donald Trump called Vladimir Putin about Ukraine."
     first = {"id": "d1", "text": text, "coder": "alice", "spans": [{"start": 0, "end": 12, "label": "PERSON"}],
              "stance": {"Ukraine": "NONE"}}
-    assert cli("import", str(write_jsonl(tmp_path / "first.jsonl", [first]))).code == 0
-    same = cli("import", str(write_jsonl(tmp_path / "same.jsonl", [first])))
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "first.jsonl", [first]))).code == 0
+    same = cli("import", "--create-coders", str(write_jsonl(tmp_path / "same.jsonl", [first])))
     assert "Coder annotations: 0 new, 1 already there (kept)." in same.out and "differ" not in same.out
     changed = dict(first, spans=[], stance={"Ukraine": "AGAINST"})
     path = write_jsonl(tmp_path / "changed.jsonl", [changed])
     before = dump(project)
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 0, result.err
     assert "Coder annotations: 0 new, 0 already there, 1 unlike the stored one (kept)." in result.out
     assert (f"{path}:1: alice's annotation of d1 differs from the stored one (stored: done, 1 span(s), "

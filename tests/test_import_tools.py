@@ -32,7 +32,7 @@ def expected_spans(spans: list) -> list[tuple]:
 
 def test_doccano_sequence_labelling_with_relations_comes_in_as_gold_span_by_span(cli, project):
     path = FOREIGN / "doccano-relations.jsonl"
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 0, result.err
     assert "Stored as gold (adjudicated): 5 document(s), 30 span(s), 0 stance(s)." in result.out
     assert "to store them as a coder's work instead" in result.out and "--as coder NAME" in result.out
@@ -47,7 +47,7 @@ def test_doccano_sequence_labelling_with_relations_comes_in_as_gold_span_by_span
 
 def test_doccano_with_as_coder_stores_each_record_as_that_coders_done_work(cli, project):
     path = FOREIGN / "doccano-relations.jsonl"
-    result = cli("import", "--as", "coder", "alice", str(path))
+    result = cli("import", "--create-coders", "--as", "coder", "alice", str(path))
     assert result.code == 0, result.err
     assert "Stored as alice's done work: 5 document(s), 30 span(s), 0 stance(s)." in result.out
     assert "stored as gold" not in result.out
@@ -64,7 +64,7 @@ def test_doccano_classification_categories_are_the_gold_stance(cli, project, tmp
     if export == "JSON":  # doccano's JSON export: the same examples in one array
         lines = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
         (tmp_path / "all.json").write_text(json.dumps(lines, indent=2), "utf-8")
-    result = cli("import", str(path if export == "JSONL" else tmp_path / "all.json"))
+    result = cli("import", "--create-coders", str(path if export == "JSONL" else tmp_path / "all.json"))
     assert result.code == 0, result.err
     assert "Stored as gold (adjudicated): 5 document(s), 0 span(s), 6 stance(s)." in result.out
     assert "Read from other tools: 5 doccano record(s)." in result.out
@@ -76,7 +76,7 @@ def test_doccano_classification_categories_are_the_gold_stance(cli, project, tmp
 
 @pytest.mark.parametrize("name", ["labelstudio-min.json", "labelstudio-full.json"])
 def test_label_studio_exports_come_in_as_each_annotators_work_span_by_span(cli, project, name):
-    result = cli("import", str(FOREIGN / name))
+    result = cli("import", "--create-coders", str(FOREIGN / name))
     assert result.code == 0, result.err
     want_total = sum(len(works) for works in EXPECTED[name].values())
     assert f"Coder annotations: {want_total} new" in result.out
@@ -158,7 +158,7 @@ def test_an_annotation_that_cannot_be_read_is_an_error_naming_file_line_and_valu
     else:
         path.write_text(json.dumps(records, indent=2))
     before = dump(project)
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1, result.out
     assert f"{path}:" in result.err and message in result.err, result.err
     assert "Traceback" not in result.err and dump(project) == before
@@ -169,7 +169,7 @@ def test_json_min_line_numbers_name_the_object_that_is_wrong(cli, project, tmp_p
     bad = {"text": TEXT, "id": 2, "Russia": {"choices": ["FAVOR", "NONE"]}, "annotator": 1, "annotation_id": 2}
     path = tmp_path / "min.json"
     path.write_text(json.dumps([good, bad], indent=2))
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and f"{path}:8: Label Studio choices for 'Russia'" in result.err
 
 
@@ -180,7 +180,7 @@ def test_label_studio_offsets_counted_in_utf16_are_turned_into_character_offsets
             "label": [{"start": start + 1, "end": start + 11, "text": "Harry Kane", "labels": ["PERSON"]}]}
     path = tmp_path / "min.json"
     path.write_text(json.dumps([item]))
-    assert cli("import", str(path)).code == 0
+    assert cli("import", "--create-coders", str(path)).code == 0
     (work,) = show(cli, "4")["annotations"]
     assert [(s["start"], s["end"], s["text"]) for s in work["spans"]] == [(start, start + 10, "Harry Kane")]
 
@@ -193,7 +193,7 @@ def test_label_studio_results_with_no_place_here_are_listed_by_reason(cli, proje
     task[0]["annotations"].append({"completed_by": 2, "was_cancelled": True, "result": []})
     path = tmp_path / "ls.json"
     path.write_text(json.dumps(task))
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 0, result.err
     for reason in ("1 Label Studio 'relation' results", "1 Label Studio 'textarea' results",
                    "1 Label Studio predictions (ner-v2): not imported",
@@ -204,7 +204,7 @@ def test_label_studio_results_with_no_place_here_are_listed_by_reason(cli, proje
 def test_json_min_results_of_other_controls_are_listed_not_kept_as_meta(cli, project, tmp_path):
     path = tmp_path / "min.json"
     path.write_text(json.dumps(_min_item(Russia="NONE", quality={"rating": 4}, notes={"text": ["a", "b"]})))
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 0, result.err
     assert f"1 Label Studio rating results (this tool has no place for them); the first at {path}:1" in result.out
     assert "1 Label Studio text results" in result.out
@@ -217,12 +217,12 @@ def test_json_min_results_of_other_controls_are_listed_not_kept_as_meta(cli, pro
     (["--as", "bob"], "give --as gold, or --as coder NAME"),
 ])
 def test_as_takes_gold_or_coder_and_a_name(cli, project, args, message):
-    result = cli("import", str(FOREIGN / "doccano-classification.jsonl"), *args)
+    result = cli("import", "--create-coders", str(FOREIGN / "doccano-classification.jsonl"), *args)
     assert result.code == 1 and message in result.err
 
 
 def test_as_coder_is_refused_for_records_that_name_their_coder(cli, project):
-    result = cli("import", str(FOREIGN / "labelstudio-full.json"), "--as", "coder", "alice")
+    result = cli("import", "--create-coders", str(FOREIGN / "labelstudio-full.json"), "--as", "coder", "alice")
     assert result.code == 1 and "--as is for doccano and Prodigy exports" in result.err
 
 
@@ -231,7 +231,7 @@ def test_prodigy_with_as_coder_is_that_coders_work_and_rejected_tasks_are_listed
                 "spans": [{"start": 0, "end": 14, "label": "PERSON"}], "accept": ["Russia:NONE"], "meta": {"id": "p1"}}
     rejected = {"text": "A rejected task.", "tokens": [], "_input_hash": 3, "_task_hash": 4, "answer": "reject"}
     path = write_jsonl(tmp_path / "prodigy.jsonl", [accepted, rejected])
-    result = cli("import", str(path), "--as=coder", "bob")
+    result = cli("import", "--create-coders", str(path), "--as=coder", "bob")
     assert result.code == 0, result.err
     assert "Stored as bob's done work: 1 document(s), 1 span(s), 1 stance(s)." in result.out
     assert f"1 Prodigy tasks answered 'reject': their text only; the first at {path}:2" in result.out
@@ -244,7 +244,7 @@ def test_a_json_array_of_this_tools_own_records_is_read_as_its_jsonl_lines(cli, 
                {"id": "a2", "text": TEXT, "coder": "carol", "spans": [{"start": 0, "end": 14, "label": "PERSON"}]}]
     path = tmp_path / "records.json"
     path.write_text(json.dumps(records, indent=2))
-    result = cli("import", str(path))
+    result = cli("import", "--create-coders", str(path))
     assert result.code == 0, result.err
     assert "Stored as carol's done work: 1 document(s), 1 span(s), 0 stance(s)." in result.out
     assert show(cli, "a1")["meta"] == {"url": "https://example.org/1"}
