@@ -11,7 +11,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from annotator.domain.coding import Annotation, pending
+from annotator.domain.coding import Annotation, pending, uncovered
 from annotator.domain.spans import Span, Stance
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 
@@ -73,8 +73,7 @@ class EntityList:
 
 def entity_list(annotation: Annotation, suggestion: Suggestion | None) -> EntityList:
     entities = [Entity(s.start, s.end, s.label, span=s) for s in annotation.spans]
-    entities += [Entity(p.start, p.end, p.label, suggestion=p) for p in pending(annotation, suggestion)
-                 if not annotation.covers(p.start, p.end)]
+    entities += [Entity(p.start, p.end, p.label, suggestion=p) for p in uncovered(annotation, pending(annotation, suggestion))]
     entities.sort(key=lambda e: (e.start, e.end))
     # Undecided suggestions may overlap each other: keep the first, so the list never overlaps.
     kept: list[Entity] = []
