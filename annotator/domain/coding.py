@@ -57,10 +57,17 @@ class Annotation:
                    stance_decisions={(a, b): d for a, b, d in data.get("stance_decisions", [])})
 
 
+def rows_to_store(annotation: Annotation) -> int:
+    """What storing the annotation writes: a row per span, stance and decision (it is stored whole)."""
+    return (len(annotation.spans) + len(annotation.stances) + len(annotation.decisions)
+            + len(annotation.stance_decisions))
+
+
 def check_labels(annotation: Annotation, codebook: Codebook) -> None:
     """Refuse labels, targets and stances the codebook does not have (before anything is stored)."""
+    labels = set(codebook.entity_labels)  # built on each ask: once, not once per span
     for span in annotation.spans:
-        if span.label not in codebook.entity_labels:
+        if span.label not in labels:
             raise InputError(f"entity label {span.label!r} is not in the codebook {codebook.name}; "
                              f"valid: {', '.join(codebook.entity_labels) or '(none)'}")
     for stance in annotation.stances:
@@ -234,7 +241,7 @@ def accept_all(annotation: Annotation, suggestion: Suggestion | None) -> Annotat
     taken: list[Span] = []
     for suggested in sorted(uncovered(annotation, pending(annotation, suggestion)), key=lambda s: (s.start, s.end)):
         if not taken or taken[-1].end <= suggested.start:  # sorted and apart: only the last can overlap
-            taken.append(Span(suggested.start, suggested.end, suggested.label, source=suggested.key))
+            taken.append(Span(suggested.start, suggested.end, suggested.label, "accepted", source=suggested.key))
     if taken:
         annotation = _settle(annotation, [*annotation.spans, *taken])
     for stance in pending_stances(annotation, suggestion):
