@@ -41,6 +41,7 @@ from annotator.tui.wrap import wrap
 # A store that writes this many rows (spans and decisions, the annotation's whole) runs in a worker:
 # about 20 ms of the screen's time. Accept all on 10,960 suggestions held the screen for a minute.
 BULK_ROWS = 2_000
+NOTICE_EVERY = 0.3  # seconds between two progress notices
 WHILE_STORING = frozenset({"cursor", "line", "page", "next_span", "help"})  # keys that only look
 
 
@@ -48,12 +49,15 @@ WHILE_STORING = frozenset({"cursor", "line", "page", "next_span", "help"})  # ke
 class StoreUnderWay:
     """A large store running in a worker: what the coder is told, and what follows it on the screen."""
     what: str  # "Accepting", "Undoing", "Redoing"
-    count: int  # the suggestions (or rows) it stores; 0: too few to count through
+    count: int | None  # the suggestions it stores, counted through; None: said as a share of the rows
     then: Callable[[Annotation | None, tuple[EntityList, Marks] | None], None]
-    written: int = 0  # of `count`, as far as the rows written tell
+    done: float = 0.0  # the share of its rows written
+    said_at: float = 0.0  # when the notice last changed (monotonic seconds)
 
     def notice(self) -> str:
-        return f"{self.what}… {self.written:,}/{self.count:,}" if self.count else f"{self.what}…"
+        if self.count is not None:
+            return f"{self.what}… {int(self.count * self.done):,}/{self.count:,}"
+        return f"{self.what}… {self.done:.0%}" if self.done else f"{self.what}…"
 
 
 class CodingScreen(Screen):
@@ -438,10 +442,10 @@ class CodingScreen(Screen):
         self._changed(view)
         self.app.say(f"Accepted {count:,} suggestions: ctrl+z takes them all back.", timeout=3)
 
-    def _store_in_background(self, what: str, count: int, store: Callable[[Progress], Annotation | None],
+    def _store_in_background(self, what: str, count: int | None, store: Callable[[Progress], Annotation | None],
                              then: Callable[[Annotation | None, tuple[EntityList, Marks] | None], None]) -> None:
         """Run a large store in a worker, `then` on the screen with what it stored."""
-        self._storing = StoreUnderWay(what, count, then)
+        self._storing = StoreUnderWay(what, count, then, said_at=time.monotonic())
         self.app.stores_under_way += 1
         self.app.say(f"{self._storing.notice()}", timeout=None)
         self._refresh_keys()
@@ -467,9 +471,13 @@ class CodingScreen(Screen):
 
     @on(StoreProgressed)
     def _store_progressed(self, message: StoreProgressed) -> None:
-        if self._storing is not None:
-            self._storing.written = self._storing.count * message.written // max(message.total, 1)
-            self.app.say(self._storing.notice(), timeout=None)
+        storing, now = self._storing, time.monotonic()
+        if storing is None:
+            return
+        storing.done = message.written / message.total
+        if now - storing.said_at >= NOTICE_EVERY or message.written == message.total:  # a toast each batch flickered
+            storing.said_at = now
+            self.app.say(storing.notice(), timeout=None)
 
     @on(StoreEnded)
     def _store_ended(self, message: StoreEnded) -> None:
@@ -593,9 +601,8 @@ class CodingScreen(Screen):
             said.append((replay_notice(undo, change.before, change.after, text), changed_start(shown, other)))
             return shown if here else None
 
-        rows = rows_to_store(shown)  # what the write counts through; taking accept all back only deletes
-        self._store_in_background(f"{'Undoing' if undo else 'Redoing'} {change.kind}", rows if rows >= BULK_ROWS else 0,
-                                  store, lambda _, view: self._replay(change, undo, view, said[0]))
+        self._store_in_background("Undoing" if undo else "Redoing", None, store,
+                                  lambda _, view: self._replay(change, undo, view, said[0]))
 
     def _replay(self, change, undo: bool, view: tuple[EntityList, Marks] | None = None,
                 worked_out: tuple[str, int | None] | None = None) -> None:
