@@ -758,6 +758,33 @@ def test_the_bulk_decisions_equal_deciding_one_suggestion_at_a_time(case):
         assert coding.uncovered(annotation, coding.pending(annotation, suggestion)) == left
 
 
+@settings(FAST, max_examples=70)
+@given(case=editing_cases(), offsets=st.lists(st.integers(-1, 41), min_size=1, max_size=6))
+def test_the_entity_list_answers_by_bisect_as_a_scan_would(case, offsets):
+    """What a key asks of the entity list (the next entity, the next undecided one, the focused
+    one's row, how many are coded) is a bisect, flat on a document with 274k entities; from any
+    state it agrees with scanning the list."""
+    from annotator.domain.coding_view import entity_list
+
+    n, suggestion, ops = case
+    annotation = Annotation()
+    for op in ops:
+        annotation = _edit(annotation, n, suggestion, op)
+        shown = entity_list(annotation, suggestion)
+        items = list(shown)
+        assert shown.coded == sum(e.coded for e in items)
+        assert shown.first_undecided() == next((e for e in items if not e.coded), None)
+        assert [shown.index(e) for e in items] == list(range(len(items)))
+        for offset in offsets:
+            for undecided_only in (False, True):
+                candidates = [e for e in items if not (undecided_only and e.coded)]
+                ahead = [e for e in candidates if e.start > offset]
+                behind = [e for e in candidates if e.end <= offset]
+                assert shown.following(offset, 1, undecided_only) == (
+                    ahead[0] if ahead else (candidates[0] if undecided_only and candidates else None))
+                assert shown.following(offset, -1, undecided_only) == (behind[-1] if behind else None)
+
+
 @st.composite
 def session_edits(draw):
     n = draw(st.integers(5, 30))
