@@ -97,9 +97,12 @@ async def test_A_on_thousands_stores_them_all_from_a_worker_and_one_ctrl_z_takes
             await pilot.press("A")
             assert screen._storing is not None
             cursor = screen.article.cursor
-            await pilot.press("right", "x", "d")
+            await pilot.press("right", "x", "d", "ctrl+q")
             assert screen.article.cursor == cursor + 1  # moving works meanwhile
+            done = next(c for c in app.get_system_commands(screen) if c.title == "done (d)")
+            assert done.callback() is None  # the palette's way in is held too
             await pilot.pause()
+            assert app.screen is screen and app.is_running  # ctrl+q waits for the store as well
             assert [n.message for n in app._notifications][-1].startswith("Accepting… 0/3,000")
             assert screen.doc.annotation.spans == () and screen.doc.annotation.status == "draft"
         finally:

@@ -121,7 +121,7 @@ class CodingApp(App):
             return
         for key, description, tooltip, action in screen.key_table():
             yield SystemCommand(f"{description} ({keys_as_typed(key)})", tooltip,
-                                lambda action=action: screen.run_action(action))
+                                lambda action=action: screen.run_action(action) if screen.may_run(action) else None)
 
     def say(self, message: str, title: str = "", severity: SeverityLevel = "information",
             timeout: float | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from textual import events, on, work
 from textual.actions import parse as parse_action
@@ -31,33 +32,21 @@ from annotator.domain.suggestions import Suggestion
 from annotator.domain.tokens import simple_tokens
 from annotator.services.coding import Change, CodingSession, OpenDocument, Progress, SaveFailed
 from annotator.tui.keys import SCREEN_BINDINGS, codebook_keys
-from annotator.tui.widgets.article import ArticleView, Marks, entity_marks
+from annotator.tui.screens.storing import (
+    BULK_ROWS,
+    WHILE_STORING,
+    Store,
+    StoreEnded,
+    StoreProgressed,
+    StoreUnderWay,
+    View,
+    run_store,
+)
+from annotator.tui.widgets.article import ArticleView
 from annotator.tui.widgets.header_bar import HeaderBar
 from annotator.tui.widgets.key_bar import KeyBar
 from annotator.tui.widgets.side_panel import SidePanel
 from annotator.tui.wrap import wrap
-
-
-# A store that writes this many rows (spans and decisions, the annotation's whole) runs in a worker:
-# about 20 ms of the screen's time. Accept all on 10,960 suggestions held the screen for a minute.
-BULK_ROWS = 2_000
-NOTICE_EVERY = 0.3  # seconds between two progress notices
-WHILE_STORING = frozenset({"cursor", "line", "page", "next_span", "help"})  # keys that only look
-
-
-@dataclass
-class StoreUnderWay:
-    """A large store running in a worker: what the coder is told, and what follows it on the screen."""
-    what: str  # "Accepting", "Undoing", "Redoing"
-    count: int | None  # the suggestions it stores, counted through; None: said as a share of the rows
-    then: Callable[[Annotation | None, tuple[EntityList, Marks] | None], None]
-    done: float = 0.0  # the share of its rows written
-    said_at: float = 0.0  # when the notice last changed (monotonic seconds)
-
-    def notice(self) -> str:
-        if self.count is not None:
-            return f"{self.what}… {int(self.count * self.done):,}/{self.count:,}"
-        return f"{self.what}… {self.done:.0%}" if self.done else f"{self.what}…"
 
 
 class CodingScreen(Screen):
@@ -84,17 +73,6 @@ class CodingScreen(Screen):
     class TokensReady(Message):
         document_pk: int
         tokens: tuple[list[int], list[int]]
-
-    @dataclass
-    class StoreProgressed(Message):
-        written: int  # rows, of
-        total: int
-
-    @dataclass
-    class StoreEnded(Message):
-        shown: Annotation | None  # what the open document now holds (None: another document's change)
-        view: tuple[EntityList, Marks] | None  # its entities and marks, made in the worker
-        refused: tuple[str, str] | None = None  # (title, why) when nothing was stored
 
     def __init__(self, session: CodingSession, start: int | None = None) -> None:
         """`start`: the document to open first (else where the coder left off)."""
@@ -171,8 +149,9 @@ class CodingScreen(Screen):
 
     def may_run(self, action: str) -> bool:
         """While a large store runs, only the keys that look work; the others say how far it is,
-        instead of acting on a document about to change (keys and the palette alike)."""
-        if self._storing is None or action in WHILE_STORING:
+        instead of acting on a document about to change (keys and the palette alike). `action`:
+        its name, or the call ("cursor(1)")."""
+        if self._storing is None or action.split("(", 1)[0] in WHILE_STORING:
             return True
         self.app.say(f"{self._storing.notice()}: moving works, changes wait until it is stored.", timeout=3)
         return False
@@ -322,7 +301,7 @@ class CodingScreen(Screen):
             return Focus()
         return focus(self.entities, self.article.cursor_range[0], self.target if self.stance_focus else None)
 
-    def _changed(self, view: tuple[EntityList, Marks] | None = None) -> None:
+    def _changed(self, view: View | None = None) -> None:
         """The annotation or the suggestion changed: recompute the entity list, repaint what it touched.
         `view`: the entity list and marks a worker already made for it."""
         if view is None:
@@ -437,47 +416,25 @@ class CodingScreen(Screen):
 
         self._store_in_background("Accepting", left, store, lambda shown, view: self._accepted_all(shown, view, left))
 
-    def _accepted_all(self, shown: Annotation, view: tuple[EntityList, Marks] | None, count: int) -> None:
+    def _accepted_all(self, shown: Annotation, view: View | None, count: int) -> None:
         self.doc.annotation = shown
         self._changed(view)
         self.app.say(f"Accepted {count:,} suggestions: ctrl+z takes them all back.", timeout=3)
 
-    def _store_in_background(self, what: str, count: int | None, store: Callable[[Progress], Annotation | None],
-                             then: Callable[[Annotation | None, tuple[EntityList, Marks] | None], None]) -> None:
-        """Run a large store in a worker, `then` on the screen with what it stored."""
+    def _store_in_background(self, what: str, count: int | None, store: Store,
+                             then: Callable[[Annotation | None, View | None], None]) -> None:
+        """Run a large store in a worker (see storing), `then` on the screen with what it stored."""
         self._storing = StoreUnderWay(what, count, then, said_at=time.monotonic())
         self.app.stores_under_way += 1
-        self.app.say(f"{self._storing.notice()}", timeout=None)
+        self.app.say(self._storing.notice(), timeout=None)
         self._refresh_keys()
-        self._store_worker(store, self.doc.suggestion, dict(self.article.colours))
-
-    @work(thread=True, exclusive=True, group="store", exit_on_error=False, description="large store")
-    def _store_worker(self, store: Callable[[Progress], Annotation | None], suggestion, colours: dict[str, str]) -> None:
-        """One transaction, as any key's: stored whole or not at all. The entity list and the marks for
-        what it stored are made here too (a second on 274k entities)."""
-        try:
-            shown = store(lambda written, total: self.post_message(self.StoreProgressed(written, total)))
-        except SaveFailed as exc:
-            self.post_message(self.StoreEnded(None, None, ("Not saved", str(exc))))
-            return
-        except InputError as exc:
-            self.post_message(self.StoreEnded(None, None, ("Refused", str(exc))))
-            return
-        view = None
-        if shown is not None:
-            entities = entity_list(shown, suggestion)
-            view = (entities, entity_marks(entities, colours))
-        self.post_message(self.StoreEnded(shown, view))
+        self.run_worker(partial(run_store, store, self.doc.suggestion, dict(self.article.colours), self.post_message),
+                        group="store", description="large store", exclusive=True, thread=True, exit_on_error=False)
 
     @on(StoreProgressed)
     def _store_progressed(self, message: StoreProgressed) -> None:
-        storing, now = self._storing, time.monotonic()
-        if storing is None:
-            return
-        storing.done = message.written / message.total
-        if now - storing.said_at >= NOTICE_EVERY or message.written == message.total:  # a toast each batch flickered
-            storing.said_at = now
-            self.app.say(storing.notice(), timeout=None)
+        if self._storing is not None and self._storing.progressed(message):
+            self.app.say(self._storing.notice(), timeout=None)
 
     @on(StoreEnded)
     def _store_ended(self, message: StoreEnded) -> None:
@@ -604,7 +561,7 @@ class CodingScreen(Screen):
         self._store_in_background("Undoing" if undo else "Redoing", None, store,
                                   lambda _, view: self._replay(change, undo, view, said[0]))
 
-    def _replay(self, change, undo: bool, view: tuple[EntityList, Marks] | None = None,
+    def _replay(self, change, undo: bool, view: View | None = None,
                 worked_out: tuple[str, int | None] | None = None) -> None:
         """Show an undone (or redone) change. For a large one, its worker made the view and worked out
         the notice and the focus's place (`worked_out`), off the screen's thread."""
