@@ -122,8 +122,11 @@ async def _accept_and_undo(db: Path, count: int) -> tuple[float, float, float, f
 
     app = CodingApp(session)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        while True:  # settled: spaCy's tokens for the text shown (a worker the tokenizer's starts), the next read
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if not any(w.is_running for w in app.workers):
+                break
         screen = app.screen
         accept, accept_stall = await _until(lambda: screen._storing is None and screen.entities.coded == count,
                                             "A", pilot)

@@ -110,6 +110,7 @@ async def test_A_on_thousands_stores_them_all_from_a_worker_and_one_ctrl_z_takes
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert screen._storing is None and len(screen.doc.annotation.spans) == count
+        assert [n.message for n in app._notifications] == ["Accepted 3,000 suggestions: ctrl+z takes them all back."]
         assert stored_spans(project) == [(s.start, s.end, s.label, s.origin) for s in screen.doc.annotation.spans]
         assert all(origin == "accepted" for *_, origin in stored_spans(project))
         assert screen.entities.coded == count and screen.entities.undecided == ()

@@ -403,9 +403,11 @@ class CodingScreen(Screen):
     def action_accept_all(self) -> None:
         """Accept every undecided suggestion: one change, one event, one ctrl+z. On a document with
         thousands, computed and stored in a worker while the screen goes on answering keys."""
-        suggestion = self.doc.suggestion
-        left = len(self.entities.undecided)  # what accept all takes: the list shows the first of overlapping ones
-        if left + rows_to_store(self.doc.annotation) < BULK_ROWS:
+        before, suggestion = self.doc.annotation, self.doc.suggestion
+        left = len(self.entities.undecided)  # the spans it takes: the list shows the first of overlapping ones
+        if not left and not edits.pending_stances(before, suggestion):
+            return
+        if left + rows_to_store(before) < BULK_ROWS:
             self._edit("accept all", lambda a: edits.accept_all(a, suggestion))
             return
         doc = replace(self.doc)  # the worker's own: the screen's document changes on its thread only
@@ -414,12 +416,16 @@ class CodingScreen(Screen):
             self.session.apply(doc, "accept all", lambda a: edits.accept_all(a, suggestion), on_progress)
             return doc.annotation
 
-        self._store_in_background("Accepting", left, store, lambda shown, view: self._accepted_all(shown, view, left))
+        self._store_in_background("Accepting", left or None, store,
+                                  lambda shown, view: self._accepted_all(before, shown, view))
 
-    def _accepted_all(self, shown: Annotation, view: View | None, count: int) -> None:
+    def _accepted_all(self, before: Annotation, shown: Annotation, view: View | None) -> None:
         self.doc.annotation = shown
         self._changed(view)
-        self.app.say(f"Accepted {count:,} suggestions: ctrl+z takes them all back.", timeout=3)
+        # Accept all only adds decisions (it never overrides one): the new ones are what it accepted.
+        accepted = len(shown.decisions) - len(before.decisions) + len(shown.stance_decisions) - len(before.stance_decisions)
+        self.app.say(f"Accepted {accepted:,} suggestion{'s' if accepted != 1 else ''}: ctrl+z takes "
+                     f"{'them all' if accepted != 1 else 'it'} back.", timeout=3)
 
     def _store_in_background(self, what: str, count: int | None, store: Store,
                              then: Callable[[Annotation | None, View | None], None]) -> None:
