@@ -180,8 +180,7 @@ def main() -> None:
           f"{'met' if median['accept'] < target else 'MISSED'}), worst stall {median['accept stall'] * 1000:.0f} ms; "
           f"undo {median['undo']:.2f} s, worst stall {median['undo stall'] * 1000:.0f} ms")
     print(load_average())
-    if not args.keep:
-        shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)  # the rounds' copies (and the project, unless kept elsewhere)
 
 
 if __name__ == "__main__":
