@@ -726,6 +726,65 @@ def test_span_and_stance_edits_keep_the_annotation_consistent_and_earlier_states
         assert [json.dumps(s.to_json()) for s in states] == snapshots
 
 
+def _one_at_a_time(annotation: Annotation, suggestion: Suggestion | None, decide) -> Annotation:
+    """Accept all and reject undecided as they were written first: each suggestion in turn, asked
+    whether a coded span covers it, decided, and the whole annotation settled again (quadratic)."""
+    for suggested in coding.pending(annotation, suggestion):
+        if not annotation.covers(suggested.start, suggested.end):
+            annotation = decide(annotation, suggested)
+    for stance in coding.pending_stances(annotation, suggestion):
+        annotation = (coding.accept_stance(annotation, stance) if decide is coding.accept
+                      else coding.reject_stance(annotation, stance.target, stance))
+    return annotation
+
+
+@settings(FAST, max_examples=70)
+@given(case=editing_cases())
+def test_the_bulk_decisions_equal_deciding_one_suggestion_at_a_time(case):
+    """accept_all, reject_undecided, undecided and the entity list settle every suggestion in one
+    pass (a document with 11k of them took a minute); from any state, they agree with the
+    one-at-a-time form, which they replaced."""
+    n, suggestion, ops = case
+    annotation = Annotation()
+    for op in ops:
+        if op[0] not in ("accept_all", "reject_undecided"):
+            annotation = _edit(annotation, n, suggestion, op)
+        assert coding.accept_all(annotation, suggestion) == _one_at_a_time(annotation, suggestion, coding.accept)
+        assert coding.reject_undecided(annotation, suggestion) == _one_at_a_time(annotation, suggestion,
+                                                                                 coding.reject)
+        left = [p for p in coding.pending(annotation, suggestion) if not annotation.covers(p.start, p.end)]
+        assert coding.undecided(annotation, suggestion) == len(left) + len(coding.pending_stances(annotation,
+                                                                                                  suggestion))
+        assert coding.uncovered(annotation, coding.pending(annotation, suggestion)) == left
+
+
+@settings(FAST, max_examples=70)
+@given(case=editing_cases(), offsets=st.lists(st.integers(-1, 41), min_size=1, max_size=6))
+def test_the_entity_list_answers_by_bisect_as_a_scan_would(case, offsets):
+    """What a key asks of the entity list (the next entity, the next undecided one, the focused
+    one's row, how many are coded) is a bisect, flat on a document with 274k entities; from any
+    state it agrees with scanning the list."""
+    from annotator.domain.coding_view import entity_list
+
+    n, suggestion, ops = case
+    annotation = Annotation()
+    for op in ops:
+        annotation = _edit(annotation, n, suggestion, op)
+        shown = entity_list(annotation, suggestion)
+        items = list(shown)
+        assert shown.coded == sum(e.coded for e in items)
+        assert shown.first_undecided() == next((e for e in items if not e.coded), None)
+        assert [shown.index(e) for e in items] == list(range(len(items)))
+        for offset in offsets:
+            for undecided_only in (False, True):
+                candidates = [e for e in items if not (undecided_only and e.coded)]
+                ahead = [e for e in candidates if e.start > offset]
+                behind = [e for e in candidates if e.end <= offset]
+                assert shown.following(offset, 1, undecided_only) == (
+                    ahead[0] if ahead else (candidates[0] if undecided_only and candidates else None))
+                assert shown.following(offset, -1, undecided_only) == (behind[-1] if behind else None)
+
+
 @st.composite
 def session_edits(draw):
     n = draw(st.integers(5, 30))

@@ -11,7 +11,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from annotator.domain.coding import Annotation, pending
+from annotator.domain.coding import Annotation, pending, uncovered
 from annotator.domain.spans import Span, Stance
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 
@@ -36,8 +36,11 @@ class Entity:
 
 @dataclass(frozen=True, slots=True)
 class EntityList:
+    """The entities, sorted and apart (so their starts are unique, and their ends sorted too). What a
+    key asks of them is a bisect: a document may hold a quarter of a million of them."""
     entities: tuple[Entity, ...]
     starts: tuple[int, ...]
+    undecided: tuple[int, ...] = ()  # the starts of the entities not coded yet
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -47,7 +50,7 @@ class EntityList:
 
     @property
     def coded(self) -> int:
-        return sum(e.coded for e in self.entities)
+        return len(self.entities) - len(self.undecided)
 
     def at(self, offset: int) -> Entity | None:
         """The entity holding `offset`, if any."""
@@ -55,33 +58,42 @@ class EntityList:
         return self.entities[i] if i >= 0 and offset < self.entities[i].end else None
 
     def index(self, entity: Entity) -> int:
-        return self.entities.index(entity)
+        i = bisect_left(self.starts, entity.start)
+        if i < len(self.entities) and self.entities[i] == entity:
+            return i
+        raise ValueError(f"{entity} is not in the entity list")
 
     def following(self, offset: int, direction: int, undecided_only: bool = False) -> Entity | None:
         """The next entity starting after `offset` (direction 1) or ending at or before it (-1);
         undecided ones only if asked, wrapping round to the first then."""
-        candidates = [e for e in self.entities if not (undecided_only and e.coded)]
+        starts = self.undecided if undecided_only else self.starts
+        i = bisect_right(starts, offset)
         if direction > 0:
-            ahead = [e for e in candidates if e.start > offset]
-            return ahead[0] if ahead else (candidates[0] if undecided_only and candidates else None)
-        behind = [e for e in candidates if e.end <= offset]
-        return behind[-1] if behind else None
+            if i < len(starts):
+                return self._starting_at(starts[i])
+            return self._starting_at(starts[0]) if undecided_only and starts else None
+        for j in (i - 1, i - 2):  # the one starting at or before offset may still reach past it
+            if j >= 0 and (entity := self._starting_at(starts[j])).end <= offset:
+                return entity
+        return None
 
     def first_undecided(self) -> Entity | None:
-        return next((e for e in self.entities if not e.coded), None)
+        return self._starting_at(self.undecided[0]) if self.undecided else None
+
+    def _starting_at(self, start: int) -> Entity:
+        return self.entities[bisect_left(self.starts, start)]
 
 
 def entity_list(annotation: Annotation, suggestion: Suggestion | None) -> EntityList:
     entities = [Entity(s.start, s.end, s.label, span=s) for s in annotation.spans]
-    entities += [Entity(p.start, p.end, p.label, suggestion=p) for p in pending(annotation, suggestion)
-                 if not annotation.covers(p.start, p.end)]
+    entities += [Entity(p.start, p.end, p.label, suggestion=p) for p in uncovered(annotation, pending(annotation, suggestion))]
     entities.sort(key=lambda e: (e.start, e.end))
     # Undecided suggestions may overlap each other: keep the first, so the list never overlaps.
     kept: list[Entity] = []
     for e in entities:
         if not kept or e.start >= kept[-1].end:
             kept.append(e)
-    return EntityList(tuple(kept), tuple(e.start for e in kept))
+    return EntityList(tuple(kept), tuple(e.start for e in kept), tuple(e.start for e in kept if not e.coded))
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,7 @@ class Change:
     after: Annotation
 
 
+Progress = Callable[[int, int], None]  # (rows written, rows in all) of a store under way
 LONG_TEXT = 50_000  # characters: a text this long is tokenized in the NLP process
 LEASE = timedelta(minutes=10)  # a single-coded document left open this long without a save is anyone's
 SAVE_PATIENCE = 60.0  # seconds a key's save waits for another writer before it says "not saved"
@@ -95,6 +96,7 @@ class CodingSession:
         self._undo: list[Change] = []
         self._redo: list[Change] = []
         self._timer: ActiveTime | None = None
+        self._timer_lock = threading.Lock()
         self._model, self._pipeline = model, pipeline
         self._pipeline_lock = threading.Lock()
         self._nlp = NlpWorker()  # spaCy off the screen's threads (see nlp_worker)
@@ -186,8 +188,10 @@ class CodingSession:
 
     def touch(self) -> None:
         """The coder pressed a key: they are active, whether or not it changed anything."""
-        if self._timer is not None:
-            self._timer.touch(self.clock())
+        timer = self._timer
+        if timer is not None:
+            with self._timer_lock:  # a large store takes the seconds from a worker meanwhile
+                timer.touch(self.clock())
 
     def seconds_on_document(self) -> float:
         return self._timer.total(self.clock()) if self._timer is not None else 0.0
@@ -234,16 +238,19 @@ class CodingSession:
         with self.engine.connect() as conn:
             return suggestions.shown(conn, document_pk)
 
-    def apply(self, doc: OpenDocument, kind: str, edit: Callable[[Annotation], Annotation]) -> bool:
+    def apply(self, doc: OpenDocument, kind: str, edit: Callable[[Annotation], Annotation],
+              on_progress: Progress | None = None) -> bool:
         """Run an edit and store its result at once; False when it changed nothing. A label the
-        codebook does not have is refused (InputError) before anything is stored."""
+        codebook does not have is refused (InputError) before anything is stored. `on_progress` is
+        told how far the store is (rows written, rows in all), for a large one run off the screen."""
         before = doc.annotation
         after = edit(before)
         if after == before:
             return False
         check_labels(after, self.codebook)
         shown = doc.suggestion is not None and bool(doc.suggestion.spans or doc.suggestion.stances)
-        self._store(doc.pk, kind, before, after, shown=shown, models=_models_shown(doc.suggestion))
+        self._store(doc.pk, kind, before, after, shown=shown, models=_models_shown(doc.suggestion),
+                    on_progress=on_progress)
         self._undo.append(Change(doc.pk, kind, before, after))
         self._redo.clear()
         doc.annotation = after
@@ -257,20 +264,27 @@ class CodingSession:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
-    def undo(self) -> Change | None:
+    def next_step(self, undo: bool) -> Change | None:
+        """The change the next undo (or redo) would take back (or make again), to weigh it first."""
+        steps = self._undo if undo else self._redo
+        return steps[-1] if steps else None
+
+    def undo(self, on_progress: Progress | None = None) -> Change | None:
         """Store the state before the last change; returns that change (its document may be another)."""
         if not self._undo:
             return None
         change = self._undo[-1]
-        self._store(change.document_pk, f"undo {change.kind}", change.after, change.before, shown=False)
+        self._store(change.document_pk, f"undo {change.kind}", change.after, change.before, shown=False,
+                    on_progress=on_progress)
         self._redo.append(self._undo.pop())  # only once stored: a failed undo can be tried again
         return change
 
-    def redo(self) -> Change | None:
+    def redo(self, on_progress: Progress | None = None) -> Change | None:
         if not self._redo:
             return None
         change = self._redo[-1]
-        self._store(change.document_pk, f"redo {change.kind}", change.before, change.after, shown=False)
+        self._store(change.document_pk, f"redo {change.kind}", change.before, change.after, shown=False,
+                    on_progress=on_progress)
         self._undo.append(self._redo.pop())
         return change
 
@@ -304,12 +318,14 @@ class CodingSession:
             pass  # time and place are conveniences: a locked database must not stop the coder moving on
 
     def _store(self, document_pk: int, kind: str, before: Annotation, after: Annotation, shown: bool,
-               models: tuple[str | None, str | None] = (None, None)) -> None:
-        on_open_document = self._timer is not None and not kind.startswith(("undo", "redo"))
-        seconds = self._timer.take(self.clock()) if on_open_document else 0.0
+               models: tuple[str | None, str | None] = (None, None), on_progress: Progress | None = None) -> None:
+        timer = self._timer
+        on_open_document = timer is not None and not kind.startswith(("undo", "redo"))
+        with self._timer_lock:
+            seconds = timer.take(self.clock()) if on_open_document else 0.0
         def store(conn: Connection) -> None:
             pk = annotations.write(conn, document_pk, self.coder_pk, after, add_seconds=seconds,
-                                   suggestions_shown=shown, models_shown=models)
+                                   suggestions_shown=shown, models_shown=models, progress=on_progress)
             events.add(conn, kind, coder_pk=self.coder_pk, document_pk=document_pk, annotation_pk=pk,
                        before=before.to_json(), after=after.to_json())
             annotations.set_last_document(conn, self.coder_pk, document_pk)  # where a crash resumes
@@ -325,7 +341,8 @@ class CodingSession:
             write(self.engine, store, SAVE_PATIENCE)  # another writer in the way (an import, gold): waited out
         except StoreBusy as exc:
             if on_open_document:
-                self._timer.give_back(seconds)
+                with self._timer_lock:
+                    timer.give_back(seconds)
             raise SaveFailed(f"not saved ({exc.orig}); nothing changed, press the key again") from exc
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ SPAN_DECISION = t.SuggestionDecision.__table__
 STANCE_DECISION = t.StanceDecision.__table__
 CODER = t.Coder.__table__
 CHILDREN = (SPAN, STANCE, SPAN_DECISION, STANCE_DECISION)
+ROWS_PER_INSERT = 10_000  # rows a write inserts at once, telling its progress in between
 
 # Built once: a coder's every key runs these, and building a statement costs more than running it.
 _OF = (ANN.c.document_pk == bindparam("document"), ANN.c.coder_pk == bindparam("coder"))
@@ -71,10 +73,12 @@ def exists(conn: Connection, document_pk: int, coder_pk_: int) -> bool:
 
 def write(conn: Connection, document_pk: int, coder_pk_: int, annotation: Annotation, *,
           add_seconds: float = 0.0, suggestions_shown: bool = False,
-          models_shown: tuple[str | None, str | None] = (None, None)) -> int:
+          models_shown: tuple[str | None, str | None] = (None, None),
+          progress: Callable[[int, int], None] | None = None) -> int:
     """Make the stored annotation exactly `annotation` (its rows replaced, not merged), add the
     seconds spent, and remember for good that suggestions were shown, and whose ("name:version" of
-    the entity and the stance model, when shown). Returns its key."""
+    the entity and the stance model, when shown). Returns its key. `progress(rows written, rows
+    in all)` is told after each batch of rows: a document's accept all may write half a million."""
     entity_model, stance_model = models_shown
     now = utcnow()
     pk = conn.scalar(_PK, {"document": document_pk, "coder": coder_pk_})
@@ -90,17 +94,25 @@ def write(conn: Connection, document_pk: int, coder_pk_: int, annotation: Annota
         for clear in _CLEAR:
             conn.execute(clear, {"annotation": pk})
     rows = {
-        SPAN: [{"start": s.start, "end": s.end, "label": s.label, "origin": s.origin, "aligned": s.aligned,
-                "source_start": s.source[0] if s.source else None, "source_end": s.source[1] if s.source else None,
-                "source_label": s.source[2] if s.source else None} for s in annotation.spans],
-        STANCE: [{"target": s.target, "label": s.label, "origin": s.origin, "source_label": s.source}
-                 for s in annotation.stances],
-        SPAN_DECISION: [{"start": a, "end": b, "label": c, "decision": d} for (a, b, c), d in annotation.decisions.items()],
-        STANCE_DECISION: [{"target": a, "label": b, "decision": d} for (a, b), d in annotation.stance_decisions.items()],
+        SPAN: [{"annotation_pk": pk, "start": s.start, "end": s.end, "label": s.label, "origin": s.origin,
+                "aligned": s.aligned, "source_start": s.source[0] if s.source else None,
+                "source_end": s.source[1] if s.source else None, "source_label": s.source[2] if s.source else None}
+               for s in annotation.spans],
+        STANCE: [{"annotation_pk": pk, "target": s.target, "label": s.label, "origin": s.origin,
+                  "source_label": s.source} for s in annotation.stances],
+        SPAN_DECISION: [{"annotation_pk": pk, "start": a, "end": b, "label": c, "decision": d}
+                        for (a, b, c), d in annotation.decisions.items()],
+        STANCE_DECISION: [{"annotation_pk": pk, "target": a, "label": b, "decision": d}
+                          for (a, b), d in annotation.stance_decisions.items()],
     }
+    total, written = sum(len(values) for values in rows.values()), 0
     for table, values in rows.items():
-        if values:
-            conn.execute(_FILL[table], [{**v, "annotation_pk": pk} for v in values])
+        for at in range(0, len(values), ROWS_PER_INSERT):
+            batch = values[at:at + ROWS_PER_INSERT]
+            conn.execute(_FILL[table], batch)
+            written += len(batch)
+            if progress is not None:
+                progress(written, total)
     return pk
 
 

@@ -29,6 +29,7 @@ class CodingApp(App):
     TITLE = "annotator"
     ENABLE_COMMAND_PALETTE = True
     _notice: tuple | None = None  # what say() shows next (see say)
+    stores_under_way = 0  # large stores running in workers: no idle collection meanwhile (see on_mount)
 
     def __init__(self, session: CodingSession | None = None, *,
                  opener: Callable[[], CodingSession] | None = None, opening: str = "",
@@ -93,7 +94,8 @@ class CodingApp(App):
         self.exit(return_code=1)
 
     def _collect_when_idle(self) -> None:
-        if time.monotonic() - self.last_activity >= IDLE_COLLECT_SECONDS and gc.get_count()[2]:
+        if (time.monotonic() - self.last_activity >= IDLE_COLLECT_SECONDS and gc.get_count()[2]
+                and not self.stores_under_way):  # a store's million objects: 200-350 ms, with the coder waiting
             gc.collect()
             gc.freeze()
 
@@ -119,7 +121,7 @@ class CodingApp(App):
             return
         for key, description, tooltip, action in screen.key_table():
             yield SystemCommand(f"{description} ({keys_as_typed(key)})", tooltip,
-                                lambda action=action: screen.run_action(action))
+                                lambda action=action: screen.run_action(action) if screen.may_run(action) else None)
 
     def say(self, message: str, title: str = "", severity: SeverityLevel = "information",
             timeout: float | None = None) -> None:

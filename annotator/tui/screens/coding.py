@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
 
 from textual import events, on, work
 from textual.actions import parse as parse_action
@@ -13,7 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from annotator.domain import coding as edits
-from annotator.domain.coding import Annotation
+from annotator.domain.coding import Annotation, rows_to_store
 from annotator.domain.coding_view import (
     EntityList,
     Focus,
@@ -28,8 +30,18 @@ from annotator.domain.describe import changed_start, changed_targets, replay_not
 from annotator.domain.errors import InputError
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.tokens import simple_tokens
-from annotator.services.coding import CodingSession, OpenDocument, SaveFailed
+from annotator.services.coding import Change, CodingSession, OpenDocument, Progress, SaveFailed
 from annotator.tui.keys import SCREEN_BINDINGS, codebook_keys
+from annotator.tui.screens.storing import (
+    BULK_ROWS,
+    WHILE_STORING,
+    Store,
+    StoreEnded,
+    StoreProgressed,
+    StoreUnderWay,
+    View,
+    run_store,
+)
 from annotator.tui.widgets.article import ArticleView
 from annotator.tui.widgets.header_bar import HeaderBar
 from annotator.tui.widgets.key_bar import KeyBar
@@ -82,6 +94,7 @@ class CodingScreen(Screen):
         self._answering: int | None = None  # that document, while the key after the question runs
         self._asked_on: int | None = None  # the document the question was last said on (taken down at its `d`)
         self._typed_ahead: list[tuple[str, str | None]] | None = None  # for the find box while it opens
+        self._storing: StoreUnderWay | None = None  # a large store running in a worker
         self.codebook_keys = codebook_keys(self.codebook)
         self.key_actions = {b.key: b.action for b in SCREEN_BINDINGS}
         self._label_keys_display = [e.key for e in self.codebook.entities]
@@ -127,10 +140,21 @@ class CodingScreen(Screen):
             return
         event.stop()
         event.prevent_default()
-        self._answering, self._done_asked = self._done_asked, (self._done_asked if event.key == "d" else None)
         _, name, parameters = parse_action(action)
+        if not self.may_run(name):
+            return
+        self._answering, self._done_asked = self._done_asked, (self._done_asked if event.key == "d" else None)
         if self.check_action(name, parameters):
             await self.run_action(action)
+
+    def may_run(self, action: str) -> bool:
+        """While a large store runs, only the keys that look work; the others say how far it is,
+        instead of acting on a document about to change (keys and the palette alike). `action`:
+        its name, or the call ("cursor(1)")."""
+        if self._storing is None or action.split("(", 1)[0] in WHILE_STORING:
+            return True
+        self.app.say(f"{self._storing.notice()}: moving works, changes wait until it is stored.", timeout=3)
+        return False
 
     # Opening documents --------------------------------------------------------------------------
     def open_document(self, pk: int, cursor_offset: int | None = None, position: int | None = None,
@@ -245,7 +269,7 @@ class CodingScreen(Screen):
             if self._ahead is not None and not self._ahead.final_tokens:  # again, with spaCy's tokens
                 self._fetch_ahead(self.doc.pk, self.article.text_width)
 
-    @work(thread=True, exclusive=True, group="tokens", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="tokens", exit_on_error=False, description="tokens")  # not the text's repr
     def _tokenize(self, pk: int, text: str) -> None:
         self.post_message(self.TokensReady(pk, self.session.tokens(text)))
 
@@ -277,10 +301,15 @@ class CodingScreen(Screen):
             return Focus()
         return focus(self.entities, self.article.cursor_range[0], self.target if self.stance_focus else None)
 
-    def _changed(self) -> None:
-        """The annotation or the suggestion changed: recompute the entity list, repaint what it touched."""
-        self.entities = entity_list(self.doc.annotation, self.doc.suggestion)
-        self.article.update_marks(self.entities)
+    def _changed(self, view: View | None = None) -> None:
+        """The annotation or the suggestion changed: recompute the entity list, repaint what it touched.
+        `view`: the entity list and marks a worker already made for it."""
+        if view is None:
+            self.entities = entity_list(self.doc.annotation, self.doc.suggestion)
+            self.article.update_marks(self.entities)
+        else:
+            self.entities = view[0]
+            self.article.update_marks(*view)
         self._refresh_panel()
 
     def _suggested_stance(self):
@@ -289,6 +318,8 @@ class CodingScreen(Screen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if self.doc is None:
             return action in ("quit", "help", "find")
+        if self._storing is not None and action not in WHILE_STORING:
+            return False
         focused = self.focus()
         if action == "accept":
             return can_accept(focused, self.doc.annotation, self.doc.suggestion)
@@ -370,7 +401,59 @@ class CodingScreen(Screen):
             self.action_reject()
 
     def action_accept_all(self) -> None:
-        self._edit("accept all", lambda a: edits.accept_all(a, self.doc.suggestion))
+        """Accept every undecided suggestion: one change, one event, one ctrl+z. On a document with
+        thousands, computed and stored in a worker while the screen goes on answering keys."""
+        before, suggestion = self.doc.annotation, self.doc.suggestion
+        left = len(self.entities.undecided)  # the spans it takes: the list shows the first of overlapping ones
+        if not left and not edits.pending_stances(before, suggestion):
+            return
+        if left + rows_to_store(before) < BULK_ROWS:
+            self._edit("accept all", lambda a: edits.accept_all(a, suggestion))
+            return
+        doc = replace(self.doc)  # the worker's own: the screen's document changes on its thread only
+
+        def store(on_progress: Progress) -> Annotation:
+            self.session.apply(doc, "accept all", lambda a: edits.accept_all(a, suggestion), on_progress)
+            return doc.annotation
+
+        self._store_in_background("Accepting", left or None, store,
+                                  lambda shown, view: self._accepted_all(before, shown, view))
+
+    def _accepted_all(self, before: Annotation, shown: Annotation, view: View | None) -> None:
+        self.doc.annotation = shown
+        self._changed(view)
+        # Accept all only adds decisions (it never overrides one): the new ones are what it accepted.
+        accepted = len(shown.decisions) - len(before.decisions) + len(shown.stance_decisions) - len(before.stance_decisions)
+        self.app.say(f"Accepted {accepted:,} suggestion{'s' if accepted != 1 else ''}: ctrl+z takes "
+                     f"{'them all' if accepted != 1 else 'it'} back.", timeout=3)
+
+    def _store_in_background(self, what: str, count: int | None, store: Store,
+                             then: Callable[[Annotation | None, View | None], None]) -> None:
+        """Run a large store in a worker (see storing), `then` on the screen with what it stored."""
+        self._storing = StoreUnderWay(what, count, then, said_at=time.monotonic())
+        self.app.stores_under_way += 1
+        self.app.say(self._storing.notice(), timeout=None)
+        self._refresh_keys()
+        self.run_worker(partial(run_store, store, self.doc.suggestion, dict(self.article.colours), self.post_message),
+                        group="store", description="large store", exclusive=True, thread=True, exit_on_error=False)
+
+    @on(StoreProgressed)
+    def _store_progressed(self, message: StoreProgressed) -> None:
+        if self._storing is not None and self._storing.progressed(message):
+            self.app.say(self._storing.notice(), timeout=None)
+
+    @on(StoreEnded)
+    def _store_ended(self, message: StoreEnded) -> None:
+        storing, self._storing = self._storing, None
+        self.app.stores_under_way -= 1
+        self.app.last_activity = time.monotonic()  # its garbage is collected after, once the coder is idle
+        self.app.unsay()
+        if message.refused is not None:
+            title, why = message.refused
+            self.app.say(why, title=title, severity="error", timeout=8)
+            self._refresh_keys()
+            return
+        storing.then(message.shown, message.view)
 
     def action_label(self, label: str) -> None:
         selection = self.article.selection
@@ -457,7 +540,11 @@ class CodingScreen(Screen):
     def action_redo(self) -> None:
         self._replay_safely(self.session.redo, undo=False)
 
-    def _replay_safely(self, step, undo: bool) -> None:
+    def _replay_safely(self, step: Callable[..., Change | None], undo: bool) -> None:
+        change = self.session.next_step(undo)
+        if change is not None and rows_to_store(change.before) + rows_to_store(change.after) >= BULK_ROWS:
+            self._replay_in_background(step, change, undo)
+            return
         try:
             change = step()
         except SaveFailed as exc:
@@ -465,7 +552,25 @@ class CodingScreen(Screen):
             return
         self._replay(change, undo)
 
-    def _replay(self, change, undo: bool) -> None:
+    def _replay_in_background(self, step: Callable[..., Change | None], change: Change, undo: bool) -> None:
+        """Undo (or redo) of a large change, such as accept all on thousands: stored in a worker."""
+        shown, other = (change.before, change.after) if undo else (change.after, change.before)
+        here = change.document_pk == self.doc.pk
+        text = self.doc.text
+        said: list[tuple[str, int | None]] = []  # the notice and where the focus goes, worked out in the worker
+
+        def store(on_progress: Progress) -> Annotation | None:
+            step(on_progress)
+            said.append((replay_notice(undo, change.before, change.after, text), changed_start(shown, other)))
+            return shown if here else None
+
+        self._store_in_background("Undoing" if undo else "Redoing", None, store,
+                                  lambda _, view: self._replay(change, undo, view, said[0]))
+
+    def _replay(self, change, undo: bool, view: View | None = None,
+                worked_out: tuple[str, int | None] | None = None) -> None:
+        """Show an undone (or redone) change. For a large one, its worker made the view and worked out
+        the notice and the focus's place (`worked_out`), off the screen's thread."""
         if change is None:
             self.app.say("Nothing to undo" if undo else "Nothing to redo", timeout=2)
             return
@@ -477,14 +582,16 @@ class CodingScreen(Screen):
         else:
             self.doc.annotation = shown
             self._refresh_progress(recount=True)
-            self._changed()
-        self._focus_change(shown, other)
-        self.app.say(replay_notice(undo, change.before, change.after, self.doc.text), timeout=3)
+            self._changed(view)
+        notice, start = worked_out or (replay_notice(undo, change.before, change.after, self.doc.text),
+                                       changed_start(shown, other))
+        self._focus_change(shown, other, start)
+        self.app.say(notice, timeout=3)
 
-    def _focus_change(self, shown: Annotation, other: Annotation) -> None:
-        """The focus goes where the undone (or redone) edit was, as an editor's cursor does: `a` had
-        moved it on to the next suggestion, and the next key would have acted there."""
-        start = changed_start(shown, other)
+    def _focus_change(self, shown: Annotation, other: Annotation, start: int | None) -> None:
+        """The focus goes where the undone (or redone) edit was (`start`, else a stance target), as an
+        editor's cursor does: `a` had moved it on to the next suggestion, and the next key would have
+        acted there."""
         if start is not None:
             self.article.move_to(self.article.token_at(start))
             self._moved()
@@ -601,6 +708,8 @@ class CodingScreen(Screen):
             self.doc = None
 
     def action_quit(self) -> None:
+        if not self.may_run("quit"):  # ctrl+q and the palette come here without a key
+            return
         if self.doc is not None:
             self.session.leave(self.doc, closing=True)
             self.doc = None
