@@ -276,3 +276,35 @@ def test_serve_on_a_host_that_resolves_to_nothing_or_a_port_in_use_says_so_befor
         result = command("serve", "--port", str(port))
     one_line(result, f"--port {port}: another program already listens there")
     assert "Serving" not in result.out + result.err
+
+
+# Upgrades ----------------------------------------------------------------------------------------
+
+def _old_project(db, *statements: str) -> list[str]:
+    """A SQLite project at revision 0011 (then `statements`); returns its schema's objects."""
+    from test_store import _at_revision
+
+    _at_revision(db, "0011")
+    execute(db, *statements)
+    return sorted(name for (name,) in rows(db, "SELECT name FROM sqlite_master"))
+
+
+def test_a_failed_upgrade_of_a_sqlite_project_is_undone_whole_and_said_in_one_line(cli, tmp_path, sqlite_only):
+    # about SQLite's DDL, which Python's sqlite3 commits statement by statement unless told otherwise
+    db = tmp_path / "old.db"
+    before = _old_project(db, "CREATE TABLE model_version (x INTEGER)")  # 0016 makes this table: it fails there
+    one_line(cli("status", "--db", str(db)), f"bringing {db} to schema", "(table model_version already exists)",
+             "was undone")
+    assert sorted(name for (name,) in rows(db, "SELECT name FROM sqlite_master")) == before  # no 0012-0015 tables
+    assert rows(db, "SELECT version_num FROM alembic_version") == [("0011",)]
+    execute(db, "DROP TABLE model_version")
+    assert cli("status", "--db", str(db)).code == 0  # and the next upgrade runs from where it was
+
+
+def test_an_old_project_that_is_read_only_says_it_must_be_upgraded_once_where_it_can_be_written(
+        cli, tmp_path, sqlite_only):
+    # about SQLite's file opened read-only (?mode=ro)
+    db = tmp_path / "old.db"
+    _old_project(db)
+    one_line(cli("status", "--db", f"sqlite:///{db}?mode=ro"), f"{db} is at an older schema",
+             "open it once where it may be written")

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 
 from annotator.domain.errors import InputError
-from annotator.store.failures import failure_message
+from annotator.store.failures import failure_cause, failure_message
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0016"  # the newest revision in migrations/versions (a test checks it against Alembic's head)
@@ -46,16 +46,41 @@ def _migrate(engine: Engine, direction: str, revision: str) -> None:
             # transaction); the keys are checked by hand before the upgrade commits.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
+            # Python's sqlite3 begins a transaction only before a row is written: each CREATE or
+            # DROP before it would commit alone, and a failed upgrade leave half its tables behind
+            # (the next one failing on them for ever). Begun by hand, SQLite undoes it all.
+            driver = connection.connection.driver_connection
+            implicit, driver.isolation_level = driver.isolation_level, None
         try:
             with connection.begin():
+                if sqlite:
+                    connection.exec_driver_sql("BEGIN")
                 config.attributes["connection"] = connection
                 getattr(command, direction)(config, revision)
                 if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
                     raise RuntimeError(f"the {direction} left rows whose references are missing; nothing was changed")
+        except DatabaseError as exc:
+            raise InputError(_not_migrated(engine, exc)) from None
         finally:
             if sqlite:
+                driver.isolation_level = implicit
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+
+
+def _not_migrated(engine: Engine, exc: DatabaseError) -> str:
+    """Why bringing the database to this annotator's schema failed (it was undone), in one line."""
+    said = " ".join(str(exc.orig).split())
+    where = shown(engine)
+    if getattr(exc.orig, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+        return (f"{where} is at an older schema, which this annotator brings to {HEAD} before anything else, and "
+                "that needs to write once, but the file or its folder is read-only: open it once where it may be "
+                "written (or a writable copy of it)")
+    found = failure_cause(exc, where)
+    if found is not None:
+        return f"bringing the database to schema {HEAD} failed and was undone: {found[0]}; {found[1]}"
+    return (f"bringing {where} to schema {HEAD} failed ({said}) and was undone: the database is as it was; "
+            "if its tables were changed by hand, restore a backup")
 
 
 def is_current(engine: Engine) -> bool:
