@@ -188,6 +188,17 @@ def test_backup_to_a_full_disk_leaves_no_partial_file(cli, seeded, small_disk, s
     assert [p.name for p in small_disk.iterdir()] == ["filler"]
 
 
+def test_an_export_onto_a_full_disk_is_one_line_and_leaves_no_partial_file(cli, project, small_disk, tmp_path):
+    coded = [{"id": f"c{i}", "text": f"Text {i}. " + "Words about things. " * 40, "coder": "alice", "status": "done",
+              "spans": [], "stance": {}} for i in range(200)]
+    assert cli("import", str(write_jsonl(tmp_path / "coded.jsonl", coded))).code == 0
+    room = os.statvfs(small_disk)
+    (small_disk / "filler").write_bytes(b"x" * (room.f_bavail * room.f_frsize - 8192))
+    result = cli("export", "--format", "coders", "--out", str(small_disk / "out.jsonl"))
+    one_line(result, f"could not write {small_disk / 'out.jsonl'}: No space left on device")
+    assert [p.name for p in small_disk.iterdir()] == ["filler"]
+
+
 def test_an_import_whose_server_connection_is_lost_names_it(cli, project, tmp_path, monkeypatch, backend):
     if backend != "postgresql":
         pytest.skip("about a PostgreSQL server's connection")
