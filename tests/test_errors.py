@@ -179,6 +179,16 @@ def test_an_import_on_a_full_disk_says_the_disk_is_full_not_busy(cli, small_disk
     assert cli("status", "--db", str(db)).code == 0  # what was committed is whole and readable
 
 
+def test_a_project_on_a_disk_without_room_for_its_wal_index_says_the_disk_is_full(cli, seeded, small_disk, sqlite_only):
+    # about SQLite's -shm file, which SQLite reports as a disk I/O error when it cannot grow
+    db = small_disk / "annotator.db"
+    db.write_bytes(seeded.read_bytes())
+    room = os.statvfs(small_disk)
+    (small_disk / "filler").write_bytes(b"x" * (room.f_bavail * room.f_frsize - 16384))
+    for args in (["status"], ["coder", "add", "zed"]):
+        one_line(cli(*args, "--db", str(db)), f"the disk holding the database ({db}) is full", "free some space")
+
+
 def test_backup_to_a_full_disk_leaves_no_partial_file(cli, seeded, small_disk, sqlite_only):
     # about SQLite's backup of the file onto a disk too small for it
     room = os.statvfs(small_disk)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import errno
 import re
+import shutil
+from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError, DBAPIError
 
@@ -38,7 +40,8 @@ def failure_cause(exc: BaseException, db: str | None = None) -> tuple[str, str] 
     if name.startswith("SQLITE_BUSY") or "database is locked" in text:
         return (f"the database{where} stayed locked by another program for {BUSY_TIMEOUT_MS // 1000} s",
                 "try again once it is done")
-    if name.startswith("SQLITE_FULL") or "disk is full" in text or "no space left" in text:
+    if name.startswith("SQLITE_FULL") or "disk is full" in text or "no space left" in text or \
+            name.startswith("SQLITE_IOERR") and _nearly_full(db):  # (no room for its -shm index: an I/O error)
         return f"the disk holding the database{where} is full", "free some space and try again"
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text:
         return (f"the database file{where} is damaged ({said})", "restore your latest backup of it, or save "
@@ -81,3 +84,13 @@ def _server_failure_cause(exc: DBAPIError, db: str | None, said: str) -> tuple[s
     if state in TRANSIENT_STATES:
         return f"other writers kept getting in the way ({said})", "nothing was changed: try again"
     return None
+
+
+def _nearly_full(db: str | None) -> bool:
+    """Whether the disk holding a SQLite file has less than a megabyte left (asked only on an error)."""
+    if not db or "://" in db:
+        return False
+    try:
+        return shutil.disk_usage(Path(db).parent).free < 1 << 20
+    except OSError:
+        return False
