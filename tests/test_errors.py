@@ -3,6 +3,7 @@ cause and what to do, a non-zero exit and no traceback; nothing is half-made (is
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -111,6 +112,20 @@ def test_an_unreachable_server_or_a_bad_host_or_port_is_one_line(command, url, w
     result = command(verb, "--db", url.replace("CLOSED", str(_closed_port())))
     one_line(result, *words)
     assert "secret-77" not in result.out + result.err
+
+
+def test_a_folder_a_device_or_a_missing_folder_given_as_the_project_file_is_one_line(command, tmp_path):
+    one_line(command("status", "--db", str(tmp_path)), f"{tmp_path} is a folder", f"such as {tmp_path / 'annotator.db'}")
+    one_line(command("init", "--db", "/dev/null"), "/dev/null is not a regular file")
+    one_line(command("init", "--db", str(tmp_path / "no" / "p.db")), f"there is no folder {tmp_path / 'no'} to hold")
+    one_line(command("status", "--db", "postgresql+psycopg://u@/db?host=/no/such/socket/dir"), "no server answers there")
+
+
+def test_a_project_path_with_a_question_mark_is_that_file(command, tmp_path):
+    """A bare path is a path: "?" in it does not start a URL's query that cuts its name short."""
+    assert command("init", "--db", "odd?name%41.db").code == 0
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("odd")] == ["odd?name%41.db"]
+    assert json.loads(command("status", "--json", "--db", "odd?name%41.db").out)["documents"] == 0
 
 
 # A damaged SQLite file ---------------------------------------------------------------------------

@@ -38,14 +38,15 @@ def resolve_url(db: str | None = None) -> str:
     value = db or os.environ.get("ANNOTATOR_DB") or DEFAULT_DB_FILE
     if "://" in value:
         return value
-    return f"sqlite:///{Path(value).resolve()}"
+    # escaped as a URL's database part is read back: "?" would start a query and cut the name there
+    return "sqlite:///" + str(Path(value).resolve()).replace("%", "%25").replace("?", "%3F")
 
 
 def shown_url(db: str | None = None) -> str:
     """The project's URL as output and logs may show it: a password in it becomes ***."""
     url = resolve_url(db)
     if url.startswith("sqlite"):  # a file path: shown as it is (SQLAlchemy would %-escape it)
-        return url
+        return url.replace("%3F", "?").replace("%25", "%")  # as resolve_url escaped a bare path
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # not a URL SQLAlchemy reads: the password masked by hand
@@ -115,6 +116,10 @@ def _sqlite_engine(url: URL) -> Engine:
     read even so. The option stays in the engine's URL, so processes started with it read-only too."""
     read_only = url.query.get("mode") == "ro"
     path = Path(url.database.removeprefix("file:")).absolute()
+    if path.exists() and not path.is_file():
+        if path.is_dir():
+            raise InputError(f"{path} is a folder; give the path of a project file, such as {path / DEFAULT_DB_FILE}")
+        raise InputError(f"{path} is not a regular file (a device or a pipe); give the path of a project file")
     if read_only:
         url = url.update_query_dict({"uri": "true"})  # SQLAlchemy takes the query as SQLite's then, silently
         url = url.set(database=str(path))

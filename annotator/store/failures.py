@@ -46,6 +46,8 @@ def failure_cause(exc: BaseException, db: str | None = None) -> tuple[str, str] 
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text:
         return (f"the database file{where} is damaged ({said})", "restore your latest backup of it, or save "
                 f"what is left with `sqlite3 {db or 'FILE'} .recover | sqlite3 recovered.db`")
+    if name.startswith("SQLITE_CANTOPEN") and db and "://" not in db and not Path(db).parent.is_dir():
+        return f"there is no folder {Path(db).parent} to hold the database", "create it first, or give another path"
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_PERM")) or "unable to open" in text:
         return (f"the database{where} cannot be opened or read ({said})",
                 "check that the file and its folder exist and that you may read them")
@@ -61,7 +63,8 @@ def _server_failure_cause(exc: DBAPIError, db: str | None, said: str) -> tuple[s
                 "the database's owner can grant it, as the README's \"One server for a team\" shows")
     # A connection that never opened carries no SQL state: the driver's words say why (after where
     # it tried, which the URL says).
-    reason = re.sub(r'^connection failed: (connection to server at "[^"]*", port \d+ failed: )?', "", said)
+    reason = re.sub(r'^connection (failed|is bad): (connection to server (at "[^"]*", port \d+|on socket "[^"]*") '
+                    'failed: )?', "", said)
     connect = f"cannot connect to {db or 'the database server'}"
     if state == "28P01" or "password authentication failed" in text or "no password supplied" in text:
         return f"{connect}: the server refused the user or password ({reason})", \
@@ -75,7 +78,8 @@ def _server_failure_cause(exc: DBAPIError, db: str | None, said: str) -> tuple[s
         return f"{connect}: the host cannot be found ({reason})", "check the host name in --db"
     if "invalid port" in text:
         return f"{connect}: the URL's port is not a port ({reason})", "give a number from 1 to 65535"
-    if "connection failed" in text or "connection refused" in text or "timeout expired" in text:
+    if "connection failed" in text or "connection is bad" in text or "connection refused" in text \
+            or "timeout expired" in text:
         return f"{connect}: no server answers there ({reason})", \
             "check the host and port in --db, and that the server is running"
     if state.startswith(("08", "57P")) or "server closed the connection" in text or "consuming input failed" in text:
