@@ -301,6 +301,17 @@ def test_assign_seed_beyond_64_bits_is_one_line_and_assigns_nothing(cli, seeded)
     assert cli("assign", "--coders", "alice", "--seed", str(2**64 - 1)).code == 0
 
 
+@pytest.mark.parametrize("args, words", [
+    (["suggest", "--n-process", str(10**23)], ["--n-process 100000000000000000000000: give 1 to"]),
+    (["suggest", "--batch-size", str(10**23)], ["--batch-size 100000000000000000000000: give 1 to 10000"]),
+    (["train", "--seed", str(2**32)], [f"--seed {2**32}: give a whole number from 0 to {2**32 - 1}"]),
+    (["train", "--seed", "-1"], ["--seed -1: give a whole number from 0 to"]),
+], ids=["n-process", "batch-size", "train-seed", "train-seed-negative"])
+def test_numbers_no_machine_or_learner_can_take_are_refused_before_any_work(cli, project, args, words):
+    """--n-process 10**23 forked until the process table was full; the others ended in tracebacks."""
+    one_line(cli(*args), *words)
+
+
 def test_serve_on_a_host_that_resolves_to_nothing_or_a_port_in_use_says_so_before_serving(command):
     pytest.importorskip("textual_serve")
     one_line(command("serve", "--host", "no-such-host.invalid"), "--host 'no-such-host.invalid' names no address")
