@@ -164,6 +164,26 @@ def test_backup_refuses_a_damaged_project_and_makes_no_copy(cli, seeded, tmp_pat
     assert not (tmp_path / "copy.db").exists() and not list(tmp_path.glob(".*partial"))
 
 
+def test_a_read_only_project_refuses_an_import_in_one_line(cli, seeded, tmp_path, sqlite_only):
+    # about SQLite's file opened read-only (?mode=ro)
+    write_jsonl(tmp_path / "new.jsonl", [{"id": "n1", "text": "A new text."}])
+    one_line(cli("import", str(tmp_path / "new.jsonl"), "--db", f"sqlite:///{seeded}?mode=ro"),
+             f"the database ({seeded}) cannot be written", "nothing was imported; reading commands still work")
+
+
+def test_backup_into_a_folder_that_cannot_be_written_is_one_line(cli, seeded, tmp_path, sqlite_only):
+    # about SQLite's backup writing its copy (chattr +i holds even for root)
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available on this file system")
+    try:
+        one_line(cli("backup", str(folder / "copy.db")), f"cannot write {folder / 'copy.db'}", "no copy was made")
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)])
+    assert list(folder.iterdir()) == []
+
+
 # A full disk, a lost server ----------------------------------------------------------------------
 
 @pytest.fixture
@@ -188,8 +208,8 @@ def test_an_import_on_a_full_disk_says_the_disk_is_full_not_busy(cli, small_disk
     db = small_disk / "annotator.db"
     assert cli("init", "--db", str(db)).code == 0
     result = cli("import", "--db", str(db), str(_articles(tmp_path / "big.jsonl", 3000)))
-    one_line(result, f"the disk holding the database ({db}) is full", "new document(s) were stored before it",
-             "free some space and try again")
+    one_line(result, f"the disk holding the database ({db}) is full", "free some space and try again")
+    assert "nothing was imported" in result.err or "new document(s) were stored before it" in result.err
     assert "busy" not in result.err
     assert cli("status", "--db", str(db)).code == 0  # what was committed is whole and readable
 
@@ -244,8 +264,8 @@ def test_an_import_whose_server_connection_is_lost_names_it(cli, project, tmp_pa
 
     monkeypatch.setattr(documents, "insert_many", cut_on_second_batch)
     result = cli("import", str(_articles(tmp_path / "many.jsonl", 2500, words=2)))
-    one_line(result, "the connection to the database server was lost", "1000 new document(s) were stored before it",
-             "try again once the server is back")
+    one_line(result, "the connection to the database server was lost",
+             "1000 new document(s) were stored before it, the rest were not", "try again once the server is back")
     assert "busy" not in result.err
     assert rows(project, "SELECT count(*) FROM document") == [(1000,)]
 

@@ -272,8 +272,10 @@ def _store(engine: Engine, batch: list[tuple[str, DocumentRecord]], report: Impo
                              else failure_cause(exc) or (None, None))
             if cause is None:
                 raise
-            raise InputError(f"{cause}; {report.added} new document(s) were stored before it; {advice}: the import "
-                             "then stores the rest (what is stored counts as already there)") from None
+            if not report.added:
+                raise InputError(f"{cause}; nothing was imported; {advice}") from None
+            raise InputError(f"{cause}; {report.added} new document(s) were stored before it, the rest were not; "
+                             f"{advice} (what is stored counts as already there)") from None
     else:
         raise InputError("other writers kept storing the same documents first; "
                          f"{report.added} new document(s) were stored; run the import again to store the rest")

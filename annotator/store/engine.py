@@ -208,11 +208,15 @@ def backup_to(engine: Engine, target: Path) -> int:
             finally:
                 copy.close()
         staging.replace(target)
-    except sqlite3.OperationalError as exc:
-        if getattr(exc, "sqlite_errorname", "") != "SQLITE_FULL":
-            raise StoreBusy("backup", None, exc) from exc
-        raise InputError(f"the disk holding {target} is full ({exc}); no copy was made: free some space there, "
-                         "or give a path on another disk") from None
+    except sqlite3.OperationalError as exc:  # the source was read whole by its check: the copy failed
+        name = getattr(exc, "sqlite_errorname", "")
+        if name == "SQLITE_FULL":
+            raise InputError(f"the disk holding {target} is full ({exc}); no copy was made: free some space there, "
+                             "or give a path on another disk") from None
+        if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
+            raise InputError(f"cannot write {target} ({exc}): its folder is read-only or not yours; no copy was "
+                             "made: give a path in a folder you may write") from None
+        raise StoreBusy("backup", None, exc) from exc
     finally:
         staging.unlink(missing_ok=True)  # nothing half-made stays behind, whatever stopped the copy
     return target.stat().st_size
