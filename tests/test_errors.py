@@ -128,6 +128,25 @@ def test_a_project_path_with_a_question_mark_is_that_file(command, tmp_path):
     assert json.loads(command("status", "--json", "--db", "odd?name%41.db").out)["documents"] == 0
 
 
+def test_a_server_that_never_answers_is_given_up_on_in_one_line(command, monkeypatch):
+    """A listener that takes the connection and says nothing (a hung server, a wrong port behind a
+    firewall): libpq waited for ever; now CONNECT_TIMEOUT_S, or the URL's own connect_timeout."""
+    import time
+
+    from annotator.store import engine
+
+    monkeypatch.setattr(engine, "CONNECT_TIMEOUT_S", 1)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        for url in (f"postgresql+psycopg://u@127.0.0.1:{port}/db", f"postgresql+psycopg://u@127.0.0.1:{port}/db"
+                                                                   "?connect_timeout=1"):
+            began = time.monotonic()
+            one_line(command("status", "--db", url), "no server answers there (connection timeout expired)")
+            assert time.monotonic() - began < 8
+
+
 # A damaged SQLite file ---------------------------------------------------------------------------
 
 def _damage(db) -> None:

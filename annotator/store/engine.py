@@ -31,6 +31,7 @@ StoreConflict = IntegrityError
 
 DEFAULT_DB_FILE = "annotator.db"
 BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT_S = 10  # seconds a database server has to answer a new connection
 
 
 def resolve_url(db: str | None = None) -> str:
@@ -98,7 +99,11 @@ def _engine(url: str) -> Engine:
         engine = _sqlite_engine(parsed)
         named = str(sqlite_path(engine))
     else:
-        engine = create_engine(parsed, pool_pre_ping=True, json_serializer=_to_json, json_deserializer=orjson.loads)
+        # A server that takes the connection and never answers would hold the command for ever
+        # (libpq waits without a limit); a URL's own ?connect_timeout= wins.
+        waits = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+        engine = create_engine(parsed, pool_pre_ping=True, json_serializer=_to_json, json_deserializer=orjson.loads,
+                               connect_args=waits)
         named = parsed.render_as_string(hide_password=True)
     event.listen(engine, "handle_error", lambda context: _named(context, named))
     return engine
