@@ -208,13 +208,21 @@ def test_backup_into_a_folder_that_cannot_be_written_is_one_line(cli, seeded, tm
 @pytest.fixture
 def small_disk(tmp_path):
     """A real file system of 1 MB (tmpfs), unmounted after the test."""
-    folder = tmp_path / "small"
+    yield from _mounted(tmp_path / "small", "1m")
+
+
+def _mounted(folder, size: str):
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip(f"a tmpfs cannot be mounted here ({mounted.stderr.decode().strip()})")
     yield folder
     subprocess.run(["umount", "-l", str(folder)])
+
+
+@pytest.fixture
+def small_temporary_folder(tmp_path):
+    yield from _mounted(tmp_path / "tmp", "300k")
 
 
 def _articles(path, n: int, words: int = 40):
@@ -231,6 +239,22 @@ def test_an_import_on_a_full_disk_says_the_disk_is_full_not_busy(cli, small_disk
     assert "nothing was imported" in result.err or "new document(s) were stored before it" in result.err
     assert "busy" not in result.err
     assert cli("status", "--db", str(db)).code == 0  # what was committed is whole and readable
+
+
+def test_an_import_whose_temporary_folder_fills_says_so(project, small_temporary_folder, tmp_path):
+    """What an import has read spills to SQLite's temporary folder: a full one is named, not taken
+    for the project's disk (a process of its own: SQLite reads TMPDIR once, as it starts)."""
+    import os
+    import sys
+
+    path = write_jsonl(tmp_path / "many.jsonl", [{"id": f"m{i}", "text": f"Short text {i}."} for i in range(80_000)])
+    env = {**os.environ, "TMPDIR": str(small_temporary_folder), "ANNOTATOR_DB": str(project)}
+    done = subprocess.run([sys.executable, "-m", "annotator", "import", str(path)], env=env, capture_output=True,
+                          text=True, cwd=tmp_path, timeout=300)
+    one_line(Result(done.returncode, done.stdout, done.stderr),
+             f"the disk holding the temporary folder ({small_temporary_folder}), where an import keeps what it "
+             "has read, is full", "set TMPDIR to a folder on a disk with room")
+    assert rows(project, "SELECT count(*) FROM document") == [(0,)]
 
 
 def test_a_project_on_a_disk_without_room_for_its_wal_index_says_the_disk_is_full(cli, seeded, small_disk, sqlite_only):

@@ -25,7 +25,8 @@ def failure_cause(exc: BaseException, db: str | None = None) -> tuple[str, str] 
     """(what went wrong, what to do) for a database failure a user can act on, else None. The one
     place where database and disk errors become words: commands add what they had done before."""
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"the disk is full ({exc.strerror}: {exc.filename})", "free some space and try again"
+        on = f" holding {exc.filename}" if exc.filename else ""
+        return f"the disk{on} is full ({exc.strerror})", "free some space and try again"
     if not isinstance(exc, DatabaseError):
         return None
     db = db or getattr(exc, "database", None)  # set by the engine that raised it (engine.py, _named)
