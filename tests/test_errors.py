@@ -319,15 +319,26 @@ READING = [["status"], ["show", "GUM_news_afghan"], ["export", "--out", "e.jsonl
            ["coder", "list"]]
 
 
-def test_a_read_only_url_reads_and_refuses_writes_in_one_line(cli, seeded, tmp_path, sqlite_only):
-    # about SQLite's file opened read-only (?mode=ro): root, whom file modes do not stop, included
-    url = f"sqlite:///{seeded}?mode=ro"
-    before = dump(seeded)
-    for args in READING:
+def test_a_read_only_project_reads_on_either_backend_and_refuses_writes_in_one_line(cli, project, tmp_path):
+    """SQLite opened with ?mode=ro (which also holds for root, whom file modes do not stop); a
+    PostgreSQL database whose sessions are read-only (as on a standby). agree, which keeps token
+    counts for the next report, still reports."""
+    text = "Donald Trump met Vladimir Putin in Moscow on Monday."
+    coded = [{"id": "k1", "text": text, "coder": coder, "status": "done", "stance": {"Russia": "NONE"},
+              "spans": [{"start": 0, "end": 12, "label": "PERSON"}]} for coder in ("alice", "bob")]
+    assert cli("import", str(write_jsonl(tmp_path / "coded.jsonl", coded))).code == 0
+    if isinstance(project, ServerDatabase):
+        name = project.url.rsplit("/", 1)[1]
+        execute(project, f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+        url, refusal = project.url, "the database server only reads here"
+    else:
+        url, refusal = f"sqlite:///{project}?mode=ro", f"the database ({project}) cannot be written"
+    before = dump(project)
+    for args in [*(a for a in READING if a[0] != "show"), ["show", "k1"], ["agree", "--json"]]:
         result = cli(*args, "--db", url)
         assert result.code == 0 and "error" not in result.err, (args, result.err)
-    one_line(cli("coder", "add", "zed", "--db", url), f"the database ({seeded}) cannot be written")
-    assert dump(seeded) == before
+    one_line(cli("coder", "add", "zed", "--db", url), refusal, "reading commands still work")
+    assert dump(project) == before
 
 
 def test_a_read_only_folder_and_a_read_only_backup_copy_are_read(cli, seeded, tmp_path, sqlite_only):

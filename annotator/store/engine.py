@@ -21,7 +21,7 @@ from sqlmodel import create_engine
 
 from annotator.domain.errors import InputError
 
-__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "bulk_insert", "bulk_insert_values", "bulk_rows", "make_engine", "resolve_url", "shown_url", "sqlite_path", "transient", "write"]
+__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "bulk_insert", "bulk_insert_values", "bulk_rows", "keep_if_possible", "make_engine", "resolve_url", "shown_url", "sqlite_path", "transient", "write"]
 
 # What a write raises when the database stays locked past the busy timeout, or the disk is full:
 # services catch this name, so no layer above the store needs SQLAlchemy.
@@ -346,6 +346,20 @@ def transient(exc: BaseException) -> bool:
         return True
     name = getattr(exc.orig, "sqlite_errorname", "") or ""
     return name.startswith("SQLITE_BUSY") or "database is locked" in str(exc.orig).lower()
+
+
+def keep_if_possible(engine: Engine, work: Callable[[Connection], None]) -> bool:
+    """Store what is kept only to save work later (a cache) in a transaction of its own; a database
+    that is read-only (a SQLite file, or a PostgreSQL standby or read-only session), locked or full
+    is left as it is, and False returned: reading commands work there."""
+    try:
+        with engine.begin() as conn:
+            work(conn)
+        return True
+    except DBAPIError as exc:
+        if isinstance(exc, OperationalError) or transient(exc) or getattr(exc.orig, "sqlstate", None) == "25006":
+            return False
+        raise
 
 
 def write(engine: Engine, work: Callable[[Connection], T], patience: float = 60.0) -> T:

@@ -30,40 +30,62 @@ def failure_cause(exc: BaseException, db: str | None = None) -> tuple[str, str] 
     if not isinstance(exc, DatabaseError):
         return None
     db = db or getattr(exc, "database", None)  # set by the engine that raised it (engine.py, _named)
-    where = f" ({db})" if db else ""
-    name = getattr(exc.orig, "sqlite_errorname", "") or ""
-    text = str(exc.orig).lower()
     said = " ".join(str(exc.orig).split())  # the driver's or the server's words, on one line
-    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
-        return (f"the database{where} cannot be written: the file, or the folder it is in (SQLite writes its "
-                "journal beside it), is read-only", "reading commands still work; to change it, work on a copy "
-                "you may write (annotator backup makes one)")
-    if name.startswith("SQLITE_BUSY") or "database is locked" in text:
-        return (f"the database{where} stayed locked by another program for {BUSY_TIMEOUT_MS // 1000} s",
-                "try again once it is done")
-    if name.startswith("SQLITE_FULL") or "disk is full" in text or "no space left" in text or \
-            name.startswith("SQLITE_IOERR") and _nearly_full(db):  # (no room for its -shm index: an I/O error)
-        return f"the disk holding the database{where} is full", "free some space and try again"
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text:
-        return (f"the database file{where} is damaged ({said})", "restore your latest backup of it, or save "
-                f"what is left with `sqlite3 {db or 'FILE'} .recover | sqlite3 recovered.db`")
-    if name.startswith("SQLITE_CANTOPEN") and db and "://" not in db and not Path(db).parent.is_dir():
-        return f"there is no folder {Path(db).parent} to hold the database", "create it first, or give another path"
-    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_PERM")) or "unable to open" in text:
-        return (f"the database{where} cannot be opened or read ({said})",
-                "check that the file and its folder exist and that you may read them")
+    name = getattr(exc.orig, "sqlite_errorname", "") or ""
+    if name:
+        return _sqlite_failure_cause(name, db, said)
     return _server_failure_cause(exc, db, said)
 
 
+def _sqlite_failure_cause(name: str, db: str | None, said: str) -> tuple[str, str] | None:
+    where = f" ({db})" if db else ""
+    if name.startswith("SQLITE_READONLY"):
+        return (f"the database{where} cannot be written: the file, or the folder it is in (SQLite writes its "
+                "journal beside it), is read-only, or the URL says ?mode=ro", "reading commands still work; to "
+                "change it, work on a copy you may write (annotator backup makes one)")
+    if name.startswith("SQLITE_BUSY"):
+        return (f"the database{where} stayed locked by another program for {BUSY_TIMEOUT_MS // 1000} s",
+                "try again once it is done")
+    if name.startswith("SQLITE_FULL") or name.startswith("SQLITE_IOERR") and _nearly_full(db):
+        # (no room for its -shm index is an I/O error)
+        return f"the disk holding the database{where} is full", "free some space and try again"
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return (f"the database file{where} is damaged ({said})", "restore your latest backup of it, or save "
+                f"what is left with `sqlite3 {db or 'FILE'} .recover | sqlite3 recovered.db`")
+    if name.startswith("SQLITE_CANTOPEN") and db and not Path(db).parent.is_dir():
+        return f"there is no folder {Path(db).parent} to hold the database", "create it first, or give another path"
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_PERM")):
+        return (f"the database{where} cannot be opened or read ({said})",
+                "check that the file and its folder exist and that you may read them")
+    return None
+
+
 def _server_failure_cause(exc: DBAPIError, db: str | None, said: str) -> tuple[str, str] | None:
-    """PostgreSQL's failures: a connection refused or lost, a role refused, a race lost."""
+    """PostgreSQL's failures: a connection refused or lost, a role refused, a full disk, a race lost."""
     state = getattr(exc.orig, "sqlstate", None) or ""
     text = said.lower()
     if state == "42501":
         return (f"the database role may not do this ({said})",
                 "the database's owner can grant it, as the README's \"One server for a team\" shows")
-    # A connection that never opened carries no SQL state: the driver's words say why (after where
-    # it tried, which the URL says).
+    if state == "25006":
+        return (f"the database server only reads here ({said}): a standby, or a read-only session",
+                "reading commands still work; to change the project, connect to the primary server")
+    if state.startswith("53"):  # disk full, out of memory, too many connections
+        return f"the database server ran short ({said})", "ask its administrator, then try again"
+    if text.startswith(("connection failed", "connection is bad", "connection timeout", "failed to resolve host")) or \
+            state in ("28P01", "28000", "3D000"):
+        return _connect_failure_cause(state, text, db, said)
+    if state.startswith(("08", "57P")) or "server closed the connection" in text or "consuming input failed" in text:
+        return (f"the connection to the database server was lost ({said})",
+                "try again once the server is back")
+    if state in TRANSIENT_STATES:
+        return f"other writers kept getting in the way ({said})", "nothing was changed: try again"
+    return None
+
+
+def _connect_failure_cause(state: str, text: str, db: str | None, said: str) -> tuple[str, str]:
+    """A connection that never opened (it carries no SQL state): the driver's words say why, after
+    where it tried, which the URL says."""
     reason = re.sub(r'^connection (failed|is bad): (connection to server (at "[^"]*", port \d+|on socket "[^"]*") '
                     'failed: )?', "", said)
     connect = f"cannot connect to {db or 'the database server'}"
@@ -79,16 +101,8 @@ def _server_failure_cause(exc: DBAPIError, db: str | None, said: str) -> tuple[s
         return f"{connect}: the host cannot be found ({reason})", "check the host name in --db"
     if "invalid port" in text:
         return f"{connect}: the URL's port is not a port ({reason})", "give a number from 1 to 65535"
-    if "connection failed" in text or "connection is bad" in text or "connection refused" in text \
-            or "timeout expired" in text:
-        return f"{connect}: no server answers there ({reason})", \
-            "check the host and port in --db, and that the server is running"
-    if state.startswith(("08", "57P")) or "server closed the connection" in text or "consuming input failed" in text:
-        return (f"the connection to the database server was lost ({said})",
-                "try again once the server is back")
-    if state in TRANSIENT_STATES:
-        return f"other writers kept getting in the way ({said})", "nothing was changed: try again"
-    return None
+    return f"{connect}: no server answers there ({reason})", \
+        "check the host and port in --db, and that the server is running"
 
 
 def _nearly_full(db: str | None) -> bool:
