@@ -115,10 +115,12 @@ def test_an_unreachable_server_or_a_bad_host_or_port_is_one_line(command, url, w
 
 
 def test_a_folder_a_device_or_a_missing_folder_given_as_the_project_file_is_one_line(command, tmp_path):
-    one_line(command("status", "--db", str(tmp_path)), f"{tmp_path} is a folder", f"such as {tmp_path / 'annotator.db'}")
+    one_line(command("status", "--db", str(tmp_path)), f"{tmp_path} is a folder",
+             f"such as {tmp_path / 'annotator.db'}")
     one_line(command("init", "--db", "/dev/null"), "/dev/null is not a regular file")
     one_line(command("init", "--db", str(tmp_path / "no" / "p.db")), f"there is no folder {tmp_path / 'no'} to hold")
-    one_line(command("status", "--db", "postgresql+psycopg://u@/db?host=/no/such/socket/dir"), "no server answers there")
+    one_line(command("status", "--db", "postgresql+psycopg://u@/db?host=/no/such/socket/dir"),
+             "no server answers there")
 
 
 def test_a_project_path_with_a_question_mark_is_that_file(command, tmp_path):
@@ -165,8 +167,8 @@ def _damage(db) -> None:
             file.write(b"\xa5" * size)
 
 
-@pytest.mark.parametrize("args", [["status"], ["show", "GUM_news_afghan"], ["import", "new.jsonl"], ["export", "--out", "g.jsonl"],
-                                  ["gold"], ["agree"]])
+@pytest.mark.parametrize("args", [["status"], ["show", "GUM_news_afghan"], ["import", "new.jsonl"],
+                                  ["export", "--out", "g.jsonl"], ["gold"], ["agree"]])
 def test_a_damaged_sqlite_file_is_named_with_how_to_recover_it(cli, seeded, tmp_path, sqlite_only, args):
     # about SQLite's own file, damaged on disk
     write_jsonl(tmp_path / "new.jsonl", [{"id": "n1", "text": "A new text."}])
