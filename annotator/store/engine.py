@@ -55,7 +55,7 @@ def shown_url(db: str | None = None) -> str:
 
 
 def _masked(url: str) -> str:
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    return re.sub(r"(://[^:/@]*:).*@", r"\1***@", url)  # to the last "@": a password may hold one
 
 
 def make_engine(db: str | None = None) -> Engine:
