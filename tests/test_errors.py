@@ -432,3 +432,26 @@ def test_an_old_project_that_is_read_only_says_it_must_be_upgraded_once_where_it
     _old_project(db)
     one_line(cli("status", "--db", f"sqlite:///{db}?mode=ro"), f"{db} is at an older schema",
              "open it once where it may be written")
+
+
+async def test_a_key_on_a_read_only_project_says_why_it_was_not_saved(seeded, sqlite_only):
+    # about SQLite's file opened read-only (?mode=ro); the coder exists, so the screen opens
+    from conftest import rule_pipeline
+
+    from annotator.services.coding import CodingSession
+    from annotator.services.project import open_project
+    from annotator.tui.app import CodingApp
+
+    CodingSession(open_project(str(seeded)), "alice")  # alice's first session adds her
+    before = dump(seeded)
+    session = CodingSession(open_project(f"sqlite:///{seeded}?mode=ro"), "alice", clock=lambda: 0.0,
+                            pipeline=rule_pipeline())
+    app = CodingApp(session)
+    async with app.run_test() as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        said = [n.message for n in app._notifications if n.title == "Not saved"]
+    assert said and "cannot be written" in said[0] and "reading commands still work" in said[0], said
+    assert "\n" not in said[0] and dump(seeded) == before

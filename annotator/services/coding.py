@@ -27,6 +27,7 @@ from annotator.services.nlp_worker import NlpWorker, suggest_stored, tokens_of
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, leases, progress, suggestions
 from annotator.store.engine import Connection, Engine, StoreBusy, write
+from annotator.store.failures import failure_cause
 
 
 class SaveFailed(Exception):
@@ -315,7 +316,8 @@ class CodingSession:
         except StoreBusy as exc:
             if on_open_document:
                 self._timer.give_back(seconds)
-            raise SaveFailed(f"not saved ({exc.orig}); nothing changed, press the key again") from exc
+            cause, advice = failure_cause(exc) or (f"the database refused it ({exc.orig})", "press the key again")
+            raise SaveFailed(f"not saved: {cause}; nothing changed; {advice}") from exc
 
 
 def _models_shown(suggestion: Suggestion | None) -> tuple[str | None, str | None]:
