@@ -434,8 +434,9 @@ def test_an_old_project_that_is_read_only_says_it_must_be_upgraded_once_where_it
              "open it once where it may be written")
 
 
-async def test_a_key_on_a_read_only_project_says_why_it_was_not_saved(seeded, sqlite_only):
-    # about SQLite's file opened read-only (?mode=ro); the coder exists, so the screen opens
+async def test_the_screen_on_a_read_only_project_opens_and_a_key_says_why_it_was_not_saved(seeded):
+    """SQLite opened ?mode=ro; a PostgreSQL database whose sessions are read-only (a standby). The
+    coder exists, so the screen opens (its progress mark and lease are conveniences it does without)."""
     from conftest import rule_pipeline
 
     from annotator.services.coding import CodingSession
@@ -443,15 +444,18 @@ async def test_a_key_on_a_read_only_project_says_why_it_was_not_saved(seeded, sq
     from annotator.tui.app import CodingApp
 
     CodingSession(open_project(str(seeded)), "alice")  # alice's first session adds her
+    if isinstance(seeded, ServerDatabase):
+        execute(seeded, f'ALTER DATABASE "{seeded.url.rsplit("/", 1)[1]}" SET default_transaction_read_only = on')
+        url, refusal = seeded.url, "the database server only reads here"
+    else:
+        url, refusal = f"sqlite:///{seeded}?mode=ro", "cannot be written"
     before = dump(seeded)
-    session = CodingSession(open_project(f"sqlite:///{seeded}?mode=ro"), "alice", clock=lambda: 0.0,
-                            pipeline=rule_pipeline())
-    app = CodingApp(session)
+    app = CodingApp(CodingSession(open_project(url), "alice", clock=lambda: 0.0, pipeline=rule_pipeline()))
     async with app.run_test() as pilot:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("a")
         await pilot.pause()
         said = [n.message for n in app._notifications if n.title == "Not saved"]
-    assert said and "cannot be written" in said[0] and "reading commands still work" in said[0], said
+    assert said and refusal in said[0] and "reading commands still work" in said[0], said
     assert "\n" not in said[0] and dump(seeded) == before

@@ -26,7 +26,8 @@ from annotator.services import gold as gold_service
 from annotator.services.nlp_worker import NlpWorker, suggest_stored, tokens_of
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, leases, progress, suggestions
-from annotator.store.engine import Connection, Engine, StoreBusy, write
+from annotator.store.engine import (Connection, Engine, StoreError, cannot_write_now,
+                                    keep_if_possible, write)
 from annotator.store.failures import failure_cause
 
 
@@ -115,9 +116,9 @@ class CodingSession:
 
     def first_unfinished(self, or_first: bool = True) -> int | None:
         """Where the coder resumes: the first document not done or skipped (else, if asked, the first)."""
-        with self.engine.begin() as conn:
-            if self.order == "sequential":
-                progress.raise_mark(conn, self.coder_pk, self.assigned)  # documents finished by import, say
+        if self.order == "sequential":  # documents finished by import, say; a read-only database reads on
+            keep_if_possible(self.engine, lambda conn: progress.raise_mark(conn, self.coder_pk, self.assigned))
+        with self.engine.connect() as conn:
             found = self._neighbour(conn, 0, True, unfinished=True)
             return found if found is not None or not or_first else self._neighbour(conn, 0, True)
 
@@ -166,8 +167,9 @@ class CodingSession:
         try:
             if write(self.engine, lambda conn: leases.take(conn, document_pk, self.coder_pk, LEASE)):
                 self._leased.add(document_pk)
-        except StoreBusy:
-            pass  # the lease keeps the others off: a locked database must not stop this coder
+        except StoreError as exc:  # the lease keeps the others off: a locked or read-only database
+            if not cannot_write_now(exc):  # must not stop this coder
+                raise
         self.start_timing()
         return opened
 
@@ -290,8 +292,9 @@ class CodingSession:
                     annotations.add_seconds(conn, doc.pk, self.coder_pk, seconds)
                 if closing:
                     annotations.set_last_document(conn, self.coder_pk, doc.pk)
-        except StoreBusy:
-            pass  # time and place are conveniences: a locked database must not stop the coder moving on
+        except StoreError as exc:  # time and place are conveniences: a locked or read-only database must
+            if not cannot_write_now(exc):  # not stop the coder moving on
+                raise
 
     def _store(self, document_pk: int, kind: str, before: Annotation, after: Annotation, shown: bool,
                models: tuple[str | None, str | None] = (None, None)) -> None:
@@ -313,7 +316,9 @@ class CodingSession:
 
         try:
             write(self.engine, store, SAVE_PATIENCE)  # another writer in the way (an import, gold): waited out
-        except StoreBusy as exc:
+        except StoreError as exc:
+            if not cannot_write_now(exc):
+                raise
             if on_open_document:
                 self._timer.give_back(seconds)
             cause, advice = failure_cause(exc) or (f"the database refused it ({exc.orig})", "press the key again")

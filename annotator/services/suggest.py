@@ -24,7 +24,7 @@ from annotator.services.models import in_use_on_suggesting
 from annotator.services.project import active_codebook
 from annotator.domain.suggestions import Suggestion
 from annotator.store import documents, suggestions
-from annotator.store.engine import Connection, Engine, write
+from annotator.store.engine import Connection, Engine, keep_if_possible, write
 
 MAX_PROCESSES = 4 * (os.cpu_count() or 1)
 MAX_BATCH = 10_000  # documents a commit; a batch is held in memory whole
@@ -158,6 +158,7 @@ def suggest_document(engine: Engine, document_pk: int, pipeline: Pipeline) -> No
     with engine.connect() as conn:
         doc = documents.get(conn, document_pk)
     (result,) = Suggester(pipeline, codebook).run([(document_pk, doc.text, doc.meta)])
-    with engine.begin() as conn:
-        # keep_order: the document keeps its place in the uncertain order while a coder works through it
-        suggestions.save(conn, [(document_pk, _suggestion(pipeline, result))], replace=False, keep_order=True)
+    # keep_order: the document keeps its place in the uncertain order while a coder works through it.
+    # A read-only database (a standby, a file opened ?mode=ro) keeps none: the screen reads on without.
+    keep_if_possible(engine, lambda conn: suggestions.save(conn, [(document_pk, _suggestion(pipeline, result))],
+                                                           replace=False, keep_order=True))

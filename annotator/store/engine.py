@@ -21,13 +21,15 @@ from sqlmodel import create_engine
 
 from annotator.domain.errors import InputError
 
-__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "bulk_insert", "bulk_insert_values", "bulk_rows", "keep_if_possible", "make_engine", "resolve_url", "shown_url", "sqlite_path", "transient", "write"]
+__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "StoreError", "cannot_write_now", "bulk_insert", "bulk_insert_values", "bulk_rows", "keep_if_possible", "make_engine", "resolve_url", "shown_url", "sqlite_path", "transient", "write"]
 
 # What a write raises when the database stays locked past the busy timeout, or the disk is full:
 # services catch this name, so no layer above the store needs SQLAlchemy.
 StoreBusy = OperationalError
 # What a write raises when another writer stored the same unique thing first (two imports of one file).
 StoreConflict = IntegrityError
+# Any failure the database reports (cannot_write_now tells the ones to set aside).
+StoreError = DBAPIError
 
 DEFAULT_DB_FILE = "annotator.db"
 BUSY_TIMEOUT_MS = 10_000
@@ -357,9 +359,16 @@ def keep_if_possible(engine: Engine, work: Callable[[Connection], None]) -> bool
             work(conn)
         return True
     except DBAPIError as exc:
-        if isinstance(exc, OperationalError) or transient(exc) or getattr(exc.orig, "sqlstate", None) == "25006":
+        if cannot_write_now(exc):
             return False
         raise
+
+
+def cannot_write_now(exc: BaseException) -> bool:
+    """Whether a write failed only on a database that cannot take writes now (read-only, locked or
+    full; a PostgreSQL standby or read-only session; another writer in the way), not on a mistake."""
+    return isinstance(exc, OperationalError) or transient(exc) or \
+        getattr(getattr(exc, "orig", None), "sqlstate", None) == "25006"
 
 
 def write(engine: Engine, work: Callable[[Connection], T], patience: float = 60.0) -> T:
