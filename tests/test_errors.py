@@ -459,3 +459,17 @@ async def test_the_screen_on_a_read_only_project_opens_and_a_key_says_why_it_was
         said = [n.message for n in app._notifications if n.title == "Not saved"]
     assert said and refusal in said[0] and "reading commands still work" in said[0], said
     assert "\n" not in said[0] and dump(seeded) == before
+
+
+def test_opening_the_screen_as_a_new_coder_on_a_read_only_project_says_who_it_can_open_as(seeded):
+    from annotator.domain.errors import InputError
+    from annotator.services.coding import CodingSession
+    from annotator.services.project import open_project
+
+    if isinstance(seeded, ServerDatabase):
+        execute(seeded, f'ALTER DATABASE "{seeded.url.rsplit("/", 1)[1]}" SET default_transaction_read_only = on')
+        url = seeded.url
+    else:
+        url = f"sqlite:///{seeded}?mode=ro"
+    with pytest.raises(InputError, match="'zed' is not a coder of this project, and the database only reads"):
+        CodingSession(open_project(url), "zed")

@@ -26,8 +26,8 @@ from annotator.services import gold as gold_service
 from annotator.services.nlp_worker import NlpWorker, suggest_stored, tokens_of
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, leases, progress, suggestions
-from annotator.store.engine import (Connection, Engine, StoreError, cannot_write_now,
-                                    keep_if_possible, write)
+from annotator.store.engine import (Connection, Engine, StoreError, cannot_write_now, keep_if_possible,
+                                    read_only, write)
 from annotator.store.failures import failure_cause
 
 
@@ -79,10 +79,17 @@ class CodingSession:
         self.order = order
         self.engine, self.coder, self.clock = engine, coder, clock
         self.codebook = codebook or active_codebook(engine)
-        with engine.begin() as conn:
-            self.coder_pk = annotations.coder_pk(conn, coder)
-            # A coder with an assignment works through it; without one, through every document.
-            self.assigned = assignments.has_queue(conn, self.coder_pk)
+        try:
+            with engine.begin() as conn:
+                self.coder_pk = annotations.coder_pk(conn, coder)
+                # A coder with an assignment works through it; without one, through every document.
+                self.assigned = assignments.has_queue(conn, self.coder_pk)
+        except StoreError as exc:
+            if not read_only(exc):
+                raise
+            raise InputError(f"{coder!r} is not a coder of this project, and the database only reads, so "
+                             "nobody can be added: open it as one it has (--coder NAME; annotator coder list "
+                             "names them)") from None
         self._undo: list[Change] = []
         self._redo: list[Change] = []
         self._timer: ActiveTime | None = None

@@ -21,7 +21,7 @@ from sqlmodel import create_engine
 
 from annotator.domain.errors import InputError
 
-__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "StoreError", "cannot_write_now", "bulk_insert", "bulk_insert_values", "bulk_rows", "keep_if_possible", "make_engine", "resolve_url", "shown_url", "sqlite_path", "transient", "write"]
+__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "StoreError", "cannot_write_now", "read_only", "bulk_insert", "bulk_insert_values", "bulk_rows", "keep_if_possible", "make_engine", "resolve_url", "shown_url", "sqlite_path", "transient", "write"]
 
 # What a write raises when the database stays locked past the busy timeout, or the disk is full:
 # services catch this name, so no layer above the store needs SQLAlchemy.
@@ -367,8 +367,15 @@ def keep_if_possible(engine: Engine, work: Callable[[Connection], None]) -> bool
 def cannot_write_now(exc: BaseException) -> bool:
     """Whether a write failed only on a database that cannot take writes now (read-only, locked or
     full; a PostgreSQL standby or read-only session; another writer in the way), not on a mistake."""
-    return isinstance(exc, OperationalError) or transient(exc) or \
-        getattr(getattr(exc, "orig", None), "sqlstate", None) == "25006"
+    return isinstance(exc, OperationalError) or transient(exc) or read_only(exc)
+
+
+def read_only(exc: BaseException) -> bool:
+    """Whether a write failed on a database that only reads: a SQLite file (or folder) that cannot be
+    written or was opened ?mode=ro, a PostgreSQL standby or read-only session."""
+    orig = getattr(exc, "orig", None)
+    return (getattr(orig, "sqlite_errorname", "") or "").startswith("SQLITE_READONLY") or \
+        getattr(orig, "sqlstate", None) == "25006"
 
 
 def write(engine: Engine, work: Callable[[Connection], T], patience: float = 60.0) -> T:
