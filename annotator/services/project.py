@@ -10,7 +10,8 @@ from annotator.domain.errors import CodebookError, InputError
 from annotator.resources import default_schema
 from annotator.services.access_rules import require_lead
 from annotator.store import annotations, codebooks, events, gold, migrate
-from annotator.store.engine import Engine, backup_to, damage, make_engine, shown_url, sqlite_path
+from annotator.store.backup import backup_to, damage
+from annotator.store.engine import Engine, make_engine, shown_url, sqlite_path
 from annotator.store.failures import failure_cause
 from annotator.store.failures import failure_message as store_failure_message
 

@@ -121,26 +121,26 @@ def _sqlite_engine(url: URL) -> Engine:
     """SQLite through our own opening of the file: `?mode=ro` in the URL opens it read-only (SQLAlchemy
     would ignore the option, with a warning, and write), and a file in a folder no one may write is
     read even so. The option stays in the engine's URL, so processes started with it read-only too."""
-    read_only = url.query.get("mode") == "ro"
+    reads_only = url.query.get("mode") == "ro"
     path = Path(url.database.removeprefix("file:")).absolute()
     if path.exists() and not path.is_file():
         if path.is_dir():
             raise InputError(f"{path} is a folder; give the path of a project file, such as {path / DEFAULT_DB_FILE}")
         raise InputError(f"{path} is not a regular file (a device or a pipe); give the path of a project file")
-    if read_only:
+    if reads_only:
         url = url.update_query_dict({"uri": "true"})  # SQLAlchemy takes the query as SQLite's then, silently
         url = url.set(database=str(path))
-    return create_engine(url, creator=lambda: _open_sqlite(path, read_only),
+    return create_engine(url, creator=lambda: _open_sqlite(path, reads_only),
                          json_serializer=_to_json, json_deserializer=orjson.loads)
 
 
-def _open_sqlite(path: Path, read_only: bool) -> sqlite3.Connection:
+def _open_sqlite(path: Path, reads_only: bool) -> sqlite3.Connection:
     """A connection to the project file, set up by _sqlite_pragmas."""
     def connect(options: str) -> sqlite3.Connection:
         return sqlite3.connect(f"{path.as_uri()}?{options}", uri=True, check_same_thread=False,
                                timeout=BUSY_TIMEOUT_MS / 1000)
 
-    connection = connect("mode=ro" if read_only else "mode=rwc")
+    connection = connect("mode=ro" if reads_only else "mode=rwc")
     try:
         connection.execute("PRAGMA schema_version").fetchone()  # opens the file (and its WAL index) now
     except sqlite3.OperationalError as exc:
@@ -184,49 +184,6 @@ def sqlite_path(engine: Engine) -> Path | None:
     if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         return Path(engine.url.database)
     return None
-
-
-def damage(engine: Engine, most: int = 3) -> list[str]:
-    """What SQLite's quick check finds wrong in a SQLite project (up to `most` lines); empty when
-    it is whole. Reads every page once."""
-    with engine.connect() as conn:
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            with driver_errors("PRAGMA quick_check", conn):
-                found = [" ".join(line.split()) for (line,) in cursor.execute(f"PRAGMA quick_check({int(most)})")]
-        finally:
-            cursor.close()
-    return [] if found == ["ok"] else found
-
-
-def backup_to(engine: Engine, target: Path) -> int:
-    """A consistent copy of a SQLite project at `target` while coders keep working: SQLite's online
-    backup in one step reads one snapshot (WAL lets writers go on meanwhile); written beside the
-    target and renamed, so a failed copy leaves nothing half-made. Returns the copy's size."""
-    staging = target.with_name(f".{target.name}.partial")
-    staging.unlink(missing_ok=True)
-    try:
-        with engine.connect() as conn:
-            source = conn.connection.driver_connection
-            copy = sqlite3.connect(staging)
-            try:
-                source.backup(copy, pages=-1)
-                copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-            finally:
-                copy.close()
-        staging.replace(target)
-    except sqlite3.OperationalError as exc:  # the source was read whole by its check: the copy failed
-        name = getattr(exc, "sqlite_errorname", "")
-        if name == "SQLITE_FULL":
-            raise InputError(f"the disk holding {target} is full ({exc}); no copy was made: free some space there, "
-                             "or give a path on another disk") from None
-        if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
-            raise InputError(f"cannot write {target} ({exc}): its folder is read-only or not yours; no copy was "
-                             "made: give a path in a folder you may write") from None
-        raise StoreBusy("backup", None, exc) from exc
-    finally:
-        staging.unlink(missing_ok=True)  # nothing half-made stays behind, whatever stopped the copy
-    return target.stat().st_size
 
 
 def bulk_rows(conn: Connection, query) -> list[tuple]:
