@@ -110,7 +110,7 @@ def test_a_read_only_database_is_one_line_and_reading_still_works(cli, project, 
     try:
         result = cli("coder", "add", "zed")
         assert result.code == 1 and "Traceback" not in result.err
-        assert "error: the database cannot be written: the file, or the folder it is in" in result.err
+        assert "cannot be written: the file, or the folder it is in" in result.err
         assert cli("status").code == 0
     finally:
         subprocess.run(["chattr", "-i", str(project)])

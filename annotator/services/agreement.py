@@ -13,7 +13,7 @@ from annotator.domain.tokens import token_spans
 from annotator.services.gold import no_cycle_collection
 from annotator.services.project import active_codebook
 from annotator.store import reliability
-from annotator.store.engine import Engine, StoreBusy
+from annotator.store.engine import Engine, keep_if_possible
 
 Spans = list[tuple[int, int, str]]
 
@@ -71,12 +71,8 @@ def _load(engine: Engine, coders: Sequence[str] | None, target: str | None) -> A
         tokens, outside, counted = _tokens(conn, spans)
         blind = frozenset(reliability.blind_documents(conn))
         suggested = reliability.newest_suggestions(conn)
-    if counted:
-        try:  # kept for the next report; a read-only or busy database just computes them again
-            with engine.begin() as conn:
-                reliability.keep_token_counts(conn, counted)
-        except StoreBusy:  # SQLite's "readonly database" and "locked" alike
-            pass
+    if counted:  # kept for the next report; a read-only or busy database just computes them again
+        keep_if_possible(engine, lambda conn: reliability.keep_token_counts(conn, counted))
     return AgreementData(stances, spans, tokens, outside, tuple(sorted({names[c] for _, c in done})), coded_spans,
                          blind, suggested)
 

@@ -27,7 +27,9 @@ from annotator.services.access_rules import require_self_or_lead, writes_gold
 from annotator.services.nlp_worker import NlpWorker, suggest_stored, tokens_of
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, identity, leases, progress, suggestions
-from annotator.store.engine import Connection, Engine, StoreBusy, write
+from annotator.store.engine import (Connection, Engine, StoreError, cannot_write_now, keep_if_possible,
+                                    read_only, write)
+from annotator.store.failures import failure_cause
 
 
 class SaveFailed(Exception):
@@ -88,11 +90,18 @@ class CodingSession:
         self.order = order
         self.engine, self.coder, self.clock = engine, coder, clock
         self.codebook = codebook or active_codebook(engine)
-        with engine.begin() as conn:
-            self.coder_pk = annotations.coder_pk(conn, coder)
-            # A coder with an assignment works through it; without one, through every document.
-            self.assigned = assignments.has_queue(conn, self.coder_pk)
-            self._writes_gold = writes_gold(conn)
+        try:
+            with engine.begin() as conn:
+                self.coder_pk = annotations.coder_pk(conn, coder)
+                # A coder with an assignment works through it; without one, through every document.
+                self.assigned = assignments.has_queue(conn, self.coder_pk)
+                self._writes_gold = writes_gold(conn)
+        except StoreError as exc:
+            if not read_only(exc):
+                raise
+            raise InputError(f"{coder!r} is not a coder of this project, and the database only reads, so "
+                             "nobody can be added: open it as one it has (--coder NAME; annotator coder list "
+                             "names them)") from None
         self._undo: list[Change] = []
         self._redo: list[Change] = []
         self._timer: ActiveTime | None = None
@@ -127,9 +136,9 @@ class CodingSession:
 
     def first_unfinished(self, or_first: bool = True) -> int | None:
         """Where the coder resumes: the first document not done or skipped (else, if asked, the first)."""
-        with self.engine.begin() as conn:
-            if self.order == "sequential":
-                progress.raise_mark(conn, self.coder_pk, self.assigned)  # documents finished by import, say
+        if self.order == "sequential":  # documents finished by import, say; a read-only database reads on
+            keep_if_possible(self.engine, lambda conn: progress.raise_mark(conn, self.coder_pk, self.assigned))
+        with self.engine.connect() as conn:
             found = self._neighbour(conn, 0, True, unfinished=True)
             return found if found is not None or not or_first else self._neighbour(conn, 0, True)
 
@@ -178,8 +187,9 @@ class CodingSession:
         try:
             if write(self.engine, lambda conn: leases.take(conn, document_pk, self.coder_pk, LEASE)):
                 self._leased.add(document_pk)
-        except StoreBusy:
-            pass  # the lease keeps the others off: a locked database must not stop this coder
+        except StoreError as exc:  # the lease keeps the others off: a locked or read-only database
+            if not cannot_write_now(exc):  # must not stop this coder
+                raise
         self.start_timing()
         return opened
 
@@ -314,8 +324,9 @@ class CodingSession:
                     annotations.add_seconds(conn, doc.pk, self.coder_pk, seconds)
                 if closing:
                     annotations.set_last_document(conn, self.coder_pk, doc.pk)
-        except StoreBusy:
-            pass  # time and place are conveniences: a locked database must not stop the coder moving on
+        except StoreError as exc:  # time and place are conveniences: a locked or read-only database must
+            if not cannot_write_now(exc):  # not stop the coder moving on
+                raise
 
     def _store(self, document_pk: int, kind: str, before: Annotation, after: Annotation, shown: bool,
                models: tuple[str | None, str | None] = (None, None), on_progress: Progress | None = None) -> None:
@@ -339,11 +350,14 @@ class CodingSession:
 
         try:
             write(self.engine, store, SAVE_PATIENCE)  # another writer in the way (an import, gold): waited out
-        except StoreBusy as exc:
+        except StoreError as exc:
+            if not cannot_write_now(exc):
+                raise
             if on_open_document:
                 with self._timer_lock:
                     timer.give_back(seconds)
-            raise SaveFailed(f"not saved ({exc.orig}); nothing changed, press the key again") from exc
+            cause, advice = failure_cause(exc) or (f"the database refused it ({exc.orig})", "press the key again")
+            raise SaveFailed(f"not saved: {cause}; nothing changed; {advice}") from exc
 
 
 def _models_shown(suggestion: Suggestion | None) -> tuple[str | None, str | None]:

@@ -191,8 +191,12 @@ class _FileWriter:
         os.replace(self.temporary, self.path)
 
     def abandon(self) -> None:
-        self.file.close()
-        self.temporary.unlink(missing_ok=True)
+        try:
+            self.file.close()
+        except OSError:
+            pass  # on a full disk the last flush fails too: the file goes all the same
+        finally:
+            self.temporary.unlink(missing_ok=True)
 
 
 class _JsonlWriter(_FileWriter):

@@ -33,7 +33,8 @@ from annotator.services.project import active_codebook
 from annotator.services.file_watch import FileWatch
 from annotator.services.sources import Opener, Source, plan_sources, read_source
 from annotator.store import annotations, documents, events, gold
-from annotator.store.engine import Connection, Engine, StoreBusy, StoreConflict, write
+from annotator.store.engine import Connection, Engine, StoreBusy, StoreConflict, transient, write
+from annotator.store.failures import failure_cause
 from annotator.store.scratch import SeenRecords
 from annotator.store.tables import utcnow
 
@@ -302,10 +303,17 @@ def _store(engine: Engine, batch: list[tuple[str, DocumentRecord]], report: Impo
             break
         except StoreConflict:
             continue
-        except StoreBusy:
-            raise InputError(f"another writer kept the database busy for {PATIENCE / 60:.0f} minutes; "
-                             f"{report.added} new document(s) were stored before; run the import again to "
-                             "store the rest") from None
+        except StoreBusy as exc:
+            # Only a writer in the way is waited out; a full disk or a lost server is named at once.
+            cause, advice = (("another writer kept the database busy for "
+                              f"{PATIENCE / 60:.0f} minutes", "try again once it is done") if transient(exc)
+                             else failure_cause(exc) or (None, None))
+            if cause is None:
+                raise
+            if not report.added:
+                raise InputError(f"{cause}; nothing was imported; {advice}") from None
+            raise InputError(f"{cause}; {report.added} new document(s) were stored before it, the rest were not; "
+                             f"{advice} (what is stored counts as already there)") from None
     else:
         raise InputError("other writers kept storing the same documents first; "
                          f"{report.added} new document(s) were stored; run the import again to store the rest")

@@ -10,8 +10,10 @@ from annotator.domain.errors import CodebookError, InputError
 from annotator.resources import default_schema
 from annotator.services.access_rules import require_lead
 from annotator.store import annotations, codebooks, events, gold, migrate
-from annotator.store.engine import Engine, backup_to, make_engine, shown_url, sqlite_path
-from annotator.store.engine import failure_message as store_failure_message
+from annotator.store.backup import backup_to, damage
+from annotator.store.engine import Engine, make_engine, shown_url, sqlite_path
+from annotator.store.failures import failure_cause
+from annotator.store.failures import failure_message as store_failure_message
 
 
 def load_codebook_file(path: Path) -> Codebook:
@@ -40,6 +42,11 @@ def backup(engine: Engine, target: Path, force: bool = False) -> int:
         raise InputError(f"{target} is the project itself; give another path")
     if not target.parent.is_dir():
         raise InputError(f"no folder {target.parent} to write {target.name} in")
+    found = damage(engine)
+    if found:  # a copy of a damaged file would pass for a good backup
+        raise InputError(f"{sqlite_path(engine)} is damaged, so no copy was made (SQLite's quick check: "
+                         f"{'; '.join(found)}); restore it from an earlier backup, or save what is left with "
+                         "`sqlite3 FILE .recover | sqlite3 NEW.db`")
     return backup_to(engine, target)
 
 
@@ -91,6 +98,7 @@ def init_project(db: str | None = None, schema: Path | None = None, actor: str |
     codebook = load_codebook_file(schema)
     engine = make_engine(db)
     try:
+        migrate.revision(engine)  # a newer, foreign, damaged or unreachable database: said, nothing migrated
         migrate.upgrade(engine)
         with engine.begin() as conn:
             current = codebooks.latest(conn)

@@ -24,8 +24,10 @@ from annotator.services.models import in_use_on_suggesting
 from annotator.services.project import active_codebook
 from annotator.domain.suggestions import Suggestion
 from annotator.store import documents, suggestions
-from annotator.store.engine import Connection, Engine, write
+from annotator.store.engine import Connection, Engine, keep_if_possible, write
 
+MAX_PROCESSES = 4 * (os.cpu_count() or 1)
+MAX_BATCH = 10_000  # documents a commit; a batch is held in memory whole
 READ_PAGE = 256
 # How long a run's claim on a page keeps other runs off it: a run that dies leaves its pages to be
 # taken again after this. A page that takes longer (huge texts) may then be done twice, never stored twice.
@@ -57,6 +59,10 @@ def suggest(engine: Engine, model: str | None = None, n_process: int = 1, batch_
     `unstarted_only` leaves out the documents some coder has started."""
     if n_process < 1 or batch_size < 1:
         raise InputError(f"--n-process and --batch-size must be at least 1 (got {n_process}, {batch_size})")
+    if n_process > MAX_PROCESSES:  # each one a forked copy of the model: more only fill the memory
+        raise InputError(f"--n-process {n_process}: give 1 to {MAX_PROCESSES} (four per processor here)")
+    if batch_size > MAX_BATCH:
+        raise InputError(f"--batch-size {batch_size}: give 1 to {MAX_BATCH} documents per commit")
     codebook = active_codebook(engine)
     with engine.connect() as conn:
         total = documents.count(conn)
@@ -152,6 +158,7 @@ def suggest_document(engine: Engine, document_pk: int, pipeline: Pipeline) -> No
     with engine.connect() as conn:
         doc = documents.get(conn, document_pk)
     (result,) = Suggester(pipeline, codebook).run([(document_pk, doc.text, doc.meta)])
-    with engine.begin() as conn:
-        # keep_order: the document keeps its place in the uncertain order while a coder works through it
-        suggestions.save(conn, [(document_pk, _suggestion(pipeline, result))], replace=False, keep_order=True)
+    # keep_order: the document keeps its place in the uncertain order while a coder works through it.
+    # A read-only database (a standby, a file opened ?mode=ro) keeps none: the screen reads on without.
+    keep_if_possible(engine, lambda conn: suggestions.save(conn, [(document_pk, _suggestion(pipeline, result))],
+                                                           replace=False, keep_order=True))

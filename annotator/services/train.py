@@ -79,6 +79,8 @@ def train(engine: Engine, task: str, out: Path | None = None, *, eval_split: flo
                          "including) 1, e.g. 0.2")
     if epochs < 1:
         raise InputError(f"--epochs {epochs}: give at least 1")
+    if not 0 <= seed < 2**32:  # what numpy's and scikit-learn's generators take
+        raise InputError(f"--seed {seed}: give a whole number from 0 to {2**32 - 1}")
     codebook = active_codebook(engine)
     out = out or Path("models") / task
     if out.exists() and not (out / "meta.json").is_file():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import sqlite3
 import time
 from operator import itemgetter
@@ -13,22 +14,26 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Connection, Engine, event
-from sqlalchemy.exc import DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy import URL, Connection, Engine, event, make_url
+from sqlalchemy.exc import (ArgumentError, DatabaseError, DBAPIError, IntegrityError, NoSuchModuleError,
+                            OperationalError)
 from sqlmodel import create_engine
 
 from annotator.domain.errors import InputError
 
-__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "bulk_insert", "bulk_insert_values", "failure_message", "bulk_rows", "make_engine", "resolve_url", "shown_url", "sqlite_path", "transient", "write"]
+__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "StoreError", "cannot_write_now", "read_only", "bulk_insert", "bulk_insert_values", "bulk_rows", "keep_if_possible", "make_engine", "resolve_url", "shown_url", "sqlite_path", "transient", "write"]
 
 # What a write raises when the database stays locked past the busy timeout, or the disk is full:
 # services catch this name, so no layer above the store needs SQLAlchemy.
 StoreBusy = OperationalError
 # What a write raises when another writer stored the same unique thing first (two imports of one file).
 StoreConflict = IntegrityError
+# Any failure the database reports (cannot_write_now tells the ones to set aside).
+StoreError = DBAPIError
 
 DEFAULT_DB_FILE = "annotator.db"
 BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT_S = 10  # seconds a database server has to answer a new connection
 
 
 def resolve_url(db: str | None = None) -> str:
@@ -36,20 +41,23 @@ def resolve_url(db: str | None = None) -> str:
     value = db or os.environ.get("ANNOTATOR_DB") or DEFAULT_DB_FILE
     if "://" in value:
         return value
-    return f"sqlite:///{Path(value).resolve()}"
+    # escaped as a URL's database part is read back: "?" would start a query and cut the name there
+    return "sqlite:///" + str(Path(value).resolve()).replace("%", "%25").replace("?", "%3F")
 
 
 def shown_url(db: str | None = None) -> str:
     """The project's URL as output and logs may show it: a password in it becomes ***."""
-    from sqlalchemy.engine import make_url
-
     url = resolve_url(db)
     if url.startswith("sqlite"):  # a file path: shown as it is (SQLAlchemy would %-escape it)
-        return url
+        return url.replace("%3F", "?").replace("%25", "%")  # as resolve_url escaped a bare path
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy reads: it holds no password it could find either
-        return url
+    except Exception:  # not a URL SQLAlchemy reads: the password masked by hand
+        return _masked(url)
+
+
+def _masked(url: str) -> str:
+    return re.sub(r"(://[^:/@]*:).*@", r"\1***@", url)  # to the last "@": a password may hold one
 
 
 def make_engine(db: str | None = None) -> Engine:
@@ -72,13 +80,80 @@ def make_engine(db: str | None = None) -> Engine:
                          "and use a postgresql+psycopg:// URL") from None
 
 
+def _parsed(url: str) -> URL:
+    """The URL as SQLAlchemy reads it; one it cannot read, or a port that is no port, is an InputError
+    naming the URL (its password masked by hand: SQLAlchemy could not find it)."""
+    try:
+        parsed = make_url(url)
+        port = parsed.port
+    except (ArgumentError, ValueError):
+        raise InputError(f"{_masked(url)} is not a database URL SQLAlchemy can read (a port must be a number); give a "
+                         "SQLite file path or postgresql+psycopg://USER@HOST:PORT/DB") from None
+    if port is not None and not 1 <= port <= 65535:
+        raise InputError(f"{parsed.render_as_string(hide_password=True)}: port {port} is not a port; give a number "
+                         "from 1 to 65535 (PostgreSQL's is 5432)")
+    return parsed
+
+
 def _engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-                               json_serializer=_to_json, json_deserializer=orjson.loads)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, json_serializer=_to_json, json_deserializer=orjson.loads)
+    parsed = _parsed(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = _sqlite_engine(parsed)
+        named = str(sqlite_path(engine))
+    else:
+        # A server that takes the connection and never answers would hold the command for ever
+        # (libpq waits without a limit); a URL's own ?connect_timeout= wins.
+        waits = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+        engine = create_engine(parsed, pool_pre_ping=True, json_serializer=_to_json, json_deserializer=orjson.loads,
+                               connect_args=waits)
+        named = parsed.render_as_string(hide_password=True)
+    event.listen(engine, "handle_error", lambda context: _named(context, named))
+    return engine
+
+
+def _named(context, database: str) -> None:
+    """Each error an engine raises carries the database it came from, so a message can name it."""
+    if context.sqlalchemy_exception is not None:
+        context.sqlalchemy_exception.database = database
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    """SQLite through our own opening of the file: `?mode=ro` in the URL opens it read-only (SQLAlchemy
+    would ignore the option, with a warning, and write), and a file in a folder no one may write is
+    read even so. The option stays in the engine's URL, so processes started with it read-only too."""
+    reads_only = url.query.get("mode") == "ro"
+    path = Path(url.database.removeprefix("file:")).absolute()
+    if path.exists() and not path.is_file():
+        if path.is_dir():
+            raise InputError(f"{path} is a folder; give the path of a project file, such as {path / DEFAULT_DB_FILE}")
+        raise InputError(f"{path} is not a regular file (a device or a pipe); give the path of a project file")
+    if reads_only:
+        url = url.update_query_dict({"uri": "true"})  # SQLAlchemy takes the query as SQLite's then, silently
+        url = url.set(database=str(path))
+    return create_engine(url, creator=lambda: _open_sqlite(path, reads_only),
+                         json_serializer=_to_json, json_deserializer=orjson.loads)
+
+
+def _open_sqlite(path: Path, reads_only: bool) -> sqlite3.Connection:
+    """A connection to the project file, set up by _sqlite_pragmas."""
+    def connect(options: str) -> sqlite3.Connection:
+        return sqlite3.connect(f"{path.as_uri()}?{options}", uri=True, check_same_thread=False,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+
+    connection = connect("mode=ro" if reads_only else "mode=rwc")
+    try:
+        connection.execute("PRAGMA schema_version").fetchone()  # opens the file (and its WAL index) now
+    except sqlite3.OperationalError as exc:
+        connection.close()
+        # A WAL database in a folder no one may write has no index (-shm) beside it, without which
+        # SQLite reads it only as immutable. With no -wal file beside it either, nobody is writing
+        # and the file holds all that was committed: read it so, as the read-only message promises.
+        wal = path.with_name(path.name + "-wal")
+        if getattr(exc, "sqlite_errorname", "") != "SQLITE_CANTOPEN" or not path.is_file() or wal.exists():
+            raise
+        connection = connect("mode=ro&immutable=1")
+    _sqlite_pragmas(connection)
+    return connection
 
 
 def _to_json(value) -> str:
@@ -86,11 +161,16 @@ def _to_json(value) -> str:
     return orjson.dumps(value).decode()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection) -> None:
     # WAL lets coders read while another writes; FULL syncs each commit so a crash or power cut
     # loses nothing that was shown as saved; foreign keys are off by default in SQLite.
     cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as exc:
+        if not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+            raise
+        # a read-only file in another journal mode (a backup copy): read as it is; writes say why they fail
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -106,25 +186,6 @@ def sqlite_path(engine: Engine) -> Path | None:
     return None
 
 
-def backup_to(engine: Engine, target: Path) -> int:
-    """A consistent copy of a SQLite project at `target` while coders keep working: SQLite's online
-    backup in one step reads one snapshot (WAL lets writers go on meanwhile); written beside the
-    target and renamed, so a failed copy leaves nothing half-made. Returns the copy's size."""
-    staging = target.with_name(f".{target.name}.partial")
-    staging.unlink(missing_ok=True)
-    with engine.connect() as conn:
-        source = conn.connection.driver_connection
-        copy = sqlite3.connect(staging)
-        try:
-            with driver_errors("backup"):
-                source.backup(copy, pages=-1)
-            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-        finally:
-            copy.close()
-    staging.replace(target)
-    return target.stat().st_size
-
-
 def bulk_rows(conn: Connection, query) -> list[tuple]:
     """All rows of a read over a whole project as plain tuples. On SQLite the compiled statement runs
     on the driver's cursor (same connection and transaction): SQLAlchemy's per-row processing was
@@ -136,7 +197,7 @@ def bulk_rows(conn: Connection, query) -> list[tuple]:
     ordered = [params[name] for name in compiled.positiontup]
     cursor = conn.connection.driver_connection.cursor()
     try:
-        with driver_errors(compiled.string):
+        with driver_errors(compiled.string, conn):
             return cursor.execute(compiled.string, ordered).fetchall()
     finally:
         cursor.close()
@@ -208,22 +269,26 @@ def _driver_executemany(conn: Connection, table, columns: list[str], rows: list[
 def _executemany(conn: Connection, sql: str, values: list[tuple]) -> None:
     cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
     try:
-        with driver_errors(sql):
+        with driver_errors(sql, conn):
             cursor.executemany(sql, values)
     finally:
         cursor.close()
 
 
 @contextmanager
-def driver_errors(sql: str) -> Iterator[None]:
+def driver_errors(sql: str, conn: Connection | None = None) -> Iterator[None]:
     """Errors of statements run on the driver's own cursor, raised as the store's own names (as
-    SQLAlchemy raises them for statements it runs), so callers catch one kind."""
+    SQLAlchemy raises them for statements it runs, naming the database as _named does), so callers
+    catch one kind."""
     try:
         yield
-    except sqlite3.IntegrityError as exc:
-        raise StoreConflict(sql, None, exc) from exc
-    except sqlite3.OperationalError as exc:
-        raise StoreBusy(sql, None, exc) from exc
+    except sqlite3.DatabaseError as exc:
+        kind = StoreConflict if isinstance(exc, sqlite3.IntegrityError) else \
+            StoreBusy if isinstance(exc, sqlite3.OperationalError) else DatabaseError
+        raised = kind(sql, None, exc)
+        if conn is not None:
+            raised.database = str(sqlite_path(conn.engine) or "")
+        raise raised from exc
 
 
 T = TypeVar("T")
@@ -242,6 +307,34 @@ def transient(exc: BaseException) -> bool:
     return name.startswith("SQLITE_BUSY") or "database is locked" in str(exc.orig).lower()
 
 
+def keep_if_possible(engine: Engine, work: Callable[[Connection], None]) -> bool:
+    """Store what is kept only to save work later (a cache) in a transaction of its own; a database
+    that is read-only (a SQLite file, or a PostgreSQL standby or read-only session), locked or full
+    is left as it is, and False returned: reading commands work there."""
+    try:
+        with engine.begin() as conn:
+            work(conn)
+        return True
+    except DBAPIError as exc:
+        if cannot_write_now(exc):
+            return False
+        raise
+
+
+def cannot_write_now(exc: BaseException) -> bool:
+    """Whether a write failed only on a database that cannot take writes now (read-only, locked or
+    full; a PostgreSQL standby or read-only session; another writer in the way), not on a mistake."""
+    return isinstance(exc, OperationalError) or transient(exc) or read_only(exc)
+
+
+def read_only(exc: BaseException) -> bool:
+    """Whether a write failed on a database that only reads: a SQLite file (or folder) that cannot be
+    written or was opened ?mode=ro, a PostgreSQL standby or read-only session."""
+    orig = getattr(exc, "orig", None)
+    return (getattr(orig, "sqlite_errorname", "") or "").startswith("SQLITE_READONLY") or \
+        getattr(orig, "sqlstate", None) == "25006"
+
+
 def write(engine: Engine, work: Callable[[Connection], T], patience: float = 60.0) -> T:
     """Run `work` in a transaction of its own, again (after a growing, jittered pause) while another
     writer is in the way, for up to `patience` seconds: a coder's key waits out a long import
@@ -256,35 +349,3 @@ def write(engine: Engine, work: Callable[[Connection], T], patience: float = 60.
                 raise
         time.sleep(pause * (0.5 + random.random()))
         pause = min(pause * 2, 1.0)
-
-
-def failure_message(exc: BaseException, db: str | None = None) -> str | None:
-    """A one-line account of a database failure a user can act on (read-only file or folder,
-    locked too long, disk full, unreadable), or None for anything else (a bug: keep its traceback)."""
-    from sqlalchemy.exc import DatabaseError
-
-    if not isinstance(exc, DatabaseError):
-        return None
-    where = f" ({db})" if db else ""
-    name = getattr(exc.orig, "sqlite_errorname", "") or ""
-    text = str(exc.orig).lower()
-    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
-        return (f"the database{where} cannot be written: the file, or the folder it is in (SQLite writes its "
-                "journal beside it), is read-only; reading commands still work")
-    if name.startswith("SQLITE_BUSY") or "database is locked" in text:
-        return (f"the database{where} stayed locked by another program for {BUSY_TIMEOUT_MS // 1000} s; nothing "
-                "was changed: try again once it is done")
-    if name.startswith("SQLITE_FULL") or "disk is full" in text or "no space left" in text:
-        return f"the disk holding the database{where} is full; nothing was changed: free some space and try again"
-    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_PERM")) or "unable to open" in text:
-        return f"the database{where} cannot be opened or read: {exc.orig}"
-    state = getattr(exc.orig, "sqlstate", None) or ""
-    said = " ".join(str(exc.orig).split())  # the server's words, on one line
-    if state == "42501":
-        return (f"the database role may not do this ({said}); the database's owner can grant it, as the README's "
-                "\"One server for a team\" shows")
-    if state.startswith("08") or state.startswith("57P"):
-        return f"the connection to the database server was lost ({said}); nothing unsaved was kept: try again"
-    if state in TRANSIENT_STATES:
-        return f"other writers kept getting in the way ({said}); nothing was changed: try again"
-    return None

@@ -282,7 +282,7 @@ def store_packed(conn: Connection, packed: bytes | list[DerivedRow], min_agreeme
          f"{gold_of.format('staged_stance')}", ()),
     ]
     for sql, parameters in statements:
-        with driver_errors(sql):
+        with driver_errors(sql, conn):
             driver.execute(sql, parameters)
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from annotator.domain.errors import InputError
+from annotator.store.failures import failure_cause, failure_message
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0017"  # the newest revision in migrations/versions (a test checks it against Alembic's head)
@@ -45,16 +46,41 @@ def _migrate(engine: Engine, direction: str, revision: str) -> None:
             # transaction); the keys are checked by hand before the upgrade commits.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
+            # Python's sqlite3 begins a transaction only before a row is written: each CREATE or
+            # DROP before it would commit alone, and a failed upgrade leave half its tables behind
+            # (the next one failing on them for ever). Begun by hand, SQLite undoes it all.
+            driver = connection.connection.driver_connection
+            implicit, driver.isolation_level = driver.isolation_level, None
         try:
             with connection.begin():
+                if sqlite:
+                    connection.exec_driver_sql("BEGIN")
                 config.attributes["connection"] = connection
                 getattr(command, direction)(config, revision)
                 if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
                     raise RuntimeError(f"the {direction} left rows whose references are missing; nothing was changed")
+        except DatabaseError as exc:
+            raise InputError(_not_migrated(engine, exc)) from None
         finally:
             if sqlite:
+                driver.isolation_level = implicit
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+
+
+def _not_migrated(engine: Engine, exc: DatabaseError) -> str:
+    """Why bringing the database to this annotator's schema failed (it was undone), in one line."""
+    said = " ".join(str(exc.orig).split())
+    where = shown(engine)
+    if getattr(exc.orig, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+        return (f"{where} is at an older schema, which this annotator brings to {HEAD} before anything else, and "
+                "that needs to write once, but the file or its folder is read-only: open it once where it may be "
+                "written (or a writable copy of it)")
+    found = failure_cause(exc, where)
+    if found is not None:
+        return f"bringing the database to schema {HEAD} failed and was undone: {found[0]}; {found[1]}"
+    return (f"bringing {where} to schema {HEAD} failed ({said}) and was undone: the database is as it was; "
+            "if its tables were changed by hand, restore a backup")
 
 
 def is_current(engine: Engine) -> bool:
@@ -64,29 +90,49 @@ def is_current(engine: Engine) -> bool:
 
 
 def revision(engine: Engine) -> str | None:
-    """The schema revision the database is at; None when it holds no annotator tables at all. A
-    file that is not a SQLite database, a server that refuses, or a database a newer annotator
-    made is a clear InputError."""
+    """The schema revision the database is at; None when it holds no tables at all (a new file or
+    server database). A file that is not a SQLite database or is damaged, a server that cannot be
+    reached or refuses, a database of another program, or one a newer annotator made is a clear
+    InputError: nothing is migrated in any of them."""
     try:
         with engine.connect() as connection:
-            if not inspect(connection).has_table("alembic_version"):
-                return None
-            found = connection.scalar(text("SELECT version_num FROM alembic_version"))
-    except OperationalError as exc:
-        if engine.dialect.name == "sqlite":
-            raise InputError(f"{engine.url.database} is not an annotator database ({exc.orig}); point --db at a "
-                             "project, or create one with `annotator init`") from None
-        # The server's own words, on one line; the URL shown without its password.
-        said = " ".join(str(exc.orig).split())
-        raise InputError(f"cannot open {engine.url.render_as_string(hide_password=True)}: {said}") from None
+            tables = inspect(connection).get_table_names()
+            found = connection.scalar(text("SELECT version_num FROM alembic_version")) \
+                if "alembic_version" in tables else None
     except DatabaseError as exc:
-        if getattr(exc.orig, "sqlstate", None) == "42501":
-            raise InputError(f"the database role {engine.url.username!r} may not read this project "
-                             f"({' '.join(str(exc.orig).split())}); the database's owner can grant it, as the "
-                             "README's \"One server for a team\" shows") from None
-        raise InputError(f"{engine.url.database or engine.url} is not an annotator database "
-                         f"({exc.orig}); point --db at a project, or create one with `annotator init`") from None
+        raise InputError(_unreadable(engine, exc)) from None
+    where = shown(engine)
+    if found is None and tables:
+        listed = ", ".join(sorted(tables)[:4]) + (", ..." if len(tables) > 4 else "")
+        raise InputError(f"{where} holds tables ({listed}) but no annotator schema revision (its alembic_version "
+                         "table): it is another program's database, or a project that lost that table; point --db "
+                         "at a project or an empty database, or restore the project from a backup")
     if found is not None and found > HEAD:
         raise InputError(f"this database was made by a newer annotator (schema {found}; this one knows up to "
-                         f"{HEAD}): upgrade annotator to open it") from None
+                         f"{HEAD}): upgrade annotator to open it")
     return found
+
+
+def shown(engine: Engine) -> str:
+    """The database as messages name it: a SQLite file's path, a server URL without its password."""
+    if engine.dialect.name == "sqlite":
+        return str(engine.url.database)
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _unreadable(engine: Engine, exc: DatabaseError) -> str:
+    """Why the database could not even be looked at, in one line."""
+    said = " ".join(str(exc.orig).split())
+    if getattr(exc.orig, "sqlstate", None) == "42501":
+        return (f"the database role {engine.url.username!r} may not read this project ({said}); the database's "
+                "owner can grant it, as the README's \"One server for a team\" shows")
+    not_ours = (f"{shown(engine)} is not an annotator database ({said}); point --db at a project, or create one "
+                "with `annotator init`")
+    if getattr(exc.orig, "sqlite_errorname", "") == "SQLITE_NOTADB":
+        return not_ours
+    message = failure_message(exc, shown(engine))
+    if message is not None:
+        return message
+    if engine.dialect.name == "sqlite":
+        return not_ours
+    return f"cannot open {shown(engine)}: {said}"

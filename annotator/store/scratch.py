@@ -4,8 +4,12 @@ million ids in memory. SQLite deletes that file as it opens it: a killed import 
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+from annotator.domain.errors import InputError
 
 CHUNK = 500  # bound parameters per statement, well under SQLite's limit
 
@@ -29,16 +33,32 @@ class SeenRecords:
     def add(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Records (id, text_hash) pairs: texts that were new, under ids that were new or named them."""
         pairs = list(pairs)
-        self._db.executemany("INSERT OR IGNORE INTO id VALUES (?, ?)", pairs)
-        self._db.executemany("INSERT OR IGNORE INTO text VALUES (?)", ((h,) for _, h in pairs))
+        with _room_said():
+            self._db.executemany("INSERT OR IGNORE INTO id VALUES (?, ?)", pairs)
+            self._db.executemany("INSERT OR IGNORE INTO text VALUES (?)", ((h,) for _, h in pairs))
 
     def _select(self, sql: str, values: Sequence[str]) -> list[tuple]:
         values = list(dict.fromkeys(values))
         found = []
         for start in range(0, len(values), CHUNK):
             part = values[start:start + CHUNK]
-            found += self._db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
+            with _room_said():
+                found += self._db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
         return found
 
     def close(self) -> None:
         self._db.close()
+
+
+@contextmanager
+def _room_said() -> Iterator[None]:
+    """A full disk under SQLite's temporary folder is said as such, not as the project's disk."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorname", "") != "SQLITE_FULL":
+            raise
+        folder = os.environ.get("SQLITE_TMPDIR") or os.environ.get("TMPDIR") or "/var/tmp or /tmp"
+        raise InputError(f"the disk holding the temporary folder ({folder}), where an import keeps what it has "
+                         f"read, is full ({exc}); free some space there, or set TMPDIR to a folder on a disk with "
+                         "room") from None
