@@ -282,7 +282,7 @@ def test_backup_to_a_full_disk_leaves_no_partial_file(cli, seeded, small_disk, s
 def test_an_export_onto_a_full_disk_is_one_line_and_leaves_no_partial_file(cli, project, small_disk, tmp_path):
     coded = [{"id": f"c{i}", "text": f"Text {i}. " + "Words about things. " * 40, "coder": "alice", "status": "done",
               "spans": [], "stance": {}} for i in range(200)]
-    assert cli("import", str(write_jsonl(tmp_path / "coded.jsonl", coded))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "coded.jsonl", coded))).code == 0
     room = os.statvfs(small_disk)
     (small_disk / "filler").write_bytes(b"x" * (room.f_bavail * room.f_frsize - 8192))
     result = cli("export", "--format", "coders", "--out", str(small_disk / "out.jsonl"))
@@ -329,7 +329,7 @@ def test_a_read_only_project_reads_on_either_backend_and_refuses_writes_in_one_l
     text = "Donald Trump met Vladimir Putin in Moscow on Monday."
     coded = [{"id": "k1", "text": text, "coder": coder, "status": "done", "stance": {"Russia": "NONE"},
               "spans": [{"start": 0, "end": 12, "label": "PERSON"}]} for coder in ("alice", "bob")]
-    assert cli("import", str(write_jsonl(tmp_path / "coded.jsonl", coded))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "coded.jsonl", coded))).code == 0
     if isinstance(project, ServerDatabase):
         name = project.url.rsplit("/", 1)[1]
         execute(project, f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
