@@ -9,6 +9,7 @@ from annotator.domain.codebook import Codebook, parse_codebook
 from annotator.domain.errors import CodebookError, InputError
 from annotator.resources import default_schema
 from annotator.services.access_rules import require_lead
+from annotator.services.output_files import output_target, still_replaceable
 from annotator.store import annotations, codebooks, events, gold, migrate
 from annotator.store.engine import Engine, backup_to, make_engine, shown_url, sqlite_path
 from annotator.store.engine import failure_message as store_failure_message
@@ -34,13 +35,14 @@ def backup(engine: Engine, target: Path, force: bool = False) -> int:
         raise InputError("a PostgreSQL project is copied with PostgreSQL's own tool, which also gives a "
                          "consistent copy while coders work: pg_dump -Fc DBNAME > annotator.dump "
                          "(pg_restore reads it back)")
+    real = output_target(target)  # through a symlink; a device, a FIFO or a folder is refused
     if target.exists() and not force:
         raise InputError(f"{target} exists; give another path, or --force to replace it")
-    if target.resolve() == sqlite_path(engine).resolve():
+    if real.resolve() == sqlite_path(engine).resolve():
         raise InputError(f"{target} is the project itself; give another path")
-    if not target.parent.is_dir():
-        raise InputError(f"no folder {target.parent} to write {target.name} in")
-    return backup_to(engine, target)
+    if not real.parent.is_dir():
+        raise InputError(f"no folder {real.parent} to write {real.name} in")
+    return backup_to(engine, real, before_rename=lambda: still_replaceable(real))
 
 
 def failure_message(exc: BaseException) -> str | None:

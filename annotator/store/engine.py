@@ -106,10 +106,11 @@ def sqlite_path(engine: Engine) -> Path | None:
     return None
 
 
-def backup_to(engine: Engine, target: Path) -> int:
+def backup_to(engine: Engine, target: Path, before_rename: Callable[[], None] = lambda: None) -> int:
     """A consistent copy of a SQLite project at `target` while coders keep working: SQLite's online
     backup in one step reads one snapshot (WAL lets writers go on meanwhile); written beside the
-    target and renamed, so a failed copy leaves nothing half-made. Returns the copy's size."""
+    target and renamed, so a failed copy leaves nothing half-made. Returns the copy's size.
+    `before_rename` may still refuse (raising), and the copy is then removed."""
     staging = target.with_name(f".{target.name}.partial")
     staging.unlink(missing_ok=True)
     with engine.connect() as conn:
@@ -121,6 +122,11 @@ def backup_to(engine: Engine, target: Path) -> int:
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
         finally:
             copy.close()
+    try:
+        before_rename()
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
     staging.replace(target)
     return target.stat().st_size
 
