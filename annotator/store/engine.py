@@ -17,9 +17,10 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlmodel import create_engine
 
+from annotator.domain.display import masked_url
 from annotator.domain.errors import InputError
 
-__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "bulk_insert", "bulk_insert_values", "failure_message", "bulk_rows", "make_engine", "resolve_url", "shown_url", "sqlite_path", "transient", "write"]
+__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "bulk_insert", "bulk_insert_values", "failure_message", "bulk_rows", "make_engine", "resolve_url", "shown_engine_url", "shown_url", "sqlite_path", "transient", "write"]
 
 # What a write raises when the database stays locked past the busy timeout, or the disk is full:
 # services catch this name, so no layer above the store needs SQLAlchemy.
@@ -40,16 +41,22 @@ def resolve_url(db: str | None = None) -> str:
 
 
 def shown_url(db: str | None = None) -> str:
-    """The project's URL as output and logs may show it: a password in it becomes ***."""
+    """The project's URL as output and logs may show it: a password in it becomes ***, in the user
+    part or the query string, also in a URL SQLAlchemy cannot read (a port that is not a number)."""
     from sqlalchemy.engine import make_url
 
     url = resolve_url(db)
     if url.startswith("sqlite"):  # a file path: shown as it is (SQLAlchemy would %-escape it)
         return url
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy reads: it holds no password it could find either
-        return url
+        url = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads (a port that is not a number): masked as text
+        pass
+    return masked_url(url)
+
+
+def shown_engine_url(engine: Engine) -> str:
+    return shown_url(engine.url.render_as_string(hide_password=False))
 
 
 def make_engine(db: str | None = None) -> Engine:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from annotator.domain.errors import InputError
+from annotator.store.engine import shown_engine_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0016"  # the newest revision in migrations/versions (a test checks it against Alembic's head)
@@ -78,13 +79,13 @@ def revision(engine: Engine) -> str | None:
                              "project, or create one with `annotator init`") from None
         # The server's own words, on one line; the URL shown without its password.
         said = " ".join(str(exc.orig).split())
-        raise InputError(f"cannot open {engine.url.render_as_string(hide_password=True)}: {said}") from None
+        raise InputError(f"cannot open {shown_engine_url(engine)}: {said}") from None
     except DatabaseError as exc:
         if getattr(exc.orig, "sqlstate", None) == "42501":
             raise InputError(f"the database role {engine.url.username!r} may not read this project "
                              f"({' '.join(str(exc.orig).split())}); the database's owner can grant it, as the "
                              "README's \"One server for a team\" shows") from None
-        raise InputError(f"{engine.url.database or engine.url} is not an annotator database "
+        raise InputError(f"{engine.url.database or shown_engine_url(engine)} is not an annotator database "
                          f"({exc.orig}); point --db at a project, or create one with `annotator init`") from None
     if found is not None and found > HEAD:
         raise InputError(f"this database was made by a newer annotator (schema {found}; this one knows up to "

@@ -18,6 +18,8 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Static
 
+from annotator.domain.display import masked_url
+
 if TYPE_CHECKING:
     from annotator.services.coding import CodingSession
 
@@ -172,4 +174,5 @@ def make_app(db: str | None, coder: str, model: str | None = None, dashboard_fir
     shown = db or "annotator.db"
     if "@" in shown:  # a server URL: never put its password on screen
         shown = shown.split("://", 1)[0] + "://…@" + shown.rsplit("@", 1)[1]
+    shown = masked_url(shown)  # nor one in its query string (?password=)
     return CodingApp(opener=open_session, opening=shown, dashboard_first=dashboard_first)
