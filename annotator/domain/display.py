@@ -11,14 +11,18 @@ import re
 
 # C0 controls but tab and newline, DEL, and C1 controls (0x9b is CSI on terminals that read 8-bit C1).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # tab and newline too: a name is one line
-REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
+_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # tab and newline too: a name, a painted line
 
 
 def printable(text: str) -> str:
-    """`text` with each control character (ESC, CR, DEL, C1, ...) replaced by U+FFFD; tabs and
-    newlines, which are content, stay. One character for one: span offsets into it stay right."""
-    return _CONTROL.sub(REPLACEMENT, text) if _CONTROL.search(text) else text
+    """`text` without control characters (ESC, CR, BEL, DEL, C1, ...); tabs and newlines, which are
+    content, stay. Each removed character takes no cell on a terminal: widths stay the same."""
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def one_line(text: str) -> str:
+    """`text` without any control character, tabs and newlines included: one painted line."""
+    return _CONTROL_IN_LINE.sub("", text) if _CONTROL_IN_LINE.search(text) else text
 
 
 def json_for_terminal(text: str) -> str:
@@ -35,14 +39,14 @@ def name_problem(name: str, what: str = "coder name") -> str | None:
         return f"{what} {name!r} is not usable: give a name that is not empty"
     if name != name.strip():
         return f"{what} {name!r} is not usable: give a name with no spaces at either end"
-    if "," in name or _CONTROL_IN_NAME.search(name):
+    if "," in name or _CONTROL_IN_LINE.search(name):
         return (f"{what} {name!r} is not usable: give a name without commas, line breaks, tabs or other "
                 "control characters")
     return None
 
 
 def has_control(text: str) -> bool:
-    return _CONTROL_IN_NAME.search(text) is not None
+    return _CONTROL_IN_LINE.search(text) is not None
 
 
 # A password after the user name, and a query parameter holding one (?password=, ?sslpassword=).

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Static
 
 from annotator.domain.display import masked_url
+from annotator.tui.strips import SAFE_LINES
 
 if TYPE_CHECKING:
     from annotator.services.coding import CodingSession
@@ -44,6 +46,9 @@ class CodingApp(App):
         self._opener = opener
         self._opening = opening
         self.open_error: BaseException | None = None
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [*super().get_line_filters(), SAFE_LINES]
 
     def on_mount(self) -> None:
         if self.session is not None:

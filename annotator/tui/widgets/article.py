@@ -159,7 +159,7 @@ class ArticleView(ScrollView, can_focus=False):
 
     def _text_strip(self, start: int, end: int, width: int, base: Style) -> Strip:
         """Segments built directly (no rich Text): marks, then the selection, then the cursor on top."""
-        text = self.doc.text[start:end].replace("\r", " ")
+        text = self.doc.text[start:end].replace("\r", " ").replace("\t", " ")  # one cell each, as wrap counts them
         layers: list[tuple[int, int, Style]] = []
         lo = bisect_left(self._mark_starts, start - self._longest_mark)
         for mark_start, mark_end, style in self._marks[lo:bisect_left(self._mark_starts, end)]:
