@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import sys
+import time
 
 import pytest
-from conftest import execute, rows, write_jsonl
+from conftest import ROOT, execute, rows, write_jsonl
 
 from annotator.domain.codebook import parse_codebook
 from annotator.domain.display import json_for_terminal, name_problem, one_line, printable
@@ -146,3 +150,29 @@ async def test_the_coding_screen_paints_no_control_characters(hostile):
     visible = re.sub(r"\x1b\[[0-9;]*[mH]", "", painted)  # Textual's own colours and cursor moves
     assert "Title]2;PWNED here" in visible and "mal]2;PWNEDlory" in visible
     assert "spoke.[2J Tabbed" in visible and "notice]2;PWNED[" in visible  # the tab as one cell
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+def test_in_a_real_terminal_the_pane_keeps_its_title_and_its_screen(hostile, sqlite_only, tmp_path):
+    """`annotator code` in tmux (a server of its own): the document's ESC ] 2 ; would retitle the
+    pane, and ESC [ 2 J clear it, were they painted raw."""
+    socket = f"annotator-ctl-{tmp_path.name}"
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(["tmux", "-L", socket, *args], check=True, capture_output=True, text=True).stdout
+
+    coder = "ann"  # the hostile coder's name is refused on the command line now; the title and text remain
+    command = f"{sys.executable} -m annotator code --coder {coder} --db {hostile}"
+    tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", "-e", f"PYTHONPATH={ROOT}", command)
+    try:
+        tmux("select-pane", "-t", "t", "-T", "before")
+        deadline, shown = time.monotonic() + 30, ""
+        while time.monotonic() < deadline and "Tabbed" not in shown:
+            time.sleep(0.2)
+            shown = tmux("capture-pane", "-t", "t", "-p")
+        assert "Title]2;PWNED here" in shown and "spoke.[2J Tabbed" in shown, shown
+        time.sleep(0.5)  # a frame or two more, had anything been left to arrive
+        assert tmux("display-message", "-t", "t", "-p", "#{pane_title}").strip() == "before"
+        assert "Title]2;PWNED here" in tmux("capture-pane", "-t", "t", "-p")  # not cleared
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
