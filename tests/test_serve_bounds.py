@@ -15,6 +15,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from conftest import execute
 from test_serve import _cmdline, _token, served  # noqa: F401  (served: the fixture)
 
 from annotator.web.sessions import MAX_MESSAGE_BYTES, SESSIONS_PER_TOKEN, STDIN_BURST_BYTES, STOP_SECONDS
@@ -184,3 +185,15 @@ def test_an_over_long_or_encoded_address_is_one_line_without_the_token(link):
     lines = [line for line in log.splitlines() if "malformed request" in line]
     assert len(lines) == 4 and all(line.endswith("LineTooLong (400), refused") for line in lines), log
     assert token not in log and encoded not in log
+
+
+async def test_a_coder_name_with_an_escape_sequence_reaches_the_log_without_it(link, served):  # noqa: F811
+    """A name stored before names were checked (set here in the database directly)."""
+    url, token, server = link
+    execute(served[1], ("UPDATE coder SET name = ? WHERE name = 'alice'", "al\x1b]2;PWNED\x07ice"))
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(url)
+        await ws.send_str("[]")
+        await _closed(ws)
+    log = _log(server)
+    assert "coding session for al]2;PWNEDice" in log and "\x1b" not in log and "\x07" not in log

@@ -22,6 +22,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.server import Server
 
+from annotator.domain.display import printable
 from annotator.web.sessions import (MAX_MESSAGE_BYTES, SESSIONS_PER_TOKEN, STDIN_BYTES_PER_SECOND, Refused,
                                     SessionProcess, StdinBudget, cells, read_message)
 
@@ -184,13 +185,14 @@ class CodingServer(Server):
 
 
 class _Masked(logging.Formatter):
-    """Log lines with tokens masked: after a query's token= or a websocket's /ws/, %-escapes read
-    first (/?tok%65n= is token= to aiohttp), and any run as long as a token (32 characters of its
-    alphabet) wherever it stands."""
+    """Log lines without control characters, tokens masked: after a query's token= or a websocket's
+    /ws/, %-escapes read first (/?tok%65n= is token= to aiohttp), and any run as long as a token (32
+    characters of its alphabet) wherever it stands."""
     TOKEN = re.compile(r"(token=|/ws/)[A-Za-z0-9_\-]+|[A-Za-z0-9_\-]{32,}")
 
     def format(self, record: logging.LogRecord) -> str:
-        return self.TOKEN.sub(lambda m: (m[1] or "") + "…", unquote(unquote(super().format(record))))
+        line = printable(unquote(unquote(super().format(record))))  # a name may hold an escape sequence
+        return self.TOKEN.sub(lambda m: (m[1] or "") + "…", line)
 
 
 def _malformed_request_in_one_line(record: logging.LogRecord) -> bool:
