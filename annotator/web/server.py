@@ -209,6 +209,6 @@ def _malformed_request_in_one_line(record: logging.LogRecord) -> bool:
 
 def _number(value: str | None, default: int) -> int:
     try:
-        return max(10, min(int(value), 1000)) if value is not None else default
+        return cells(int(value)) if value is not None else default
     except ValueError:
         return default
