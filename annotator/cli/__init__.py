@@ -12,10 +12,12 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
+from annotator.domain.display import json_for_terminal, name_problem, printable
 from annotator.domain.errors import CodebookError, InputError
 
 
@@ -63,10 +65,26 @@ class _ImportCommand(_Command):
 
 app = typer.Typer(cls=_Group, add_completion=False, pretty_exceptions_enable=False, no_args_is_help=False,
                   help="Annotate news articles in the terminal: entities, stance, reliability, gold data.")
+
+
+class _SafeConsole(Console):
+    """Every piece of text it prints loses its control characters (an escape sequence in a title
+    or a coder name would retitle or clear the terminal); Rich's own styles and cursor moves are
+    added after this and stay. One place for every command's output, tables and bars included."""
+
+    def render(self, renderable, options=None):
+        for segment in super().render(renderable, options):
+            if segment.control is None and segment.text:
+                clean = printable(segment.text)
+                if clean is not segment.text:
+                    segment = Segment(clean, segment.style)
+            yield segment
+
+
 # Titles, texts, names and paths are the user's data: printed as they are, never read as Rich markup
 # ("[/bold]" in a title) or emoji codes; styled output goes through Text.
-out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+out = _SafeConsole(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = _SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 Db = Annotated[Optional[str], typer.Option(
     "--db", envvar="ANNOTATOR_DB", show_envvar=True, metavar="URL", show_default="annotator.db",
@@ -101,6 +119,8 @@ def _run_app(db: str | None, coder: str | None, model: str | None, dashboard_fir
     order = order or "sequential"
     if order not in ORDERS:  # said before the screen takes the terminal
         raise InputError(f"--order {order!r}: give one of {', '.join(ORDERS)}")
+    if coder is not None and (problem := name_problem(coder)):
+        raise InputError(f"--coder: {problem}")
     coding = make_app(db, coder, model, dashboard_first, order)
     coding.run()
     if coding.open_error is not None:  # e.g. no project there: reported as any command reports it
@@ -399,7 +419,7 @@ def show(ctx: typer.Context, doc_id: Annotated[str, typer.Argument(metavar="ID")
 
     data = show_document(open_project(_db(ctx, db)), doc_id)
     if as_json:
-        print(json.dumps(data, ensure_ascii=False))
+        print(json_for_terminal(json.dumps(data, ensure_ascii=False)))
         return
     _print_document(data)
 

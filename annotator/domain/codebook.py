@@ -11,6 +11,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from annotator.domain.display import has_control
 from annotator.domain.errors import CodebookError
 from annotator.domain.screen_keys import RESERVED_CHARACTERS
 
@@ -22,7 +23,7 @@ ALLOWED_KEYS = tuple("123456789+-0=*!@#$%^&") + tuple(
 )
 DEFAULT_STANCE_LABELS = ("FAVOR", "AGAINST", "NONE")
 # Labels and target names travel into key actions and every export as they are.
-UNSAFE_NAME = re.compile(r"[\'\"\\()\[\]{}\x00-\x1f\x7f]")
+UNSAFE_NAME = re.compile(r"[\'\"\\()\[\]{}\x00-\x1f\x7f-\x9f]")  # C1 too: 0x9b is a terminal's CSI
 
 
 class _Strict(BaseModel):
@@ -190,7 +191,14 @@ def _check(cb: Codebook) -> list[tuple[tuple, str]]:
                                  f"{value!r} has a character a {field} may not hold (quotes, backslash, brackets, "
                                  "control characters, spaces at either end" + (", ':'" if section == "stances" else "")
                                  + "): exports and keys name it as it is"))
+    if has_control(cb.name):
+        problems.append((("name",), f"{cb.name!r} holds a control character (an escape sequence would reach the "
+                                    "terminal in every header); give a plain name"))
     for i, target in enumerate(cb.targets):
+        for j, alias in enumerate(target.aliases):
+            if has_control(alias):
+                problems.append((("targets", i, "aliases", j), f"alias {alias!r} holds a control character; "
+                                                               "give the words as they appear in the text"))
         if target.named is not None:
             problems.append(((("targets", i, "named")), "'named' is set per document from its meta, not in the "
                                                         "codebook; give from_meta = \"KEY\" instead"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotator.domain.codebook import Codebook
+from annotator.domain.display import name_problem
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, Stance, span_problem
 from annotator.domain.vocabulary import GOLD_HOWS, STATUSES
@@ -94,6 +95,8 @@ def _gold_work(obj: dict, text: str | None, codebook: Codebook, problems: list[s
         problems.append(f"'adjudication' {how!r} is not valid; valid: {', '.join(GOLD_HOWS)}")
     if not isinstance(annotators, list) or not all(isinstance(a, str) for a in annotators):
         problems.append(f"'annotators' must be a list of coder names, got {annotators!r}")
+    else:
+        problems.extend(filter(None, (name_problem(a.strip(), "'annotators' name") for a in annotators)))
     return {"gold": (list(annotators) if isinstance(annotators, list) else [], how),
             "spans": _spans(obj.get("spans", []), text, codebook, problems),
             "stances": _stances(obj.get("stance", obj.get("stances", {})), codebook, problems)}
@@ -138,6 +141,8 @@ def _coder_work(obj: dict, text: str | None, codebook: Codebook, problems: list[
     coder, status, seconds = obj["coder"], obj.get("status", "done"), obj.get("seconds")
     if not isinstance(coder, str) or not coder.strip():
         problems.append(f"'coder' must be a non-empty name, got {coder!r}")
+    elif problem := name_problem(coder.strip(), "'coder'"):  # as `coder add` would refuse it
+        problems.append(problem)
     if status not in STATUSES:
         problems.append(f"status {status!r} is not valid; valid: {', '.join(STATUSES)}")
     if seconds is not None and (not isinstance(seconds, (int, float)) or seconds < 0):

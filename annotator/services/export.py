@@ -21,6 +21,7 @@ from annotator.domain import formats
 from annotator.domain.errors import InputError
 from annotator.domain.formats import ExportDocument, Unaligned
 from annotator.processes import alive
+from annotator.services.output_files import output_target, still_replaceable
 from annotator.services.project import active_codebook
 from annotator.services.gold import catch_up
 from annotator.store import annotations, gold, reliability
@@ -80,6 +81,7 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
         raise InputError(f"format {fmt!r} is not one of: {', '.join(formats.FORMATS)}")
     shares = parse_split(split)
     paths = _paths(out or default_path(engine, fmt), shares)
+    targets = {name: output_target(path) for name, path in paths.items()}  # a device or a FIFO: refused
     taken = [str(p) for p in paths.values() if p.exists()]
     # Part of a split set only: the remains of an export killed between its renames, written over.
     if taken and not force and not (shares is not None and len(taken) < len(paths)):
@@ -98,8 +100,8 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
     writers = {}
     done = 0
     try:
-        for name, path in paths.items():
-            writers[name] = _writer(fmt, path, codebook, include_meta)
+        for name in paths:
+            writers[name] = _writer(fmt, targets[name], codebook, include_meta)
         for doc in source:
             name = split_of(doc.id, seed, shares) if shares else "all"
             writers[name].add(doc, schema, report.unaligned)
@@ -188,6 +190,7 @@ class _FileWriter:
         self.file.close()
 
     def publish(self) -> None:
+        still_replaceable(self.path)
         os.replace(self.temporary, self.path)
 
     def abandon(self) -> None:
@@ -237,6 +240,7 @@ class _SpacyWriter:
         self.docs.write(self.temporary)
 
     def publish(self) -> None:
+        still_replaceable(self.path)
         os.replace(self.temporary, self.path)
 
     def abandon(self) -> None:

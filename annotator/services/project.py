@@ -9,6 +9,7 @@ from annotator.domain.codebook import Codebook, parse_codebook
 from annotator.domain.errors import CodebookError, InputError
 from annotator.resources import default_schema
 from annotator.services.access_rules import require_lead
+from annotator.services.output_files import output_target, still_replaceable
 from annotator.store import annotations, codebooks, events, gold, migrate
 from annotator.store.backup import backup_to, damage
 from annotator.store.engine import Engine, make_engine, shown_url, sqlite_path
@@ -36,18 +37,19 @@ def backup(engine: Engine, target: Path, force: bool = False) -> int:
         raise InputError("a PostgreSQL project is copied with PostgreSQL's own tool, which also gives a "
                          "consistent copy while coders work: pg_dump -Fc DBNAME > annotator.dump "
                          "(pg_restore reads it back)")
+    real = output_target(target)  # through a symlink; a device, a FIFO or a folder is refused
     if target.exists() and not force:
         raise InputError(f"{target} exists; give another path, or --force to replace it")
-    if target.resolve() == sqlite_path(engine).resolve():
+    if real.resolve() == sqlite_path(engine).resolve():
         raise InputError(f"{target} is the project itself; give another path")
-    if not target.parent.is_dir():
-        raise InputError(f"no folder {target.parent} to write {target.name} in")
+    if not real.parent.is_dir():
+        raise InputError(f"no folder {real.parent} to write {real.name} in")
     found = damage(engine)
     if found:  # a copy of a damaged file would pass for a good backup
         raise InputError(f"{sqlite_path(engine)} is damaged, so no copy was made (SQLite's quick check: "
                          f"{'; '.join(found)}); restore it from an earlier backup, or save what is left with "
                          "`sqlite3 FILE .recover | sqlite3 NEW.db`")
-    return backup_to(engine, target)
+    return backup_to(engine, real, before_rename=lambda: still_replaceable(real))
 
 
 def failure_message(exc: BaseException) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from annotator.domain.assignment import choose_blind, plan
+from annotator.domain.display import name_problem
 from annotator.domain.errors import InputError
 from annotator.domain.vocabulary import ROLES
 from annotator.services.access_rules import require_lead
@@ -17,8 +18,9 @@ def add_coder(engine: Engine, name: str, role: str = "coder", actor: str | None 
     """Add a coder, or change an existing coder's role; says which it did (a lead's change, once
     the project has a lead)."""
     name = name.strip()
-    if not name or any(c in name for c in ",\n\t") or name != name.strip():
-        raise InputError(f"coder name {name!r} is not usable: give a name without commas or line breaks")
+    problem = name_problem(name)
+    if problem:
+        raise InputError(problem)
     if role not in ROLES:
         raise InputError(f"role {role!r} is not one of: {', '.join(ROLES)}")
     with engine.begin() as conn:
@@ -82,6 +84,10 @@ def assign(engine: Engine, coders: list[str], *, overlap: float | None = None, p
         raise InputError(f"--seed {seed}: give a whole number of at most 64 bits (0 to {2**64 - 1})")
     if overlap is None and per_doc is None:
         overlap = 0.0
+    for name in coders:  # coders not yet known are added: the same rule as `coder add`
+        problem = name_problem(name)
+        if problem:
+            raise InputError(problem)
     with engine.begin() as conn:
         require_lead(conn, actor, "assigning documents")
         order = documents.all_pks(conn)

@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from annotator.domain.coding import Annotation
+from annotator.domain.display import name_problem
+from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, Stance
 from annotator.store import tables as t
 from annotator.store.tables import utcnow
@@ -55,6 +57,9 @@ def coder_pk(conn: Connection, name: str, role: str = "coder") -> int:
     """The coder's key, adding the coder on first sight."""
     pk = conn.scalar(select(CODER.c.pk).where(CODER.c.name == name))
     if pk is None:
+        problem = name_problem(name)  # every way a coder is made (code --coder, import, gold) meets the rule
+        if problem:
+            raise InputError(problem)
         pk = conn.execute(insert(CODER).values(name=name, role=role, created_at=utcnow())).inserted_primary_key[0]
     return pk
 

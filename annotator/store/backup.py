@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from annotator.domain.errors import InputError
@@ -22,10 +23,11 @@ def damage(engine: Engine, most: int = 3) -> list[str]:
     return [] if found == ["ok"] else found
 
 
-def backup_to(engine: Engine, target: Path) -> int:
+def backup_to(engine: Engine, target: Path, before_rename: Callable[[], None] = lambda: None) -> int:
     """A consistent copy of a SQLite project at `target` while coders keep working: SQLite's online
     backup in one step reads one snapshot (WAL lets writers go on meanwhile); written beside the
-    target and renamed, so a failed copy leaves nothing half-made. Returns the copy's size."""
+    target and renamed, so a failed copy leaves nothing half-made. Returns the copy's size.
+    `before_rename` may still refuse (raising), and the copy is then removed."""
     staging = target.with_name(f".{target.name}.partial")
     staging.unlink(missing_ok=True)
     try:
@@ -37,6 +39,7 @@ def backup_to(engine: Engine, target: Path) -> int:
                 copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
             finally:
                 copy.close()
+        before_rename()
         staging.replace(target)
     except sqlite3.OperationalError as exc:  # the source was read whole by its check: the copy failed
         name = getattr(exc, "sqlite_errorname", "")

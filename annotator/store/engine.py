@@ -19,9 +19,10 @@ from sqlalchemy.exc import (ArgumentError, DatabaseError, DBAPIError, IntegrityE
                             OperationalError)
 from sqlmodel import create_engine
 
+from annotator.domain.display import masked_url
 from annotator.domain.errors import InputError
 
-__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "StoreError", "cannot_write_now", "read_only", "bulk_insert", "bulk_insert_values", "bulk_rows", "keep_if_possible", "make_engine", "resolve_url", "shown_url", "sqlite_path", "transient", "write"]
+__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "StoreError", "cannot_write_now", "read_only", "bulk_insert", "bulk_insert_values", "bulk_rows", "keep_if_possible", "make_engine", "resolve_url", "shown_engine_url", "shown_url", "sqlite_path", "transient", "write"]
 
 # What a write raises when the database stays locked past the busy timeout, or the disk is full:
 # services catch this name, so no layer above the store needs SQLAlchemy.
@@ -46,18 +47,26 @@ def resolve_url(db: str | None = None) -> str:
 
 
 def shown_url(db: str | None = None) -> str:
-    """The project's URL as output and logs may show it: a password in it becomes ***."""
+    """The project's URL as output and logs may show it: a password in it becomes ***, in the user
+    part or the query string, also in a URL SQLAlchemy cannot read (a port that is not a number)."""
+    from sqlalchemy.engine import make_url
+
     url = resolve_url(db)
     if url.startswith("sqlite"):  # a file path: shown as it is (SQLAlchemy would %-escape it)
         return url.replace("%3F", "?").replace("%25", "%")  # as resolve_url escaped a bare path
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy reads: the password masked by hand
-        return _masked(url)
+        url = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads (a port that is not a number): masked as text
+        pass
+    return masked_url(url)
+
+
+def shown_engine_url(engine: Engine) -> str:
+    return shown_url(engine.url.render_as_string(hide_password=False))
 
 
 def _masked(url: str) -> str:
-    return re.sub(r"(://[^:/@]*:).*@", r"\1***@", url)  # to the last "@": a password may hold one
+    return masked_url(url)
 
 
 def make_engine(db: str | None = None) -> Engine:

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Static
+
+from annotator.domain.display import masked_url
+from annotator.tui.strips import SAFE_LINES
 
 if TYPE_CHECKING:
     from annotator.services.coding import CodingSession
@@ -43,6 +47,9 @@ class CodingApp(App):
         self._opener = opener
         self._opening = opening
         self.open_error: BaseException | None = None
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [*super().get_line_filters(), SAFE_LINES]
 
     def on_mount(self) -> None:
         if self.session is not None:
@@ -174,4 +181,5 @@ def make_app(db: str | None, coder: str | None, model: str | None = None, dashbo
     shown = db or "annotator.db"
     if "@" in shown:  # a server URL: never put its password on screen
         shown = shown.split("://", 1)[0] + "://…@" + shown.rsplit("@", 1)[1]
+    shown = masked_url(shown)  # nor one in its query string (?password=)
     return CodingApp(opener=open_session, opening=shown, dashboard_first=dashboard_first)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.app import App
+from textual.filter import LineFilter
 
 from annotator.services.gold import ReviewSession
 from annotator.tui.screens.review import ReviewScreen
+from annotator.tui.strips import SAFE_LINES
 
 
 class ReviewApp(App):
@@ -14,6 +18,9 @@ class ReviewApp(App):
     def __init__(self, session: ReviewSession) -> None:
         super().__init__()
         self.session = session
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [*super().get_line_filters(), SAFE_LINES]  # no escape sequence from a document reaches the terminal
 
     def on_mount(self) -> None:
         self.push_screen(ReviewScreen(self.session))

@@ -10,7 +10,11 @@ from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.color import Color
+from textual.filter import LineFilter
 from textual.strip import Strip
+
+from annotator.domain.display import one_line
 
 
 class StripMaker:
@@ -46,3 +50,19 @@ class StripMaker:
                         style += self.style(span.style)
                 segments.append(Segment(plain[a:b], style))
         return Strip(segments).crop_extend(0, width, base)
+
+
+class WithoutControlCharacters(LineFilter):
+    """Every painted line of every widget (the article, titles, names, labels, notices, tables)
+    without control characters: an escape sequence in a document or a name would otherwise reach
+    the terminal raw and retitle or clear it. They take no cell, so widths stay as laid out. An app
+    puts it among its line filters (Textual applies those to each line it paints)."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        if not any(one_line(text) is not text for text, _, control in segments if control is None):
+            return segments
+        return [Segment(one_line(text), style, control) if control is None else Segment(text, style, control)
+                for text, style, control in segments]
+
+
+SAFE_LINES = WithoutControlCharacters()

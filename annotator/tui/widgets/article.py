@@ -155,7 +155,7 @@ class ArticleView(ScrollView, can_focus=False):
 
     def _text_strip(self, start: int, end: int, width: int, base: Style) -> Strip:
         """Segments built directly (no rich Text): marks, then the selection, then the cursor on top."""
-        text = self.doc.text[start:end].replace("\r", " ")
+        text = self.doc.text[start:end].replace("\r", " ").replace("\t", " ")  # one cell each, as wrap counts them
         layers: list[tuple[int, int, Style]] = []
         marks = self._marks
         lo = bisect_left(marks.starts, start - marks.longest)

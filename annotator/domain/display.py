@@ -1,0 +1,59 @@
+"""What may reach a person's terminal: text without control characters, names without them, URLs
+without passwords. Pure functions, used by the command line, the screen and the loaders alike.
+
+A document, a title, a coder name or a label can hold an escape sequence (ESC ] 0 ; ... retitles
+the terminal, ESC [ 2 J clears it) that a terminal obeys when the text is printed raw.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls but tab and newline, DEL, and C1 controls (0x9b is CSI on terminals that read 8-bit C1).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # tab and newline too: a name, a painted line
+
+
+def printable(text: str) -> str:
+    """`text` without control characters (ESC, CR, BEL, DEL, C1, ...); tabs and newlines, which are
+    content, stay. Each removed character takes no cell on a terminal: widths stay the same."""
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def one_line(text: str) -> str:
+    """`text` without any control character, tabs and newlines included: one painted line."""
+    return _CONTROL_IN_LINE.sub("", text) if _CONTROL_IN_LINE.search(text) else text
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON text (json.dumps with ensure_ascii=False escapes C0 but writes DEL and C1 raw) with
+    those escaped as \\u00XX: the same JSON value, safe to print."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def name_problem(name: str, what: str = "coder name") -> str | None:
+    """Why `name` cannot be a coder's name (or a label's), or None. The rule `coder add` has always
+    applied (not empty, no comma, no line break or tab, no spaces at either end), plus no control
+    character; every way in (coder add, assign, import, codebooks) applies it."""
+    if not name.strip():
+        return f"{what} {name!r} is not usable: give a name that is not empty"
+    if name != name.strip():
+        return f"{what} {name!r} is not usable: give a name with no spaces at either end"
+    if "," in name or _CONTROL_IN_LINE.search(name):
+        return (f"{what} {name!r} is not usable: give a name without commas, line breaks, tabs or other "
+                "control characters")
+    return None
+
+
+def has_control(text: str) -> bool:
+    return _CONTROL_IN_LINE.search(text) is not None
+
+
+# A password after the user name, and a query parameter holding one (?password=, ?sslpassword=).
+_USER_PASSWORD = re.compile(r"(://[^/?#@:]*:)[^/?#]*@")
+_QUERY_PASSWORD = re.compile(r"([?&][^=&#]*password[^=&#]*=)[^&#]*", re.IGNORECASE)
+
+
+def masked_url(url: str) -> str:
+    """A database URL as it may be shown: each password in it (user part or query) becomes ***."""
+    return _QUERY_PASSWORD.sub(r"\1***", _USER_PASSWORD.sub(r"\1***@", url))
