@@ -109,7 +109,7 @@ def hostile(cli, project, tmp_path):
     """A document with escape sequences in its title, text and meta, coded by a coder whose name
     holds one (as imports let in before): the name is set in the database directly."""
     work = {**HOSTILE, "coder": "mallory", "spans": [{"start": 0, "end": 14, "label": "PERSON"}], "stance": {}}
-    assert cli("import", str(write_jsonl(tmp_path / "h.jsonl", [work]))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "h.jsonl", [work]))).code == 0
     execute(project, ("UPDATE coder SET name = ? WHERE name = 'mallory'", f"mal{RETITLE}lory{CSI}"))
     return project
 

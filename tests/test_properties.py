@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from annotator.domain import agreement as ag
 from annotator.domain import coding
 from annotator.domain.codebook import SCREEN_KEYS, UNSAFE_NAME, Codebook, parse_codebook
+from annotator.domain.display import name_problem
 from annotator.domain.coding import Annotation
 from annotator.domain.errors import CodebookError, InputError
 from annotator.domain.metrics import stance_scores
@@ -188,7 +189,8 @@ def valid_records(draw) -> dict:
     for key, value in draw(st.dictionaries(meta_keys, json_values, max_size=3)).items():
         record.setdefault(key, value)  # other top-level keys: kept in meta
     if draw(st.booleans()):
-        record["coder"] = draw(st.text(CHARS, min_size=1, max_size=10).filter(lambda s: s.strip()))
+        # (a name coder add would take, with spaces around it that an import strips)
+        record["coder"] = draw(st.text(CHARS, min_size=1, max_size=10).filter(lambda s: name_problem(s.strip()) is None))
         record["spans"] = draw(spans_of(text))
         record["stance"] = draw(st.dictionaries(st.sampled_from(TARGETS), st.sampled_from(STANCES), max_size=4))
         if draw(st.booleans()):

@@ -99,7 +99,7 @@ def _parsed(url: str) -> URL:
         raise InputError(f"{_masked(url)} is not a database URL SQLAlchemy can read (a port must be a number); give a "
                          "SQLite file path or postgresql+psycopg://USER@HOST:PORT/DB") from None
     if port is not None and not 1 <= port <= 65535:
-        raise InputError(f"{parsed.render_as_string(hide_password=True)}: port {port} is not a port; give a number "
+        raise InputError(f"{masked_url(parsed.render_as_string(hide_password=True))}: port {port} is not a port; give a number "
                          "from 1 to 65535 (PostgreSQL's is 5432)")
     return parsed
 
@@ -115,7 +115,7 @@ def _engine(url: str) -> Engine:
         waits = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_S}
         engine = create_engine(parsed, pool_pre_ping=True, json_serializer=_to_json, json_deserializer=orjson.loads,
                                connect_args=waits)
-        named = parsed.render_as_string(hide_password=True)
+        named = masked_url(parsed.render_as_string(hide_password=True))
     event.listen(engine, "handle_error", lambda context: _named(context, named))
     return engine
 

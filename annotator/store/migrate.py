@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 
+from annotator.domain.display import masked_url
 from annotator.domain.errors import InputError
 from annotator.store.failures import failure_cause, failure_message
 
@@ -117,7 +118,7 @@ def shown(engine: Engine) -> str:
     """The database as messages name it: a SQLite file's path, a server URL without its password."""
     if engine.dialect.name == "sqlite":
         return str(engine.url.database)
-    return engine.url.render_as_string(hide_password=True)
+    return masked_url(engine.url.render_as_string(hide_password=True))
 
 
 def _unreadable(engine: Engine, exc: DatabaseError) -> str:
