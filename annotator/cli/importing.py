@@ -1,0 +1,193 @@
+"""`annotator import`: files and other tools' exports into the project, all or nothing."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from annotator.cli import Db, _Command, _db, app, err, out
+from annotator.domain.errors import InputError
+
+
+class _ImportCommand(_Command):
+    """`--as coder NAME` takes two words: joined into one value ("coder NAME") before Click reads them."""
+
+    def parse_args(self, ctx, args):
+        args = list(args)
+        for i, arg in enumerate(args):
+            if arg == "--":
+                break
+            if arg == "--as" and args[i + 1:i + 2] == ["coder"] and len(args) > i + 2:
+                args[i:i + 3] = ["--as", f"coder {args[i + 2]}"]
+                break
+            if arg == "--as=coder" and len(args) > i + 1:
+                args[i:i + 2] = ["--as", f"coder {args[i + 1]}"]
+                break
+        return super().parse_args(ctx, args)
+
+
+class _progress:
+    """A Rich progress bar over bytes, shown only for large inputs on a terminal."""
+
+    THRESHOLD = 2_000_000
+
+    def __init__(self, total: int, what: str) -> None:
+        self.total, self.what, self.bar = total, what, None
+
+    def __enter__(self):
+        if self.total < self.THRESHOLD or not err.is_terminal:
+            return lambda n: None
+        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                            TimeRemainingColumn(), console=err, transient=True)
+        self.bar.start()
+        task = self.bar.add_task(self.what, total=self.total)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+@contextmanager
+def _exit_cleanly_on_hangup():
+    """SIGTERM and SIGHUP (a closed terminal) end the command as Ctrl-C does, through its cleanup
+    (a transaction rolled back, temporary files removed), instead of at once. The handlers before
+    are put back after: a process running more than this command (a test session) keeps its own."""
+    import signal
+
+    before = {sig: signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
+              for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # A parent may have started this process with them blocked (the mask is inherited): then they
+    # would wait, pending, for as long as the import runs.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(before))
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+@app.command("import", cls=_ImportCommand)
+def import_(ctx: typer.Context,
+            paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files or folders to import")],
+            fmt: Annotated[str, typer.Option(
+                "--format", metavar="FORMAT",
+                help="auto | text | jsonl | csv | labelstudio (JSONL may also be gold, coder, Prodigy or doccano; "
+                     "labelstudio, a .json array: Label Studio JSON or JSON-MIN, or doccano JSON)")] = "auto",
+            text_column: Annotated[str, typer.Option(
+                metavar="COLUMN", help="The CSV column holding the text")] = "text",
+            skip_invalid: Annotated[bool, typer.Option(
+                "--skip-invalid",
+                help="Store the valid records and report the invalid ones, instead of storing nothing")] = False,
+            create_coders: Annotated[bool, typer.Option(
+                "--create-coders", help="Add the coders the file names that the project does not know yet")] = False,
+            as_whose: Annotated[str, typer.Option(
+                "--as", metavar="gold|coder NAME",
+                help="Whose work doccano's and Prodigy's annotations are: gold, or that coder's done work")] = "gold",
+            db: Db = None) -> None:
+    """Import articles (text files, JSONL, CSV), coder JSONL annotations, and doccano, Prodigy and Label
+    Studio exports. Re-importing is a no-op."""
+    from annotator.services.importer import ImportFailed, ImportIncomplete, import_paths, total_bytes
+    from annotator.services.project import open_project
+
+    as_coder = _as_coder(as_whose)
+    engine = open_project(_db(ctx, db))
+    size = total_bytes(paths, fmt)
+    try:
+        with _exit_cleanly_on_hangup(), _progress(size, "Importing") as advance:
+            report = import_paths(engine, paths, fmt, text_column, skip_invalid, progress=advance, as_coder=as_coder,
+                                  create_coders=create_coders)
+    except ImportIncomplete as exc:
+        r = exc.report
+        for line in r.problems:
+            err.print(line)
+        err.print(Text.assemble(("Not all was imported:", "red"), f" {r.added} new document(s) were stored, but "
+                                f"{r.invalid} record(s) were not: another import gave their ids to other texts "
+                                "meanwhile. Give them other ids and import the file again (what is stored counts "
+                                "as already there)."))
+        raise typer.Exit(1) from None
+    except ImportFailed as exc:
+        r = exc.report
+        for line in r.problems:
+            err.print(line)
+        if r.unlisted:
+            err.print(f"... and {r.unlisted} more problem(s)")
+        err.print(Text.assemble(("Nothing was imported:", "red"), f" {r.invalid} invalid record(s) of {r.read}. "
+                                "Fix them, or pass --skip-invalid to import the valid records only."))
+        raise typer.Exit(1) from None
+    for line in report.problems:
+        err.print(f"skipped {line}")
+    if report.unlisted:
+        err.print(f"... and {report.unlisted} more problem(s)")
+    out.print(f"Read {report.read} record(s) from {report.files} file(s): {report.added} new document(s), "
+              f"{report.already} already there"
+              + (f", {report.invalid} invalid skipped" if report.invalid else "") + ".")
+    for whose, (docs, spans, stances) in report.stored_as.items():
+        out.print(f"Stored as {whose}: "
+                  f"{docs} document(s), {spans} span(s), {stances} stance(s).")
+    if report.annotations_added or report.annotations_already or report.annotations_differ:
+        out.print(f"Coder annotations: {report.annotations_added} new, {report.annotations_already} already there"
+                  + (f", {report.annotations_differ} unlike the stored one" if report.annotations_differ else "")
+                  + " (kept).")
+    if report.annotations_differ:
+        _print_differing(report)
+    _print_tools(report, as_coder)
+    if report.gold_added or report.gold_already:
+        out.print(f"Gold: {report.gold_added} document(s) new, {report.gold_already} already had gold (kept).")
+    if report.created_coders:
+        out.print(f"Added {len(report.created_coders)} coder(s) the file named: " + ", ".join(report.created_coders[:20])
+                  + (" ..." if len(report.created_coders) > 20 else ""))
+    if report.ignored_files:
+        out.print(f"Ignored {len(report.ignored_files)} file(s) of no known format: "
+                  + ", ".join(report.ignored_files[:5]) + (" ..." if len(report.ignored_files) > 5 else ""))
+    if report.skipped_entries:
+        n = len(report.skipped_entries)
+        out.print(f"Skipped {n} folder entr{'y' if n == 1 else 'ies'} that {'is' if n == 1 else 'are'} not a file "
+                  "inside the folder:")
+        for line in report.skipped_entries[:20]:
+            out.print(f"  {line}")
+        if len(report.skipped_entries) > 20:
+            out.print(f"  … and {len(report.skipped_entries) - 20} more")
+
+
+def _as_coder(value: str) -> str | None:
+    if value == "gold":
+        return None
+    kind, _, name = value.partition(" ")
+    if kind != "coder" or not name.strip():
+        raise InputError(f"--as {value!r}: give --as gold, or --as coder NAME (whose done work the doccano or "
+                         "Prodigy annotations are)")
+    return name.strip()
+
+
+def _print_tools(report, as_coder: str | None) -> None:
+    """What came from other tools' exports, and what of it has no place here, by reason."""
+    if not report.tools:
+        return
+    out.print("Read from other tools: " + ", ".join(f"{n} {tool} record(s)" for tool, n in report.tools.items()) + ".")
+    if as_coder is None and ({"doccano", "Prodigy"} & set(report.tools)) and any(
+            whose.startswith("gold") for whose in report.stored_as):
+        out.print("doccano's and Prodigy's annotations were stored as gold; to store them as a coder's work "
+                  "instead, import into a new project with --as coder NAME.")
+    if report.not_stored:
+        out.print("Not stored (no place for them here):")
+        for reason, (count, where) in report.not_stored.items():
+            out.print(f"  {count} {reason}; the first at {where}")
+
+
+def _print_differing(report) -> None:
+    out.print(f"{report.annotations_differ} coder annotation(s) in the files differ from the stored one, which "
+              "was kept (an import never replaces a coder's work):")
+    for line in report.differing:
+        out.print(f"  {line}")
+    if report.annotations_differ > len(report.differing):
+        out.print(f"  … and {report.annotations_differ - len(report.differing)} more")
+    out.print("To take the file's version: compare the two with `annotator show ID`, and the coder changes the "
+              "stored one in the coding screen (`annotator code`); or import the file into a new project.")
