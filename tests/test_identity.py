@@ -69,6 +69,17 @@ def test_a_coders_role_can_write_nothing_but_their_own_annotations_in_plain_sql(
         "UPDATE document SET text = 'forged'",
         "ALTER TABLE annotation DISABLE ROW LEVEL SECURITY",
         "SET ROLE lee",
+        # what a coder's role was once let write beyond its own work
+        f"INSERT INTO suggestion (document_pk, model, version, spans, stances, created_at) VALUES ({d1}, "
+        "'en_core_web_sm', '9.9', '[]', '[]', now())",
+        "UPDATE document SET certainty = -1000",
+        "UPDATE document SET token_count = 0",
+        "INSERT INTO gold_stale (document_pk) SELECT pk FROM document WHERE id = 'd1' AND false = true "
+        "UNION SELECT 999999",
+        f"INSERT INTO document_lease (document_pk, coder_pk, until) VALUES ({d1}, "
+        "(SELECT pk FROM coder WHERE name = 'alice'), 'infinity')",
+        f"INSERT INTO event (at, kind, before, after, actor, coder_pk) VALUES (now(), 'x', '{{}}', '{{}}', 'alice', {bob})",
+        "INSERT INTO coder (name, role, created_at) VALUES ('alice2', 'coder', now())",
     ]
     hidden = [  # the policy hides the rows: nothing is touched
         f"UPDATE annotation SET status = 'skipped' WHERE pk = {bob_annotation}",
@@ -78,10 +89,22 @@ def test_a_coders_role_can_write_nothing_but_their_own_annotations_in_plain_sql(
     ]
     with psycopg.connect(as_role(db, "alice").replace("+psycopg", ""), autocommit=True) as alice:
         for sql in refused:
-            with pytest.raises(errors.InsufficientPrivilege):
+            try:
                 alice.execute(sql)
+            except errors.InsufficientPrivilege:
+                continue
+            pytest.fail(f"allowed: {sql}")
         for sql in hidden:
             assert alice.execute(sql).rowcount == 0, sql
+    with psycopg.connect(as_role(db, "alice").replace("+psycopg", ""), autocommit=True) as alice:
+        # A temporary table named coder, read first unless the policies' functions say where coder is
+        alice.execute("CREATE TEMP TABLE coder (pk int, name text, role text)")
+        alice.execute(f"INSERT INTO pg_temp.coder VALUES ({bob}, 'alice', 'lead')")
+        assert alice.execute("SELECT annotator_is_lead(), annotator_coder_pk() = %s", (bob,)).fetchone() \
+            == (False, False)
+        with pytest.raises(errors.InsufficientPrivilege):
+            alice.execute(f"INSERT INTO annotation_stance (annotation_pk, target, label, origin) VALUES "
+                          f"({bob_annotation}, 'Nato', 'AGAINST', 'typed')")
     after = {table: rows(db, f'SELECT * FROM "{table}" ORDER BY 1') for table in before}
     assert after == before
 
@@ -192,3 +215,35 @@ def test_an_upgrade_takes_back_what_the_old_readme_granted_a_coders_role(cli, te
         with pytest.raises(errors.InsufficientPrivilege):
             alice.execute("DELETE FROM gold")
     assert rows(team, "SELECT role FROM coder WHERE name = 'alice'") == [("coder",)]
+
+
+def test_coder_add_refuses_the_names_postgresql_keeps(cli, project, postgres_only):
+    for name in ("public", "pg_monitor", "CURRENT_USER"):
+        result = cli("coder", "add", name)
+        assert result.code == 1 and "a name PostgreSQL keeps for itself" in result.err, result.err
+        assert "Traceback" not in result.err
+    assert rows(project, "SELECT count(*) FROM coder") == [(0,)]
+
+
+def test_once_there_is_a_lead_nobody_else_adds_themselves(cli, team, act_as, tmp_path):
+    act_as("newbie")  # their own work, and themselves as a new coder
+    path = write_jsonl(tmp_path / "me.jsonl", [{"id": "n1", "text": "Scholz met Putin.", "coder": "newbie"}])
+    result = cli("import", "--create-coders", str(path))
+    assert result.code == 1 and "adding coders (newbie) needs the lead role and newbie is not a coder" in result.err
+    act_as("alice")
+    engine = open_project(as_role(team, "alice")) if isinstance(team, ServerDatabase) else open_project(str(team))
+    act_as("stranger")
+    if isinstance(team, ServerDatabase):
+        engine = open_project(as_role(team, "stranger"))
+    with pytest.raises(InputError, match="stranger is not a coder of this project; a lead adds them"):
+        CodingSession.for_coder(engine, None)
+    assert rows(team, "SELECT count(*) FROM coder WHERE name IN ('newbie', 'stranger')") == [(0,)]
+
+
+def test_no_output_replaces_the_project_or_its_wal(cli, team, act_as, sqlite_only, tmp_path):
+    act_as("lee")
+    for args in (["export", "--out", str(team), "--force"], ["export", "--out", f"{team}-wal", "--force"],
+                 ["backup", f"{team}-wal", "--force"], ["backup", f"{team}-shm", "--force"]):
+        result = cli(*args)
+        assert result.code == 1 and "would destroy coders' work" in result.err, (args, result.err)
+    assert cli("status").code == 0 and rows(team, "SELECT count(*) FROM annotation") == [(18,)]

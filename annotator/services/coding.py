@@ -23,7 +23,7 @@ from annotator.domain.queue_order import ORDERS
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.timing import ActiveTime
 from annotator.services import gold as gold_service
-from annotator.services.access_rules import require_self_or_lead, writes_gold
+from annotator.services.access_rules import is_lead, require_self_or_lead, writes_gold
 from annotator.services.nlp_worker import NlpWorker, suggest_stored, tokens_of
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, identity, leases, progress, suggestions
@@ -76,6 +76,9 @@ class CodingSession:
         with engine.connect() as conn:
             me = identity.acting(conn)
             require_self_or_lead(conn, coder or me, None, "coding")
+            if assignments.role_of(conn, coder or me) is None and not is_lead(conn):
+                raise InputError(f"{coder or me} is not a coder of this project; a lead adds them with "
+                                 f"`annotator coder add {coder or me}`")
         return cls(engine, coder or me, **options)
 
     def __init__(self, engine: Engine, coder: str, codebook: Codebook | None = None,
@@ -237,6 +240,8 @@ class CodingSession:
     def suggest_missing(self, document_pk: int) -> Suggestion | None:
         """Suggest for a document that has no suggestion yet (from a worker thread: the model runs in
         the NLP process, loaded on first use)."""
+        if not self._writes_gold:  # a coder's PostgreSQL role stores no suggestions: a lead's `suggest` does
+            return None
         if self._pipeline is None:  # the model, loaded and run in the NLP process
             self._nlp.call(suggest_stored, self.engine.url.render_as_string(hide_password=False), document_pk,
                            self._model)

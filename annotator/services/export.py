@@ -21,7 +21,7 @@ from annotator.domain import formats
 from annotator.domain.errors import InputError
 from annotator.domain.formats import ExportDocument, Unaligned
 from annotator.processes import alive
-from annotator.services.output_files import output_target, still_replaceable
+from annotator.services.output_files import output_target, refuse_project_files, still_replaceable
 from annotator.services.project import active_codebook
 from annotator.services.gold import catch_up
 from annotator.store import annotations, gold, reliability
@@ -82,6 +82,8 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
     shares = parse_split(split)
     paths = _paths(out or default_path(engine, fmt), shares)
     targets = {name: output_target(path) for name, path in paths.items()}  # a device or a FIFO: refused
+    for path in targets.values():
+        refuse_project_files(path, sqlite_path(engine))
     taken = [str(p) for p in paths.values() if p.exists()]
     # Part of a split set only: the remains of an export killed between its renames, written over.
     if taken and not force and not (shares is not None and len(taken) < len(paths)):

@@ -23,7 +23,7 @@ from annotator.services.access_rules import require_lead, require_self_or_lead, 
 from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, gold, identity, reliability, suggestions
 from annotator.store.documents import StoredDocument
-from annotator.store.engine import Connection, Engine, make_engine
+from annotator.store.engine import Connection, Engine, keep_if_possible, make_engine
 from annotator.store.gold import Adjudication, GoldItem
 
 
@@ -211,17 +211,20 @@ def catch_up(engine: Engine, codebook: Codebook | None = None, batch: int = 500)
         if not gold.stale(conn, 1):
             return 0
         if not writes_gold(conn):
-            return len(gold.stale(conn, 1_000_000))
+            return gold.stale_count(conn)
     codebook = codebook or active_codebook(engine)
-    while True:
-        with engine.begin() as conn:
-            pks = gold.stale(conn, batch)
-            if not pks:
-                return 0
+
+    def derive_stale(conn: Connection) -> None:
+        while pks := gold.stale(conn, batch):
             for pk in pks:
                 if gold.is_derived(conn, pk):
                     derive_document(conn, pk, codebook)
             gold.forget_stale(conn, pks)
+
+    if not keep_if_possible(engine, derive_stale):  # a read-only database: exported as derived before
+        with engine.connect() as conn:
+            return gold.stale_count(conn)
+    return 0
 
 
 # Review ------------------------------------------------------------------------------------------

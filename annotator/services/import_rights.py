@@ -48,6 +48,9 @@ def authorize(engine: Engine, writes: Writes, create_coders: bool) -> list[str]:
                              f"work needs the lead role ({me} is {role}); import your own work, with \"coder\": "
                              f"{me!r}, or ask a lead")
     unknown = sorted((c for c in writes.coders if c not in known), key=writes.coders.get)
+    if unknown and create_coders and not lead:
+        raise InputError(f"{writes.coders[unknown[0]]}: adding coders ({', '.join(unknown[:10])}) needs the lead "
+                         f"role and {me} is {role}; a lead adds them (annotator coder add NAME)")
     if unknown and not create_coders:
         listed = ", ".join(f"{name} ({writes.coders[name]})" for name in unknown[:10])
         more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""

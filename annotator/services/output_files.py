@@ -45,6 +45,21 @@ def output_target(path: Path) -> Path:
     return path
 
 
+PROJECT_SIBLINGS = ("", "-wal", "-shm", "-journal")
+
+
+def refuse_project_files(target: Path, project: Path | None) -> None:
+    """An output that would replace the project file or one of SQLite's files beside it (its WAL holds
+    coders' latest saves) is refused, --force or not."""
+    if project is None:
+        return
+    resolved, home = Path(os.path.realpath(target)), Path(os.path.realpath(project))
+    for suffix in PROJECT_SIBLINGS:
+        if resolved == home.with_name(home.name + suffix):
+            what = "the project itself" if not suffix else f"the project's {suffix[1:]} file (SQLite's, beside it)"
+            raise InputError(f"{what}: writing there would destroy coders' work; give another path", str(target))
+
+
 def still_replaceable(path: Path) -> None:
     """Checked again just before the rename: what was a regular file (or nothing) at the start may
     have been swapped for a device or a link meanwhile."""

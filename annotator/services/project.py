@@ -9,7 +9,7 @@ from annotator.domain.codebook import Codebook, parse_codebook
 from annotator.domain.errors import CodebookError, InputError
 from annotator.resources import default_schema
 from annotator.services.access_rules import require_lead
-from annotator.services.output_files import output_target, still_replaceable
+from annotator.services.output_files import output_target, refuse_project_files, still_replaceable
 from annotator.store import annotations, codebooks, events, gold, migrate
 from annotator.store.backup import backup_to, damage
 from annotator.store.engine import Engine, make_engine, shown_url, sqlite_path
@@ -38,6 +38,7 @@ def backup(engine: Engine, target: Path, force: bool = False) -> int:
                          "consistent copy while coders work: pg_dump -Fc DBNAME > annotator.dump "
                          "(pg_restore reads it back)")
     real = output_target(target)  # through a symlink; a device, a FIFO or a folder is refused
+    refuse_project_files(real, sqlite_path(engine))
     if target.exists() and not force:
         raise InputError(f"{target} exists; give another path, or --force to replace it")
     if real.resolve() == sqlite_path(engine).resolve():

@@ -41,9 +41,15 @@ def add_coder(engine: Engine, name: str, role: str = "coder", actor: str | None 
         return said
 
 
+RESERVED_ROLES = frozenset({"public", "none", "current_user", "session_user", "current_role", "system_user"})
+
+
 def _database_role(conn, name: str, role: str) -> str:
     """On PostgreSQL the coder is the database role of that name: create or map it and grant it
     what its project role needs (what it had before is taken back first)."""
+    if name.lower() in RESERVED_ROLES or name.startswith("pg_"):
+        raise InputError(f"{name!r} is a name PostgreSQL keeps for itself (public, none, current_user, session_user, "
+                         "current_role, and every pg_ name): give the coder another name")
     if roles.role_exists(conn, name) and identity.is_owner_role(conn, name):
         return f"The database role {name} owns the project: the database holds it to nothing; no GRANT made."
     create = not roles.role_exists(conn, name)

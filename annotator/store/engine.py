@@ -325,7 +325,7 @@ def keep_if_possible(engine: Engine, work: Callable[[Connection], None]) -> bool
             work(conn)
         return True
     except DBAPIError as exc:
-        if cannot_write_now(exc):
+        if cannot_write_now(exc) or getattr(exc.orig, "sqlstate", None) == "42501":  # (or a role that may not)
             return False
         raise
 

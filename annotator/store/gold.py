@@ -106,6 +106,11 @@ def stale(conn: Connection, limit: int) -> list[int]:
     return list(conn.scalars(select(STALE.c.document_pk).order_by(STALE.c.document_pk).limit(limit)))
 
 
+def stale_count(conn: Connection) -> int:
+    """How many documents wait to be derived again (only those coders changed since the last run)."""
+    return conn.scalar(select(func.count()).select_from(STALE))
+
+
 def forget_stale(conn: Connection, document_pks: Sequence[int] | None = None) -> None:
     """Derived again: every document (None), or these."""
     query = delete(STALE)

@@ -18,38 +18,40 @@ CODER_WRITES = {
     "document_lease": "INSERT, UPDATE, DELETE",
     "event": "INSERT",
     "gold_stale": "INSERT",  # a saved change marks the document's derived gold for a lead to derive again
-    "suggestion": "INSERT",  # the screen suggests a document that has none (model output, never gold)
-    "coder": "INSERT, UPDATE (last_document_pk, finished_through_pk, finished_through_position)",
-    "document": "UPDATE (certainty, token_count)",  # kept derived values: the queue order, agreement's counts
+    "coder": "UPDATE (last_document_pk, finished_through_pk, finished_through_position)",  # where they are
 }
 HIDDEN_FROM_CODERS = ("coder_token",)
 
+# search_path names the project's schema and pg_temp last, and `coder` is qualified: a caller's
+# temporary table named coder would otherwise be read first, and answer the question for them.
 FUNCTIONS = """
 CREATE OR REPLACE FUNCTION annotator_is_lead() RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS
-$$ SELECT EXISTS (SELECT 1 FROM coder WHERE name = session_user AND role = 'lead') $$;
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS
+$$ SELECT EXISTS (SELECT 1 FROM {schema}.coder WHERE name = session_user AND role = 'lead') $$;
 CREATE OR REPLACE FUNCTION annotator_coder_pk() RETURNS integer
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS
-$$ SELECT pk FROM coder WHERE name = session_user $$;
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS
+$$ SELECT pk FROM {schema}.coder WHERE name = session_user $$;
 """
 
 _MINE = "annotator_coder_pk()"
 _LEAD = "annotator_is_lead()"
 _OF_MY_ANNOTATION = f"EXISTS (SELECT 1 FROM annotation a WHERE a.pk = annotation_pk AND a.coder_pk = {_MINE})"
+_I_ANNOTATED = f"EXISTS (SELECT 1 FROM annotation a WHERE a.document_pk = gold_stale.document_pk AND a.coder_pk = {_MINE})"
+# A lease: one of the coder's own assigned documents, for at most the screen's lease and a margin.
+_MY_LEASE = (f"coder_pk = {_MINE} AND until <= now() + interval '1 hour' AND EXISTS (SELECT 1 FROM assignment s "
+             f"WHERE s.document_pk = document_lease.document_pk AND s.coder_pk = {_MINE})")
 # (table, command, USING, WITH CHECK): what a role that is not the owner may see and write.
 POLICIES: tuple[tuple[str, str, str | None, str | None], ...] = (
     ("annotation", "ALL", f"{_LEAD} OR coder_pk = {_MINE}", f"{_LEAD} OR coder_pk = {_MINE}"),
     *((name, "ALL", f"{_LEAD} OR {_OF_MY_ANNOTATION}", f"{_LEAD} OR {_OF_MY_ANNOTATION}")
       for name in OWN_ANNOTATION[1:]),
-    ("document_lease", "ALL", f"{_LEAD} OR coder_pk = {_MINE} OR until <= now()", f"{_LEAD} OR coder_pk = {_MINE}"),
+    ("document_lease", "ALL", f"{_LEAD} OR coder_pk = {_MINE} OR until <= now()", f"{_LEAD} OR ({_MY_LEASE})"),
     ("coder", "ALL", f"{_LEAD} OR name = session_user",
      f"{_LEAD} OR (name = session_user AND role = 'coder')"),
-    ("event", "INSERT", None, "actor = session_user"),
+    ("event", "INSERT", None, f"actor = session_user AND ({_LEAD} OR coder_pk IS NULL OR coder_pk = {_MINE})"),
     ("event", "UPDATE", _LEAD, _LEAD),
     ("event", "DELETE", _LEAD, None),
-    ("gold_stale", "INSERT", None, "true"),
-    ("document", "UPDATE", "true", "true"),  # the column grants above say which columns
-    ("suggestion", "INSERT", None, "true"),
+    ("gold_stale", "INSERT", None, f"{_LEAD} OR {_I_ANNOTATED}"),
     ("gold_stale", "UPDATE", _LEAD, _LEAD),
     ("gold_stale", "DELETE", _LEAD, None),
 )
@@ -61,7 +63,8 @@ LEAD_ONLY = ("codebook", "document", "suggestion", "gold", "gold_adjudication", 
 
 def install(conn: Connection) -> None:
     """Turn on the policies (idempotent: a migration and a test may both run it)."""
-    conn.exec_driver_sql(FUNCTIONS)
+    schema = '"' + conn.scalar(text("SELECT current_schema()")).replace('"', '""') + '"'
+    conn.exec_driver_sql(FUNCTIONS.format(schema=schema))
     for name in {p[0] for p in POLICIES} | set(LEAD_ONLY):
         conn.exec_driver_sql(f'ALTER TABLE "{name}" ENABLE ROW LEVEL SECURITY')
         conn.exec_driver_sql(f'DROP POLICY IF EXISTS annotator_read ON "{name}"')
