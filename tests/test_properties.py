@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from annotator.domain import agreement as ag
 from annotator.domain import coding
 from annotator.domain.codebook import SCREEN_KEYS, UNSAFE_NAME, Codebook, parse_codebook
-from annotator.domain.display import name_problem
+from annotator.domain.display import has_control, name_problem
 from annotator.domain.coding import Annotation
 from annotator.domain.errors import CodebookError, InputError
 from annotator.domain.metrics import stance_scores
@@ -159,7 +159,7 @@ huge_meta = st.one_of(
 NOT_META = RECORD_KEYS | EXPORT_KEYS | {"label", "tokens", "_input_hash", "targets", "cats"}
 meta_keys = odd_text.filter(lambda k: k not in NOT_META)
 metas = st.one_of(st.dictionaries(meta_keys, json_values, max_size=5), huge_meta)
-ids = st.one_of(texts.filter(lambda s: s.strip()), st.integers(-(2**63), 2**63 - 1))
+ids = st.one_of(texts.filter(lambda s: s.strip() and not has_control(s)), st.integers(-(2**63), 2**63 - 1))  # one line
 wrong_types = st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False), st.lists(st.integers(), max_size=2),
                         st.dictionaries(st.text(max_size=2), st.integers(), max_size=2))
 
@@ -1144,4 +1144,8 @@ def test_every_export_format_gives_back_the_gold_spans_labels_and_offsets(cli, f
     assert result.code == 0, result.err
     second = folder / f"second-{again}.jsonl"
     assert cli("export", "--format", again, "--out", str(second), "--db", str(other)).code == 0
-    assert second.read_bytes() == out[again].read_bytes()
+    expected = out[again].read_bytes()
+    if again == "doccano":  # a doccano line with no label is a document nobody annotated: no gold comes back
+        expected = b"".join(line for line in expected.splitlines(keepends=True)
+                            if json.loads(line).get("label") or json.loads(line).get("cats"))
+    assert second.read_bytes() == expected

@@ -79,11 +79,13 @@ def stance_of(names: list[Any], where: str, what: str) -> dict[str, str]:
     return stance
 
 
-def attributed(doc: dict[str, Any], spans: list, stance: dict, coder: str | None, notes: list[str]) -> dict:
-    """A foreign record's annotation as gold (no coder named) or as the named coder's done work."""
+def attributed(doc: dict[str, Any], spans: list, stance: dict, coder: str | None, notes: list[str],
+               decided: bool = False) -> dict:
+    """A foreign record's annotation as gold (no coder named) or as the named coder's done work.
+    Nothing annotated is no annotation, unless the tool says it was decided (Prodigy's "accept")."""
     if notes:
         doc[NOTES] = notes
-    if not spans and not stance:
+    if not spans and not stance and not decided:
         return doc
     if coder is not None:
         return {**doc, "coder": coder, "status": "done", "spans": spans, "stance": stance}
@@ -100,7 +102,7 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
     spans = [{"start": s.get("start"), "end": s.get("end"), "label": s.get("label")} for s in obj.get("spans") or []]
     stance = stance_of(obj.get("accept") or [], where, "Prodigy choice")
     annotator = obj.get("_annotator_id")
-    done = attributed(record, spans, stance, coder, [])
+    done = attributed(record, spans, stance, coder, [], decided=True)  # accepted: nothing there is a decision
     if "adjudication" in done and isinstance(annotator, str):
         done["annotators"] = [annotator]
     return done

@@ -11,6 +11,7 @@ from annotator.domain.codebook import Codebook
 from annotator.domain.display import name_problem
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, Stance, span_problem
+from annotator.domain.display import has_control
 from annotator.domain.vocabulary import GOLD_HOWS, STATUSES
 
 # Keys with a meaning of their own; any other top-level key of a JSONL record goes into `meta`
@@ -55,6 +56,29 @@ class RecordError(InputError):
         super().__init__("; ".join(problems))
 
 
+_SPAN_KEYS = ({"start", "end"}, {"start_offset", "end_offset"})
+_WORK_KEYS = {"spans", "stance", "stances", "entities", "labels", "annotations", "cats"}
+
+
+def _annotation_like(value: Any) -> bool:
+    """Spans under another name (objects with offsets, [start, end, LABEL] triples) or a nested
+    record of work: what an import would otherwise keep as meta and so lose as annotation."""
+    if isinstance(value, dict):
+        return bool(_WORK_KEYS & set(value)) or any(keys <= set(value) for keys in _SPAN_KEYS)
+    if isinstance(value, list) and value:
+        first = value[0]
+        if isinstance(first, dict):
+            return any(keys <= set(first) for keys in _SPAN_KEYS)
+        return (isinstance(first, list) and len(first) == 3 and all(isinstance(x, int) for x in first[:2])
+                and isinstance(first[2], str))
+    return False
+
+
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
 def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     """Validate one JSONL object (plain document or coder JSONL); raises RecordError with every problem."""
     if not isinstance(obj, dict):
@@ -78,6 +102,9 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     elif any(k in obj for k in ("spans", "stance", "stances")):
         problems.append("the record has spans or stances but no 'coder' (coder JSONL) and no "
                         "'adjudication' (gold JSONL); give one of them on every line")
+    problems += [f"{key!r} holds annotations this tool does not read there ({_short(obj[key])}); give spans as "
+                 "'spans' and stances as 'stance', with 'coder' (coder JSONL) or 'adjudication' (gold JSONL)"
+                 for key in sorted(obj) if key not in _NOT_META and _annotation_like(obj[key])]
     merged = {**{k: v for k, v in obj.items() if k not in _NOT_META}, **(meta if isinstance(meta, dict) else {})}
     problems += target_problems(merged, codebook)
     if problems:
@@ -188,6 +215,9 @@ def _id(value: Any) -> str | None:
         return None  # derived from the text once the text is valid
     if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
         raise InputError(f"'id' must be a non-empty string or integer, got {value!r}")
+    if has_control(str(value)):  # an id is one line in every format (CoNLL's "# id =", file names)
+        raise InputError(f"'id' {value!r} holds a line break, tab or other control character; give an id "
+                         "without them, or leave it out to derive one from the text")
     return str(value).strip()
 
 

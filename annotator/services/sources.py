@@ -151,9 +151,30 @@ def read_source(source: Source, codebook: Codebook, text_column: str, progress: 
     return _read_csv(path, shown, text_column, progress, opener)
 
 
+MAX_LINE_BYTES = 64 * 1024 * 1024  # a record's line: longer is refused, so memory stays flat whatever the file
+
+
+def _lines(f) -> Iterator[bytes | InputError]:
+    """The file's lines, each read whole only up to MAX_LINE_BYTES; a longer one is passed over in
+    bounded steps and given as an error (its line number still counts)."""
+    while raw := f.readline(MAX_LINE_BYTES + 1):
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield raw
+            continue
+        size = len(raw)
+        while (rest := f.readline(1 << 20)) and not rest.endswith(b"\n"):
+            size += len(rest)
+        size += len(rest)
+        yield InputError(f"the line is {size:,} bytes long, over the {MAX_LINE_BYTES:,} a record may take; "
+                         "split the record, or import a long text as a .txt file")
+
+
 def _decoded_lines(path: Path, progress: Progress, opener: Opener) -> Iterator[tuple[int, str | InputError]]:
     with opener(path) as f:
-        for number, raw in enumerate(f, 1):
+        for number, raw in enumerate(_lines(f), 1):
+            if isinstance(raw, InputError):
+                yield number, raw
+                continue
             progress(len(raw))
             try:
                 yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8")
@@ -188,7 +209,10 @@ def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress,
     to say precisely what is wrong with it."""
     unreported = 0
     with opener(path) as f:
-        for number, raw in enumerate(f, 1):
+        for number, raw in enumerate(_lines(f), 1):
+            if isinstance(raw, InputError):
+                yield f"{shown}:{number}", raw
+                continue
             unreported += len(raw)
             if unreported > 1_000_000:
                 progress(unreported)

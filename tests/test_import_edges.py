@@ -1,0 +1,54 @@
+"""What a hostile pass found past the first round: annotations under keys this tool does not read,
+ids that would break a line of an export, and one line too long to hold."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import rows, write_jsonl
+
+from annotator.services import sources
+
+
+def test_annotations_under_other_keys_are_errors_never_meta(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "other.jsonl", [
+        {"text": "Boris Johnson resigned.", "annotations": [{"start": 0, "end": 13, "label": "PERSON"}]},
+        {"text": "Boris Johnson resigned again.", "entities": [[0, 13, "PERSON"]]},
+        {"text": "Boris Johnson resigned once more.", "gold": {"spans": [{"start": 0, "end": 13, "label": "PERSON"}]}},
+        {"text": "Names kept as data.", "entities": ["Boris Johnson"], "source": "BBC"}])
+    result = cli("import", str(path))
+    assert result.code == 1 and "Nothing was imported: 3 invalid record(s) of 4" in result.err
+    for line, key in ((1, "annotations"), (2, "entities"), (3, "gold")):
+        assert f"{path}:{line}: '{key}' holds annotations this tool does not read there" in result.err
+    assert rows(project, "SELECT count(*) FROM document") == [(0,)]
+
+
+def test_an_id_with_a_line_break_or_control_character_is_refused(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "ids.jsonl", [
+        {"id": "a\nVladimir _ _ B-PERSON", "text": "Angela Merkel visited Paris."},
+        {"id": "b\x1b[2J", "text": "Angela Merkel visited Rome."}])
+    result = cli("import", str(path))
+    assert result.code == 1 and f"{path}:1: 'id'" in result.err and f"{path}:2: 'id'" in result.err
+    assert "control character" in result.err and "\x1b" not in result.err
+
+
+def test_a_line_over_the_limit_is_refused_without_holding_it(cli, project, tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "MAX_LINE_BYTES", 1000)  # the same code path as 64 MB, at a test's size
+    path = tmp_path / "long.jsonl"
+    path.write_text("\n".join([json.dumps({"text": "short one"}), json.dumps({"text": "y" * 5000}),
+                               json.dumps({"text": "short two"})]) + "\n")
+    result = cli("import", str(path))
+    size = len(json.dumps({"text": "y" * 5000})) + 1
+    assert result.code == 1 and f"{path}:2: the line is {size:,} bytes long, over the 1,000" in result.err
+    assert cli("import", str(path), "--skip-invalid").code == 0
+    assert rows(project, "SELECT text FROM document ORDER BY seq") == [("short one",), ("short two",)]
+
+
+def test_a_prodigy_task_accepted_with_nothing_marked_is_gold_with_no_items(cli, project, tmp_path):
+    """Prodigy's "accept" is a decision: accepting a text with no span is gold that says so (its
+    export of such gold reads back the same), where a doccano line without labels is unannotated."""
+    path = write_jsonl(tmp_path / "prodigy.jsonl", [
+        {"text": "Nothing to mark here.", "tokens": [], "spans": [], "accept": [], "answer": "accept",
+         "_input_hash": 1, "_task_hash": 2, "meta": {"id": "p1"}}])
+    assert cli("import", str(path)).code == 0
+    assert rows(project, "SELECT d.id, g.disputed FROM gold g JOIN document d ON d.pk = g.document_pk") == [("p1", 0)]
