@@ -78,7 +78,7 @@ def file_offset(pid: int, path: Path) -> int | None:
 
 
 def wait_until(condition, process: subprocess.Popen, what: str, seconds: float = KILL_TIMEOUT, step: float = 0.005,
-               stopped: bool = False):
+               stopped: bool = False, none_if_ended: bool = False):
     """Poll `condition` until it gives something true; fail if the process ends first or time runs out.
     With `stopped`, the process runs in slices of `step` (SIGCONT, pause, SIGSTOP) and is looked at
     only while stopped, and stays stopped once the condition holds: polled while running, an export
@@ -94,6 +94,8 @@ def wait_until(condition, process: subprocess.Popen, what: str, seconds: float =
             return found
         if process.poll() is not None:
             out, err = process.communicate()
+            if none_if_ended and process.returncode == 0:
+                return None
             pytest.fail(f"the process ended (exit {process.returncode}) before {what}\n{out}\n{err}")
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         if stopped:
@@ -519,9 +521,14 @@ def test_export_killed_part_way_leaves_no_partial_file_and_a_rerun_writes_it_who
     def temporary() -> list[Path]:
         return [p for p in target.parent.glob(f".{name}.*.part")] if target.parent.exists() else []
 
-    victim = annotator(*command, "--db", str(project), cwd=tmp_path)
-    wait_until(lambda: any(size_of(p) >= share * len(whole) for p in temporary()), victim,
-               f"it wrote {share:.0%} of the file", step=0.0005, stopped=True)
+    for _ in range(5):  # a loaded machine's slice of "running" once let the whole export through: again
+        victim = annotator(*command, "--db", str(project), cwd=tmp_path)
+        if wait_until(lambda: any(size_of(p) >= share * len(whole) for p in temporary()), victim,
+                      f"it wrote {share:.0%} of the file", step=0.0005, stopped=True, none_if_ended=True):
+            break
+        target.unlink() if older is None else target.write_bytes(older)
+    else:
+        pytest.fail(f"the export ended five times before it wrote {share:.0%} of the file")
     kill(victim)
     if older is None:
         assert not target.exists(), "a killed export left a file at the target"
