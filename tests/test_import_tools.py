@@ -112,7 +112,7 @@ def _min_item(**controls) -> list[dict]:
 UNREADABLE = {
     "doccano categories give a target two stances": (
         "d.jsonl", [{"text": TEXT, "label": [[0, 14, "PERSON"]], "cats": ["Russia:FAVOR", "Russia:AGAINST"]}],
-        "doccano categorys give 'Russia' two stances, 'FAVOR' and 'AGAINST'; a target takes one"),
+        "the doccano category names give 'Russia' two stances, 'FAVOR' and 'AGAINST'; a target takes one"),
     "doccano label of another shape": (
         "d.jsonl", [{"text": TEXT, "label": "Russia:FAVOR"}],
         "doccano 'label' must be [[start, end, LABEL], ...] (sequence labelling) or [\"TARGET:LABEL\", ...]"),

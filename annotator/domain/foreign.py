@@ -73,7 +73,7 @@ def stance_of(names: list[Any], where: str, what: str) -> dict[str, str]:
             raise InputError(f"{what} {name!r} is not TARGET:LABEL (a stance target of the codebook, a colon, "
                              "a stance label: e.g. 'Ukraine:FAVOR')", where)
         if stance.get(target, label) != label:
-            raise InputError(f"{what}s give {target!r} two stances, {stance[target]!r} and {label!r}; "
+            raise InputError(f"the {what} names give {target!r} two stances, {stance[target]!r} and {label!r}; "
                              "a target takes one", where)
         stance[target] = label
     return stance

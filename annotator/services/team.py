@@ -87,7 +87,7 @@ def assign(engine: Engine, coders: list[str], *, overlap: float | None = None, p
     Coders not yet known are added (role coder). With `blind`, that share of the documents is
     shown without suggestions (documents someone already worked on keep how they were shown)."""
     if not -2**63 <= seed < 2**64:  # the event that records it holds 64-bit integers at most
-        raise InputError(f"--seed {seed}: give a whole number of at most 64 bits (0 to {2**64 - 1})")
+        raise InputError(f"--seed {seed}: give a whole number of at most 64 bits ({-2**63} to {2**64 - 1})")
     if overlap is None and per_doc is None:
         overlap = 0.0
     for name in coders:  # coders not yet known are added: the same rule as `coder add`
