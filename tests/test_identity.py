@@ -138,7 +138,8 @@ def test_coder_add_creates_the_database_role_and_says_what_it_granted(cli, proje
     assert 'GRANT INSERT, UPDATE, DELETE ON "annotation" TO "dana_x7"' in said
     assert "WITH GRANT OPTION" not in said
     lead = cli("coder", "add", "dana_x7", "--role", "lead").out
-    assert "Mapped to the database role dana_x7" in lead and "WITH GRANT OPTION" in lead
+    assert "Mapped to the database role dana_x7" in lead and "WITH GRANT OPTION" not in lead
+    assert 'GRANT SELECT, INSERT, UPDATE, DELETE ON "alembic_version"' not in lead
 
 
 def test_coding_or_reviewing_as_someone_else_needs_the_lead_role(cli, team, act_as):
@@ -247,3 +248,39 @@ def test_no_output_replaces_the_project_or_its_wal(cli, team, act_as, sqlite_onl
         result = cli(*args)
         assert result.code == 1 and "would destroy coders' work" in result.err, (args, result.err)
     assert cli("status").code == 0 and rows(team, "SELECT count(*) FROM annotation") == [(18,)]
+
+
+def test_a_lead_taken_back_to_coder_keeps_no_lead_rights_and_only_the_owner_grants(cli, team, act_as, monkeypatch,
+                                                                                      postgres_only):
+    import psycopg
+    from psycopg import errors
+
+    act_as("lee")  # a lead who is not the owner: the coder is added, the owner grants the role
+    said = cli("coder", "add", "carl_q2")
+    assert said.code == 0 and "gets its rights from the project's owner" in said.out and "GRANTs made" not in said.out
+    monkeypatch.setenv("ANNOTATOR_DB", str(team))  # the owner (the test cluster's superuser)
+    assert cli("coder", "add", "lee").code == 0  # demoted, by the owner: no traceback, nothing left over
+    with psycopg.connect(as_role(team, "lee").replace("+psycopg", ""), autocommit=True) as lee:
+        for sql in ("SELECT * FROM coder_token", "DELETE FROM gold", "GRANT SELECT ON coder_token TO alice"):
+            with pytest.raises((errors.InsufficientPrivilege, errors.InvalidGrantOperation)):
+                lee.execute(sql)
+    too_long = "b" * 64
+    result = cli("coder", "add", too_long)
+    assert result.code == 1 and "longer than the 63 bytes" in result.err
+
+
+def test_a_coders_span_written_by_hand_must_lie_in_its_text(team, postgres_only):
+    import psycopg
+    from psycopg import errors
+
+    mine = _pk(team, "SELECT a.pk FROM annotation a JOIN coder c ON c.pk = a.coder_pk JOIN document d "
+                     "ON d.pk = a.document_pk WHERE c.name = 'alice' AND d.id = 'd1'")
+    with psycopg.connect(as_role(team, "alice").replace("+psycopg", ""), autocommit=True) as alice:
+        for start, end in ((-3, 5), (10, 10), (50, 10), (0, 99_999_999)):
+            with pytest.raises(errors.InsufficientPrivilege):
+                alice.execute(f'INSERT INTO annotation_span (annotation_pk, start, "end", label, origin, aligned) '
+                              f"VALUES ({mine}, {start}, {end}, 'PERSON', 'added', true)")
+        with pytest.raises(errors.InsufficientPrivilege):
+            alice.execute(f"UPDATE annotation SET seconds = -5 WHERE pk = {mine}")
+        alice.execute(f'INSERT INTO annotation_span (annotation_pk, start, "end", label, origin, aligned) '
+                      f"VALUES ({mine}, 0, 5, 'PERSON', 'added', true)")  # inside the text: hers to write

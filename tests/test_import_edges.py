@@ -52,3 +52,20 @@ def test_a_prodigy_task_accepted_with_nothing_marked_is_gold_with_no_items(cli, 
          "_input_hash": 1, "_task_hash": 2, "meta": {"id": "p1"}}])
     assert cli("import", str(path)).code == 0
     assert rows(project, "SELECT d.id, g.disputed FROM gold g JOIN document d ON d.pk = g.document_pk") == [("p1", 0)]
+
+
+def test_other_shapes_of_annotation_are_errors_and_a_prodigy_choice_task_is_read(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "shapes.jsonl", [
+        {"text": "Scholz met Putin again.", "entities": {"PERSON": [[0, 6]]}},
+        {"text": "Scholz met Putin thrice.", "tags": ["B-PER", "O", "B-PER"]},
+        {"id": "g\u2028x", "text": "A line separator in the id."},
+        {"text": "News with topics.", "tags": ["politics", "europe"]}])
+    result = cli("import", str(path))
+    assert result.code == 1 and "Nothing was imported: 3 invalid record(s) of 4" in result.err
+    for line in (1, 2, 3):
+        assert f"{path}:{line}: " in result.err
+    choice = write_jsonl(tmp_path / "choice.jsonl", [
+        {"text": "Scholz met Putin.", "options": [{"id": "Ukraine:FAVOR"}], "accept": ["Ukraine:FAVOR"],
+         "answer": "accept", "_input_hash": 11, "_task_hash": 12, "_view_id": "choice", "meta": {"id": "c1"}}])
+    assert cli("import", str(choice)).code == 0
+    assert rows(project, "SELECT s.target, s.label FROM gold_stance s") == [("Ukraine", "FAVOR")]

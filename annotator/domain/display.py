@@ -11,7 +11,7 @@ import re
 
 # C0 controls but tab and newline, DEL, and C1 controls (0x9b is CSI on terminals that read 8-bit C1).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # tab and newline too: a name, a painted line
+_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # tab and newline too: a name, a painted line
 
 
 def printable(text: str) -> str:

@@ -31,7 +31,7 @@ def kind_of(obj: Any) -> str | None:
     """prodigy, doccano, or None for this tool's own JSONL shapes."""
     if not isinstance(obj, dict):
         return None
-    if "tokens" in obj and "_input_hash" in obj:
+    if "_input_hash" in obj or "_task_hash" in obj:  # Prodigy's own keys (a choice task has no tokens)
         return "prodigy"
     if any(k in obj for k in ("coder", "adjudication", "spans")):
         return None

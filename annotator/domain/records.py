@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,14 +65,25 @@ def _annotation_like(value: Any) -> bool:
     """Spans under another name (objects with offsets, [start, end, LABEL] triples) or a nested
     record of work: what an import would otherwise keep as meta and so lose as annotation."""
     if isinstance(value, dict):
-        return bool(_WORK_KEYS & set(value)) or any(keys <= set(value) for keys in _SPAN_KEYS)
+        return (bool(_WORK_KEYS & set(value)) or any(keys <= set(value) for keys in _SPAN_KEYS)
+                or (bool(value) and all(isinstance(v, list) and v and _offset_pairs(v) for v in value.values())))
     if isinstance(value, list) and value:
         first = value[0]
+        if all(isinstance(v, str) and _IOB.match(v) for v in value):  # B-PER, I-PER, O: a tagging
+            return any(v != "O" for v in value)
         if isinstance(first, dict):
             return any(keys <= set(first) for keys in _SPAN_KEYS)
         return (isinstance(first, list) and len(first) == 3 and all(isinstance(x, int) for x in first[:2])
                 and isinstance(first[2], str))
     return False
+
+
+_IOB = re.compile(r"^(O|[BIES]-\S+)$")
+
+
+def _offset_pairs(items: list) -> bool:
+    """[[start, end], ...]: spans of one label ({"PERSON": [[0, 14]]})."""
+    return all(isinstance(i, list) and len(i) == 2 and all(isinstance(x, int) for x in i) for i in items)
 
 
 def _short(value: Any) -> str:

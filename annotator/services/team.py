@@ -50,14 +50,19 @@ def _database_role(conn, name: str, role: str) -> str:
     if name.lower() in RESERVED_ROLES or name.startswith("pg_"):
         raise InputError(f"{name!r} is a name PostgreSQL keeps for itself (public, none, current_user, session_user, "
                          "current_role, and every pg_ name): give the coder another name")
+    if len(name.encode()) > 63:  # PostgreSQL would cut it to 63 bytes: another role, or none that logs in
+        raise InputError(f"{name!r} is longer than the 63 bytes a PostgreSQL role name may have; give a shorter name")
     if roles.role_exists(conn, name) and identity.is_owner_role(conn, name):
         return f"The database role {name} owns the project: the database holds it to nothing; no GRANT made."
+    if not identity.is_owner(conn):  # only the owner grants: a role taken back is then taken back whole
+        return (f"The database role {name} gets its rights from the project's owner, who runs "
+                f"`annotator coder add {name}{'' if role == 'coder' else ' --role ' + role}` (no GRANT made).")
     create = not roles.role_exists(conn, name)
     if create and not roles.may_create_roles(conn):
         raise InputError(f"there is no database role {name!r} and {identity.acting(conn)} may not create roles: ask "
-                         f"the server's administrator to run CREATE ROLE \"{name}\" LOGIN, then run this again")
+                         f"the server's administrator to run CREATE ROLE {roles.quoted(name)} LOGIN, then run this again")
     statements = roles.grant(conn, name, role, create)
-    head = (f"Created the database role {name} (LOGIN, no password: set one with ALTER ROLE \"{name}\" PASSWORD "
+    head = (f"Created the database role {name} (LOGIN, no password: set one with ALTER ROLE {roles.quoted(name)} PASSWORD "
             "'...', or let the server trust their login)." if create else f"Mapped to the database role {name}.")
     return "\n".join([head, "GRANTs made:", *(f"  {s};" for s in statements if not s.startswith("CREATE ROLE"))])
 

@@ -36,15 +36,20 @@ $$ SELECT pk FROM {schema}.coder WHERE name = session_user $$;
 _MINE = "annotator_coder_pk()"
 _LEAD = "annotator_is_lead()"
 _OF_MY_ANNOTATION = f"EXISTS (SELECT 1 FROM annotation a WHERE a.pk = annotation_pk AND a.coder_pk = {_MINE})"
+# A coder's span lies inside its document's text, in order (PostgreSQL's length() counts characters,
+# as the tool's offsets do): a span written by hand in SQL cannot reach gold out of the text.
+_IN_TEXT = ('start >= 0 AND "end" > start AND "end" <= (SELECT length(d.text) FROM annotation a JOIN document d '
+            "ON d.pk = a.document_pk WHERE a.pk = annotation_pk)")
 _I_ANNOTATED = f"EXISTS (SELECT 1 FROM annotation a WHERE a.document_pk = gold_stale.document_pk AND a.coder_pk = {_MINE})"
 # A lease: one of the coder's own assigned documents, for at most the screen's lease and a margin.
 _MY_LEASE = (f"coder_pk = {_MINE} AND until <= now() + interval '1 hour' AND EXISTS (SELECT 1 FROM assignment s "
              f"WHERE s.document_pk = document_lease.document_pk AND s.coder_pk = {_MINE})")
 # (table, command, USING, WITH CHECK): what a role that is not the owner may see and write.
 POLICIES: tuple[tuple[str, str, str | None, str | None], ...] = (
-    ("annotation", "ALL", f"{_LEAD} OR coder_pk = {_MINE}", f"{_LEAD} OR coder_pk = {_MINE}"),
+    ("annotation", "ALL", f"{_LEAD} OR coder_pk = {_MINE}", f"{_LEAD} OR (coder_pk = {_MINE} AND seconds >= 0)"),
+    ("annotation_span", "ALL", f"{_LEAD} OR {_OF_MY_ANNOTATION}", f"{_LEAD} OR ({_OF_MY_ANNOTATION} AND {_IN_TEXT})"),
     *((name, "ALL", f"{_LEAD} OR {_OF_MY_ANNOTATION}", f"{_LEAD} OR {_OF_MY_ANNOTATION}")
-      for name in OWN_ANNOTATION[1:]),
+      for name in OWN_ANNOTATION[2:]),
     ("document_lease", "ALL", f"{_LEAD} OR coder_pk = {_MINE} OR until <= now()", f"{_LEAD} OR ({_MY_LEASE})"),
     ("coder", "ALL", f"{_LEAD} OR name = session_user",
      f"{_LEAD} OR (name = session_user AND role = 'coder')"),
@@ -88,6 +93,10 @@ def uninstall(conn: Connection) -> None:
     conn.exec_driver_sql("DROP FUNCTION IF EXISTS annotator_is_lead(); DROP FUNCTION IF EXISTS annotator_coder_pk()")
 
 
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def role_exists(conn: Connection, name: str) -> bool:
     return conn.scalar(text("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = :n"), {"n": name}) is not None
 
@@ -121,8 +130,8 @@ def grant(conn: Connection, name: str, role: str, create: bool) -> list[str]:
     run(f"GRANT USAGE ON SCHEMA \"{conn.scalar(text('SELECT current_schema()'))}\" TO {who}")
     run('GRANT SELECT ON "alembic_version" TO ' + who)  # opening a project checks its schema's revision
     run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA \"{conn.scalar(text('SELECT current_schema()'))}\" TO {who}")
-    if role == "lead":  # with grant option: a lead who is not the owner grants the coders they add
-        run(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {quoted} TO {who} WITH GRANT OPTION")
+    if role == "lead":  # no grant option: only the owner grants, so taking a role back takes it all
+        run(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {quoted} TO {who}")
         return done
     readable = ", ".join(f'"{t}"' for t in tables if t not in HIDDEN_FROM_CODERS)
     run(f"GRANT SELECT ON {readable} TO {who}")
