@@ -79,6 +79,8 @@ def test_a_coders_role_can_write_nothing_but_their_own_annotations_in_plain_sql(
         f"INSERT INTO document_lease (document_pk, coder_pk, until) VALUES ({d1}, "
         "(SELECT pk FROM coder WHERE name = 'alice'), 'infinity')",
         f"INSERT INTO event (at, kind, before, after, actor, coder_pk) VALUES (now(), 'x', '{{}}', '{{}}', 'alice', {bob})",
+        f"INSERT INTO event (at, kind, before, after, actor, annotation_pk) VALUES (now(), 'x', '{{}}', '{{}}', "
+        f"'alice', {bob_annotation})",
         "INSERT INTO coder (name, role, created_at) VALUES ('alice2', 'coder', now())",
     ]
     hidden = [  # the policy hides the rows: nothing is touched
@@ -259,7 +261,7 @@ def test_a_lead_taken_back_to_coder_keeps_no_lead_rights_and_only_the_owner_gran
     said = cli("coder", "add", "carl_q2")
     assert said.code == 0 and "gets its rights from the project's owner" in said.out and "GRANTs made" not in said.out
     monkeypatch.setenv("ANNOTATOR_DB", str(team))  # the owner (the test cluster's superuser)
-    assert cli("coder", "add", "lee").code == 0  # demoted, by the owner: no traceback, nothing left over
+    assert cli("coder", "add", "lee", "--role", "coder").code == 0  # demoted, by the owner: no traceback, nothing left over
     with psycopg.connect(as_role(team, "lee").replace("+psycopg", ""), autocommit=True) as lee:
         for sql in ("SELECT * FROM coder_token", "DELETE FROM gold", "GRANT SELECT ON coder_token TO alice"):
             with pytest.raises((errors.InsufficientPrivilege, errors.InvalidGrantOperation)):

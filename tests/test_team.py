@@ -65,6 +65,7 @@ def test_coder_add_list_and_roles(cli, project, monkeypatch, act_as):
     assert cli("coder", "add", "alice").out.splitlines()[0] == "Added alice (coder)."
     assert cli("coder", "add", "lee", "--role", "lead").code == 0
     act_as("lee")  # once there is a lead, roles are the lead's to change
+    assert "already a coder (lead); nothing changed" in cli("coder", "add", "lee").out  # no --role: kept
     assert "now coder (was lead)" in cli("coder", "add", "lee", "--role", "coder").out
     bad = cli("coder", "add", "zed", "--role", "boss")
     assert bad.code == 1 and "role 'boss' is not one of: coder, lead" in bad.err

@@ -14,11 +14,13 @@ from annotator.domain.errors import InputError
 coder_app = typer.Typer(cls=_Group, help="Coders and their roles (coder or lead).", no_args_is_help=True)
 cli.app.add_typer(coder_app, name="coder")
 
-Role = Annotated[str, typer.Option("--role", metavar="coder|lead", help="coder codes; lead also adjudicates")]
+Role = Annotated[Optional[str], typer.Option(
+    "--role", metavar="coder|lead", show_default="coder for a new coder; an existing one keeps theirs",
+    help="coder codes; lead also adjudicates")]
 
 
 @coder_app.command("add", cls=_Command)
-def coder_add(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NAME")], role: Role = "coder",
+def coder_add(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NAME")], role: Role = None,
               db: Db = None) -> None:
     """Add a coder (or change a coder's role)."""
     from annotator.services.project import open_project

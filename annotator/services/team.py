@@ -14,18 +14,19 @@ from annotator.store.assignments import CoderRow
 from annotator.store.engine import Engine
 
 
-def add_coder(engine: Engine, name: str, role: str = "coder", actor: str | None = None) -> str:
+def add_coder(engine: Engine, name: str, role: str | None = None, actor: str | None = None) -> str:
     """Add a coder, or change an existing coder's role; says which it did (a lead's change, once
-    the project has a lead)."""
+    the project has a lead). No role: a new coder is a coder, an existing one keeps their role."""
     name = name.strip()
     problem = name_problem(name)
     if problem:
         raise InputError(problem)
-    if role not in ROLES:
+    if role is not None and role not in ROLES:
         raise InputError(f"role {role!r} is not one of: {', '.join(ROLES)}")
     with engine.begin() as conn:
         require_lead(conn, actor, "adding a coder or changing a role")
         was = assignments.role_of(conn, name)
+        role = role or was or "coder"
         if was is None:
             annotations.coder_pk(conn, name, role)
             said = f"Added {name} ({role})."

@@ -53,7 +53,9 @@ POLICIES: tuple[tuple[str, str, str | None, str | None], ...] = (
     ("document_lease", "ALL", f"{_LEAD} OR coder_pk = {_MINE} OR until <= now()", f"{_LEAD} OR ({_MY_LEASE})"),
     ("coder", "ALL", f"{_LEAD} OR name = session_user",
      f"{_LEAD} OR (name = session_user AND role = 'coder')"),
-    ("event", "INSERT", None, f"actor = session_user AND ({_LEAD} OR coder_pk IS NULL OR coder_pk = {_MINE})"),
+    ("event", "INSERT", None, f"actor = session_user AND ({_LEAD} OR ((coder_pk IS NULL OR coder_pk = {_MINE}) AND "
+                              f"(annotation_pk IS NULL OR EXISTS (SELECT 1 FROM annotation a WHERE a.pk = annotation_pk "
+                              f"AND a.coder_pk = {_MINE}))))"),
     ("event", "UPDATE", _LEAD, _LEAD),
     ("event", "DELETE", _LEAD, None),
     ("gold_stale", "INSERT", None, f"{_LEAD} OR {_I_ANNOTATED}"),
