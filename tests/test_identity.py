@@ -137,7 +137,7 @@ def test_on_postgresql_the_identity_is_the_database_role_whatever_annotator_user
 def test_coder_add_creates_the_database_role_and_says_what_it_granted(cli, project, postgres_only):
     said = cli("coder", "add", "dana_x7").out
     assert "Created the database role dana_x7" in said or "Mapped to the database role dana_x7" in said
-    assert 'GRANT INSERT, UPDATE, DELETE ON "annotation" TO "dana_x7"' in said
+    assert 'GRANT INSERT, UPDATE, DELETE ON "annotation_span" TO "dana_x7"' in said
     assert "WITH GRANT OPTION" not in said
     lead = cli("coder", "add", "dana_x7", "--role", "lead").out
     assert "Mapped to the database role dana_x7" in lead and "WITH GRANT OPTION" not in lead
@@ -286,3 +286,40 @@ def test_a_coders_span_written_by_hand_must_lie_in_its_text(team, postgres_only)
             alice.execute(f"UPDATE annotation SET seconds = -5 WHERE pk = {mine}")
         alice.execute(f'INSERT INTO annotation_span (annotation_pk, start, "end", label, origin, aligned) '
                       f"VALUES ({mine}, 0, 5, 'PERSON', 'added', true)")  # inside the text: hers to write
+
+
+def test_a_lead_row_alone_is_no_lead_and_an_annotation_never_moves(cli, team, act_as, postgres_only):
+    import psycopg
+    from psycopg import errors
+
+    act_as("lee")  # a lead who is not the owner makes alice lead in the project's rows only
+    assert cli("coder", "add", "alice", "--role", "lead").code == 0
+    bob_annotation = _pk(team, "SELECT a.pk FROM annotation a JOIN coder c ON c.pk = a.coder_pk "
+                               "JOIN document d ON d.pk = a.document_pk WHERE c.name = 'bob' AND d.id = 'd1'")
+    with psycopg.connect(as_role(team, "alice").replace("+psycopg", ""), autocommit=True) as alice:
+        assert alice.execute("SELECT annotator_is_lead()").fetchone() == (False,)
+        assert alice.execute(f"UPDATE annotation SET status = 'draft' WHERE pk = {bob_annotation}").rowcount == 0
+        with pytest.raises(errors.InsufficientPrivilege):
+            alice.execute("UPDATE annotation SET document_pk = document_pk + 1 WHERE coder_pk = annotator_coder_pk()")
+        with pytest.raises(errors.InsufficientPrivilege):
+            alice.execute("INSERT INTO coder_token (coder_pk, token_hash, created_at, made_by) "
+                          "VALUES (annotator_coder_pk(), 'x', now(), 'lee')")
+    with psycopg.connect(as_role(team, "lee").replace("+psycopg", ""), autocommit=True) as lee:
+        with pytest.raises(errors.InsufficientPrivilege):  # a link always names who made it
+            lee.execute("INSERT INTO coder_token (coder_pk, token_hash, created_at, made_by) "
+                        "VALUES ((SELECT pk FROM coder WHERE name = 'bob'), 'y', now(), 'carol')")
+
+
+def test_demoting_a_lead_revokes_the_links_they_made(cli, team, act_as):
+    from annotator.services.access import coder_for_token
+
+    act_as("lee")
+    assert cli("coder", "add", "boss", "--role", "lead").code == 0
+    link = cli("coder", "token", "alice").out
+    token = link.split("token=")[1].split()[0] if "token=" in link else link.split()[-1]
+    engine = open_project(str(team))
+    assert coder_for_token(engine, token) == "alice"
+    act_as("boss")
+    said = cli("coder", "add", "lee", "--role", "coder")
+    assert said.code == 0 and "The 1 coder link(s) lee made are revoked" in said.out, said.out + said.err
+    assert coder_for_token(engine, token) is None

@@ -69,3 +69,15 @@ def test_other_shapes_of_annotation_are_errors_and_a_prodigy_choice_task_is_read
          "answer": "accept", "_input_hash": 11, "_task_hash": 12, "_view_id": "choice", "meta": {"id": "c1"}}])
     assert cli("import", str(choice)).code == 0
     assert rows(project, "SELECT s.target, s.label FROM gold_stance s") == [("Ukraine", "FAVOR")]
+
+
+def test_label_studio_results_and_other_span_shapes_at_the_top_level_are_errors(cli, project, tmp_path):
+    value = {"start": 0, "end": 13, "labels": ["PERSON"]}
+    path = write_jsonl(tmp_path / "more.jsonl", [
+        {"text": "Angela Merkel met Macron.", "result": [{"value": value, "type": "labels"}]},
+        {"text": "Angela Merkel met Macron again.", "predictions": [{"result": [{"value": value}]}]},
+        {"text": "Angela Merkel met Macron 3.", "entities": [{"begin": 0, "end": 13, "type": "PERSON"}]},
+        {"text": "Angela Merkel met Macron 4.", "ents": [[0, 13, "PERSON", 0.9]]},
+        {"text": "Angela Merkel met Macron 5.", "ents": [["PERSON", 0, 13]]}])
+    result = cli("import", str(path))
+    assert result.code == 1 and "Nothing was imported: 5 invalid record(s) of 5" in result.err

@@ -60,3 +60,8 @@ def test_shown_url_masks_every_password(url, shown):
 def test_masked_url_leaves_a_url_without_a_password_alone():
     assert masked_url("postgresql://ann@h:5432/db?sslmode=require") == "postgresql://ann@h:5432/db?sslmode=require"
     assert masked_url("sqlite:////tmp/pass@word.db") == "sqlite:////tmp/pass@word.db"
+
+
+def test_a_password_holding_an_unencoded_at_sign_is_refused_before_connecting(cli):
+    result = cli("status", "--db", "postgresql+psycopg://owner1:SEC@RET7@127.0.0.1:1/proj")
+    assert result.code == 1 and "must write it as %40" in result.err and "RET7" not in result.err

@@ -57,7 +57,7 @@ class RecordError(InputError):
         super().__init__("; ".join(problems))
 
 
-_SPAN_KEYS = ({"start", "end"}, {"start_offset", "end_offset"})
+_SPAN_KEYS = ({"start", "end"}, {"start_offset", "end_offset"}, {"begin", "end"}, {"char_start", "char_end"})
 _WORK_KEYS = {"spans", "stance", "stances", "entities", "labels", "annotations", "cats"}
 
 
@@ -70,7 +70,12 @@ def _annotation_like(value: Any) -> bool:
     if isinstance(value, list) and value:
         first = value[0]
         if all(isinstance(v, str) and _IOB.match(v) for v in value):  # B-PER, I-PER, O: a tagging
-            return any(v != "O" for v in value)
+            return any(v.upper() != "O" for v in value)
+        if isinstance(first, dict) and (isinstance(first.get("value"), dict) or isinstance(first.get("result"), list)):
+            return True  # Label Studio's results, or predictions holding them
+        if isinstance(first, list) and 3 <= len(first) <= 4 and sum(isinstance(x, int) for x in first) >= 2 \
+                and any(isinstance(x, str) for x in first):
+            return True  # [start, end, LABEL(, score)] or [LABEL, start, end]
         if isinstance(first, dict):
             return any(keys <= set(first) for keys in _SPAN_KEYS)
         return (isinstance(first, list) and len(first) == 3 and all(isinstance(x, int) for x in first[:2])
@@ -78,7 +83,7 @@ def _annotation_like(value: Any) -> bool:
     return False
 
 
-_IOB = re.compile(r"^(O|[BIES]-\S+)$")
+_IOB = re.compile(r"^([Oo]|[BIESbies]-\S+)$")
 
 
 def _offset_pairs(items: list) -> bool:

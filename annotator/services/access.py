@@ -7,7 +7,7 @@ import secrets
 
 from annotator.domain.errors import InputError
 from annotator.services.access_rules import require_lead
-from annotator.store import assignments, events, tokens
+from annotator.store import assignments, events, identity, tokens
 from annotator.store.engine import Engine
 
 
@@ -22,7 +22,7 @@ def new_token(engine: Engine, coder: str, actor: str | None = None) -> str:
         require_lead(conn, actor, "making a coder's link")
         coder_pk = _known(conn, coder)
         token = secrets.token_urlsafe(24)
-        tokens.add(conn, coder_pk, _hash(token))
+        tokens.add(conn, coder_pk, _hash(token), identity.acting(conn, actor))
         events.add(conn, "token_new", after={"coder": coder})
     return token
 

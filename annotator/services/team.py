@@ -9,7 +9,7 @@ from annotator.domain.display import name_problem
 from annotator.domain.errors import InputError
 from annotator.domain.vocabulary import ROLES
 from annotator.services.access_rules import require_lead
-from annotator.store import annotations, assignments, documents, events, identity, progress, roles
+from annotator.store import annotations, assignments, documents, events, identity, progress, roles, tokens
 from annotator.store.assignments import CoderRow
 from annotator.store.engine import Engine
 
@@ -37,6 +37,10 @@ def add_coder(engine: Engine, name: str, role: str | None = None, actor: str | N
             events.add(conn, "coder_role", before={"name": name, "role": was}, after={"name": name, "role": role},
                        actor=actor)
             said = f"{name} is now {role} (was {was})."
+            if was == "lead":  # the links they made as a lead end with the role
+                revoked = tokens.revoke_made_by(conn, name)
+                if revoked:
+                    said += f" The {revoked} coder link(s) {name} made are revoked: a lead makes new ones."
         if identity.enforced(conn):
             said += "\n" + _database_role(conn, name, role)
         return said

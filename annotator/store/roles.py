@@ -14,7 +14,9 @@ from sqlalchemy import Connection, text
 # Tables a coder's role writes, row by row under the policies below.
 OWN_ANNOTATION = ("annotation", "annotation_span", "annotation_stance", "suggestion_decision", "stance_decision")
 CODER_WRITES = {
-    **{name: "INSERT, UPDATE, DELETE" for name in OWN_ANNOTATION},
+    **{name: "INSERT, UPDATE, DELETE" for name in OWN_ANNOTATION[1:]},
+    # an annotation never moves to another document or coder (its spans were checked against its text)
+    "annotation": "INSERT, DELETE, UPDATE (status, seconds, suggestions_shown, updated_at, entity_model, stance_model)",
     "document_lease": "INSERT, UPDATE, DELETE",
     "event": "INSERT",
     "gold_stale": "INSERT",  # a saved change marks the document's derived gold for a lead to derive again
@@ -24,10 +26,13 @@ HIDDEN_FROM_CODERS = ("coder_token",)
 
 # search_path names the project's schema and pg_temp last, and `coder` is qualified: a caller's
 # temporary table named coder would otherwise be read first, and answer the question for them.
+# A lead is a lead's row and the owner's grant of a lead's rights (a coder never holds INSERT on
+# gold): a lead who is not the owner cannot make another lead by a row alone.
 FUNCTIONS = """
 CREATE OR REPLACE FUNCTION annotator_is_lead() RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS
-$$ SELECT EXISTS (SELECT 1 FROM {schema}.coder WHERE name = session_user AND role = 'lead') $$;
+$$ SELECT EXISTS (SELECT 1 FROM {schema}.coder WHERE name = session_user AND role = 'lead')
+   AND pg_catalog.has_table_privilege(session_user, '{schema}.gold', 'INSERT') $$;
 CREATE OR REPLACE FUNCTION annotator_coder_pk() RETURNS integer
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS
 $$ SELECT pk FROM {schema}.coder WHERE name = session_user $$;
@@ -46,7 +51,7 @@ _MY_LEASE = (f"coder_pk = {_MINE} AND until <= now() + interval '1 hour' AND EXI
              f"WHERE s.document_pk = document_lease.document_pk AND s.coder_pk = {_MINE})")
 # (table, command, USING, WITH CHECK): what a role that is not the owner may see and write.
 POLICIES: tuple[tuple[str, str, str | None, str | None], ...] = (
-    ("annotation", "ALL", f"{_LEAD} OR coder_pk = {_MINE}", f"{_LEAD} OR (coder_pk = {_MINE} AND seconds >= 0)"),
+    ("annotation", "ALL", f"{_LEAD} OR coder_pk = {_MINE}", f"{_LEAD} OR (coder_pk = {_MINE} AND seconds >= 0 AND seconds < 1e9)"),
     ("annotation_span", "ALL", f"{_LEAD} OR {_OF_MY_ANNOTATION}", f"{_LEAD} OR ({_OF_MY_ANNOTATION} AND {_IN_TEXT})"),
     *((name, "ALL", f"{_LEAD} OR {_OF_MY_ANNOTATION}", f"{_LEAD} OR {_OF_MY_ANNOTATION}")
       for name in OWN_ANNOTATION[2:]),
@@ -79,6 +84,10 @@ def install(conn: Connection) -> None:
     for name in LEAD_ONLY:
         conn.exec_driver_sql(f'DROP POLICY IF EXISTS annotator_lead ON "{name}"')
         conn.exec_driver_sql(f'CREATE POLICY annotator_lead ON "{name}" FOR ALL USING ({_LEAD}) WITH CHECK ({_LEAD})')
+    # A link names the lead who made it, truly: demoting them revokes what they made.
+    conn.exec_driver_sql('DROP POLICY IF EXISTS annotator_token_maker ON "coder_token"')
+    conn.exec_driver_sql('CREATE POLICY annotator_token_maker ON "coder_token" AS RESTRICTIVE FOR INSERT '
+                         "WITH CHECK (made_by = session_user)")
     for number, (name, command, using, check) in enumerate(POLICIES):
         policy = f"annotator_{number}"
         conn.exec_driver_sql(f'DROP POLICY IF EXISTS {policy} ON "{name}"')
@@ -89,7 +98,8 @@ def install(conn: Connection) -> None:
 def uninstall(conn: Connection) -> None:
     """Back to no policies (a downgrade by hand)."""
     for name in {p[0] for p in POLICIES} | set(LEAD_ONLY):
-        for policy in ["annotator_read", "annotator_lead", *(f"annotator_{n}" for n in range(len(POLICIES)))]:
+        for policy in ["annotator_read", "annotator_lead", "annotator_token_maker",
+                       *(f"annotator_{n}" for n in range(len(POLICIES)))]:
             conn.exec_driver_sql(f'DROP POLICY IF EXISTS {policy} ON "{name}"')
         conn.exec_driver_sql(f'ALTER TABLE "{name}" DISABLE ROW LEVEL SECURITY')
     conn.exec_driver_sql("DROP FUNCTION IF EXISTS annotator_is_lead(); DROP FUNCTION IF EXISTS annotator_coder_pk()")

@@ -263,6 +263,7 @@ class CoderToken(SQLModel, table=True):
     token_hash: str = Field(unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    made_by: str | None = None  # the lead who made it: taking their lead role back revokes it
 
 
 class SuggestProgress(SQLModel, table=True):

@@ -11,8 +11,15 @@ TOKEN = t.CoderToken.__table__
 CODER = t.Coder.__table__
 
 
-def add(conn: Connection, coder_pk: int, token_hash: str) -> None:
-    conn.execute(insert(TOKEN).values(coder_pk=coder_pk, token_hash=token_hash, created_at=utcnow()))
+def add(conn: Connection, coder_pk: int, token_hash: str, made_by: str) -> None:
+    """`made_by`: the lead who made it (on PostgreSQL a policy holds it to session_user)."""
+    conn.execute(insert(TOKEN).values(coder_pk=coder_pk, token_hash=token_hash, created_at=utcnow(), made_by=made_by))
+
+
+def revoke_made_by(conn: Connection, lead: str) -> int:
+    """Revoke every live token a lead made (they are no longer one); returns how many."""
+    return conn.execute(update(TOKEN).where(TOKEN.c.made_by == lead, TOKEN.c.revoked_at.is_(None))
+                        .values(revoked_at=utcnow())).rowcount
 
 
 def coder_of(conn: Connection, token_hash: str) -> str | None:

@@ -27,6 +27,8 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     with op.batch_alter_table('event') as table:
         table.add_column(sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    with op.batch_alter_table('coder_token') as table:
+        table.add_column(sa.Column('made_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
     op.create_table(
         'gold_stale',
         sa.Column('document_pk', sa.Integer(), nullable=False),
@@ -56,5 +58,7 @@ def downgrade() -> None:
 
         roles.uninstall(conn)
     op.drop_table('gold_stale')
+    with op.batch_alter_table('coder_token') as table:
+        table.drop_column('made_by')
     with op.batch_alter_table('event') as table:
         table.drop_column('actor')
