@@ -323,3 +323,24 @@ def test_demoting_a_lead_revokes_the_links_they_made(cli, team, act_as):
     said = cli("coder", "add", "lee", "--role", "coder")
     assert said.code == 0 and "The 1 coder link(s) lee made are revoked" in said.out, said.out + said.err
     assert coder_for_token(engine, token) is None
+
+
+def test_a_lead_cannot_rewrite_a_link_and_the_owner_says_which_rights_a_lead_row_gets(cli, team, act_as,
+                                                                                        monkeypatch, postgres_only):
+    import psycopg
+    from psycopg import errors
+
+    act_as("lee")
+    assert cli("coder", "token", "bob").code == 0
+    with psycopg.connect(as_role(team, "lee").replace("+psycopg", ""), autocommit=True) as lee:
+        for sql in ("UPDATE coder_token SET made_by = 'postgres'", "UPDATE coder_token SET token_hash = 'x'"):
+            with pytest.raises(errors.InsufficientPrivilege):
+                lee.execute(sql)
+        lee.execute("UPDATE coder SET role = 'coder' WHERE name = 'lee'")  # taken back by hand, links kept?
+    monkeypatch.setenv("ANNOTATOR_DB", str(team))  # the owner
+    said = cli("coder", "add", "lee", "--role", "coder")
+    assert "The 1 coder link(s) lee made are revoked" in said.out, said.out + said.err
+    assert rows(team, "SELECT count(*) FROM coder_token WHERE revoked_at IS NULL") == [(0,)]
+    assert cli("coder", "add", "carol", "--role", "lead").code == 0
+    plain = cli("coder", "add", "carol")
+    assert plain.code == 1 and "say which rights the database role carol gets" in plain.err

@@ -65,3 +65,8 @@ def test_masked_url_leaves_a_url_without_a_password_alone():
 def test_a_password_holding_an_unencoded_at_sign_is_refused_before_connecting(cli):
     result = cli("status", "--db", "postgresql+psycopg://owner1:SEC@RET7@127.0.0.1:1/proj")
     assert result.code == 1 and "must write it as %40" in result.err and "RET7" not in result.err
+
+
+def test_an_at_sign_in_the_user_name_shows_nothing_of_the_password(cli):
+    result = cli("status", "--db", "postgresql+psycopg://a@b:TOPSECRET-9@host/db")
+    assert result.code == 1 and "TOPSECRET" not in result.err and "%40" in result.err

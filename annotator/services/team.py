@@ -26,6 +26,9 @@ def add_coder(engine: Engine, name: str, role: str | None = None, actor: str | N
     with engine.begin() as conn:
         require_lead(conn, actor, "adding a coder or changing a role")
         was = assignments.role_of(conn, name)
+        if role is None and was == "lead" and identity.is_owner(conn):  # the owner's grant makes a lead: said
+            raise InputError(f"{name} is a lead in the project's rows; say which rights the database role {name} gets: "
+                             f"`annotator coder add {name} --role lead` or `--role coder`")
         role = role or was or "coder"
         if was is None:
             annotations.coder_pk(conn, name, role)
@@ -37,10 +40,10 @@ def add_coder(engine: Engine, name: str, role: str | None = None, actor: str | N
             events.add(conn, "coder_role", before={"name": name, "role": was}, after={"name": name, "role": role},
                        actor=actor)
             said = f"{name} is now {role} (was {was})."
-            if was == "lead":  # the links they made as a lead end with the role
-                revoked = tokens.revoke_made_by(conn, name)
-                if revoked:
-                    said += f" The {revoked} coder link(s) {name} made are revoked: a lead makes new ones."
+        if role == "coder":  # links made as a lead end with the role (also a role taken back by hand)
+            revoked = tokens.revoke_made_by(conn, name)
+            if revoked:
+                said += f" The {revoked} coder link(s) {name} made are revoked: a lead makes new ones."
         if identity.enforced(conn):
             said += "\n" + _database_role(conn, name, role)
         return said

@@ -72,9 +72,12 @@ def _masked(url: str) -> str:
 def make_engine(db: str | None = None) -> Engine:
     """The engine for a project database; a URL it cannot serve is a clear InputError."""
     url = resolve_url(db)
-    if url.split("://", 1)[1].split("/", 1)[0].count("@") > 1:  # libpq would name part of the password as a host
-        raise InputError(f"{masked_url(url)}: a user name or password holding '@' must write it as %40 in a URL; "
-                         "nothing was opened")
+    scheme, rest = url.split("://", 1)
+    authority = rest.split("/", 1)[0]
+    if authority.count("@") > 1:  # libpq would name part of the password as a host
+        shown = f"{scheme}://***@{authority.rsplit('@', 1)[1]}/{rest.split('/', 1)[1] if '/' in rest else ''}"
+        raise InputError(f"{masked_url(shown)} is not a database URL that can be read: a user name or password "
+                         "holding '@' must write it as %40; nothing was opened")
     if url in ("sqlite://", "sqlite:///:memory:") or url.endswith(":memory:"):
         raise InputError(f"{shown_url(url)} is a database in memory: it keeps nothing after the command; give a file path")
     try:
