@@ -81,3 +81,24 @@ def test_label_studio_results_and_other_span_shapes_at_the_top_level_are_errors(
         {"text": "Angela Merkel met Macron 5.", "ents": [["PERSON", 0, 13]]}])
     result = cli("import", str(path))
     assert result.code == 1 and "Nothing was imported: 5 invalid record(s) of 5" in result.err
+
+
+def test_close_variants_and_clashing_keys_are_errors_and_csv_work_columns_are_refused(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "variants.jsonl", [
+        {"text": "a1", "result": [{"type": "relation"}, {"value": {"start": 0, "end": 1, "labels": ["PERSON"]}}]},
+        {"text": "a2", "entities": [None, [0, 1, "PERSON"]]},
+        {"text": "a3", "entities": [[0.0, 1.0, "PERSON"]]},
+        {"text": "a4", "entities": [{"start_char": 0, "end_char": 1, "label": "PERSON"}]},
+        {"text": "a5", "result": {"value": {"start": 0, "end": 1}}},
+        {"id": "v1", "text": "a6", "url": "http://top", "meta": {"url": "http://meta"}},
+        {"coder": "ana", "text": "a7", "stance": {"Ukraine": "FAVOR"}, "stances": {"Ukraine": "AGAINST"}},
+        {"text": "a8 kept", "entities": ["Alice", "Bob"], "tags": ["x"]}])
+    result = cli("import", "--create-coders", str(path))
+    assert result.code == 1 and "Nothing was imported: 7 invalid record(s) of 8" in result.err
+    assert f"{path}:6: 'url' is given both at the top level and in 'meta'" in result.err
+    assert f"{path}:7: the record gives both 'stance' and 'stances'" in result.err
+    csv_path = tmp_path / "work.csv"
+    csv_path.write_text('id,text,coder,spans\nw3,"Alice met Bob.",ana,"[]"\n')
+    refused = cli("import", str(csv_path))
+    assert refused.code == 1 and f"{csv_path}:1: column 3 is 'coder'" in refused.err
+    assert rows(project, "SELECT count(*) FROM document") == [(0,)]

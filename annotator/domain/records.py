@@ -57,7 +57,9 @@ class RecordError(InputError):
         super().__init__("; ".join(problems))
 
 
-_SPAN_KEYS = ({"start", "end"}, {"start_offset", "end_offset"}, {"begin", "end"}, {"char_start", "char_end"})
+_SPAN_KEYS = ({"start", "end"}, {"start_offset", "end_offset"}, {"begin", "end"}, {"char_start", "char_end"},
+              {"start_char", "end_char"}, {"startOffset", "endOffset"})
+_SPAN_KEY_NAMES = {key for keys in _SPAN_KEYS for key in keys} - {"end"}
 _WORK_KEYS = {"spans", "stance", "stances", "entities", "labels", "annotations", "cats"}
 
 
@@ -66,15 +68,21 @@ def _annotation_like(value: Any) -> bool:
     record of work: what an import would otherwise keep as meta and so lose as annotation."""
     if isinstance(value, dict):
         return (bool(_WORK_KEYS & set(value)) or any(keys <= set(value) for keys in _SPAN_KEYS)
+                or (isinstance(value.get("value"), dict) and _annotation_like(value["value"]))
                 or (bool(value) and all(isinstance(v, list) and v and _offset_pairs(v) for v in value.values())))
+    if isinstance(value, list) and len(value) > 1:  # any item of a list, not only its first
+        return any(_annotation_like([item]) for item in value[:1000])
     if isinstance(value, list) and value:
         first = value[0]
+        if isinstance(first, dict) and (_SPAN_KEY_NAMES & set(first) or "span" in first or "offset" in first):
+            return True
         if all(isinstance(v, str) and _IOB.match(v) for v in value):  # B-PER, I-PER, O: a tagging
             return any(v.upper() != "O" for v in value)
         if isinstance(first, dict) and (isinstance(first.get("value"), dict) or isinstance(first.get("result"), list)):
             return True  # Label Studio's results, or predictions holding them
-        if isinstance(first, list) and 3 <= len(first) <= 4 and sum(isinstance(x, int) for x in first) >= 2 \
-                and any(isinstance(x, str) for x in first):
+        if isinstance(first, list) and 2 <= len(first) <= 5 and any(isinstance(x, str) for x in first) and (
+                sum(isinstance(x, (int, float)) and not isinstance(x, bool) for x in first) >= 2
+                or any(isinstance(x, list) for x in first)):
             return True  # [start, end, LABEL(, score)] or [LABEL, start, end]
         if isinstance(first, dict):
             return any(keys <= set(first) for keys in _SPAN_KEYS)
@@ -119,6 +127,11 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     elif any(k in obj for k in ("spans", "stance", "stances")):
         problems.append("the record has spans or stances but no 'coder' (coder JSONL) and no "
                         "'adjudication' (gold JSONL); give one of them on every line")
+    if "stance" in obj and "stances" in obj:
+        problems.append("the record gives both 'stance' and 'stances'; give one of them")
+    if isinstance(meta, dict):
+        problems += [f"{key!r} is given both at the top level and in 'meta'; give it once"
+                     for key in sorted(set(meta) & (set(obj) - _NOT_META))]
     problems += [f"{key!r} holds annotations this tool does not read there ({_short(obj[key])}); give spans as "
                  "'spans' and stances as 'stance', with 'coder' (coder JSONL) or 'adjudication' (gold JSONL)"
                  for key in sorted(obj) if key not in _NOT_META and _annotation_like(obj[key])]

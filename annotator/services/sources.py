@@ -345,7 +345,13 @@ def _header_problem(columns: list[str]) -> str | None:
         if name in columns[:number - 1]:
             return (f"the header names {name!r} twice (columns {columns.index(name) + 1} and {number}); "
                     "give every column a name of its own")
+        if name.strip().lower() in _WORK_COLUMNS:  # its values would be kept as text in meta, not as work
+            return (f"column {number} is {name!r}: a CSV brings documents only; coders' work and gold come in as "
+                    "JSONL (coder or gold lines), or rename the column if it is data")
     return None
+
+
+_WORK_COLUMNS = {"coder", "spans", "stance", "stances", "adjudication", "annotators", "label", "labels", "entities"}
 
 
 def _csv_problem(exc: csv.Error, row_start: int, line: int) -> str:
