@@ -81,8 +81,7 @@ def _annotation_like(value: Any) -> bool:
         if isinstance(first, dict) and (isinstance(first.get("value"), dict) or isinstance(first.get("result"), list)):
             return True  # Label Studio's results, or predictions holding them
         if isinstance(first, list) and 2 <= len(first) <= 5 and any(isinstance(x, str) for x in first) and (
-                sum(isinstance(x, (int, float)) and not isinstance(x, bool) for x in first) >= 2
-                or any(isinstance(x, list) for x in first)):
+                _offsets(first) or any(isinstance(x, list) and _offsets(x) for x in first)):
             return True  # [start, end, LABEL(, score)] or [LABEL, start, end]
         if isinstance(first, dict):
             return any(keys <= set(first) for keys in _SPAN_KEYS)
@@ -92,6 +91,13 @@ def _annotation_like(value: Any) -> bool:
 
 
 _IOB = re.compile(r"^([Oo]|[BIESbies]-\S+)$")
+
+
+def _offsets(entry: list) -> bool:
+    """Whether an entry holds a start and an end: two whole numbers, the first 0 or more, the second past it."""
+    numbers = [x for x in entry if isinstance(x, (int, float)) and not isinstance(x, bool)]
+    return (len(numbers) >= 2 and all(float(n).is_integer() for n in numbers[:2])
+            and 0 <= numbers[0] < numbers[1])
 
 
 def _offset_pairs(items: list) -> bool:
