@@ -69,3 +69,12 @@ def test_a_split_on_label_or_boundaries_is_a_dispute_not_no_entity():
     assert [(d.start, d.end) for d in by_bounds.disputes] == [(0, 12)]
     one_of_three = derive({"a": v((0, 5, "PERSON")), "b": v(), "c": v()}, TARGETS)
     assert not one_of_three.disputes and one_of_three.outvoted == 1  # two of three saw nothing there
+
+
+def test_a_version_keeps_only_the_codebooks_labels():
+    from annotator.domain.gold import CoderVersion
+
+    version = CoderVersion(frozenset({(0, 5, "PERSON"), (6, 9, "NOPE")}), {"Ukraine": "FAVOR", "Russia": "BOGUS"})
+    kept = version.within(frozenset({"PERSON"}), frozenset({"FAVOR", "AGAINST", "NONE"}))
+    assert kept == CoderVersion(frozenset({(0, 5, "PERSON")}), {"Ukraine": "FAVOR"})
+    assert version.within(frozenset({"PERSON", "NOPE"}), frozenset({"FAVOR", "BOGUS"})) is version

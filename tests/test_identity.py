@@ -344,3 +344,18 @@ def test_a_lead_cannot_rewrite_a_link_and_the_owner_says_which_rights_a_lead_row
     assert cli("coder", "add", "carol", "--role", "lead").code == 0
     plain = cli("coder", "add", "carol")
     assert plain.code == 1 and "say which rights the database role carol gets" in plain.err
+
+
+def test_labels_outside_the_codebook_written_by_hand_never_become_gold(cli, team, act_as, postgres_only):
+    import psycopg
+
+    mine = _pk(team, "SELECT a.pk FROM annotation a JOIN coder c ON c.pk = a.coder_pk JOIN document d "
+                     "ON d.pk = a.document_pk WHERE c.name = 'alice' AND d.id = 'd2'")
+    with psycopg.connect(as_role(team, "alice").replace("+psycopg", ""), autocommit=True) as alice:
+        alice.execute(f'INSERT INTO annotation_span (annotation_pk, start, "end", label, origin, aligned) '
+                      f"VALUES ({mine}, 0, 5, 'NOT_A_LABEL', 'added', true)")
+        alice.execute(f"UPDATE annotation_stance SET label = 'BOGUS' WHERE annotation_pk = {mine}")
+    act_as("lee")
+    assert cli("gold", "--min-agreement", "1").code == 0
+    labels = rows(team, "SELECT label FROM gold_span UNION ALL SELECT label FROM gold_stance")
+    assert labels and not {("NOT_A_LABEL",), ("BOGUS",)} & set(labels)

@@ -31,6 +31,14 @@ class CoderVersion(NamedTuple):
     spans: frozenset[SpanKey]
     stances: Mapping[str, str]  # target -> label
 
+    def within(self, span_labels: frozenset[str], stance_labels: frozenset[str]) -> CoderVersion:
+        """Only the labels the codebook has: one written around the tool never becomes gold."""
+        spans = frozenset(s for s in self.spans if s[2] in span_labels)
+        stances = {t: label for t, label in self.stances.items() if label in stance_labels}
+        if len(spans) == len(self.spans) and len(stances) == len(self.stances):
+            return self
+        return CoderVersion(spans, stances)
+
 
 class Decided(NamedTuple):
     """An item gold holds, named by its key: (start, end, label) for a span, (target, label) for a

@@ -69,7 +69,8 @@ def derive_all(engine: Engine, min_agreement: int | None = None, *, workers: int
     if min_agreement is not None and not 1 <= min_agreement <= 1000:
         raise InputError(f"--min-agreement {min_agreement}: give the number of coders who must agree on an item, "
                          "from 1 to 1000")
-    targets = tuple(active_codebook(engine).target_names)
+    codebook = active_codebook(engine)
+    targets, labels = tuple(codebook.target_names), _labels(codebook)
     report = GoldReport()
     with engine.begin() as conn, no_cycle_collection():
         require_lead(conn, actor, "deriving gold")
@@ -80,14 +81,14 @@ def derive_all(engine: Engine, min_agreement: int | None = None, *, workers: int
         if workers > 1:
             pool = ProcessPoolExecutor(workers, mp_context=_worker_context(), initializer=die_with_parent)
             rest = pool.map(_SliceDeriver(engine.url.render_as_string(hide_password=False), targets,
-                                          min_agreement), slices[1:])
+                                          min_agreement, labels), slices[1:])
             # The workers' server takes a second to start (a new interpreter): this process derives
             # the first slice meanwhile.
-            first, rows = derive_slice(conn, slices[0], targets, min_agreement)
+            first, rows = derive_slice(conn, slices[0], targets, min_agreement, labels)
             results = chain([(first, gold.pack(conn, rows))], rest)
         else:
             pool = None
-            results = (derive_slice(conn, between, targets, min_agreement) for between in slices)
+            results = (derive_slice(conn, between, targets, min_agreement, labels) for between in slices)
         try:
             for part, rows in results:
                 report.add(part)
@@ -103,14 +104,21 @@ def derive_all(engine: Engine, min_agreement: int | None = None, *, workers: int
     return report
 
 
+def _labels(codebook: Codebook) -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(codebook.entity_labels), frozenset(codebook.stance_labels)
+
+
 def derive_slice(conn: Connection, between: tuple[int, int], targets: Sequence[str],
-                 min_agreement: int | None) -> tuple[GoldReport, list]:
-    """Derive the documents with keys in [from, to): the tally, and the rows whose gold changes."""
+                 min_agreement: int | None, labels: tuple[frozenset[str], frozenset[str]] | None = None
+                 ) -> tuple[GoldReport, list]:
+    """Derive the documents with keys in [from, to): the tally, and the rows whose gold changes.
+    With `labels` (the codebook's entity and stance labels), nothing outside them becomes gold."""
     report = GoldReport()
     names = reliability.coder_names(conn)
     versions: dict[int, dict[str, CoderVersion]] = {}
     for doc, coder, spans, stances in reliability.done_versions(conn, between):
-        versions.setdefault(doc, {})[names[coder]] = CoderVersion(spans, stances)
+        version = CoderVersion(spans, stances)
+        versions.setdefault(doc, {})[names[coder]] = version.within(*labels) if labels else version
     if not versions:
         return report, []
     decided_before = gold.adjudications(conn, between)
@@ -131,11 +139,12 @@ class _SliceDeriver:
     url: str
     targets: tuple[str, ...]
     min_agreement: int | None
+    labels: tuple[frozenset[str], frozenset[str]] | None = None
 
     def __call__(self, between: tuple[int, int]) -> tuple[GoldReport, bytes | list]:
         engine = _worker_engine(self.url)
         with engine.connect() as conn, no_cycle_collection():
-            report, rows = derive_slice(conn, between, self.targets, self.min_agreement)
+            report, rows = derive_slice(conn, between, self.targets, self.min_agreement, self.labels)
             return report, gold.pack(conn, rows)
 
 
@@ -179,7 +188,8 @@ def _tally(report: GoldReport, derived: Derived, adjudicated: int) -> None:
 def derive_document(conn: Connection, document_pk: int, codebook: Codebook) -> Derived:
     """Derive one document's gold again (a coder changed a done annotation of it), with the bar it
     was derived with; what a lead adjudicated stays."""
-    done = {a.coder: version_of(a.annotation) for a in annotations.of_document(conn, document_pk)
+    labels = _labels(codebook)
+    done = {a.coder: version_of(a.annotation).within(*labels) for a in annotations.of_document(conn, document_pk)
             if a.annotation.status == "done"}
     decisions = _decisions_on(conn, document_pk)
     regions, settled_targets = _regions(decisions)
