@@ -359,3 +359,21 @@ def test_labels_outside_the_codebook_written_by_hand_never_become_gold(cli, team
     assert cli("gold", "--min-agreement", "1").code == 0
     labels = rows(team, "SELECT label FROM gold_span UNION ALL SELECT label FROM gold_stance")
     assert labels and not {("NOT_A_LABEL",), ("BOGUS",)} & set(labels)
+
+
+def test_review_shows_no_version_with_labels_outside_the_codebook(team, act_as):
+    """A done annotation written around the tool (here straight into the store) with labels the
+    codebook lacks: review offers nothing of them to pick."""
+    from annotator.domain.coding import Annotation
+    from annotator.domain.spans import Span, Stance
+    from annotator.store import annotations as stored
+
+    act_as("lee")
+    engine = open_project(str(team))
+    d3 = _pk(team, "SELECT pk FROM document WHERE id = 'd3'")
+    with engine.begin() as conn:
+        stored.write(conn, d3, stored.coder_pk(conn, "carol"),
+                     Annotation(status="done", spans=(Span(0, 5, "EVIL"),), stances=(Stance("Ukraine", "HATE"),)))
+    review = ReviewSession(engine, "lee")
+    loaded = review.load(d3)
+    assert all("EVIL" not in str(v) and "HATE" not in str(v) for v in loaded.versions.values())

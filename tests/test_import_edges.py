@@ -102,3 +102,13 @@ def test_close_variants_and_clashing_keys_are_errors_and_csv_work_columns_are_re
     refused = cli("import", str(csv_path))
     assert refused.code == 1 and f"{csv_path}:1: column 3 is 'coder'" in refused.err
     assert rows(project, "SELECT count(*) FROM document") == [(0,)]
+
+
+def test_work_under_a_misspelt_key_or_a_target_of_its_own_is_an_error(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "near.jsonl", [
+        {"text": "Russia and Ukraine 1", "coder": "ana", "Stance": {"Ukraine": "FAVOR"}},
+        {"text": "Russia and Ukraine 2", "coder": "ana", "stance_Ukraine": "FAVOR"},
+        {"text": "Russia and Ukraine 3", "coder": "ana", "Ukraine": "FAVOR"}])
+    result = cli("import", "--create-coders", str(path))
+    assert result.code == 1 and "Nothing was imported: 3 invalid record(s) of 3" in result.err
+    assert "did you mean 'stance'?" in result.err and "looks like a stance kept apart" in result.err

@@ -133,6 +133,11 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     elif any(k in obj for k in ("spans", "stance", "stances")):
         problems.append("the record has spans or stances but no 'coder' (coder JSONL) and no "
                         "'adjudication' (gold JSONL); give one of them on every line")
+    near = [k for k in obj if k not in _NOT_META and k.strip().lower() in _NOT_META]
+    problems += [f"{k!r} is not a key this tool reads; did you mean {k.strip().lower()!r}?" for k in near]
+    if obj.get("coder") is not None or "adjudication" in obj:  # work for a target under a key of its own
+        problems += [f"{k!r} looks like a stance kept apart; give stances as \"stance\": {{TARGET: LABEL}}"
+                     for k in obj if k in codebook.target_names or k.lower().startswith("stance_")]
     if "stance" in obj and "stances" in obj:
         problems.append("the record gives both 'stance' and 'stances'; give one of them")
     if isinstance(meta, dict):

@@ -292,8 +292,9 @@ class ReviewSession:
     def load(self, document_pk: int) -> ReviewDocument:
         with self.engine.connect() as conn:
             doc = documents.get(conn, document_pk)
-            versions = {a.coder: version_of(a.annotation) for a in annotations.of_document(conn, document_pk)
-                        if a.annotation.status == "done"}
+            labels = _labels(self.codebook)  # what gold may hold: a label written around the tool is no version
+            versions = {a.coder: version_of(a.annotation).within(*labels)
+                        for a in annotations.of_document(conn, document_pk) if a.annotation.status == "done"}
             suggestion = suggestions.shown(conn, document_pk)
             decided = _decisions_on(conn, document_pk)
             regions, settled_targets = _regions(decided)

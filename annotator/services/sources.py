@@ -351,7 +351,8 @@ def _header_problem(columns: list[str]) -> str | None:
     return None
 
 
-_WORK_COLUMNS = {"coder", "spans", "stance", "stances", "adjudication", "annotators", "label", "labels", "entities"}
+_WORK_COLUMNS = {"coder", "spans", "span", "stance", "stances", "adjudication", "annotators", "annotator", "label",
+                 "labels", "entities", "gold", "annotation", "annotations"}
 
 
 def _csv_problem(exc: csv.Error, row_start: int, line: int) -> str:
