@@ -377,3 +377,13 @@ def test_review_shows_no_version_with_labels_outside_the_codebook(team, act_as):
     review = ReviewSession(engine, "lee")
     loaded = review.load(d3)
     assert all("EVIL" not in str(v) and "HATE" not in str(v) for v in loaded.versions.values())
+
+
+def test_a_lead_cannot_rename_a_coder_row(team, act_as, postgres_only):
+    import psycopg
+    from psycopg import errors
+
+    act_as("lee")
+    with psycopg.connect(as_role(team, "lee").replace("+psycopg", ""), autocommit=True) as lee:
+        with pytest.raises(errors.InsufficientPrivilege):
+            lee.execute("UPDATE coder SET name = 'lee2' WHERE name = 'lee'")

@@ -143,8 +143,11 @@ def grant(conn: Connection, name: str, role: str, create: bool) -> list[str]:
     run('GRANT SELECT ON "alembic_version" TO ' + who)  # opening a project checks its schema's revision
     run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA \"{conn.scalar(text('SELECT current_schema()'))}\" TO {who}")
     if role == "lead":  # no grant option: only the owner grants, so taking a role back takes it all
-        run(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables if t != 'coder_token')} "
+        run(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables if t not in ('coder_token', 'coder'))} "
             f"TO {who}")
+        # a coder's name is their database role: never renamed, so a role taken back is found by it
+        run(f'GRANT SELECT, INSERT, DELETE, UPDATE (role, last_document_pk, finished_through_pk, '
+            f'finished_through_position) ON "coder" TO {who}')
         if "coder_token" in tables:  # a link is revoked, never rewritten: its maker and hash stay as made
             run(f'GRANT SELECT, INSERT, DELETE, UPDATE (revoked_at) ON "coder_token" TO {who}')
         return done
