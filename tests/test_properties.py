@@ -188,7 +188,8 @@ def valid_records(draw) -> dict:
             record[key] = values
     record = {k: draw(v) if not isinstance(v, str) else v for k, v in record.items()}
     for key, value in draw(st.dictionaries(meta_keys, json_values, max_size=3)).items():
-        record.setdefault(key, value)  # other top-level keys: kept in meta
+        if key not in (record.get("meta") or {}):  # (a key given in both places is refused)
+            record.setdefault(key, value)  # other top-level keys: kept in meta
     if draw(st.booleans()):
         # (a name coder add would take, with spaces around it that an import strips)
         record["coder"] = draw(st.text(CHARS, min_size=1, max_size=10).filter(lambda s: name_problem(s.strip()) is None))
