@@ -123,6 +123,11 @@ def cli(capsys, tmp_path, monkeypatch, database):
     else:
         monkeypatch.delenv("ANNOTATOR_DB", raising=False)
 
+    return in_process(capsys)
+
+
+def in_process(capsys):
+    """`annotator ARGS` run in this process; returns exit code and output."""
     def run(*args: str) -> Result:
         capsys.readouterr()
         try:

@@ -11,10 +11,9 @@ import subprocess
 import uuid
 
 import pytest
-from conftest import Result, ServerDatabase, dump, execute, rows, write_jsonl
+from conftest import Result, ServerDatabase, in_process, dump, execute, rows, write_jsonl
 from pg_cluster import PASSWORD_ROLE
 
-from annotator.cli import main
 
 
 def one_line(result: Result, *words: str) -> None:
@@ -32,17 +31,7 @@ def command(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ANNOTATOR_DB", raising=False)
 
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
+    return in_process(capsys)
 
 
 # init ------------------------------------------------------------------------------------------
