@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 
+import orjson
+import pytest
 from conftest import rows, write_jsonl
+from hypothesis import given
+from hypothesis import strategies as st
 
-from annotator.services import sources
+from annotator.domain.errors import InputError
+from annotator.services import json_values, sources
 
 
 def test_annotations_under_other_keys_are_errors_never_meta(cli, project, tmp_path):
@@ -112,3 +117,54 @@ def test_work_under_a_misspelt_key_or_a_target_of_its_own_is_an_error(cli, proje
     result = cli("import", "--create-coders", str(path))
     assert result.code == 1 and "Nothing was imported: 3 invalid record(s) of 3" in result.err
     assert "did you mean 'stance'?" in result.err and "looks like a stance kept apart" in result.err
+
+
+def test_a_key_given_twice_in_one_object_is_an_error_at_any_depth(cli, project, tmp_path):
+    """A JSON reader keeps the last of a repeated key: the first text, stance or span is lost unless
+    the line is refused. Colons in texts and URLs, and a colon written as \\u003a, must not hide it."""
+    path = tmp_path / "twice.jsonl"
+    path.write_bytes(b"\n".join([
+        b'{"id": "a", "text": "First: kept?", "text": "Second text"}',
+        b'{"id": "b", "text": "Colons: 10:30, https://x.org/a:b", "meta": {"url": "https://x.org/c:d"}}',
+        b'{"id": "c", "text": "Escaped \\u003a colon", "meta": {"k": 1, "k": 2}}',
+        b'{"id": "d", "text": "Scholz met Putin.", "spans": [{"start": 0, "end": 6, "label": "PERSON", '
+        b'"label": "ORG"}], "coder": "ana"}',
+        b'[{"text": "an array line", "a:b": 1, "a:b": 2}]',
+    ]) + b"\n")
+    result = cli("import", str(path), "--create-coders")
+    assert result.code == 1 and "Nothing was imported: 4 invalid record(s) of 5" in result.err
+    for line, key in ((1, "text"), (3, "k"), (4, "label"), (5, "a:b")):
+        assert f'{path}:{line}: key "{key}" is given twice in one object' in result.err
+    assert f"{path}:2:" not in result.err
+    labelstudio = tmp_path / "tasks.json"
+    labelstudio.write_bytes(b'[{"id": 1, "data": {"text": "Scholz met Putin.", "text": "Other"}, "annotations": []}]')
+    result = cli("import", str(labelstudio))
+    assert result.code == 1 and f'{labelstudio}: key "text" is given twice in one object' in result.err
+    assert rows(project, "SELECT count(*) FROM document") == [(0,)]
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | st.text(":ab\\\"é"),
+                    lambda inner: st.lists(inner, max_size=4)
+                    | st.lists(st.tuples(st.text(":ab", max_size=3), inner), max_size=4), max_leaves=20))
+def test_the_quick_count_never_passes_a_repeated_key(shape):
+    """Objects are drawn as lists of pairs, so some repeat a key: the count must send every such
+    value to the exact reader, and read every other one as orjson does."""
+    def text(item):
+        if isinstance(item, list) and item and all(isinstance(p, tuple) for p in item):
+            return "{" + ", ".join(f"{json.dumps(k)}: {text(v)}" for k, v in item) + "}"
+        if isinstance(item, list):
+            return "[" + ", ".join(text(v) for v in item) + "]"
+        return json.dumps(item)
+
+    def repeats(item):
+        if isinstance(item, list) and item and all(isinstance(p, tuple) for p in item):
+            keys = [k for k, _ in item]
+            return len(set(keys)) < len(keys) or any(repeats(v) for _, v in item)
+        return isinstance(item, list) and any(repeats(v) for v in item)
+
+    raw = text(shape).encode()
+    if repeats(shape):
+        with pytest.raises(InputError, match="is given twice in one object"):
+            json_values.load(raw)
+    else:
+        assert json_values.load(raw) == orjson.loads(raw)

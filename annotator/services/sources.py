@@ -7,9 +7,7 @@ rest of the file still streams; texts are stored exactly as they are (no newline
 from __future__ import annotations
 
 import csv
-import json
 import os
-import re
 import stat
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
@@ -21,6 +19,7 @@ import orjson
 from annotator.domain.codebook import Codebook
 from annotator.domain.errors import InputError
 from annotator.domain.records import DocumentRecord, default_id, record_from_text
+from annotator.services import json_values
 from annotator.services.tool_exports import array_records, line_record
 
 FORMATS = ("auto", "text", "jsonl", "csv", "labelstudio")
@@ -223,12 +222,13 @@ def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress,
                 continue
             where = f"{shown}:{number}"
             try:
-                obj = orjson.loads(raw)
+                obj = json_values.load(raw)
             except orjson.JSONDecodeError as exc:
                 yield where, _json_problem(raw, number, exc)
                 continue
-            if _LONG_NUMBER.search(raw):  # orjson reads an integer past 64 bits as a float: read it exactly
-                obj = json.loads(raw, parse_constant=_no_constant)
+            except InputError as exc:
+                yield where, exc
+                continue
             try:
                 yield where, line_record(obj, where, codebook, as_coder)
             except InputError as exc:
@@ -243,12 +243,13 @@ def _read_json_array(path: Path, shown: Path, codebook: Codebook, progress: Prog
         raw = f.read()
     progress(len(raw))
     try:
-        tasks = orjson.loads(raw)
+        tasks = json_values.load(raw)
     except orjson.JSONDecodeError as exc:
         yield f"{shown}", InputError(f"not valid JSON: {exc}")
         return
-    if _LONG_NUMBER.search(raw):  # as for JSONL: integers past 64 bits read exactly, then refused
-        tasks = json.loads(raw, parse_constant=_no_constant)
+    except InputError as exc:
+        yield f"{shown}", exc
+        return
     if not isinstance(tasks, list):
         yield f"{shown}", InputError("a Label Studio or doccano JSON export is a JSON array; this file holds "
                                     f"{type(tasks).__name__}")
@@ -381,10 +382,3 @@ def _csv_record(row: dict, text_column: str, where: str) -> DocumentRecord | Inp
         return exc
     record.id = doc_id or default_id(record.text_hash)
     return record
-
-
-_LONG_NUMBER = re.compile(rb"\d{19}")  # 19 digits: -2**63 - 1 has as many
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not JSON")  # (orjson has refused it already: never reached)
