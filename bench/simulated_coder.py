@@ -43,12 +43,12 @@ def main(argv: list[str] | None = None) -> None:
         roll = rng.random()
         if roll < 0.5 and words:
             start, end = rng.choice(words)
-            kind, edit = "add", (lambda a, s=start, e=end: edits.add_span(a, s, e, rng.choice(labels), doc.suggestion))
+            kind, edit = "span.add", (lambda a, s=start, e=end: edits.add_span(a, s, e, rng.choice(labels), doc.suggestion))
         elif roll < 0.85 and doc.target_names:
             target = rng.choice(doc.target_names)
-            kind, edit = "stance", (lambda a, t=target: edits.set_stance(a, t, rng.choice(stance_labels), None))
+            kind, edit = "stance.set", (lambda a, t=target: edits.set_stance(a, t, rng.choice(stance_labels), None))
         else:
-            kind, edit = "done", (lambda a: edits.set_status(a, "done"))
+            kind, edit = "status", (lambda a: edits.set_status(a, "done"))
         started = time.perf_counter()
         try:
             changed = session.apply(doc, kind, edit)
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
             saved += 1
             final[doc.pk] = doc.annotation.to_json()
             print(json.dumps({"saved": saved, "ms": (time.perf_counter() - started) * 1000}), flush=True)
-        if kind == "done":  # on to the next document, as `d` does
+        if kind == "status":  # on to the next document, as `d` does
             pk = session.next_pk(doc.pk) or session.first_unfinished()
             doc = session.open(pk)
             words = [m.span() for m in re.finditer(r"\w+", doc.text)]

@@ -14,7 +14,7 @@ from annotator.services.inspect import show_document
 from annotator.services.project import open_project
 from annotator.store import annotations, documents, suggestions
 from annotator.tui.app import CodingApp
-from annotator.tui.screens.coding import BULK_ROWS
+from annotator.services.coding_controller import BULK_ROWS
 
 LABELS = ("PERSON", "ORG", "GPE")
 

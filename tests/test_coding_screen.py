@@ -152,9 +152,10 @@ async def test_delete_removes_the_focused_span(seeded):
 async def test_stance_keys_g_and_a_x_on_targets(seeded):
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
-        await pilot.press("minus")  # the focused target is the first: Ukraine (suggested FAVOR)
+        await pilot.press("minus")  # the focus is on an entity: the key moves it to a target, codes nothing
+        assert stances(seeded) == {} and screen.focus().target == "Ukraine"
+        await pilot.press("minus")  # now it codes the focused target: Ukraine (suggested FAVOR)
         assert stances(seeded) == {"Ukraine": ("AGAINST", "changed")}
-        assert screen.focus().target == "Ukraine"  # a stance key focuses the target it codes
         await pilot.press("g")  # the next target: Russia
         assert screen.target == "Russia" and screen.stance_focus
         await pilot.press("a")  # accept Russia's suggestion, and move on to the next target to decide
@@ -521,4 +522,5 @@ async def test_the_next_document_is_painted_before_its_background_work_starts(se
         await pilot.press("n")
         await ready(pilot)
         assert running_at_paint == [[]]
-        assert app.screen._ahead is not None and app.screen._ahead.after_pk == app.screen.doc.pk  # then it ran
+        ahead = app.screen.controller.ahead
+        assert ahead is not None and ahead.after_pk == app.screen.doc.pk  # then it ran

@@ -402,12 +402,12 @@ CODING = """
         spans = list(doc.suggestion.spans) if doc.suggestion else []
         for suggested in spans:
             edit = coding.accept if rng.random() < 0.7 else coding.reject
-            act(doc, "accept", lambda a, s=suggested, e=edit: e(a, s))
+            act(doc, "span.accept", lambda a, s=suggested, e=edit: e(a, s))
         stances = {s.target: s for s in doc.suggestion.stances} if doc.suggestion else {}
         for target in doc.target_names:
             label = rng.choice(labels)
-            act(doc, "stance", lambda a, t=target, l=label: coding.set_stance(a, t, l, stances.get(t)))
-        act(doc, "done", lambda a: coding.set_status(a, "done"))
+            act(doc, "stance.set", lambda a, t=target, l=label: coding.set_stance(a, t, l, stances.get(t)))
+        act(doc, "status", lambda a: coding.set_status(a, "done"))
         session.leave(doc)
         pk = session.next_pk(pk)
     print("finished", flush=True)
@@ -487,7 +487,7 @@ def test_coding_session_killed_after_k_acknowledged_decisions_keeps_every_one(se
         assert session.resume_point() == last
         doc = session.open(last)
         assert normal(doc.annotation.to_json()) == expected[last]
-        assert session.apply(doc, "skip", lambda a: coding.set_status(a, "skipped"))
+        assert session.apply(doc, "status", lambda a: coding.set_status(a, "skipped"))
     finally:
         engine.dispose()
     assert_consistent(seeded)

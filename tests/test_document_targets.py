@@ -73,7 +73,7 @@ async def test_suggest_code_agree_gold_and_export_follow_each_documents_targets(
             assert screen.doc.id == "merkel"
             panel = "\n".join(line.plain for line in screen.query_one("SidePanel")._lines)
             assert "Angela Merkel" in panel and "main entity" not in panel.split("Stance")[1].split("Codebook")[0]
-            screen.target, screen.stance_focus = "main entity", True
+            screen.controller.target, screen.controller.stance_focus = "main entity", True
             await pilot.press("+", "d", "d")
             await ready(pilot)
     assert rows(db, "SELECT count(*) FROM annotation_stance WHERE target = 'main entity' AND label = 'FAVOR'"

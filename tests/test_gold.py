@@ -118,7 +118,7 @@ def test_gold_follows_a_coder_who_changes_a_done_annotation_and_status_counts_wh
     assert ("Ukraine", "FAVOR", "majority", None) in _gold(three_coders, "d1")[1]
     carol = CodingSession(open_project(str(three_coders)), "carol", pipeline=rule_pipeline())
     opened = carol.open(d1)
-    assert carol.apply(opened, "stance", lambda a: edits.set_stance(a, "Ukraine", "AGAINST", None))
+    assert carol.apply(opened, "stance.set", lambda a: edits.set_stance(a, "Ukraine", "AGAINST", None))
     # d1 now FAVOR (alice), AGAINST (bob), AGAINST (carol): derived again at once
     assert ("Ukraine", "AGAINST", "majority", None) in _gold(three_coders, "d1")[1]
     status = json.loads(cli("status", "--json").out)["gold_items"]
@@ -130,7 +130,7 @@ def test_gold_follows_a_coder_who_changes_a_done_annotation_and_status_counts_wh
     assert ("Ukraine", "NONE", "adjudicated", "lee") in _gold(three_coders, "d0")[1]
     alice = CodingSession(open_project(str(three_coders)), "alice", pipeline=rule_pipeline())
     opened = alice.open(d0)
-    assert alice.apply(opened, "stance", lambda a: edits.set_stance(a, "Ukraine", "AGAINST", None))
+    assert alice.apply(opened, "stance.set", lambda a: edits.set_stance(a, "Ukraine", "AGAINST", None))
     assert ("Ukraine", "NONE", "adjudicated", "lee") in _gold(three_coders, "d0")[1]
     assert json.loads(cli("status", "--json").out)["gold_items"]["stale"] == 1
     assert "1 adjudicated decision(s) stale" in cli("status").out
@@ -166,7 +166,7 @@ def test_imported_gold_is_never_derived_over(cli, project, tmp_path):
     assert cli("gold").code == 0
     ((pk,),) = rows(project, "SELECT pk FROM document WHERE id = 'g1'")
     alice = CodingSession(open_project(str(project)), "alice", pipeline=rule_pipeline())
-    assert alice.apply(alice.open(pk), "stance", lambda a: edits.set_stance(a, "Russia", "NONE", None))
+    assert alice.apply(alice.open(pk), "stance.set", lambda a: edits.set_stance(a, "Russia", "NONE", None))
     assert _gold(project, "g1") == ({(0, 14, "PERSON", "majority", None)}, {("Russia", "FAVOR", "majority", None)})
 
 

@@ -115,7 +115,7 @@ def test_a_coders_own_saves_pass_and_mark_gold_for_the_lead_to_derive_again(team
     db = team
     alice = CodingSession(open_project(as_role(db, "alice")), "alice")
     doc = alice.open(_pk(db, "SELECT pk FROM document WHERE id = 'd1'"))
-    assert alice.apply(doc, "stance", lambda a: edits.set_stance(a, "Ukraine", "NONE", None))
+    assert alice.apply(doc, "stance.set", lambda a: edits.set_stance(a, "Ukraine", "NONE", None))
     assert rows(db, "SELECT count(*) FROM gold_stale") == [(1,)]
     assert rows(db, "SELECT e.actor FROM event e ORDER BY e.pk DESC LIMIT 1") == [("alice",)]
     ReviewSession(open_project(as_role(db, "lee")), "lee")  # a lead's review derives it first

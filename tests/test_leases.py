@@ -27,7 +27,7 @@ def test_a_leased_document_is_passed_by_in_other_queues_until_it_is_given_up(cli
     first = ana.first_unfinished()
     doc = ana.open(first)  # ana has it open: leased to her
     assert cleo.first_unfinished() != first and cleo.next_pk(first - 1 if first > 1 else 0) != first
-    assert ana.apply(doc, "done", lambda a: edits.set_status(a, "done"))  # a save renews, keeps it
+    assert ana.apply(doc, "status", lambda a: edits.set_status(a, "done"))  # a save renews, keeps it
     assert first not in {cleo.first_unfinished(), cleo.next_pk(0)}
     ana.leave(doc)  # on to her next: the document is anyone's again
     assert cleo.first_unfinished() == 1 and cleo.next_pk(0) == 1

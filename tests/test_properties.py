@@ -829,7 +829,7 @@ def test_session_undo_restores_each_earlier_annotation_and_redo_the_later_ones(f
 
         states = [doc.annotation]
         for op in ops:
-            if session.apply(doc, op[0], lambda a, op=op: _edit(a, n, None, op)):
+            if session.apply(doc, "span.add", lambda a, op=op: _edit(a, n, None, op)):  # (the kind is only the event's word)
                 states.append(doc.annotation)
                 assert stored() == states[-1]
         for earlier in reversed(states[:-1]):

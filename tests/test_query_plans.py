@@ -71,7 +71,7 @@ def test_the_queue_is_seeks_at_any_position(plans, coder):
     doc = session.open(first)
     from annotator.domain import coding as edits
 
-    session.apply(doc, "done", lambda a: edits.set_status(a, "done"))  # raises the finished-through mark
+    session.apply(doc, "status", lambda a: edits.set_status(a, "done"))  # raises the finished-through mark
     seen.clear()
     nxt = session.next_pk(first, unfinished=True)
     session.position(nxt)
@@ -114,17 +114,17 @@ def test_the_finished_through_mark_follows_done_and_back_to_draft(plans):
     engine, _ = plans
     session = CodingSession(engine, "alice")
     for pk in range(1, 6):
-        session.apply(session.open(pk), "done", lambda a: edits.set_status(a, "done"))
-    session.apply(session.open(8), "done", lambda a: edits.set_status(a, "done"))  # ahead: the mark waits
+        session.apply(session.open(pk), "status", lambda a: edits.set_status(a, "done"))
+    session.apply(session.open(8), "status", lambda a: edits.set_status(a, "done"))  # ahead: the mark waits
     with engine.connect() as conn:
         assert progress.marks(conn, session.coder_pk)[0] == 5
     assert session.first_unfinished() == 6 and session.next_pk(2, unfinished=True) == 6
-    session.apply(session.open(3), "draft", lambda a: edits.set_status(a, "draft"))  # taken back
+    session.apply(session.open(3), "status", lambda a: edits.set_status(a, "draft"))  # taken back
     with engine.connect() as conn:
         assert progress.marks(conn, session.coder_pk)[0] == 2
     assert session.first_unfinished() == 3 and session.next_pk(3, unfinished=True) == 6
     for pk in (3, 6, 7):
-        session.apply(session.open(pk), "done", lambda a: edits.set_status(a, "done"))
+        session.apply(session.open(pk), "status", lambda a: edits.set_status(a, "done"))
     with engine.connect() as conn:
         assert progress.marks(conn, session.coder_pk)[0] == 8  # 1-8 all finished now
     assert session.first_unfinished() == 9

@@ -28,7 +28,7 @@ def test_status_gives_shares_per_label_and_per_coder_and_seconds_per_document(cl
     s.apply(doc, "span.accept", lambda a: edits.accept(a, third))
     s.apply(doc, "stance.accept", lambda a: edits.accept_stance(a, doc.suggestion.stance("Russia")))
     clock[0] = 30.0
-    s.apply(doc, "done", lambda a: edits.set_status(a, "done"))
+    s.apply(doc, "status", lambda a: edits.set_status(a, "done"))
     s.leave(s.load(doc.pk))
     use = json.loads(cli("status", "--json").out)["suggestion_use"]
     assert use["entity"]["by_label"]["PERSON"] == {"decided": 2, "accepted": 0.0, "changed": 0.5, "rejected": 0.5}
@@ -94,7 +94,7 @@ def test_agree_sets_blind_documents_against_assisted_ones(cli, seeded):
                 else:
                     s.apply(doc, "stance.set", lambda a, t=target: edits.set_stance(a, t, blind_label, None))
                 doc = s.load(pk)
-            s.apply(doc, "done", lambda a: edits.set_status(a, "done"))
+            s.apply(doc, "status", lambda a: edits.set_status(a, "done"))
     report = json.loads(cli("agree", "--json").out)["suggestions"]
     assert report["assisted"]["documents"] == 4 and report["blind"]["documents"] == 5
     assert report["assisted"]["model"]["alice"]["stance_agreement"] == 1.0

@@ -75,7 +75,7 @@ def test_eight_coders_at_once_lose_nothing_and_gold_stays_in_step(cli, project, 
             for pk, expected in result["final"].items():  # each coder's last word on each document
                 assert annotations.of_coder(conn, int(pk), coder).to_json() == expected, (name, pk)
     kept = rows(project, "SELECT c.name, count(*) FROM event e JOIN coder c ON c.pk = e.coder_pk "
-                         "WHERE e.kind IN ('add', 'stance', 'done') GROUP BY c.name ORDER BY c.name")
+                         "WHERE e.kind IN ('span.add', 'stance.set', 'status') GROUP BY c.name ORDER BY c.name")
     assert kept == [(name, 25) for name in names]  # one event per acknowledged decision, none twice
     before = rows(project, "SELECT document_pk, derived_digest, disputed, updated_at FROM gold ORDER BY document_pk")
     derive_all(engine, workers=1, actor="lee")  # derived again from scratch: nothing differs
@@ -115,7 +115,7 @@ def test_a_coder_logs_in_as_the_role_coder_add_made_and_codes(cli, seeded, postg
     assert cli("coder", "add", "ana").code == 0
     session = CodingSession.for_coder(open_project(as_role(seeded, "ana")), None)
     doc = session.open(session.first_unfinished())
-    assert session.apply(doc, "done", lambda a: edits.set_status(a, "done"))
+    assert session.apply(doc, "status", lambda a: edits.set_status(a, "done"))
     assert rows(seeded, "SELECT a.status FROM annotation a JOIN coder c ON c.pk = a.coder_pk WHERE c.name = 'ana'") \
         == [("done",)]
     assert rows(seeded, "SELECT actor FROM event ORDER BY pk DESC LIMIT 1") == [("ana",)]
@@ -208,7 +208,7 @@ def test_a_coders_save_lands_between_a_long_imports_batches(cli, project, tmp_pa
         while stored() < BATCH_SIZE:
             assert importer.poll() is None, "the import ended before a batch of it was seen committed"
             time.sleep(0.005)
-        assert session.apply(doc, "done", lambda a: edits.set_status(a, "done"))
+        assert session.apply(doc, "status", lambda a: edits.set_status(a, "done"))
         during, running = stored(), importer.poll() is None
     finally:
         _, err = importer.communicate(timeout=300)

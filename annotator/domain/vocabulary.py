@@ -24,3 +24,9 @@ STATUSES: tuple[str, ...] = get_args(Status)
 GOLD_HOWS: tuple[str, ...] = get_args(GoldHow)
 ROLES: tuple[str, ...] = get_args(Role)
 MODEL_TASKS: tuple[str, ...] = get_args(ModelTask)
+
+EditKind = Literal["span.accept", "span.reject", "span.remove", "span.add", "span.label", "span.resize",
+                   "stance.accept", "stance.reject", "stance.set", "accept all", "reject undecided", "status"]
+"""What a coder's key did to an annotation: the `kind` of its event (an undo or redo of one is written
+"undo <kind>" or "redo <kind>")."""
+EDIT_KINDS: tuple[str, ...] = get_args(EditKind)

@@ -22,6 +22,7 @@ from annotator.domain.errors import InputError
 from annotator.domain.queue_order import ORDERS
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.timing import ActiveTime
+from annotator.domain.vocabulary import EDIT_KINDS, EditKind
 from annotator.services import gold as gold_service
 from annotator.services.access_rules import is_lead, require_self_or_lead, writes_gold
 from annotator.services.nlp_worker import NlpWorker, suggest_stored, tokens_of
@@ -253,11 +254,13 @@ class CodingSession:
         with self.engine.connect() as conn:
             return suggestions.shown(conn, document_pk)
 
-    def apply(self, doc: OpenDocument, kind: str, edit: Callable[[Annotation], Annotation],
+    def apply(self, doc: OpenDocument, kind: EditKind, edit: Callable[[Annotation], Annotation],
               on_progress: Progress | None = None) -> bool:
         """Run an edit and store its result at once; False when it changed nothing. A label the
         codebook does not have is refused (InputError) before anything is stored. `on_progress` is
         told how far the store is (rows written, rows in all), for a large one run off the screen."""
+        if kind not in EDIT_KINDS:  # the event table's words are the vocabulary's, never a screen's own
+            raise ValueError(f"{kind!r} is not one of {EDIT_KINDS}")
         before = doc.annotation
         after = edit(before)
         if after == before:

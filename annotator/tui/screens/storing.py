@@ -2,7 +2,7 @@
 
 Accept all on 10,960 suggestions held the coding screen for a minute; 274k, for over seven. Accept
 all, and the undo or redo of one, write the annotation whole (a row per span and decision): from
-BULK_ROWS rows on, the edit, its event and its rows are stored here, in one transaction as any
+BULK_ROWS rows on (see the coding controller), the edit, its event and its rows are stored here, in one transaction as any
 key's, their rows in batches that report progress. The entity list and the marks for what was
 stored are made here too. Meanwhile the keys that only look work; the others say how far it is.
 """
@@ -15,16 +15,17 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from functools import partial
+
 from annotator.domain.coding import Annotation
 from annotator.domain.coding_view import EntityList, entity_list
 from annotator.domain.errors import InputError
 from annotator.domain.suggestions import Suggestion
 from annotator.services.coding import Progress, SaveFailed
+from annotator.services.coding_controller import Background, Outcome
 from annotator.tui.widgets.article import Marks, entity_marks
 
-BULK_ROWS = 2_000  # about 20 ms of the screen's time, stored on its thread below this
 NOTICE_EVERY = 0.3  # seconds between two progress notices: a toast for each batch flickered
-WHILE_STORING = frozenset({"cursor", "line", "page", "next_span", "help"})  # the keys that only look
 
 View = tuple[EntityList, Marks]  # the entity list and the article's marks for an annotation
 Store = Callable[[Progress], Annotation | None]  # stores; returns what the open document now holds
@@ -48,7 +49,7 @@ class StoreUnderWay:
     """What the coder is told while it runs, and what follows it on the screen."""
     what: str  # "Accepting", "Undoing", "Redoing"
     count: int | None  # the suggestions it stores, counted through; None: said as a share of the rows
-    then: Callable[[Annotation | None, View | None], None]
+    then: Callable[[Annotation | None, EntityList | None], Outcome]  # what the screen then paints
     done: float = 0.0  # the share of its rows written
     said_at: float = 0.0  # when the notice last changed (monotonic seconds)
 
@@ -83,3 +84,36 @@ def run_store(store: Store, suggestion: Suggestion | None, colours: dict[str, st
         entities = entity_list(shown, suggestion)
         view = (entities, entity_marks(entities, colours))
     post(StoreEnded(shown, view))
+
+
+class BackgroundStores:
+    """The coding screen's part that runs a controller's Background store in a worker and hands
+    what it stored back (a mixin: it uses the screen's controller, article, show and app)."""
+    _storing: StoreUnderWay | None = None
+
+    def _store_in_background(self, background: Background) -> None:
+        self._storing = StoreUnderWay(background.what, background.count, background.then, said_at=time.monotonic())
+        self.app.stores_under_way += 1
+        self.app.say(self._storing.notice(), timeout=None)
+        self._refresh_keys()
+        self.run_worker(partial(run_store, background.store, self.controller.doc.suggestion,
+                                dict(self.article.colours), self.post_message),
+                        group="store", description="large store", exclusive=True, thread=True, exit_on_error=False)
+
+    def on_store_progressed(self, message: StoreProgressed) -> None:
+        if self._storing is not None and self._storing.progressed(message):
+            self.app.say(self._storing.notice(), timeout=None)
+
+    def on_store_ended(self, message: StoreEnded) -> None:
+        storing, self._storing = self._storing, None
+        self.app.stores_under_way -= 1
+        self.app.last_activity = time.monotonic()  # its garbage is collected after, once the coder is idle
+        self.app.unsay()
+        if message.refused is not None:
+            self.controller.store_refused()
+            title, why = message.refused
+            self.app.say(why, title=title, severity="error", timeout=8)
+            self._refresh_keys()
+            return
+        entities, marks = message.view or (None, None)
+        self.show(storing.then(message.shown, entities), marks)

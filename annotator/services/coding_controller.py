@@ -1,0 +1,566 @@
+"""What each key of the coding screen does, without a screen: the open document, the focus, the
+ask-once `d`, the move-on and after-undo rules, the document fetched ahead.
+
+`handle(action, here)` stores what the key changes (through the session) and returns an Outcome:
+what the screen must paint, say, or open. The screen owns only what needs a terminal: the text's
+layout (so the cursor's token and line moves), workers, and painting. Its rules, which hold after
+every action:
+- while any item is undecided, some item has the focus after an edit, an undo or a redo;
+- a key acts only on the focused item: a stance key with the focus on an entity moves the focus to
+  a target and says so, without coding it;
+- a key that changes nothing says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from annotator.domain import coding as edits
+from annotator.domain.coding import Annotation, rows_to_store
+from annotator.domain.coding_view import (
+    Entity,
+    EntityList,
+    Focus,
+    can_accept,
+    can_reject,
+    entity_list,
+    focus,
+    moved_boundary,
+    next_undecided_target,
+)
+from annotator.domain.describe import changed_start, changed_targets, replay_notice
+from annotator.domain.errors import InputError
+from annotator.domain.suggestions import Suggestion
+from annotator.domain.vocabulary import EditKind, Status
+from annotator.services.coding import Change, CodingSession, OpenDocument, Progress, SaveFailed
+
+BULK_ROWS = 2_000  # about 20 ms of the screen's time: a larger store runs in a worker
+WHILE_STORING = frozenset({"cursor", "line", "page", "next_span", "help"})  # the keys that only look
+MOVES = frozenset({"next_span", "next_undecided", "next_target", "next", "previous"})  # change no annotation
+ACTIONS = frozenset({"accept", "reject", "accept_all", "label", "stance", "boundary", "delete_span", "done", "skip",
+                     "undo", "redo", *MOVES})  # what `handle` takes
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    text: str
+    title: str | None = None
+    severity: str = "information"
+    timeout: float | None = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Here:
+    """Where the screen's cursor is, in the text's characters (the screen owns the layout)."""
+    cursor: tuple[int, int] = (0, 0)  # the token under the cursor
+    selection: tuple[int, int] | None = None
+    starts: tuple[int, ...] | list[int] = ()  # the text's token starts and ends, sorted
+    ends: tuple[int, ...] | list[int] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    """The next document, read and laid out by a worker while the coder reads this one."""
+    after_pk: int
+    document: OpenDocument
+    tokens: tuple[list[int], list[int]]
+    wrapped: tuple[int, list[tuple[int, int]]]
+    final_tokens: bool  # spaCy's, not the quick tokenizer's
+
+
+Store = Callable[[Progress], Annotation | None]  # stores; returns what the open document now holds
+
+
+@dataclass(frozen=True, slots=True)
+class Background:
+    """A store too large for a key's few milliseconds: the screen runs `store` in a worker, then
+    hands what it stored to `stored`."""
+    what: str  # "Accepting", "Undoing", "Redoing"
+    count: int | None  # the suggestions it stores; None: its progress is said as a share
+    store: Store
+    then: Callable[[Annotation | None, EntityList | None], Outcome]
+
+
+@dataclass(slots=True)
+class Outcome:
+    notices: list[Notice] = field(default_factory=list)
+    opened: Ahead | bool = False  # another document is open: paint it whole (with what was fetched ahead)
+    move_to: int | None = None  # put the cursor on the token holding this offset
+    drop_selection: bool = False
+    changed: bool = False  # the annotation changed: repaint its marks
+    recount: bool = False  # the header's progress counts changed
+    unsay: bool = False  # take down the notice on screen first
+    background: Background | None = None
+    quit: bool = False
+
+    def say(self, text: str, **how) -> Outcome:
+        self.notices.append(Notice(text, **how))
+        return self
+
+
+class CodingController:
+    def __init__(self, session: CodingSession) -> None:
+        self.session = session
+        self.codebook = session.codebook
+        self.doc: OpenDocument | None = None
+        self.entities = EntityList((), ())
+        self.target = self.codebook.targets[0].name if self.codebook.targets else None
+        self.stance_focus = False
+        self.cursor = 0  # the start of the token under the screen's cursor
+        self.position = 0
+        self.total = session.queue_size()
+        self.ahead: Ahead | None = None
+        self.storing: str | None = None  # what a running background store does
+        self._done_asked: int | None = None  # the document whose `d` was answered with a question
+        self._answering: int | None = None  # that document, while the key after the question runs
+        self._asked_on: int | None = None  # the document the question was last said on
+
+    # What the screen shows ----------------------------------------------------------------------
+    def focus(self) -> Focus:
+        """The one item the keys act on."""
+        if self.doc is None:
+            return Focus()
+        return focus(self.entities, self.cursor, self.target if self.stance_focus else None)
+
+    def can(self, action: str) -> bool | None:
+        """Whether `action` applies now (the key bar dims it otherwise; None: hide it)."""
+        if self.doc is None:
+            return action in ("quit", "help", "find")
+        if self.storing is not None and action not in WHILE_STORING:
+            return False
+        focused = self.focus()
+        if action == "accept":
+            return can_accept(focused, self.doc.annotation, self.doc.suggestion)
+        if action == "reject":
+            return can_reject(focused, self.doc.annotation, self.doc.suggestion)
+        if action == "accept_all":
+            return bool(self.entities.undecided or edits.pending_stances(self.doc.annotation, self.doc.suggestion))
+        if action in ("delete_span", "boundary"):
+            return focused.entity is not None
+        if action == "undo":
+            return self.session.can_undo or None
+        if action == "redo":
+            return self.session.can_redo or None
+        return True
+
+    def may_run(self, action: str) -> bool:
+        """While a large store runs, only the keys that look: the rest would act on a document about
+        to change."""
+        return self.storing is None or action in WHILE_STORING
+
+    # Keys ---------------------------------------------------------------------------------------
+    def handle(self, action: str, *args, here: Here = Here()) -> Outcome:
+        """Run one key's action (`action` as the binding names it, its arguments after)."""
+        if self.doc is None:
+            return Outcome()
+        if not self.may_run(action):
+            return Outcome().say(f"{self.storing}…: moving works, changes wait until it is stored.", timeout=3)
+        self.cursor = here.cursor[0]
+        self._answering, self._done_asked = self._done_asked, (self._done_asked if action == "done" else None)
+        outcome: Outcome = getattr(self, f"_{action}")(*args, here=here)
+        if action not in MOVES and outcome.background is None and not outcome.opened:
+            self._ensure_focus(outcome)
+        return outcome
+
+    def moved(self, cursor: int) -> Outcome:
+        """The screen moved its cursor (arrows, lines, pages): the focus follows it into the text."""
+        self.cursor = cursor
+        self.stance_focus = False
+        return Outcome()
+
+    def _accept(self, here: Here) -> Outcome:
+        focused = self.focus()
+        if not can_accept(focused, self.doc.annotation, self.doc.suggestion):
+            return self._nothing_to("accept", focused)
+        if focused.target:
+            suggested = self._suggested_stance()
+            outcome = self._edit("stance.accept", lambda a: edits.accept_stance(a, suggested))
+        else:
+            entity = focused.entity
+            outcome = self._edit("span.accept", lambda a: edits.accept(a, entity.suggestion))
+        return self._move_on(focused, outcome) if outcome.changed else outcome
+
+    def _reject(self, here: Here) -> Outcome:
+        focused = self.focus()
+        entity = focused.entity
+        if focused.target and can_reject(focused, self.doc.annotation, self.doc.suggestion):
+            suggested = self._suggested_stance()
+            outcome = self._edit("stance.reject", lambda a: edits.reject_stance(a, focused.target, suggested))
+        elif entity and entity.coded:
+            outcome = self._edit("span.remove", lambda a: edits.remove(a, entity.span))
+        elif entity:
+            outcome = self._edit("span.reject", lambda a: edits.reject(a, entity.suggestion))
+        else:
+            return self._nothing_to("reject", focused)
+        return self._move_on(focused, outcome) if outcome.changed else outcome
+
+    def _nothing_to(self, verb: str, focused: Focus) -> Outcome:
+        """`a` or `x` where it cannot act, and why. On a decided item `a` moves on, so a a a walks a
+        document; on plain text the focus goes to the next suggestion."""
+        if focused.target:
+            if self.doc.annotation.stance(focused.target) is None:
+                return Outcome().say(f"No stance is suggested for {focused.target}: type its stance key." if verb == "accept"
+                                     else f"{focused.target} has no stance, coded or suggested, to reject.", timeout=3)
+        if focused.target or focused.entity:
+            outcome = self._move_on(focused, Outcome())
+            if self.focus() != focused:
+                return outcome.say("Already decided: on to the next undecided item.", timeout=2)
+            return outcome.say("Already decided, and nothing here is left to decide: d marks it done.", timeout=3)
+        outcome = self._ensure_focus(Outcome())
+        where = "on to the next suggestion" if self.focus() != focused else "nothing here is left to decide"
+        return outcome.say(f"The cursor is on no suggestion to {verb}: {where}.", timeout=3)
+
+    def _move_on(self, decided: Focus, outcome: Outcome) -> Outcome:
+        """After `a` or `x`, the focus goes to the next undecided item, as Prodigy's keys do: the next
+        undecided entity, then the stance targets still to decide. With nothing left it stays put."""
+        if decided.entity is not None:
+            following = self.entities.following(decided.entity.start, 1, undecided_only=True)
+            if following is not None:
+                return self._put_cursor(following.start, outcome)
+        target = next_undecided_target(self.doc.target_names, decided.target, self.doc.annotation, self.doc.suggestion)
+        if target is not None:
+            self.target, self.stance_focus = target, True
+        return outcome
+
+    def _delete_span(self, here: Here) -> Outcome:
+        if self.focus().entity is None:  # never a focused target's stance
+            return Outcome().say("Delete removes a span: no span has the focus.", timeout=2)
+        return self._reject(here)
+
+    def _accept_all(self, here: Here) -> Outcome:
+        """Accept every undecided suggestion: one change, one event, one ctrl+z; on a document with
+        thousands, stored in a worker while the screen goes on answering keys."""
+        before, suggestion = self.doc.annotation, self.doc.suggestion
+        left = len(self.entities.undecided)  # the spans it takes: the list shows the first of overlapping ones
+        if not left and not edits.pending_stances(before, suggestion):
+            return Outcome().say("Nothing left to accept: every suggestion here is decided.", timeout=2)
+        if left + rows_to_store(before) < BULK_ROWS:
+            return self._accepted_all(before, self._edit("accept all", lambda a: edits.accept_all(a, suggestion)))
+        doc = replace(self.doc)  # the worker's own: the open document changes on the screen's thread only
+
+        def store(on_progress: Progress) -> Annotation:
+            self.session.apply(doc, "accept all", lambda a: edits.accept_all(a, suggestion), on_progress)
+            return doc.annotation
+
+        def then(shown: Annotation | None, entities: EntityList | None) -> Outcome:
+            self.doc.annotation = shown
+            return self._accepted_all(before, self._repainted(entities))
+
+        return self._in_background("Accepting", left or None, store, then)
+
+    def _accepted_all(self, before: Annotation, outcome: Outcome) -> Outcome:
+        if not outcome.changed:
+            return outcome
+        # Accept all only adds decisions (it never overrides one): the new ones are what it accepted.
+        shown = self.doc.annotation
+        accepted = len(shown.decisions) - len(before.decisions) + len(shown.stance_decisions) - len(before.stance_decisions)
+        them = "them all" if accepted != 1 else "it"
+        return outcome.say(f"Accepted {accepted:,} suggestion{'s' if accepted != 1 else ''}: ctrl+z takes {them} back.")
+
+    def _label(self, label: str, here: Here) -> Outcome:
+        if self.stance_focus and not here.selection:  # the key acts on what has the focus: the text must have it
+            self.stance_focus = False
+            return Outcome().say("Label keys act on the text: the cursor has the focus again; "
+                                 "type the key again to label.", timeout=4)
+        entity = self.focus().entity
+        if here.selection:
+            start, end = here.selection
+            outcome = self._edit("span.add", lambda a: edits.add_span(a, start, end, label, self.doc.suggestion))
+            outcome.drop_selection = True
+        elif entity and entity.coded:
+            if entity.label == label:
+                return Outcome().say(f"Already labelled {label}.", timeout=2)
+            outcome = self._edit("span.label", lambda a: edits.relabel(a, entity.span, label))
+        elif entity:
+            outcome = self._edit("span.accept", lambda a: edits.accept(a, entity.suggestion, label))
+        else:
+            start, end = here.cursor
+            outcome = self._edit("span.add", lambda a: edits.add_span(a, start, end, label, self.doc.suggestion))
+        return outcome
+
+    def _boundary(self, side: str, delta: int, here: Here) -> Outcome:
+        entity = self.focus().entity
+        if entity is None:
+            return Outcome().say("The boundary keys move a span's edge: the cursor is on none.", timeout=2)
+        moved = moved_boundary(entity.start, entity.end, side, delta, list(here.starts), list(here.ends))
+        if not moved:
+            return Outcome().say("That edge cannot move further: the span would leave the text or be empty.", timeout=2)
+
+        def move(annotation: Annotation) -> Annotation:
+            if not entity.coded:
+                annotation = edits.accept(annotation, entity.suggestion)
+            span = entity.span or next(s for s in annotation.spans if s.source == entity.suggestion.key)
+            return edits.resize(annotation, span, *moved, self.doc.suggestion)
+
+        return self._put_cursor(moved[0], self._edit("span.resize", move))
+
+    def _stance(self, label: str, here: Here) -> Outcome:
+        if self.target is None:
+            return Outcome().say("This document has no stance targets.", timeout=2)
+        if not self.stance_focus:  # the key acts on what has the focus: a target must have it first
+            self.target = next_undecided_target(self.doc.target_names, None, self.doc.annotation,
+                                                self.doc.suggestion) or self.doc.target_names[0]
+            self.stance_focus = True
+            return Outcome().say(f"Stance keys act on a target: {self.target} now has the focus; "
+                                 "type the key again to code it.", timeout=4)
+        target, suggested = self.target, self._suggested_stance()
+        if (coded := self.doc.annotation.stance(target)) is not None and coded.label == label:
+            return Outcome().say(f"{target} is already {label}.", timeout=2)
+        return self._edit("stance.set", lambda a: edits.set_stance(a, target, label, suggested))
+
+    def _done(self, here: Here) -> Outcome:
+        """`d`; with suggestions still undecided, what the codebook says: ask once, reject them, or allow."""
+        left = edits.undecided(self.doc.annotation, self.doc.suggestion)
+        mode = self.codebook.on_done_with_undecided
+        if left and mode == "ask" and self._done_asked != self.doc.pk:
+            self._done_asked = self._asked_on = self.doc.pk
+            return Outcome().say(f"{left} suggestion{'s' if left != 1 else ''} undecided: d again to mark done "
+                                 "without them, u to go to the first.", title="Not done yet", timeout=6)
+        outcome = Outcome()
+        if left and mode == "reject":
+            if not self._store("reject undecided", lambda a: edits.reject_undecided(a, self.doc.suggestion), outcome):
+                return outcome  # not stored: neither is done, and the coder stays
+            self._repainted(None, outcome)
+        # "Not done yet" would sit over the next document as if this one were not: taken down first.
+        if self._asked_on == self.doc.pk:
+            outcome.unsay, self._asked_on = True, None
+        if self._finish("done", outcome):
+            self._done_asked = None
+        return outcome  # (not stored: the coder was asked already, and `d` again tries again)
+
+    def _skip(self, here: Here) -> Outcome:
+        outcome = Outcome()
+        self._finish("skipped", outcome)
+        return outcome
+
+    def _finish(self, status: Status, outcome: Outcome) -> bool:
+        """Store the status, then open the next unfinished document; False when it was not stored."""
+        if self._store("status", lambda a: edits.set_status(a, status), outcome) is None:
+            return False
+        outcome.recount = True
+        following = self.session.next_pk(self.doc.pk, unfinished=True) or self.session.first_unfinished(or_first=False)
+        if following is None or following == self.doc.pk:
+            self._repainted(None, outcome)
+            outcome.say(f"Every document is done or skipped: {self.total} of {self.total}.", title="Queue finished")
+            return True
+        self.open(following, just_stored=True, outcome=outcome)
+        return True
+
+    def _undo(self, here: Here) -> Outcome:
+        return self._replay(self.session.undo, undo=True)
+
+    def _redo(self, here: Here) -> Outcome:
+        return self._replay(self.session.redo, undo=False)
+
+    def _replay(self, step: Callable[..., Change | None], undo: bool) -> Outcome:
+        change = self.session.next_step(undo)
+        if change is None:
+            return Outcome().say("Nothing to undo" if undo else "Nothing to redo", timeout=2)
+        if rows_to_store(change.before) + rows_to_store(change.after) >= BULK_ROWS:
+            return self._replay_in_background(step, change, undo)
+        try:
+            step()
+        except SaveFailed as exc:
+            return Outcome().say(str(exc), title="Not saved", severity="error", timeout=8)
+        return self._replayed(change, undo, None)
+
+    def _replay_in_background(self, step: Callable[..., Change | None], change: Change, undo: bool) -> Outcome:
+        """Undo (or redo) of a large change, such as accept all on thousands: stored in a worker."""
+        shown = change.before if undo else change.after
+        here = change.document_pk == self.doc.pk
+
+        def store(on_progress: Progress) -> Annotation | None:
+            step(on_progress)
+            return shown if here else None
+
+        return self._in_background("Undoing" if undo else "Redoing", None, store,
+                                   lambda _, entities: self._replayed(change, undo, entities))
+
+    def _replayed(self, change: Change, undo: bool, entities: EntityList | None) -> Outcome:
+        """Show an undone (or redone) change, with the focus where it was: `a` had moved it on, and
+        the next key would have acted there, as an editor's cursor does."""
+        self.ahead = None  # the change may belong to the document fetched ahead
+        shown, other = (change.before, change.after) if undo else (change.after, change.before)
+        outcome = Outcome(recount=True)
+        if change.document_pk != self.doc.pk:
+            self.open(change.document_pk, outcome=outcome)
+        else:
+            self.doc.annotation = shown
+            self._repainted(entities, outcome)
+        start = changed_start(shown, other)
+        outcome.say(replay_notice(undo, change.before, change.after, self.doc.text))
+        if start is not None:
+            return self._ensure_focus(self._put_cursor(start, outcome))
+        target = next((t for t in self.doc.target_names if t in changed_targets(shown, other)), None)
+        if target is not None:
+            self.target, self.stance_focus = target, True
+        return self._ensure_focus(outcome)
+
+    # Moving -------------------------------------------------------------------------------------
+    def _next_span(self, direction: int, here: Here) -> Outcome:
+        return self._jump(self.entities.following(self.cursor, direction))
+
+    def _next_undecided(self, here: Here) -> Outcome:
+        """`u`: the next undecided entity (the first, in answer to `d`'s question), else the first
+        stance target still to decide."""
+        if self._answering == self.doc.pk:
+            entity = self.entities.first_undecided()
+        else:
+            entity = self.entities.following(self.cursor, 1, undecided_only=True)
+        if entity is not None:
+            return self._jump(entity)
+        target = next_undecided_target(self.doc.target_names, None, self.doc.annotation, self.doc.suggestion)
+        if target is None:
+            return Outcome().say("Nothing here is left to decide: d marks the document done.", timeout=2)
+        self.target, self.stance_focus = target, True
+        return Outcome()
+
+    def _jump(self, entity: Entity | None) -> Outcome:
+        self.stance_focus = False
+        return Outcome() if entity is None else self._put_cursor(entity.start, Outcome())
+
+    def _next_target(self, here: Here) -> Outcome:
+        """`g`: into the stance list at this document's focused target, then on to the next one."""
+        names = list(self.doc.target_names)
+        if not names:
+            return Outcome().say("This document has no stance targets.", timeout=2)
+        if self.target not in names:
+            self.target = names[0]
+        elif self.stance_focus:
+            self.target = names[(names.index(self.target) + 1) % len(names)]
+        self.stance_focus = True
+        return Outcome()
+
+    def _next(self, here: Here) -> Outcome:
+        return self._go(self.session.next_pk(self.doc.pk), self._step(+1), "This is the last document.")
+
+    def _previous(self, here: Here) -> Outcome:
+        return self._go(self.session.previous_pk(self.doc.pk), self._step(-1), "This is the first document.")
+
+    def _step(self, by: int) -> int | None:
+        """The neighbour's position when it saves a count (random and uncertain orders); in import
+        or assignment order it is a seek, and read: another coder's lease may have skipped one."""
+        return self.position + by if self.session.order != "sequential" else None
+
+    def _go(self, pk: int | None, position: int | None, at_end: str) -> Outcome:
+        if pk is None:
+            return Outcome().say(at_end, timeout=2)
+        return self.open(pk, position=position)
+
+    # Documents ----------------------------------------------------------------------------------
+    def open(self, pk: int, keep_cursor: int | None = None, position: int | None = None,
+             just_stored: bool = False, outcome: Outcome | None = None) -> Outcome:
+        """Open a document: its first undecided entity has the focus, else its first undecided target
+        (nothing carries over from the last one). `keep_cursor`: an offset the cursor goes to instead."""
+        outcome = outcome or Outcome()
+        if self.doc is not None:
+            self.session.leave(self.doc, just_stored=just_stored)
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None and ahead.document.pk == pk and self.session.is_current(ahead.document):
+            self.doc = ahead.document
+            self.session.start_timing()
+        else:
+            ahead = None
+            self.doc = self.session.open(pk)
+        self.position = position or self.session.position(pk)
+        self.entities = entity_list(self.doc.annotation, self.doc.suggestion)
+        first = self._focus_first(keep_entity=keep_cursor is not None)
+        self.cursor = keep_cursor if keep_cursor is not None else (first.start if first else 0)
+        outcome.opened, outcome.move_to = ahead or True, self.cursor
+        return outcome
+
+    def _focus_first(self, keep_entity: bool) -> Entity | None:
+        targets = self.doc.target_names
+        first_target = next_undecided_target(targets, None, self.doc.annotation, self.doc.suggestion)
+        first = self.entities.first_undecided()
+        self.target = first_target or (targets[0] if targets else None)
+        self.stance_focus = first is None and first_target is not None and not keep_entity
+        return first
+
+    def suggested(self, pk: int, suggestion: Suggestion | None) -> Outcome:
+        """Suggestions made for `pk` while it was open arrived (dropped for a document left since)."""
+        if self.doc is None or self.doc.pk != pk:
+            return Outcome()
+        self.doc.suggestion = suggestion
+        outcome = self._repainted(None)
+        if self.focus() == Focus():  # nothing focused yet: the new suggestions' first undecided item
+            first = self._focus_first(keep_entity=False)
+            if first is not None:
+                self._put_cursor(first.start, outcome)
+        return outcome
+
+    def fetched_ahead(self, ahead: Ahead) -> bool:
+        """Keep what a worker read ahead, if it follows the open document; False to drop it."""
+        if self.doc is None or self.doc.pk != ahead.after_pk:
+            return False
+        self.ahead = ahead
+        return True
+
+    def close(self) -> None:
+        """The time on the open document and the place to reopen are kept (also when the app ends
+        without `q`)."""
+        if self.doc is not None:
+            self.session.leave(self.doc, closing=True)
+            self.doc = None
+
+    # Storing ------------------------------------------------------------------------------------
+    def _edit(self, kind: EditKind, edit: Callable[[Annotation], Annotation]) -> Outcome:
+        outcome = Outcome()
+        stored = self._store(kind, edit, outcome)
+        if stored:
+            self._repainted(None, outcome)
+        elif stored is False:
+            outcome.say("Nothing changed.", timeout=2)
+        return outcome
+
+    def _store(self, kind: EditKind, edit: Callable[[Annotation], Annotation], outcome: Outcome) -> bool | None:
+        """Whether the edit changed (and stored) something; None when it was not stored, the coder told why."""
+        try:
+            return self.session.apply(self.doc, kind, edit)
+        except SaveFailed as exc:
+            outcome.say(str(exc), title="Not saved", severity="error", timeout=8)
+        except InputError as exc:
+            outcome.say(str(exc), title="Refused", severity="error", timeout=8)
+        return None
+
+    def _repainted(self, entities: EntityList | None, outcome: Outcome | None = None) -> Outcome:
+        """The annotation or the suggestion changed: the entity list again (`entities`: made already)."""
+        self.entities = entities or entity_list(self.doc.annotation, self.doc.suggestion)
+        outcome = outcome or Outcome()
+        outcome.changed = True
+        return outcome
+
+    def _in_background(self, what: str, count: int | None, store: Store,
+                       then: Callable[[Annotation | None, EntityList | None], Outcome]) -> Outcome:
+        self.storing = what
+
+        def ended(shown: Annotation | None, entities: EntityList | None) -> Outcome:
+            self.storing = None
+            return self._ensure_focus(then(shown, entities))
+
+        return Outcome(background=Background(what, count, store, ended))
+
+    def store_refused(self) -> None:
+        self.storing = None
+
+    # Focus --------------------------------------------------------------------------------------
+    def _put_cursor(self, offset: int, outcome: Outcome) -> Outcome:
+        self.cursor, self.stance_focus, outcome.move_to = offset, False, offset
+        return outcome
+
+    def _ensure_focus(self, outcome: Outcome) -> Outcome:
+        """While anything is undecided, something has the focus: the next undecided entity after the
+        cursor (else the first), else the first undecided target."""
+        if self.focus() != Focus():
+            return outcome
+        entity = self.entities.following(self.cursor, 1, undecided_only=True)
+        if entity is not None:
+            return self._put_cursor(entity.start, outcome)
+        target = next_undecided_target(self.doc.target_names, None, self.doc.annotation, self.doc.suggestion)
+        if target is not None:
+            self.target, self.stance_focus = target, True
+        return outcome
+
+    def _suggested_stance(self):
+        return self.doc.suggestion.stance(self.target) if self.doc.suggestion else None
