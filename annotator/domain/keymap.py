@@ -48,16 +48,17 @@ def key_name(character: str) -> str:
 
 def key_character(key: str) -> str | None:
     """The character a key types (None for ctrl+y, f2, left): what a codebook key could collide with."""
-    if "+" in key.rstrip("+"):
+    if "+" in key.rstrip("+") or key in NAMED_KEYS:  # (Unicode names TAB and DELETE too: not typed text)
         return None
     if len(key) == 1:
         return key
     if key in _ASCII_BY_NAME:  # "less_than_sign": its Unicode name has a hyphen the key name lost
         return _ASCII_BY_NAME[key]
     try:
-        return unicodedata.lookup(_UNRENAMED.get(key, key).replace("_", " ").upper())
+        character = unicodedata.lookup(_UNRENAMED.get(key, key).replace("_", " ").upper())
     except KeyError:
         return None
+    return character if len(character) == 1 and character.isprintable() else None
 
 
 def shown(key: str) -> str:
