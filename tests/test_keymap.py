@@ -209,3 +209,13 @@ async def test_a_remap_of_a_to_y_works_in_the_screen_and_in_the_help(seeded):
         await pilot.pause()
         accept = next(line for line in rendered(app.screen).splitlines() if "Accept the focused suggestion" in line)
         assert accept.split()[0] == "y"
+
+
+def test_the_readmes_example_is_a_valid_config():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    example = readme.split("#### Remapping keys", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    keys = parse_config(example, "README.md")
+    keys.check_codebook(CODEBOOK)
+    assert keys.keys["reject"] == ("n", "ctrl+x") and keys.keys["previous"] == ("k",)
+    names = readme.split("The names: ", 1)[1].split(". ", 1)[0].replace("`", "").split()
+    assert names == list(DEFAULT_KEYS.keys)  # every binding id, in the screen's order
