@@ -34,6 +34,12 @@ class ServerDatabase:
         return self.url
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path_factory, monkeypatch):
+    """The user's own config file (remapped keys) never reaches a test: each sees an empty config folder."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-user-config"))
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     external = os.environ.get("ANNOTATOR_TEST_POSTGRES")

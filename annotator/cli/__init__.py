@@ -17,7 +17,7 @@ from rich.text import Text
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from annotator.domain.display import json_for_terminal, name_problem, printable
-from annotator.domain.errors import CodebookError, InputError
+from annotator.domain.errors import CodebookError, ConfigError, InputError
 
 
 class _PlainNames:
@@ -96,6 +96,7 @@ def main_callback(ctx: typer.Context, db: Db = None) -> None:
 def _run_app(db: str | None, coder: str | None, model: str | None, dashboard_first: bool = False,
              order: str | None = None) -> None:
     from annotator.domain.queue_order import ORDERS
+    from annotator.services.config import load_keys
     from annotator.tui.app import make_app
 
     order = order or "sequential"
@@ -103,7 +104,8 @@ def _run_app(db: str | None, coder: str | None, model: str | None, dashboard_fir
         raise InputError(f"--order {order!r}: give one of {', '.join(ORDERS)}")
     if coder is not None and (problem := name_problem(coder)):
         raise InputError(f"--coder: {problem}")
-    coding = make_app(db, coder, model, dashboard_first, order)
+    keys = load_keys()  # the user's config: a mistake in it is said before the screen takes the terminal
+    coding = make_app(db, coder, model, dashboard_first, order, keys)
     coding.run()
     if coding.open_error is not None:  # e.g. no project there: reported as any command reports it
         raise coding.open_error
@@ -371,6 +373,10 @@ def main(argv: list[str] | None = None) -> None:
     except CodebookError as exc:
         for line in exc.problems:
             err.print(line)
+        sys.exit(1)
+    except ConfigError as exc:
+        for line in exc.problems:
+            err.print(f"error: {line}")
         sys.exit(1)
     except InputError as exc:
         err.print(f"error: {exc}")

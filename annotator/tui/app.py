@@ -20,6 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from annotator.domain.display import masked_url
+from annotator.domain.errors import InputError
+from annotator.domain.keymap import DEFAULT_KEYS, KeysInForce
 from annotator.tui.strips import SAFE_LINES
 
 if TYPE_CHECKING:
@@ -34,14 +36,17 @@ class CodingApp(App):
     ENABLE_COMMAND_PALETTE = True
     _notice: tuple | None = None  # what say() shows next (see say)
     stores_under_way = 0  # large stores running in workers: no idle collection meanwhile (see on_mount)
+    keys_in_force: KeysInForce = DEFAULT_KEYS  # the coding screen's keys, with the coder's remap
 
     def __init__(self, session: CodingSession | None = None, *,
                  opener: Callable[[], CodingSession] | None = None, opening: str = "",
-                 dashboard_first: bool = False) -> None:
+                 dashboard_first: bool = False, keys: KeysInForce = DEFAULT_KEYS) -> None:
         """Either a `session`, or an `opener` that makes one (run in a thread after the first frame,
         `opening` naming what it opens). An opener's error ends the app and is kept in `open_error`.
-        With dashboard_first, the dashboard shows first; a document chosen there opens for coding."""
+        With dashboard_first, the dashboard shows first; a document chosen there opens for coding.
+        `keys`: the coding screen's keys in force (the user's config remaps them)."""
         super().__init__()
+        self.keys_in_force = keys
         self.session = session
         self._dashboard_first = dashboard_first
         self._opener = opener
@@ -52,6 +57,7 @@ class CodingApp(App):
         return [*super().get_line_filters(), SAFE_LINES]
 
     def on_mount(self) -> None:
+        self.set_keymap(dict(self.keys_in_force.remapped))  # Textual's bindings (help, palette) agree
         if self.session is not None:
             self._start(self.session)
         else:
@@ -83,6 +89,11 @@ class CodingApp(App):
     def _start(self, session: CodingSession) -> None:
         from annotator.tui.screens.coding import CodingScreen
 
+        try:  # a remapped key the project's codebook binds too: said as the command line says errors
+            self.keys_in_force.check_codebook(session.codebook)
+        except InputError as error:
+            self._failed(error)
+            return
         if not self._dashboard_first:
             self.push_screen(CodingScreen(session))
             return
@@ -169,7 +180,7 @@ class OpeningScreen(Screen):
 
 
 def make_app(db: str | None, coder: str | None, model: str | None = None, dashboard_first: bool = False,
-             order: str = "sequential") -> CodingApp:
+             order: str = "sequential", keys: KeysInForce = DEFAULT_KEYS) -> CodingApp:
     """The app as the command line opens it; tests build CodingApp around their own session."""
 
     def open_session() -> CodingSession:
@@ -182,4 +193,4 @@ def make_app(db: str | None, coder: str | None, model: str | None = None, dashbo
     if "@" in shown:  # a server URL: never put its password on screen
         shown = shown.split("://", 1)[0] + "://…@" + shown.rsplit("@", 1)[1]
     shown = masked_url(shown)  # nor one in its query string (?password=)
-    return CodingApp(opener=open_session, opening=shown, dashboard_first=dashboard_first)
+    return CodingApp(opener=open_session, opening=shown, dashboard_first=dashboard_first, keys=keys)
