@@ -190,8 +190,6 @@ async def test_textuals_bindings_agree_with_the_keys_in_force(project):
         assert [b.action for b in bindings["y"]] == ["accept"] and "a" not in bindings
 
 
-@pytest.mark.xfail(strict=True, reason="until the coding screen dispatches screen_key_actions(app.keys_in_force) "
-                                       "and lists key_table(codebook, app.keys_in_force)")
 async def test_a_remap_of_a_to_y_works_in_the_screen_and_in_the_help(seeded):
     from conftest import rows
 

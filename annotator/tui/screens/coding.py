@@ -8,6 +8,7 @@ action's Outcome says changed.
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from textual import events
 from textual.app import ComposeResult
@@ -17,7 +18,7 @@ from textual.screen import Screen
 from annotator.domain.tokens import simple_tokens
 from annotator.services.coding import CodingSession
 from annotator.services.coding_controller import ACTIONS, Ahead, CodingController, Here, Outcome
-from annotator.tui.keys import SCREEN_BINDINGS, codebook_keys
+from annotator.tui.keys import SCREEN_BINDINGS, bar_key, codebook_keys, key_table, screen_key_actions
 from annotator.tui.screens.coding_workers import DocumentWorkers
 from annotator.tui.screens.storing import BackgroundStores
 from annotator.tui.widgets.header_bar import HeaderBar
@@ -40,7 +41,7 @@ class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
         self._applies: list = []
         self._typed_ahead: list[tuple[str, str | None]] | None = None  # for the find box while it opens
         self.codebook_keys = codebook_keys(self.codebook)
-        self.key_actions = {b.key: b.action for b in SCREEN_BINDINGS}
+        self.key_actions = screen_key_actions(self.app.keys_in_force)
 
     # What the controller holds, as the screen shows it
     doc = property(lambda self: self.controller.doc)
@@ -152,10 +153,11 @@ class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
     def _refresh_keys(self) -> None:
         """The key bar: the design's footer line, with the keys that do not apply now dimmed."""
         can = {a: bool(self.controller.can(a)) for a in ("accept", "reject", "accept_all", "undo")}
-        items = [("a", "accept", can["accept"]), ("x", "reject", can["reject"]), ("A", "all", can["accept_all"]),
-                 ("".join(e.key for e in self.codebook.entities), "label", True),
+        key = partial(bar_key, self.app.keys_in_force)
+        items = [(key("accept"), "accept", can["accept"]), (key("reject"), "reject", can["reject"]),
+                 (key("all"), "all", can["accept_all"]), ("".join(e.key for e in self.codebook.entities), "label", True),
                  ("/".join(s.key for s in self.codebook.stances), "stance", self.target is not None),
-                 ("d", "done", True), ("^z", "undo", can["undo"]), ("?", "help", True)]
+                 (key("done"), "done", True), (key("undo"), "undo", can["undo"]), (key("help"), "help", True)]
         items = [item for item in items if item[0]]  # a codebook without stances has no stance keys
         if items != self._applies:
             self._applies = items
@@ -207,9 +209,7 @@ class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
 
     def key_table(self) -> list[tuple[str, str, str, str]]:
         """(key, description, tooltip, action) for every key of this screen, the codebook's after accept all."""
-        own = [(b.key, b.description, b.tooltip, b.action) for b in SCREEN_BINDINGS]
-        codebook = [(k.char, k.description, k.tooltip, k.action) for k in self.codebook_keys.values()]
-        return own[:3] + codebook + own[3:] + [("ctrl+p", "palette", "Command palette: every action by name", "app.command_palette")]
+        return key_table(self.codebook, self.app.keys_in_force)
 
     def on_unmount(self) -> None:
         """However the app ends without `q` (a closed browser tab: textual-serve's quit arrives as
