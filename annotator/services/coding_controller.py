@@ -159,7 +159,7 @@ class CodingController:
         self.cursor = here.cursor[0]
         self._answering, self._done_asked = self._done_asked, (self._done_asked if action == "done" else None)
         outcome: Outcome = getattr(self, f"_{action}")(*args, here=here)
-        if action not in MOVES and outcome.background is None and not outcome.opened:
+        if outcome.changed and not outcome.opened:  # an edit, an undo or a redo
             self._ensure_focus(outcome)
         return outcome
 
