@@ -73,14 +73,11 @@ def serve(ctx: typer.Context,
         raise InputError("serving to browsers needs the web extra: pip install 'annotator[web]'") from None
     if not 1 <= port <= 65535:
         raise InputError(f"--port {port}: give a port from 1 to 65535")
-    import os
-
     from annotator.web.listen import check_can_listen, listen_failure
 
     check_can_listen(host, port)  # before "Serving ..." is said
     engine = open_project(project_db(ctx, db))
     url = engine.url.render_as_string(hide_password=False)
-    os.environ["ANNOTATOR_DB"] = url  # each session's process finds the database here, not in its command line
     server = CodingServer(url, lambda token: coder_for_token(engine, token), host, port, public_url)
     err.print(f"Serving the coding screen on {server.public_url}/ (every page needs a coder's token: "
               "`annotator coder token NAME` prints their link). Ctrl+C stops.")
