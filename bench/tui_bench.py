@@ -99,7 +99,10 @@ def within(value: float, target: float) -> str:
 
 
 async def measure(db: Path, presses: int, size: tuple[int, int], held: int, rate: float) -> dict[str, list[float]]:
-    from annotator.tui.app import CodingApp  # first: it sets Textual's frame rate before Textual loads
+    from annotator.tui import load_textual
+
+    load_textual()  # first: Textual at the frame rate `annotator code` runs it at
+    from annotator.tui.app import CodingApp
     from annotator.services.coding import CodingSession
     from annotator.services.project import open_project
     from textual import events

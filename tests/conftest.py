@@ -20,6 +20,9 @@ import pytest
 from pg_cluster import Cluster, server_programs
 
 from annotator.cli import main
+from annotator.tui import load_textual
+
+load_textual()  # the screens' tests run Textual at the frame rate `annotator code` runs it at
 
 BACKENDS = ("sqlite", "postgresql")
 

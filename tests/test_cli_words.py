@@ -48,13 +48,14 @@ def test_suggest_reports_each_document_as_its_result_comes_out(seeded):
 
 def test_quick_start_summary_is_on_its_own_line_not_on_the_bars(cli, monkeypatch, ruler):
     """The bar is on stderr, the summary on stdout; on one terminal the summary must not follow the bar."""
-    import annotator.cli as cli_module
+    import annotator.cli.shared as shared
+    import annotator.cli.coding as coding
     import annotator.services.quickstart as quickstart
 
     screen = io.StringIO()
-    monkeypatch.setattr(cli_module, "out", Console(file=screen, force_terminal=True, width=100, highlight=False))
-    monkeypatch.setattr(cli_module, "err", Console(file=screen, force_terminal=True, width=100, highlight=False))
-    monkeypatch.setattr(cli_module, "_run_app", lambda *args: None)
+    monkeypatch.setattr(coding, "out", Console(file=screen, force_terminal=True, width=100, highlight=False))
+    monkeypatch.setattr(shared, "err", Console(file=screen, force_terminal=True, width=100, highlight=False))
+    monkeypatch.setattr(coding, "run_app", lambda *args: None)
     monkeypatch.setattr(quickstart, "suggest", lambda engine, **kw: suggest(engine, pipeline=ruler, **kw))
     assert cli().code == 0
     shown = screen.getvalue()
@@ -148,22 +149,23 @@ def test_import_help_shows_path_dots(cli):
     ["--db", "x.db", "code", "--coder", "bob"], ["--db=x.db", "code"], ["code", "--order", "uncertain"]])
 def test_code_opens_with_the_same_arguments_with_or_without_typer(argv, monkeypatch):
     """`annotator code` skips Typer on the way to the first frame: the same arguments either way."""
-    import annotator.cli as cli_module
+    import annotator.cli.coding as coding
+    from annotator.cli import main
 
     monkeypatch.delenv("ANNOTATOR_DB", raising=False)
     opened = []
-    monkeypatch.setattr(cli_module, "_run_app", lambda *args: opened.append(args))
-    cli_module.main(argv)
-    assert cli_module._plain_code_args(argv) is not None
-    monkeypatch.setattr(cli_module, "_plain_code_args", lambda args: None)
+    monkeypatch.setattr(coding, "run_app", lambda *args: opened.append(args))
+    main(argv)
+    assert coding.plain_code_args(argv) is not None
+    monkeypatch.setattr(coding, "plain_code_args", lambda args: None)
     with pytest.raises(SystemExit) as done:  # Typer ends with sys.exit(0)
-        cli_module.main(argv)
+        main(argv)
     assert done.value.code in (0, None) and len(opened) == 2 and opened[0] == opened[1]
 
 
 @pytest.mark.parametrize("argv", [["code", "--help"], ["code", "--coder"], ["code", "--bogus", "x"],
                                   ["--coder", "a", "code"], ["code", "code"], ["status"], []])
 def test_anything_else_goes_through_typer(argv):
-    from annotator.cli import _plain_code_args
+    from annotator.cli.coding import plain_code_args
 
-    assert _plain_code_args(argv) is None
+    assert plain_code_args(argv) is None

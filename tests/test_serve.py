@@ -87,13 +87,21 @@ def test_a_coder_codes_in_a_real_browser_and_the_database_holds_it_under_their_n
     base, db, _ = served
     link = _token(cli, base)
     received: list[str] = []
+    requested: list[str] = []  # every address the page asked for: documents, scripts, styles, fonts, sockets
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(
-            frame if isinstance(frame, str) else frame.decode("utf-8", "ignore"))))
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context.on("request", lambda request: requested.append(request.url))  # any page of the context, workers too
+        page = context.new_page()
+
+        def socket_opened(ws) -> None:  # websockets are not requests to Playwright: recorded here
+            requested.append(ws.url)
+            ws.on("framereceived", lambda frame: received.append(
+                frame if isinstance(frame, str) else frame.decode("utf-8", "ignore")))
+
+        page.on("websocket", socket_opened)
         page.goto(link)
 
         def shown(text: str, seconds: float = 60) -> None:
@@ -122,6 +130,10 @@ def test_a_coder_codes_in_a_real_browser_and_the_database_holds_it_under_their_n
         page.screenshot(path=str(SHOT))
         browser.close()
     assert row == ("done", "alice", 1)  # under the token's coder, not the server's login name
+    own = (base + "/", "ws" + base.removeprefix("http") + "/")
+    assert requested and not [url for url in requested if not url.startswith(own)], \
+        f"the page asked another host: {[url for url in requested if not url.startswith(own)]}"
+    assert any(url.endswith(".ttf") for url in requested), "its font came from the server"
     assert os.environ.get("USER", "root") != "alice"
 
 

@@ -7,18 +7,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from annotator import cli
-from annotator.cli import Db, _Command, _db
+from annotator.cli.shared import Command, Db, app, err, out, project_db
 from annotator.domain.errors import InputError
 
 FORMAT_HELP = "gold | coders | spacy | prodigy | doccano | conll"
 
 
-@cli.app.command(cls=_Command)
+@app.command(cls=Command)
 def export(ctx: typer.Context,
            fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help=FORMAT_HELP)] = "gold",
-           out: Annotated[Optional[Path], typer.Option(
-               metavar="PATH", show_default="exports/PROJECT-FORMAT-DATE", help="File to write")] = None,
+           out_path: Annotated[Optional[Path], typer.Option(
+               "--out", metavar="PATH", show_default="exports/PROJECT-FORMAT-DATE", help="File to write")] = None,
            split: Annotated[Optional[str], typer.Option(
                metavar="TRAIN,DEV,TEST", help="Write train/dev/test files, e.g. 0.8,0.1,0.1")] = None,
            seed: Annotated[int, typer.Option(metavar="N", help="The same seed gives the same split")] = 0,
@@ -32,31 +31,31 @@ def export(ctx: typer.Context,
     from annotator.services.export import export as run_export
     from annotator.services.project import open_project
 
-    engine = open_project(_db(ctx, db))
+    engine = open_project(project_db(ctx, db))
     with Progress(TextColumn("Exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=cli.err, transient=True) as bar:
+                  console=err, transient=True) as bar:
         task = bar.add_task("export", total=None)
-        report = run_export(engine, fmt, out, split=split, seed=seed, force=force, include_meta=include_meta,
+        report = run_export(engine, fmt, out_path, split=split, seed=seed, force=force, include_meta=include_meta,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
     for name, path in report.files.items():
-        cli.out.print(f"Wrote {report.written[name]} document(s) to {path}" + (f" ({name})" if name != "all" else ""))
+        out.print(f"Wrote {report.written[name]} document(s) to {path}" + (f" ({name})" if name != "all" else ""))
     if fmt != "coders" and (report.without_gold or report.disputed):
-        cli.out.print(f"Left out: {report.without_gold} document(s) without gold, {report.disputed} with disputes "
-                      "a lead has not settled (annotator gold, annotator review).")
+        out.print(f"Left out: {report.without_gold} document(s) without gold, {report.disputed} with disputes "
+                  "a lead has not settled (annotator gold, annotator review).")
     if report.stale:
-        cli.out.print(f"{report.stale} document(s) changed by coders since their gold was derived are exported as "
-                      "derived before: a lead's `annotator gold` (or export) derives them again.")
+        out.print(f"{report.stale} document(s) changed by coders since their gold was derived are exported as "
+                  "derived before: a lead's `annotator gold` (or export) derives them again.")
     found = report.unaligned.found
     if found:
-        cli.out.print(f"{len(found)} span(s) could not be written as they are (off spaCy's token boundaries, "
-                      f"or overlapping another) and were left out of the {fmt} file:")
+        out.print(f"{len(found)} span(s) could not be written as they are (off spaCy's token boundaries, "
+                  f"or overlapping another) and were left out of the {fmt} file:")
         for doc_id, start, end, label in found[:20]:
-            cli.out.print(f"  {doc_id} {start}-{end} {label}")
+            out.print(f"  {doc_id} {start}-{end} {label}")
         if len(found) > 20:
-            cli.out.print(f"  … and {len(found) - 20} more")
+            out.print(f"  … and {len(found) - 20} more")
 
 
-@cli.app.command(cls=_Command)
+@app.command(cls=Command)
 def serve(ctx: typer.Context,
           host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on")] = 8000,
@@ -74,17 +73,14 @@ def serve(ctx: typer.Context,
         raise InputError("serving to browsers needs the web extra: pip install 'annotator[web]'") from None
     if not 1 <= port <= 65535:
         raise InputError(f"--port {port}: give a port from 1 to 65535")
-    import os
-
     from annotator.web.listen import check_can_listen, listen_failure
 
     check_can_listen(host, port)  # before "Serving ..." is said
-    engine = open_project(_db(ctx, db))
+    engine = open_project(project_db(ctx, db))
     url = engine.url.render_as_string(hide_password=False)
-    os.environ["ANNOTATOR_DB"] = url  # each session's process finds the database here, not in its command line
     server = CodingServer(url, lambda token: coder_for_token(engine, token), host, port, public_url)
-    cli.err.print(f"Serving the coding screen on {server.public_url}/ (every page needs a coder's token: "
-                  "`annotator coder token NAME` prints their link). Ctrl+C stops.")
+    err.print(f"Serving the coding screen on {server.public_url}/ (every page needs a coder's token: "
+              "`annotator coder token NAME` prints their link). Ctrl+C stops.")
     try:
         server.serve()
     except OSError as exc:  # another program took the port since the check
@@ -93,12 +89,12 @@ def serve(ctx: typer.Context,
         raise InputError(listen_failure(exc, host, port)) from None
 
 
-@cli.app.command(cls=_Command)
+@app.command(cls=Command)
 def backup(ctx: typer.Context, path: Annotated[Path, typer.Argument(metavar="PATH", help="File to write the copy to")],
            force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists")] = False,
            db: Db = None) -> None:
     """A consistent copy of the project while coders keep working (SQLite; PostgreSQL: pg_dump)."""
     from annotator.services.project import backup as run_backup, open_project
 
-    size = run_backup(open_project(_db(ctx, db)), path, force)
-    cli.out.print(f"Copied the project to {path} ({size / 1e6:.1f} MB); open it with --db {path}.")
+    size = run_backup(open_project(project_db(ctx, db)), path, force)
+    out.print(f"Copied the project to {path} ({size / 1e6:.1f} MB); open it with --db {path}.")

@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from annotator.cli import Db, _Command, _db, app, err, out
+from annotator.cli.shared import Command, Db, app, err, out, project_db
 from annotator.domain.errors import InputError
 
 
-class _ImportCommand(_Command):
+class _ImportCommand(Command):
     """`--as coder NAME` takes two words: joined into one value ("coder NAME") before Click reads them."""
 
     def parse_args(self, ctx, args):
@@ -98,7 +98,7 @@ def import_(ctx: typer.Context,
     from annotator.services.project import open_project
 
     as_coder = _as_coder(as_whose)
-    engine = open_project(_db(ctx, db))
+    engine = open_project(project_db(ctx, db))
     size = total_bytes(paths, fmt)
     try:
         with _exit_cleanly_on_hangup(), _progress(size, "Importing") as advance:

@@ -7,19 +7,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from annotator import cli
-from annotator.cli import Db, _Command, _Group, _db
+from annotator.cli.shared import Command, Db, Group, RateBar, app, err, out, project_db
 
-models_app = typer.Typer(cls=_Group, help="Model versions, their held-out scores, and the one in use per task.",
+models_app = typer.Typer(cls=Group, help="Model versions, their held-out scores, and the one in use per task.",
                          invoke_without_command=True)
-cli.app.add_typer(models_app, name="models")
+app.add_typer(models_app, name="models")
 
 
-@cli.app.command(cls=_Command)
+@app.command(cls=Command)
 def train(ctx: typer.Context,
           task: Annotated[str, typer.Option(metavar="TASK", help="stance | entities")] = "stance",
-          out: Annotated[Optional[Path], typer.Option(
-              metavar="PATH", show_default="models/TASK", help="Folder to save the model in")] = None,
+          out_path: Annotated[Optional[Path], typer.Option(
+              "--out", metavar="PATH", show_default="models/TASK", help="Folder to save the model in")] = None,
           eval_split: Annotated[float, typer.Option(
               metavar="SHARE", help="Share of gold documents held out to score the model")] = 0.2,
           epochs: Annotated[int, typer.Option(
@@ -39,9 +38,9 @@ def train(ctx: typer.Context,
     from annotator.services.project import open_project
     from annotator.services.train import train as run_train
 
-    engine = open_project(_db(ctx, db))
+    engine = open_project(project_db(ctx, db))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=cli.err, transient=True, disable=not cli.err.is_terminal) as bar:
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
         stage = [None]
 
         def on_stage(name: str, steps: int) -> None:
@@ -49,13 +48,13 @@ def train(ctx: typer.Context,
                 bar.update(stage[0], completed=bar.tasks[stage[0]].total)
             stage[0] = bar.add_task(name, total=steps)
 
-        report = run_train(engine, task, out, eval_split=eval_split, epochs=epochs, base=base,
+        report = run_train(engine, task, out_path, eval_split=eval_split, epochs=epochs, base=base,
                            seed=seed, on_stage=on_stage, on_step=lambda: bar.advance(stage[0]))
     if as_json:
         import dataclasses
         import json
 
-        cli.out.print(json.dumps(dataclasses.asdict(report), default=str, indent=2))
+        out.print(json.dumps(dataclasses.asdict(report), default=str, indent=2))
     else:
         _print_report(report)
     if then_suggest:
@@ -68,19 +67,18 @@ def _suggest_with(engine, report) -> None:
     from annotator.services.suggest import suggest
 
     if not report.put_in_use:
-        cli.err.print(f"Not suggesting with {report.out}: it is not in use for {report.task}.")
+        err.print(f"Not suggesting with {report.out}: it is not in use for {report.task}.")
         return
-    bar = cli._RateBar("Suggesting")
+    bar = RateBar("Suggesting")
     with bar:
         done = suggest(engine, str(report.out), on_start=bar.start, on_progress=bar.advance, unstarted_only=True)
-    cli.err.print(f"Suggested {done.suggested} document(s) no coder has started with {done.model} {done.version}; "
-                  "coders see its suggestions from their next document on.")
+    err.print(f"Suggested {done.suggested} document(s) no coder has started with {done.model} {done.version}; "
+              "coders see its suggestions from their next document on.")
 
 
 def _print_report(report) -> None:
     from rich.table import Table
 
-    out = cli.out
     items = "stances" if report.task == "stance" else "entity spans"
     out.print(f"Trained {report.task} on {report.train_documents} gold document(s) ({report.train_items} {items}); "
               f"held out {report.held_out_documents} ({report.held_out_items}).")
@@ -137,23 +135,23 @@ def models(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", h
     from annotator.services.models import list_models
     from annotator.services.project import open_project
 
-    rows, in_use = list_models(open_project(_db(ctx, db)))
+    rows, in_use = list_models(open_project(project_db(ctx, db)))
     if as_json:
         import json
 
-        cli.out.print(json.dumps({"in_use": {task: {"model": m, "version": v} for task, (m, v) in in_use.items()},
-                                  "models": [_model_json(r) for r in rows]}, indent=2))
+        out.print(json.dumps({"in_use": {task: {"model": m, "version": v} for task, (m, v) in in_use.items()},
+                              "models": [_model_json(r) for r in rows]}, indent=2))
         return
     for task in ("entities", "stance"):
         name, version = in_use.get(task, ("-", ""))
-        cli.out.print(f"In use for {task}: {name} {version}".rstrip() if task in in_use else
-                      f"In use for {task}: none chosen (each document's newest suggestion)")
+        out.print(f"In use for {task}: {name} {version}".rstrip() if task in in_use else
+                  f"In use for {task}: none chosen (each document's newest suggestion)")
     for r in rows:
-        cli.out.print("")
+        out.print("")
         for line in _model_lines(r):
-            cli.out.print(line)
+            out.print(line)
     if rows:
-        cli.out.print("\nA lead changes the model in use:\n  annotator models use NAME[:VERSION] --task stance|entities")
+        out.print("\nA lead changes the model in use:\n  annotator models use NAME[:VERSION] --task stance|entities")
 
 
 def _model_lines(r) -> list[str]:
@@ -201,7 +199,7 @@ def _model_json(r) -> dict:
             "use": r.use}
 
 
-@models_app.command("use", cls=_Command)
+@models_app.command("use", cls=Command)
 def models_use(ctx: typer.Context, spec: Annotated[str, typer.Argument(metavar="NAME[:VERSION]")],
                task: Annotated[str, typer.Option(metavar="TASK", help="stance | entities")],
                db: Db = None) -> None:
@@ -209,6 +207,6 @@ def models_use(ctx: typer.Context, spec: Annotated[str, typer.Argument(metavar="
     from annotator.services.models import use_model
     from annotator.services.project import open_project
 
-    name, version = use_model(open_project(_db(ctx, db)), spec, task)
-    cli.out.print(f"{name} {version} is in use for {task}. Documents it has not suggested for yet show the newest "
-                  f"suggestion until `annotator suggest --model` runs with it.")
+    name, version = use_model(open_project(project_db(ctx, db)), spec, task)
+    out.print(f"{name} {version} is in use for {task}. Documents it has not suggested for yet show the newest "
+              f"suggestion until `annotator suggest --model` runs with it.")

@@ -7,45 +7,45 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from annotator import cli
-from annotator.cli import Db, _Command, _db, _Group
+from annotator.cli.shared import Command, Db, Group, app, err, out, project_db
+from annotator.cli.coding import run_app
 from annotator.domain.errors import InputError
 
-coder_app = typer.Typer(cls=_Group, help="Coders and their roles (coder or lead).", no_args_is_help=True)
-cli.app.add_typer(coder_app, name="coder")
+coder_app = typer.Typer(cls=Group, help="Coders and their roles (coder or lead).", no_args_is_help=True)
+app.add_typer(coder_app, name="coder")
 
 Role = Annotated[Optional[str], typer.Option(
     "--role", metavar="coder|lead", show_default="coder for a new coder; an existing one keeps theirs",
     help="coder codes; lead also adjudicates")]
 
 
-@coder_app.command("add", cls=_Command)
+@coder_app.command("add", cls=Command)
 def coder_add(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NAME")], role: Role = None,
               db: Db = None) -> None:
     """Add a coder (or change a coder's role)."""
     from annotator.services.project import open_project
     from annotator.services.team import add_coder
 
-    cli.out.print(add_coder(open_project(_db(ctx, db)), name, role))
+    out.print(add_coder(open_project(project_db(ctx, db)), name, role))
 
 
-@coder_app.command("list", cls=_Command)
+@coder_app.command("list", cls=Command)
 def coder_list(ctx: typer.Context, db: Db = None) -> None:
     """Every coder with their role, what is assigned to them and what they have done."""
     from annotator.services.project import open_project
     from annotator.services.team import list_coders
 
-    rows = list_coders(open_project(_db(ctx, db)))
+    rows = list_coders(open_project(project_db(ctx, db)))
     if not rows:
-        cli.out.print("No coders yet: add one with `annotator coder add NAME`.")
+        out.print("No coders yet: add one with `annotator coder add NAME`.")
         return
     table = Table("coder", "role", "assigned", "of them overlap", "done")
     for row in rows:
         table.add_row(row.name, row.role, str(row.assigned), str(row.overlap), str(row.done))
-    cli.out.print(table)
+    out.print(table)
 
 
-@coder_app.command("token", cls=_Command)
+@coder_app.command("token", cls=Command)
 def coder_token(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NAME")],
                 revoke: Annotated[bool, typer.Option("--revoke", help="Revoke every token of this coder")] = False,
                 url: Annotated[str, typer.Option(
@@ -56,15 +56,15 @@ def coder_token(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar=
     from annotator.services.access import new_token, revoke_tokens
     from annotator.services.project import open_project
 
-    engine = open_project(_db(ctx, db))
+    engine = open_project(project_db(ctx, db))
     if revoke:
         n = revoke_tokens(engine, name)
-        cli.out.print(f"Revoked {n} token(s) of {name}: their links open nothing now.")
+        out.print(f"Revoked {n} token(s) of {name}: their links open nothing now.")
         return
     token = new_token(engine, name)
-    cli.out.print(f"{url.rstrip('/')}/?token={token}")
-    cli.err.print(f"The link opens the coding screen as {name}; give it to them alone. It is shown once "
-                  f"(only a hash is kept); `annotator coder token {name} --revoke` ends it.")
+    out.print(f"{url.rstrip('/')}/?token={token}")
+    err.print(f"The link opens the coding screen as {name}; give it to them alone. It is shown once "
+              f"(only a hash is kept); `annotator coder token {name} --revoke` ends it.")
 
 
 def _names(value: str) -> list[str]:
@@ -74,7 +74,7 @@ def _names(value: str) -> list[str]:
     return names
 
 
-@cli.app.command(cls=_Command)
+@app.command(cls=Command)
 def assign(ctx: typer.Context,
            coders: Annotated[str, typer.Option("--coders", metavar="A,B,...", help="Coders, comma-separated")],
            overlap: Annotated[Optional[float], typer.Option(
@@ -89,20 +89,20 @@ def assign(ctx: typer.Context,
     from annotator.services.project import open_project
     from annotator.services.team import assign as run_assign
 
-    report = run_assign(open_project(_db(ctx, db)), _names(coders), overlap=overlap, per_doc=per_doc, seed=seed,
+    report = run_assign(open_project(project_db(ctx, db)), _names(coders), overlap=overlap, per_doc=per_doc, seed=seed,
                         blind=blind)
     table = Table("coder", "documents", "of them overlap", title=f"Assigned {report.documents} documents")
     for name, (n, shared) in report.per_coder.items():
         table.add_row(name, str(n), str(shared))
-    cli.out.print(table)
+    out.print(table)
     if report.kept:
-        cli.out.print(f"Kept {report.kept} document(s) with coders who had already worked on them.")
+        out.print(f"Kept {report.kept} document(s) with coders who had already worked on them.")
     if report.blind is not None:
-        cli.out.print(f"{report.blind} document(s) are blind: coders see them without suggestions, and "
-                      "`annotator agree` sets them against the assisted ones.")
+        out.print(f"{report.blind} document(s) are blind: coders see them without suggestions, and "
+                  "`annotator agree` sets them against the assisted ones.")
 
 
-@cli.app.command(cls=_Command)
+@app.command(cls=Command)
 def agree(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
           coders: Annotated[Optional[str], typer.Option(
               "--coders", metavar="A,B,...", show_default="every coder", help="Only these coders")] = None,
@@ -115,15 +115,15 @@ def agree(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", he
     from annotator.services.agreement import agreement_report, load
     from annotator.services.project import open_project
 
-    data = load(open_project(_db(ctx, db)), _names(coders) if coders else None, target)
+    data = load(open_project(project_db(ctx, db)), _names(coders) if coders else None, target)
     result = agreement_report(data)
     if as_json:
         print(json.dumps(result))
         return
     if data.shared_documents == 0:
-        cli.out.print("No document has done annotations from two coders yet, so there is no agreement to "
-                      "measure. Give coders overlapping documents (`annotator assign --coders alice,bob "
-                      "--overlap 0.2`) and mark them done.")
+        out.print("No document has done annotations from two coders yet, so there is no agreement to "
+                  "measure. Give coders overlapping documents (`annotator assign --coders alice,bob "
+                  "--overlap 0.2`) and mark them done.")
         return
     _print_agreement(result, data.shared_documents, data.coders)
 
@@ -133,7 +133,7 @@ def _figure(value: float | None, digits: int = 3) -> str:
 
 
 def _print_agreement(result: dict, shared: int, coders: tuple[str, ...]) -> None:
-    cli.out.print(f"{shared} document(s) done by two coders or more; coders: {', '.join(coders)}")
+    out.print(f"{shared} document(s) done by two coders or more; coders: {', '.join(coders)}")
     stance = Table("target", "alpha", "95% CI", "Fleiss κ", "agree", "units", "coders",
                    title="Stance, nominal (undefined: too few units, or one category only)")
     stance.columns[0].no_wrap = True
@@ -147,9 +147,9 @@ def _print_agreement(result: dict, shared: int, coders: tuple[str, ...]) -> None
                        str(figures["units"]), str(figures["coders"]))
         for pair, kappa in figures["cohen_kappa"].items():
             pairs.add_row(target, pair.replace("~", " ~ "), _figure(kappa))
-    cli.out.print(stance)
+    out.print(stance)
     if pairs.row_count:
-        cli.out.print(pairs)
+        out.print(pairs)
     entities = result["entities"]
     spans = Table("pair", "F1 exact", "F1 relaxed", title="Entities, per pair of coders (relaxed: overlapping, same label)")
     for pair, exact in entities["f1_exact"].items():
@@ -159,8 +159,8 @@ def _print_agreement(result: dict, shared: int, coders: tuple[str, ...]) -> None
         labels.add_row(label, _figure(figures["f1_exact"]))
     for table in (spans, labels):
         if table.row_count:
-            cli.out.print(table)
-    cli.out.print(f"Token-level alpha (each token a unit, its entity label the value): {_figure(entities['token_alpha'])}")
+            out.print(table)
+    out.print(f"Token-level alpha (each token a unit, its entity label the value): {_figure(entities['token_alpha'])}")
     _print_anchoring(result["suggestions"])
 
 
@@ -168,15 +168,15 @@ def _print_anchoring(conditions: dict) -> None:
     """Blind against assisted documents: do coders follow the model rather than the codebook?"""
     assisted, blind = conditions["assisted"], conditions["blind"]
     if not blind["documents"]:
-        cli.out.print("No blind documents: `annotator assign ... --blind 0.1` shows a share without suggestions, "
-                      "so agreement with the model can be compared with and without them.")
+        out.print("No blind documents: `annotator assign ... --blind 0.1` shows a share without suggestions, "
+                  "so agreement with the model can be compared with and without them.")
     heads = (f"assisted ({assisted['documents']} docs)", f"blind ({blind['documents']} docs)")
     together = Table("coders with each other", *heads, title="Blind (no suggestions shown) against assisted documents")
     for target in assisted["coder_alpha"]:
         together.add_row(f"stance alpha {target}", _figure(assisted["coder_alpha"][target]),
                          _figure(blind["coder_alpha"].get(target)))
     together.add_row("entities F1 exact", _figure(assisted["coder_f1_exact"]), _figure(blind["coder_f1_exact"]))
-    cli.out.print(together)
+    out.print(together)
     model = Table("coder", "same stance\nassisted", "\nblind", "Cohen κ\nassisted", "\nblind", "F1 exact\nassisted",
                   "\nblind", title="Each coder with the model's suggestion")
     for coder in sorted(set(assisted["model"]) | set(blind["model"])):
@@ -185,22 +185,22 @@ def _print_anchoring(conditions: dict) -> None:
                       _figure(a.get("stance_kappa"), 2), _figure(b.get("stance_kappa"), 2),
                       _figure(a.get("f1_exact"), 2), _figure(b.get("f1_exact"), 2))
     if model.row_count:
-        cli.out.print(model)
+        out.print(model)
 
 
 def _share(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-@cli.app.command(cls=_Command)
+@app.command(cls=Command)
 def dashboard(ctx: typer.Context, coder: Annotated[Optional[str], typer.Option(
         metavar="NAME", show_default="your login name", help="Who codes a document opened from it")] = None,
         db: Db = None) -> None:
     """Progress per coder, agreement per target and label, and the most disputed documents."""
-    cli._run_app(_db(ctx, db), coder, None, True)
+    run_app(project_db(ctx, db), coder, None, True)
 
 
-@cli.app.command(cls=_Command)
+@app.command(cls=Command)
 def gold(ctx: typer.Context, min_agreement: Annotated[Optional[int], typer.Option(
         "--min-agreement", metavar="K", show_default="more than half the document's coders",
         help="Coders who must agree on an item")] = None, db: Db = None) -> None:
@@ -211,25 +211,28 @@ def gold(ctx: typer.Context, min_agreement: Annotated[Optional[int], typer.Optio
     from annotator.services.gold import derive_all
     from annotator.services.project import open_project
 
-    report = derive_all(open_project(_db(ctx, db)), min_agreement)
+    report = derive_all(open_project(project_db(ctx, db)), min_agreement)
     items = report.items
-    cli.out.print(f"Gold for {report.documents} document(s): {report.settled} settled, "
-                  f"{report.disputed_documents} with disputes left for a lead "
-                  f"({report.single_coder} coded by one coder, taken as coded).")
-    cli.out.print(f"Items: {items['unanimous']} unanimous, {items['majority']} majority, {items['disputed']} disputed; "
-                  f"{report.outvoted} span(s) outvoted; {report.adjudicated_kept} adjudicated decision(s) kept.")
+    out.print(f"Gold for {report.documents} document(s): {report.settled} settled, "
+              f"{report.disputed_documents} with disputes left for a lead "
+              f"({report.single_coder} coded by one coder, taken as coded).")
+    out.print(f"Items: {items['unanimous']} unanimous, {items['majority']} majority, {items['disputed']} disputed; "
+              f"{report.outvoted} span(s) outvoted; {report.adjudicated_kept} adjudicated decision(s) kept.")
     if items["disputed"]:
-        cli.out.print("A lead settles the disputes with `annotator review`.")
+        out.print("A lead settles the disputes with `annotator review`.")
 
 
-@cli.app.command(cls=_Command)
+@app.command(cls=Command)
 def review(ctx: typer.Context, coder: Annotated[Optional[str], typer.Option(
         metavar="NAME", show_default="you", help="The lead reviewing (someone else: the lead role)")] = None,
            db: Db = None) -> None:
     """Settle the coders' disagreements into gold, side by side (leads only)."""
     from annotator.services.gold import ReviewSession
     from annotator.services.project import open_project
+    from annotator.tui import load_textual
+
+    load_textual()
     from annotator.tui.review_app import ReviewApp
 
-    session = ReviewSession.for_lead(open_project(_db(ctx, db)), coder)
+    session = ReviewSession.for_lead(open_project(project_db(ctx, db)), coder)
     ReviewApp(session).run()

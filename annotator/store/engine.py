@@ -246,6 +246,15 @@ def bulk_insert_values(conn: Connection, table, columns: tuple[str, ...], values
     _executemany(conn, sql, values)
 
 
+def dialect_insert(conn: Connection):
+    """The database's own INSERT construct: it has on_conflict_do_update and on_conflict_do_nothing."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def bulk_update(conn: Connection, table, rows: list[dict], key: str = "pk") -> None:
     """Update many rows by key (each dict: the key and the new values), as bulk_insert does."""
     if not rows:

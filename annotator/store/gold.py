@@ -14,7 +14,8 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from annotator.domain.gold import Decided
 from annotator.domain.spans import Span, Stance
 from annotator.store import tables as t
-from annotator.store.engine import bound, bulk_insert, bulk_insert_values, bulk_rows, bulk_update, driver_errors
+from annotator.store.engine import (bound, bulk_insert, bulk_insert_values, bulk_rows, bulk_update, dialect_insert,
+                                    driver_errors)
 from annotator.store.tables import utcnow
 
 GOLD = t.Gold.__table__
@@ -96,9 +97,7 @@ def has_derived(conn: Connection, document_pk: int) -> bool:
 
 
 def mark_stale(conn: Connection, document_pk: int) -> None:
-    from annotator.store.suggestions import _upsert
-
-    conn.execute(_upsert(conn)(STALE).values(document_pk=document_pk).on_conflict_do_nothing())
+    conn.execute(dialect_insert(conn)(STALE).values(document_pk=document_pk).on_conflict_do_nothing())
 
 
 def stale(conn: Connection, limit: int) -> list[int]:

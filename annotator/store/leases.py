@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Connection, bindparam, delete, func, select
 
 from annotator.store import tables as t
-from annotator.store.suggestions import _upsert
+from annotator.store.engine import dialect_insert
 from annotator.store.tables import utcnow
 
 LEASE = t.DocumentLease.__table__
@@ -23,7 +23,7 @@ def take(conn: Connection, document_pk: int, coder_pk: int, length: timedelta) -
     if conn.scalar(_CODERS, {"document": document_pk}) != 1:
         return None
     now = utcnow()
-    statement = _upsert(conn)(LEASE).values(document_pk=document_pk, coder_pk=coder_pk, until=now + length)
+    statement = dialect_insert(conn)(LEASE).values(document_pk=document_pk, coder_pk=coder_pk, until=now + length)
     conn.execute(statement.on_conflict_do_update(
         index_elements=["document_pk"], set_={"coder_pk": coder_pk, "until": now + length},
         where=(LEASE.c.coder_pk == coder_pk) | (LEASE.c.until <= now)))

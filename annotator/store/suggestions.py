@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, delete, func, select, tuple_, upda
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 from annotator.domain.queue_order import certainty
 from annotator.store import models, tables as t
-from annotator.store.engine import bulk_update
+from annotator.store.engine import bulk_update, dialect_insert
 from annotator.store.tables import utcnow
 
 SUG = t.Suggestion.__table__
@@ -175,19 +175,11 @@ def raise_progress(conn: Connection, model: str, version: str, step: int = 200) 
                 continue
         break
     if at != start:  # another run may raise it too: the higher mark wins
-        statement = _upsert(conn)(PROGRESS).values(model=model, version=version, through=at)
+        statement = dialect_insert(conn)(PROGRESS).values(model=model, version=version, through=at)
         larger = func.greatest if conn.dialect.name == "postgresql" else func.max
         conn.execute(statement.on_conflict_do_update(index_elements=["model", "version"],
                                                      set_={"through": larger(PROGRESS.c.through, statement.excluded.through)}))
     return at
-
-
-def _upsert(conn: Connection):
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    return upsert
 
 
 def count_without_any(conn: Connection) -> int:
@@ -242,7 +234,7 @@ def claim_page(conn: Connection, after_pk: int, limit: int, model: str, version:
     rows = [tuple(r) for r in conn.execute(query)]
     if not rows:
         return rows
-    statement = _upsert(conn)(CLAIM).values([{"document_pk": pk, "model": model, "version": version, "run": run,
+    statement = dialect_insert(conn)(CLAIM).values([{"document_pk": pk, "model": model, "version": version, "run": run,
                                               "until": now + lease} for pk, *_ in rows])
     statement = statement.on_conflict_do_update(  # an expired claim of a run that died, and only that
         index_elements=["document_pk", "model", "version"],

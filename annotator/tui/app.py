@@ -52,6 +52,7 @@ class CodingApp(App):
         self._opener = opener
         self._opening = opening
         self.open_error: BaseException | None = None
+        self._collections = FullCollections()
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         return [*super().get_line_filters(), SAFE_LINES]
@@ -62,14 +63,14 @@ class CodingApp(App):
             self._start(self.session)
         else:
             self.push_screen(OpeningScreen(self._opening))
-            self._open()
-        # Python's full collections took 100-140 ms here, every 30 key presses or so, stalling the
-        # key that triggered one. Full collections run instead while the coder is reading (no key
-        # for a while); what survives one is frozen, so the next has little to walk through.
-        gc.freeze()
-        gc.set_threshold(*gc.get_threshold()[:2], 1_000_000)
+            # after the first frame: the worker imports the database layer, and would slow the painting
+            self.call_after_refresh(self._open)
+        self._collections.hold_full()
         self.last_activity = time.monotonic()
         self.set_interval(IDLE_COLLECT_SECONDS, self._collect_when_idle)
+
+    def on_unmount(self) -> None:
+        self._collections.restore()  # the process may go on (a test runs many apps in one)
 
     @work(thread=True, exit_on_error=False)
     def _open(self) -> None:
@@ -161,6 +162,30 @@ class CodingApp(App):
         """Takes the notice down (and one about to show): it spoke of what is no longer so."""
         self._notice = None
         self.clear_notifications()
+
+
+class FullCollections:
+    """Python's full collections took 100-140 ms, every 30 key presses or so, stalling the key that
+    triggered one. While an app runs they wait for the coder to be reading (no key for a while, see
+    CodingApp._collect_when_idle); what survives one is frozen, so the next has little to walk
+    through. `restore` gives the process back the settings it had before `hold_full`."""
+
+    def __init__(self) -> None:
+        self.threshold: tuple[int, int, int] | None = None
+        self.frozen_before = 0
+
+    def hold_full(self) -> None:
+        self.threshold, self.frozen_before = gc.get_threshold(), gc.get_freeze_count()
+        gc.freeze()
+        gc.set_threshold(*self.threshold[:2], 1_000_000)
+
+    def restore(self) -> None:
+        if self.threshold is None:
+            return
+        gc.set_threshold(*self.threshold)
+        if not self.frozen_before:  # someone else's freeze is theirs to undo
+            gc.unfreeze()
+        self.threshold = None
 
 
 class OpeningScreen(Screen):

@@ -5,6 +5,11 @@ page: the same screen, keys and storage as in a terminal. A request without a li
 refusal and nothing else; the token travels in the page's address and in the websocket's path
 (textual.js appends its own query to the websocket address). Each session is bounded (message
 size, input rate, sessions per link, its process's end): web/sessions.py.
+
+Of textual-serve this takes its public parts: textual.js and its static files, the download
+manager and the app service (web/sessions.py). The routes are this server's own, and so is the
+page (coding_page.html), whose font comes from the static files: the page loads nothing from
+any other host.
 """
 
 from __future__ import annotations
@@ -12,61 +17,75 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import signal
 import sys
 from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
 from urllib.parse import unquote
 
-import aiohttp_jinja2
 import jinja2
 from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.http_exceptions import HttpProcessingError
-from textual_serve.server import Server
+from textual_serve.download_manager import DownloadManager
 
 from annotator.domain.display import printable
 from annotator.web.sessions import (MAX_MESSAGE_BYTES, SESSIONS_PER_TOKEN, STDIN_BYTES_PER_SECOND, Refused,
                                     SessionProcess, StdinBudget, cells, read_message)
 
 log = logging.getLogger("annotator.serve")
+STATIC_FILES = Path(str(files("textual_serve") / "static"))  # textual.js, its styles, its font
+PAGE = jinja2.Environment(autoescape=True).from_string((files("annotator.web") / "coding_page.html").read_text())
 COOKIE = "annotator_token"
 REVOKE_CHECK_SECONDS = 2.0
 REFUSED = ("This link has no valid token: ask your project lead for your own link "
            "(annotator coder token NAME prints one).\n")
 
 
-class CodingServer(Server):
-    """textual-serve's server with every page and websocket behind a coder's token."""
+class CodingServer:
+    """An aiohttp server for textual.js, with every page and websocket behind a coder's token."""
 
     def __init__(self, db_url: str, coder_for_token: Callable[[str | None], str | None], host: str, port: int,
                  public_url: str | None = None) -> None:
-        super().__init__(command="", host=host, port=port, title="annotator", public_url=public_url)
-        self.db_url, self.coder_for_token = db_url, coder_for_token
+        self.db_url, self.coder_for_token, self.host, self.port = db_url, coder_for_token, host, port
+        default = {80: f"http://{host}", 443: f"https://{host}"}.get(port, f"http://{host}:{port}")
+        self.public_url = public_url or default
+        self.debug = False  # textual-serve's app service passes it on to the app (Textual's devtools)
+        self.download_manager = DownloadManager()
         self._open: dict[str, int] = {}  # token -> its coding sessions open now
         self._sockets: set[web.WebSocketResponse] = set()
 
-    async def _make_app(self) -> web.Application:
+    def serve(self) -> None:
+        """Serves until Ctrl+C or SIGTERM; each ends every session first (on_shutdown)."""
+        self.initialize_logging()
+        loop = asyncio.new_event_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, _stop)
+            except NotImplementedError:  # Windows: Ctrl+C arrives as KeyboardInterrupt
+                pass
+        web.run_app(self.make_app(), host=self.host, port=self.port, handle_signals=False, loop=loop,
+                    print=None)
+
+    def make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._token_gate])
-        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes([
             web.get("/", self.coding_page, name="index"),
             web.get("/ws/{token}", self.coding_session, name="websocket"),
-            web.get("/download/{key}", self.handle_download, name="download"),
-            web.static("/static", self.statics_path, show_index=False, name="static"),
+            web.get("/download/{key}", self.download, name="download"),
+            web.static("/static", STATIC_FILES, show_index=False, name="static"),
         ])
-        app.on_startup.append(self.on_startup)
         app.on_shutdown.append(self.on_shutdown)
         return app
 
     def initialize_logging(self) -> None:
-        """Plain lines, tokens masked: textual-serve's own set-up prints tracebacks with their local
-        variables (a request's line and path hold its token), and aiohttp's access log every address."""
+        """Plain lines, tokens masked (a traceback's request line and path hold its token), and no
+        access log: aiohttp's would print every address."""
         handler = logging.StreamHandler()
         handler.setFormatter(_Masked("%(levelname)s %(name)s: %(message)s"))
         handler.addFilter(_malformed_request_in_one_line)
         logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-
-    async def on_startup(self, app: web.Application) -> None:
-        """The command line has said where it serves; textual-serve's banner would name no command."""
 
     async def on_shutdown(self, app: web.Application) -> None:
         """The server is stopping (Ctrl+C, SIGTERM): every session ends now, its process asked to
@@ -93,12 +112,29 @@ class CodingServer(Server):
         self._coder(token)
         base = self.public_url
         socket = ("wss:" if base.startswith("https") else "ws:") + base.split(":", 1)[1] + f"/ws/{token}"
-        context = {"font_size": 16, "app_websocket_url": socket,
-                   "config": {"static": {"url": f"{base}/static/"}}, "application": {"name": "annotator"}}
-        response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        page = PAGE.render(font_size=16, app_websocket_url=socket, config={"static": {"url": f"{base}/static/"}},
+                           application={"name": "annotator"})
+        response = web.Response(text=page, content_type="text/html")
         response.headers["Cache-Control"] = "no-store"  # the page holds the token
         response.headers["Referrer-Policy"] = "no-referrer"
         response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=base.startswith("https"))
+        return response
+
+    async def download(self, request: web.Request) -> web.StreamResponse:
+        """A file the app offered (Textual's deliver_*), streamed from its process as it comes."""
+        key = request.match_info["key"]
+        try:
+            meta = await self.download_manager.get_download_metadata(key)
+        except KeyError:
+            raise web.HTTPNotFound(text="no such download\n") from None
+        response = web.StreamResponse()
+        response.headers["Content-Type"] = meta.mime_type + (f"; charset={meta.encoding}" if meta.encoding else "")
+        disposition = "inline" if meta.open_method == "browser" else "attachment"
+        response.headers["Content-Disposition"] = f"{disposition}; filename={meta.file_name}"
+        await response.prepare(request)
+        async for chunk in self.download_manager.download(key):
+            await response.write(chunk)
+        await response.write_eof()
         return response
 
     async def coding_session(self, request: web.Request) -> web.StreamResponse:
@@ -121,8 +157,8 @@ class CodingServer(Server):
 
     async def _run_session(self, request: web.Request, token: str, coder: str) -> web.StreamResponse:
         log.info("coding session for %s from %s", coder, request.remote)
-        # --coder=NAME: a name starting with "-" stays a value. The database comes in ANNOTATOR_DB,
-        # set by `serve`: a password in a command line is readable by every local user (ps).
+        # --coder=NAME: a name starting with "-" stays a value. The database comes in the process's
+        # ANNOTATOR_DB: a password in a command line is readable by every local user (ps).
         # The token names who acts: on a SQLite file the session says so in ANNOTATOR_USER (its events
         # name the coder); on PostgreSQL the server's own role codes for them, as a lead may.
         argv = ["env", f"ANNOTATOR_USER={coder}", sys.executable, "-m", "annotator", "code", f"--coder={coder}"]
@@ -133,7 +169,7 @@ class CodingServer(Server):
         self._sockets.add(websocket)
         try:
             await websocket.prepare(request)
-            service = SessionProcess(argv, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+            service = SessionProcess(argv, {"ANNOTATOR_DB": self.db_url}, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                                      close=websocket.close, download_manager=self.download_manager, debug=self.debug)
             await service.start(width, height)
             watch = asyncio.create_task(self._end_when_revoked(token, websocket))
@@ -207,6 +243,10 @@ def _malformed_request_in_one_line(record: logging.LogRecord) -> bool:
         record.levelno, record.levelname = logging.WARNING, "WARNING"  # the client's mistake, not ours
         record.exc_info = record.exc_text = None
     return True
+
+
+def _stop() -> None:
+    raise web.GracefulExit()  # aiohttp's way to stop run_app: its shutdown steps run
 
 
 def _number(value: str | None, default: int) -> int:

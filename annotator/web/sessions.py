@@ -99,15 +99,16 @@ class SessionProcess(AppService):
     """textual-serve's app service, with its process started without a shell, in a process group
     of its own that dies with the server, and stopped for certain."""
 
-    def __init__(self, argv: list[str], **kwargs) -> None:
+    def __init__(self, argv: list[str], environment: dict[str, str], **kwargs) -> None:
+        """`environment`: set in the process's environment, over textual-serve's and the server's own."""
         super().__init__(shlex.join(argv), **kwargs)
-        self.argv = argv
+        self.argv, self.environment = argv, environment
 
     async def _open_app_process(self, width: int = 80, height: int = 24):
+        environment = {**self._build_environment(width=width, height=height), **self.environment}
         self._process = process = await asyncio.create_subprocess_exec(
             *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=self._build_environment(width=width, height=height),
-            start_new_session=True, preexec_fn=_die_with_server(os.getpid()))
+            stderr=asyncio.subprocess.PIPE, env=environment, start_new_session=True, preexec_fn=_die_with_server(os.getpid()))
         self._stdin = process.stdin
         return process
 

@@ -1,0 +1,115 @@
+"""The one Typer app every command module registers on, with what they share: the output consoles,
+the --db option and the progress bar. Imports nothing of annotator.cli, so any module may import it."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.segment import Segment
+from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+from annotator.domain.display import printable
+
+
+class _PlainNames:
+    """--help names what a parameter holds (PATH..., ID, URL, N), as its metavar says: Typer would
+    print a Python type beside each argument whatever its metavar (<list[Path]>), and <bool> beside
+    each flag, the --help flag included."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if isinstance(param, TyperArgument) or getattr(param, "is_flag", False):
+                param.display_type_rich = lambda ctx: None  # no type column
+        return params
+
+    def collect_usage_pieces(self, ctx):
+        # "PATH..." and "ID" as the README writes them, not Typer's "{PATH...}..." and "{ID}"
+        return [re.sub(r"^\{(.+)\}(?:\.\.\.)?$", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+
+
+class Group(_PlainNames, TyperGroup):
+    pass
+
+
+class Command(_PlainNames, TyperCommand):
+    pass
+
+
+app = typer.Typer(cls=Group, add_completion=False, pretty_exceptions_enable=False, no_args_is_help=False,
+                  help="Annotate news articles in the terminal: entities, stance, reliability, gold data.")
+
+
+class _SafeConsole(Console):
+    """Every piece of text it prints loses its control characters (an escape sequence in a title
+    or a coder name would retitle or clear the terminal); Rich's own styles and cursor moves are
+    added after this and stay. One place for every command's output, tables and bars included."""
+
+    def render(self, renderable, options=None):
+        for segment in super().render(renderable, options):
+            if segment.control is None and segment.text:
+                clean = printable(segment.text)
+                if clean is not segment.text:
+                    segment = Segment(clean, segment.style)
+            yield segment
+
+
+# Titles, texts, names and paths are the user's data: printed as they are, never read as Rich markup
+# ("[/bold]" in a title) or emoji codes; styled output goes through Text.
+out = _SafeConsole(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = _SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+Db = Annotated[Optional[str], typer.Option(
+    "--db", envvar="ANNOTATOR_DB", show_envvar=True, metavar="URL", show_default="annotator.db",
+    help="Project database: a SQLite file path or a database URL")]
+
+
+def project_db(ctx: typer.Context, db: str | None) -> str | None:
+    """`annotator --db X cmd` and `annotator cmd --db X` both work, and either beats ANNOTATOR_DB
+    (which fills in the command's own --db when it is not given)."""
+    source = ctx.get_parameter_source("db")  # (by name: Typer may bring its own copy of click's enum)
+    if ctx.obj and getattr(source, "name", None) in ("ENVIRONMENT", "DEFAULT", None):
+        return ctx.obj
+    return db or ctx.obj
+
+
+class RateBar:
+    """Documents done, of how many, and documents per second; only on a terminal."""
+
+    def __init__(self, what: str) -> None:
+        self.what, self.bar, self.task, self.began, self.elapsed = what, None, None, None, 0.0
+
+    def start(self, report) -> None:
+        import time
+
+        self.began = time.perf_counter()
+        if report.todo and err.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.fields[rate]} docs/s"), TimeRemainingColumn(),
+                                console=err, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.what, total=report.todo, rate="-")
+
+    def advance(self, n: int) -> None:
+        import time
+
+        self.elapsed = time.perf_counter() - self.began
+        if self.bar:
+            done = self.bar.tasks[0].completed + n
+            self.bar.update(self.task, advance=n, rate=f"{done / self.elapsed:.1f}")
+
+    def __enter__(self):
+        return self
+
+    def stop(self) -> None:
+        if self.bar:
+            self.bar.stop()
+            self.bar = None
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
