@@ -310,3 +310,27 @@ def test_sigkill_of_a_gold_derivation_leaves_no_worker_or_worker_server_behind(t
     while left := {pid for pid in spawned if _alive(pid)}:
         assert time.monotonic() < deadline, f"{left} outlived the command"
         time.sleep(0.1)
+
+
+def test_the_review_controller_maps_keys_by_what_is_focused_and_says_why_a_key_decides_nothing(cli, three_coders):
+    """The review screen's rules without an app: a number picks a coder's version (one past the
+    coders says how many there are), a label key relabels only while editing, the edge keys need an
+    edit, and an undo with nothing to take back says so."""
+    from annotator.services.review_controller import ReviewController
+
+    assert cli("gold", "--min-agreement", "3").code == 0
+    review = ReviewController(ReviewSession(open_project(str(three_coders)), "lee"))
+    assert review.start() and review.current.document.id == "d0" and review.dispute.key == "span:0-14"
+    assert "Nothing to undo" in review.handle("undo")[0].text
+    assert review.character_action("1") == ("pick", 1) and review.character_action("0") is None
+    assert "There are 3 coders here: 1 to 3" in review.handle("pick", 9)[0].text
+    assert "Press e first" in review.handle("boundary", "start", 1)[0].text
+    assert review.character_action("2") == ("pick", 2)  # not editing: a number picks, never relabels
+    assert review.handle("edit") == [] and review.edit == (0, 14, "PERSON")
+    assert review.character_action("2") == ("relabel", review.entity_keys["2"])  # editing: keys relabel
+    assert review.handle("drop_edit") == [] and review.edit is None
+    assert "No edit to drop" in review.handle("drop_edit")[0].text
+    assert review.handle("pick", 3) == [] and review.dispute.key == "span:24-35"
+    assert (9, 14, "PERSON", "adjudicated", "lee") in _gold(three_coders, "d0")[0]
+    assert review.handle("undo") == [] and review.dispute.key == "span:0-14"
+    assert not {s for s in _gold(three_coders, "d0")[0] if s[3] == "adjudicated"}

@@ -16,12 +16,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from annotator.domain.coding_view import moved_boundary
-from annotator.domain.errors import InputError
 from annotator.domain.gold import Dispute
-from annotator.domain.spans import Span, Stance
-from annotator.domain.tokens import simple_tokens
-from annotator.services.gold import ReviewDocument, ReviewSession
+from annotator.services.coding_controller import Notice
+from annotator.services.gold import ReviewSession
+from annotator.services.review_controller import ReviewController
 
 CONTEXT = 240  # characters of text shown around a disputed region
 MARK = "bold black on #e5c07b"
@@ -55,12 +53,15 @@ class ReviewScreen(Screen[None]):
     def __init__(self, session: ReviewSession) -> None:
         super().__init__()
         self.session = session
-        self.current: ReviewDocument | None = None
-        self.at = 0  # index into the document's disputes
-        self.edit: tuple[int, int, str] | None = None  # the lead's own span, while editing one
-        self.entity_keys = {e.key: e.label for e in session.codebook.entities}
-        self.stance_keys = {s.key: s.label for s in session.codebook.stances}
-        self._tokens: tuple[list[int], list[int]] = ([], [])
+        self.controller = ReviewController(session)
+
+    # What the controller holds, as the screen draws it
+    current = property(lambda self: self.controller.current)
+    at = property(lambda self: self.controller.at)
+    edit = property(lambda self: self.controller.edit)
+    dispute = property(lambda self: self.controller.dispute)
+    entity_keys = property(lambda self: self.controller.entity_keys)
+    stance_keys = property(lambda self: self.controller.stance_keys)
 
     def compose(self) -> ComposeResult:
         yield Static(id="title")
@@ -72,27 +73,14 @@ class ReviewScreen(Screen[None]):
         yield Static("1-9 pick · m majority · x none · e edit · tab next · n/p · ^z undo · q quit", id="keys")
 
     def on_mount(self) -> None:
-        first = self.session.disputed_after(0)
-        if first is None:
-            self.query_one("#title", Static).update(Text(f"review · {self.session.lead} · nothing disputed", style="bold"))
-            self.query_one("#excerpt", Static).update(
-                "No document has disputes left. Derive gold with `annotator gold` after coders mark documents done.")
+        if self.controller.start():
+            self._draw()
             return
-        self.open(first)
+        self.query_one("#title", Static).update(Text(f"review · {self.session.lead} · nothing disputed", style="bold"))
+        self.query_one("#excerpt", Static).update(
+            "No document has disputes left. Derive gold with `annotator gold` after coders mark documents done.")
 
     # What is shown ------------------------------------------------------------------------------
-    @property
-    def dispute(self) -> Dispute | None:
-        disputes = self.current.derived.disputes if self.current else []
-        return disputes[self.at] if disputes else None
-
-    def open(self, document_pk: int, at: int = 0) -> None:
-        self.edit = None
-        self.current = self.session.load(document_pk)
-        self._tokens = simple_tokens(self.current.document.text)
-        self.at = max(0, min(at, len(self.current.derived.disputes) - 1))
-        self._draw()
-
     def _draw(self) -> None:
         doc, derived = self.current.document, self.current.derived
         left = len(derived.disputes)
@@ -158,98 +146,26 @@ class ReviewScreen(Screen[None]):
         text = self.current.document.text
         return ", ".join(f"{label} {text[start:end]!r}" for start, end, label in version) if version else "–"
 
-    # Keys -----------------------------------------------------------------------------------------
+    # Keys: each names an action of the controller; the screen draws what it left ------------------
     def on_key(self, event: events.Key) -> None:
-        dispute = self.dispute
-        if dispute is not None and dispute.kind == "stance" and event.character in self.stance_keys:
+        action = self.controller.character_action(event.character)
+        if action is not None:
             event.stop()
-            label = self.stance_keys[event.character]
-            self._settle(lambda: self.session.settle(self.current.document.pk, dispute, [Stance(dispute.target, label)]))
-            return
-        if self.edit is not None and event.character in self.entity_keys:  # editing: label keys relabel
-            event.stop()
-            self.edit = (self.edit[0], self.edit[1], self.entity_keys[event.character])
-            self._draw()
-            return
-        if self.edit is None and event.character and event.character.isdigit() and event.character != "0" \
-                and self.dispute is not None:
-            coders = sorted(self.dispute.versions)
-            index = int(event.character) - 1
-            event.stop()
-            if index >= len(coders):
-                self.app.notify(f"There are {len(coders)} coders here: 1 to {len(coders)}.", timeout=2)
-                return
-            self._settle(lambda: self.session.pick(self.current.document.pk, self.dispute, coders[index]))
+            self.act(*action)
 
-    def action_edit(self) -> None:
-        """Edit a span of the lead's own, starting from the longest version in the region."""
-        dispute = self.dispute
-        if dispute is None or dispute.kind != "span":
-            if dispute is not None:
-                self.app.notify(f"A stance: {' '.join(self.stance_keys)} sets it.", timeout=2)
-            return
-        spans = [s for v in dispute.versions.values() for s in (v or ())]
-        first = next(iter(self.entity_keys.values()))
-        self.edit = max(spans, key=lambda s: (s[1] - s[0], -s[0])) if spans else (dispute.start, dispute.end, first)
-        self._draw()
-
-    def action_boundary(self, side: str, delta: int) -> None:
-        if self.edit is None:
-            self.app.notify("Press a label key first to edit a span of your own here.", timeout=2)
-            return
-        moved = moved_boundary(self.edit[0], self.edit[1], side, delta, *self._tokens)
-        if moved is not None:
-            self.edit = (*moved, self.edit[2])
+    def act(self, name: str, *parameters) -> None:
+        self._said(self.controller.handle(name, *parameters))
+        if self.current is not None:
             self._draw()
 
-    def action_store_edit(self) -> None:
-        if self.edit is not None and self.dispute is not None:
-            span = Span(*self.edit)
-            self._settle(lambda: self.session.settle(self.current.document.pk, self.dispute, [span]))
-
-    def action_drop_edit(self) -> None:
-        if self.edit is not None:
-            self.edit = None
-            self._draw()
-
-    def action_majority(self) -> None:
-        if self.dispute is not None:
-            self._settle(lambda: self.session.majority(self.current.document.pk, self.dispute))
-
-    def action_none(self) -> None:
-        if self.dispute is not None:
-            self._settle(lambda: self.session.pick(self.current.document.pk, self.dispute, None))
-
-    def _settle(self, decide) -> None:
-        try:
-            decide()
-        except InputError as error:
-            self.app.notify(str(error), severity="warning", timeout=3)
-            return
-        self.open(self.current.document.pk, self.at)
-
-    def action_dispute(self, step: int) -> None:
-        if self.current and self.current.derived.disputes:
-            self.at = (self.at + step) % len(self.current.derived.disputes)
-            self.edit = None  # an edit belongs to the dispute it was begun on
-            self._draw()
-
-    def action_document(self, step: int) -> None:
-        if self.current is None:
-            return
-        pk = self.current.document.pk
-        found = self.session.disputed_after(pk) if step > 0 else self.session.disputed_before(pk)
-        if found is None:
-            self.app.notify("No more documents with disputes that way.", timeout=2)
-        else:
-            self.open(found)
-
-    def action_undo(self) -> None:
-        document = self.session.undo()
-        if document is None:
-            self.app.notify("Nothing to undo.", timeout=2)
-        else:
-            self.open(document, self.at)
+    def _said(self, notices: list[Notice]) -> None:
+        for notice in notices:
+            self.app.notify(notice.text, severity=notice.severity, timeout=notice.timeout or 3)
 
     def action_quit(self) -> None:
         self.app.exit()
+
+
+# The bindings' actions, as Textual calls them (a key or the palette): each goes to the controller.
+for _name in ("majority", "none", "dispute", "document", "boundary", "edit", "store_edit", "drop_edit", "undo"):
+    setattr(ReviewScreen, f"action_{_name}", lambda self, *parameters, _name=_name: self.act(_name, *parameters))
