@@ -98,8 +98,8 @@ class DashboardScreen(Screen[int | None]):
         table.border_subtitle = "" if data.least_agreed else "none: no document done by two coders differs yet"
 
     def on_resize(self) -> None:
-        if self.data is not None:  # the rows are built for the width they have
-            self._show_figures(self.data)
+        if self.data is not None:  # the rows are built for the width they have, once laid out anew
+            self.call_after_refresh(self._show_figures, self.data)
 
     def _show_figures(self, data: Dashboard) -> None:
         self._show_progress(data)
