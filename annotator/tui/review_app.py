@@ -8,12 +8,14 @@ from textual.app import App
 from textual.filter import LineFilter
 
 from annotator.services.gold import ReviewSession
+from annotator.tui.notices import NOTICE_CSS
 from annotator.tui.screens.review import ReviewScreen
 from annotator.tui.strips import SAFE_LINES
 
 
 class ReviewApp(App):
     TITLE = "annotator review"
+    CSS = NOTICE_CSS
 
     def __init__(self, session: ReviewSession) -> None:
         super().__init__()

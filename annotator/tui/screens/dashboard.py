@@ -1,5 +1,6 @@
 """The dashboard: each coder's progress, agreement per target and per label, and the documents the
-coders disagree on most, each opening in the coding screen (enter)."""
+coders agree on least, each opening in the coding screen (enter). Laid out for 80x24: every row is
+built for the width it has, so nothing a lead reads is cut."""
 
 from __future__ import annotations
 
@@ -31,14 +32,15 @@ class DashboardScreen(Screen[int | None]):
     DEFAULT_CSS = """
     DashboardScreen #title { height: 1; padding: 0 1; background: $primary-darken-2; color: $text; }
     DashboardScreen Horizontal.row { height: 1fr; }
-    DashboardScreen #progress { width: 1fr; border: round $primary-darken-1; padding: 0 1; }
+    DashboardScreen #progress { width: 1fr; border: round $primary-darken-1; padding: 0 1;
+                                scrollbar-size-vertical: 1; }
     DashboardScreen .coder { height: 1; }
-    DashboardScreen .use { height: 1; color: $text-muted; }
+    DashboardScreen .use { height: auto; color: $text-muted; }
     DashboardScreen .coder .who { width: 19; }
     DashboardScreen .coder ProgressBar { width: 1fr; }
     DashboardScreen .coder Bar { width: 1fr; }
     DashboardScreen PlotextPlot { border: round $primary-darken-1; width: 1fr; }
-    DashboardScreen #disputed { width: 1fr; border: round $primary-darken-1; }
+    DashboardScreen #least-agreed { width: 1fr; border: round $primary-darken-1; }
     DashboardScreen #keys { height: 1; padding: 0 1; color: $text-muted; }
     """
 
@@ -54,14 +56,14 @@ class DashboardScreen(Screen[int | None]):
             yield PlotextPlot(id="stance")
         with Horizontal(classes="row"):
             yield PlotextPlot(id="labels")
-            table: DataTable = DataTable(id="disputed", cursor_type="row", zebra_stripes=True)
-            table.border_title = "Most disputed (enter opens)"
+            table: DataTable = DataTable(id="least-agreed", cursor_type="row", zebra_stripes=True)
+            table.border_title = "Least agreed (enter opens)"
             yield table
         yield Static("enter open · r refresh · escape back", id="keys")
 
     def on_mount(self) -> None:
         self.query_one("#progress").border_title = "Progress (done of assigned)"
-        self.query_one(DataTable).add_columns("document", "disputed", "title")
+        self.query_one(DataTable).add_columns("document", "differ", "title")
         self.query_one(DataTable).focus()
         self.action_refresh()
 
@@ -86,22 +88,29 @@ class DashboardScreen(Screen[int | None]):
         self.query_one("#title", Static).update(Text(
             f"Dashboard · {self._title} · {data.documents} documents · {data.shared_documents} done by two "
             "coders or more", style="bold"))
+        self._show_figures(data)
+        table = self.query_one(DataTable)
+        table.clear()
+        for item in data.least_agreed:
+            d = item.disagreement
+            table.add_row(_shorten(item.id, 14), f"{d.differing} of {d.items}", _shorten(item.title, 40),
+                          key=str(item.pk))
+        table.border_subtitle = "" if data.least_agreed else "none: no document done by two coders differs yet"
+
+    def on_resize(self) -> None:
+        if self.data is not None:  # the rows are built for the width they have, once laid out anew
+            self.call_after_refresh(self._show_figures, self.data)
+
+    def _show_figures(self, data: Dashboard) -> None:
         self._show_progress(data)
         self._chart("#stance", "Stance: alpha per target", data.stance_alpha)
         self._chart("#labels", "Entities: F1 (exact) per label", data.label_f1,
                     f"token alpha {_figure(data.token_alpha)}")
-        table = self.query_one(DataTable)
-        table.clear()
-        for item in data.disputed:
-            d = item.dispute
-            table.add_row(_shorten(item.id, 14), f"{d.disputed} of {d.items}", _shorten(item.title, 40),
-                          key=str(item.pk))
-        if not data.disputed:
-            table.border_subtitle = "none: no document done by two coders differs yet"
 
     def _show_progress(self, data: Dashboard) -> None:
         box = self.query_one("#progress", VerticalScroll)
         box.remove_children()
+        width = box.content_region.width - box.styles.scrollbar_size_vertical  # room beside a scrollbar
         rows = []
         for coder in data.coders:
             total = coder.assigned or data.documents  # without an assignment, every document
@@ -111,25 +120,26 @@ class DashboardScreen(Screen[int | None]):
                                    classes="coder"))
             use = data.suggestion_use.get(coder.name, {})
             if use.get("decided"):  # what they did with suggestions: do coders follow the model?
-                seconds = f" · {use['seconds']:.0f} s/doc" if use.get("seconds") is not None else ""
-                rows.append(Label(f"  ✓{use['accepted']:.0%} ~{use['changed']:.0%} ✗{use['rejected']:.0%} of "
-                                  f"{use['decided']} suggestions{seconds}", classes="use"))
+                rows.append(Label(suggestion_use_line(use, width), classes="use"))
         box.mount_all(rows or [Label("No coders yet.")])
 
     def _chart(self, selector: str, title: str, values: dict[str, float | None], note: str = "") -> None:
-        """Horizontal bars, each named with its figure (a bar alone is hard to read at 80x24)."""
+        """Horizontal bars, each named whole with its figure (a bar alone is hard to read at 80x24);
+        a name whose figure is undefined is listed too, with "–" and no bar."""
         plot = self.query_one(selector, PlotextPlot)
-        defined = {name: value for name, value in values.items() if value is not None}
-        undefined = [name for name, value in values.items() if value is None]
         plot.border_title = title
-        plot.border_subtitle = " · ".join(filter(None, [note, f"undefined: {', '.join(undefined)}" if undefined else ""]))
+        undefined = any(value is None for value in values.values())
+        plot.border_subtitle = " · ".join(filter(None, [note, "– undefined" if undefined else ""]))
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        if defined:
-            names = [f"{name[:10]} {value:.2f}" for name, value in defined.items()]
-            plt.bar(names[::-1], list(defined.values())[::-1], orientation="horizontal", width=0.2)
-            plt.xlim(min(0.0, *defined.values()), 1.0)
+        if values:
+            # Names cut only past what leaves a dozen columns of bar beside the figure and the axis.
+            room = max(plot.content_region.width - 19, 10)
+            names = [f"{_shorten(name, room)} {_figure(value, '–'):>4}" for name, value in values.items()]
+            figures = [value or 0.0 for value in values.values()]
+            plt.bar(names[::-1], figures[::-1], orientation="horizontal", width=0.2)
+            plt.xlim(min(0.0, *figures), 1.0)
             plt.xticks([0.0, 0.5, 1.0])
         else:
             plt.title("nothing to compare yet")
@@ -149,8 +159,23 @@ class DashboardScreen(Screen[int | None]):
         self.dismiss(None)
 
 
-def _figure(value: float | None) -> str:
-    return "undefined" if value is None else f"{value:.2f}"
+def _figure(value: float | None, undefined: str = "undefined") -> str:
+    return undefined if value is None else f"{value:.2f}"
+
+
+def suggestion_use_line(use: dict, width: int) -> str:
+    """What a coder did with suggestions, and their seconds per document, in lines of `width`:
+    whole phrases per line, so nothing is cut at 80 columns (one line where it fits)."""
+    phrases = [("", f"✓{use['accepted']:.0%}"), (" ", f"~{use['changed']:.0%}"), (" ", f"✗{use['rejected']:.0%}"),
+               (" ", f"of {use['decided']} suggestions")]
+    if use.get("seconds") is not None:
+        phrases.append((" · ", f"{use['seconds']:.0f} s/doc"))
+    lines = ["  "]
+    for joint, phrase in phrases:
+        if lines[-1].strip() and len(lines[-1]) + len(joint) + len(phrase) > width:
+            lines.append("  ")
+        lines[-1] += (joint if lines[-1].strip() else "") + phrase
+    return "\n".join(lines)
 
 
 def _shorten(text: str, width: int) -> str:

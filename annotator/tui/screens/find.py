@@ -1,4 +1,4 @@
-"""`/`: find a document by id or title and open it."""
+"""`/`: find a document by words of its id, title or text, and open it."""
 
 from __future__ import annotations
 
@@ -76,8 +76,8 @@ class FindScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Find a document (id or title)"
-            yield FindInput(placeholder="type part of an id or title, then enter")
+            box.border_title = "Find a document (id, title or text)"
+            yield FindInput(placeholder="words from its id, title or text, then enter")
             yield OptionList()
 
     @on(Input.Changed)

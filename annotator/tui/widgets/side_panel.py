@@ -84,7 +84,6 @@ class SidePanel(Widget):
 
     def _entities(self, doc: OpenDocument, entities: EntityList, focus: Focus, width: int, room: int) -> list[Text]:
         items = entities.entities
-        head = Text(f"Entities {entities.coded} ✓ {len(items) - entities.coded} ?", style="bold")
         at = entities.index(focus.entity) if focus.entity else None
         shown = room - 1
         first = self._first if doc is self._doc else 0
@@ -92,9 +91,8 @@ class SidePanel(Widget):
             first = at - shown // 3 if at < first else at - 2 * shown // 3
         first = max(0, min(first, len(items) - shown))
         self._doc, self._first = doc, first
-        if len(items) > shown:  # say which rows these are: the list goes on below (or above)
-            head.append(f"  {first + 1}–{min(first + shown, len(items))} of {len(items)}", style="dim")
-        rows = [head]
+        window = (first + 1, min(first + shown, len(items))) if len(items) > shown else None
+        rows = [entities_heading(entities.coded, len(items), window, width)]
         label_width = min(max((len(e.label) for e in self.codebook.entities), default=6), 11)
         for item in items[first:first + room - 1]:
             name = doc.text[item.start:item.end].replace("\n", " ")
@@ -112,15 +110,7 @@ class SidePanel(Widget):
     def _stances(self, doc: OpenDocument, focus: Focus, target: str | None, width: int) -> list[Text]:
         rows = [Text("Stance", style="bold")]
         if doc.suggestion is not None:  # which model suggested the stances (the stance model in use)
-            model, version = doc.suggestion.stance_source
-            by = f"by {model} {version}"
-            if len(by) + 8 <= width:
-                rows[0].append(f"  {by}", style="dim")
-            else:  # its own row; a long model name is cut, never the version (one line, not two)
-                room = width - len(version) - 6
-                if len(model) > room:
-                    model = model[:max(room - 1, 1)] + "…"
-                rows.append(Text(f"  by {model} {version}", style="dim"))
+            rows = stance_heading(*doc.suggestion.stance_source, width)
         elif doc.blind:  # so the coder knows the empty list is on purpose
             rows[0].append("  blind: no suggestions"[:width - 6], style="dim")
         shown = {t.name: t.shown_name for t in doc.targets}  # a per-document target by its name here
@@ -162,6 +152,38 @@ class SidePanel(Widget):
         else:
             return []
         return [Text(_shorten(text, 2 * width), style="dim")]
+
+
+def entities_heading(coded: int, total: int, window: tuple[int, int] | None, width: int) -> Text:
+    """"Entities 12 ✓ 105 ?  5–15 of 117", in fewer columns where the panel is narrow: on one line,
+    never wrapped (a count wrapped to the next row read as an entity)."""
+    left = total - coded
+    shown = f"{window[0]}–{window[1]}" if window else ""
+    forms = ((f"Entities {coded} ✓ {left} ?", f"  {shown} of {total}"),
+             (f"Entities {coded}✓ {left}?", f"  {shown} of {total}"),
+             (f"Entities {coded}✓ {left}?", f" {shown}/{total}"),
+             (f"{coded}✓ {left}?", f" {shown}/{total}"))
+    for counts, where in forms:
+        if len(counts) + (len(where) if window else 0) <= width:
+            break
+    head = Text(counts, style="bold")
+    if window:  # say which rows these are: the list goes on below (or above)
+        head.append(where, style="dim")
+    return head
+
+
+def stance_heading(model: str, version: str, width: int) -> list[Text]:
+    """"Stance  by MODEL VERSION", the model named whole: on the heading where it fits, else on the
+    next row ("Stance  by" above it); a name wider than the panel folds over rows, never cut."""
+    head = Text("Stance", style="bold")
+    by = f"by {model} {version}"
+    if len(by) + 8 <= width:
+        head.append(f"  {by}", style="dim")
+        return [head]
+    if len(by) + 2 <= width:
+        return [head, Text(f"  {by}", style="dim")]
+    head.append("  by", style="dim")
+    return [head, Text(f"  {model} {version}", style="dim")]
 
 
 def _shorten(text: str, limit: int) -> str:

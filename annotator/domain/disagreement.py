@@ -1,4 +1,8 @@
-"""Which documents the coders disagree on most: where a lead should look first."""
+"""Which documents the coders agree on least: where a lead should look first.
+
+Not gold's "disputed": an item two of three coders agree on is `majority` in gold, settled, yet
+here it counts as differing (not every coder coded it alike). The dashboard lists these documents
+as "least agreed" so that one word keeps one meaning."""
 
 from __future__ import annotations
 
@@ -7,21 +11,22 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
-class Dispute:
+class Disagreement:
     document: int | str  # the document's key, as the caller keyed it
-    disputed: int  # items not coded alike by every coder of the document
+    differing: int  # items not coded alike by every coder of the document
     items: int  # spans (start, end, label) and targets any coder coded
     coders: int
 
 
-def disputes(stances: Mapping[str, Mapping[str, Mapping[str, str]]],
-             spans: Mapping[str, Mapping[str, Sequence[tuple[int, int, str]]]]) -> list[Dispute]:
-    """Documents with two coders or more, most disputed first (then by share disputed, then id).
+def least_agreed(stances: Mapping[str, Mapping[str, Mapping[str, str]]],
+                 spans: Mapping[str, Mapping[str, Sequence[tuple[int, int, str]]]]) -> list[Disagreement]:
+    """Documents with two coders or more and an item they differ on, most such items first (then
+    by share differing, then id).
 
     stances: target -> document -> coder -> label; spans: document -> coder -> spans, with every
-    coder of the document present (an empty list for none found). A span is disputed unless every
+    coder of the document present (an empty list for none found). A span differs unless every
     coder has it exactly; a target unless every coder gave it the same label."""
-    counts: dict[str, list[int]] = {}  # document -> [disputed, items]
+    counts: dict[str, list[int]] = {}  # document -> [differing, items]
     for document, by_coder in spans.items():
         if len(by_coder) < 2:
             continue
@@ -37,6 +42,6 @@ def disputes(stances: Mapping[str, Mapping[str, Mapping[str, str]]],
             agree = len(labels) == len(spans[document]) and len(set(coded)) == 1
             counts[document][0] += not agree
             counts[document][1] += 1
-    found = [Dispute(document, d, n, len(spans[document])) for document, (d, n) in counts.items() if d]
-    found.sort(key=lambda x: (-x.disputed, -x.disputed / x.items, x.document))
+    found = [Disagreement(document, d, n, len(spans[document])) for document, (d, n) in counts.items() if d]
+    found.sort(key=lambda x: (-x.differing, -x.differing / x.items, x.document))
     return found
