@@ -64,9 +64,12 @@ def pg_cluster():
 
 def pytest_generate_tests(metafunc):
     """Every test that uses `backend` (through any fixture: `cli`, `project`, `seeded`, ...) runs on
-    each. A fixture asked for only while the test runs (getfixturevalue) gets SQLite."""
+    each. A fixture asked for only while the test runs (getfixturevalue) gets SQLite. A test marked
+    `screen` (painting, workers, the terminal) runs on SQLite alone: what a key stores is checked on
+    both databases by the controller's and the services' tests."""
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", BACKENDS, indirect=True)
+        screen_only = metafunc.definition.get_closest_marker("screen") is not None
+        metafunc.parametrize("backend", BACKENDS[:1] if screen_only else BACKENDS, indirect=True)
 
 
 @pytest.fixture

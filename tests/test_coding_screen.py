@@ -15,6 +15,8 @@ from annotator.tui.keys import SCREEN_BINDINGS, codebook_keys
 from annotator.tui.screens.coding import CodingScreen
 from conftest import rows, rule_pipeline, write_jsonl
 
+pytestmark = pytest.mark.screen  # painting and keys through Pilot: SQLite alone (see conftest)
+
 SEED = "000_e6a2707f4c80d87a"  # first in the queue: "Donald Trump's call to Vladimir Putin has marked ..."
 
 

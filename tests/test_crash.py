@@ -34,6 +34,8 @@ from pathlib import Path
 import pytest
 from conftest import ServerDatabase, assert_find_index_whole, dump, rows, write_jsonl
 
+pytestmark = pytest.mark.slow  # processes killed part way, and run again
+
 TESTS = Path(__file__).resolve().parent
 KILL_TIMEOUT = 60  # seconds a child may take to reach its kill point
 SEEDS = [1, 2, 3]

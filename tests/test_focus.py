@@ -1,11 +1,15 @@
+
 """One focus the coder can see, decisions that move on, and `d` that never marks done by accident:
 each checked in the database after the keys."""
 
 from __future__ import annotations
 
+import pytest
 from annotator.domain.coding_view import Focus
 from conftest import ROOT, write_jsonl
 from test_coding_screen import SEED, annotation, count, decisions, make_app, ready, spans, stances
+
+pytestmark = pytest.mark.screen  # painting and keys through Pilot: SQLite alone (see conftest)
 
 
 def panel_text(screen) -> str:

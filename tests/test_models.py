@@ -3,6 +3,8 @@ from the stance model in use, and a model that scores lower than the one in use 
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from conftest import rows, rule_pipeline, write_jsonl
@@ -24,6 +26,7 @@ def _models(cli) -> dict:
     return json.loads(result.out)
 
 
+@pytest.mark.slow
 async def test_entities_come_from_the_entity_model_and_stances_from_the_stance_model_in_use(cli, project, tmp_path):
     assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "gold.jsonl", [_with_spans(r) for r in records(40)]))).code == 0
     result = cli("train", "--task", "stance", "--out", "models/stance")
@@ -57,6 +60,7 @@ async def test_entities_come_from_the_entity_model_and_stances_from_the_stance_m
         assert "by stance 1" in side, side
 
 
+@pytest.mark.slow
 def test_a_model_that_scores_lower_than_the_one_in_use_is_saved_but_not_put_in_use(cli, project, tmp_path):
     shares = (0.1, 0.0, 0.9)  # --eval-split 0.9
     pool = records(200)
@@ -86,6 +90,7 @@ def test_a_model_that_scores_lower_than_the_one_in_use_is_saved_but_not_put_in_u
     assert shown["in_use"]["stance"] == {"model": "good", "version": "1"}
 
 
+@pytest.mark.slow
 def test_only_a_lead_chooses_the_model_in_use(cli, project, tmp_path, monkeypatch, act_as):
     assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "gold.jsonl", records(40)))).code == 0
     assert cli("train", "--out", "models/a").code == 0
@@ -104,6 +109,7 @@ def test_only_a_lead_chooses_the_model_in_use(cli, project, tmp_path, monkeypatc
     assert unknown.code != 0 and "no model named 'nope'" in unknown.err and "a:1" in unknown.err
 
 
+@pytest.mark.slow
 def test_train_with_suggest_closes_the_loop_for_the_documents_no_coder_has_started(cli, project, tmp_path):
     assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "gold.jsonl", records(40)))).code == 0
     fresh = [{"id": f"new-{n}", "text": r["text"]} for n, r in enumerate(records(3, seed=7))]

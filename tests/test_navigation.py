@@ -7,6 +7,8 @@ import pytest
 from conftest import write_jsonl
 from test_coding_screen import SEED, make_app, ready
 
+pytestmark = pytest.mark.screen  # painting and keys through Pilot: SQLite alone (see conftest)
+
 # Paragraphs, a run of blank lines, and a word too long for a narrow view (cut over several lines).
 SHORT = ("Putin spoke to NATO.\n\nKyiv answered at once, citing https://example.org/a-long-address today.\n\n\n\n"
          "Ukraine waits.\n")

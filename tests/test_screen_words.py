@@ -19,6 +19,8 @@ from annotator.tui.screens.help import HelpScreen, reflow
 from conftest import ROOT, rows
 from test_coding_screen import make_app, ready
 
+pytestmark = pytest.mark.screen  # painting and keys through Pilot: SQLite alone (see conftest)
+
 
 def shown(widget) -> list[str]:
     """The widget's lines as the terminal shows them."""

@@ -81,6 +81,7 @@ def test_no_token_or_a_wrong_or_revoked_one_is_refused(served, cli):
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the distribution's Chromium (.ci/run installs it)")
+@pytest.mark.slow
 def test_a_coder_codes_in_a_real_browser_and_the_database_holds_it_under_their_name(served, cli):
     from playwright.sync_api import sync_playwright
 

@@ -14,8 +14,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import rows
-from test_terminal import pytestmark, screen, tmux, wait_for  # noqa: F401  (skipped without tmux)
+from test_terminal import pytestmark as needs_tmux, screen, tmux, wait_for  # noqa: F401
+
+pytestmark = [needs_tmux, pytest.mark.slow, pytest.mark.screen]  # skipped without tmux; SQLite alone
 
 # The coding screen's keys as tmux names them: typed characters (sent literally; "dd" answers the
 # question a first `d` may ask) and named keys.

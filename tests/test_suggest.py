@@ -186,6 +186,7 @@ def suggest_process(db, *extra):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 def test_sigkill_part_way_then_rerun_matches_an_uninterrupted_run(model_seeded, clone):
     execute(model_seeded, "DELETE FROM suggestion",
             "DELETE FROM suggest_progress")  # as in a project never suggested for

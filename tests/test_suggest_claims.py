@@ -4,6 +4,8 @@ a dead run's pages are taken again, and each run reports only what it did."""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 import sys
@@ -48,6 +50,7 @@ def _texts(n: int) -> list[dict]:
     return [{"id": f"c{i}", "text": f"Vladimir Putin met Joe Biden in Kyiv, meeting number {i}."} for i in range(n)]
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_share_the_documents_and_each_reports_its_own(cli, project, tmp_path):
     assert cli("import", str(write_jsonl(tmp_path / "c.jsonl", _texts(240)))).code == 0
     go = tmp_path / "go"

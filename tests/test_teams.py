@@ -36,6 +36,7 @@ def _coders_at_once(db, names: list[str], decisions: int) -> list[dict]:
     return results
 
 
+@pytest.mark.slow
 def test_eight_coders_at_once_lose_nothing_and_gold_stays_in_step(cli, project, tmp_path, monkeypatch):
     """Eight processes code the same documents at once while a lead's derived gold follows every
     change; on SQLite another program also holds the write lock for longer than the busy timeout:
