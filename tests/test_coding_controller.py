@@ -196,3 +196,14 @@ def test_every_event_a_key_writes_is_a_word_of_the_vocabulary(seeded):
     assert kinds and all(k in EDIT_KINDS or k.split(" ", 1)[1] in EDIT_KINDS for k in kinds if k != "leave"), kinds
     with pytest.raises(ValueError, match="is not one of"):
         c.session.apply(c.doc, "done", lambda a: a)
+
+
+def test_a_run_of_a_from_a_target_comes_back_to_the_undecided_entities(seeded):
+    """Begun on the stance targets (a stance key moved the focus there), `a` goes through them and
+    then back to the text's undecided entities: no run of `a` leaves anything undecided."""
+    c = opened(seeded)
+    press(c, "stance", "FAVOR")  # the focus moves to Ukraine; nothing is coded
+    items = left(c)
+    for _ in range(items):
+        press(c, "accept")
+    assert left(c) == 0 and stored_stances(seeded).keys() == set(TARGETS)

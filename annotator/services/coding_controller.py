@@ -213,7 +213,8 @@ class CodingController:
 
     def _move_on(self, decided: Focus, outcome: Outcome) -> Outcome:
         """After `a` or `x`, the focus goes to the next undecided item, as Prodigy's keys do: the next
-        undecided entity, then the stance targets still to decide. With nothing left it stays put."""
+        undecided entity, then the stance targets still to decide, then back to the text's first
+        undecided entity. With nothing left it stays put."""
         if decided.entity is not None:
             following = self.entities.following(decided.entity.start, 1, undecided_only=True)
             if following is not None:
@@ -221,6 +222,8 @@ class CodingController:
         target = next_undecided_target(self.doc.target_names, decided.target, self.doc.annotation, self.doc.suggestion)
         if target is not None:
             self.target, self.stance_focus = target, True
+        elif (entity := self.entities.first_undecided()) is not None:  # from the targets, back to the text
+            return self._put_cursor(entity.start, outcome)
         return outcome
 
     def _delete_span(self, here: Here) -> Outcome:
