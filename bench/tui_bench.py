@@ -99,9 +99,12 @@ def within(value: float, target: float) -> str:
 
 
 async def measure(db: Path, presses: int, size: tuple[int, int], held: int, rate: float) -> dict[str, list[float]]:
-    from annotator.tui import load_textual
-
-    load_textual()  # first: Textual at the frame rate `annotator code` runs it at
+    try:
+        from annotator.tui import load_textual
+    except ImportError:  # the code before it set the frame rate when annotator.tui was imported
+        import annotator.tui  # noqa: F401
+    else:
+        load_textual()  # first: Textual at the frame rate `annotator code` runs it at
     from annotator.tui.app import CodingApp
     from annotator.services.coding import CodingSession
     from annotator.services.project import open_project
@@ -164,7 +167,10 @@ async def measure(db: Path, presses: int, size: tuple[int, int], held: int, rate
         screen._tokenize = tokenize_noted
         total = screen.total
         presses = min(presses, total - total // 2 - 1)  # a small project has fewer documents ahead
-        screen.open_document(total // 2)
+        if hasattr(screen, "controller"):  # the screen as a view over its controller
+            screen.show(screen.controller.open(total // 2))
+        else:  # the code before it, for a run alternated with it (bench/tui_before_after.py)
+            screen.open_document(total // 2)
         await pilot.pause()
 
         async def press(key: str, char: str | None) -> float:
@@ -316,13 +322,18 @@ def tmux_paints(command: str, *painted) -> list[float | None]:
     return seen
 
 
+def _code_path() -> str:
+    """The code under test in tmux too: a run alternated with another checkout sets PYTHONPATH."""
+    return f"env PYTHONPATH={os.environ['PYTHONPATH']} " if os.environ.get("PYTHONPATH") else ""
+
+
 def start_ups(db: Path, bare_app: Path, r: int, pairs: int) -> dict[str, list[float]]:
     """`annotator code` and the bare app, started alternately in tmux, the order swapped every pair.
     For annotator: its first frame (the opening screen, or the document if it came first) and the
     first document shown."""
     document = lambda shown: " of " in shown and "done today" in shown and "Entities" in shown  # noqa: E731
     commands = {"bare app": (f"{sys.executable} {bare_app}", lambda shown: "bare app ready" in shown),
-                "annotator": (f"{Path(sys.executable).with_name('annotator')} code --coder bench2 --db {db}",
+                "annotator": (f"{_code_path()}{Path(sys.executable).with_name('annotator')} code --coder bench2 --db {db}",
                               lambda shown: "annotator" in shown, document)}
     took: dict[str, list[float]] = {"bare app": [], "annotator": [], "document": []}
     for i in range(pairs):
