@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
 
 import pytest
@@ -260,7 +261,7 @@ async def test_question_mark_shows_keys_and_guidelines(seeded):
         assert isinstance(pilot.app.screen, HelpScreen)
         from rich.console import Console
 
-        console = Console(record=True, width=100, file=open("/dev/null", "w"))
+        console = Console(record=True, width=100, file=io.StringIO())
         for static in pilot.app.screen.query("Static"):
             console.print(static.content if hasattr(static, "content") else static.render())
         shown = console.export_text()

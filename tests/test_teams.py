@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 
-import pytest
 from conftest import ROOT, ServerDatabase, rows, wikinews, write_jsonl
 from pg_cluster import PASSWORD_ROLE
 

@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -68,7 +68,7 @@ class _SafeConsole(Console):
 out = _SafeConsole(highlight=False, soft_wrap=True, markup=False, emoji=False)
 err = _SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
-Db = Annotated[Optional[str], typer.Option(
+Db = Annotated[str | None, typer.Option(
     "--db", envvar="ANNOTATOR_DB", show_envvar=True, metavar="URL", show_default="annotator.db",
     help="Project database: a SQLite file path or a database URL")]
 
@@ -111,10 +111,10 @@ def _run_app(db: str | None, coder: str | None, model: str | None, dashboard_fir
 
 @app.command(cls=_Command)
 def code(ctx: typer.Context,
-         coder: Annotated[Optional[str], typer.Option(
+         coder: Annotated[str | None, typer.Option(
              metavar="NAME", show_default="you",
              help="Who is coding (someone else: the lead role)")] = None,
-         model: Annotated[Optional[str], typer.Option(
+         model: Annotated[str | None, typer.Option(
              metavar="NAME", show_default="en_core_web_sm",
              help="spaCy pipeline for documents that have no suggestion yet")] = None,
          order: Annotated[str, typer.Option(
@@ -135,7 +135,7 @@ def _db(ctx: typer.Context, db: str | None) -> str | None:
 
 
 @app.command(cls=_Command)
-def init(ctx: typer.Context, schema: Annotated[Optional[Path], typer.Option(
+def init(ctx: typer.Context, schema: Annotated[Path | None, typer.Option(
         "--schema", metavar="FILE", show_default="the bundled schemas/news-stance.toml",
         help="Codebook TOML file")] = None,
          db: Db = None) -> None:
@@ -155,7 +155,7 @@ from annotator.cli import importing  # noqa: E402,F401  import (registered here:
 
 @app.command(cls=_Command)
 def suggest(ctx: typer.Context,
-            model: Annotated[Optional[str], typer.Option(
+            model: Annotated[str | None, typer.Option(
                 metavar="NAME", show_default="en_core_web_sm, or its PyPI twin",
                 help="spaCy pipeline: package name or path")] = None,
             n_process: Annotated[int, typer.Option(metavar="N", help="Worker processes")] = 1,
@@ -388,6 +388,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
 
 
-from annotator.cli import team  # noqa: E402,F401  the team's commands: coder, assign, agree, dashboard
-from annotator.cli import data  # noqa: E402,F401  export
-from annotator.cli import model  # noqa: E402,F401  train
+import annotator.cli.team  # noqa: E402,F401  the team's commands: coder, assign, agree, dashboard
+import annotator.cli.data  # noqa: E402,F401  export
+import annotator.cli.model  # noqa: E402,F401  train

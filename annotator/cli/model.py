@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,13 +18,13 @@ cli.app.add_typer(models_app, name="models")
 @cli.app.command(cls=_Command)
 def train(ctx: typer.Context,
           task: Annotated[str, typer.Option(metavar="TASK", help="stance | entities")] = "stance",
-          out: Annotated[Optional[Path], typer.Option(
+          out: Annotated[Path | None, typer.Option(
               metavar="PATH", show_default="models/TASK", help="Folder to save the model in")] = None,
           eval_split: Annotated[float, typer.Option(
               metavar="SHARE", help="Share of gold documents held out to score the model")] = 0.2,
           epochs: Annotated[int, typer.Option(
               metavar="N", help="Entities: at most this many passes over the gold (early stopping may end sooner)")] = 10,
-          base: Annotated[Optional[str], typer.Option(
+          base: Annotated[str | None, typer.Option(
               metavar="MODEL", show_default="en_core_web_sm, or its PyPI twin",
               help="Pipeline to start from: package name or path (e.g. a model trained before)")] = None,
           seed: Annotated[int, typer.Option(metavar="N", help="The same seed gives the same split")] = 0,

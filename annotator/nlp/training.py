@@ -100,7 +100,7 @@ def _sentences(nlp, doc, spans: Spans):
 
 def _dev_score(nlp, dev: Sequence[tuple[str, Spans]], labels: Collection[str]) -> float:
     gold, found = set(), set()
-    for i, ((text, spans), doc) in enumerate(zip(dev, nlp.pipe(text for text, _ in dev))):
+    for i, ((_text, spans), doc) in enumerate(zip(dev, nlp.pipe(text for text, _ in dev))):
         gold |= {(i, s, e, label) for s, e, label in spans if label in labels}
         found |= {(i, e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in labels}
     hits = len(gold & found)

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from annotator.domain.codebook import Codebook, Target
@@ -135,7 +135,7 @@ class CodingSession:
     def done_today(self) -> int:
         local_midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
         with self.engine.connect() as conn:
-            return annotations.done_since(conn, self.coder_pk, local_midnight.astimezone(timezone.utc))
+            return annotations.done_since(conn, self.coder_pk, local_midnight.astimezone(UTC))
 
     def first_unfinished(self, or_first: bool = True) -> int | None:
         """Where the coder resumes: the first document not done or skipped (else, if asked, the first)."""

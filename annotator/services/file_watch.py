@@ -77,7 +77,7 @@ class _Reader(io.RawIOBase):
 
     def __init__(self, path: Path, watch: FileWatch, expected: _Print | None) -> None:
         self.path, self.watch, self.expected = path, watch, expected
-        self.file = open(path, "rb", buffering=0)
+        self.file = open(path, "rb", buffering=0)  # noqa: SIM115  held open across reads; closed by close()
         self.print = _Print(_status(self.file.fileno()))
         if expected is not None and self.print.status != expected.status:
             self.file.close()

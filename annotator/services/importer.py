@@ -204,7 +204,7 @@ def _keep_copy(pipe: BinaryIO, shown: Path, kept: list[Path]) -> None:
         with _signals_held():  # a SIGTERM between making the copy and listing it would leave it
             fd, name = tempfile.mkstemp(prefix="annotator-import-", suffix=shown.suffix, dir=folder)
             kept.append(Path(name))
-            copy = open(fd, "wb")
+            copy = open(fd, "wb")  # noqa: SIM115  closed by the `with` below
         with copy:
             _copy_pipe(pipe, copy, shown)
     except OSError as exc:  # no room, no inode, a quota: what was made is removed like any copy

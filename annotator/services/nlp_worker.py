@@ -15,7 +15,8 @@ import sys
 import threading
 import time
 from functools import cache
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
+from collections.abc import Callable
 
 
 class NlpWorker:

@@ -13,7 +13,6 @@ from annotator.services.output_files import output_target, refuse_project_files,
 from annotator.store import annotations, codebooks, events, gold, migrate
 from annotator.store.backup import backup_to, damage
 from annotator.store.engine import Engine, make_engine, shown_url, sqlite_path
-from annotator.store.failures import failure_cause
 from annotator.store.failures import failure_message as store_failure_message
 
 

@@ -128,7 +128,7 @@ def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None, should_st
             with engine.connect() as conn:
                 page = suggestions.texts_page(conn, after, READ_PAGE, None, unstarted_only)
         else:
-            page = write(engine, lambda conn: _claim(conn, after, unsuggested_by, run, unstarted_only))
+            page = write(engine, lambda conn, after=after: _claim(conn, after, unsuggested_by, run, unstarted_only))
         if not page:
             return
         yield from page

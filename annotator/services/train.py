@@ -210,7 +210,7 @@ def _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_sta
     report.stance = stance_scores(gold, predicted, (), favor, against)  # macro F1 over the labels in use
     cold = Suggester(pipeline, codebook)
     guesses: dict[int, dict[str, str]] = {}
-    for _, _, target, p in testing:
+    for _, _, _target, p in testing:
         if id(p) not in guesses:
             found = suggest_stances(p.doc.text, p.sentences, codebook, cold.sentiment,
                                     entities=[(s, e) for s, e, _ in p.entities],

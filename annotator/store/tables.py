@@ -5,7 +5,7 @@ Integer surrogate keys join the tables; `Document.id` is the stable id people an
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
@@ -15,7 +15,7 @@ from annotator.domain.vocabulary import DECISIONS, GOLD_HOWS, MODEL_TASKS, ORIGI
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
