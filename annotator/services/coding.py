@@ -7,7 +7,7 @@ press is stored before it is shown. Tokens and suggestions for a document that h
 here too, so the screen never loads spaCy itself.
 """
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 import threading
 import time

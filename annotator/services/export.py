@@ -4,7 +4,7 @@ Records stream a batch of documents at a time; each file is written under a temp
 folder and renamed at the end, so a crash never leaves half a file under the final name.
 """
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 import glob
 import hashlib

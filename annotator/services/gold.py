@@ -1,7 +1,7 @@
 """Gold: derived by rule from the done annotations (`annotator gold`), kept in step when a coder
 changes one, and settled item by item by a lead (`annotator review`)."""
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 import gc
 import os

@@ -9,7 +9,7 @@ A file written to between or during the reads is an error before any batch holdi
 did not see commits (file_watch compares the two reads' bytes as they are read).
 """
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 import functools
 import os

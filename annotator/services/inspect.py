@@ -3,7 +3,7 @@
 The shapes are documented in the README and are stable: scripts and tests read them.
 """
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 from typing import Any
 

@@ -1,6 +1,6 @@
 """Opening a project database and setting its codebook (`annotator init`)."""
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 from dataclasses import dataclass
 from pathlib import Path

@@ -1,6 +1,6 @@
 """Coders, roles and assignment (`annotator coder`, `annotator assign`)."""
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 from dataclasses import dataclass
 

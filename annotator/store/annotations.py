@@ -15,12 +15,12 @@ from annotator.domain.spans import Span, Stance
 from annotator.store import tables as t
 from annotator.store.tables import utcnow
 
-ANN = t.Annotation.__table__
-SPAN = t.AnnotationSpan.__table__
-STANCE = t.AnnotationStance.__table__
-SPAN_DECISION = t.SuggestionDecision.__table__
-STANCE_DECISION = t.StanceDecision.__table__
-CODER = t.Coder.__table__
+ANN = t.table_of(t.Annotation)
+SPAN = t.table_of(t.AnnotationSpan)
+STANCE = t.table_of(t.AnnotationStance)
+SPAN_DECISION = t.table_of(t.SuggestionDecision)
+STANCE_DECISION = t.table_of(t.StanceDecision)
+CODER = t.table_of(t.Coder)
 CHILDREN = (SPAN, STANCE, SPAN_DECISION, STANCE_DECISION)
 ROWS_PER_INSERT = 10_000  # rows a write inserts at once, telling its progress in between
 

@@ -15,9 +15,9 @@ from annotator.domain.assignment import Assigned
 from annotator.store import tables as t
 from annotator.store.tables import utcnow
 
-CODER = t.Coder.__table__
-ASSIGN = t.Assignment.__table__
-ANN = t.Annotation.__table__
+CODER = t.table_of(t.Coder)
+ASSIGN = t.table_of(t.Assignment)
+ANN = t.table_of(t.Annotation)
 
 
 @dataclass(frozen=True, slots=True)

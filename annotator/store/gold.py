@@ -17,11 +17,11 @@ from annotator.store import tables as t
 from annotator.store.engine import bound, bulk_insert, bulk_insert_values, bulk_rows, bulk_update, driver_errors
 from annotator.store.tables import utcnow
 
-GOLD = t.Gold.__table__
-GOLD_SPAN = t.GoldSpan.__table__
-GOLD_STANCE = t.GoldStance.__table__
-CODER = t.Coder.__table__
-STALE = t.GoldStale.__table__
+GOLD = t.table_of(t.Gold)
+GOLD_SPAN = t.table_of(t.GoldSpan)
+GOLD_STANCE = t.table_of(t.GoldStance)
+CODER = t.table_of(t.Coder)
+STALE = t.table_of(t.GoldStale)
 # Built once: a coder's every stored key asks it.
 _DERIVED_DIGEST = select(GOLD.c.derived_digest).where(GOLD.c.document_pk == bindparam("document")).with_for_update()
 
@@ -59,8 +59,8 @@ def labels_in_use(conn: Connection) -> tuple[set[str], set[tuple[str, str]]]:
     return spans, stances
 
 
-ADJUDICATION = t.GoldAdjudication.__table__
-ANN = t.Annotation.__table__
+ADJUDICATION = t.table_of(t.GoldAdjudication)
+ANN = t.table_of(t.Annotation)
 
 
 @dataclass(frozen=True, slots=True)

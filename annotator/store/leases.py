@@ -10,9 +10,9 @@ from annotator.store import tables as t
 from annotator.store.suggestions import _upsert
 from annotator.store.tables import utcnow
 
-LEASE = t.DocumentLease.__table__
-ASSIGN = t.Assignment.__table__
-DOC = t.Document.__table__
+LEASE = t.table_of(t.DocumentLease)
+ASSIGN = t.table_of(t.Assignment)
+DOC = t.table_of(t.Document)
 _CODERS = select(func.count()).select_from(ASSIGN).where(ASSIGN.c.document_pk == bindparam("document"))  # every open
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import Connection, bindparam, func, select, update
 
 from annotator.store import tables as t
 
-ANN = t.Annotation.__table__
-ASSIGN = t.Assignment.__table__
-CODER = t.Coder.__table__
-DOC = t.Document.__table__
+ANN = t.table_of(t.Annotation)
+ASSIGN = t.table_of(t.Assignment)
+CODER = t.table_of(t.Coder)
+DOC = t.table_of(t.Document)
 FINISHED = ("done", "skipped")
 STEP = 200  # queue entries read at a time while raising a mark
 

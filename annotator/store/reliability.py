@@ -13,12 +13,12 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from annotator.store import tables as t
 from annotator.store.engine import bulk_rows
 
-ANN = t.Annotation.__table__
-SPAN = t.AnnotationSpan.__table__
-STANCE = t.AnnotationStance.__table__
-CODER = t.Coder.__table__
-DOC = t.Document.__table__
-SUG = t.Suggestion.__table__
+ANN = t.table_of(t.Annotation)
+SPAN = t.table_of(t.AnnotationSpan)
+STANCE = t.table_of(t.AnnotationStance)
+CODER = t.table_of(t.Coder)
+DOC = t.table_of(t.Document)
+SUG = t.table_of(t.Suggestion)
 
 
 def coder_names(conn: Connection) -> dict[int, str]:

@@ -14,15 +14,15 @@ from annotator.store import models, tables as t
 from annotator.store.engine import bulk_update
 from annotator.store.tables import utcnow
 
-SUG = t.Suggestion.__table__
+SUG = t.table_of(t.Suggestion)
 # Built once: every document opened reads them. The versions first, newest first, then only the rows shown.
 _VERSIONS = (select(SUG.c.pk, SUG.c.model, SUG.c.version).where(SUG.c.document_pk == bindparam("document"))
              .order_by(SUG.c.pk.desc()))
 _ROW = select(SUG.c.model, SUG.c.version, SUG.c.spans, SUG.c.stances).where(SUG.c.pk == bindparam("pk"))
-PROGRESS = t.SuggestProgress.__table__
-CLAIM = t.SuggestClaim.__table__
-DOC = t.Document.__table__
-ANN = t.Annotation.__table__
+PROGRESS = t.table_of(t.SuggestProgress)
+CLAIM = t.table_of(t.SuggestClaim)
+DOC = t.table_of(t.Document)
+ANN = t.table_of(t.Annotation)
 
 
 def _to_row(suggestion: Suggestion) -> dict[str, Any]:

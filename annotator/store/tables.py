@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime, UTC
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Table, UniqueConstraint
+from sqlalchemy.orm import class_mapper
 from sqlmodel import Field, SQLModel
 
 from annotator.domain.vocabulary import DECISIONS, GOLD_HOWS, MODEL_TASKS, ORIGINS, ROLES, STATUSES
@@ -22,6 +23,14 @@ def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
     """The database refuses any value outside the domain's vocabulary."""
     listed = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f'"{column}" IN ({listed})', name=f"{column}_valid")
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table a model maps to, for the store's SQL: SQLModel sets `__table__` on each table
+    class but does not declare it, so a type checker cannot see it there."""
+    table = class_mapper(model, configure=False).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 def _json(**kw: Any) -> Any:
