@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -233,7 +233,7 @@ def _print_status(db: str | None, as_json: bool) -> None:
     _print_suggestion_use(data["suggestion_use"])
 
 
-def _print_suggestion_use(use: dict) -> None:
+def _print_suggestion_use(use: dict[str, Any]) -> None:
     def share(value: float | None) -> str:
         return "-" if value is None else f"{value:.0%}"
 
@@ -271,7 +271,7 @@ def show(ctx: typer.Context, doc_id: Annotated[str, typer.Argument(metavar="ID")
     _print_document(data)
 
 
-def _print_document(data: dict) -> None:
+def _print_document(data: dict[str, Any]) -> None:
     text = data["text"]
     out.print(Text.assemble((data["title"] or data["id"], "bold"), f"  ({data['id']})"))
     out.print(" · ".join(str(v) for k, v in data["meta"].items() if k in ("source", "date", "url")))

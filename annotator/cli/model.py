@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -190,7 +190,7 @@ def _figure1(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def _model_json(r) -> dict:
+def _model_json(r) -> dict[str, Any]:
     t = r.trained
     return {"model": r.name, "version": r.version, "task": t.task if t else None, "base": t.base if t else None,
             "train_documents": t.train_documents if t else None,

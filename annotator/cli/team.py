@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -132,7 +132,7 @@ def _figure(value: float | None, digits: int = 3) -> str:
     return "undefined" if value is None else f"{value:.{digits}f}"
 
 
-def _print_agreement(result: dict, shared: int, coders: tuple[str, ...]) -> None:
+def _print_agreement(result: dict[str, Any], shared: int, coders: tuple[str, ...]) -> None:
     cli.out.print(f"{shared} document(s) done by two coders or more; coders: {', '.join(coders)}")
     stance = Table("target", "alpha", "95% CI", "Fleiss κ", "agree", "units", "coders",
                    title="Stance, nominal (undefined: too few units, or one category only)")
@@ -164,7 +164,7 @@ def _print_agreement(result: dict, shared: int, coders: tuple[str, ...]) -> None
     _print_anchoring(result["suggestions"])
 
 
-def _print_anchoring(conditions: dict) -> None:
+def _print_anchoring(conditions: dict[str, Any]) -> None:
     """Blind against assisted documents: do coders follow the model rather than the codebook?"""
     assisted, blind = conditions["assisted"], conditions["blind"]
     if not blind["documents"]:

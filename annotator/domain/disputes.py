@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,8 +16,8 @@ class Dispute:
     coders: int
 
 
-def disputes(stances: Mapping[str, Mapping[str, Mapping[str, str]]],
-             spans: Mapping[str, Mapping[str, Sequence[tuple[int, int, str]]]]) -> list[Dispute]:
+def disputes(stances: Mapping[str, Mapping[Any, Mapping[str, str]]],
+             spans: Mapping[Any, Mapping[str, Sequence[tuple[int, int, str]]]]) -> list[Dispute]:
     """Documents with two coders or more, most disputed first (then by share disputed, then id).
 
     stances: target -> document -> coder -> label; spans: document -> coder -> spans, with every

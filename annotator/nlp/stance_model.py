@@ -11,6 +11,7 @@ model folder runs no code from it.
 
 from __future__ import annotations
 
+from typing import Any
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ class StanceGuess:
 
 
 class StanceModel:
-    def __init__(self, vectorizers: dict, classifier, sentiment: Callable[[str], Sequence[float]] | None = None) -> None:
+    def __init__(self, vectorizers: dict[str, Any], classifier, sentiment: Callable[[str], Sequence[float]] | None = None) -> None:
         self.vectorizers, self.classifier = vectorizers, classifier
         self.sentiment = sentiment or sentiment_scores
 

@@ -3,6 +3,7 @@ pipeline; this only changes it. (The stance model is stance_model.py.)"""
 
 from __future__ import annotations
 
+from typing import Any
 import random
 from contextlib import nullcontext
 from collections.abc import Callable, Collection, Sequence
@@ -87,7 +88,7 @@ def _sentences(nlp, doc, spans: Spans):
     else:
         yield doc, list(spans)
         return
-    pending: list = []
+    pending: list[Any] = []
     for sent in doc.sents:
         pending.append(sent)
         start, end = pending[0].start_char, pending[-1].end_char

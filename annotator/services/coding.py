@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.domain.codebook import Codebook, Target
 from annotator.domain.coding import Annotation, check_labels
@@ -30,6 +30,9 @@ from annotator.store import annotations, assignments, documents, events, identit
 from annotator.store.engine import (Connection, Engine, StoreError, cannot_write_now, keep_if_possible,
                                     read_only, write)
 from annotator.store.failures import failure_cause
+
+if TYPE_CHECKING:  # spaCy loads only when a document needs suggestions
+    from annotator.nlp.pipeline import Pipeline
 
 
 class SaveFailed(Exception):
@@ -70,7 +73,7 @@ SAVE_PATIENCE = 60.0  # seconds a key's save waits for another writer before it 
 
 class CodingSession:
     @classmethod
-    def for_coder(cls, engine: Engine, coder: str | None, **options) -> CodingSession:
+    def for_coder(cls, engine: Engine, coder: str | None, **options: Any) -> CodingSession:
         """The session a command opens: `coder` defaults to the acting person (the database role on
         PostgreSQL), and coding as someone else needs the lead role."""
         with engine.connect() as conn:
@@ -82,7 +85,7 @@ class CodingSession:
         return cls(engine, coder or me, **options)
 
     def __init__(self, engine: Engine, coder: str, codebook: Codebook | None = None,
-                 clock: Callable[[], float] = time.monotonic, model: str | None = None, pipeline=None,
+                 clock: Callable[[], float] = time.monotonic, model: str | None = None, pipeline: Pipeline | None = None,
                  order: str = "sequential") -> None:
         """`model` names the spaCy pipeline for documents without suggestions; `pipeline`, when
         given, is used instead of loading one (tests hand in a small deterministic one); `order`
@@ -159,7 +162,7 @@ class CodingSession:
         with self.engine.connect() as conn:
             return self._neighbour(conn, document_pk, False)
 
-    def _neighbour(self, conn, document_pk: int, forward: bool, unfinished: bool = False) -> int | None:
+    def _neighbour(self, conn: Connection, document_pk: int, forward: bool, unfinished: bool = False) -> int | None:
         """From document_pk (0: before the first) to the next or previous in the coder's queue."""
         if self.order != "sequential":
             if self.assigned and document_pk and assignments.position(conn, self.coder_pk, document_pk) is None:
@@ -232,7 +235,8 @@ class CodingSession:
         """spaCy's token boundaries (its rule-based tokenizer: no model weights); slow the first time.
         A long text's are cut in the NLP process: seconds of tokenizing in a thread hold the screen."""
         if len(text) > LONG_TEXT:
-            return self._nlp.call(tokens_of, text)
+            bounds: tuple[list[int], list[int]] = self._nlp.call(tokens_of, text)
+            return bounds
         from annotator.nlp.tokens import token_bounds
 
         return token_bounds(text)
@@ -338,7 +342,7 @@ class CodingSession:
         timer = self._timer
         on_open_document = timer is not None and not kind.startswith(("undo", "redo"))
         with self._timer_lock:
-            seconds = timer.take(self.clock()) if on_open_document else 0.0
+            seconds = timer.take(self.clock()) if timer is not None and on_open_document else 0.0
         def store(conn: Connection) -> None:
             pk = annotations.write(conn, document_pk, self.coder_pk, after, add_seconds=seconds,
                                    suggestions_shown=shown, models_shown=models, progress=on_progress)
@@ -358,7 +362,7 @@ class CodingSession:
         except StoreError as exc:
             if not cannot_write_now(exc):
                 raise
-            if on_open_document:
+            if timer is not None and on_open_document:
                 with self._timer_lock:
                     timer.give_back(seconds)
             cause, advice = failure_cause(exc) or (f"the database refused it ({exc.orig})", "press the key again")

@@ -16,9 +16,12 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from annotator.domain.errors import InputError
+
+if TYPE_CHECKING:  # collections.abc.Buffer from Python 3.12
+    from typing_extensions import Buffer
 
 BLOCK = 1 << 20  # bytes per hashed block: a batch's check rereads at most this much
 
@@ -91,7 +94,7 @@ class _Reader(io.RawIOBase):
     def fileno(self) -> int:
         return self.file.fileno()
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: Buffer) -> int:
         n = self.file.readinto(buffer)
         if n:
             view = memoryview(buffer)[:n]

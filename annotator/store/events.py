@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from sqlalchemy import Connection, insert, literal_column
 
 from annotator.store import identity
@@ -14,7 +15,7 @@ _INSERT_AS_SESSION = insert(EVENT).values(actor=literal_column("session_user")) 
 
 
 def add(conn: Connection, kind: str, *, coder_pk: int | None = None, document_pk: int | None = None,
-        annotation_pk: int | None = None, before: dict | None = None, after: dict | None = None,
+        annotation_pk: int | None = None, before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
         actor: str | None = None) -> None:
     """`actor`: who acts, where the database does not say (SQLite); by default the claimed name."""
     row = {"at": utcnow(), "kind": kind, "coder_pk": coder_pk, "document_pk": document_pk,

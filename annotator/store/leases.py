@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, select
 
 from annotator.store import tables as t
 from annotator.store.suggestions import _upsert
@@ -34,7 +34,7 @@ def release(conn: Connection, document_pk: int, coder_pk: int) -> None:
     conn.execute(delete(LEASE).where(LEASE.c.document_pk == document_pk, LEASE.c.coder_pk == coder_pk))
 
 
-def free_for(coder_pk, now):
+def free_for(coder_pk: ColumnElement[int], now: ColumnElement[datetime]) -> ColumnElement[bool]:
     """A condition on document rows: no other coder holds a live lease on it at `now` (a primary-key
     seek); both may be bound parameters."""
     return ~select(LEASE.c.document_pk).where(LEASE.c.document_pk == DOC.c.pk, LEASE.c.coder_pk != coder_pk,

@@ -4,6 +4,7 @@ million ids in memory. SQLite deletes that file as it opens it: a killed import 
 
 from __future__ import annotations
 
+from typing import Any
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,7 +38,7 @@ class SeenRecords:
             self._db.executemany("INSERT OR IGNORE INTO id VALUES (?, ?)", pairs)
             self._db.executemany("INSERT OR IGNORE INTO text VALUES (?)", ((h,) for _, h in pairs))
 
-    def _select(self, sql: str, values: Sequence[str]) -> list[tuple]:
+    def _select(self, sql: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
         values = list(dict.fromkeys(values))
         found = []
         for start in range(0, len(values), CHUNK):

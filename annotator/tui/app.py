@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -32,7 +32,7 @@ IDLE_COLLECT_SECONDS = 2.0
 class CodingApp(App):
     TITLE = "annotator"
     ENABLE_COMMAND_PALETTE = True
-    _notice: tuple | None = None  # what say() shows next (see say)
+    _notice: tuple[Any, ...] | None = None  # what say() shows next (see say)
     stores_under_way = 0  # large stores running in workers: no idle collection meanwhile (see on_mount)
 
     def __init__(self, session: CodingSession | None = None, *,

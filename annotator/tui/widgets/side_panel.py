@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from rich.text import Text
 from rich.segment import Segment
 from textual.geometry import Region
@@ -23,13 +24,13 @@ class SidePanel(Widget):
     def __init__(self, codebook: Codebook, colours: dict[str, str], **kwargs) -> None:
         super().__init__(**kwargs)
         self.codebook, self.colours = codebook, colours
-        self._last: tuple | None = None
+        self._last: tuple[Any, ...] | None = None
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}
         self._base = None
         self._doc: OpenDocument | None = None
         self._first = 0  # first entity row shown
-        self._doc_targets: tuple = ()  # the shown document's targets
+        self._doc_targets: tuple[Any, ...] = ()  # the shown document's targets
         self._maker: StripMaker | None = None
 
     def on_mount(self) -> None:
