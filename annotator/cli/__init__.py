@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,22 +19,26 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 from annotator.domain.display import json_for_terminal, name_problem, printable
 from annotator.domain.errors import CodebookError, InputError
 
+if TYPE_CHECKING:  # Rich's progress loads only when a bar is shown
+    from rich.progress import Progress, TaskID
+
 
 class _PlainNames:
     """--help names what a parameter holds (PATH..., ID, URL, N), as its metavar says: Typer would
     print a Python type beside each argument whatever its metavar (<list[Path]>), and <bool> beside
     each flag, the --help flag included."""
 
-    def get_params(self, ctx):
-        params = super().get_params(ctx)
+    def get_params(self, ctx: Any) -> list[Any]:
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]  # mixed into Typer's command classes
         for param in params:
             if isinstance(param, TyperArgument) or getattr(param, "is_flag", False):
                 param.display_type_rich = lambda ctx: None  # no type column
         return params
 
-    def collect_usage_pieces(self, ctx):
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
         # "PATH..." and "ID" as the README writes them, not Typer's "{PATH...}..." and "{ID}"
-        return [re.sub(r"^\{(.+)\}(?:\.\.\.)?$", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+        return [re.sub(r"^\{(.+)\}(?:\.\.\.)?$", r"\1", piece) for piece in
+                super().collect_usage_pieces(ctx)]  # type: ignore[misc]  # mixed into Typer's command classes
 
 
 class _Group(_PlainNames, TyperGroup):
@@ -297,7 +301,9 @@ class _RateBar:
     """Documents done, of how many, and documents per second; only on a terminal."""
 
     def __init__(self, what: str) -> None:
-        self.what, self.bar, self.task, self.began, self.elapsed = what, None, None, None, 0.0
+        self.what, self.began, self.elapsed = what, 0.0, 0.0
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def start(self, report) -> None:
         import time
@@ -306,17 +312,17 @@ class _RateBar:
         if report.todo and err.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.fields[rate]} docs/s"), TimeRemainingColumn(),
-                                console=err, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task(self.what, total=report.todo, rate="-")
+            self.bar = bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                      TextColumn("{task.fields[rate]} docs/s"), TimeRemainingColumn(),
+                                      console=err, transient=True)
+            bar.start()
+            self.task = bar.add_task(self.what, total=report.todo, rate="-")
 
     def advance(self, n: int) -> None:
         import time
 
         self.elapsed = time.perf_counter() - self.began
-        if self.bar:
+        if self.bar and self.task is not None:
             done = self.bar.tasks[0].completed + n
             self.bar.update(self.task, advance=n, rate=f"{done / self.elapsed:.1f}")
 
@@ -332,7 +338,7 @@ class _RateBar:
         self.stop()
 
 
-def _plain_code_args(args: list[str]) -> tuple[str | None, str | None, str | None] | None:
+def _plain_code_args(args: list[str]) -> tuple[str | None, str | None, str | None, bool, str] | None:
     """(db, coder, model) when the command line is `code` with nothing but its own options; None for
     anything else, which Typer parses (and reports mistakes in). Typer imports pydantic to convert
     parameters, 0.13-0.17 s before the coding screen could paint its first frame."""

@@ -34,7 +34,7 @@ def train(ctx: typer.Context,
           as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
           db: Db = None) -> None:
     """Train the stance model or fine-tune entity recognition on gold, on CPU, and save it."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     from annotator.services.project import open_project
     from annotator.services.train import train as run_train
@@ -42,15 +42,19 @@ def train(ctx: typer.Context,
     engine = open_project(_db(ctx, db))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=cli.err, transient=True, disable=not cli.err.is_terminal) as bar:
-        stage = [None]
+        stage: list[TaskID | None] = [None]
 
         def on_stage(name: str, steps: int) -> None:
             if stage[0] is not None:
                 bar.update(stage[0], completed=bar.tasks[stage[0]].total)
             stage[0] = bar.add_task(name, total=steps)
 
+        def on_step() -> None:
+            if stage[0] is not None:
+                bar.advance(stage[0])
+
         report = run_train(engine, task, out, eval_split=eval_split, epochs=epochs, base=base,
-                           seed=seed, on_stage=on_stage, on_step=lambda: bar.advance(stage[0]))
+                           seed=seed, on_stage=on_stage, on_step=on_step)
     if as_json:
         import dataclasses
         import json

@@ -8,11 +8,11 @@ no shared units): such data is normal in a young project and must not raise or y
 
 from __future__ import annotations
 
-from typing import Any
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import krippendorff
 import numpy as np

@@ -7,10 +7,10 @@ with each other no better, they are following the suggestions rather than the co
 
 from __future__ import annotations
 
-from typing import Any
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from itertools import combinations
+from typing import Any
 
 from annotator.domain.agreement import krippendorff_alpha
 from annotator.domain.agreement_spans import F1Score, exact_f1

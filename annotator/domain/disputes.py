@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,10 @@ label and over all)."""
 
 from __future__ import annotations
 
-from typing import Any
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@ changed or rejected, and seconds per done document (assisted and blind apart).""
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Iterable
+from typing import Any
 
 DECISIONS = ("accepted", "changed", "rejected")
 

@@ -11,12 +11,12 @@ model folder runs no code from it.
 
 from __future__ import annotations
 
-from typing import Any
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 import multiprocessing
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
+from typing import Any
 
 from annotator.domain.chunks import chunks
 from annotator.domain.codebook import Codebook
@@ -77,7 +77,8 @@ class Suggester:
             yield self._entities(*current, ents, sents)
 
     def _entities(self, pk: int, text: str, meta: dict[str, Any] | None, ents: list[Any], sents: list[Any]) -> _Read:
-        spans, dropped = [], Counter()
+        spans: list[Any] = []
+        dropped: Counter[str] = Counter()
         for start, end, model_label in ents:
             label = self.label_map.get(model_label)
             if label is None:
@@ -147,4 +148,5 @@ _WORKER: Suggester | None = None
 
 
 def _work(batch: list[tuple[Any, ...]], batch_size: int) -> list[DocSuggestion]:
+    assert _WORKER is not None, "set by run_parallel before the fork"
     return list(_WORKER.run(batch, batch_size))

@@ -3,11 +3,11 @@ pipeline; this only changes it. (The stance model is stance_model.py.)"""
 
 from __future__ import annotations
 
-from typing import Any
 import random
 from contextlib import nullcontext
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 Spans = Sequence[tuple[int, int, str]]
 BATCH = 32  # sentences an update: on GUM's and CoNLL's news, 32 beat spaCy's usual 8
@@ -62,7 +62,7 @@ def train_entities(nlp, examples: Sequence[tuple[str, Spans]], dev: Sequence[tup
             continue
         with _averaged(nlp, optimizer):  # the averaged weights are the ones kept
             score = _dev_score(nlp, dev, labels)
-            if score >= best_score:  # a tie: the weights that learned from the gold
+            if best_score is None or score >= best_score:  # a tie: the weights that learned from the gold
                 best_score, best, result.best_epoch = score, _weights(nlp, trained), epoch
         result.dev_scores.append(score)
         if epoch - result.best_epoch > PATIENCE:
@@ -73,8 +73,8 @@ def train_entities(nlp, examples: Sequence[tuple[str, Spans]], dev: Sequence[tup
         _restore(nlp, best)
     else:  # no dev documents: the averaged weights of the last epoch
         with _averaged(nlp, optimizer):
-            kept = _weights(nlp, trained)
-        _restore(nlp, kept)
+            last = _weights(nlp, trained)
+        _restore(nlp, last)
         result.best_epoch = result.epochs
     return result
 

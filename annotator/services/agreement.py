@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from annotator.domain.agreement import report
 from annotator.domain.anchoring import condition_report

@@ -3,8 +3,8 @@ documents the coders disagree on most."""
 
 from __future__ import annotations
 
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from annotator.domain.coding_view import display_title
 from annotator.domain.disputes import Dispute, disputes

@@ -10,8 +10,8 @@ when it is the first to suggest.
 
 from __future__ import annotations
 
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from annotator.domain.errors import InputError
 from annotator.domain.vocabulary import DECISIONS, MODEL_TASKS

@@ -7,7 +7,6 @@ killed at any point and run again, the run finishes the rest and duplicates noth
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 import os
 import socket
 import uuid
@@ -16,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
+from typing import Any
 
 from annotator.domain.errors import InputError
 from annotator.domain.stance_rules import no_stance_note

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.errors import InputError

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
 from sqlalchemy import Connection, insert, literal_column
+from typing import Any
 
 from annotator.store import identity
 from annotator.store import tables as t

@@ -5,8 +5,8 @@ every stance and span was a third of the read at 100,000 documents."""
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Select, bindparam, func, select, update

@@ -4,11 +4,11 @@ million ids in memory. SQLite deletes that file as it opens it: a killed import 
 
 from __future__ import annotations
 
-from typing import Any
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from annotator.domain.errors import InputError
 

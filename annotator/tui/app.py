@@ -68,6 +68,7 @@ class CodingApp(App):
     @work(thread=True, exit_on_error=False)
     def _open(self) -> None:
         try:
+            assert self._opener is not None, "opened only when an opener was given"
             session = self._opener()
             from annotator.tui.screens.coding import CodingScreen  # its imports are the slow part
         except BaseException as error:  # the command line reports it once the terminal is restored

@@ -137,6 +137,8 @@ class SessionProcess(AppService):
             await self._process.wait()
 
     def _signal(self, sig: int) -> None:
+        if self._process is None:
+            return
         try:
             os.killpg(self._process.pid, sig)
         except (ProcessLookupError, PermissionError):

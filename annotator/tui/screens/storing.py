@@ -70,8 +70,11 @@ class StoreUnderWay:
 def run_store(store: Store, suggestion: Suggestion | None, colours: dict[str, str],
               post: Callable[[Message], object]) -> None:
     """The worker's body: store, then make the view of what was stored; every outcome is posted."""
+    def progressed(written: int, total: int) -> None:
+        post(StoreProgressed(written, total))
+
     try:
-        shown = store(lambda written, total: post(StoreProgressed(written, total)))
+        shown = store(progressed)
     except SaveFailed as exc:
         post(StoreEnded(None, None, ("Not saved", str(exc))))
         return
