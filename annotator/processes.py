@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.context
 import os
 import signal
 import sys
@@ -12,7 +13,7 @@ import sys
 GOLD_WORKER_MODULES = ("annotator.worker_server", "annotator.services.gold")
 
 
-def worker_context(modules: tuple[str, ...]):
+def worker_context(modules: tuple[str, ...]) -> multiprocessing.context.BaseContext:
     """Worker processes forked from a server process that imported `modules` once: not forked from
     the caller, whose open database connection must not cross a fork (SQLite's locks would be
     confused), and without each worker importing everything again (0.8 s of CPU each)."""

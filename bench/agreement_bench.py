@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ def build(db: Path, docs: int, coders: int, seed: int = 0) -> None:
     rng = random.Random(seed)
     sentences = [s.strip() + "." for line in (ROOT / "seeds" / "wikinews.jsonl").read_text("utf-8").splitlines()
                  for s in json.loads(line)["text"].split(".") if 40 < len(s.strip()) < 200]
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     conn = sqlite3.connect(db)
     target_names = ("Ukraine", "Russia", "United States", "NATO")
     conn.executemany("INSERT INTO coder (name, role, created_at) VALUES (?, 'coder', ?)",

@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from import_bench import load_average, verdict
+from import_bench import load_average, verdict  # noqa: E402
 
-from annotator.domain import agreement
+from annotator.domain import agreement  # noqa: E402
 
 TARGET = 5.0  # seconds, the whole report
 CODERS = ("alice", "bob", "carol")

@@ -60,7 +60,7 @@ def read_conll(path: Path, prefix: str) -> list[dict]:
         text, spans, at = [], [], 0
         for sentence in lines:
             open_span = None
-            for i, (token, tag) in enumerate(sentence):
+            for _i, (token, tag) in enumerate(sentence):
                 start = at
                 at += len(token)
                 kind = tag[2:] if tag != "O" else None

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from annotator.domain.queue_order import shuffle_key
@@ -101,7 +101,7 @@ def raw_insert(corpus: Path, db: Path, template: Path) -> float:
     ddl = [r[0] for r in sqlite3.connect(template).execute(
         "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND (tbl_name = 'document' OR name = 'document_fts') "
         "ORDER BY type = 'trigger', type = 'index', name != 'document'")]
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     rows = []
     for line in corpus.read_text("utf-8").splitlines():
         r = json.loads(line)

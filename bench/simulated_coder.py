@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         roll = rng.random()
         if roll < 0.5 and words:
             start, end = rng.choice(words)
-            kind, edit = "span.add", (lambda a, s=start, e=end: edits.add_span(a, s, e, rng.choice(labels), doc.suggestion))
+            kind, edit = "span.add", (lambda a, s=start, e=end, d=doc: edits.add_span(a, s, e, rng.choice(labels), d.suggestion))
         elif roll < 0.85 and doc.target_names:
             target = rng.choice(doc.target_names)
             kind, edit = "stance.set", (lambda a, t=target: edits.set_stance(a, t, rng.choice(stance_labels), None))

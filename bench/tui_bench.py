@@ -249,7 +249,7 @@ async def measure_bare_repaint(size: tuple[int, int], presses: int, lines: int |
             return Strip.blank(0) if y < 0 else self._strips[(y + self.page) % len(self._strips)]
 
         def on_mount(self) -> None:
-            words = "Donald Trump's call to Vladimir Putin has marked a shift in US policy on Ukraine ".split()
+            words = ["Donald", "Trump's", "call", "to", "Vladimir", "Putin", "has", "marked", "a", "shift", "in", "US", "policy", "on", "Ukraine"]
             self._strips = [Strip([Segment(" ".join(words[(i + j) % len(words)] for j in range(12)))])
                             for i in range(64)]
 

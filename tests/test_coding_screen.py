@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
 
 import pytest
@@ -63,7 +64,7 @@ async def test_opens_at_the_first_document_with_the_cursor_on_the_first_suggesti
         screen = await ready(pilot)
         assert screen.doc.id == SEED
         assert screen.article.cursor_range == (0, 6)  # "Donald"
-        assert screen.focus().entity.label == "PERSON"
+        assert screen.focused_item().entity.label == "PERSON"
 
 
 async def test_a_accepts_the_focused_suggestion(seeded):
@@ -82,7 +83,7 @@ async def test_x_rejects_a_suggestion_and_removes_a_coded_span(seeded):
         assert spans(seeded) == [] and decisions(seeded) == {(0, 12, "PERSON"): "rejected"}
         await pilot.press("a")  # accepts it and moves on to "US"
         assert spans(seeded) == [(23, 37, "PERSON", "accepted")]
-        assert screen.focus().entity.start == 60
+        assert screen.focused_item().entity.start == 60
         await pilot.press("shift+tab", "x")  # back on the coded span: x removes it
     assert spans(seeded) == []
     assert decisions(seeded)[(23, 37, "PERSON")] == "rejected"
@@ -155,14 +156,14 @@ async def test_stance_keys_g_and_a_x_on_targets(seeded):
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
         await pilot.press("minus")  # the focus is on an entity: the key moves it to a target, codes nothing
-        assert stances(seeded) == {} and screen.focus().target == "Ukraine"
+        assert stances(seeded) == {} and screen.focused_item().target == "Ukraine"
         await pilot.press("minus")  # now it codes the focused target: Ukraine (suggested FAVOR)
         assert stances(seeded) == {"Ukraine": ("AGAINST", "changed")}
         await pilot.press("g")  # the next target: Russia
         assert screen.target == "Russia" and screen.stance_focus
         await pilot.press("a")  # accept Russia's suggestion, and move on to the next target to decide
         assert stances(seeded)["Russia"] == (screen.doc.suggestion.stance("Russia").label, "accepted")
-        assert screen.focus() == Focus(target="United States")
+        assert screen.focused_item() == Focus(target="United States")
         await pilot.press("0", "g", "plus")
         assert stances(seeded)["United States"] == ("NONE", "accepted")
         assert stances(seeded)["NATO"] == ("FAVOR", "accepted")
@@ -263,7 +264,7 @@ async def test_question_mark_shows_keys_and_guidelines(seeded):
         assert isinstance(pilot.app.screen, HelpScreen)
         from rich.console import Console
 
-        console = Console(record=True, width=100, file=open("/dev/null", "w"))
+        console = Console(record=True, width=100, file=io.StringIO())
         for static in pilot.app.screen.query("Static"):
             console.print(static.content if hasattr(static, "content") else static.render())
         shown = console.export_text()
@@ -377,13 +378,13 @@ async def test_tab_and_u_jump_between_entities_and_undecided_suggestions(seeded)
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
         await pilot.press("tab")
-        assert screen.focus().entity.start == 23  # "Vladimir Putin"
+        assert screen.focused_item().entity.start == 23  # "Vladimir Putin"
         await pilot.press("shift+tab")
-        assert screen.focus().entity.start == 0
+        assert screen.focused_item().entity.start == 0
         await pilot.press("a")  # accepted, and on to the next undecided one
-        assert screen.focus().entity.start == 23 and not screen.focus().entity.coded
+        assert screen.focused_item().entity.start == 23 and not screen.focused_item().entity.coded
         await pilot.press("shift+tab", "u")  # from the decided one, u skips to the next undecided one
-        assert screen.focus().entity.start == 23
+        assert screen.focused_item().entity.start == 23
         await pilot.press("pagedown")
         assert screen.article.cursor_range[0] > 100
 

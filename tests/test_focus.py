@@ -20,14 +20,14 @@ def panel_text(screen) -> str:
 async def test_one_arrow_at_a_time_in_the_side_panel(seeded):
     async with make_app(seeded).run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
-        assert panel_text(screen).count("▸") == 1 and screen.focus().entity.start == 0
+        assert panel_text(screen).count("▸") == 1 and screen.focused_item().entity.start == 0
         await pilot.press("g")
         await pilot.pause()
-        assert panel_text(screen).count("▸") == 1 and screen.focus() == Focus(target="Ukraine")
+        assert panel_text(screen).count("▸") == 1 and screen.focused_item() == Focus(target="Ukraine")
         await pilot.press("a")  # acts on the target alone, not on the entity under the text cursor
         await pilot.press("right")
         await pilot.pause()
-        assert panel_text(screen).count("▸") == 1 and screen.focus().target is None
+        assert panel_text(screen).count("▸") == 1 and screen.focused_item().target is None
     assert spans(seeded) == [] and stances(seeded) == {"Ukraine": ("FAVOR", "accepted")}
 
 
@@ -35,7 +35,7 @@ async def test_a_a_a_walks_the_document_and_x_keeps_a_focus(seeded):
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
         await pilot.press("a", "a", "x")
-        assert screen.focus().entity is not None and screen.focus().entity.start == 73  # "Ukraine", next
+        assert screen.focused_item().entity is not None and screen.focused_item().entity.start == 73  # "Ukraine", next
     assert spans(seeded) == [(0, 12, "PERSON", "accepted"), (23, 37, "PERSON", "accepted")]
     assert decisions(seeded)[(60, 62, "GPE")] == "rejected"
 
@@ -46,19 +46,19 @@ async def test_undo_puts_the_focus_back_on_what_it_undid(seeded):
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
         await pilot.press("a", "x")  # accepted "Donald Trump", rejected "Vladimir Putin": on to "US"
-        assert screen.focus().entity.start == 60
+        assert screen.focused_item().entity.start == 60
         await pilot.press("ctrl+z")
-        assert screen.focus().entity.start == 23 and decisions(seeded).get((23, 37, "PERSON")) is None
+        assert screen.focused_item().entity.start == 23 and decisions(seeded).get((23, 37, "PERSON")) is None
         await pilot.press("ctrl+z")
-        assert screen.focus().entity.start == 0 and spans(seeded) == []
+        assert screen.focused_item().entity.start == 0 and spans(seeded) == []
         await pilot.press("x")  # acts on the one undone
         assert decisions(seeded)[(0, 12, "PERSON")] == "rejected"
         await pilot.press("g", "g", "plus", "right")  # Russia FAVOR; the text cursor moves off
-        assert screen.focus().target is None
+        assert screen.focused_item().target is None
         await pilot.press("ctrl+z")
-        assert screen.focus() == Focus(target="Russia") and "Russia" not in stances(seeded)
+        assert screen.focused_item() == Focus(target="Russia") and "Russia" not in stances(seeded)
         await pilot.press("ctrl+y")
-        assert screen.focus() == Focus(target="Russia") and stances(seeded)["Russia"][0] == "FAVOR"
+        assert screen.focused_item() == Focus(target="Russia") and stances(seeded)["Russia"][0] == "FAVOR"
 
 
 async def test_undo_and_redo_of_a_boundary_move_focus_the_span_as_it_now_is(seeded):
@@ -68,10 +68,10 @@ async def test_undo_and_redo_of_a_boundary_move_focus_the_span_as_it_now_is(seed
         await pilot.press("tab", "right_square_bracket")  # "Vladimir Putin" taken, starting at "Putin"
         assert spans(seeded) == [(32, 37, "PERSON", "changed")]
         await pilot.press("ctrl+z")
-        assert spans(seeded) == [] and screen.focus().entity.start == 23
+        assert spans(seeded) == [] and screen.focused_item().entity.start == 23
         await pilot.press("ctrl+y")
         assert spans(seeded) == [(32, 37, "PERSON", "changed")]
-        assert (screen.focus().entity.start, screen.focus().entity.end) == (32, 37)
+        assert (screen.focused_item().entity.start, screen.focused_item().entity.end) == (32, 37)
 
 
 async def test_an_undo_on_another_document_focuses_what_it_undid(seeded):
@@ -81,7 +81,7 @@ async def test_an_undo_on_another_document_focuses_what_it_undid(seeded):
         await pilot.press("tab", "a", "n")  # "Vladimir Putin" accepted, "Donald Trump" left undecided
         await pilot.press("ctrl+z")
         assert screen.doc.id == SEED and spans(seeded) == []
-        assert screen.focus().entity.start == 23 and screen.entities.first_undecided().start == 0
+        assert screen.focused_item().entity.start == 23 and screen.entities.first_undecided().start == 0
         await pilot.press("x")
     assert decisions(seeded) == {(23, 37, "PERSON"): "rejected"}
 
@@ -91,9 +91,9 @@ async def test_focus_starts_afresh_on_each_document(seeded):
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
         await pilot.press("g", "g", "g")  # Ukraine, Russia, United States
-        assert screen.focus() == Focus(target="United States")
+        assert screen.focused_item() == Focus(target="United States")
         await pilot.press("n")
-        assert screen.focus().target is None and screen.focus().entity is not None
+        assert screen.focused_item().target is None and screen.focused_item().entity is not None
         await pilot.press("g", "plus")
     coded = stances(seeded, "GUM_news_afghan")
     assert list(coded) == ["Ukraine"] and coded["Ukraine"][0] == "FAVOR"
@@ -108,7 +108,7 @@ async def test_d_with_undecided_suggestions_asks_once(seeded):
         assert any("81 suggestions undecided: d again to mark done without them, u to go to the first" in n.message
                    for n in pilot.app._notifications)
         await pilot.press("u")  # answers the question: to the first undecided suggestion
-        assert screen.focus().entity.start == 23
+        assert screen.focused_item().entity.start == 23
         await pilot.press("d")  # asked again, since u came between
         assert annotation(seeded)["status"] == "draft"
         await pilot.press("d")
@@ -171,7 +171,7 @@ async def test_a_document_whose_entities_are_all_decided_opens_on_its_first_targ
     async with make_app(project).run_test() as pilot:
         screen = await ready(pilot)
         assert screen.doc.suggestion is not None and len(screen.entities) == 0
-        assert screen.focus() == Focus(target="Ukraine")
+        assert screen.focused_item() == Focus(target="Ukraine")
         await pilot.press("a")
     assert stances(project, "quiet")["Ukraine"] == ("NONE", "accepted")
 

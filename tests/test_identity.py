@@ -304,10 +304,11 @@ def test_a_lead_row_alone_is_no_lead_and_an_annotation_never_moves(cli, team, ac
         with pytest.raises(errors.InsufficientPrivilege):
             alice.execute("INSERT INTO coder_token (coder_pk, token_hash, created_at, made_by) "
                           "VALUES (annotator_coder_pk(), 'x', now(), 'lee')")
-    with psycopg.connect(as_role(team, "lee").replace("+psycopg", ""), autocommit=True) as lee:
-        with pytest.raises(errors.InsufficientPrivilege):  # a link always names who made it
-            lee.execute("INSERT INTO coder_token (coder_pk, token_hash, created_at, made_by) "
-                        "VALUES ((SELECT pk FROM coder WHERE name = 'bob'), 'y', now(), 'carol')")
+    # a link always names who made it
+    with (psycopg.connect(as_role(team, "lee").replace("+psycopg", ""), autocommit=True) as lee,
+          pytest.raises(errors.InsufficientPrivilege)):
+        lee.execute("INSERT INTO coder_token (coder_pk, token_hash, created_at, made_by) "
+                    "VALUES ((SELECT pk FROM coder WHERE name = 'bob'), 'y', now(), 'carol')")
 
 
 def test_demoting_a_lead_revokes_the_links_they_made(cli, team, act_as):
@@ -384,6 +385,6 @@ def test_a_lead_cannot_rename_a_coder_row(team, act_as, postgres_only):
     from psycopg import errors
 
     act_as("lee")
-    with psycopg.connect(as_role(team, "lee").replace("+psycopg", ""), autocommit=True) as lee:
-        with pytest.raises(errors.InsufficientPrivilege):
-            lee.execute("UPDATE coder SET name = 'lee2' WHERE name = 'lee'")
+    with (psycopg.connect(as_role(team, "lee").replace("+psycopg", ""), autocommit=True) as lee,
+          pytest.raises(errors.InsufficientPrivilege)):
+        lee.execute("UPDATE coder SET name = 'lee2' WHERE name = 'lee'")

@@ -3,6 +3,7 @@ over the screen's key table; the help, the palette and Textual's bindings show t
 
 from __future__ import annotations
 
+import io
 import string
 from pathlib import Path
 
@@ -152,7 +153,7 @@ async def test_the_help_lists_a_remapped_key(tmp_path):
 
 
 def rendered(screen) -> str:
-    console = Console(record=True, width=100, file=open("/dev/null", "w"))
+    console = Console(record=True, width=100, file=io.StringIO())
     for static in screen.query("Static"):
         console.print(static.content if hasattr(static, "content") else static.render())
     return console.export_text()

@@ -3,7 +3,7 @@ or their lease runs out."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from conftest import write_jsonl
 
@@ -43,7 +43,7 @@ def test_a_lease_left_behind_runs_out_and_only_single_coded_documents_take_one(c
     ana.open(first)  # and her screen is killed: no leave
     assert cleo.next_pk(0) != first
     with engine.begin() as conn:
-        conn.execute(leases.LEASE.update().values(until=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        conn.execute(leases.LEASE.update().values(until=datetime.now(UTC) - timedelta(seconds=1)))
     assert cleo.next_pk(0) == 1  # run out: served again
     cleo.open(first)  # cleo takes over the lease that ran out: now ana's queue passes it by
     assert ana.next_pk(0) != first

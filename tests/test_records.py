@@ -58,7 +58,7 @@ async def test_x_on_an_undecided_stance_rejects_it_and_a_leaves_it_rejected(seed
     async with make_app(seeded).run_test() as pilot:
         screen = await ready(pilot)
         await pilot.press("g", "x")  # Ukraine's suggestion, rejected; the focus moves on to Russia
-        assert screen.focus().target == "Russia"
+        assert screen.focused_item().target == "Russia"
         await pilot.press("A")
     coded = annotation(seeded)
     assert "Ukraine" not in {s["target"] for s in coded["stances"]}

@@ -42,7 +42,7 @@ def test_a_target_never_mentioned_is_read_from_the_lead_and_many_mentions_are_ca
     assert view.sentence == (SENTENCES[0][0], SENTENCES[LEAD_SENTENCES - 1][1])
     long = " ".join(["Kyiv spoke."] * 20)
     views = mention_views(long, [(i * 12, i * 12 + 11) for i in range(20)], Target(name="Kyiv"))
-    assert len(views) == MAX_MENTIONS and views[0].window == f"M_kyiv R_spoke R_."
+    assert len(views) == MAX_MENTIONS and views[0].window == "M_kyiv R_spoke R_."
     assert len(mention_views(long, [], Target(name="Kyiv"))[0].window.split()) == 1 + NEAR  # no sentences: the text
 
 

@@ -109,7 +109,7 @@ def test_suggestions_never_touch_a_coders_annotation(cli, project, tmp_path, pip
         "spans": [{"start": 0, "end": 8, "label": "ORG"}], "stance": {"Ukraine": "AGAINST"}}])
     cli("import", "--create-coders", str(coded))
     # the rows of annotation, annotation_span and annotation_stance, as SQLite's or the server's dump gives them
-    annotation_rows = lambda: [l for l in dump(project) if l.startswith(('INSERT INTO "annotation', "annotation"))]
+    annotation_rows = lambda: [line for line in dump(project) if line.startswith(('INSERT INTO "annotation', "annotation"))]
     before = annotation_rows()
     suggest(open_project(str(project)), pipeline=pipeline)
     assert annotation_rows() == before and len(before) == 3

@@ -9,7 +9,7 @@ import pytest
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from conftest import ROOT, rows, rule_pipeline, write_jsonl
 
@@ -91,7 +91,7 @@ def test_a_dead_runs_pages_are_taken_again_and_a_live_runs_are_left_alone(cli, p
     assert rows(project, "SELECT run, count(*) FROM suggest_claim GROUP BY run") == [("another-machine:1:busy", 10)]
 
     with engine.begin() as conn:  # the other machine's claims run out: their pages are anyone's
-        conn.execute(suggestions.CLAIM.update().values(until=datetime.now(timezone.utc) - timedelta(minutes=1)))
+        conn.execute(suggestions.CLAIM.update().values(until=datetime.now(UTC) - timedelta(minutes=1)))
     report = suggest_service.suggest(engine, pipeline=pipeline, batch_size=4)
     assert (report.taken, report.suggested) == (10, 10)
     assert rows(project, "SELECT count(*), count(DISTINCT document_pk) FROM suggestion") == [(30, 30)]

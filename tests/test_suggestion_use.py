@@ -90,9 +90,9 @@ def test_agree_sets_blind_documents_against_assisted_ones(cli, seeded):
             model = s.load(pk).suggestion if pk in assisted else None
             for target in ("Ukraine", "Russia"):
                 if model is not None:
-                    s.apply(doc, "stance.accept", lambda a, t=target: edits.accept_stance(a, model.stance(t)))
+                    s.apply(doc, "stance.accept", lambda a, t=target, m=model: edits.accept_stance(a, m.stance(t)))
                 else:
-                    s.apply(doc, "stance.set", lambda a, t=target: edits.set_stance(a, t, blind_label, None))
+                    s.apply(doc, "stance.set", lambda a, t=target, b=blind_label: edits.set_stance(a, t, b, None))
                 doc = s.load(pk)
             s.apply(doc, "status", lambda a: edits.set_status(a, "done"))
     report = json.loads(cli("agree", "--json").out)["suggestions"]

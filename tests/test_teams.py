@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+
 from conftest import ROOT, ServerDatabase, rows, wikinews, write_jsonl
 from pg_cluster import PASSWORD_ROLE
 

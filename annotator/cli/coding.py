@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -56,10 +56,10 @@ def run_app(db: str | None, coder: str | None, model: str | None, dashboard_firs
 
 @app.command(cls=Command)
 def code(ctx: typer.Context,
-         coder: Annotated[Optional[str], typer.Option(
+         coder: Annotated[str | None, typer.Option(
              metavar="NAME", show_default="you",
              help="Who is coding (someone else: the lead role)")] = None,
-         model: Annotated[Optional[str], typer.Option(
+         model: Annotated[str | None, typer.Option(
              metavar="NAME", show_default="en_core_web_sm",
              help="spaCy pipeline for documents that have no suggestion yet")] = None,
          order: Annotated[str, typer.Option(

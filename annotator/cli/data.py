@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,9 +16,9 @@ FORMAT_HELP = "gold | coders | spacy | prodigy | doccano | conll"
 @app.command(cls=Command)
 def export(ctx: typer.Context,
            fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help=FORMAT_HELP)] = "gold",
-           out_path: Annotated[Optional[Path], typer.Option(
+           out_path: Annotated[Path | None, typer.Option(
                "--out", metavar="PATH", show_default="exports/PROJECT-FORMAT-DATE", help="File to write")] = None,
-           split: Annotated[Optional[str], typer.Option(
+           split: Annotated[str | None, typer.Option(
                metavar="TRAIN,DEV,TEST", help="Write train/dev/test files, e.g. 0.8,0.1,0.1")] = None,
            seed: Annotated[int, typer.Option(metavar="N", help="The same seed gives the same split")] = 0,
            include_meta: Annotated[bool, typer.Option(
@@ -59,7 +59,7 @@ def export(ctx: typer.Context,
 def serve(ctx: typer.Context,
           host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on")] = 8000,
-          public_url: Annotated[Optional[str], typer.Option(
+          public_url: Annotated[str | None, typer.Option(
               metavar="URL", help="The address browsers use, behind a reverse proxy (e.g. https://code.example.org)")]
           = None,
           db: Db = None) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
 
 from annotator.cli.shared import Command, Db, app, err, out, project_db
 from annotator.domain.errors import InputError
+
+if TYPE_CHECKING:  # Rich's progress loads only for a large import on a terminal
+    from rich.progress import Progress
 
 
 class _ImportCommand(Command):
@@ -37,18 +40,19 @@ class _progress:
     THRESHOLD = 2_000_000
 
     def __init__(self, total: int, what: str) -> None:
-        self.total, self.what, self.bar = total, what, None
+        self.total, self.what = total, what
+        self.bar: Progress | None = None
 
     def __enter__(self):
         if self.total < self.THRESHOLD or not err.is_terminal:
             return lambda n: None
         from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-        self.bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                            TimeRemainingColumn(), console=err, transient=True)
-        self.bar.start()
-        task = self.bar.add_task(self.what, total=self.total)
-        return lambda n: self.bar.advance(task, n)
+        self.bar = bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                                  TimeRemainingColumn(), console=err, transient=True)
+        bar.start()
+        task = bar.add_task(self.what, total=self.total)
+        return lambda n: bar.advance(task, n)
 
     def __exit__(self, *exc) -> None:
         if self.bar:

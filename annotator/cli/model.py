@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,13 +17,13 @@ app.add_typer(models_app, name="models")
 @app.command(cls=Command)
 def train(ctx: typer.Context,
           task: Annotated[str, typer.Option(metavar="TASK", help="stance | entities")] = "stance",
-          out_path: Annotated[Optional[Path], typer.Option(
+          out_path: Annotated[Path | None, typer.Option(
               "--out", metavar="PATH", show_default="models/TASK", help="Folder to save the model in")] = None,
           eval_split: Annotated[float, typer.Option(
               metavar="SHARE", help="Share of gold documents held out to score the model")] = 0.2,
           epochs: Annotated[int, typer.Option(
               metavar="N", help="Entities: at most this many passes over the gold (early stopping may end sooner)")] = 10,
-          base: Annotated[Optional[str], typer.Option(
+          base: Annotated[str | None, typer.Option(
               metavar="MODEL", show_default="en_core_web_sm, or its PyPI twin",
               help="Pipeline to start from: package name or path (e.g. a model trained before)")] = None,
           seed: Annotated[int, typer.Option(metavar="N", help="The same seed gives the same split")] = 0,
@@ -33,7 +33,7 @@ def train(ctx: typer.Context,
           as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
           db: Db = None) -> None:
     """Train the stance model or fine-tune entity recognition on gold, on CPU, and save it."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     from annotator.services.project import open_project
     from annotator.services.train import train as run_train
@@ -41,15 +41,19 @@ def train(ctx: typer.Context,
     engine = open_project(project_db(ctx, db))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
-        stage = [None]
+        stage: list[TaskID | None] = [None]
 
         def on_stage(name: str, steps: int) -> None:
             if stage[0] is not None:
                 bar.update(stage[0], completed=bar.tasks[stage[0]].total)
             stage[0] = bar.add_task(name, total=steps)
 
+        def on_step() -> None:
+            if stage[0] is not None:
+                bar.advance(stage[0])
+
         report = run_train(engine, task, out_path, eval_split=eval_split, epochs=epochs, base=base,
-                           seed=seed, on_stage=on_stage, on_step=lambda: bar.advance(stage[0]))
+                           seed=seed, on_stage=on_stage, on_step=on_step)
     if as_json:
         import dataclasses
         import json

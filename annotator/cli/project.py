@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -11,7 +11,7 @@ from annotator.cli.shared import Command, Db, app, out, project_db
 
 
 @app.command(cls=Command)
-def init(ctx: typer.Context, schema: Annotated[Optional[Path], typer.Option(
+def init(ctx: typer.Context, schema: Annotated[Path | None, typer.Option(
         "--schema", metavar="FILE", show_default="the bundled schemas/news-stance.toml",
         help="Codebook TOML file")] = None,
          db: Db = None) -> None:

@@ -4,7 +4,7 @@ the --db option and the progress bar. Imports nothing of annotator.cli, so any m
 from __future__ import annotations
 
 import re
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,22 +13,26 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from annotator.domain.display import printable
 
+if TYPE_CHECKING:  # Rich's progress loads only when a bar is shown
+    from rich.progress import Progress, TaskID
+
 
 class _PlainNames:
     """--help names what a parameter holds (PATH..., ID, URL, N), as its metavar says: Typer would
     print a Python type beside each argument whatever its metavar (<list[Path]>), and <bool> beside
     each flag, the --help flag included."""
 
-    def get_params(self, ctx):
-        params = super().get_params(ctx)
+    def get_params(self, ctx: Any) -> list[Any]:
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]  # mixed into Typer's command classes
         for param in params:
             if isinstance(param, TyperArgument) or getattr(param, "is_flag", False):
                 param.display_type_rich = lambda ctx: None  # no type column
         return params
 
-    def collect_usage_pieces(self, ctx):
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
         # "PATH..." and "ID" as the README writes them, not Typer's "{PATH...}..." and "{ID}"
-        return [re.sub(r"^\{(.+)\}(?:\.\.\.)?$", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+        return [re.sub(r"^\{(.+)\}(?:\.\.\.)?$", r"\1", piece) for piece in
+                super().collect_usage_pieces(ctx)]  # type: ignore[misc]  # mixed into Typer's command classes
 
 
 class Group(_PlainNames, TyperGroup):
@@ -62,7 +66,7 @@ class _SafeConsole(Console):
 out = _SafeConsole(highlight=False, soft_wrap=True, markup=False, emoji=False)
 err = _SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
-Db = Annotated[Optional[str], typer.Option(
+Db = Annotated[str | None, typer.Option(
     "--db", envvar="ANNOTATOR_DB", show_envvar=True, metavar="URL", show_default="annotator.db",
     help="Project database: a SQLite file path or a database URL")]
 
@@ -80,7 +84,9 @@ class RateBar:
     """Documents done, of how many, and documents per second; only on a terminal."""
 
     def __init__(self, what: str) -> None:
-        self.what, self.bar, self.task, self.began, self.elapsed = what, None, None, None, 0.0
+        self.what, self.began, self.elapsed = what, 0.0, 0.0
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def start(self, report) -> None:
         import time
@@ -89,17 +95,17 @@ class RateBar:
         if report.todo and err.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.fields[rate]} docs/s"), TimeRemainingColumn(),
-                                console=err, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task(self.what, total=report.todo, rate="-")
+            self.bar = bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                      TextColumn("{task.fields[rate]} docs/s"), TimeRemainingColumn(),
+                                      console=err, transient=True)
+            bar.start()
+            self.task = bar.add_task(self.what, total=report.todo, rate="-")
 
     def advance(self, n: int) -> None:
         import time
 
         self.elapsed = time.perf_counter() - self.began
-        if self.bar:
+        if self.bar and self.task is not None:
             done = self.bar.tasks[0].completed + n
             self.bar.update(self.task, advance=n, rate=f"{done / self.elapsed:.1f}")
 

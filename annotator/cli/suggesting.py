@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -11,7 +11,7 @@ from annotator.cli.shared import Command, Db, RateBar, app, out, project_db
 
 @app.command(cls=Command)
 def suggest(ctx: typer.Context,
-            model: Annotated[Optional[str], typer.Option(
+            model: Annotated[str | None, typer.Option(
                 metavar="NAME", show_default="en_core_web_sm, or its PyPI twin",
                 help="spaCy pipeline: package name or path")] = None,
             n_process: Annotated[int, typer.Option(metavar="N", help="Worker processes")] = 1,

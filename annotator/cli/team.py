@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -14,7 +14,7 @@ from annotator.domain.errors import InputError
 coder_app = typer.Typer(cls=Group, help="Coders and their roles (coder or lead).", no_args_is_help=True)
 app.add_typer(coder_app, name="coder")
 
-Role = Annotated[Optional[str], typer.Option(
+Role = Annotated[str | None, typer.Option(
     "--role", metavar="coder|lead", show_default="coder for a new coder; an existing one keeps theirs",
     help="coder codes; lead also adjudicates")]
 
@@ -77,12 +77,12 @@ def _names(value: str) -> list[str]:
 @app.command(cls=Command)
 def assign(ctx: typer.Context,
            coders: Annotated[str, typer.Option("--coders", metavar="A,B,...", help="Coders, comma-separated")],
-           overlap: Annotated[Optional[float], typer.Option(
+           overlap: Annotated[float | None, typer.Option(
                metavar="SHARE", help="Share of documents every coder codes (the rest: one coder each)")] = None,
-           per_doc: Annotated[Optional[int], typer.Option(
+           per_doc: Annotated[int | None, typer.Option(
                "--per-doc", metavar="K", help="Every document to K coders instead")] = None,
            seed: Annotated[int, typer.Option(metavar="N", help="The same seed gives the same assignment")] = 0,
-           blind: Annotated[Optional[float], typer.Option(
+           blind: Annotated[float | None, typer.Option(
                metavar="SHARE", help="Share of documents shown without suggestions (agree compares them)")] = None,
            db: Db = None) -> None:
     """Assign documents to coders, balanced and reproducible; work already done stays with its coder."""
@@ -104,9 +104,9 @@ def assign(ctx: typer.Context,
 
 @app.command(cls=Command)
 def agree(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
-          coders: Annotated[Optional[str], typer.Option(
+          coders: Annotated[str | None, typer.Option(
               "--coders", metavar="A,B,...", show_default="every coder", help="Only these coders")] = None,
-          target: Annotated[Optional[str], typer.Option(
+          target: Annotated[str | None, typer.Option(
               metavar="TARGET", show_default="every target", help="Only this stance target")] = None,
           db: Db = None) -> None:
     """Intercoder reliability of the done annotations: stance per target, entities per label."""
@@ -193,7 +193,7 @@ def _share(value: float | None) -> str:
 
 
 @app.command(cls=Command)
-def dashboard(ctx: typer.Context, coder: Annotated[Optional[str], typer.Option(
+def dashboard(ctx: typer.Context, coder: Annotated[str | None, typer.Option(
         metavar="NAME", show_default="your login name", help="Who codes a document opened from it")] = None,
         db: Db = None) -> None:
     """Progress per coder, agreement per target and label, and the documents coders agree on least."""
@@ -201,7 +201,7 @@ def dashboard(ctx: typer.Context, coder: Annotated[Optional[str], typer.Option(
 
 
 @app.command(cls=Command)
-def gold(ctx: typer.Context, min_agreement: Annotated[Optional[int], typer.Option(
+def gold(ctx: typer.Context, min_agreement: Annotated[int | None, typer.Option(
         "--min-agreement", metavar="K", show_default="more than half the document's coders",
         help="Coders who must agree on an item")] = None, db: Db = None) -> None:
     """Derive gold from the done annotations, item by item; what a lead adjudicated stays."""
@@ -223,7 +223,7 @@ def gold(ctx: typer.Context, min_agreement: Annotated[Optional[int], typer.Optio
 
 
 @app.command(cls=Command)
-def review(ctx: typer.Context, coder: Annotated[Optional[str], typer.Option(
+def review(ctx: typer.Context, coder: Annotated[str | None, typer.Option(
         metavar="NAME", show_default="you", help="The lead reviewing (someone else: the lead role)")] = None,
            db: Db = None) -> None:
     """Settle the coders' disagreements into gold, side by side (leads only)."""

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import krippendorff
 import numpy as np
@@ -26,7 +27,7 @@ from annotator.domain.agreement_spans import (
     token_patterns,
 )
 
-Units = Mapping[str, Mapping[str, str]]  # unit (document) id -> {coder -> label}; absent coder = missing
+Units = Mapping[Any, Mapping[str, str]]  # unit (document) id, any hashable -> {coder -> label}; absent coder = missing
 
 __all__ = [  # the span functions are re-exported so that callers need one import
     "F1Score", "Units", "alpha_interval", "cohen_kappa", "entity_report", "fleiss_kappa", "krippendorff_alpha",
@@ -196,7 +197,7 @@ def _percent(table: _Codes) -> float | None:
     return float((counts * (counts - 1)).sum() / pairs) if pairs else None
 
 
-def token_alpha(docs_tokens: DocTokens, docs_spans: DocSpans, outside: Mapping[str, int] | None = None) -> float | None:
+def token_alpha(docs_tokens: DocTokens, docs_spans: DocSpans, outside: Mapping[Any, int] | None = None) -> float | None:
     """Nominal alpha with each token a unit, valued by the label of the span covering it ("O" if
     none), over the coders of each document (see agreement_spans.token_patterns)."""
     patterns = token_patterns(docs_tokens, docs_spans, outside)
@@ -215,7 +216,7 @@ def pair_name(a: str, b: str) -> str:
     return "~".join(sorted((a, b)))
 
 
-def stance_report(units_by_target: Mapping[str, Units], *, draws: int = 2000, seed: int = 0) -> dict:
+def stance_report(units_by_target: Mapping[str, Units], *, draws: int = 2000, seed: int = 0) -> dict[str, Any]:
     """Per target: alpha and its 95% interval, Fleiss' kappa, percent agreement, Cohen's kappa for
     every pair, pairable units and distinct coders; None wherever a coefficient is undefined."""
     out = {}
@@ -234,7 +235,7 @@ def stance_report(units_by_target: Mapping[str, Units], *, draws: int = 2000, se
     return out
 
 
-def entity_report(docs_spans: DocSpans, docs_tokens: DocTokens, outside: Mapping[str, int] | None = None) -> dict:
+def entity_report(docs_spans: DocSpans, docs_tokens: DocTokens, outside: Mapping[Any, int] | None = None) -> dict[str, Any]:
     """Span F1 for every coder pair (the first name is the reference; None for a pair that shares
     no document), exact F1 per label pooled over all pairs (micro), and token alpha."""
     exact, relaxed = {}, {}
@@ -257,8 +258,8 @@ def entity_report(docs_spans: DocSpans, docs_tokens: DocTokens, outside: Mapping
 
 
 def report(units_by_target: Mapping[str, Units], docs_spans: DocSpans, docs_tokens: DocTokens, *,
-           outside: Mapping[str, int] | None = None,
-           draws: int = 2000, seed: int = 0) -> dict:
+           outside: Mapping[Any, int] | None = None,
+           draws: int = 2000, seed: int = 0) -> dict[str, Any]:
     """The whole agreement report as a JSON-able dict: {"stance": ..., "entities": ...}."""
     return {"stance": stance_report(units_by_target, draws=draws, seed=seed),
             "entities": entity_report(docs_spans, docs_tokens, outside)}

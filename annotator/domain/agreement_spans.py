@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from operator import itemgetter, sub
+from typing import Any
 
 SpanTriple = tuple[int, int, str]
-CoderDocs = Mapping[str, Sequence[SpanTriple]]  # doc id -> one coder's spans
-DocSpans = Mapping[str, Mapping[str, Sequence[SpanTriple]]]  # doc id -> {coder -> spans}
-DocTokens = Mapping[str, Sequence[tuple[int, int]]]  # doc id -> token (start, end), in text order
+CoderDocs = Mapping[Any, Sequence[SpanTriple]]  # doc id (or pk: any hashable) -> one coder's spans
+DocSpans = Mapping[Any, Mapping[str, Sequence[SpanTriple]]]  # doc id (any hashable) -> {coder -> spans}
+DocTokens = Mapping[Any, Sequence[tuple[int, int]]]  # doc id (any hashable) -> token (start, end), in text order
 OUTSIDE = "O"  # a token's value for a coder when none of that coder's spans covers it (as in BIO tags)
 _start = itemgetter(0)
 _label = itemgetter(2)
@@ -144,7 +145,7 @@ def _overlap_matches(a: set[SpanTriple], b: set[SpanTriple]) -> list[SpanTriple]
 
 
 def token_patterns(docs_tokens: DocTokens, docs_spans: DocSpans,
-                   outside: Mapping[str, int] | None = None) -> Counter[tuple[str, ...]]:
+                   outside: Mapping[Any, int] | None = None) -> Counter[tuple[str, ...]]:
     """How many tokens carry each multiset of labels (a sorted tuple, one label per coder of the doc).
 
     A token takes a coder's label when one of the coder's spans contains the token's first character,

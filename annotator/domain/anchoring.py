@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from itertools import combinations
+from typing import Any
 
 from annotator.domain.agreement import krippendorff_alpha
 from annotator.domain.agreement_spans import F1Score, exact_f1
@@ -20,23 +21,23 @@ SpanTriple = tuple[int, int, str]
 def condition_report(stances: Mapping[str, Mapping[int, Mapping[str, str]]],
                      spans: Mapping[int, Mapping[str, Sequence[SpanTriple]]],
                      model_stances: Mapping[int, Mapping[str, str]],
-                     model_spans: Mapping[int, Sequence[SpanTriple]], documents: Collection[int]) -> dict:
+                     model_spans: Mapping[int, Sequence[SpanTriple]], documents: Collection[int]) -> dict[str, Any]:
     """The figures for one set of documents. `stances`: target -> document -> coder -> label;
     `spans`: document -> coder -> spans (every done annotation's); `model_*`: the newest suggestion
     of each document (absent: none). One pass over the units: a report over 100,000 documents."""
     docs = documents if isinstance(documents, (set, frozenset)) else set(documents)
-    alpha = {}
-    with_model: defaultdict[str, Counter] = defaultdict(Counter)  # coder -> (their label, the model's) -> units
+    alpha: dict[str, float | None] = {}
+    with_model: defaultdict[str, Counter[tuple[str, str]]] = defaultdict(Counter)  # coder -> (their label, the model's) -> units
     for target, by_doc in stances.items():
         units = {doc: labels for doc, labels in by_doc.items() if doc in docs}
         alpha[target] = krippendorff_alpha(units) if units else None
         for doc, labels in units.items():
-            model = model_stances.get(doc, {}).get(target)
-            if model is not None:
+            model_label = model_stances.get(doc, {}).get(target)
+            if model_label is not None:
                 for coder, label in labels.items():
-                    with_model[coder][label, model] += 1
+                    with_model[coder][label, model_label] += 1
     coders = sorted({c for doc in docs for c in spans.get(doc, {})} | set(with_model))
-    model: dict[str, dict] = {}
+    model: dict[str, dict[str, Any]] = {}
     for coder in coders:
         counts = with_model.get(coder, Counter())
         total = sum(counts.values())
@@ -56,7 +57,8 @@ def kappa(pairs: Mapping[tuple[str, str], int]) -> float | None:
     if not total:
         return None
     observed = sum(n for (a, b), n in pairs.items() if a == b) / total
-    first, second = Counter(), Counter()
+    first: Counter[str] = Counter()
+    second: Counter[str] = Counter()
     for (a, b), n in pairs.items():
         first[a] += n
         second[b] += n
@@ -64,7 +66,7 @@ def kappa(pairs: Mapping[tuple[str, str], int]) -> float | None:
     return None if expected == 1 else (observed - expected) / (1 - expected)
 
 
-def _coder_f1(spans, docs: set[int], coders: list[str]) -> float | None:
+def _coder_f1(spans: Mapping[int, Mapping[str, Sequence[SpanTriple]]], docs: Collection[int], coders: list[str]) -> float | None:
     """Exact span F1 pooled over every pair of coders on the documents both did."""
     matched = reference = candidate = 0
     for a, b in combinations(coders, 2):

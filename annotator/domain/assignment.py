@@ -64,7 +64,7 @@ def plan(documents: Sequence[int], coders: Sequence[str], *, overlap: float | No
             holders.add(coder)
     queues: dict[str, list[Assigned]] = {coder: [] for coder in {*coders, *(kept or {})}}
     for doc in documents:
-        holders = given.get(doc, ())
+        holders = given.get(doc, set())
         for coder in holders:
             queues[coder].append(Assigned(doc, len(holders) > 1))
     return Plan(queues, added)

@@ -7,9 +7,10 @@ import json
 import re
 import tomllib
 from functools import cached_property
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from annotator.domain.display import has_control
 from annotator.domain.errors import CodebookError
@@ -61,7 +62,7 @@ class Target(_Strict):
         """What the coding screen calls it: the document's name for a per-document target."""
         return self.named or self.name
 
-    def for_document(self, meta: dict) -> Target | None:
+    def for_document(self, meta: dict[str, Any]) -> Target | None:
         """This target as it applies to a document with this meta (None: it does not apply)."""
         if self.from_meta is None:
             return self
@@ -124,7 +125,7 @@ class Codebook(_Strict):
     def target_names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.targets)
 
-    def targets_for(self, meta: dict | None) -> tuple[Target, ...]:
+    def targets_for(self, meta: dict[str, Any] | None) -> tuple[Target, ...]:
         """The targets one document is coded for: those its meta.targets lists (all, without that
         list), less per-document targets its meta does not name, each with the document's aliases."""
         meta = meta if isinstance(meta, dict) else {}
@@ -172,9 +173,9 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
     return codebook
 
 
-def _check(cb: Codebook) -> list[tuple[tuple, str]]:
+def _check(cb: Codebook) -> list[tuple[tuple[Any, ...], str]]:
     """Cross-field rules pydantic cannot express: unique labels and keys, keys free of the screen's."""
-    problems: list[tuple[tuple, str]] = []
+    problems: list[tuple[tuple[Any, ...], str]] = []
     for section, field in (("entities", "label"), ("targets", "name"), ("stances", "label")):
         seen: dict[str, int] = {}
         for i, item in enumerate(getattr(cb, section)):
@@ -253,16 +254,16 @@ def _by_default(stance: StanceLabel) -> str:
     return "" if stance.polarity else ", by default"
 
 
-def _free_keys(keyed: list[tuple]) -> str:
+def _free_keys(keyed: list[tuple[Any, ...]]) -> str:
     taken = {k for _, _, k, _ in keyed}
     return " ".join(k for k in ALLOWED_KEYS if k not in taken)
 
 
-def _dotted(loc: tuple) -> str:
+def _dotted(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _explain(err: dict) -> str:
+def _explain(err: ErrorDetails) -> str:
     if err["type"] == "missing":
         return "field required"
     if err["type"] == "extra_forbidden":
@@ -270,8 +271,9 @@ def _explain(err: dict) -> str:
     return f"{err['msg']} (got {err.get('input')!r})"
 
 
-def _allowed_fields(loc: tuple) -> str:
-    model = {"entities": EntityLabel, "targets": Target, "stances": StanceLabel}.get(loc[0], Codebook)
+def _allowed_fields(loc: tuple[Any, ...]) -> str:
+    models: dict[str, type[BaseModel]] = {"entities": EntityLabel, "targets": Target, "stances": StanceLabel}
+    model = models.get(loc[0], Codebook)
     if len(loc) == 1:
         model = Codebook
     return ", ".join(model.model_fields)
@@ -280,13 +282,13 @@ def _allowed_fields(loc: tuple) -> str:
 _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z_.]+)\s*\]\]?")
 
 
-def _where(source: str, text: str, loc: tuple) -> str:
+def _where(source: str, text: str, loc: tuple[Any, ...]) -> str:
     """`source:line` for a key path like ('entities', 2, 'key'), found by scanning the TOML text."""
     line = _line_of(text, loc)
     return f"{source}:{line}" if line else source
 
 
-def _line_of(text: str, loc: tuple) -> int | None:
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     lines = text.splitlines()
     section, index, field = None, None, None
     if len(loc) >= 2 and isinstance(loc[1], int):

@@ -18,7 +18,7 @@ from typing import Any
 from annotator.domain.codebook import Codebook
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, SpanKey, Stance
-from annotator.domain.vocabulary import Decision, Status
+from annotator.domain.vocabulary import Decision, Origin, Status
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 
 StanceKey = tuple[str, str]  # (target, suggested label)
@@ -117,14 +117,22 @@ def _settle(before: Annotation, spans: Iterable[Span], **changes: Any) -> Annota
             decisions[span.source] = "rejected"
     for span in settled:
         if span.source:
-            decisions[span.source] = span.origin
+            decisions[span.source] = _decided(span.origin)
     return replace(before, spans=tuple(settled), decisions=decisions, **changes)
+
+
+def _decided(origin: Origin) -> Decision:
+    """The decision on a suggestion that a coded item answering it records: settled, such an item
+    is `accepted` or `changed`."""
+    if origin == "accepted" or origin == "changed":
+        return origin
+    raise ValueError(f"an item answering a suggestion cannot be {origin!r}")
 
 
 def _origin_in_step(span: Span) -> Span:
     if span.source is None:
         return span
-    origin = "accepted" if span.key == span.source else "changed"
+    origin: Origin = "accepted" if span.key == span.source else "changed"
     return span if span.origin == origin else replace(span, origin=origin)
 
 
@@ -155,8 +163,8 @@ def _adopt(annotation: Annotation, span: Span, suggestion: Suggestion | None) ->
     taken = {s.source for s in annotation.spans if s.source}
     free = [g for g in suggestion.spans if g.key not in taken and g.overlaps(span.start, span.end)]
     exact = [g for g in free if (g.start, g.end) == (span.start, span.end)]
-    found = (exact or free or [None])[0]
-    return replace(span, source=found.key) if found else span
+    found = (exact or free)[:1]
+    return replace(span, source=found[0].key) if found else span
 
 
 def relabel(annotation: Annotation, span: Span, label: str) -> Annotation:
@@ -211,7 +219,7 @@ def _settle_stances(before: Annotation, stances: list[Stance], rejected: tuple[S
         decisions[key] = "rejected"
     for stance in settled:
         if stance.source:
-            decisions[(stance.target, stance.source)] = stance.origin
+            decisions[(stance.target, stance.source)] = _decided(stance.origin)
     return replace(before, stances=tuple(settled), stance_decisions=decisions)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from annotator.domain.coding import Annotation, pending, uncovered
 from annotator.domain.spans import Span, Stance
@@ -45,7 +47,7 @@ class EntityList:
     def __len__(self) -> int:
         return len(self.entities)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Entity]:
         return iter(self.entities)
 
     @property
@@ -183,7 +185,7 @@ def display_title(title: str, text: str, limit: int = 90) -> str:
     return sentence if len(sentence) <= limit else sentence[:limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def meta_line(meta: dict) -> str:
+def meta_line(meta: dict[str, Any]) -> str:
     """What the document's meta holds, for the line under its title: source, date and url first."""
     first = [str(meta[k]) for k in ("source", "date", "url") if meta.get(k)]
     rest = [f"{k}: {v}" for k, v in meta.items() if k not in ("source", "date", "url", "license", "title")

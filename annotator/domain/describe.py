@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 from annotator.domain.coding import Annotation
 from annotator.domain.spans import Span
 
@@ -64,6 +67,7 @@ def _span_changes(before: Annotation, after: Annotation, text: str) -> list[str]
 
 def _span_change(old: Span | None, new: Span | None, text: str) -> str:
     if new is None:
+        assert old is not None, "a change has a span before or after"
         return f"{old.label} {_quote(text, old.start, old.end)} removed"
     words = _quote(text, new.start, new.end)
     if old is None:
@@ -86,6 +90,7 @@ def _stance_changes(before: Annotation, after: Annotation) -> list[str]:
     for target in changed:
         old, new = before.stance(target), after.stance(target)
         if new is None:
+            assert old is not None, "a changed stance was there before or after"
             changes.append(f"stance {target} {old.label} cleared")
         elif old is None or old.label == new.label:
             changes.append(f"stance {target} {new.label}{' accepted' if new.origin == 'accepted' else ''}")
@@ -121,5 +126,8 @@ def changed_targets(before: Annotation, after: Annotation) -> set[str]:
             | {target for target, _ in _differing(before.stance_decisions, after.stance_decisions)})
 
 
-def _differing(before: dict, after: dict) -> list:
+Key = TypeVar("Key")
+
+
+def _differing(before: Mapping[Key, object], after: Mapping[Key, object]) -> list[Key]:
     return [key for key in before.keys() | after.keys() if before.get(key) != after.get(key)]

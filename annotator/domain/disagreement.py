@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,8 +19,8 @@ class Disagreement:
     coders: int
 
 
-def least_agreed(stances: Mapping[str, Mapping[str, Mapping[str, str]]],
-                 spans: Mapping[str, Mapping[str, Sequence[tuple[int, int, str]]]]) -> list[Disagreement]:
+def least_agreed(stances: Mapping[str, Mapping[Any, Mapping[str, str]]],
+                 spans: Mapping[Any, Mapping[str, Sequence[tuple[int, int, str]]]]) -> list[Disagreement]:
     """Documents with two coders or more and an item they differ on, most such items first (then
     by share differing, then id).
 

@@ -17,7 +17,8 @@ named (import --as coder NAME), as that coder's done work.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from annotator.domain.errors import InputError
 
@@ -40,7 +41,7 @@ def kind_of(obj: Any) -> str | None:
     return None
 
 
-def _doccano_entities(obj: dict) -> bool:
+def _doccano_entities(obj: dict[str, Any]) -> bool:
     """doccano's span objects (sequence labelling with relations), not a list of names in a news record."""
     found = obj.get("entities")
     return isinstance(found, list) and ("relations" in obj or any(
@@ -52,9 +53,12 @@ def _is_triple(item: Any) -> bool:
             and isinstance(item[2], str))
 
 
-def shaped(read):
+Read = TypeVar("Read")  # what a reader gives: a record, or a list of them
+
+
+def shaped(read: Callable[..., Read]) -> Callable[..., Read]:
     """Wrong shapes (a string where an object belongs, ...) become one clear error, not a traceback."""
-    def checked(obj: Any, where: str, *args):
+    def checked(obj: Any, where: str, *args: Any) -> Read:
         try:
             return read(obj, where, *args)
         except (AttributeError, TypeError, ValueError, KeyError) as exc:
@@ -79,8 +83,8 @@ def stance_of(names: list[Any], where: str, what: str) -> dict[str, str]:
     return stance
 
 
-def attributed(doc: dict[str, Any], spans: list, stance: dict, coder: str | None, notes: list[str],
-               decided: bool = False) -> dict:
+def attributed(doc: dict[str, Any], spans: list[Any], stance: dict[str, Any], coder: str | None, notes: list[str],
+               decided: bool = False) -> dict[str, Any]:
     """A foreign record's annotation as gold (no coder named) or as the named coder's done work.
     Nothing annotated is no annotation, unless the tool says it was decided (Prodigy's "accept")."""
     if notes:

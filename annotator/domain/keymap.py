@@ -140,8 +140,8 @@ def keys_in_force(table: Mapping[str, object], source: str = "[keys]", text: str
         remapped[binding_id] = tuple(keys)
     in_force = {k.id: remapped.get(k.id, (k.key,)) for k in SCREEN_KEYS}
     holder: dict[str, str] = {}
-    for binding_id, keys in in_force.items():
-        for key in keys:
+    for binding_id, bound_keys in in_force.items():
+        for key in bound_keys:
             other = holder.setdefault(key, binding_id)
             if other != binding_id:
                 mine, theirs = (binding_id, other) if binding_id in remapped else (other, binding_id)

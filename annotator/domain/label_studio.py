@@ -41,7 +41,7 @@ def _coder(who: Any, where: str) -> str:
     raise InputError(f"the annotation names no annotator (completed_by / annotator is {who!r})", where)
 
 
-def _span(value: dict, label: Any, text: Any) -> dict[str, Any]:
+def _span(value: dict[str, Any], label: Any, text: Any) -> dict[str, Any]:
     span = {"start": value.get("start"), "end": value.get("end"), "label": label}
     if isinstance(value.get("text"), str):  # checked against the document's text at these offsets
         span["text"] = value["text"]
@@ -90,7 +90,8 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
         if annotation.get("was_cancelled"):
             notes.append("Label Studio annotations cancelled (skipped) by their annotator")
             continue
-        spans, choices = [], {}
+        spans: list[dict[str, Any]] = []
+        choices: dict[str, Any] = {}
         for result in annotation.get("result") or []:
             value = result.get("value") or {}
             if result.get("type") == "labels":

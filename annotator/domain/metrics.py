@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def stance_scores(gold: Sequence[str], predicted: Sequence[str | None], labels: 
     return StanceScores(len(gold), accuracy, macro, f_avg, per)
 
 
-def span_scores(gold: Iterable[tuple], predicted: Iterable[tuple]) -> dict[str, Scores]:
+def span_scores(gold: Iterable[tuple[Any, ...]], predicted: Iterable[tuple[Any, ...]]) -> dict[str, Scores]:
     """Exact-match scores per label of (document, start, end, label) items, and over all under "all"."""
     gold_set, predicted_set = set(gold), set(predicted)
     hits = gold_set & predicted_set

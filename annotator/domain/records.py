@@ -13,7 +13,7 @@ from annotator.domain.display import name_problem
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, Stance, span_problem
 from annotator.domain.display import has_control
-from annotator.domain.vocabulary import GOLD_HOWS, STATUSES
+from annotator.domain.vocabulary import GOLD_HOWS, STATUSES, Status
 
 # Keys with a meaning of their own; any other top-level key of a JSONL record goes into `meta`
 # (so Wikinews' url, license, date and source travel with the document).
@@ -40,7 +40,7 @@ class DocumentRecord:
     meta: dict[str, Any]
     text_hash: str
     coder: str | None = None
-    status: str = "done"
+    status: Status = "done"
     seconds: float | None = None
     spans: list[Span] = field(default_factory=list)  # origin "imported"
     stances: list[Stance] = field(default_factory=list)
@@ -93,14 +93,14 @@ def _annotation_like(value: Any) -> bool:
 _IOB = re.compile(r"^([Oo]|[BIESbies]-\S+)$")
 
 
-def _offsets(entry: list) -> bool:
+def _offsets(entry: list[Any]) -> bool:
     """Whether an entry holds a start and an end: two whole numbers, the first 0 or more, the second past it."""
     numbers = [x for x in entry if isinstance(x, (int, float)) and not isinstance(x, bool)]
     return (len(numbers) >= 2 and all(float(n).is_integer() for n in numbers[:2])
             and 0 <= numbers[0] < numbers[1])
 
 
-def _offset_pairs(items: list) -> bool:
+def _offset_pairs(items: list[Any]) -> bool:
     """[[start, end], ...]: spans of one label ({"PERSON": [[0, 14]]})."""
     return all(isinstance(i, list) and len(i) == 2 and all(isinstance(x, int) for x in i) for i in items)
 
@@ -157,7 +157,7 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     return DocumentRecord(id=doc_id or default_id(hash_), title=title, text=text, text_hash=hash_, meta=meta, **work)
 
 
-def _gold_work(obj: dict, text: str | None, codebook: Codebook, problems: list[str]) -> dict[str, Any]:
+def _gold_work(obj: dict[str, Any], text: str | None, codebook: Codebook, problems: list[str]) -> dict[str, Any]:
     how, annotators = obj.get("adjudication"), obj.get("annotators", [])
     if how not in GOLD_HOWS:
         problems.append(f"'adjudication' {how!r} is not valid; valid: {', '.join(GOLD_HOWS)}")
@@ -205,7 +205,7 @@ def _depth(value: Any, level: int = 0) -> int:
     return level
 
 
-def _coder_work(obj: dict, text: str | None, codebook: Codebook, problems: list[str]) -> dict[str, Any]:
+def _coder_work(obj: dict[str, Any], text: str | None, codebook: Codebook, problems: list[str]) -> dict[str, Any]:
     coder, status, seconds = obj["coder"], obj.get("status", "done"), obj.get("seconds")
     if not isinstance(coder, str) or not coder.strip():
         problems.append(f"'coder' must be a non-empty name, got {coder!r}")
@@ -229,7 +229,7 @@ def _checked(problems: list[str], check: Callable[[Any], Any], value: Any) -> An
         return None
 
 
-def record_from_text(text: str, doc_id: str, title: str = "", meta: dict | None = None) -> DocumentRecord:
+def record_from_text(text: str, doc_id: str, title: str = "", meta: dict[str, Any] | None = None) -> DocumentRecord:
     """A document from plain text (a .txt file or a CSV row)."""
     text = _text(text)
     problems = _unstorable({"text": text, "id": doc_id, "title": title, **(meta or {})})
@@ -320,7 +320,7 @@ def _stances(raw: Any, codebook: Codebook, problems: list[str]) -> list[Stance]:
     return stances
 
 
-def target_problems(meta: dict, codebook: Codebook) -> list[str]:
+def target_problems(meta: dict[str, Any], codebook: Codebook) -> list[str]:
     """What is wrong with the meta keys that choose a document's stance targets: `targets` (a list
     of the codebook's target names) and the keys its per-document targets read (a name, and a list
     of aliases)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from annotator.domain.formats import ExportDocument, Unaligned, export_meta
 
@@ -24,7 +25,8 @@ class DocBinWriter:
 
     def add(self, doc: ExportDocument, unaligned: Unaligned) -> None:
         made = self.nlp.make_doc(doc.text)
-        ents, taken = [], set()
+        ents: list[Any] = []
+        taken: set[int] = set()
         for span in sorted(doc.spans):
             ent = made.char_span(span[0], span[1], label=span[2], alignment_mode="strict")
             if ent is None or taken & set(range(ent.start, ent.end)):  # off token boundaries, or overlapping

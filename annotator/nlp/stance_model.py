@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ class StanceGuess:
 
 
 class StanceModel:
-    def __init__(self, vectorizers: dict, classifier, sentiment: Callable[[str], Sequence[float]] | None = None) -> None:
+    def __init__(self, vectorizers: dict[str, Any], classifier, sentiment: Callable[[str], Sequence[float]] | None = None) -> None:
         self.vectorizers, self.classifier = vectorizers, classifier
         self.sentiment = sentiment or sentiment_scores
 

@@ -7,6 +7,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
+from typing import Any
 
 from annotator.domain.chunks import chunks
 from annotator.domain.codebook import Codebook
@@ -29,7 +30,7 @@ class DocSuggestion:
     document_pk: int
     spans: tuple[SuggestedSpan, ...]
     stances: tuple[SuggestedStance, ...]
-    dropped: Counter = field(default_factory=Counter)  # model labels the codebook does not map
+    dropped: Counter[Any] = field(default_factory=Counter)  # model labels the codebook does not map
 
 
 class Suggester:
@@ -47,7 +48,7 @@ class Suggester:
     def sentiment(sentence: str) -> float:
         return vader().polarity_scores(sentence)["compound"]
 
-    def run(self, items: Iterable[tuple], batch_size: int = 32) -> Iterator[DocSuggestion]:
+    def run(self, items: Iterable[tuple[Any, ...]], batch_size: int = 32) -> Iterator[DocSuggestion]:
         """(document pk, text[, meta]) in, one DocSuggestion out per document, in the same order;
         meta says which targets the document has (Codebook.targets_for)."""
         pending: list[_Read] = []
@@ -58,11 +59,11 @@ class Suggester:
                 pending = []
         yield from self._with_stances(pending)
 
-    def _read(self, items: Iterable[tuple], batch_size: int) -> Iterator[_Read]:
+    def _read(self, items: Iterable[tuple[Any, ...]], batch_size: int) -> Iterator[_Read]:
         """Each document's entities (in codebook labels) and sentences, from the pipeline."""
         pieces = ((piece, (pk, offset, text, rest[0] if rest else None))
                   for pk, text, *rest in items for offset, piece in chunks(text, MAX_CHUNK_CHARS))
-        current: tuple[int, str, dict | None] | None = None
+        current: tuple[int, str, dict[str, Any] | None] | None = None
         ents: list[tuple[int, int, str]] = []
         sents: list[tuple[int, int]] = []
         for doc, (pk, offset, text, meta) in self.pipeline.nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
@@ -75,8 +76,9 @@ class Suggester:
         if current is not None:
             yield self._entities(*current, ents, sents)
 
-    def _entities(self, pk: int, text: str, meta: dict | None, ents: list, sents: list) -> _Read:
-        spans, dropped = [], Counter()
+    def _entities(self, pk: int, text: str, meta: dict[str, Any] | None, ents: list[Any], sents: list[Any]) -> _Read:
+        spans: list[Any] = []
+        dropped: Counter[str] = Counter()
         for start, end, model_label in ents:
             label = self.label_map.get(model_label)
             if label is None:
@@ -109,14 +111,14 @@ class _Read:
     found: DocSuggestion  # its entities, no stances yet
     text: str
     sentences: list[tuple[int, int]]
-    targets: tuple
+    targets: tuple[Any, ...]
 
     @property
     def entity_offsets(self) -> list[tuple[int, int]]:
         return [(s.start, s.end) for s in self.found.spans]
 
 
-def run_parallel(suggester: Suggester, items: Iterable[tuple[int, str]], n_process: int,
+def run_parallel(suggester: Suggester, items: Iterable[tuple[Any, ...]], n_process: int,
                  batch_size: int) -> Iterator[DocSuggestion]:
     """Like Suggester.run, over n_process worker processes, results in input order.
 
@@ -130,7 +132,7 @@ def run_parallel(suggester: Suggester, items: Iterable[tuple[int, str]], n_proce
     context = multiprocessing.get_context("fork")
     items = iter(items)
     with context.Pool(n_process, initializer=die_with_parent) as pool:  # a killed run leaves no workers
-        pending: deque = deque()
+        pending: deque[Any] = deque()
         while True:
             while len(pending) < 2 * n_process:
                 batch = list(islice(items, batch_size))
@@ -145,5 +147,6 @@ def run_parallel(suggester: Suggester, items: Iterable[tuple[int, str]], n_proce
 _WORKER: Suggester | None = None
 
 
-def _work(batch: list[tuple[int, str]], batch_size: int) -> list[DocSuggestion]:
+def _work(batch: list[tuple[Any, ...]], batch_size: int) -> list[DocSuggestion]:
+    assert _WORKER is not None, "set by run_parallel before the fork"
     return list(_WORKER.run(batch, batch_size))

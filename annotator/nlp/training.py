@@ -7,6 +7,7 @@ import random
 from contextlib import nullcontext
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 Spans = Sequence[tuple[int, int, str]]
 BATCH = 32  # sentences an update: on GUM's and CoNLL's news, 32 beat spaCy's usual 8
@@ -61,7 +62,7 @@ def train_entities(nlp, examples: Sequence[tuple[str, Spans]], dev: Sequence[tup
             continue
         with _averaged(nlp, optimizer):  # the averaged weights are the ones kept
             score = _dev_score(nlp, dev, labels)
-            if score >= best_score:  # a tie: the weights that learned from the gold
+            if best_score is None or score >= best_score:  # a tie: the weights that learned from the gold
                 best_score, best, result.best_epoch = score, _weights(nlp, trained), epoch
         result.dev_scores.append(score)
         if epoch - result.best_epoch > PATIENCE:
@@ -72,8 +73,8 @@ def train_entities(nlp, examples: Sequence[tuple[str, Spans]], dev: Sequence[tup
         _restore(nlp, best)
     else:  # no dev documents: the averaged weights of the last epoch
         with _averaged(nlp, optimizer):
-            kept = _weights(nlp, trained)
-        _restore(nlp, kept)
+            last = _weights(nlp, trained)
+        _restore(nlp, last)
         result.best_epoch = result.epochs
     return result
 
@@ -87,7 +88,7 @@ def _sentences(nlp, doc, spans: Spans):
     else:
         yield doc, list(spans)
         return
-    pending: list = []
+    pending: list[Any] = []
     for sent in doc.sents:
         pending.append(sent)
         start, end = pending[0].start_char, pending[-1].end_char
@@ -100,7 +101,7 @@ def _sentences(nlp, doc, spans: Spans):
 
 def _dev_score(nlp, dev: Sequence[tuple[str, Spans]], labels: Collection[str]) -> float:
     gold, found = set(), set()
-    for i, ((text, spans), doc) in enumerate(zip(dev, nlp.pipe(text for text, _ in dev))):
+    for i, ((_text, spans), doc) in enumerate(zip(dev, nlp.pipe(text for text, _ in dev))):
         gold |= {(i, s, e, label) for s, e, label in spans if label in labels}
         found |= {(i, e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in labels}
     hits = len(gold & found)

@@ -8,7 +8,7 @@ import secrets
 from annotator.domain.errors import InputError
 from annotator.services.access_rules import require_lead
 from annotator.store import assignments, events, identity, tokens
-from annotator.store.engine import Engine
+from annotator.store.engine import Connection, Engine
 
 
 def _hash(token: str) -> str:
@@ -36,7 +36,7 @@ def revoke_tokens(engine: Engine, coder: str, actor: str | None = None) -> int:
     return revoked
 
 
-def _known(conn, coder: str) -> int:
+def _known(conn: Connection, coder: str) -> int:
     coder_pk = assignments.coder_pk_of(conn, coder)
     if coder_pk is None:
         raise InputError(f"no coder named {coder!r}; add them first: annotator coder add {coder}")

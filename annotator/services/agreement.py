@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from annotator.domain.agreement import report
 from annotator.domain.anchoring import condition_report
@@ -13,7 +14,7 @@ from annotator.domain.tokens import token_spans
 from annotator.services.gold import no_cycle_collection
 from annotator.services.project import active_codebook
 from annotator.store import reliability
-from annotator.store.engine import Engine, keep_if_possible
+from annotator.store.engine import Connection, Engine, keep_if_possible
 
 Spans = list[tuple[int, int, str]]
 
@@ -77,10 +78,11 @@ def _load(engine: Engine, coders: Sequence[str] | None, target: str | None) -> A
                          blind, suggested)
 
 
-def _tokens(conn, spans: dict[int, dict[str, Spans]]):
+def _tokens(conn: Connection, spans: dict[int, dict[str, Spans]]
+            ) -> tuple[dict[int, list[tuple[int, int]]], dict[int, int], dict[int, int]]:
     """Tokens under the union of every coder's spans, tokenizing only those stretches of text; the
     rest of each document counts as outside, from its kept token count (computed once)."""
-    totals = dict(reliability.token_counts(conn, sorted(spans)))
+    totals: dict[int, int | None] = dict(reliability.token_counts(conn, sorted(spans)))
     missing = sorted(doc for doc, n in totals.items() if n is None)
     counted: dict[int, int] = {}
     tokens: dict[int, list[tuple[int, int]]] = {}
@@ -88,16 +90,17 @@ def _tokens(conn, spans: dict[int, dict[str, Spans]]):
     texts = dict(reliability.texts(conn, sorted(d for d, by in spans.items() if any(by.values()) or totals.get(d) is None)))
     for doc in missing:
         counted[doc] = totals[doc] = len(token_spans(texts[doc]))
+    known = {doc: n for doc, n in totals.items() if n is not None}  # all of them now
     for doc, by_coder in spans.items():
         covered = []
         for start, end in _union(s for coded in by_coder.values() for s in coded):
             covered += [(start + a, start + b) for a, b in token_spans(texts[doc][start:end])]
         tokens[doc] = covered
-        outside[doc] = max(totals[doc] - len(covered), 0)
+        outside[doc] = max(known[doc] - len(covered), 0)
     return tokens, outside, counted
 
 
-def _union(spans) -> list[tuple[int, int]]:
+def _union(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int]]:
     merged: list[list[int]] = []
     for start, end, _ in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -107,7 +110,7 @@ def _union(spans) -> list[tuple[int, int]]:
     return [(a, b) for a, b in merged]
 
 
-def agreement_report(data: AgreementData, draws: int = 1000, seed: int = 0) -> dict:
+def agreement_report(data: AgreementData, draws: int = 1000, seed: int = 0) -> dict[str, Any]:
     """The JSON of `annotator agree --json`; None wherever a coefficient is undefined."""
     with no_cycle_collection():
         result = report(data.stances, data.spans, data.tokens, outside=data.outside, draws=draws, seed=seed)
@@ -115,7 +118,7 @@ def agreement_report(data: AgreementData, draws: int = 1000, seed: int = 0) -> d
     return result
 
 
-def suggestion_report(data: AgreementData) -> dict:
+def suggestion_report(data: AgreementData) -> dict[str, Any]:
     """Blind documents against assisted ones: coders with each other, and each with the model."""
     model_spans = {doc: spans for doc, (spans, _) in data.suggested.items()}
     model_stances = {doc: stances for doc, (_, stances) in data.suggested.items()}

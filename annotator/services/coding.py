@@ -7,14 +7,14 @@ press is stored before it is shown. Tokens and suggestions for a document that h
 here too, so the screen never loads spaCy itself.
 """
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import datetime, timedelta, UTC
+from typing import TYPE_CHECKING, Any
 
 from annotator.domain.codebook import Codebook, Target
 from annotator.domain.coding import Annotation, check_labels
@@ -31,6 +31,9 @@ from annotator.store import annotations, assignments, documents, events, identit
 from annotator.store.engine import (Connection, Engine, StoreError, cannot_write_now, keep_if_possible,
                                     read_only, write)
 from annotator.store.failures import failure_cause
+
+if TYPE_CHECKING:  # spaCy loads only when a document needs suggestions
+    from annotator.nlp.pipeline import Pipeline
 
 
 class SaveFailed(Exception):
@@ -71,7 +74,7 @@ SAVE_PATIENCE = 60.0  # seconds a key's save waits for another writer before it 
 
 class CodingSession:
     @classmethod
-    def for_coder(cls, engine: Engine, coder: str | None, **options) -> CodingSession:
+    def for_coder(cls, engine: Engine, coder: str | None, **options: Any) -> CodingSession:
         """The session a command opens: `coder` defaults to the acting person (the database role on
         PostgreSQL), and coding as someone else needs the lead role."""
         with engine.connect() as conn:
@@ -83,7 +86,7 @@ class CodingSession:
         return cls(engine, coder or me, **options)
 
     def __init__(self, engine: Engine, coder: str, codebook: Codebook | None = None,
-                 clock: Callable[[], float] = time.monotonic, model: str | None = None, pipeline=None,
+                 clock: Callable[[], float] = time.monotonic, model: str | None = None, pipeline: Pipeline | None = None,
                  order: str = "sequential") -> None:
         """`model` names the spaCy pipeline for documents without suggestions; `pipeline`, when
         given, is used instead of loading one (tests hand in a small deterministic one); `order`
@@ -136,7 +139,7 @@ class CodingSession:
     def done_today(self) -> int:
         local_midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
         with self.engine.connect() as conn:
-            return annotations.done_since(conn, self.coder_pk, local_midnight.astimezone(timezone.utc))
+            return annotations.done_since(conn, self.coder_pk, local_midnight.astimezone(UTC))
 
     def first_unfinished(self, or_first: bool = True) -> int | None:
         """Where the coder resumes: the first document not done or skipped (else, if asked, the first)."""
@@ -160,7 +163,7 @@ class CodingSession:
         with self.engine.connect() as conn:
             return self._neighbour(conn, document_pk, False)
 
-    def _neighbour(self, conn, document_pk: int, forward: bool, unfinished: bool = False) -> int | None:
+    def _neighbour(self, conn: Connection, document_pk: int, forward: bool, unfinished: bool = False) -> int | None:
         """From document_pk (0: before the first) to the next or previous in the coder's queue."""
         if self.order != "sequential":
             if self.assigned and document_pk and assignments.position(conn, self.coder_pk, document_pk) is None:
@@ -233,7 +236,8 @@ class CodingSession:
         """spaCy's token boundaries (its rule-based tokenizer: no model weights); slow the first time.
         A long text's are cut in the NLP process: seconds of tokenizing in a thread hold the screen."""
         if len(text) > LONG_TEXT:
-            return self._nlp.call(tokens_of, text)
+            bounds: tuple[list[int], list[int]] = self._nlp.call(tokens_of, text)
+            return bounds
         from annotator.nlp.tokens import token_bounds
 
         return token_bounds(text)
@@ -341,7 +345,7 @@ class CodingSession:
         timer = self._timer
         on_open_document = timer is not None and not kind.startswith(("undo", "redo"))
         with self._timer_lock:
-            seconds = timer.take(self.clock()) if on_open_document else 0.0
+            seconds = timer.take(self.clock()) if timer is not None and on_open_document else 0.0
         def store(conn: Connection) -> None:
             pk = annotations.write(conn, document_pk, self.coder_pk, after, add_seconds=seconds,
                                    suggestions_shown=shown, models_shown=models, progress=on_progress)
@@ -361,7 +365,7 @@ class CodingSession:
         except StoreError as exc:
             if not cannot_write_now(exc):
                 raise
-            if on_open_document:
+            if timer is not None and on_open_document:
                 with self._timer_lock:
                     timer.give_back(seconds)
             cause, advice = failure_cause(exc) or (f"the database refused it ({exc.orig})", "press the key again")

@@ -14,6 +14,7 @@ every action:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Literal
 from dataclasses import dataclass, field, replace
 
 from annotator.domain import coding as edits
@@ -31,7 +32,7 @@ from annotator.domain.coding_view import (
 )
 from annotator.domain.describe import changed_start, changed_targets, replay_notice
 from annotator.domain.errors import InputError
-from annotator.domain.suggestions import Suggestion
+from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 from annotator.domain.vocabulary import EditKind, Status
 from annotator.services.coding import Change, CodingSession, OpenDocument, Progress, SaveFailed
 
@@ -42,11 +43,14 @@ ACTIONS = frozenset({"accept", "reject", "accept_all", "label", "stance", "bound
                      "undo", "redo", *MOVES})  # what `handle` takes
 
 
+Severity = Literal["information", "warning", "error"]
+
+
 @dataclass(frozen=True, slots=True)
 class Notice:
     text: str
     title: str | None = None
-    severity: str = "information"
+    severity: Severity = "information"
     timeout: float | None = 3
 
 
@@ -94,8 +98,9 @@ class Outcome:
     background: Background | None = None
     quit: bool = False
 
-    def say(self, text: str, **how) -> Outcome:
-        self.notices.append(Notice(text, **how))
+    def say(self, text: str, title: str | None = None, severity: Severity = "information",
+            timeout: float | None = 3) -> Outcome:
+        self.notices.append(Notice(text, title, severity, timeout))
         return self
 
 
@@ -116,6 +121,13 @@ class CodingController:
         self._answering: int | None = None  # that document, while the key after the question runs
         self._asked_on: int | None = None  # the document the question was last said on
 
+    @property
+    def _open(self) -> OpenDocument:
+        """The open document, where an action runs (`handle` runs none without one)."""
+        if self.doc is None:
+            raise RuntimeError("no document is open")
+        return self.doc
+
     # What the screen shows ----------------------------------------------------------------------
     def focus(self) -> Focus:
         """The one item the keys act on."""
@@ -131,11 +143,11 @@ class CodingController:
             return False
         focused = self.focus()
         if action == "accept":
-            return can_accept(focused, self.doc.annotation, self.doc.suggestion)
+            return can_accept(focused, self._open.annotation, self._open.suggestion)
         if action == "reject":
-            return can_reject(focused, self.doc.annotation, self.doc.suggestion)
+            return can_reject(focused, self._open.annotation, self._open.suggestion)
         if action == "accept_all":
-            return bool(self.entities.undecided or edits.pending_stances(self.doc.annotation, self.doc.suggestion))
+            return bool(self.entities.undecided or edits.pending_stances(self._open.annotation, self._open.suggestion))
         if action in ("delete_span", "boundary"):
             return focused.entity is not None
         if action == "undo":
@@ -150,7 +162,7 @@ class CodingController:
         return self.storing is None or action in WHILE_STORING
 
     # Keys ---------------------------------------------------------------------------------------
-    def handle(self, action: str, *args, here: Here = Here()) -> Outcome:
+    def handle(self, action: str, *args: Any, here: Here = Here()) -> Outcome:
         """Run one key's action (`action` as the binding names it, its arguments after)."""
         if self.doc is None:
             return Outcome()
@@ -171,26 +183,30 @@ class CodingController:
 
     def _accept(self, here: Here) -> Outcome:
         focused = self.focus()
-        if not can_accept(focused, self.doc.annotation, self.doc.suggestion):
+        if not can_accept(focused, self._open.annotation, self._open.suggestion):
             return self._nothing_to("accept", focused)
         if focused.target:
             suggested = self._suggested_stance()
+            assert suggested is not None  # (can_accept: a target is accepted only with a suggestion)
             outcome = self._edit("stance.accept", lambda a: edits.accept_stance(a, suggested))
         else:
-            entity = focused.entity
-            outcome = self._edit("span.accept", lambda a: edits.accept(a, entity.suggestion))
+            suggestion = _suggestion_of(focused.entity)
+            outcome = self._edit("span.accept", lambda a: edits.accept(a, suggestion))
         return self._move_on(focused, outcome) if outcome.changed else outcome
 
     def _reject(self, here: Here) -> Outcome:
         focused = self.focus()
         entity = focused.entity
-        if focused.target and can_reject(focused, self.doc.annotation, self.doc.suggestion):
+        target = focused.target
+        if target and can_reject(focused, self._open.annotation, self._open.suggestion):
             suggested = self._suggested_stance()
-            outcome = self._edit("stance.reject", lambda a: edits.reject_stance(a, focused.target, suggested))
-        elif entity and entity.coded:
-            outcome = self._edit("span.remove", lambda a: edits.remove(a, entity.span))
+            outcome = self._edit("stance.reject", lambda a: edits.reject_stance(a, target, suggested))
+        elif entity and entity.span is not None:
+            span = entity.span
+            outcome = self._edit("span.remove", lambda a: edits.remove(a, span))
         elif entity:
-            outcome = self._edit("span.reject", lambda a: edits.reject(a, entity.suggestion))
+            suggestion = _suggestion_of(entity)
+            outcome = self._edit("span.reject", lambda a: edits.reject(a, suggestion))
         else:
             return self._nothing_to("reject", focused)
         return self._move_on(focused, outcome) if outcome.changed else outcome
@@ -198,10 +214,9 @@ class CodingController:
     def _nothing_to(self, verb: str, focused: Focus) -> Outcome:
         """`a` or `x` where it cannot act, and why. On a decided item `a` moves on, so a a a walks a
         document; on plain text the focus goes to the next suggestion."""
-        if focused.target:
-            if self.doc.annotation.stance(focused.target) is None:
-                return Outcome().say(f"No stance is suggested for {focused.target}: type its stance key." if verb == "accept"
-                                     else f"{focused.target} has no stance, coded or suggested, to reject.", timeout=3)
+        if focused.target and self._open.annotation.stance(focused.target) is None:
+            return Outcome().say(f"No stance is suggested for {focused.target}: type its stance key." if verb == "accept"
+                                 else f"{focused.target} has no stance, coded or suggested, to reject.", timeout=3)
         if focused.target or focused.entity:
             outcome = self._move_on(focused, Outcome())
             if self.focus() != focused:
@@ -219,7 +234,7 @@ class CodingController:
             following = self.entities.following(decided.entity.start, 1, undecided_only=True)
             if following is not None:
                 return self._put_cursor(following.start, outcome)
-        target = next_undecided_target(self.doc.target_names, decided.target, self.doc.annotation, self.doc.suggestion)
+        target = next_undecided_target(self._open.target_names, decided.target, self._open.annotation, self._open.suggestion)
         if target is not None:
             self.target, self.stance_focus = target, True
         elif (entity := self.entities.first_undecided()) is not None:  # from the targets, back to the text
@@ -234,20 +249,20 @@ class CodingController:
     def _accept_all(self, here: Here) -> Outcome:
         """Accept every undecided suggestion: one change, one event, one ctrl+z; on a document with
         thousands, stored in a worker while the screen goes on answering keys."""
-        before, suggestion = self.doc.annotation, self.doc.suggestion
+        before, suggestion = self._open.annotation, self._open.suggestion
         left = len(self.entities.undecided)  # the spans it takes: the list shows the first of overlapping ones
         if not left and not edits.pending_stances(before, suggestion):
             return Outcome().say("Nothing left to accept: every suggestion here is decided.", timeout=2)
         if left + rows_to_store(before) < BULK_ROWS:
             return self._accepted_all(before, self._edit("accept all", lambda a: edits.accept_all(a, suggestion)))
-        doc = replace(self.doc)  # the worker's own: the open document changes on the screen's thread only
+        doc = replace(self._open)  # the worker's own: the open document changes on the screen's thread only
 
         def store(on_progress: Progress) -> Annotation:
             self.session.apply(doc, "accept all", lambda a: edits.accept_all(a, suggestion), on_progress)
             return doc.annotation
 
         def then(shown: Annotation | None, entities: EntityList | None) -> Outcome:
-            self.doc.annotation = shown
+            self._open.annotation = shown or doc.annotation
             return self._accepted_all(before, self._repainted(entities))
 
         return self._in_background("Accepting", left or None, store, then)
@@ -256,7 +271,7 @@ class CodingController:
         if not outcome.changed:
             return outcome
         # Accept all only adds decisions (it never overrides one): the new ones are what it accepted.
-        shown = self.doc.annotation
+        shown = self._open.annotation
         accepted = len(shown.decisions) - len(before.decisions) + len(shown.stance_decisions) - len(before.stance_decisions)
         them = "them all" if accepted != 1 else "it"
         return outcome.say(f"Accepted {accepted:,} suggestion{'s' if accepted != 1 else ''}: ctrl+z takes {them} back.")
@@ -269,17 +284,19 @@ class CodingController:
         entity = self.focus().entity
         if here.selection:
             start, end = here.selection
-            outcome = self._edit("span.add", lambda a: edits.add_span(a, start, end, label, self.doc.suggestion))
+            outcome = self._edit("span.add", lambda a: edits.add_span(a, start, end, label, self._open.suggestion))
             outcome.drop_selection = True
-        elif entity and entity.coded:
+        elif entity and entity.span is not None:
             if entity.label == label:
                 return Outcome().say(f"Already labelled {label}.", timeout=2)
-            outcome = self._edit("span.label", lambda a: edits.relabel(a, entity.span, label))
+            span = entity.span
+            outcome = self._edit("span.label", lambda a: edits.relabel(a, span, label))
         elif entity:
-            outcome = self._edit("span.accept", lambda a: edits.accept(a, entity.suggestion, label))
+            suggestion = _suggestion_of(entity)
+            outcome = self._edit("span.accept", lambda a: edits.accept(a, suggestion, label))
         else:
             start, end = here.cursor
-            outcome = self._edit("span.add", lambda a: edits.add_span(a, start, end, label, self.doc.suggestion))
+            outcome = self._edit("span.add", lambda a: edits.add_span(a, start, end, label, self._open.suggestion))
         return outcome
 
     def _boundary(self, side: str, delta: int, here: Here) -> Outcome:
@@ -291,10 +308,12 @@ class CodingController:
             return Outcome().say("That edge cannot move further: the span would leave the text or be empty.", timeout=2)
 
         def move(annotation: Annotation) -> Annotation:
-            if not entity.coded:
-                annotation = edits.accept(annotation, entity.suggestion)
-            span = entity.span or next(s for s in annotation.spans if s.source == entity.suggestion.key)
-            return edits.resize(annotation, span, *moved, self.doc.suggestion)
+            span = entity.span
+            if span is None:  # a suggestion: accepted first, then resized
+                suggestion = _suggestion_of(entity)
+                annotation = edits.accept(annotation, suggestion)
+                span = next(s for s in annotation.spans if s.source == suggestion.key)
+            return edits.resize(annotation, span, *moved, self._open.suggestion)
 
         return self._put_cursor(moved[0], self._edit("span.resize", move))
 
@@ -302,31 +321,31 @@ class CodingController:
         if self.target is None:
             return Outcome().say("This document has no stance targets.", timeout=2)
         if not self.stance_focus:  # the key acts on what has the focus: a target must have it first
-            self.target = next_undecided_target(self.doc.target_names, None, self.doc.annotation,
-                                                self.doc.suggestion) or self.doc.target_names[0]
+            self.target = next_undecided_target(self._open.target_names, None, self._open.annotation,
+                                                self._open.suggestion) or self._open.target_names[0]
             self.stance_focus = True
             return Outcome().say(f"Stance keys act on a target: {self.target} now has the focus; "
                                  "type the key again to code it.", timeout=4)
         target, suggested = self.target, self._suggested_stance()
-        if (coded := self.doc.annotation.stance(target)) is not None and coded.label == label:
+        if (coded := self._open.annotation.stance(target)) is not None and coded.label == label:
             return Outcome().say(f"{target} is already {label}.", timeout=2)
         return self._edit("stance.set", lambda a: edits.set_stance(a, target, label, suggested))
 
     def _done(self, here: Here) -> Outcome:
         """`d`; with suggestions still undecided, what the codebook says: ask once, reject them, or allow."""
-        left = edits.undecided(self.doc.annotation, self.doc.suggestion)
+        left = edits.undecided(self._open.annotation, self._open.suggestion)
         mode = self.codebook.on_done_with_undecided
-        if left and mode == "ask" and self._done_asked != self.doc.pk:
-            self._done_asked = self._asked_on = self.doc.pk
+        if left and mode == "ask" and self._done_asked != self._open.pk:
+            self._done_asked = self._asked_on = self._open.pk
             return Outcome().say(f"{left} suggestion{'s' if left != 1 else ''} undecided: d again to mark done "
                                  "without them, u to go to the first.", title="Not done yet", timeout=6)
         outcome = Outcome()
         if left and mode == "reject":
-            if not self._store("reject undecided", lambda a: edits.reject_undecided(a, self.doc.suggestion), outcome):
+            if not self._store("reject undecided", lambda a: edits.reject_undecided(a, self._open.suggestion), outcome):
                 return outcome  # not stored: neither is done, and the coder stays
             self._repainted(None, outcome)
         # "Not done yet" would sit over the next document as if this one were not: taken down first.
-        if self._asked_on == self.doc.pk:
+        if self._asked_on == self._open.pk:
             outcome.unsay, self._asked_on = True, None
         if self._finish("done", outcome):
             self._done_asked = None
@@ -342,8 +361,8 @@ class CodingController:
         if self._store("status", lambda a: edits.set_status(a, status), outcome) is None:
             return False
         outcome.recount = True
-        following = self.session.next_pk(self.doc.pk, unfinished=True) or self.session.first_unfinished(or_first=False)
-        if following is None or following == self.doc.pk:
+        following = self.session.next_pk(self._open.pk, unfinished=True) or self.session.first_unfinished(or_first=False)
+        if following is None or following == self._open.pk:
             self._repainted(None, outcome)
             outcome.say(f"Every document is done or skipped: {self.total} of {self.total}.", title="Queue finished")
             return True
@@ -371,7 +390,7 @@ class CodingController:
     def _replay_in_background(self, step: Callable[..., Change | None], change: Change, undo: bool) -> Outcome:
         """Undo (or redo) of a large change, such as accept all on thousands: stored in a worker."""
         shown = change.before if undo else change.after
-        here = change.document_pk == self.doc.pk
+        here = change.document_pk == self._open.pk
 
         def store(on_progress: Progress) -> Annotation | None:
             step(on_progress)
@@ -386,16 +405,16 @@ class CodingController:
         self.ahead = None  # the change may belong to the document fetched ahead
         shown, other = (change.before, change.after) if undo else (change.after, change.before)
         outcome = Outcome(recount=True)
-        if change.document_pk != self.doc.pk:
+        if change.document_pk != self._open.pk:
             self.open(change.document_pk, outcome=outcome)
         else:
-            self.doc.annotation = shown
+            self._open.annotation = shown
             self._repainted(entities, outcome)
         start = changed_start(shown, other)
-        outcome.say(replay_notice(undo, change.before, change.after, self.doc.text))
+        outcome.say(replay_notice(undo, change.before, change.after, self._open.text))
         if start is not None:
             return self._ensure_focus(self._put_cursor(start, outcome))
-        target = next((t for t in self.doc.target_names if t in changed_targets(shown, other)), None)
+        target = next((t for t in self._open.target_names if t in changed_targets(shown, other)), None)
         if target is not None:
             self.target, self.stance_focus = target, True
         return self._ensure_focus(outcome)
@@ -407,13 +426,13 @@ class CodingController:
     def _next_undecided(self, here: Here) -> Outcome:
         """`u`: the next undecided entity (the first, in answer to `d`'s question), else the first
         stance target still to decide."""
-        if self._answering == self.doc.pk:
+        if self._answering == self._open.pk:
             entity = self.entities.first_undecided()
         else:
             entity = self.entities.following(self.cursor, 1, undecided_only=True)
         if entity is not None:
             return self._jump(entity)
-        target = next_undecided_target(self.doc.target_names, None, self.doc.annotation, self.doc.suggestion)
+        target = next_undecided_target(self._open.target_names, None, self._open.annotation, self._open.suggestion)
         if target is None:
             return Outcome().say("Nothing here is left to decide: d marks the document done.", timeout=2)
         self.target, self.stance_focus = target, True
@@ -425,7 +444,7 @@ class CodingController:
 
     def _next_target(self, here: Here) -> Outcome:
         """`g`: into the stance list at this document's focused target, then on to the next one."""
-        names = list(self.doc.target_names)
+        names = list(self._open.target_names)
         if not names:
             return Outcome().say("This document has no stance targets.", timeout=2)
         if self.target not in names:
@@ -436,10 +455,10 @@ class CodingController:
         return Outcome()
 
     def _next(self, here: Here) -> Outcome:
-        return self._go(self.session.next_pk(self.doc.pk), self._step(+1), "This is the last document.")
+        return self._go(self.session.next_pk(self._open.pk), self._step(+1), "This is the last document.")
 
     def _previous(self, here: Here) -> Outcome:
-        return self._go(self.session.previous_pk(self.doc.pk), self._step(-1), "This is the first document.")
+        return self._go(self.session.previous_pk(self._open.pk), self._step(-1), "This is the first document.")
 
     def _step(self, by: int) -> int | None:
         """The neighbour's position when it saves a count (random and uncertain orders); in import
@@ -467,15 +486,15 @@ class CodingController:
             ahead = None
             self.doc = self.session.open(pk)
         self.position = position or self.session.position(pk)
-        self.entities = entity_list(self.doc.annotation, self.doc.suggestion)
+        self.entities = entity_list(self._open.annotation, self._open.suggestion)
         first = self._focus_first(keep_entity=keep_cursor is not None)
         self.cursor = keep_cursor if keep_cursor is not None else (first.start if first else 0)
         outcome.opened, outcome.move_to = ahead or True, self.cursor
         return outcome
 
     def _focus_first(self, keep_entity: bool) -> Entity | None:
-        targets = self.doc.target_names
-        first_target = next_undecided_target(targets, None, self.doc.annotation, self.doc.suggestion)
+        targets = self._open.target_names
+        first_target = next_undecided_target(targets, None, self._open.annotation, self._open.suggestion)
         first = self.entities.first_undecided()
         self.target = first_target or (targets[0] if targets else None)
         self.stance_focus = first is None and first_target is not None and not keep_entity
@@ -483,9 +502,9 @@ class CodingController:
 
     def suggested(self, pk: int, suggestion: Suggestion | None) -> Outcome:
         """Suggestions made for `pk` while it was open arrived (dropped for a document left since)."""
-        if self.doc is None or self.doc.pk != pk:
+        if self.doc is None or self._open.pk != pk:
             return Outcome()
-        self.doc.suggestion = suggestion
+        self._open.suggestion = suggestion
         outcome = self._repainted(None)
         if self.focus() == Focus():  # nothing focused yet: the new suggestions' first undecided item
             first = self._focus_first(keep_entity=False)
@@ -495,7 +514,7 @@ class CodingController:
 
     def fetched_ahead(self, ahead: Ahead) -> bool:
         """Keep what a worker read ahead, if it follows the open document; False to drop it."""
-        if self.doc is None or self.doc.pk != ahead.after_pk:
+        if self.doc is None or self._open.pk != ahead.after_pk:
             return False
         self.ahead = ahead
         return True
@@ -520,7 +539,7 @@ class CodingController:
     def _store(self, kind: EditKind, edit: Callable[[Annotation], Annotation], outcome: Outcome) -> bool | None:
         """Whether the edit changed (and stored) something; None when it was not stored, the coder told why."""
         try:
-            return self.session.apply(self.doc, kind, edit)
+            return self.session.apply(self._open, kind, edit)
         except SaveFailed as exc:
             outcome.say(str(exc), title="Not saved", severity="error", timeout=8)
         except InputError as exc:
@@ -529,7 +548,7 @@ class CodingController:
 
     def _repainted(self, entities: EntityList | None, outcome: Outcome | None = None) -> Outcome:
         """The annotation or the suggestion changed: the entity list again (`entities`: made already)."""
-        self.entities = entities or entity_list(self.doc.annotation, self.doc.suggestion)
+        self.entities = entities or entity_list(self._open.annotation, self._open.suggestion)
         outcome = outcome or Outcome()
         outcome.changed = True
         return outcome
@@ -560,10 +579,17 @@ class CodingController:
         entity = self.entities.following(self.cursor, 1, undecided_only=True)
         if entity is not None:
             return self._put_cursor(entity.start, outcome)
-        target = next_undecided_target(self.doc.target_names, None, self.doc.annotation, self.doc.suggestion)
+        target = next_undecided_target(self._open.target_names, None, self._open.annotation, self._open.suggestion)
         if target is not None:
             self.target, self.stance_focus = target, True
         return outcome
 
-    def _suggested_stance(self):
-        return self.doc.suggestion.stance(self.target) if self.doc.suggestion else None
+    def _suggested_stance(self) -> SuggestedStance | None:
+        return self._open.suggestion.stance(self.target) if self._open.suggestion else None
+
+
+def _suggestion_of(entity: Entity | None) -> SuggestedSpan:
+    """The suggestion an uncoded entity of the list shows (each entity is a span or a suggestion)."""
+    if entity is None or entity.suggestion is None:
+        raise ValueError(f"{entity} is not a suggestion")
+    return entity.suggestion

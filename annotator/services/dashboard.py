@@ -4,6 +4,7 @@ documents the coders agree on least."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from annotator.domain.coding_view import display_title
 from annotator.domain.disagreement import Disagreement, least_agreed
@@ -34,7 +35,7 @@ class Dashboard:
     least_agreed: list[LeastAgreedDocument]
     # coder -> shares of their decided suggestions (entities and stances together) and seconds per
     # done document: whether suggestions help or bias, beside each coder's progress
-    suggestion_use: dict[str, dict] = field(default_factory=dict)
+    suggestion_use: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def dashboard(engine: Engine, limit: int = 20) -> Dashboard:
@@ -44,7 +45,7 @@ def dashboard(engine: Engine, limit: int = 20) -> Dashboard:
     with engine.connect() as conn:
         rows = who_codes(assignments.coders(conn))
         total = documents.count(conn)
-        found = documents.headings(conn, [d.document for d in ranked])
+        found = documents.headings(conn, [int(d.document) for d in ranked])  # keyed by pk
         use = usage([("all", *row[1:]) for row in store_usage.decisions(conn)], store_usage.seconds(conn))
     return Dashboard(
         coders=rows, documents=total, shared_documents=data.shared_documents,

@@ -4,7 +4,7 @@ Records stream a batch of documents at a time; each file is written under a temp
 folder and renamed at the end, so a crash never leaves half a file under the final name.
 """
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 import glob
 import hashlib
@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from annotator.domain import formats
+from annotator.domain.codebook import Codebook
 from annotator.domain.errors import InputError
 from annotator.domain.formats import ExportDocument, Unaligned
 from annotator.processes import alive
@@ -52,7 +54,7 @@ def parse_split(value: str | None) -> tuple[float, float, float] | None:
     if len(shares) != 3 or not all(math.isfinite(s) and s >= 0 for s in shares) or abs(sum(shares) - 1.0) > 1e-6:
         raise InputError(f"--split {value!r}: give three shares for train, dev and test that add up to 1, "
                          "e.g. 0.8,0.1,0.1")
-    return shares  # type: ignore[return-value]
+    return shares
 
 
 def split_of(doc_id: str, seed: int, shares: tuple[float, float, float]) -> str:
@@ -68,7 +70,7 @@ def default_path(engine: Engine, fmt: str, folder: Path = Path("exports")) -> Pa
     return folder / f"{project}-{fmt}-{datetime.now():%Y%m%d-%H%M%S}.{formats.EXTENSIONS[fmt]}"
 
 
-def _paths(out: Path, shares) -> dict[str, Path]:
+def _paths(out: Path, shares: tuple[float, float, float] | None) -> dict[str, Path]:
     if shares is None:
         return {"all": out}
     return {name: out.with_name(f"{out.stem}-{name}{out.suffix}") for name in SPLITS}
@@ -188,6 +190,9 @@ class _FileWriter:
         self.temporary = _temporary(path)
         self.file = self.temporary.open("wb")
 
+    def add(self, doc: ExportDocument, schema: str, unaligned: Unaligned) -> None:
+        raise NotImplementedError  # each format's writer writes its own lines
+
     def close(self) -> None:
         self.file.close()
 
@@ -205,7 +210,7 @@ class _FileWriter:
 
 
 class _JsonlWriter(_FileWriter):
-    def __init__(self, path: Path, record) -> None:
+    def __init__(self, path: Path, record: Callable[[ExportDocument, str, Unaligned], dict[str, Any]]) -> None:
         super().__init__(path)
         self.record = record
 
@@ -228,7 +233,7 @@ class _ConllWriter(_FileWriter):
 
 
 class _SpacyWriter:
-    def __init__(self, path: Path, codebook, include_meta: bool) -> None:
+    def __init__(self, path: Path, codebook: Codebook, include_meta: bool) -> None:
         from annotator.nlp.docbin import DocBinWriter
 
         self.path = path
@@ -249,13 +254,13 @@ class _SpacyWriter:
         self.temporary.unlink(missing_ok=True)
 
 
-def _writer(fmt: str, path: Path, codebook, include_meta: bool):
+def _writer(fmt: str, path: Path, codebook: Codebook, include_meta: bool) -> _FileWriter | _SpacyWriter:
     if fmt == "spacy":
         return _SpacyWriter(path, codebook, include_meta)
     if fmt == "conll":
         return _ConllWriter(path, include_meta)
 
-    def prodigy(doc, schema, unaligned):
+    def prodigy(doc: ExportDocument, schema: str, unaligned: Unaligned) -> dict[str, Any]:
         from annotator.nlp.tokens import word_tokens
 
         return formats.prodigy_record(doc, word_tokens(doc.text), unaligned)

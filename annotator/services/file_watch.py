@@ -16,9 +16,12 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from annotator.domain.errors import InputError
+
+if TYPE_CHECKING:  # collections.abc.Buffer from Python 3.12
+    from typing_extensions import Buffer
 
 BLOCK = 1 << 20  # bytes per hashed block: a batch's check rereads at most this much
 
@@ -77,7 +80,7 @@ class _Reader(io.RawIOBase):
 
     def __init__(self, path: Path, watch: FileWatch, expected: _Print | None) -> None:
         self.path, self.watch, self.expected = path, watch, expected
-        self.file = open(path, "rb", buffering=0)
+        self.file = open(path, "rb", buffering=0)  # noqa: SIM115  held open across reads; closed by close()
         self.print = _Print(_status(self.file.fileno()))
         if expected is not None and self.print.status != expected.status:
             self.file.close()
@@ -91,7 +94,7 @@ class _Reader(io.RawIOBase):
     def fileno(self) -> int:
         return self.file.fileno()
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: Buffer) -> int:
         n = self.file.readinto(buffer)
         if n:
             view = memoryview(buffer)[:n]

@@ -1,17 +1,19 @@
 """Gold: derived by rule from the done annotations (`annotator gold`), kept in step when a coder
 changes one, and settled item by item by a lead (`annotator review`)."""
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 import gc
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import chain
+from typing import Any
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.coding import Annotation
@@ -24,7 +26,7 @@ from annotator.services.project import active_codebook
 from annotator.store import annotations, assignments, documents, events, gold, identity, reliability, suggestions
 from annotator.store.documents import StoredDocument
 from annotator.store.engine import Connection, Engine, keep_if_possible, make_engine
-from annotator.store.gold import Adjudication, GoldItem
+from annotator.store.gold import Adjudication, DerivedRow, GoldItem
 
 
 SLICE = 5_000  # documents derived and written at a time: memory stays flat
@@ -36,7 +38,7 @@ class GoldReport:
     settled: int = 0  # of them, with nothing disputed
     disputed_documents: int = 0
     single_coder: int = 0  # documents one coder did: their annotation passes as it is
-    items: Counter = field(default_factory=Counter)  # unanimous / majority / disputed
+    items: Counter[Any] = field(default_factory=Counter)  # unanimous / majority / disputed
     outvoted: int = 0  # spans a minority marked, left out by the majority
     adjudicated_kept: int = 0  # items a lead settled earlier, left as they were
 
@@ -57,7 +59,7 @@ def _decisions_on(conn: Connection, document_pk: int) -> list[Adjudication]:
 
 def _regions(decisions: list[Adjudication]) -> tuple[list[tuple[int, int]], list[str]]:
     return ([(a.start, a.end) for a in decisions if a.kind == "span"],
-            [a.target for a in decisions if a.kind == "stance"])
+            [a.target for a in decisions if a.kind == "stance" and a.target is not None])
 
 
 def derive_all(engine: Engine, min_agreement: int | None = None, *, workers: int | None = None,
@@ -78,6 +80,8 @@ def derive_all(engine: Engine, min_agreement: int | None = None, *, workers: int
         last = reliability.last_document(conn)
         slices = [(first, first + slice_size) for first in range(1, last + 1, slice_size)]
         workers = min(len(slices), workers or min(os.cpu_count() or 1, 4))
+        results: Iterator[tuple[GoldReport, bytes | list[DerivedRow]]]
+        pool: ProcessPoolExecutor | None
         if workers > 1:
             pool = ProcessPoolExecutor(workers, mp_context=_worker_context(), initializer=die_with_parent)
             rest = pool.map(_SliceDeriver(engine.url.render_as_string(hide_password=False), targets,
@@ -90,9 +94,9 @@ def derive_all(engine: Engine, min_agreement: int | None = None, *, workers: int
             pool = None
             results = (derive_slice(conn, between, targets, min_agreement, labels) for between in slices)
         try:
-            for part, rows in results:
+            for part, packed in results:
                 report.add(part)
-                gold.store_packed(conn, rows, min_agreement)
+                gold.store_packed(conn, packed, min_agreement)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
@@ -110,7 +114,7 @@ def _labels(codebook: Codebook) -> tuple[frozenset[str], frozenset[str]]:
 
 def derive_slice(conn: Connection, between: tuple[int, int], targets: Sequence[str],
                  min_agreement: int | None, labels: tuple[frozenset[str], frozenset[str]] | None = None
-                 ) -> tuple[GoldReport, list]:
+                 ) -> tuple[GoldReport, list[Any]]:
     """Derive the documents with keys in [from, to): the tally, and the rows whose gold changes.
     With `labels` (the codebook's entity and stance labels), nothing outside them becomes gold."""
     report = GoldReport()
@@ -141,14 +145,14 @@ class _SliceDeriver:
     min_agreement: int | None
     labels: tuple[frozenset[str], frozenset[str]] | None = None
 
-    def __call__(self, between: tuple[int, int]) -> tuple[GoldReport, bytes | list]:
+    def __call__(self, between: tuple[int, int]) -> tuple[GoldReport, bytes | list[Any]]:
         engine = _worker_engine(self.url)
         with engine.connect() as conn, no_cycle_collection():
             report, rows = derive_slice(conn, between, self.targets, self.min_agreement, self.labels)
             return report, gold.pack(conn, rows)
 
 
-def _worker_context():
+def _worker_context() -> BaseContext:
     """See `processes.worker_context`; the server, like its workers, ends with this process."""
     return worker_context(GOLD_WORKER_MODULES)
 
@@ -159,7 +163,7 @@ def _worker_engine(url: str) -> Engine:
 
 
 @contextmanager
-def no_cycle_collection():
+def no_cycle_collection() -> Iterator[None]:
     """Reading and deriving allocate millions of small acyclic objects (freed by reference counting);
     the cycle collector's passes over them were a fifth of `annotator gold` and of `annotator agree`
     at 100,000 documents."""
@@ -313,6 +317,7 @@ class ReviewSession:
         if dispute.kind == "span":
             items: list[Span | Stance] = [Span(*s) for s in (version or ())]
         else:
+            assert dispute.target is not None and not isinstance(version, tuple), "a stance dispute names a target"
             items = [Stance(dispute.target, version)] if version else []
         self._store(document_pk, dispute, items, f"adjudicate: {coder or 'none'}")
 

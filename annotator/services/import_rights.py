@@ -38,7 +38,7 @@ def authorize(engine: Engine, writes: Writes, create_coders: bool) -> list[str]:
         known = assignments.pks_by_name(conn, list(writes.coders))
         role = "a coder" if assignments.role_of(conn, me) else "not a coder here"
     if not lead:
-        others = sorted((c for c in writes.coders if c != me), key=writes.coders.get)
+        others = sorted((c for c in writes.coders if c != me), key=writes.coders.__getitem__)
         if writes.gold_at is not None:
             raise InputError(f"{writes.gold_at}: importing gold needs the lead role and {me} is {role}; "
                              "a lead imports it (annotator coder add NAME --role lead)")
@@ -47,7 +47,7 @@ def authorize(engine: Engine, writes: Writes, create_coders: bool) -> list[str]:
             raise InputError(f"{writes.coders[first]}: the record is {first}'s work, and importing another coder's "
                              f"work needs the lead role ({me} is {role}); import your own work, with \"coder\": "
                              f"{me!r}, or ask a lead")
-    unknown = sorted((c for c in writes.coders if c not in known), key=writes.coders.get)
+    unknown = sorted((c for c in writes.coders if c not in known), key=writes.coders.__getitem__)
     if unknown and create_coders and not lead:
         raise InputError(f"{writes.coders[unknown[0]]}: adding coders ({', '.join(unknown[:10])}) needs the lead "
                          f"role and {me} is {role}; a lead adds them (annotator coder add NAME)")

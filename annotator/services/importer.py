@@ -9,7 +9,7 @@ A file written to between or during the reads is an error before any batch holdi
 did not see commits (file_watch compares the two reads' bytes as they are read).
 """
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 import functools
 import os
@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
+from collections.abc import Sized
+from typing import Any, BinaryIO
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.coding import Annotation
@@ -79,7 +80,7 @@ class ImportReport:
     # whose ("gold (adjudicated)", "alice's done work") -> [documents, spans, stances] stored
     stored_as: dict[str, list[int]] = field(default_factory=dict)
     tools: dict[str, int] = field(default_factory=dict)  # records read from other tools' exports, by tool
-    not_stored: dict[str, list] = field(default_factory=dict)  # what those held that has no place: [count, first where]
+    not_stored: dict[str, list[Any]] = field(default_factory=dict)  # what those held that has no place: [count, first where]
 
     def add(self, batch: ImportReport) -> None:
         """What a committed batch stored (and refused) counted in."""
@@ -204,7 +205,7 @@ def _keep_copy(pipe: BinaryIO, shown: Path, kept: list[Path]) -> None:
         with _signals_held():  # a SIGTERM between making the copy and listing it would leave it
             fd, name = tempfile.mkstemp(prefix="annotator-import-", suffix=shown.suffix, dir=folder)
             kept.append(Path(name))
-            copy = open(fd, "wb")
+            copy = open(fd, "wb")  # noqa: SIM115  closed by the `with` below
         with copy:
             _copy_pipe(pipe, copy, shown)
     except OSError as exc:  # no room, no inode, a quota: what was made is removed like any copy
@@ -345,7 +346,7 @@ class _BatchWriter:
             if taken_ids.get(r.id, r.text_hash) != r.text_hash:  # another writer took the id since the check
                 self.counts.problem(where, _id_taken(r.id))
                 continue
-            stored[r.text_hash] = (None, r.id)
+            stored[r.text_hash] = (0, r.id)  # stored by this batch (its pk, unknown here, is not read)
             taken_ids[r.id] = r.text_hash
             rows.append({"id": r.id, "title": r.title, "text": r.text, "meta": r.meta, "text_hash": r.text_hash})
         documents.insert_many(self.conn, rows, now)
@@ -363,6 +364,8 @@ class _BatchWriter:
         for r in records:
             if r.text_hash not in pks:
                 continue
+            if r.gold is None:
+                continue
             annotators, how = r.gold
             stored = gold.import_gold(self.conn, pks[r.text_hash][0], annotators,
                                       [(s.start, s.end, s.label, how) for s in r.spans],
@@ -379,6 +382,7 @@ class _BatchWriter:
             if r.text_hash not in pks:
                 continue  # the document itself was refused and is already reported
             doc_pk = pks[r.text_hash][0]
+            assert r.coder is not None, "only a coder's records are coded work"
             coder = self.coders.get(r.coder) or self.coders.setdefault(r.coder, annotations.coder_pk(self.conn, r.coder))
             stored = annotations.of_coder(self.conn, doc_pk, coder)
             if stored is not None:  # never overwrite a coder's work
@@ -406,5 +410,5 @@ def _same_work(stored: Annotation, record: DocumentRecord) -> bool:
             and {(s.target, s.label) for s in stored.stances} == {(s.target, s.label) for s in record.stances})
 
 
-def _work(status: str, spans, stances) -> str:
+def _work(status: str, spans: Sized, stances: Sized) -> str:
     return f"{status}, {len(spans)} span(s), {len(stances)} stance(s)"

@@ -3,13 +3,13 @@
 The shapes are documented in the README and are stable: scripts and tests read them.
 """
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 from typing import Any
 
 from annotator.domain.coding import Annotation
 from annotator.domain.errors import InputError
-from annotator.domain.spans import Span
+from annotator.domain.spans import Span, Stance
 from annotator.domain.suggestion_use import usage
 from annotator.domain.suggestions import Suggestion
 from annotator.store import annotations, documents, gold, suggestions
@@ -76,12 +76,11 @@ def _coded(a: Annotation, text: str) -> dict[str, Any]:
 def _gold(items: list[gold.GoldItem] | None, text: str) -> dict[str, Any] | None:
     if items is None:
         return None
-    spans = [i for i in items if isinstance(i.item, Span)]
-    stances = [i for i in items if not isinstance(i.item, Span)]
+    spans = [(i, i.item) for i in items if isinstance(i.item, Span)]
+    stances = [(i, i.item) for i in items if isinstance(i.item, Stance)]
     return {
-        "spans": [{"start": i.item.start, "end": i.item.end, "label": i.item.label, "text": i.item.text_in(text)}
-                  for i in spans],
-        "stances": [{"target": i.item.target, "label": i.item.label} for i in stances],
-        "items": [{"item": f"span {i.item.start}-{i.item.end} {i.item.label}", "how": i.how, "by": i.by} for i in spans]
-        + [{"item": f"stance {i.item.target}", "how": i.how, "by": i.by} for i in stances],
+        "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": s.text_in(text)} for _, s in spans],
+        "stances": [{"target": s.target, "label": s.label} for _, s in stances],
+        "items": [{"item": f"span {s.start}-{s.end} {s.label}", "how": i.how, "by": i.by} for i, s in spans]
+        + [{"item": f"stance {s.target}", "how": i.how, "by": i.by} for i, s in stances],
     }

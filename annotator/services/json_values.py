@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 
@@ -65,12 +65,15 @@ def _distinct_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) < len(pairs):
         seen: set[str] = set()
-        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        for twice, _ in pairs:  # the first key met a second time
+            if twice in seen:
+                break
+            seen.add(twice)
         shown = json.dumps(twice, ensure_ascii=False)[:80]
         raise InputError(f"key {shown} is given twice in one object (a JSON reader keeps only the last "
                          "and the first would be lost): keep one")
     return obj
 
 
-def _no_constant(name: str):
+def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")  # (orjson has refused it already: never reached)

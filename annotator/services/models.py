@@ -11,6 +11,7 @@ when it is the first to suggest.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from annotator.domain.errors import InputError
 from annotator.domain.vocabulary import DECISIONS, MODEL_TASKS
@@ -29,7 +30,7 @@ class ModelRow:
     tasks: tuple[str, ...]  # what it suggests from its own training ("entities", "stance"); () a base pipeline
     in_use_for: tuple[str, ...]
     trained: TrainedModel | None  # None: a pipeline that suggested here without being trained here
-    use: dict  # what coders did with its suggestions: see _use
+    use: dict[str, Any]  # what coders did with its suggestions: see _use
 
 
 def list_models(engine: Engine, with_use: bool = True) -> tuple[list[ModelRow], dict[str, tuple[str, str]]]:
@@ -50,10 +51,10 @@ def list_models(engine: Engine, with_use: bool = True) -> tuple[list[ModelRow], 
     return rows, in_use
 
 
-def _use(key: str, decided: list[tuple[str, str, str, int]], actions: dict[str, tuple[int, int]]) -> dict:
+def _use(key: str, decided: list[tuple[str, str, str, int]], actions: dict[str, tuple[int, int]]) -> dict[str, Any]:
     """Of the model's suggestions coders decided on, per task: accepted unchanged, changed, rejected;
     and the coders' actions (keys that changed something) per done document that showed them."""
-    out: dict = {kind: {d: 0 for d in DECISIONS} for kind in ("entity", "stance")}
+    out: dict[str, Any] = {kind: {d: 0 for d in DECISIONS} for kind in ("entity", "stance")}
     for kind, model, decision, n in decided:
         if model == key:
             out[kind][decision] += n
@@ -108,8 +109,8 @@ def in_use_on_suggesting(conn: Connection, name: str, version: str, trained_for:
         tasks = [task for task in MODEL_TASKS if task not in chosen]
     else:
         record = models.find(conn, name, version)
-        worse = record is not None and None not in (record.score, record.score_in_use) and \
-            record.score < record.score_in_use
+        worse = (record is not None and record.score is not None and record.score_in_use is not None
+                 and record.score < record.score_in_use)
         leads = models.chosen_by_lead(conn)
         tasks = [task for task in trained_for if chosen.get(task) != (name, version) and task not in leads
                  and not worse]

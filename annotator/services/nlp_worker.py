@@ -15,13 +15,18 @@ import sys
 import threading
 import time
 from functools import cache
-from typing import Any, BinaryIO, Callable
+from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Callable
+
+if TYPE_CHECKING:  # loaded in the worker process only
+    from annotator.nlp.pipeline import Pipeline
+    from annotator.store.engine import Engine
 
 
 class NlpWorker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """function(*args), run in the worker process (both must pickle: module-level functions)."""
@@ -31,6 +36,7 @@ class NlpWorker:
                 # multiprocessing's spawn, whose bookkeeping a Textual app in a test upset.
                 self._process = subprocess.Popen([sys.executable, "-m", "annotator.services.nlp_worker"],
                                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            assert self._process.stdin is not None and self._process.stdout is not None  # both piped above
             _send(self._process.stdin, (function, args))
             reply = _receive(self._process.stdout)
         if reply is None:
@@ -51,13 +57,13 @@ class NlpWorker:
             self._process = None
 
 
-def _send(stream: BinaryIO, value: Any) -> None:
+def _send(stream: IO[bytes], value: Any) -> None:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(struct.pack("<Q", len(data)) + data)
     stream.flush()
 
 
-def _receive(stream: BinaryIO) -> Any:
+def _receive(stream: IO[bytes]) -> Any:
     head = stream.read(8)
     if len(head) < 8:
         return None
@@ -104,14 +110,14 @@ def suggest_stored(url: str, document_pk: int, model: str | None) -> int:
 
 
 @cache
-def _engine(url: str):
+def _engine(url: str) -> Engine:
     from annotator.store.engine import make_engine
 
     return make_engine(url)
 
 
 @cache
-def _pipeline(model: str | None):
+def _pipeline(model: str | None) -> Pipeline:
     from annotator.nlp.pipeline import load_pipeline
 
     return load_pipeline(model)

@@ -1,6 +1,6 @@
 """Opening a project database and setting its codebook (`annotator init`)."""
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +12,7 @@ from annotator.services.access_rules import require_lead
 from annotator.services.output_files import output_target, refuse_project_files, still_replaceable
 from annotator.store import annotations, codebooks, events, gold, migrate
 from annotator.store.backup import backup_to, damage
-from annotator.store.engine import Engine, make_engine, shown_url, sqlite_path
-from annotator.store.failures import failure_cause
+from annotator.store.engine import Connection, Engine, make_engine, shown_url, sqlite_path
 from annotator.store.failures import failure_message as store_failure_message
 
 
@@ -41,7 +40,8 @@ def backup(engine: Engine, target: Path, force: bool = False) -> int:
     refuse_project_files(real, sqlite_path(engine))
     if target.exists() and not force:
         raise InputError(f"{target} exists; give another path, or --force to replace it")
-    if real.resolve() == sqlite_path(engine).resolve():
+    project = sqlite_path(engine)
+    if project is not None and real.resolve() == project.resolve():
         raise InputError(f"{target} is the project itself; give another path")
     if not real.parent.is_dir():
         raise InputError(f"no folder {real.parent} to write {real.name} in")
@@ -116,7 +116,7 @@ def init_project(db: str | None = None, schema: Path | None = None, actor: str |
         engine.dispose()
 
 
-def _refuse_dropping_labels_in_use(conn, codebook: Codebook, schema: Path) -> None:
+def _refuse_dropping_labels_in_use(conn: Connection, codebook: Codebook, schema: Path) -> None:
     coded_spans, coded_stances = annotations.labels_in_use(conn)
     gold_spans, gold_stances = gold.labels_in_use(conn)
     span_labels, stance_pairs = coded_spans | gold_spans, coded_stances | gold_stances

@@ -6,6 +6,7 @@ A key that decides nothing says why."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from annotator.domain.coding_view import moved_boundary
 from annotator.domain.errors import InputError
@@ -44,7 +45,7 @@ class ReviewController:
         self._tokens = simple_tokens(self.current.document.text)
         self.at = max(0, min(at, len(self.current.derived.disputes) - 1))
 
-    def character_action(self, character: str | None) -> tuple | None:
+    def character_action(self, character: str | None) -> tuple[str, str | int] | None:
         """The action a typed character names here, if any: a stance key on a stance dispute, a label
         key while editing, a number picking a coder's version."""
         dispute = self.dispute
@@ -58,23 +59,39 @@ class ReviewController:
             return ("pick", int(character))
         return None
 
-    def handle(self, action: str, *args) -> list[Notice]:
+    def handle(self, action: str, *args: Any) -> list[Notice]:
         if self.current is None:
             return []
-        return getattr(self, f"_{action}")(*args) or []
+        notices: list[Notice] | None = getattr(self, f"_{action}")(*args)
+        return notices or []
+
+    @property
+    def _pk(self) -> int:
+        if self.current is None:
+            raise RuntimeError("no document is open")
+        return self.current.document.pk
+
+    def _focused(self) -> Dispute:
+        """The focused dispute, for a key that character_action offers only when there is one."""
+        if self.dispute is None:
+            raise RuntimeError("no dispute has the focus")
+        return self.dispute
 
     def _stance(self, label: str) -> list[Notice]:
-        dispute = self.dispute
-        return self._settle(lambda: self.session.settle(self.current.document.pk, dispute, [Stance(dispute.target, label)]))
+        dispute = self._focused()
+        stance = Stance(dispute.target or "", label)
+        return self._settle(lambda: self.session.settle(self._pk, dispute, [stance]))
 
     def _relabel(self, label: str) -> None:
-        self.edit = (self.edit[0], self.edit[1], label)
+        if self.edit is not None:
+            self.edit = (self.edit[0], self.edit[1], label)
 
     def _pick(self, number: int) -> list[Notice]:
-        coders = sorted(self.dispute.versions)
+        dispute = self._focused()
+        coders = sorted(dispute.versions)
         if number > len(coders):
             return [Notice(f"There are {len(coders)} coders here: 1 to {len(coders)}.", timeout=2)]
-        return self._settle(lambda: self.session.pick(self.current.document.pk, self.dispute, coders[number - 1]))
+        return self._settle(lambda: self.session.pick(self._pk, dispute, coders[number - 1]))
 
     def _edit(self) -> list[Notice]:
         """Edit a span of the lead's own, starting from the longest version in the region."""
@@ -83,7 +100,7 @@ class ReviewController:
             return [Notice("Nothing to edit: everything here is settled.", timeout=2)]
         if dispute.kind != "span":
             return [Notice(f"A stance: {' '.join(self.stance_keys)} sets it.", timeout=2)]
-        spans = [s for v in dispute.versions.values() for s in (v or ())]
+        spans = [s for v in dispute.versions.values() if isinstance(v, tuple) for s in v]
         first = next(iter(self.entity_keys.values()))
         self.edit = max(spans, key=lambda s: (s[1] - s[0], -s[0])) if spans else (dispute.start, dispute.end, first)
         return []
@@ -98,10 +115,11 @@ class ReviewController:
         return []
 
     def _store_edit(self) -> list[Notice]:
-        if self.edit is None or self.dispute is None:
+        dispute = self.dispute
+        if self.edit is None or dispute is None:
             return [Notice("Nothing to store: e edits a span of your own first.", timeout=2)]
         span = Span(*self.edit)
-        return self._settle(lambda: self.session.settle(self.current.document.pk, self.dispute, [span]))
+        return self._settle(lambda: self.session.settle(self._pk, dispute, [span]))
 
     def _drop_edit(self) -> list[Notice]:
         if self.edit is None:
@@ -110,32 +128,34 @@ class ReviewController:
         return []
 
     def _majority(self) -> list[Notice]:
-        if self.dispute is None:
+        dispute = self.dispute
+        if dispute is None:
             return [Notice("Everything here is settled: n for the next document.", timeout=2)]
-        return self._settle(lambda: self.session.majority(self.current.document.pk, self.dispute))
+        return self._settle(lambda: self.session.majority(self._pk, dispute))
 
     def _none(self) -> list[Notice]:
-        if self.dispute is None:
+        dispute = self.dispute
+        if dispute is None:
             return [Notice("Everything here is settled: n for the next document.", timeout=2)]
-        return self._settle(lambda: self.session.pick(self.current.document.pk, self.dispute, None))
+        return self._settle(lambda: self.session.pick(self._pk, dispute, None))
 
     def _settle(self, decide: Callable[[], object]) -> list[Notice]:
         try:
             decide()
         except InputError as error:
             return [Notice(str(error), severity="warning", timeout=3)]
-        self.open(self.current.document.pk, self.at)
+        self.open(self._pk, self.at)
         return []
 
     def _dispute(self, step: int) -> list[Notice]:
-        if not self.current.derived.disputes:
+        if self.current is None or not self.current.derived.disputes:
             return [Notice("No disputes left here: n for the next document.", timeout=2)]
         self.at = (self.at + step) % len(self.current.derived.disputes)
         self.edit = None  # an edit belongs to the dispute it was begun on
         return []
 
     def _document(self, step: int) -> list[Notice]:
-        pk = self.current.document.pk
+        pk = self._pk
         found = self.session.disputed_after(pk) if step > 0 else self.session.disputed_before(pk)
         if found is None:
             return [Notice("No more documents with disputes that way.", timeout=2)]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import os
 import stat
-from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, BinaryIO
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,7 +153,7 @@ def read_source(source: Source, codebook: Codebook, text_column: str, progress: 
 MAX_LINE_BYTES = 64 * 1024 * 1024  # a record's line: longer is refused, so memory stays flat whatever the file
 
 
-def _lines(f) -> Iterator[bytes | InputError]:
+def _lines(f: BinaryIO) -> Iterator[bytes | InputError]:
     """The file's lines, each read whole only up to MAX_LINE_BYTES; a longer one is passed over in
     bounded steps and given as an error (its line number still counts)."""
     while raw := f.readline(MAX_LINE_BYTES + 1):
@@ -338,7 +338,7 @@ def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress, ope
         yield where, _csv_record(row, text_column, where)
 
 
-def _header_problem(columns: list[str]) -> str | None:
+def _header_problem(columns: Sequence[str]) -> str | None:
     """A column without a name, or a name given twice, would lose its values (a row maps names to values)."""
     for number, name in enumerate(columns, 1):
         if not name.strip():
@@ -370,14 +370,14 @@ def _csv_problem(exc: csv.Error, row_start: int, line: int) -> str:
     return f"malformed CSV: {message}"
 
 
-def _csv_record(row: dict, text_column: str, where: str) -> DocumentRecord | InputError:
+def _csv_record(row: dict[str | None, Any], text_column: str, where: str) -> DocumentRecord | InputError:
     if None in row:
         return InputError(f"the row has more fields than the header ({len(row) - 1 + len(row[None])})")
     text = row.pop(text_column) or ""
     doc_id = (row.pop("id", "") or "").strip()
     title = row.pop("title", "") or ""
     try:
-        record = record_from_text(text, doc_id="", title=title, meta={k: v for k, v in row.items() if v})
+        record = record_from_text(text, doc_id="", title=title, meta={k: v for k, v in row.items() if k is not None and v})
     except InputError as exc:
         return exc
     record.id = doc_id or default_id(record.text_hash)

@@ -6,6 +6,7 @@ killed at any point and run again, the run finishes the rest and duplicates noth
 
 from __future__ import annotations
 
+from functools import partial
 import os
 import socket
 import uuid
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
+from typing import Any
 
 from annotator.domain.errors import InputError
 from annotator.domain.stance_rules import no_stance_note
@@ -45,7 +47,7 @@ class SuggestReport:
     suggested: int = 0
     taken: int = 0  # documents this run claimed and suggested for (others' claims it left alone)
     spans: int = 0
-    dropped: Counter = field(default_factory=Counter)
+    dropped: Counter[Any] = field(default_factory=Counter)
     stance_note: str | None = None  # why the codebook gets no stance suggestions, said once a run
     in_use_for: list[str] = field(default_factory=list)  # the tasks this run put the model in use for
 
@@ -119,7 +121,7 @@ def _reported(results: Iterator[DocSuggestion], on_progress: Callable[[int], Non
 
 
 def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None, should_stop: Callable[[], bool],
-               run: str, unstarted_only: bool = False) -> Iterator[tuple[int, str, dict]]:
+               run: str, unstarted_only: bool = False) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """The texts to suggest for, a page at a time: each page claimed for this run (not with --redo,
     which does every document again)."""
     after = 0
@@ -128,7 +130,7 @@ def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None, should_st
             with engine.connect() as conn:
                 page = suggestions.texts_page(conn, after, READ_PAGE, None, unstarted_only)
         else:
-            page = write(engine, lambda conn: _claim(conn, after, unsuggested_by, run, unstarted_only))
+            page = write(engine, partial(_claim, after=after, key=unsuggested_by, run=run, unstarted_only=unstarted_only))
         if not page:
             return
         yield from page
@@ -136,7 +138,7 @@ def _documents(engine: Engine, unsuggested_by: tuple[str, str] | None, should_st
 
 
 def _claim(conn: Connection, after: int, key: tuple[str, str], run: str,
-           unstarted_only: bool) -> list[tuple[int, str, dict]]:
+           unstarted_only: bool) -> list[tuple[int, str, dict[str, Any]]]:
     for dead in filter(_died_here, suggestions.claiming_runs(conn)):
         suggestions.release(conn, dead)  # a run killed on this machine: its pages are free now
     return suggestions.claim_page(conn, after, READ_PAGE, *key, run, LEASE, unstarted_only)

@@ -1,6 +1,6 @@
 """Coders, roles and assignment (`annotator coder`, `annotator assign`)."""
 
-from __future__ import annotations
+from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
 from dataclasses import dataclass
 
@@ -11,7 +11,7 @@ from annotator.domain.vocabulary import ROLES
 from annotator.services.access_rules import require_lead
 from annotator.store import annotations, assignments, documents, events, identity, progress, roles, tokens
 from annotator.store.assignments import CoderRow
-from annotator.store.engine import Engine
+from annotator.store.engine import Connection, Engine
 
 
 def add_coder(engine: Engine, name: str, role: str | None = None, actor: str | None = None) -> str:
@@ -52,7 +52,7 @@ def add_coder(engine: Engine, name: str, role: str | None = None, actor: str | N
 RESERVED_ROLES = frozenset({"public", "none", "current_user", "session_user", "current_role", "system_user"})
 
 
-def _database_role(conn, name: str, role: str) -> str:
+def _database_role(conn: Connection, name: str, role: str) -> str:
     """On PostgreSQL the coder is the database role of that name: create or map it and grant it
     what its project role needs (what it had before is taken back first)."""
     if name.lower() in RESERVED_ROLES or name.startswith("pg_"):

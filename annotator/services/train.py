@@ -67,6 +67,11 @@ class _Parsed:
     entities: list[tuple[int, int, str]]  # what the base pipeline finds, in codebook labels
 
 
+StanceItem = tuple[list[MentionView], str, str, _Parsed]  # a target's mention views, gold label, target, document
+OnStage = Callable[[str, int], None]  # a stage of the progress bar begins: its name and steps
+OnStep = Callable[[], None]
+
+
 def train(engine: Engine, task: str, out: Path | None = None, *, eval_split: float = 0.2, epochs: int = 10,
           base: str | None = None, seed: int = 0,
           on_stage: Callable[[str, int], None] = lambda stage, total: None,
@@ -113,7 +118,8 @@ def train(engine: Engine, task: str, out: Path | None = None, *, eval_split: flo
     with engine.connect() as conn:  # a version this project has suggestions from is never reused
         taken = suggestions.versions_of(conn, out.name)
     report.version = _save(pipeline, stance, out, task, report, taken)
-    report.put_in_use = (report.score >= report.score_in_use if None not in (report.score, report.score_in_use)
+    report.put_in_use = (report.score >= report.score_in_use
+                         if report.score is not None and report.score_in_use is not None
                          else current is None or report.score is not None)
     with engine.begin() as conn:
         models.record(conn, TrainedModel(out.name, report.version, task, f"{pipeline.name} {pipeline.version}",
@@ -125,7 +131,8 @@ def train(engine: Engine, task: str, out: Path | None = None, *, eval_split: flo
     return report
 
 
-def _stance_in_use(current, record, testing, report: TrainReport, codebook: Codebook) -> tuple[float | None, str]:
+def _stance_in_use(current: tuple[str, str] | None, record: TrainedModel | None, testing: list[StanceItem],
+                   report: TrainReport, codebook: Codebook) -> tuple[float | None, str]:
     """The stance model in use, scored on the same held-out stances: a stance model trained here, or
     else the cold-start rules (what any base pipeline suggests)."""
     if not testing:
@@ -136,16 +143,16 @@ def _stance_in_use(current, record, testing, report: TrainReport, codebook: Code
         favor, against = codebook.polarity_labels.get("positive"), codebook.polarity_labels.get("negative")
         scores = stance_scores([label for _, label, _, _ in testing], predicted, (), favor, against)
         return scores.macro_f1, f"{record.name} {record.version}"
-    return report.cold_start.macro_f1, "the cold start"
+    return (report.cold_start.macro_f1 if report.cold_start else None), "the cold start"
 
 
-def _entities_in_use(current, record, pipeline: Pipeline, codebook: Codebook, held_out: list[_Parsed],
+def _entities_in_use(current: tuple[str, str] | None, record: TrainedModel | None, pipeline: Pipeline, codebook: Codebook, held_out: list[_Parsed],
                      report: TrainReport) -> tuple[float | None, str]:
     """The entity model in use, scored on the same held-out documents: the pipeline trained from
     when none is in use, or when it is that pipeline."""
     if not held_out:
         return None, ""
-    base = report.base_entities["all"].f1
+    base = report.base_entities["all"].f1 if report.base_entities else None
     if current is None or current == (pipeline.name, pipeline.version):
         return base, f"{pipeline.name} {pipeline.version}"
     try:
@@ -160,7 +167,8 @@ def _entities_in_use(current, record, pipeline: Pipeline, codebook: Codebook, he
     return span_scores(gold, found)["all"].f1, f"{other.name} {other.version}"
 
 
-def _parse(pipeline: Pipeline, codebook: Codebook, docs: list[ExportDocument], on_stage, on_step) -> list[_Parsed]:
+def _parse(pipeline: Pipeline, codebook: Codebook, docs: list[ExportDocument], on_stage: OnStage,
+           on_step: OnStep) -> list[_Parsed]:
     """Sentences and the base pipeline's entities of every gold document, as suggesting finds them."""
     on_stage("Reading gold documents", len(docs))
     label_map = Suggester(pipeline, codebook).label_map
@@ -173,7 +181,7 @@ def _parse(pipeline: Pipeline, codebook: Codebook, docs: list[ExportDocument], o
     return parsed
 
 
-def _stance_items(codebook: Codebook, parsed: list[_Parsed]) -> list[tuple[list[MentionView], str, str, _Parsed]]:
+def _stance_items(codebook: Codebook, parsed: list[_Parsed]) -> list[StanceItem]:
     """(the target's mention views, gold label, target, its document) per gold stance."""
     labels = set(codebook.stance_labels)
     lexicon = sentiment_lexicon()
@@ -188,7 +196,9 @@ def _stance_items(codebook: Codebook, parsed: list[_Parsed]) -> list[tuple[list[
     return items
 
 
-def _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_stage, on_step) -> tuple[StanceModel, list]:
+def _train_stance(pipeline: Pipeline, codebook: Codebook, train_side: list[_Parsed], held_out: list[_Parsed],
+                  report: TrainReport, seed: int, on_stage: OnStage, on_step: OnStep
+                  ) -> tuple[StanceModel, list[StanceItem]]:
     if not codebook.targets or not codebook.stance_labels:
         raise InputError("the codebook has no stance targets or labels: there is no stance to train")
     training = _stance_items(codebook, train_side)
@@ -210,7 +220,7 @@ def _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_sta
     report.stance = stance_scores(gold, predicted, (), favor, against)  # macro F1 over the labels in use
     cold = Suggester(pipeline, codebook)
     guesses: dict[int, dict[str, str]] = {}
-    for _, _, target, p in testing:
+    for _, _, _target, p in testing:
         if id(p) not in guesses:
             found = suggest_stances(p.doc.text, p.sentences, codebook, cold.sentiment,
                                     entities=[(s, e) for s, e, _ in p.entities],
@@ -221,7 +231,8 @@ def _train_stance(pipeline, codebook, train_side, held_out, report, seed, on_sta
     return model, testing
 
 
-def _train_entities(pipeline, codebook, train_side, held_out, report, epochs, seed, on_stage, on_step):
+def _train_entities(pipeline: Pipeline, codebook: Codebook, train_side: list[_Parsed], held_out: list[_Parsed],
+                    report: TrainReport, epochs: int, seed: int, on_stage: OnStage, on_step: OnStep) -> None:
     labels = set(codebook.entity_labels)
 
     def spans_of(p: _Parsed) -> tuple[str, list[tuple[int, int, str]]]:

@@ -12,15 +12,17 @@ from annotator.domain.coding import Annotation
 from annotator.domain.display import name_problem
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, Stance
+from annotator.domain.vocabulary import Status
 from annotator.store import tables as t
+from annotator.store.engine import count_of, inserted_pk
 from annotator.store.tables import utcnow
 
-ANN = t.Annotation.__table__
-SPAN = t.AnnotationSpan.__table__
-STANCE = t.AnnotationStance.__table__
-SPAN_DECISION = t.SuggestionDecision.__table__
-STANCE_DECISION = t.StanceDecision.__table__
-CODER = t.Coder.__table__
+ANN = t.table_of(t.Annotation)
+SPAN = t.table_of(t.AnnotationSpan)
+STANCE = t.table_of(t.AnnotationStance)
+SPAN_DECISION = t.table_of(t.SuggestionDecision)
+STANCE_DECISION = t.table_of(t.StanceDecision)
+CODER = t.table_of(t.Coder)
 CHILDREN = (SPAN, STANCE, SPAN_DECISION, STANCE_DECISION)
 ROWS_PER_INSERT = 10_000  # rows a write inserts at once, telling its progress in between
 
@@ -60,7 +62,7 @@ def coder_pk(conn: Connection, name: str, role: str = "coder") -> int:
         problem = name_problem(name)  # every way a coder is made (code --coder, import, gold) meets the rule
         if problem:
             raise InputError(problem)
-        pk = conn.execute(insert(CODER).values(name=name, role=role, created_at=utcnow())).inserted_primary_key[0]
+        pk = inserted_pk(conn.execute(insert(CODER).values(name=name, role=role, created_at=utcnow())))
     return pk
 
 
@@ -88,10 +90,10 @@ def write(conn: Connection, document_pk: int, coder_pk_: int, annotation: Annota
     now = utcnow()
     pk = conn.scalar(_PK, {"document": document_pk, "coder": coder_pk_})
     if pk is None:
-        pk = conn.execute(_INSERT, {
+        pk = inserted_pk(conn.execute(_INSERT, {
             "document_pk": document_pk, "coder_pk": coder_pk_, "status": annotation.status, "seconds": add_seconds,
             "suggestions_shown": suggestions_shown, "created_at": now, "updated_at": now,
-            "entity_model": entity_model, "stance_model": stance_model}).inserted_primary_key[0]
+            "entity_model": entity_model, "stance_model": stance_model}))
     else:
         conn.execute(_REWRITE, {"annotation": pk, "new_status": annotation.status, "now": now, "add": add_seconds,
                                 "shown": suggestions_shown, "entity_model": entity_model,
@@ -125,7 +127,7 @@ def add_seconds(conn: Connection, document_pk: int, coder_pk_: int, seconds: flo
     conn.execute(_ADD_SECONDS, {"document": document_pk, "coder": coder_pk_, "add": seconds})
 
 
-def _read(conn: Connection, pk: int, status: str) -> Annotation:
+def _read(conn: Connection, pk: int, status: Status) -> Annotation:
     spans, stances, span_decisions, stance_decisions = (conn.execute(read, {"annotation": pk}) for read in _READ)
     return Annotation(
         status=status,
@@ -151,7 +153,7 @@ def of_document(conn: Connection, document_pk: int) -> list[StoredAnnotation]:
 
 
 def done_since(conn: Connection, coder_pk_: int, since: datetime) -> int:
-    return conn.scalar(_DONE_SINCE, {"coder": coder_pk_, "since": since})
+    return count_of(conn, _DONE_SINCE, {"coder": coder_pk_, "since": since})
 
 
 def counts_by_coder(conn: Connection) -> dict[str, dict[str, int]]:

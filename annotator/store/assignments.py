@@ -15,9 +15,9 @@ from annotator.domain.assignment import Assigned
 from annotator.store import tables as t
 from annotator.store.tables import utcnow
 
-CODER = t.Coder.__table__
-ASSIGN = t.Assignment.__table__
-ANN = t.Annotation.__table__
+CODER = t.table_of(t.Coder)
+ASSIGN = t.table_of(t.Assignment)
+ANN = t.table_of(t.Annotation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ def coders(conn: Connection) -> list[CoderRow]:
     assigned = {pk: (n, o or 0) for pk, n, o in conn.execute(
         select(ASSIGN.c.coder_pk, func.count(), func.sum(ASSIGN.c.overlap.cast(Integer)))
         .group_by(ASSIGN.c.coder_pk))}
-    done = dict(conn.execute(select(ANN.c.coder_pk, func.count()).where(ANN.c.status == "done")
+    done: dict[int, int] = dict(conn.execute(select(ANN.c.coder_pk, func.count()).where(ANN.c.status == "done")
                              .group_by(ANN.c.coder_pk)).all())
     return [CoderRow(name, role, *assigned.get(pk, (0, 0)), done.get(pk, 0))
             for pk, name, role in conn.execute(select(CODER.c.pk, CODER.c.name, CODER.c.role).order_by(CODER.c.name))]
@@ -105,7 +105,8 @@ def neighbour(conn: Connection, coder_pk: int, after: int, forward: bool, unfini
         finished = select(ANN.c.pk).where(ANN.c.document_pk == ASSIGN.c.document_pk, ANN.c.coder_pk == coder_pk,
                                           ANN.c.status.in_(("done", "skipped")))
         query = query.where(~finished.exists())
-    from annotator.store.leases import LEASE, utcnow  # another coder's live lease: passed by
+    from annotator.store.leases import LEASE  # another coder's live lease: passed by
+    from annotator.store.tables import utcnow
 
     query = query.where(~select(LEASE.c.document_pk).where(LEASE.c.document_pk == ASSIGN.c.document_pk,
                                                            LEASE.c.coder_pk != coder_pk, LEASE.c.until > utcnow()).exists())

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from annotator.domain.errors import InputError
-from annotator.store.engine import Engine, StoreBusy, driver_errors
+from annotator.store.engine import Engine, StoreBusy, driver_connection, driver_errors
 
 
 def damage(engine: Engine, most: int = 3) -> list[str]:
     """What SQLite's quick check finds wrong in a SQLite project (up to `most` lines); empty when
     it is whole. Reads every page once."""
     with engine.connect() as conn:
-        cursor = conn.connection.driver_connection.cursor()
+        cursor = driver_connection(conn).cursor()
         try:
             with driver_errors("PRAGMA quick_check", conn):
                 found = [" ".join(line.split()) for (line,) in cursor.execute(f"PRAGMA quick_check({int(most)})")]
@@ -32,7 +32,7 @@ def backup_to(engine: Engine, target: Path, before_rename: Callable[[], None] = 
     staging.unlink(missing_ok=True)
     try:
         with engine.connect() as conn:
-            source = conn.connection.driver_connection
+            source = driver_connection(conn)
             copy = sqlite3.connect(staging)
             try:
                 source.backup(copy, pages=-1)

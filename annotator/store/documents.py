@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, Connection, Select, and_, bindparam, func, or_, select, update
 
 from annotator.domain.queue_order import shuffle_key
 from annotator.store import tables as t
-from annotator.store.engine import bulk_insert
+from annotator.store.engine import bulk_insert, count_of
 
-DOC = t.Document.__table__
-ANN = t.Annotation.__table__
+DOC = t.table_of(t.Document)
+ANN = t.table_of(t.Annotation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +181,11 @@ def fts_terms(text: str) -> list[str]:
 
 
 # The queue: documents in import order ------------------------------------------------------------
-ASSIGN = t.Assignment.__table__
+ASSIGN = t.table_of(t.Assignment)
 ORDER_KEYS = {"random": DOC.c.shuffle, "uncertain": DOC.c.certainty}  # `code --order`; sequential: pk
 
 
-def _unfinished(coder_pk):
+def _unfinished(coder_pk: ColumnElement[int]) -> ColumnElement[bool]:
     """Documents this coder has not marked done or skipped."""
     finished = select(ANN.c.pk).where(ANN.c.document_pk == DOC.c.pk, ANN.c.coder_pk == coder_pk,
                                       ANN.c.status.in_(("done", "skipped")))
@@ -205,7 +205,7 @@ def position(conn: Connection, document_pk: int, order: str = "sequential", assi
     if assigned_to is not None:
         query = query.where(select(ASSIGN.c.pk).where(ASSIGN.c.document_pk == DOC.c.pk,
                                                       ASSIGN.c.coder_pk == assigned_to).exists())
-    return conn.scalar(query)
+    return count_of(conn, query)
 
 
 def neighbour(conn: Connection, document_pk: int, forward: bool, unfinished_by: int | None = None,
@@ -223,21 +223,24 @@ def neighbour(conn: Connection, document_pk: int, forward: bool, unfinished_by: 
             return None
     query = _neighbour_query(order, forward, bool(key is not None and document_pk), unfinished_by is not None,
                              assigned_to is not None, free_for is not None)
-    return conn.scalar(query, {"document": document_pk, "at": at, "unfinished_by": unfinished_by,
-                               "assigned_to": assigned_to, "free_for": free_for, "now": t.utcnow()})
+    found: int | None = conn.scalar(query, {"document": document_pk, "at": at, "unfinished_by": unfinished_by,
+                                            "assigned_to": assigned_to, "free_for": free_for, "now": t.utcnow()})
+    return found
 
 
 @functools.cache
-def _order_key_of(order: str):
+def _order_key_of(order: str) -> Select[Any]:
     return select(ORDER_KEYS[order]).where(DOC.c.pk == bindparam("document"))
 
 
 @functools.cache
-def _neighbour_query(order: str, forward: bool, from_document: bool, unfinished: bool, assigned: bool, free: bool):
+def _neighbour_query(order: str, forward: bool, from_document: bool, unfinished: bool, assigned: bool,
+                     free: bool) -> Select[Any]:
     """The statement for one kind of neighbour, built once: the screen asks on every `n` and `d`,
     and building it cost ten times what SQLite takes to run it."""
     key = ORDER_KEYS.get(order)
-    document, at = bindparam("document"), bindparam("at")
+    document: BindParameter[int] = bindparam("document")
+    at: BindParameter[Any] = bindparam("at")
     if key is None:
         query = select(DOC.c.pk).where(DOC.c.pk > document if forward else DOC.c.pk < document)
         ordering = [DOC.c.pk if forward else DOC.c.pk.desc()]
@@ -267,4 +270,4 @@ def set_blind(conn: Connection, chosen: set[int]) -> int:
     wanted = sorted(chosen)
     for start in range(0, len(wanted), 500):
         conn.execute(update(DOC).where(DOC.c.pk.in_(wanted[start:start + 500]), unworked).values(blind=True))
-    return conn.scalar(select(func.count()).select_from(DOC).where(DOC.c.blind))
+    return count_of(conn, select(func.count()).select_from(DOC).where(DOC.c.blind))

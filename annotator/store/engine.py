@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import sqlite3
 import time
 from operator import itemgetter
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
-from sqlalchemy import URL, Connection, Engine, event, make_url
+from sqlalchemy import URL, Column, Connection, CursorResult, Engine, Executable, Select, Table, event, make_url
+from sqlalchemy.engine.interfaces import ExceptionContext
 from sqlalchemy.exc import (ArgumentError, DatabaseError, DBAPIError, IntegrityError, NoSuchModuleError,
                             OperationalError)
 from sqlmodel import create_engine
@@ -22,7 +22,7 @@ from sqlmodel import create_engine
 from annotator.domain.display import masked_url
 from annotator.domain.errors import InputError
 
-__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "StoreError", "cannot_write_now", "read_only", "bulk_insert", "bulk_insert_values", "bulk_rows", "keep_if_possible", "make_engine", "resolve_url", "shown_engine_url", "shown_url", "sqlite_path", "transient", "write"]
+__all__ = ["Connection", "Engine", "StoreBusy", "StoreConflict", "StoreError", "cannot_write_now", "read_only", "bulk_insert", "bulk_insert_values", "bulk_rows", "count_of", "driver_connection", "inserted_pk", "keep_if_possible", "make_engine", "resolve_url", "shown_engine_url", "shown_url", "sqlite_path", "transient", "write"]
 
 # What a write raises when the database stays locked past the busy timeout, or the disk is full:
 # services catch this name, so no layer above the store needs SQLAlchemy.
@@ -126,10 +126,34 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def _named(context, database: str) -> None:
+def _named(context: ExceptionContext, database: str) -> None:
     """Each error an engine raises carries the database it came from, so a message can name it."""
     if context.sqlalchemy_exception is not None:
-        context.sqlalchemy_exception.database = database
+        _name_database(context.sqlalchemy_exception, database)
+
+
+def _name_database(exc: BaseException, database: str) -> None:
+    exc.database = database  # type: ignore[attr-defined]  # our own attribute, read back by failure_cause
+
+
+def driver_connection(conn: Connection) -> Any:
+    """The driver's own connection under `conn`, in the same transaction (SQLAlchemy types it as
+    optional: a connection still open always has one)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None, "the connection is closed"
+    return driver
+
+
+def count_of(conn: Connection, query: Executable, parameters: dict[str, Any] | None = None) -> int:
+    """The one number a COUNT (or SUM) query reads."""
+    return int(conn.scalar(query, parameters) or 0)
+
+
+def inserted_pk(result: CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT of one row made."""
+    key = result.inserted_primary_key
+    assert key is not None, "not an INSERT of one row"
+    return int(key[0])
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -137,7 +161,7 @@ def _sqlite_engine(url: URL) -> Engine:
     would ignore the option, with a warning, and write), and a file in a folder no one may write is
     read even so. The option stays in the engine's URL, so processes started with it read-only too."""
     reads_only = url.query.get("mode") == "ro"
-    path = Path(url.database.removeprefix("file:")).absolute()
+    path = Path((url.database or "").removeprefix("file:")).absolute()
     if path.exists() and not path.is_file():
         if path.is_dir():
             raise InputError(f"{path} is a folder; give the path of a project file, such as {path / DEFAULT_DB_FILE}")
@@ -171,12 +195,12 @@ def _open_sqlite(path: Path, reads_only: bool) -> sqlite3.Connection:
     return connection
 
 
-def _to_json(value) -> str:
+def _to_json(value: Any) -> str:
     """JSON columns (meta, spans, events) through orjson: several times the standard library's speed."""
     return orjson.dumps(value).decode()
 
 
-def _sqlite_pragmas(dbapi_connection) -> None:
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection) -> None:
     # WAL lets coders read while another writes; FULL syncs each commit so a crash or power cut
     # loses nothing that was shown as saved; foreign keys are off by default in SQLite.
     cur = dbapi_connection.cursor()
@@ -201,7 +225,7 @@ def sqlite_path(engine: Engine) -> Path | None:
     return None
 
 
-def bulk_rows(conn: Connection, query) -> list[tuple]:
+def bulk_rows(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
     """All rows of a read over a whole project as plain tuples. On SQLite the compiled statement runs
     on the driver's cursor (same connection and transaction): SQLAlchemy's per-row processing was
     40% of reading a million rows, and these queries return only integers and text."""
@@ -209,29 +233,30 @@ def bulk_rows(conn: Connection, query) -> list[tuple]:
         return [tuple(row) for row in conn.execute(query)]
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
-    ordered = [params[name] for name in compiled.positiontup]
-    cursor = conn.connection.driver_connection.cursor()
+    ordered = [params[name] for name in compiled.positiontup or ()]
+    cursor = driver_connection(conn).cursor()
     try:
         with driver_errors(compiled.string, conn):
-            return cursor.execute(compiled.string, ordered).fetchall()
+            rows: list[tuple[Any, ...]] = cursor.execute(compiled.string, ordered).fetchall()
+            return rows
     finally:
         cursor.close()
 
 
-def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
+def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert many rows at the driver's executemany speed on SQLite (values converted by the columns'
     own bind processors, as SQLAlchemy would); elsewhere through SQLAlchemy."""
     if rows:
         bulk_execute(conn, table, rows, f"INSERT INTO {table.name} ({{columns}}) VALUES ({{marks}})")
 
 
-def bound(conn: Connection, column, value):
+def bound(conn: Connection, column: Column[Any], value: Any) -> Any:
     """A value as the driver receives it for this column (JSON serialized, datetime as text, ...)."""
     processor = column.type.bind_processor(conn.dialect)
     return processor(value) if processor else value
 
 
-def bulk_insert_values(conn: Connection, table, columns: tuple[str, ...], values: list[tuple]) -> None:
+def bulk_insert_values(conn: Connection, table: Table, columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> None:
     """bulk_insert for rows given as tuples of driver values (plain integers and text, or `bound`)
     in `columns` order: the hundreds of thousands of gold items a first derivation stores skip
     building a dict each."""
@@ -246,23 +271,26 @@ def bulk_insert_values(conn: Connection, table, columns: tuple[str, ...], values
     _executemany(conn, sql, values)
 
 
-def dialect_insert(conn: Connection):
-    """The database's own INSERT construct: it has on_conflict_do_update and on_conflict_do_nothing."""
+def dialect_insert(conn: Connection) -> Callable[[Table], Any]:
+    """The database's own INSERT construct: it has on_conflict_do_update and on_conflict_do_nothing
+    (the two dialects share that part of their API)."""
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
-def bulk_update(conn: Connection, table, rows: list[dict], key: str = "pk") -> None:
+def bulk_update(conn: Connection, table: Table, rows: list[dict[str, Any]], key: str = "pk") -> None:
     """Update many rows by key (each dict: the key and the new values), as bulk_insert does."""
     if not rows:
         return
     if conn.dialect.name != "sqlite":
-        from sqlalchemy import bindparam
+        from sqlalchemy import BindParameter, bindparam
 
-        values = {c: bindparam(f"v_{c}") for c in rows[0] if c != key}
+        values: dict[str, BindParameter[Any]] = {c: bindparam(f"v_{c}") for c in rows[0] if c != key}
         conn.execute(table.update().where(table.c[key] == bindparam("k_")).values(**values),
                      [{"k_": r[key], **{f"v_{c}": r[c] for c in r if c != key}} for r in rows])
         return
@@ -271,7 +299,7 @@ def bulk_update(conn: Connection, table, rows: list[dict], key: str = "pk") -> N
     _driver_executemany(conn, table, [*columns, key], rows, f"UPDATE {table.name} SET {assignments} WHERE \"{key}\" = ?")
 
 
-def bulk_execute(conn: Connection, table, rows: list[dict], template: str) -> None:
+def bulk_execute(conn: Connection, table: Table, rows: list[dict[str, Any]], template: str) -> None:
     if conn.dialect.name != "sqlite":
         conn.execute(table.insert(), rows)
         return
@@ -280,7 +308,7 @@ def bulk_execute(conn: Connection, table, rows: list[dict], template: str) -> No
     _driver_executemany(conn, table, columns, rows, sql)
 
 
-def _driver_executemany(conn: Connection, table, columns: list[str], rows: list[dict], sql: str) -> None:
+def _driver_executemany(conn: Connection, table: Table, columns: list[str], rows: list[dict[str, Any]], sql: str) -> None:
     processors = [table.c[c].type.bind_processor(conn.dialect) for c in columns]
     if any(processors):
         values = [tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors)) for row in rows]
@@ -290,8 +318,8 @@ def _driver_executemany(conn: Connection, table, columns: list[str], rows: list[
     _executemany(conn, sql, values)
 
 
-def _executemany(conn: Connection, sql: str, values: list[tuple]) -> None:
-    cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
+def _executemany(conn: Connection, sql: str, values: list[tuple[Any, ...]]) -> None:
+    cursor = driver_connection(conn).cursor()  # same connection, same transaction
     try:
         with driver_errors(sql, conn):
             cursor.executemany(sql, values)
@@ -311,7 +339,7 @@ def driver_errors(sql: str, conn: Connection | None = None) -> Iterator[None]:
             StoreBusy if isinstance(exc, sqlite3.OperationalError) else DatabaseError
         raised = kind(sql, None, exc)
         if conn is not None:
-            raised.database = str(sqlite_path(conn.engine) or "")
+            _name_database(raised, str(sqlite_path(conn.engine) or ""))
         raise raised from exc
 
 
@@ -331,7 +359,7 @@ def transient(exc: BaseException) -> bool:
     return name.startswith("SQLITE_BUSY") or "database is locked" in str(exc.orig).lower()
 
 
-def keep_if_possible(engine: Engine, work: Callable[[Connection], None]) -> bool:
+def keep_if_possible(engine: Engine, work: Callable[[Connection], object]) -> bool:
     """Store what is kept only to save work later (a cache) in a transaction of its own; a database
     that is read-only (a SQLite file, or a PostgreSQL standby or read-only session), locked or full
     is left as it is, and False returned: reading commands work there."""

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection, insert, literal_column
+from typing import Any
 
 from annotator.store import identity
 from annotator.store import tables as t
 from annotator.store.tables import utcnow
 
-EVENT = t.Event.__table__
+EVENT = t.table_of(t.Event)
 _INSERT = insert(EVENT)  # built once: every stored key adds an event
 _INSERT_AS_SESSION = insert(EVENT).values(actor=literal_column("session_user"))  # PostgreSQL's own answer
 
 
 def add(conn: Connection, kind: str, *, coder_pk: int | None = None, document_pk: int | None = None,
-        annotation_pk: int | None = None, before: dict | None = None, after: dict | None = None,
+        annotation_pk: int | None = None, before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
         actor: str | None = None) -> None:
     """`actor`: who acts, where the database does not say (SQLite); by default the claimed name."""
     row = {"at": utcnow(), "kind": kind, "coder_pk": coder_pk, "document_pk": document_pk,

@@ -7,22 +7,22 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from annotator.domain.gold import Decided
 from annotator.domain.spans import Span, Stance
 from annotator.store import tables as t
-from annotator.store.engine import (bound, bulk_insert, bulk_insert_values, bulk_rows, bulk_update, dialect_insert,
-                                    driver_errors)
+from annotator.store.engine import (bound, bulk_insert, bulk_insert_values, bulk_rows, bulk_update, count_of,
+                                    dialect_insert, driver_connection, driver_errors, inserted_pk)
 from annotator.store.tables import utcnow
 
-GOLD = t.Gold.__table__
-GOLD_SPAN = t.GoldSpan.__table__
-GOLD_STANCE = t.GoldStance.__table__
-CODER = t.Coder.__table__
-STALE = t.GoldStale.__table__
+GOLD = t.table_of(t.Gold)
+GOLD_SPAN = t.table_of(t.GoldSpan)
+GOLD_STANCE = t.table_of(t.GoldStance)
+CODER = t.table_of(t.Coder)
+STALE = t.table_of(t.GoldStale)
 # Built once: a coder's every stored key asks it.
 _DERIVED_DIGEST = select(GOLD.c.derived_digest).where(GOLD.c.document_pk == bindparam("document")).with_for_update()
 
@@ -50,7 +50,7 @@ def of_document(conn: Connection, document_pk: int) -> list[GoldItem] | None:
 
 
 def count(conn: Connection) -> int:
-    return conn.scalar(select(func.count()).select_from(GOLD))
+    return count_of(conn, select(func.count()).select_from(GOLD))
 
 
 def labels_in_use(conn: Connection) -> tuple[set[str], set[tuple[str, str]]]:
@@ -60,8 +60,8 @@ def labels_in_use(conn: Connection) -> tuple[set[str], set[tuple[str, str]]]:
     return spans, stances
 
 
-ADJUDICATION = t.GoldAdjudication.__table__
-ANN = t.Annotation.__table__
+ADJUDICATION = t.table_of(t.GoldAdjudication)
+ANN = t.table_of(t.Annotation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ def gold_pk(conn: Connection, document_pk: int, create: bool = False) -> int | N
     pk = conn.scalar(select(GOLD.c.pk).where(GOLD.c.document_pk == document_pk))
     if pk is None and create:
         now = utcnow()
-        pk = conn.execute(insert(GOLD).values(document_pk=document_pk, created_at=now, updated_at=now)).inserted_primary_key[0]
+        pk = inserted_pk(conn.execute(insert(GOLD).values(document_pk=document_pk, created_at=now, updated_at=now)))
     return pk
 
 
@@ -107,7 +107,7 @@ def stale(conn: Connection, limit: int) -> list[int]:
 
 def stale_count(conn: Connection) -> int:
     """How many documents wait to be derived again (only those coders changed since the last run)."""
-    return conn.scalar(select(func.count()).select_from(STALE))
+    return count_of(conn, select(func.count()).select_from(STALE))
 
 
 def forget_stale(conn: Connection, document_pks: Sequence[int] | None = None) -> None:
@@ -262,7 +262,7 @@ def store_packed(conn: Connection, packed: bytes | list[DerivedRow], min_agreeme
     if not isinstance(packed, bytes):
         replace_derived(conn, packed, min_agreement_)
         return
-    driver = conn.connection.driver_connection
+    driver = driver_connection(conn)
     if not any(name == "staged" for _, name, _ in driver.execute("PRAGMA database_list")):
         driver.execute("ATTACH DATABASE ':memory:' AS staged")  # detached with the connection
     driver.deserialize(packed, name="staged")
@@ -290,7 +290,7 @@ def store_packed(conn: Connection, packed: bytes | list[DerivedRow], min_agreeme
             driver.execute(sql, parameters)
 
 
-def _gold_rows(conn: Connection, document_pks: Sequence[int]) -> list[tuple]:
+def _gold_rows(conn: Connection, document_pks: Sequence[int]) -> list[tuple[Any, ...]]:
     """(document pk, gold pk, bar, disputed, digest) of these documents' gold: one range seek from the
     lowest to the highest key (callers pass a slice of the project or one document)."""
     if not document_pks:
@@ -313,10 +313,11 @@ def adjudicate(conn: Connection, document_pk: int, lead_pk: int, kind: str, star
                target: str | None, items: Sequence[Span | Stance]) -> int:
     """Store a lead's decision on a region or target, replacing what gold held there; returns its pk."""
     gold = gold_pk(conn, document_pk, create=True)
+    assert gold is not None, "made when absent"
     _clear(conn, gold, kind, start, end, target)
     now = utcnow()
-    pk = conn.execute(insert(ADJUDICATION).values(gold_pk=gold, kind=kind, start=start, end=end, target=target,
-                                                  by_coder_pk=lead_pk, at=now)).inserted_primary_key[0]
+    pk = inserted_pk(conn.execute(insert(ADJUDICATION).values(gold_pk=gold, kind=kind, start=start, end=end, target=target,
+                                                              by_coder_pk=lead_pk, at=now)))
     for item in items:
         if isinstance(item, Span):
             conn.execute(insert(GOLD_SPAN).values(gold_pk=gold, start=item.start, end=item.end, label=item.label,
@@ -353,11 +354,11 @@ def summary(conn: Connection) -> dict[str, int]:
     for table in (GOLD_SPAN, GOLD_STANCE):
         for how, n in conn.execute(select(table.c.how, func.count()).group_by(table.c.how)):
             by_how[how] += n
-    stale = conn.scalar(select(func.count()).select_from(ADJUDICATION).join(GOLD, GOLD.c.pk == ADJUDICATION.c.gold_pk)
+    stale = count_of(conn, select(func.count()).select_from(ADJUDICATION).join(GOLD, GOLD.c.pk == ADJUDICATION.c.gold_pk)
                         .where(select(ANN.c.pk).where(ANN.c.document_pk == GOLD.c.document_pk, ANN.c.status == "done",
                                                       ANN.c.updated_at > ADJUDICATION.c.at).exists()))
     return {"documents": count(conn), **by_how,
-            "disputed": conn.scalar(select(func.coalesce(func.sum(GOLD.c.disputed), 0))), "stale": stale}
+            "disputed": count_of(conn, select(func.sum(GOLD.c.disputed))), "stale": stale}
 
 
 def disputed_neighbour(conn: Connection, document_pk: int, forward: bool = True) -> int | None:
@@ -378,7 +379,7 @@ class GoldDocument:
     id: str
     title: str
     text: str
-    meta: dict
+    meta: dict[str, Any]
     annotators: list[str]
     spans: list[tuple[int, int, str, str]]  # start, end, label, how
     stances: list[tuple[str, str, str]]  # target, label, how
@@ -394,8 +395,8 @@ def complete_after(conn: Connection, after: int, limit: int) -> list[GoldDocumen
                         .where(GOLD.c.document_pk > after, GOLD.c.disputed == 0)
                         .order_by(GOLD.c.document_pk).limit(limit)).all()
     keys = [r[0] for r in rows]
-    spans: dict[int, list] = {}
-    stances: dict[int, list] = {}
+    spans: dict[int, list[Any]] = {}
+    stances: dict[int, list[Any]] = {}
     for start in range(0, len(keys), 500):
         part = keys[start:start + 500]
         for gold, *item in bulk_rows(conn, select(GOLD_SPAN.c.gold_pk, GOLD_SPAN.c.start, GOLD_SPAN.c.end, GOLD_SPAN.c.label,
@@ -410,8 +411,8 @@ def complete_after(conn: Connection, after: int, limit: int) -> list[GoldDocumen
 
 def counts_for_export(conn: Connection) -> tuple[int, int]:
     """(documents with complete gold, documents with disputes left)."""
-    return (conn.scalar(select(func.count()).select_from(GOLD).where(GOLD.c.disputed == 0)),
-            conn.scalar(select(func.count()).select_from(GOLD).where(GOLD.c.disputed > 0)))
+    return (count_of(conn, select(func.count()).select_from(GOLD).where(GOLD.c.disputed == 0)),
+            count_of(conn, select(func.count()).select_from(GOLD).where(GOLD.c.disputed > 0)))
 
 
 def import_gold(conn: Connection, document_pk: int, annotators: list[str], spans: Sequence[tuple[int, int, str, str]],
@@ -420,8 +421,8 @@ def import_gold(conn: Connection, document_pk: int, annotators: list[str], spans
     if gold_pk(conn, document_pk) is not None:
         return False
     now = utcnow()
-    pk = conn.execute(insert(GOLD).values(document_pk=document_pk, created_at=now, updated_at=now,
-                                          annotators=annotators, disputed=0)).inserted_primary_key[0]
+    pk = inserted_pk(conn.execute(insert(GOLD).values(document_pk=document_pk, created_at=now, updated_at=now,
+                                                      annotators=annotators, disputed=0)))
     bulk_insert(conn, GOLD_SPAN, [{"gold_pk": pk, "start": s, "end": e, "label": label, "how": how}
                                   for s, e, label, how in spans])
     bulk_insert(conn, GOLD_STANCE, [{"gold_pk": pk, "target": t_, "label": label, "how": how}

@@ -34,7 +34,7 @@ def enforced(conn: Connection) -> bool:
 def acting(conn: Connection, claim: str | None = None) -> str:
     """The acting person's name: the database role on PostgreSQL, else `claim` or `claimed()`."""
     if enforced(conn):
-        return conn.scalar(text("SELECT session_user"))
+        return str(conn.scalar(text("SELECT session_user")))
     return claim or claimed()
 
 

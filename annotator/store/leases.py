@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, select
 
 from annotator.store import tables as t
 from annotator.store.engine import dialect_insert
 from annotator.store.tables import utcnow
 
-LEASE = t.DocumentLease.__table__
-ASSIGN = t.Assignment.__table__
-DOC = t.Document.__table__
+LEASE = t.table_of(t.DocumentLease)
+ASSIGN = t.table_of(t.Assignment)
+DOC = t.table_of(t.Document)
 _CODERS = select(func.count()).select_from(ASSIGN).where(ASSIGN.c.document_pk == bindparam("document"))  # every open
 
 
@@ -34,7 +34,7 @@ def release(conn: Connection, document_pk: int, coder_pk: int) -> None:
     conn.execute(delete(LEASE).where(LEASE.c.document_pk == document_pk, LEASE.c.coder_pk == coder_pk))
 
 
-def free_for(coder_pk, now):
+def free_for(coder_pk: ColumnElement[int], now: ColumnElement[datetime]) -> ColumnElement[bool]:
     """A condition on document rows: no other coder holds a live lease on it at `now` (a primary-key
     seek); both may be bound parameters."""
     return ~select(LEASE.c.document_pk).where(LEASE.c.document_pk == DOC.c.pk, LEASE.c.coder_pk != coder_pk,

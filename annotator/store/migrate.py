@@ -6,19 +6,24 @@ the revision it records, so opening a project (and the coding screen) does not p
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 
 from annotator.domain.display import masked_url
 from annotator.domain.errors import InputError
+from annotator.store.engine import driver_connection
 from annotator.store.failures import failure_cause, failure_message
+
+if TYPE_CHECKING:  # Alembic loads only when a project is opened
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0017"  # the newest revision in migrations/versions (a test checks it against Alembic's head)
 
 
-def alembic_config():
+def alembic_config() -> Config:
     from alembic.config import Config
 
     config = Config()
@@ -50,7 +55,7 @@ def _migrate(engine: Engine, direction: str, revision: str) -> None:
             # Python's sqlite3 begins a transaction only before a row is written: each CREATE or
             # DROP before it would commit alone, and a failed upgrade leave half its tables behind
             # (the next one failing on them for ever). Begun by hand, SQLite undoes it all.
-            driver = connection.connection.driver_connection
+            driver = driver_connection(connection)
             implicit, driver.isolation_level = driver.isolation_level, None
         try:
             with connection.begin():

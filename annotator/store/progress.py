@@ -6,14 +6,16 @@ lowered when a coder takes a document back to draft, reset when their assignment
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, bindparam, func, select, update
 
 from annotator.store import tables as t
 
-ANN = t.Annotation.__table__
-ASSIGN = t.Assignment.__table__
-CODER = t.Coder.__table__
-DOC = t.Document.__table__
+ANN = t.table_of(t.Annotation)
+ASSIGN = t.table_of(t.Assignment)
+CODER = t.table_of(t.Coder)
+DOC = t.table_of(t.Document)
 FINISHED = ("done", "skipped")
 STEP = 200  # queue entries read at a time while raising a mark
 
@@ -66,7 +68,7 @@ def lower_marks(conn: Connection, coder_pk: int, document_pk: int) -> None:
     """The coder took a document back to draft: the marks fall below it (its queue position too)."""
     position = conn.scalar(select(ASSIGN.c.position).where(ASSIGN.c.coder_pk == coder_pk,
                                                            ASSIGN.c.document_pk == document_pk))
-    values = {"finished_through_pk": func.min(CODER.c.finished_through_pk, document_pk - 1)}
+    values: dict[str, ColumnElement[Any]] = {"finished_through_pk": func.min(CODER.c.finished_through_pk, document_pk - 1)}
     if position is not None:
         values["finished_through_position"] = func.min(CODER.c.finished_through_position, position - 1)
     if conn.dialect.name == "postgresql":  # min() of two values is least() there

@@ -6,26 +6,27 @@ every stance and span was a third of the read at 100,000 documents."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, Select, bindparam, func, select, update
 
 from annotator.store import tables as t
 from annotator.store.engine import bulk_rows
 
-ANN = t.Annotation.__table__
-SPAN = t.AnnotationSpan.__table__
-STANCE = t.AnnotationStance.__table__
-CODER = t.Coder.__table__
-DOC = t.Document.__table__
-SUG = t.Suggestion.__table__
+ANN = t.table_of(t.Annotation)
+SPAN = t.table_of(t.AnnotationSpan)
+STANCE = t.table_of(t.AnnotationStance)
+CODER = t.table_of(t.Coder)
+DOC = t.table_of(t.Document)
+SUG = t.table_of(t.Suggestion)
 
 
 def coder_names(conn: Connection) -> dict[int, str]:
     return dict(conn.execute(select(CODER.c.pk, CODER.c.name)).all())
 
 
-def _done(query, coder_pks: Sequence[int] | None, between: tuple[int, int] | None = None):
+def _done(query: Select[Any], coder_pks: Sequence[int] | None, between: tuple[int, int] | None = None) -> Select[Any]:
     query = query.where(ANN.c.status == "done")
     if between is not None:  # a slice of the project by document key: a seek on (document_pk, coder_pk)
         query = query.where(ANN.c.document_pk >= between[0], ANN.c.document_pk < between[1])
@@ -60,7 +61,7 @@ def done_spans(conn: Connection, coder_pks: Sequence[int] | None = None,
     return bulk_rows(conn, _done(query, coder_pks, between))
 
 
-def done_versions(conn: Connection, between: tuple[int, int]) -> list[tuple[int, int, frozenset, dict[str, str]]]:
+def done_versions(conn: Connection, between: tuple[int, int]) -> list[tuple[int, int, frozenset[Any], dict[str, str]]]:
     """(document pk, coder pk, its spans as (start, end, label), its stances as target -> label) of
     every done annotation of documents with keys in [from, to). Each annotation's spans and stances
     come as one JSON array and one JSON object, built by the database from the covering indexes:
@@ -79,7 +80,10 @@ def done_versions(conn: Connection, between: tuple[int, int]) -> list[tuple[int,
     unpacked = []
     # Coders who agree stored the same text, one after the other (rows come by document): it is
     # read once and its value shared (never changed by the callers), a third of unpacking saved.
-    last_spans, spans_of, last_stances, stances_of = None, frozenset(), None, {}
+    last_spans: object = None
+    last_stances: object = None
+    spans_of: frozenset[tuple[Any, ...]] = frozenset()
+    stances_of: dict[str, str] = {}
     for doc, coder, packed_spans, packed_stances in rows:
         if packed_spans != last_spans:
             spans_of = frozenset(map(tuple, _decoded(packed_spans, ())))
@@ -91,7 +95,7 @@ def done_versions(conn: Connection, between: tuple[int, int]) -> list[tuple[int,
     return unpacked
 
 
-def _decoded(value, empty):
+def _decoded(value: Any, empty: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str) else empty if value is None else value
 
 

@@ -8,6 +8,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from annotator.domain.errors import InputError
 
@@ -37,7 +38,7 @@ class SeenRecords:
             self._db.executemany("INSERT OR IGNORE INTO id VALUES (?, ?)", pairs)
             self._db.executemany("INSERT OR IGNORE INTO text VALUES (?)", ((h,) for _, h in pairs))
 
-    def _select(self, sql: str, values: Sequence[str]) -> list[tuple]:
+    def _select(self, sql: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
         values = list(dict.fromkeys(values))
         found = []
         for start in range(0, len(values), CHUNK):

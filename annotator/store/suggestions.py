@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from datetime import timedelta
-
-from sqlalchemy import Connection, bindparam, delete, func, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, select, tuple_, update
 
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 from annotator.domain.queue_order import certainty
 from annotator.store import models, tables as t
-from annotator.store.engine import bulk_update, dialect_insert
+from annotator.store.engine import bulk_update, count_of, dialect_insert
 from annotator.store.tables import utcnow
 
-SUG = t.Suggestion.__table__
+SUG = t.table_of(t.Suggestion)
 # Built once: every document opened reads them. The versions first, newest first, then only the rows shown.
 _VERSIONS = (select(SUG.c.pk, SUG.c.model, SUG.c.version).where(SUG.c.document_pk == bindparam("document"))
              .order_by(SUG.c.pk.desc()))
 _ROW = select(SUG.c.model, SUG.c.version, SUG.c.spans, SUG.c.stances).where(SUG.c.pk == bindparam("pk"))
-PROGRESS = t.SuggestProgress.__table__
-CLAIM = t.SuggestClaim.__table__
-DOC = t.Document.__table__
-ANN = t.Annotation.__table__
+PROGRESS = t.table_of(t.SuggestProgress)
+CLAIM = t.table_of(t.SuggestClaim)
+DOC = t.table_of(t.Document)
+ANN = t.table_of(t.Annotation)
 
 
 def _to_row(suggestion: Suggestion) -> dict[str, Any]:
@@ -32,7 +31,7 @@ def _to_row(suggestion: Suggestion) -> dict[str, Any]:
                          "evidence": [list(e) for e in s.evidence]} for s in suggestion.stances]}
 
 
-def _from_row(model: str, version: str, spans: list[dict], stances: list[dict]) -> Suggestion:
+def _from_row(model: str, version: str, spans: list[dict[str, Any]], stances: list[dict[str, Any]]) -> Suggestion:
     return Suggestion(
         model, version,
         spans=tuple(sorted((SuggestedSpan(s["start"], s["end"], s["label"], s.get("score")) for s in spans),
@@ -52,7 +51,7 @@ def shown_rows(conn: Connection, document_pk: int, in_use: dict[str, tuple[str, 
     in_use = models.in_use(conn) if in_use is None else in_use
 
     def pick(task: str) -> int:
-        return next((pk for pk, model, version in versions if (model, version) == in_use.get(task)), versions[0][0])
+        return int(next((pk for pk, model, version in versions if (model, version) == in_use.get(task)), versions[0][0]))
 
     return pick("entities"), pick("stance")
 
@@ -86,15 +85,8 @@ def save(conn: Connection, suggestions: list[tuple[int, Suggestion]], replace: b
     replaced if asked. The unique key makes a rerun after a crash unable to duplicate anything."""
     if not suggestions:
         return 0
-    dialect = conn.dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(dialect)
     now = utcnow()
-    statement = upsert(SUG)
+    statement = dialect_insert(conn)(SUG)
     keys = ["document_pk", "model", "version"]
     if replace:
         statement = statement.on_conflict_do_update(index_elements=keys, set_={
@@ -130,7 +122,7 @@ def refresh_certainty(conn: Connection, document_pks: list[int]) -> None:
         SuggestedStance(s["target"], s["label"], s.get("score")) for s in stances)} for doc, stances in shown.items()])
 
 
-def _unsuggested(model: str, version: str):
+def _unsuggested(model: str, version: str) -> ColumnElement[bool]:
     return ~select(SUG.c.pk).where(SUG.c.document_pk == DOC.c.pk, SUG.c.model == model,
                                    SUG.c.version == version).exists()
 
@@ -139,8 +131,8 @@ def count_unsuggested(conn: Connection, model: str, version: str) -> int:
     """Documents without a suggestion from this model version: those after its progress mark, less
     the ones after the mark it has done (two range counts over what lies past the mark)."""
     through = progress_through(conn, model, version)
-    after = conn.scalar(select(func.count()).select_from(DOC).where(DOC.c.pk > through))
-    done = conn.scalar(select(func.count()).select_from(SUG).where(SUG.c.model == model, SUG.c.version == version,
+    after = count_of(conn, select(func.count()).select_from(DOC).where(DOC.c.pk > through))
+    done = count_of(conn, select(func.count()).select_from(SUG).where(SUG.c.model == model, SUG.c.version == version,
                                                                     SUG.c.document_pk > through))
     return after - done
 
@@ -184,16 +176,16 @@ def raise_progress(conn: Connection, model: str, version: str, step: int = 200) 
 
 def count_without_any(conn: Connection) -> int:
     """Documents with no suggestion from any model (cheap: needs no model loaded to ask)."""
-    return conn.scalar(select(func.count()).select_from(DOC).where(
+    return count_of(conn, select(func.count()).select_from(DOC).where(
         ~select(SUG.c.pk).where(SUG.c.document_pk == DOC.c.pk).exists()))
 
 
 def count_suggested_documents(conn: Connection) -> int:
-    return conn.scalar(select(func.count(SUG.c.document_pk.distinct())))
+    return count_of(conn, select(func.count(SUG.c.document_pk.distinct())))
 
 
 def texts_page(conn: Connection, after_pk: int, limit: int, unsuggested_by: tuple[str, str] | None,
-               unstarted_only: bool = False) -> list[tuple[int, str, dict]]:
+               unstarted_only: bool = False) -> list[tuple[int, str, dict[str, Any]]]:
     """(pk, text, meta) of the next `limit` documents after `after_pk`, optionally only those without
     a suggestion from (model, version), and only those no coder has started. Keyset paging: each
     page is one short read."""
@@ -207,13 +199,13 @@ def texts_page(conn: Connection, after_pk: int, limit: int, unsuggested_by: tupl
     return [tuple(r) for r in conn.execute(query)]
 
 
-def _unstarted():
+def _unstarted() -> ColumnElement[bool]:
     """No coder has an annotation of the document: a seek on the annotation's (document, coder) key."""
     return ~select(ANN.c.pk).where(ANN.c.document_pk == DOC.c.pk).exists()
 
 
 def claim_page(conn: Connection, after_pk: int, limit: int, model: str, version: str, run: str,
-               lease: timedelta, unstarted_only: bool = False) -> list[tuple[int, str, dict]]:
+               lease: timedelta, unstarted_only: bool = False) -> list[tuple[int, str, dict[str, Any]]]:
     """Take the next `limit` documents after `after_pk` that have no suggestion from the model
     version and no live claim of another run: claimed for `run` until `until`, and returned as
     texts_page returns them. Call in a transaction of its own: on PostgreSQL the documents are
@@ -245,10 +237,10 @@ def claim_page(conn: Connection, after_pk: int, limit: int, model: str, version:
     # PostgreSQL reads each statement as of its start: another run may have claimed, or suggested
     # and released, some of these since. The claims this run got are the arbiter, and what is
     # suggested by now is left out (and its claim given back).
-    claimed = set(conn.scalars(statement.returning(CLAIM.c.document_pk)))
-    fresh = set(conn.scalars(select(DOC.c.pk).where(DOC.c.pk.in_(claimed), _unsuggested(model, version))))
-    if claimed - fresh:
-        release(conn, run, sorted(claimed - fresh))
+    got = set(conn.scalars(statement.returning(CLAIM.c.document_pk)))
+    fresh = set(conn.scalars(select(DOC.c.pk).where(DOC.c.pk.in_(got), _unsuggested(model, version))))
+    if got - fresh:
+        release(conn, run, sorted(got - fresh))
     return [row for row in rows if row[0] in fresh]
 
 
@@ -260,5 +252,8 @@ def claiming_runs(conn: Connection) -> list[str]:
 def release(conn: Connection, run: str, document_pks: list[int] | None = None) -> None:
     """The run's claims on these documents (all of them when None) end: stored, or given up."""
     query = delete(CLAIM).where(CLAIM.c.run == run)
-    for start in range(0, len(document_pks), 500) if document_pks is not None else [None]:
-        conn.execute(query if start is None else query.where(CLAIM.c.document_pk.in_(document_pks[start:start + 500])))
+    if document_pks is None:
+        conn.execute(query)
+        return
+    for start in range(0, len(document_pks), 500):
+        conn.execute(query.where(CLAIM.c.document_pk.in_(document_pks[start:start + 500])))

@@ -5,23 +5,32 @@ Integer surrogate keys join the tables; `Document.id` is the stable id people an
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Table, UniqueConstraint
+from sqlalchemy.orm import class_mapper
 from sqlmodel import Field, SQLModel
 
 from annotator.domain.vocabulary import DECISIONS, GOLD_HOWS, MODEL_TASKS, ORIGINS, ROLES, STATUSES
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
     """The database refuses any value outside the domain's vocabulary."""
     listed = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f'"{column}" IN ({listed})', name=f"{column}_valid")
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table a model maps to, for the store's SQL: SQLModel sets `__table__` on each table
+    class but does not declare it, so a type checker cannot see it there."""
+    table = class_mapper(model, configure=False).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 def _json(**kw: Any) -> Any:
@@ -62,7 +71,7 @@ class Document(SQLModel, table=True):
     id: str = Field(unique=True)
     title: str = ""
     text: str
-    meta: dict = _json()
+    meta: dict[str, Any] = _json()
     text_hash: str = Field(unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     # Tokens in the text (domain.tokens), once token-level agreement has needed them.
@@ -87,8 +96,8 @@ class Suggestion(SQLModel, table=True):
     document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE")
     model: str
     version: str
-    spans: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    stances: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    spans: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    stances: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -177,7 +186,7 @@ class Gold(SQLModel, table=True):
     # A digest of the derived items: deriving again compares it instead of reading the items back.
     derived_digest: str | None = None
     # The coders it came from (gold JSONL's "annotators"), kept: imported gold has no annotations to ask.
-    annotators: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    annotators: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class GoldAdjudication(SQLModel, table=True):
@@ -241,8 +250,8 @@ class Event(SQLModel, table=True):
     kind: str
     document_pk: int | None = Field(default=None, foreign_key="document.pk")
     annotation_pk: int | None = Field(default=None, foreign_key="annotation.pk")
-    before: dict = _json()
-    after: dict = _json()
+    before: dict[str, Any] = _json()
+    after: dict[str, Any] = _json()
     # Who did it: the database role on PostgreSQL (a policy holds it to session_user), else the
     # claimed name. None on events written before actors were recorded.
     actor: str | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -36,7 +36,7 @@ class CodingApp(App):
     TITLE = "annotator"
     CSS = NOTICE_CSS
     ENABLE_COMMAND_PALETTE = True
-    _notice: tuple | None = None  # what say() shows next (see say)
+    _notice: tuple[Any, ...] | None = None  # what say() shows next (see say)
     stores_under_way = 0  # large stores running in workers: no idle collection meanwhile (see on_mount)
     keys_in_force: KeysInForce = DEFAULT_KEYS  # the coding screen's keys, with the coder's remap
 
@@ -77,6 +77,7 @@ class CodingApp(App):
     @work(thread=True, exit_on_error=False)
     def _open(self) -> None:
         try:
+            assert self._opener is not None, "opened only when an opener was given"
             session = self._opener()
             from annotator.tui.screens.coding import CodingScreen  # its imports are the slow part
         except BaseException as error:  # the command line reports it once the terminal is restored

@@ -110,6 +110,7 @@ class CodingServer:
     async def coding_page(self, request: web.Request) -> web.StreamResponse:
         token = request.query.get("token")
         self._coder(token)
+        assert token is not None, "refused by _coder"
         base = self.public_url
         socket = ("wss:" if base.startswith("https") else "ws:") + base.split(":", 1)[1] + f"/ws/{token}"
         page = PAGE.render(font_size=16, app_websocket_url=socket, config={"static": {"url": f"{base}/static/"}},

@@ -126,18 +126,20 @@ class SessionProcess(AppService):
 
         try:
             await asyncio.wait_for(quit_(), STOP_SECONDS)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             for sig, wait in ((signal.SIGTERM, 1.0), (signal.SIGKILL, STOP_SECONDS)):
                 self._signal(sig)
                 try:
                     await asyncio.wait_for(asyncio.shield(task), wait)
                     break
-                except (TimeoutError, asyncio.TimeoutError):
+                except TimeoutError:
                     continue
         if self._process is not None:
             await self._process.wait()
 
     def _signal(self, sig: int) -> None:
+        if self._process is None:
+            return
         try:
             os.killpg(self._process.pid, sig)
         except (ProcessLookupError, PermissionError):

@@ -13,10 +13,10 @@ from functools import partial
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.screen import Screen
 
 from annotator.domain.tokens import simple_tokens
-from annotator.services.coding import CodingSession
+from annotator.services.coding import CodingSession, OpenDocument
+from annotator.domain.coding_view import Focus
 from annotator.services.coding_controller import ACTIONS, Ahead, CodingController, Here, Outcome
 from annotator.tui.keys import SCREEN_BINDINGS, bar_key, codebook_keys, key_table, screen_key_actions
 from annotator.tui.screens.coding_workers import DocumentWorkers
@@ -27,8 +27,8 @@ from annotator.tui.widgets.side_panel import SidePanel
 from annotator.tui.widgets.article import ArticleView, Marks
 
 
-class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
-    BINDINGS = SCREEN_BINDINGS
+class CodingScreen(DocumentWorkers, BackgroundStores):
+    BINDINGS = list(SCREEN_BINDINGS)
 
     def __init__(self, session: CodingSession, start: int | None = None) -> None:
         """`start`: the document to open first (else where the coder left off)."""
@@ -41,16 +41,16 @@ class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
         self._applies: list = []
         self._typed_ahead: list[tuple[str, str | None]] | None = None  # for the find box while it opens
         self.codebook_keys = codebook_keys(self.codebook)
-        self.key_actions = screen_key_actions(self.app.keys_in_force)
+        self.key_actions = screen_key_actions(self.coding_app.keys_in_force)
 
-    # What the controller holds, as the screen shows it
-    doc = property(lambda self: self.controller.doc)
+    # What the controller holds, as the screen shows it (and the tests read)
     entities = property(lambda self: self.controller.entities)
     target = property(lambda self: self.controller.target)
     stance_focus = property(lambda self: self.controller.stance_focus)
     total = property(lambda self: self.controller.total)
 
-    def focus(self):
+    def focused_item(self) -> Focus:
+        """The one item the keys act on (not Textual's focus, which no widget of this screen takes)."""
         return self.controller.focus()
 
     def compose(self) -> ComposeResult:
@@ -80,7 +80,7 @@ class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
         """Every key of this screen runs here, in the order typed: Textual runs a binding's action only
         after the key has bubbled up to the app, so a codebook key typed fast after `a` (or a letter
         after `/`) would overtake it. The bindings (with ids) name the actions, for help and palette."""
-        self.app.last_activity = time.monotonic()
+        self.coding_app.last_activity = time.monotonic()
         self.session.touch()
         if self._typed_ahead is not None:  # typed right after `/`, before the find box was up: its keys
             self._typed_ahead.append((event.key, event.character))
@@ -98,7 +98,8 @@ class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
         """While a large store runs only the keys that look work; the others say how far it is."""
         if self.controller.may_run(action.split("(", 1)[0]):
             return True
-        self.app.say(f"{self._storing.notice()}: moving works, changes wait until it is stored.", timeout=3)
+        shown = self._storing.notice() if self._storing else "Storing…"
+        self.coding_app.say(f"{shown}: moving works, changes wait until it is stored.", timeout=3)
         return False
 
     def act(self, name: str, *parameters) -> None:
@@ -107,13 +108,17 @@ class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
 
     # Painting what an action changed ------------------------------------------------------------------
     def show(self, outcome: Outcome, marks: Marks | None = None) -> None:
-        doc = self.controller.doc
         if outcome.unsay:
-            self.app.unsay()
+            self.coding_app.unsay()
+        for notice in outcome.notices:
+            self.coding_app.say(notice.text, title=notice.title or "", severity=notice.severity, timeout=notice.timeout)
+        doc = self.controller.doc
+        if doc is None:
+            return
         if outcome.opened:
             ahead = outcome.opened if isinstance(outcome.opened, Ahead) else None
             tokens = ahead.tokens if ahead else simple_tokens(doc.text)  # spaCy's follow from a worker
-            self.article.show(doc, self.controller.entities, tokens, outcome.move_to or 0, ahead and ahead.wrapped)
+            self.article.show(doc, self.controller.entities, tokens, outcome.move_to or 0, ahead.wrapped if ahead else None)
             # Workers start after this document is painted, so their CPU does not delay the frame.
             self.refresh()
             if self.tokenizer_ready and not (ahead and ahead.final_tokens):
@@ -130,30 +135,29 @@ class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
                 self.article.move_to(self.article.cursor)
         if outcome.recount:
             self.done_today = None
-        if doc is not None and (outcome.opened or outcome.changed or outcome.recount):
-            self._refresh_progress()
-        if doc is not None:
-            self._refresh_panel()
-        for notice in outcome.notices:
-            self.app.say(notice.text, title=notice.title or "", severity=notice.severity, timeout=notice.timeout)
+        if outcome.opened or outcome.changed or outcome.recount:
+            self._refresh_progress(doc)
+        self._refresh_panel()
         if outcome.background is not None:
             self._store_in_background(outcome.background)
 
-    def _refresh_progress(self) -> None:
+    def _refresh_progress(self, doc: OpenDocument) -> None:
         if self.done_today is None:
             self.done_today = self.session.done_today()
         c = self.controller
-        self.query_one(HeaderBar).set_progress(c.position, c.total, self.done_today, c.doc.annotation.status)
+        self.query_one(HeaderBar).set_progress(c.position, c.total, self.done_today, doc.annotation.status)
 
     def _refresh_panel(self) -> None:
+        if self.doc is None:
+            return
         self.article.show_cursor(not self.controller.stance_focus)
-        self.query_one(SidePanel).show(self.doc, self.entities, self.focus(), self.target)
+        self.query_one(SidePanel).show(self.doc, self.entities, self.focused_item(), self.target)
         self._refresh_keys()
 
     def _refresh_keys(self) -> None:
         """The key bar: the design's footer line, with the keys that do not apply now dimmed."""
         can = {a: bool(self.controller.can(a)) for a in ("accept", "reject", "accept_all", "undo")}
-        key = partial(bar_key, self.app.keys_in_force)
+        key = partial(bar_key, self.coding_app.keys_in_force)
         items = [(key("accept"), "accept", can["accept"]), (key("reject"), "reject", can["reject"]),
                  (key("all"), "all", can["accept_all"]), ("".join(e.key for e in self.codebook.entities), "label", True),
                  ("/".join(s.key for s in self.codebook.stances), "stance", self.target is not None),
@@ -187,7 +191,7 @@ class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
         from annotator.tui.screens.find import FindScreen
 
         self._typed_ahead = []
-        self.app.push_screen(FindScreen(self.session, self._typed_ahead), self._found)
+        self.coding_app.push_screen(FindScreen(self.session, self._typed_ahead), self._found)
 
     def _found(self, pk: int | None) -> None:
         self._typed_ahead = None
@@ -196,7 +200,7 @@ class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
     def action_dashboard(self) -> None:
         from annotator.tui.screens.dashboard import DashboardScreen, dashboard_loader
 
-        self.app.push_screen(DashboardScreen(dashboard_loader(self.session.engine), self.codebook.name), self._chosen)
+        self.coding_app.push_screen(DashboardScreen(dashboard_loader(self.session.engine), self.codebook.name), self._chosen)
 
     def _chosen(self, pk: int | None) -> None:
         if pk:
@@ -205,11 +209,11 @@ class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
     def action_help(self) -> None:
         from annotator.tui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(self.codebook, [(key, tooltip) for key, _, tooltip, _ in self.key_table()]))
+        self.coding_app.push_screen(HelpScreen(self.codebook, [(key, tooltip) for key, _, tooltip, _ in self.key_table()]))
 
     def key_table(self) -> list[tuple[str, str, str, str]]:
         """(key, description, tooltip, action) for every key of this screen, the codebook's after accept all."""
-        return key_table(self.codebook, self.app.keys_in_force)
+        return key_table(self.codebook, self.coding_app.keys_in_force)
 
     def on_unmount(self) -> None:
         """However the app ends without `q` (a closed browser tab: textual-serve's quit arrives as
@@ -221,7 +225,7 @@ class CodingScreen(DocumentWorkers, BackgroundStores, Screen):
             return
         self.controller.close()
         self.session.close()
-        self.app.exit()
+        self.coding_app.exit()
 
 
 # The controller's actions, as Textual calls them (a key, a binding, the palette): each hands the

@@ -9,10 +9,13 @@ from dataclasses import dataclass
 
 from textual import work
 from textual.message import Message
+from textual.screen import Screen
 
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.tokens import simple_tokens
-from annotator.services.coding_controller import Ahead
+from annotator.services.coding import CodingSession, OpenDocument
+from annotator.services.coding_controller import Ahead, CodingController, Outcome
+from annotator.tui.widgets.article import ArticleView, Marks
 from annotator.tui.wrap import wrap
 
 
@@ -38,8 +41,22 @@ class TokensReady(Message):
     tokens: tuple[list[int], list[int]]
 
 
-class DocumentWorkers:
+class DocumentWorkers(Screen[None]):
+    """A part of the coding screen (see there): what its workers use of it is declared here."""
     tokenizer_ready = False
+    session: CodingSession
+    controller: CodingController
+    article: ArticleView
+
+    @property
+    def doc(self) -> OpenDocument | None:
+        return self.controller.doc
+
+    def show(self, outcome: Outcome, marks: Marks | None = None) -> None:
+        raise NotImplementedError
+
+    def _refresh_panel(self) -> None:
+        raise NotImplementedError
 
     @work(thread=True, group="ahead", exit_on_error=False)
     def _fetch_ahead(self, pk: int, width: int) -> None:

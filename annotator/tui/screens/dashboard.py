@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Label, ProgressBar, Static
 from textual_plotext import PlotextPlot
 
@@ -111,7 +112,7 @@ class DashboardScreen(Screen[int | None]):
         box = self.query_one("#progress", VerticalScroll)
         box.remove_children()
         width = box.content_region.width - box.styles.scrollbar_size_vertical  # room beside a scrollbar
-        rows = []
+        rows: list[Widget] = []
         for coder in data.coders:
             total = coder.assigned or data.documents  # without an assignment, every document
             bar = ProgressBar(total=max(total, 1), show_eta=False, show_percentage=True)
@@ -149,11 +150,13 @@ class DashboardScreen(Screen[int | None]):
         table = self.query_one(DataTable)
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-            self.dismiss(int(key.value))
+            if key.value is not None:  # each row is keyed by its document's pk
+                self.dismiss(int(key.value))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.dismiss(int(event.row_key.value))
+        if event.row_key.value is not None:
+            self.dismiss(int(event.row_key.value))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -112,12 +112,14 @@ class FindScreen(ModalScreen[int | None]):
         if query != self.shown_for:  # enter came before the search's answer: ask now
             self._show(query, self.session.find(query) if query else [])
         options = self.query_one(OptionList)
-        if options.option_count:
-            self.dismiss(int(options.get_option_at_index(options.highlighted or 0).id))
+        chosen = options.get_option_at_index(options.highlighted or 0).id if options.option_count else None
+        if chosen is not None:  # each option's id is its document's pk
+            self.dismiss(int(chosen))
 
     @on(OptionList.OptionSelected)
     def _open(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(int(event.option.id))
+        if event.option.id is not None:
+            self.dismiss(int(event.option.id))
 
     def on_key(self, event: events.Key) -> None:
         if event.key in ("down", "up"):  # arrows pick among the matches while typing

@@ -12,8 +12,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from textual.message import Message
+from textual.screen import Screen
 
 from functools import partial
 
@@ -22,8 +24,11 @@ from annotator.domain.coding_view import EntityList, entity_list
 from annotator.domain.errors import InputError
 from annotator.domain.suggestions import Suggestion
 from annotator.services.coding import Progress, SaveFailed
-from annotator.services.coding_controller import Background, Outcome
-from annotator.tui.widgets.article import Marks, entity_marks
+from annotator.services.coding_controller import Background, CodingController, Outcome
+from annotator.tui.widgets.article import ArticleView, Marks, entity_marks
+
+if TYPE_CHECKING:
+    from annotator.tui.app import CodingApp
 
 NOTICE_EVERY = 0.3  # seconds between two progress notices: a toast for each batch flickered
 
@@ -71,8 +76,11 @@ class StoreUnderWay:
 def run_store(store: Store, suggestion: Suggestion | None, colours: dict[str, str],
               post: Callable[[Message], object]) -> None:
     """The worker's body: store, then make the view of what was stored; every outcome is posted."""
+    def progressed(written: int, total: int) -> None:
+        post(StoreProgressed(written, total))
+
     try:
-        shown = store(lambda written, total: post(StoreProgressed(written, total)))
+        shown = store(progressed)
     except SaveFailed as exc:
         post(StoreEnded(None, None, ("Not saved", str(exc))))
         return
@@ -86,34 +94,48 @@ def run_store(store: Store, suggestion: Suggestion | None, colours: dict[str, st
     post(StoreEnded(shown, view))
 
 
-class BackgroundStores:
+class BackgroundStores(Screen[None]):
     """The coding screen's part that runs a controller's Background store in a worker and hands
-    what it stored back (a mixin: it uses the screen's controller, article, show and app)."""
+    what it stored back (see the coding screen: what this part uses of it is declared here)."""
     _storing: StoreUnderWay | None = None
+    controller: CodingController
+    article: ArticleView
+
+    @property
+    def coding_app(self) -> CodingApp:
+        return cast("CodingApp", self.app)
+
+    def show(self, outcome: Outcome, marks: Marks | None = None) -> None:
+        raise NotImplementedError
+
+    def _refresh_keys(self) -> None:
+        raise NotImplementedError
 
     def _store_in_background(self, background: Background) -> None:
         self._storing = StoreUnderWay(background.what, background.count, background.then, said_at=time.monotonic())
-        self.app.stores_under_way += 1
-        self.app.say(self._storing.notice(), timeout=None)
+        self.coding_app.stores_under_way += 1
+        self.coding_app.say(self._storing.notice(), timeout=None)
         self._refresh_keys()
-        self.run_worker(partial(run_store, background.store, self.controller.doc.suggestion,
+        doc = self.controller.doc
+        self.run_worker(partial(run_store, background.store, doc.suggestion if doc else None,
                                 dict(self.article.colours), self.post_message),
                         group="store", description="large store", exclusive=True, thread=True, exit_on_error=False)
 
     def on_store_progressed(self, message: StoreProgressed) -> None:
         if self._storing is not None and self._storing.progressed(message):
-            self.app.say(self._storing.notice(), timeout=None)
+            self.coding_app.say(self._storing.notice(), timeout=None)
 
     def on_store_ended(self, message: StoreEnded) -> None:
         storing, self._storing = self._storing, None
-        self.app.stores_under_way -= 1
-        self.app.last_activity = time.monotonic()  # its garbage is collected after, once the coder is idle
-        self.app.unsay()
+        self.coding_app.stores_under_way -= 1
+        self.coding_app.last_activity = time.monotonic()  # its garbage is collected after, once the coder is idle
+        self.coding_app.unsay()
         if message.refused is not None:
             self.controller.store_refused()
             title, why = message.refused
-            self.app.say(why, title=title, severity="error", timeout=8)
+            self.coding_app.say(why, title=title, severity="error", timeout=8)
             self._refresh_keys()
             return
         entities, marks = message.view or (None, None)
-        self.show(storing.then(message.shown, entities), marks)
+        if storing is not None:
+            self.show(storing.then(message.shown, entities), marks)

@@ -43,7 +43,7 @@ class ArticleView(ScrollView, can_focus=False):
         self.ends: list[int] = []
         self.cursor = 0  # token index
         self.cursor_shown = True
-        self.anchor: int | None = None  # token index where a selection began
+        self.selection_anchor: int | None = None  # token index where a selection began
         self._column: int | None = None  # the column ↑ ↓ aim for, kept across short and blank lines
         self._width = 0
         self._header: list[Text] = []
@@ -59,7 +59,7 @@ class ArticleView(ScrollView, can_focus=False):
         """`wrapped`: (width, lines) already computed for this text, used when the width still fits."""
         self.doc = doc
         self.starts, self.ends = _words(doc.text, tokens)
-        self.anchor = self._column = None
+        self.selection_anchor = self._column = None
         self._width = 0  # wrap again at the next layout
         self.update_marks(entities)
         self.cursor = self.token_at(cursor_offset)
@@ -77,10 +77,12 @@ class ArticleView(ScrollView, can_focus=False):
 
     def set_tokens(self, tokens: tuple[list[int], list[int]]) -> None:
         """Better token boundaries arrived (spaCy's tokenizer finished loading): keep the cursor's place."""
+        if self.doc is None:
+            return
         offset = self.cursor_range[0]
         self.starts, self.ends = _words(self.doc.text, tokens)
         self.cursor = self.token_at(offset)
-        self.anchor = self._column = None
+        self.selection_anchor = self._column = None
         self.refresh()
 
     def update_marks(self, entities: EntityList, marks: Marks | None = None) -> None:
@@ -155,6 +157,7 @@ class ArticleView(ScrollView, can_focus=False):
 
     def _text_strip(self, start: int, end: int, width: int, base: Style) -> Strip:
         """Segments built directly (no rich Text): marks, then the selection, then the cursor on top."""
+        assert self.doc is not None, "lines are laid out from a document"
         text = self.doc.text[start:end].replace("\r", " ").replace("\t", " ")  # one cell each, as wrap counts them
         layers: list[tuple[int, int, Style]] = []
         marks = self._marks
@@ -193,9 +196,9 @@ class ArticleView(ScrollView, can_focus=False):
 
     @property
     def selection(self) -> tuple[int, int] | None:
-        if self.anchor is None or self.anchor == self.cursor or not self.starts:
+        if self.selection_anchor is None or self.selection_anchor == self.cursor or not self.starts:
             return None
-        first, last = sorted((self.anchor, self.cursor))
+        first, last = sorted((self.selection_anchor, self.cursor))
         return self.starts[first], self.ends[last]
 
     def token_at(self, offset: int) -> int:
@@ -215,10 +218,10 @@ class ArticleView(ScrollView, can_focus=False):
         """Put the cursor on a token; with extend, grow the selection instead of dropping it."""
         token = max(0, min(token, len(self.starts) - 1))
         before = self._painted_lines()
-        if extend and self.anchor is None:
-            self.anchor = self.cursor
+        if extend and self.selection_anchor is None:
+            self.selection_anchor = self.cursor
         elif not extend:
-            self.anchor = None
+            self.selection_anchor = None
         self.cursor = token
         self._column = None
         for y in sorted(before | self._painted_lines()):

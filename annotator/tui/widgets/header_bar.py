@@ -34,6 +34,7 @@ class HeaderBar(Widget):
 
     def render_line(self, y: int) -> Strip:
         """One line, drawn directly (Rich's renderer took half a millisecond of every new document)."""
+        assert self._maker is not None, "made on mount"
         return self._maker.strip(self.line(), self.rich_style, self.content_region.width)
 
     def line(self) -> Text:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from rich.text import Text
+from typing import Any
+
 from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
@@ -23,13 +26,13 @@ class SidePanel(Widget):
     def __init__(self, codebook: Codebook, colours: dict[str, str], **kwargs) -> None:
         super().__init__(**kwargs)
         self.codebook, self.colours = codebook, colours
-        self._last: tuple | None = None
+        self._last: tuple[Any, ...] | None = None
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}
-        self._base = None
+        self._base: Style | None = None
         self._doc: OpenDocument | None = None
         self._first = 0  # first entity row shown
-        self._doc_targets: tuple = ()  # the shown document's targets
+        self._doc_targets: tuple[Any, ...] = ()  # the shown document's targets
         self._maker: StripMaker | None = None
 
     def on_mount(self) -> None:
@@ -71,6 +74,7 @@ class SidePanel(Widget):
                 self._base = self.rich_style
             base = self._base
             if y < len(self._lines):
+                assert self._maker is not None, "made on mount"
                 strip = self._maker.strip(self._lines[y], base, width)
             else:
                 strip = Strip([Segment(" " * width, base)], width)
@@ -119,7 +123,7 @@ class SidePanel(Widget):
             row.append(f"{shown.get(state.target, state.target)[:13]:<13} ")
             if state.coded:
                 row.append(f"{state.coded.label} ✓", style="bold green")
-            elif state.rejected:
+            elif state.rejected and state.suggested:
                 row.append(f"{state.suggested.label} ✗", style="dim strike")
             elif state.suggested:
                 score = f" {state.suggested.score:.2f}" if state.suggested.score is not None else ""

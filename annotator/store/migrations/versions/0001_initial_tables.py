@@ -1,7 +1,7 @@
 """initial tables
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 14:05:15.079541
 
 """
@@ -9,7 +9,7 @@ from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (column types)
+import sqlmodel.sql.sqltypes  # column types
 
 
 # revision identifiers, used by Alembic.

@@ -9,7 +9,7 @@ from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (column types)
+import sqlmodel.sql.sqltypes  # column types
 
 
 # revision identifiers, used by Alembic.

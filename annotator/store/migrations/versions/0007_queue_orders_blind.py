@@ -9,7 +9,7 @@ costs the same in any project. Existing documents get their keys here: the hash 
 the lowest stance score of their newest suggestion. `blind` marks documents coders see without
 suggestions (`annotator assign --blind`).
 """
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ def upgrade() -> None:
     keys = [{"k": shuffle_key(doc_id), "p": pk} for pk, doc_id in conn.execute(sa.text("SELECT pk, id FROM document"))]
     if keys:
         conn.execute(sa.text("UPDATE document SET shuffle = :k WHERE pk = :p"), keys)
-    newest: dict[int, list] = {}
+    newest: dict[int, list[Any]] = {}
     for doc, stances in conn.execute(sa.text("SELECT document_pk, stances FROM suggestion ORDER BY pk")):
         newest[doc] = _json(stances)
     scores = [{"c": min((s["score"] for s in stances if s.get("score") is not None), default=NO_CERTAINTY), "p": doc}
@@ -41,7 +41,7 @@ def upgrade() -> None:
         conn.execute(sa.text("UPDATE document SET certainty = :c WHERE pk = :p"), scores)
 
 
-def _json(value):
+def _json(value: Any) -> Any:
     import json
 
     return json.loads(value) if isinstance(value, str) else value

@@ -15,7 +15,7 @@ from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 
 
 revision: str = '0017'
@@ -45,7 +45,7 @@ def upgrade() -> None:
                 roles.grant(conn, name, role, create=False)
 
 
-def _owner_or_superuser(conn, name: str) -> bool:
+def _owner_or_superuser(conn: sa.Connection, name: str) -> bool:
     return bool(conn.scalar(sa.text(
         "SELECT r.rolsuper OR pg_catalog.pg_get_userbyid(c.relowner) = r.rolname FROM pg_catalog.pg_roles r, "
         "pg_catalog.pg_class c WHERE r.rolname = :n AND c.oid = pg_catalog.to_regclass('document')"), {"n": name}))
