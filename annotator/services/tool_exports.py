@@ -36,7 +36,7 @@ def line_record(obj: Any, where: str, codebook: Codebook, as_coder: str | None) 
 def _record(obj: Any, codebook: Codebook, tool: str | None) -> DocumentRecord:
     notes = obj.pop(foreign.NOTES, []) if isinstance(obj, dict) else []
     record = record_from_json(obj, codebook)
-    record.notes, record.tool = notes, tool
+    record.notes, record.tool = notes + record.notes, tool
     return record
 
 
