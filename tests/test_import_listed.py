@@ -72,3 +72,58 @@ def test_a_coders_span_given_twice_in_coder_jsonl_is_stored_once(cli, project, t
     assert result.code == 0, result.err
     assert "1 duplicate spans" in result.out
     assert len(show(cli, "d3")["annotations"][0]["spans"]) == 1
+
+
+def label_studio_task(**extra) -> dict:
+    text = "Kyiv said so."
+    return {"id": 7, "data": {"text": text, "source": "AFP"}, "predictions": [], "drafts": [],
+            "annotations": [{"id": 1, "completed_by": 3, "result": [
+                {"type": "labels", "from_name": "label", "to_name": "text",
+                 "value": {"start": 0, "end": 4, "text": "Kyiv", "labels": ["GPE"]}}]}], **extra}
+
+
+def write_json(path, value):
+    path.write_text(json.dumps(value, indent=1), "utf-8")
+    return path
+
+
+def test_a_label_studio_tasks_own_meta_is_kept_with_its_data_keys(cli, project, tmp_path):
+    path = write_json(tmp_path / "ls.json", [label_studio_task(meta={"batch": "march", "source": "AFP"})])
+    result = cli("import", "--create-coders", str(path))
+    assert result.code == 0, result.err
+    assert show(cli, "7")["meta"] == {"source": "AFP", "batch": "march"}
+
+
+def test_a_label_studio_task_meta_key_unlike_its_data_key_is_an_error_naming_both(cli, project, tmp_path):
+    path = write_json(tmp_path / "ls.json", [label_studio_task(meta={"source": "Reuters"})])
+    before = dump(project)
+    result = cli("import", "--create-coders", str(path))
+    assert result.code == 1
+    assert (f"{path}:2: the task's meta key 'source' ('Reuters') and its data key 'source' ('AFP') differ"
+            in result.err)
+    assert dump(project) == before
+
+
+def test_label_studio_drafts_and_region_notes_are_listed_as_not_imported(cli, project, tmp_path):
+    task = label_studio_task(drafts=[{"id": 9, "user": "bob", "result": []}, {"id": 10, "result": []}])
+    task["annotations"][0]["result"][0]["meta"] = {"text": ["the capital, not the government"]}
+    path = write_json(tmp_path / "ls.json", [task])
+    result = cli("import", "--create-coders", str(path))
+    assert result.code == 0, result.err
+    assert f"2 Label Studio drafts (unsubmitted work): not imported; the first at {path}:2" in result.out
+    assert f"1 Label Studio region notes (a result's meta): not imported; the first at {path}:2" in result.out
+
+
+def test_a_json_min_choice_that_reads_as_a_stance_of_no_target_is_an_error_not_meta(cli, project, tmp_path):
+    item = {"text": "Kyiv said so.", "id": 8, "annotator": 3, "annotation_id": 1, "source": "AFP",
+            "sentiment": "Positive"}
+    path = write_json(tmp_path / "min.json", [item])
+    before = dump(project)
+    result = cli("import", "--create-coders", str(path))
+    assert result.code == 1
+    assert f"{path}:2: 'sentiment' holds 'Positive', which reads as a stance" in result.err
+    assert "export the project as JSON, not JSON-MIN" in result.err
+    assert dump(project) == before
+    del item["sentiment"]  # the task's other strings are its data
+    assert cli("import", "--create-coders", str(write_json(path, [item]))).code == 0
+    assert show(cli, "8")["meta"] == {"source": "AFP"}
