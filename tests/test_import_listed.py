@@ -127,3 +127,17 @@ def test_a_json_min_choice_that_reads_as_a_stance_of_no_target_is_an_error_not_m
     del item["sentiment"]  # the task's other strings are its data
     assert cli("import", "--create-coders", str(write_json(path, [item]))).code == 0
     assert show(cli, "8")["meta"] == {"source": "AFP"}
+
+
+def test_a_text_file_whose_name_holds_a_control_character_is_refused_in_one_line(cli, project, tmp_path):
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "name\x1b]0;FILE\x07.txt").write_text("A text about Kyiv.", "utf-8")
+    (folder / "fine.txt").write_text("Another text.", "utf-8")
+    before = dump(project)
+    result = cli("import", str(folder))
+    assert result.code == 1
+    assert f"{folder}/name\\x1b]0;FILE\\x07.txt: the file name holds a line break, tab or other control " \
+        "character" in result.err
+    assert "\x1b" not in result.err and "\x07" not in result.err
+    assert dump(project) == before

@@ -17,6 +17,7 @@ from pathlib import Path
 import orjson
 
 from annotator.domain.codebook import Codebook
+from annotator.domain.display import escaped_controls, has_control
 from annotator.domain.errors import InputError
 from annotator.domain.records import DocumentRecord, default_id, record_from_text
 from annotator.services import json_values
@@ -195,6 +196,11 @@ def _read_text(path: Path, shown: Path, progress: Progress, opener: Opener) -> I
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         yield f"{shown}:{line}", InputError(_not_utf8(raw, exc))
+        return
+    if has_control(shown.stem):  # the id would hold it: refused, as a JSONL id with one is
+        yield escaped_controls(str(shown)), InputError(
+            "the file name holds a line break, tab or other control character (shown escaped), and a .txt "
+            "file's name is its document id, which may not; rename the file without them")
         return
     try:
         yield str(shown), record_from_text(text, doc_id=shown.stem, meta={"source_file": shown.name})
