@@ -141,3 +141,24 @@ def test_a_text_file_whose_name_holds_a_control_character_is_refused_in_one_line
         "character" in result.err
     assert "\x1b" not in result.err and "\x07" not in result.err
     assert dump(project) == before
+
+
+def test_a_csv_whose_lines_end_in_a_carriage_return_alone_is_refused_saying_so(cli, project, tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"id,text\r1,About Kyiv\r2,About Moscow\r")
+    before = dump(project)
+    result = cli("import", str(path))
+    assert result.code == 1
+    assert (f"{path}:1: the file's lines end in a carriage return alone (old Mac style); convert them to \\n"
+            in result.err)
+    assert "universal-newline" not in result.err
+    assert dump(project) == before
+
+
+def test_a_stray_carriage_return_in_an_unquoted_csv_field_is_named_by_its_line(cli, project, tmp_path):
+    path = tmp_path / "stray.csv"
+    path.write_bytes(b"id,text\r\n1,About Kyiv\r\n2,About\rMoscow\r\n3,\"A quoted\rone is text\"\r\n")
+    result = cli("import", str(path))
+    assert result.code == 1
+    assert f"{path}:3: a carriage return alone (\\r) inside an unquoted field; quote the field" in result.err
+    assert "universal-newline" not in result.err

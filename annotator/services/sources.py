@@ -292,11 +292,14 @@ MAX_CSV_FIELD = 64 * 1024 * 1024  # characters
 def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress, opener: Opener) -> Iterator[Item]:
     bad_lines: dict[int, InputError] = {}
     last_line = 0  # the reader's own count stops short when it fails at the end of the file
+    first_line = ""
 
     def lines() -> Iterator[str]:
-        nonlocal last_line
+        nonlocal last_line, first_line
         for number, line in _decoded_lines(path, progress, opener):
             last_line = number
+            if number == 1 and isinstance(line, str):
+                first_line = line
             if isinstance(line, InputError):
                 bad_lines[number] = line
                 yield "\n"  # keeps the reader's line count; the error is reported below
@@ -309,6 +312,9 @@ def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress, ope
     try:
         columns = reader.fieldnames or []
     except csv.Error as exc:
+        if _old_mac_lines(first_line):
+            yield f"{shown}:1", InputError(OLD_MAC_LINES)
+            return
         yield f"{shown}:1", InputError(f"not a readable CSV header: {_csv_problem(exc, 1, last_line)}")
         return
     if 1 in bad_lines:
@@ -362,8 +368,19 @@ _WORK_COLUMNS = {"coder", "spans", "span", "stance", "stances", "adjudication", 
                  "labels", "entities", "gold", "annotation", "annotations"}
 
 
+OLD_MAC_LINES = ("the file's lines end in a carriage return alone (old Mac style); convert them to \\n "
+                 "(tr '\\r' '\\n' < old.csv > new.csv)")
+
+
+def _old_mac_lines(first: str) -> bool:
+    """Lines that end in CR alone are one line to a reader that ends lines at LF: a bare CR in it."""
+    return "\r" in first.rstrip("\r\n").replace("\r\n", "")
+
+
 def _csv_problem(exc: csv.Error, row_start: int, line: int) -> str:
     message = str(exc)
+    if "new-line character seen in unquoted field" in message:
+        return "a carriage return alone (\\r) inside an unquoted field; quote the field, or remove the carriage return"
     if "unexpected end of data" in message:
         return (f"a quote opened in the row that starts on line {row_start} is never closed: it runs to the end "
                 f"of the file (line {line}); close it, and write a quote inside a quoted field as two (\"\")")
