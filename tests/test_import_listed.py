@@ -162,3 +162,33 @@ def test_a_stray_carriage_return_in_an_unquoted_csv_field_is_named_by_its_line(c
     assert result.code == 1
     assert f"{path}:3: a carriage return alone (\\r) inside an unquoted field; quote the field" in result.err
     assert "universal-newline" not in result.err
+
+
+def test_a_pipe_without_format_is_told_by_its_content_as_the_readme_shows(project, tmp_path):
+    """`annotator import <(zcat articles.jsonl.gz)`: a pipe has no suffix; `{` starts JSONL, `[` a
+    JSON export, and a text or CSV pipe asks for --format."""
+    import gzip
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    db = getattr(project, "url", None) or str(project)
+    env = {**os.environ, "TMPDIR": str(scratch), "ANNOTATOR_DB": db}
+    annotator = f"{shlex.quote(sys.executable)} -m annotator"
+    (tmp_path / "articles.jsonl.gz").write_bytes(gzip.compress(b'{"id": "p1", "text": "Piped about Kyiv."}\n'))
+    run = lambda command, body=None: subprocess.run(  # noqa: E731
+        ["bash", "-c", command], input=body, capture_output=True, text=True, env=env, cwd=tmp_path)
+    zipped = run(f"{annotator} import <(zcat articles.jsonl.gz)")
+    assert zipped.returncode == 0, zipped.stderr
+    assert "1 new document(s)" in zipped.stdout
+    studio = run(f"{annotator} import /dev/stdin", '[{"id": 5, "data": {"text": "Label Studio, piped."}}]')
+    assert studio.returncode == 0, studio.stderr
+    assert "1 Label Studio record(s)" in studio.stdout
+    table = run(f"{annotator} import /dev/stdin", "id,text\n1,A CSV piped.\n")
+    assert table.returncode == 1
+    assert "/dev/stdin: cannot tell the format of a pipe from its content" in table.stderr
+    assert "use --format text, jsonl, csv or labelstudio" in table.stderr
+    assert list(scratch.iterdir()) == []

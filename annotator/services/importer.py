@@ -31,7 +31,7 @@ from annotator.nlp.tokens import token_bounds
 from annotator.services.import_rights import Writes, authorize
 from annotator.services.project import active_codebook
 from annotator.services.file_watch import FileWatch
-from annotator.services.sources import Opener, Source, plan_sources, read_source
+from annotator.services.sources import Opener, Source, format_of_content, plan_sources, read_source
 from annotator.store import annotations, documents, events, gold
 from annotator.store.engine import Connection, Engine, StoreBusy, StoreConflict, transient, write
 from annotator.store.failures import failure_cause
@@ -183,7 +183,8 @@ def _readable_twice(sources: list[Source]) -> Iterator[list[Source]]:
                 continue
             with source.path.open("rb") as pipe:
                 _keep_copy(pipe, source.path, kept)
-            readable.append(Source(kept[-1], source.format, shown=source.path))
+            fmt = source.format if source.format != "auto" else format_of_content(kept[-1], source.path)
+            readable.append(Source(kept[-1], fmt, shown=source.path))
         yield readable
     finally:
         for path in kept:

@@ -65,11 +65,26 @@ def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path],
                 raise InputError("a device, not a file or a pipe (read to its end it could fill the disk); "
                                  "give a file, a folder or a pipe (/dev/stdin, <(zcat articles.jsonl.gz))", str(path))
             file_fmt = fmt if fmt != "auto" else SUFFIX_FORMATS.get(path.suffix.lower())
+            if file_fmt is None and not path.is_file():  # a pipe (<(zcat x.jsonl.gz)) has no suffix to go by
+                file_fmt = "auto"  # told by its content, once it is kept (format_of_content)
             if file_fmt is None:
                 raise InputError(f"cannot tell the format from the suffix {path.suffix!r}; "
                                  f"use --format text, jsonl, csv or labelstudio", str(path))
             sources.append(Source(path, file_fmt))
     return sources, ignored, skipped
+
+
+def format_of_content(path: Path, shown: Path) -> str:
+    """A pipe's format, by its first character: `{` is JSONL, `[` a JSON array (Label Studio,
+    doccano); a text or a CSV could be either, so for them --format decides."""
+    with path.open("rb") as f:
+        start = f.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    if start[:1] == b"{":
+        return "jsonl"
+    if start[:1] == b"[":
+        return "labelstudio"
+    raise InputError("cannot tell the format of a pipe from its content (JSONL starts with '{', a JSON "
+                     "export with '['); use --format text, jsonl, csv or labelstudio", str(shown))
 
 
 def _folder_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
