@@ -142,7 +142,8 @@ UNREADABLE = {
         "the regions of 'ner' hold no character offsets into the text"),
     "JSON-MIN choice of a control that is no target": (
         "min.json", _min_item(label="FAVOR"),
-        "'label' holds 'FAVOR', stance labels, but is not a stance target of the codebook"),
+        "'label' holds 'FAVOR', which reads as a stance (a stance label, or a positive, negative or neutral choice), "
+        "but is not a stance target of the codebook"),
     "JSON-MIN span off its quoted text": (
         "min.json", _min_item(label=[{"start": 1, "end": 15, "text": "Vladimir Putin", "labels": ["PERSON"]}]),
         "its text 'Vladimir Putin' differs from text[1:15]"),

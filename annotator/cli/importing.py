@@ -143,8 +143,15 @@ def import_(ctx: typer.Context,
     if report.annotations_differ:
         _print_differing(report)
     _print_tools(report, as_coder)
-    if report.gold_added or report.gold_already:
-        out.print(f"Gold: {report.gold_added} document(s) new, {report.gold_already} already had gold (kept).")
+    if report.not_stored:  # (this tool's own records too: a span given twice)
+        out.print("Read but not stored:")
+        for reason, (count, where) in report.not_stored.items():
+            out.print(f"  {count} {reason}; the first at {where}")
+    if report.gold_added or report.gold_already or report.gold_differ:
+        out.print(f"Gold: {report.gold_added} document(s) new, {report.gold_already} already had gold"
+                  + (f", {report.gold_differ} unlike the stored gold" if report.gold_differ else "") + " (kept).")
+    if report.gold_differ:
+        _print_gold_differing(report)
     if report.created_coders:
         out.print(f"Added {len(report.created_coders)} coder(s) the file named: " + ", ".join(report.created_coders[:20])
                   + (" ..." if len(report.created_coders) > 20 else ""))
@@ -180,10 +187,6 @@ def _print_tools(report, as_coder: str | None) -> None:
             whose.startswith("gold") for whose in report.stored_as):
         out.print("doccano's and Prodigy's annotations were stored as gold; to store them as a coder's work "
                   "instead, import into a new project with --as coder NAME.")
-    if report.not_stored:
-        out.print("Not stored (no place for them here):")
-        for reason, (count, where) in report.not_stored.items():
-            out.print(f"  {count} {reason}; the first at {where}")
 
 
 def _print_differing(report) -> None:
@@ -195,3 +198,14 @@ def _print_differing(report) -> None:
         out.print(f"  … and {report.annotations_differ - len(report.differing)} more")
     out.print("To take the file's version: compare the two with `annotator show ID`, and the coder changes the "
               "stored one in the coding screen (`annotator code`); or import the file into a new project.")
+
+
+def _print_gold_differing(report) -> None:
+    out.print(f"{report.gold_differ} gold record(s) in the files differ from the stored gold, which was kept "
+              "(an import never replaces gold, and derivation never replaces imported gold):")
+    for line in report.gold_differing:
+        out.print(f"  {line}")
+    if report.gold_differ > len(report.gold_differing):
+        out.print(f"  … and {report.gold_differ - len(report.gold_differing)} more")
+    out.print("To take the file's version: compare the two with `annotator show ID`, fix the file if it is the "
+              "file that is wrong, or import the corrected gold into a new project (`annotator init --db NEW`).")

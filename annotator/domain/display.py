@@ -49,6 +49,12 @@ def has_control(text: str) -> bool:
     return _CONTROL_IN_LINE.search(text) is not None
 
 
+def escaped_controls(text: str) -> str:
+    """`text` with each control character written as an escape (ESC as \\x1b): one line that shows
+    what is there, for a message naming a value that holds them."""
+    return _CONTROL_IN_LINE.sub(lambda m: repr(m[0])[1:-1], text)
+
+
 # A password after the user name, and a query parameter holding one (?password=, ?sslpassword=).
 _USER_PASSWORD = re.compile(r"(://[^/?#@:]*:)[^/?#]*@")
 _QUERY_PASSWORD = re.compile(r"([?&][^=&#]*password[^=&#]*=)[^&#]*", re.IGNORECASE)

@@ -10,8 +10,11 @@
   `created_at`, `updated_at`, `lead_time`, and one key per control, named after it: spans as
   [{start, end, text, labels}], a choice as a string, several as {"choices": [...]}, and a
   control with several results as a list of those.
-A target takes one stance label: several choices for one target are an error, never the first or
-the last. Results this tool has no place for (relations, text areas, ratings, ...) are listed.
+A task's own `meta` joins its data keys in the document's meta. A target takes one stance label:
+several choices for one target are an error, never the first or the last. What this tool has no
+place for (relations, text areas, ratings, predictions, drafts, region notes) is listed.
+JSON-MIN gives a single choice as a bare string, as it gives the task's data: a string that is a
+stance label or polarity, under a key that is no target, is an error (see _stance_labels).
 """
 
 from __future__ import annotations
@@ -82,11 +85,13 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
                          f"with 'annotation_id' (JSON-MIN export), got {str(task)[:80]!r}", where)
     data = task["data"]
     base = {"id": str(data.get("id") or task.get("id") or "") or None, "text": data.get("text"),
-            "meta": {k: v for k, v in data.items() if k not in ("text", "id")}}
+            "meta": _task_meta(data, task.get("meta"), where)}
     notes = [f"Label Studio predictions ({p.get('model_version') or 'no model version'}): not imported"
              for p in task.get("predictions") or [] if isinstance(p, dict)]
+    notes += [DRAFTS] * len(task.get("drafts") or [])
     records = []
     for annotation in task.get("annotations") or []:
+        notes += [DRAFTS] * len(annotation.get("drafts") or [])
         if annotation.get("was_cancelled"):
             notes.append("Label Studio annotations cancelled (skipped) by their annotator")
             continue
@@ -94,6 +99,8 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
         choices: dict[str, Any] = {}
         for result in annotation.get("result") or []:
             value = result.get("value") or {}
+            if result.get("meta"):  # a note an annotator wrote on a region ({"text": [...]})
+                notes.append("Label Studio region notes (a result's meta): not imported")
             if result.get("type") == "labels":
                 if not isinstance(value.get("labels"), list):
                     raise InputError(f"'labels' must be a list, got {value.get('labels')!r}", where)
@@ -118,6 +125,24 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
     return records
 
 
+DRAFTS = "Label Studio drafts (unsubmitted work): not imported"
+
+
+def _task_meta(data: dict[str, Any], meta: Any, where: str) -> dict[str, Any]:
+    """The document's meta: the task's data (but its text and id) and the task's own `meta`. A key
+    in both with two values is an error: either one kept would lose the other."""
+    kept = {k: v for k, v in data.items() if k not in ("text", "id")}
+    if meta is None or meta == {}:
+        return kept
+    if not isinstance(meta, dict):
+        raise InputError(f"the task's 'meta' must be an object, got {str(meta)[:80]}", where)
+    for key, value in meta.items():
+        if key in kept and kept[key] != value:
+            raise InputError(f"the task's meta key {key!r} ({str(value)[:40]!r}) and its data key {key!r} "
+                             f"({str(kept[key])[:40]!r}) differ; rename one of them, or make them agree", where)
+    return {**kept, **meta}
+
+
 @shaped
 def from_json_min(item: dict[str, Any], where: str, targets: Collection[str],
                   labels: Collection[str]) -> dict[str, Any]:
@@ -136,8 +161,11 @@ def from_json_min(item: dict[str, Any], where: str, targets: Collection[str],
         elif key in targets or (isinstance(value, dict) and "choices" in value) or _names_targets(value, targets):
             choices[key] = _choices(key, value, where)
         elif _stance_labels(value, labels):
-            raise InputError(f"{key!r} holds {value!r}, stance labels, but is not a stance target of the codebook; "
-                             f"name the Choices control after a target ({', '.join(targets)})", where)
+            raise InputError(f"{key!r} holds {value!r}, which reads as a stance (a stance label, or a positive, "
+                             "negative or neutral choice), but is not a stance target of the codebook; name the "
+                             f"Choices control after a target ({', '.join(targets)}) with the codebook's labels, "
+                             "or, if it is the task's data, export the project as JSON, not JSON-MIN (where data "
+                             "and annotations are apart)", where)
         elif _labelled(value):
             raise InputError(f"the regions of {key!r} hold no character offsets into the text ({str(value)[:80]}); "
                              "only labels on a Text control can be read as spans", where)
@@ -179,9 +207,13 @@ def _stance(choices: dict[str, list[Any]], targets: Collection[str], where: str)
 
 
 def _stance_labels(value: Any, labels: Collection[str]) -> bool:
-    """A choice (or several) of a control not named after a target: the stance of no known target."""
+    """A choice (or several) of a control not named after a target: the stance of no known target.
+    JSON-MIN has no labeling config to tell a choice from a data field, both bare strings: a value
+    that is a stance word (labels: the codebook's stance labels and polarities, any case) is taken
+    for a choice, whose stance would otherwise be lost as meta; any other string is the task's data."""
     values = value if isinstance(value, list) else [value]
-    return bool(values) and all(isinstance(v, str) and v in labels for v in values)
+    words = {label.casefold() for label in labels}
+    return bool(values) and all(isinstance(v, str) and v.strip().casefold() in words for v in values)
 
 
 def _names_targets(value: Any, targets: Collection[str]) -> bool:

@@ -154,7 +154,19 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     meta = merged
     if not title and isinstance(meta.get("title"), str):  # gold JSONL keeps the title in meta
         title = meta.pop("title")
-    return DocumentRecord(id=doc_id or default_id(hash_), title=title, text=text, text_hash=hash_, meta=meta, **work)
+    notes = []
+    if work.get("spans"):  # one span given twice (doccano writes it so) is one span, stored once
+        firsts: dict[tuple[int, int, str], Span] = {}
+        for span in work["spans"]:
+            firsts.setdefault((span.start, span.end, span.label), span)
+        unique = list(firsts.values())
+        notes = [DUPLICATE_SPAN] * (len(work["spans"]) - len(unique))
+        work["spans"] = unique
+    return DocumentRecord(id=doc_id or default_id(hash_), title=title, text=text, text_hash=hash_, meta=meta,
+                          notes=notes, **work)
+
+
+DUPLICATE_SPAN = "duplicate spans (the same start, end and label again in one record): stored once"
 
 
 def _gold_work(obj: dict[str, Any], text: str | None, codebook: Codebook, problems: list[str]) -> dict[str, Any]:

@@ -27,12 +27,12 @@ from annotator.domain.codebook import Codebook
 from annotator.domain.coding import Annotation
 from annotator.domain.errors import InputError
 from annotator.domain.records import DocumentRecord, RecordError
-from annotator.domain.spans import is_token_aligned
+from annotator.domain.spans import Span, Stance, is_token_aligned
 from annotator.nlp.tokens import token_bounds
 from annotator.services.import_rights import Writes, authorize
 from annotator.services.project import active_codebook
 from annotator.services.file_watch import FileWatch
-from annotator.services.sources import Opener, Source, plan_sources, read_source
+from annotator.services.sources import Opener, Source, format_of_content, plan_sources, read_source
 from annotator.store import annotations, documents, events, gold
 from annotator.store.engine import Connection, Engine, StoreBusy, StoreConflict, transient, write
 from annotator.store.failures import failure_cause
@@ -70,7 +70,9 @@ class ImportReport:
     annotations_differ: int = 0  # work unlike the stored one: the stored one kept
     differing: list[str] = field(default_factory=list)  # which (the first MAX_REPORTED)
     gold_added: int = 0
-    gold_already: int = 0  # documents that had gold: an import never replaces it
+    gold_already: int = 0  # documents that had the same gold: an import never replaces it
+    gold_differ: int = 0  # gold unlike the stored gold: the stored one kept
+    gold_differing: list[str] = field(default_factory=list)  # which (the first MAX_REPORTED)
     invalid: int = 0
     problems: list[str] = field(default_factory=list)
     unlisted: int = 0  # problems past MAX_REPORTED: counted, not kept
@@ -89,6 +91,8 @@ class ImportReport:
         self.invalid += batch.invalid
         self.annotations_differ += batch.annotations_differ
         self.differing += batch.differing[:max(0, MAX_REPORTED - len(self.differing))]
+        self.gold_differ += batch.gold_differ
+        self.gold_differing += batch.gold_differing[:max(0, MAX_REPORTED - len(self.gold_differing))]
         for whose, counts in batch.stored_as.items():
             self.stored_as[whose] = [a + b for a, b in zip(self.stored_as.get(whose, [0, 0, 0]), counts)]
         room = max(0, MAX_REPORTED - len(self.problems))
@@ -180,7 +184,8 @@ def _readable_twice(sources: list[Source]) -> Iterator[list[Source]]:
                 continue
             with source.path.open("rb") as pipe:
                 _keep_copy(pipe, source.path, kept)
-            readable.append(Source(kept[-1], source.format, shown=source.path))
+            fmt = source.format if source.format != "auto" else format_of_content(kept[-1], source.path)
+            readable.append(Source(kept[-1], fmt, shown=source.path))
         yield readable
     finally:
         for path in kept:
@@ -354,27 +359,41 @@ class _BatchWriter:
         coded = [(w, r, aligned) for (w, r), aligned in zip(batch, self.alignment) if r.coder is not None]
         if coded:
             self._store_annotations(coded)
-        golden = [r for _, r in batch if r.gold is not None]
+        golden = [(w, r) for w, r in batch if r.gold is not None]
         if golden:
             self._store_gold(golden)
         return self.counts
 
-    def _store_gold(self, records: list[DocumentRecord]) -> None:
-        pks = documents.by_hash(self.conn, [r.text_hash for r in records])
-        for r in records:
+    def _store_gold(self, records: list[tuple[str, DocumentRecord]]) -> None:
+        pks = documents.by_hash(self.conn, [r.text_hash for _, r in records])
+        for where, r in records:
             if r.text_hash not in pks:
                 continue
             if r.gold is None:
                 continue
             annotators, how = r.gold
-            stored = gold.import_gold(self.conn, pks[r.text_hash][0], annotators,
+            doc_pk, doc_id = pks[r.text_hash]
+            stored = gold.import_gold(self.conn, doc_pk, annotators,
                                       [(s.start, s.end, s.label, how) for s in r.spans],
                                       [(s.target, s.label, how) for s in r.stances])
             if stored:
                 self.counts.gold_added += 1
                 self.counts.stored(f"gold ({how})", r)
-            else:
+                continue
+            # Never replaced; the same items (however they were reached) are the same gold, quietly kept.
+            items = gold.of_document(self.conn, doc_pk) or []
+            spans = [i.item for i in items if isinstance(i.item, Span)]
+            stances = [i.item for i in items if isinstance(i.item, Stance)]
+            unlike = [what for what, here, there in (("spans", _span_set(spans), _span_set(r.spans)),
+                                                     ("stances", _stance_set(stances), _stance_set(r.stances)))
+                      if here != there]
+            if not unlike:
                 self.counts.gold_already += 1
+                continue
+            self.counts.gold_differ += 1
+            self.counts.gold_differing.append(
+                f"{where}: the gold of {doc_id} differs from the stored gold in its {' and '.join(unlike)} "
+                f"(stored: {_gold_items(spans, stances)}; this file: {_gold_items(r.spans, r.stances)})")
 
     def _store_annotations(self, coded: list[tuple[str, DocumentRecord, list[bool]]]) -> None:
         pks = documents.by_hash(self.conn, [r.text_hash for _, r, _ in coded])
@@ -405,9 +424,22 @@ class _BatchWriter:
 
 
 def _same_work(stored: Annotation, record: DocumentRecord) -> bool:
-    return (stored.status == record.status
-            and {(s.start, s.end, s.label) for s in stored.spans} == {(s.start, s.end, s.label) for s in record.spans}
-            and {(s.target, s.label) for s in stored.stances} == {(s.target, s.label) for s in record.stances})
+    return (stored.status == record.status and _span_set(stored.spans) == _span_set(record.spans)
+            and _stance_set(stored.stances) == _stance_set(record.stances))
+
+
+def _span_set(spans) -> set[tuple[int, int, str]]:
+    return {(s.start, s.end, s.label) for s in spans}
+
+
+def _stance_set(stances) -> set[tuple[str, str]]:
+    return {(s.target, s.label) for s in stances}
+
+
+def _gold_items(spans, stances) -> str:
+    """Spans counted, stances spelled out: a changed stance keeps the counts the same."""
+    said = ", ".join(f"{s.target} {s.label}" for s in sorted(stances, key=lambda s: s.target))
+    return f"{len(spans)} span(s), " + (f"stance {said}" if said else "no stance")
 
 
 def _work(status: str, spans: Sized, stances: Sized) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 import orjson
 
 from annotator.domain.codebook import Codebook
+from annotator.domain.display import escaped_controls, has_control
 from annotator.domain.errors import InputError
 from annotator.domain.records import DocumentRecord, default_id, record_from_text
 from annotator.services import json_values
@@ -64,11 +65,26 @@ def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path],
                 raise InputError("a device, not a file or a pipe (read to its end it could fill the disk); "
                                  "give a file, a folder or a pipe (/dev/stdin, <(zcat articles.jsonl.gz))", str(path))
             file_fmt = fmt if fmt != "auto" else SUFFIX_FORMATS.get(path.suffix.lower())
+            if file_fmt is None and not path.is_file():  # a pipe (<(zcat x.jsonl.gz)) has no suffix to go by
+                file_fmt = "auto"  # told by its content, once it is kept (format_of_content)
             if file_fmt is None:
                 raise InputError(f"cannot tell the format from the suffix {path.suffix!r}; "
                                  f"use --format text, jsonl, csv or labelstudio", str(path))
             sources.append(Source(path, file_fmt))
     return sources, ignored, skipped
+
+
+def format_of_content(path: Path, shown: Path) -> str:
+    """A pipe's format, by its first character: `{` is JSONL, `[` a JSON array (Label Studio,
+    doccano); a text or a CSV could be either, so for them --format decides."""
+    with path.open("rb") as f:
+        start = f.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    if start[:1] == b"{":
+        return "jsonl"
+    if start[:1] == b"[":
+        return "labelstudio"
+    raise InputError("cannot tell the format of a pipe from its content (JSONL starts with '{', a JSON "
+                     "export with '['); use --format text, jsonl, csv or labelstudio", str(shown))
 
 
 def _folder_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -196,6 +212,11 @@ def _read_text(path: Path, shown: Path, progress: Progress, opener: Opener) -> I
         line = raw[: exc.start].count(b"\n") + 1
         yield f"{shown}:{line}", InputError(_not_utf8(raw, exc))
         return
+    if has_control(shown.stem):  # the id would hold it: refused, as a JSONL id with one is
+        yield escaped_controls(str(shown)), InputError(
+            "the file name holds a line break, tab or other control character (shown escaped), and a .txt "
+            "file's name is its document id, which may not; rename the file without them")
+        return
     try:
         yield str(shown), record_from_text(text, doc_id=shown.stem, meta={"source_file": shown.name})
     except InputError as exc:
@@ -286,11 +307,14 @@ MAX_CSV_FIELD = 64 * 1024 * 1024  # characters
 def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress, opener: Opener) -> Iterator[Item]:
     bad_lines: dict[int, InputError] = {}
     last_line = 0  # the reader's own count stops short when it fails at the end of the file
+    first_line = ""
 
     def lines() -> Iterator[str]:
-        nonlocal last_line
+        nonlocal last_line, first_line
         for number, line in _decoded_lines(path, progress, opener):
             last_line = number
+            if number == 1 and isinstance(line, str):
+                first_line = line
             if isinstance(line, InputError):
                 bad_lines[number] = line
                 yield "\n"  # keeps the reader's line count; the error is reported below
@@ -303,6 +327,9 @@ def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress, ope
     try:
         columns = reader.fieldnames or []
     except csv.Error as exc:
+        if _old_mac_lines(first_line):
+            yield f"{shown}:1", InputError(OLD_MAC_LINES)
+            return
         yield f"{shown}:1", InputError(f"not a readable CSV header: {_csv_problem(exc, 1, last_line)}")
         return
     if 1 in bad_lines:
@@ -356,8 +383,19 @@ _WORK_COLUMNS = {"coder", "spans", "span", "stance", "stances", "adjudication", 
                  "labels", "entities", "gold", "annotation", "annotations"}
 
 
+OLD_MAC_LINES = ("the file's lines end in a carriage return alone (old Mac style); convert them to \\n "
+                 "(tr '\\r' '\\n' < old.csv > new.csv)")
+
+
+def _old_mac_lines(first: str) -> bool:
+    """Lines that end in CR alone are one line to a reader that ends lines at LF: a bare CR in it."""
+    return "\r" in first.rstrip("\r\n").replace("\r\n", "")
+
+
 def _csv_problem(exc: csv.Error, row_start: int, line: int) -> str:
     message = str(exc)
+    if "new-line character seen in unquoted field" in message:
+        return "a carriage return alone (\\r) inside an unquoted field; quote the field, or remove the carriage return"
     if "unexpected end of data" in message:
         return (f"a quote opened in the row that starts on line {row_start} is never closed: it runs to the end "
                 f"of the file (line {line}); close it, and write a quote inside a quoted field as two (\"\")")

@@ -36,7 +36,7 @@ def line_record(obj: Any, where: str, codebook: Codebook, as_coder: str | None) 
 def _record(obj: Any, codebook: Codebook, tool: str | None) -> DocumentRecord:
     notes = obj.pop(foreign.NOTES, []) if isinstance(obj, dict) else []
     record = record_from_json(obj, codebook)
-    record.notes, record.tool = notes, tool
+    record.notes, record.tool = notes + record.notes, tool
     return record
 
 
@@ -45,11 +45,12 @@ def array_records(items: list[Any], raw: bytes, shown: str, codebook: Codebook,
     """A JSON array of Label Studio tasks (JSON), of Label Studio annotations (JSON-MIN), of doccano
     examples, or of records as a JSONL line holds them, each named by its line in the file."""
     lines = _item_lines(raw, len(items))
+    stance_words = {*codebook.stance_labels, *codebook.polarity_labels}  # (positive, negative, neutral)
     for number, item in enumerate(items, 1):
         where = f"{shown}:{lines[number - 1]}" if lines else f"{shown}: item {number}"
         try:
             if label_studio.is_json_min(item):
-                objs = [label_studio.from_json_min(item, where, codebook.target_names, codebook.stance_labels)]
+                objs = [label_studio.from_json_min(item, where, codebook.target_names, stance_words)]
             elif isinstance(item, dict) and "data" in item:
                 objs = label_studio.from_label_studio(item, where, codebook.target_names)
             else:  # doccano's JSON export, or this tool's own records in an array
