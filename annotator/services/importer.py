@@ -16,11 +16,10 @@ import os
 import selectors
 import signal
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from collections.abc import Sized
 from typing import Any, BinaryIO
 
 from annotator.domain.codebook import Codebook
@@ -428,15 +427,15 @@ def _same_work(stored: Annotation, record: DocumentRecord) -> bool:
             and _stance_set(stored.stances) == _stance_set(record.stances))
 
 
-def _span_set(spans) -> set[tuple[int, int, str]]:
+def _span_set(spans: Iterable[Span]) -> set[tuple[int, int, str]]:
     return {(s.start, s.end, s.label) for s in spans}
 
 
-def _stance_set(stances) -> set[tuple[str, str]]:
+def _stance_set(stances: Iterable[Stance]) -> set[tuple[str, str]]:
     return {(s.target, s.label) for s in stances}
 
 
-def _gold_items(spans, stances) -> str:
+def _gold_items(spans: Sized, stances: Iterable[Stance]) -> str:
     """Spans counted, stances spelled out: a changed stance keeps the counts the same."""
     said = ", ".join(f"{s.target} {s.label}" for s in sorted(stances, key=lambda s: s.target))
     return f"{len(spans)} span(s), " + (f"stance {said}" if said else "no stance")
