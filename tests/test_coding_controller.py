@@ -12,7 +12,8 @@ from annotator.domain.coding import undecided
 from annotator.domain.coding_view import Focus
 from annotator.domain.vocabulary import EDIT_KINDS
 from annotator.services.coding import CodingSession
-from annotator.services.coding_controller import ACTIONS, Ahead, CodingController, Here, Outcome
+from annotator.services.coding_controller import ACTIONS, CodingController
+from annotator.services.coding_outcome import Ahead, Here, Outcome
 from annotator.services.project import open_project
 from conftest import rows, rule_pipeline
 

@@ -14,8 +14,8 @@ every action:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
-from dataclasses import dataclass, field, replace
+from typing import Any
+from dataclasses import replace
 
 from annotator.domain import coding as edits
 from annotator.domain.coding import Annotation, rows_to_store
@@ -35,73 +35,13 @@ from annotator.domain.errors import InputError
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 from annotator.domain.vocabulary import EditKind, Status
 from annotator.services.coding import Change, CodingSession, OpenDocument, Progress, SaveFailed
+from annotator.services.coding_outcome import NOWHERE, Ahead, Background, Here, Outcome, Store
 
 BULK_ROWS = 2_000  # about 20 ms of the screen's time: a larger store runs in a worker
 WHILE_STORING = frozenset({"cursor", "line", "page", "next_span", "help"})  # the keys that only look
 MOVES = frozenset({"next_span", "next_undecided", "next_target", "next", "previous"})  # change no annotation
 ACTIONS = frozenset({"accept", "reject", "accept_all", "label", "stance", "boundary", "delete_span", "done", "skip",
                      "undo", "redo", *MOVES})  # what `handle` takes
-
-
-Severity = Literal["information", "warning", "error"]
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    text: str
-    title: str | None = None
-    severity: Severity = "information"
-    timeout: float | None = 3
-
-
-@dataclass(frozen=True, slots=True)
-class Here:
-    """Where the screen's cursor is, in the text's characters (the screen owns the layout)."""
-    cursor: tuple[int, int] = (0, 0)  # the token under the cursor
-    selection: tuple[int, int] | None = None
-    starts: tuple[int, ...] | list[int] = ()  # the text's token starts and ends, sorted
-    ends: tuple[int, ...] | list[int] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Ahead:
-    """The next document, read and laid out by a worker while the coder reads this one."""
-    after_pk: int
-    document: OpenDocument
-    tokens: tuple[list[int], list[int]]
-    wrapped: tuple[int, list[tuple[int, int]]]
-    final_tokens: bool  # spaCy's, not the quick tokenizer's
-
-
-Store = Callable[[Progress], Annotation | None]  # stores; returns what the open document now holds
-
-
-@dataclass(frozen=True, slots=True)
-class Background:
-    """A store too large for a key's few milliseconds: the screen runs `store` in a worker, then
-    hands what it stored to `stored`."""
-    what: str  # "Accepting", "Undoing", "Redoing"
-    count: int | None  # the suggestions it stores; None: its progress is said as a share
-    store: Store
-    then: Callable[[Annotation | None, EntityList | None], Outcome]
-
-
-@dataclass(slots=True)
-class Outcome:
-    notices: list[Notice] = field(default_factory=list)
-    opened: Ahead | bool = False  # another document is open: paint it whole (with what was fetched ahead)
-    move_to: int | None = None  # put the cursor on the token holding this offset
-    drop_selection: bool = False
-    changed: bool = False  # the annotation changed: repaint its marks
-    recount: bool = False  # the header's progress counts changed
-    unsay: bool = False  # take down the notice on screen first
-    background: Background | None = None
-    quit: bool = False
-
-    def say(self, text: str, title: str | None = None, severity: Severity = "information",
-            timeout: float | None = 3) -> Outcome:
-        self.notices.append(Notice(text, title, severity, timeout))
-        return self
 
 
 class CodingController:
@@ -162,7 +102,7 @@ class CodingController:
         return self.storing is None or action in WHILE_STORING
 
     # Keys ---------------------------------------------------------------------------------------
-    def handle(self, action: str, *args: Any, here: Here = Here()) -> Outcome:
+    def handle(self, action: str, *args: Any, here: Here = NOWHERE) -> Outcome:
         """Run one key's action (`action` as the binding names it, its arguments after)."""
         if self.doc is None:
             return Outcome()

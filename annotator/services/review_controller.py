@@ -13,7 +13,7 @@ from annotator.domain.errors import InputError
 from annotator.domain.gold import Dispute
 from annotator.domain.spans import Span, Stance
 from annotator.domain.tokens import simple_tokens
-from annotator.services.coding_controller import Notice
+from annotator.services.coding_outcome import Notice
 from annotator.services.gold import ReviewDocument, ReviewSession
 
 

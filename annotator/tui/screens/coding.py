@@ -17,7 +17,8 @@ from textual.containers import Horizontal
 from annotator.domain.tokens import simple_tokens
 from annotator.services.coding import CodingSession, OpenDocument
 from annotator.domain.coding_view import Focus
-from annotator.services.coding_controller import ACTIONS, Ahead, CodingController, Here, Outcome
+from annotator.services.coding_controller import ACTIONS, CodingController
+from annotator.services.coding_outcome import Ahead, Here, Outcome
 from annotator.tui.keys import SCREEN_BINDINGS, bar_key, codebook_keys, key_table, screen_key_actions
 from annotator.tui.screens.coding_workers import DocumentWorkers
 from annotator.tui.screens.storing import BackgroundStores

@@ -14,7 +14,8 @@ from textual.screen import Screen
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.tokens import simple_tokens
 from annotator.services.coding import CodingSession, OpenDocument
-from annotator.services.coding_controller import Ahead, CodingController, Outcome
+from annotator.services.coding_controller import CodingController
+from annotator.services.coding_outcome import Ahead, Outcome
 from annotator.tui.widgets.article import ArticleView, Marks
 from annotator.tui.wrap import wrap
 

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from annotator.domain.gold import Dispute
-from annotator.services.coding_controller import Notice
+from annotator.services.coding_outcome import Notice
 from annotator.services.gold import ReviewSession
 from annotator.services.review_controller import ReviewController
 

@@ -24,7 +24,8 @@ from annotator.domain.coding_view import EntityList, entity_list
 from annotator.domain.errors import InputError
 from annotator.domain.suggestions import Suggestion
 from annotator.services.coding import Progress, SaveFailed
-from annotator.services.coding_controller import Background, CodingController, Outcome
+from annotator.services.coding_controller import CodingController
+from annotator.services.coding_outcome import Background, Outcome
 from annotator.tui.widgets.article import ArticleView, Marks, entity_marks
 
 if TYPE_CHECKING:
