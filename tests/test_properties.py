@@ -167,15 +167,17 @@ wrong_types = st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False), st
 
 @st.composite
 def spans_of(draw, text: str) -> list[dict]:
-    spans = []
+    """Spans over `text`, each (start, end, label) once: a span given twice in one record is stored
+    once, and said so (tests/test_import_listed.py)."""
+    spans: dict[tuple, dict] = {}
     for _ in range(draw(st.integers(0, 4))):
         start = draw(st.integers(0, len(text) - 1))
         end = draw(st.integers(start + 1, len(text)))
         span = {"start": start, "end": end, "label": draw(st.sampled_from(LABELS))}
         if draw(st.booleans()):
             span["text"] = text[start:end]
-        spans.append(span)
-    return spans
+        spans.setdefault((start, end, span["label"]), span)
+    return list(spans.values())
 
 
 @st.composite
