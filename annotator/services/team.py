@@ -97,25 +97,33 @@ class AssignReport:
 def assign(engine: Engine, coders: list[str], *, overlap: float | None = None, per_doc: int | None = None,
            seed: int = 0, blind: float | None = None, actor: str | None = None) -> AssignReport:
     """Replace the assignment with a new plan; documents a coder already worked on stay theirs.
-    Coders not yet known are added (role coder). With `blind`, that share of the documents is
-    shown without suggestions (documents someone already worked on keep how they were shown)."""
+    Every coder must be known already (`coder add`): a misspelt name would otherwise become a coder
+    who is dealt documents. With `blind`, that share of the documents is shown without suggestions
+    (documents someone already worked on keep how they were shown)."""
     if not -2**63 <= seed < 2**64:  # the event that records it holds 64-bit integers at most
         raise InputError(f"--seed {seed}: give a whole number of at most 64 bits ({-2**63} to {2**64 - 1})")
     if overlap is None and per_doc is None:
         overlap = 0.0
-    for name in coders:  # coders not yet known are added: the same rule as `coder add`
+    for name in coders:  # a name no coder could have is said as such, not as an unknown coder
         problem = name_problem(name)
         if problem:
             raise InputError(problem)
     with engine.begin() as conn:
         require_lead(conn, actor, "assigning documents")
+        known = assignments.pks_by_name(conn, coders)
+        unknown = list(dict.fromkeys(name for name in coders if name not in known))
+        if unknown:
+            raise InputError(f"--coders names {len(unknown)} coder(s) the project does not know: "
+                             f"{', '.join(unknown[:10])}{f' and {len(unknown) - 10} more' if len(unknown) > 10 else ''}; "
+                             "`annotator coder add NAME` adds one (`annotator coder list` shows who is known)")
         order = documents.all_pks(conn)
         if not order:
             raise InputError("the project has no documents to assign; import some with `annotator import`")
         chosen = choose_blind(order, blind, seed) if blind is not None else None
         worked = assignments.worked_on(conn)
         planned = plan(order, coders, overlap=overlap, per_doc=per_doc, seed=seed, kept=worked)
-        queues = {annotations.coder_pk(conn, name): queue for name, queue in planned.queues.items()}
+        pks = assignments.pks_by_name(conn, list(planned.queues))  # with coders who keep work they did
+        queues = {pks[name]: queue for name, queue in planned.queues.items()}
         rows = assignments.replace(conn, queues)
         progress.reset_positions(conn)  # queues renumbered: the coders' position marks start again
         blind_now = None
