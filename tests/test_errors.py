@@ -357,6 +357,19 @@ def test_a_read_only_folder_and_a_read_only_backup_copy_are_read(cli, seeded, tm
         subprocess.run(["chattr", "-i", str(folder), str(folder / "copy.db"), str(project_copy)])
 
 
+# show --------------------------------------------------------------------------------------------
+
+def test_show_of_an_id_of_any_length_is_the_same_one_line_with_the_id_shortened(cli, seeded):
+    long_id = "x" * 50_001  # past SQLite's longest LIKE pattern
+    result = cli("show", long_id)
+    one_line(result, "no document with id 'xxx", "... (50001 characters)")
+    assert len(result.err) < 200
+    one_line(cli("show", "GUM_news_kor"), "no document with id 'GUM_news_kor'", "similar ids: GUM_news_korea")
+    wildcard = cli("show", "%_")  # itself, not a pattern that every id matches
+    one_line(wildcard, "no document with id '%_'")
+    assert "similar ids" not in wildcard.err
+
+
 # assign, serve -----------------------------------------------------------------------------------
 
 def test_assign_seed_beyond_64_bits_is_one_line_and_assigns_nothing(cli, seeded):

@@ -31,6 +31,13 @@ def json_for_terminal(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
+def quoted_short(value: str, limit: int = 60) -> str:
+    """`value` quoted as Python would (repr), cut to about `limit` characters with its length said:
+    a 50,000-character id a user pasted must not fill the terminal with its error."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else f"{shown[:limit - 3]}... ({len(value)} characters)"
+
+
 def name_problem(name: str, what: str = "coder name") -> str | None:
     """Why `name` cannot be a coder's name (or a label's), or None. The rule `coder add` has always
     applied (not empty, no comma, no line break or tab, no spaces at either end), plus no control
