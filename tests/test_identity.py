@@ -4,6 +4,8 @@ against mistakes; imports follow them; every event names its actor."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import ServerDatabase, as_role, rows, write_jsonl
 from test_agree_cli import _records
@@ -188,6 +190,21 @@ def test_an_unknown_coder_is_added_only_with_create_coders_and_listed(cli, proje
     added = cli("import", str(path), "--create-coders")
     assert added.code == 0 and "Added 2 coder(s) the file named: zoe, yan" in added.out
     assert rows(project, "SELECT name FROM coder ORDER BY name") == [("yan",), ("zoe",)]
+
+
+def test_each_coder_added_leaves_one_event_naming_them_their_role_and_who_added_them(cli, team, act_as, tmp_path):
+    act_as("lee")
+    assert cli("coder", "add", "mallory", "--role", "lead").code == 0
+    assert cli("coder", "add", "mallory", "--role", "lead").code == 0  # already there: no second event
+    path = write_jsonl(tmp_path / "work.jsonl", [
+        {"id": "w1", "text": "Putin met Scholz in Berlin.", "coder": "zoe", "stance": {}},
+        {"id": "w2", "text": "Scholz met Putin in Moscow.", "coder": "yan", "stance": {}}])
+    assert cli("import", str(path), "--create-coders").code == 0
+    added = [(actor, after if isinstance(after, dict) else json.loads(after))
+             for actor, after in rows(team, "SELECT actor, after FROM event WHERE kind = 'coder_add' ORDER BY pk")]
+    assert added[-3:] == [("lee", {"name": "mallory", "role": "lead"}), ("lee", {"name": "zoe", "role": "coder"}),
+                          ("lee", {"name": "yan", "role": "coder"})]
+    assert sorted(after["name"] for _, after in added) == sorted(name for name, in rows(team, "SELECT name FROM coder"))
 
 
 def test_every_event_names_its_actor(cli, team, act_as):

@@ -31,7 +31,7 @@ def add_coder(engine: Engine, name: str, role: str | None = None, actor: str | N
                              f"`annotator coder add {name} --role lead` or `--role coder`")
         role = role or was or "coder"
         if was is None:
-            annotations.coder_pk(conn, name, role)
+            annotations.coder_pk(conn, name, role, actor)
             said = f"Added {name} ({role})."
         elif was == role:
             said = f"{name} is already a coder ({role}); nothing changed."

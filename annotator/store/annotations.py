@@ -12,6 +12,7 @@ from annotator.domain.coding import Annotation
 from annotator.domain.display import name_problem
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, Stance
+from annotator.store import events
 from annotator.store import tables as t
 from annotator.store.tables import utcnow
 
@@ -53,14 +54,16 @@ class StoredAnnotation:
     annotation: Annotation
 
 
-def coder_pk(conn: Connection, name: str, role: str = "coder") -> int:
-    """The coder's key, adding the coder on first sight."""
+def coder_pk(conn: Connection, name: str, role: str = "coder", actor: str | None = None) -> int:
+    """The coder's key, adding the coder on first sight (with an event: who added whom, as what)."""
     pk = conn.scalar(select(CODER.c.pk).where(CODER.c.name == name))
     if pk is None:
         problem = name_problem(name)  # every way a coder is made (code --coder, import, gold) meets the rule
         if problem:
             raise InputError(problem)
         pk = conn.execute(insert(CODER).values(name=name, role=role, created_at=utcnow())).inserted_primary_key[0]
+        # named in `after`, as a role change is: an event's coder_pk is the coder whose work changed
+        events.add(conn, "coder_add", after={"name": name, "role": role}, actor=actor)
     return pk
 
 
