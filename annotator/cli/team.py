@@ -218,6 +218,11 @@ def gold(ctx: typer.Context, min_agreement: Annotated[Optional[int], typer.Optio
               f"({report.single_coder} coded by one coder, taken as coded).")
     out.print(f"Items: {items['unanimous']} unanimous, {items['majority']} majority, {items['disputed']} disputed; "
               f"{report.outvoted} span(s) outvoted; {report.adjudicated_kept} adjudicated decision(s) kept.")
+    if report.outside_codebook:
+        more = report.outside_documents - len(report.outside_first)
+        out.print(f"Left out {report.outside_codebook} coded item(s) whose label is not in the codebook (written "
+                  f"around the tool), on {report.outside_documents} document(s): {', '.join(report.outside_first)}"
+                  f"{f' and {more} more' if more else ''}; `annotator show ID` lists each coder's labels.")
     if items["disputed"]:
         out.print("A lead settles the disputes with `annotator review`.")
 
