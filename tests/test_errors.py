@@ -96,7 +96,9 @@ def _closed_port() -> int:
     ("postgresql+psycopg://u:secret-77@127.0.0.1:abc/db", ["u:***@127.0.0.1:abc/db is not a database URL",
                                                           "a port must be a number"]),
     ("postgresql+psycopg://u:secret-77@x@127.0.0.1:abc/db", ["***@127.0.0.1:abc/db is not a database URL"]),
-], ids=["refused", "no-host", "port-99999", "port-0", "port-abc", "port-abc-at-in-password"])
+    ("postgresql+psycopg://u:secret-77@127.0.0.1:CLOSED/db?sslmode=bogus",
+     ["the URL has an invalid connection option (invalid sslmode value: \"bogus\")", "the options after ?"]),
+], ids=["refused", "no-host", "port-99999", "port-0", "port-abc", "port-abc-at-in-password", "sslmode-bogus"])
 @pytest.mark.parametrize("verb", ["init", "status"])
 def test_an_unreachable_server_or_a_bad_host_or_port_is_one_line(command, url, words, verb):
     result = command(verb, "--db", url.replace("CLOSED", str(_closed_port())))

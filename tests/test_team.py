@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import ROOT, rows, rule_pipeline
+from conftest import ROOT, execute, rows, rule_pipeline
 from test_coding_screen import ready
 
 from annotator.domain import coding as edits
@@ -166,3 +166,33 @@ def test_assign_refuses_coders_the_project_does_not_know_and_assigns_nothing(cli
         assert f"does not know: {unknown};" in result.err and "annotator coder add NAME" in result.err, result.err
     assert rows(seeded, "SELECT name FROM coder") == [("bob",)]
     assert rows(seeded, "SELECT count(*) FROM assignment") == [(0,)]
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "https://", "ftp://host/", "127.0.0.1:8000",
+                                 "http://[::1"])
+def test_coder_token_takes_only_an_http_or_https_address_and_makes_no_token(cli, project, url):
+    _add_coders(cli, "bob")
+    result = cli("coder", "token", "bob", "--url", url)
+    assert result.code == 1 and len(result.err.strip().splitlines()) == 1, result.err
+    assert "is not a web address" in result.err and "http:// or https://" in result.err and result.out == ""
+    assert rows(project, "SELECT count(*) FROM coder_token") == [(0,)]
+    made = cli("coder", "token", "bob", "--url", "HTTPS://annotate.example.org/")
+    assert made.code == 0 and made.out.startswith("HTTPS://annotate.example.org/?token=")
+
+
+def test_a_superuser_that_does_not_own_the_project_is_refused_as_a_coder(cli, project, postgres_only):
+    import uuid
+
+    name = f"su_{uuid.uuid4().hex[:8]}"
+    execute(project, f'CREATE ROLE "{name}" SUPERUSER LOGIN')
+    try:
+        for role in ("coder", "lead"):
+            result = cli("coder", "add", name, "--role", role)
+            assert result.code == 1 and len(result.err.strip().splitlines()) == 1, result.err
+            assert f"{name} is a superuser role" in result.err and "refused as a coder" in result.err
+            assert "owns the project" not in result.err
+        assert rows(project, "SELECT count(*) FROM coder") == [(0,)]
+        owner = cli("coder", "add", "postgres")  # the test cluster's superuser made the project: its owner
+        assert owner.code == 0 and "The database role postgres owns the project" in owner.out, owner.err
+    finally:
+        execute(project, f'DROP ROLE "{name}"')

@@ -60,8 +60,13 @@ def _database_role(conn, name: str, role: str) -> str:
                          "current_role, and every pg_ name): give the coder another name")
     if len(name.encode()) > 63:  # PostgreSQL would cut it to 63 bytes: another role, or none that logs in
         raise InputError(f"{name!r} is longer than the 63 bytes a PostgreSQL role name may have; give a shorter name")
-    if roles.role_exists(conn, name) and identity.is_owner_role(conn, name):
+    held = identity.standing(conn, name) if roles.role_exists(conn, name) else None
+    if held == "owner":
         return f"The database role {name} owns the project: the database holds it to nothing; no GRANT made."
+    if held == "superuser":  # it would code past every rule the database keeps
+        raise InputError(f"{name} is a superuser role on the database server, which the database holds to nothing "
+                         "(row-level security included), so it is refused as a coder; give the person a role of "
+                         "their own (`annotator coder add NAME` creates it)")
     if not identity.is_owner(conn):  # only the owner grants: a role taken back is then taken back whole
         return (f"The database role {name} gets its rights from the project's owner, who runs "
                 f"`annotator coder add {name}{'' if role == 'coder' else ' --role ' + role}` (no GRANT made).")
