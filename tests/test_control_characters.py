@@ -1,7 +1,9 @@
 """Escape sequences in a document, a title, a coder name or a label never reach the terminal raw:
 names and labels holding control characters are refused at every way in (the rule `coder add` has
 always applied, for import, assign, `code --coder` and codebooks alike), and whatever is already
-stored is printed (CLI) and painted (screen) without them. Tabs and newlines in a text are content."""
+stored is printed (CLI) and painted (screen) without them. Tabs and newlines in a text are content.
+Invisible format characters (bidi controls, zero-width ones) are refused in names, labels and ids;
+a text keeps them, and only the bidi controls are left out of what is printed."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, execute, rows, write_jsonl
@@ -176,3 +179,82 @@ def test_in_a_real_terminal_the_pane_keeps_its_title_and_its_screen(hostile, sql
         assert "Title]2;PWNED here" in tmux("capture-pane", "-t", "t", "-p")  # not cleared
     finally:
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
+
+
+# Invisible format characters: refused in names, labels and ids; bidi controls not printed -------
+RLO, LRI, PDI, ZWSP, WJ, ZWJ = "\u202e", "\u2066", "\u2069", "\u200b", "\u2060", "\u200d"
+BIDI = ("\u202a", "\u202b", "\u202c", "\u202d", RLO, LRI, "\u2067", "\u2068", PDI)
+
+
+def test_printable_drops_bidi_controls_and_keeps_zero_width_characters_of_a_text():
+    assert printable(f"{RLO}ecila {LRI}x{PDI} a{ZWJ}b c{ZWSP}d") == f"ecila x a{ZWJ}b c{ZWSP}d"
+    assert one_line(f"{RLO}ecila") == "ecila"
+    value = {"t": "".join(BIDI) + ZWJ}
+    shown = json_for_terminal(json.dumps(value, ensure_ascii=False))
+    assert not any(c in shown for c in BIDI) and json.loads(shown) == value
+
+
+@pytest.mark.parametrize("name, character", [(f"{RLO}ecila", "U+202E"), (f"zw{ZWSP}sp", "U+200B"),
+                                             (f"a{WJ}b", "U+2060"), (f"bo{ZWJ}b", "U+200D"), ("x\u00ady", "U+00AD")])
+def test_name_problem_refuses_invisible_format_characters_naming_them(name, character):
+    problem = name_problem(name)
+    assert problem is not None and character in problem and "invisible" in problem
+
+
+def test_coder_add_assign_and_code_refuse_format_characters_and_make_no_role(cli, project):
+    for args, character in ((["coder", "add", f"{RLO}ecila"], "U+202E"), (["coder", "add", f"zw{ZWSP}sp"], "U+200B"),
+                            (["coder", "add", f"m{WJ}allory", "--role", "lead"], "U+2060"),
+                            (["assign", "--coders", f"bob,{RLO}ecila"], "U+202E"),
+                            (["code", "--coder", f"a{ZWSP}"], "U+200B")):
+        result = cli(*args)
+        assert result.code == 1 and len(result.err.strip().splitlines()) == 1, (args, result.err)
+        assert character in result.err and not any(c in result.err for c in BIDI), (args, result.err)
+    assert rows(project, "SELECT name FROM coder") == []
+    if not isinstance(project, Path):  # no database role made for them either
+        assert rows(project, "SELECT rolname FROM pg_roles WHERE rolname LIKE ?", "%ecila") == []
+
+
+def test_import_refuses_ids_and_coder_names_with_format_characters(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "work.jsonl", [
+        {"id": "ok", "text": "Fine text."},
+        {"id": f"doc{ZWSP}2", "text": "Other text."},
+        {"id": "three", "text": "Third text.", "coder": f"{RLO}ecila", "stance": {}}])
+    result = cli("import", "--create-coders", str(path))
+    assert result.code == 1 and "Nothing was imported" in result.err
+    assert f"{path}:2: 'id'" in result.err and "U+200B" in result.err
+    assert f"{path}:3: 'coder'" in result.err and "U+202E" in result.err
+    table = tmp_path / "a.csv"
+    table.write_text(f"id,text\nx{RLO}1,Some text.\n", "utf-8")
+    refused = cli("import", str(table), "--text-column", "text")
+    assert refused.code == 1 and "U+202E" in refused.err, refused.err
+    assert rows(project, "SELECT count(*) FROM document") == [(0,)] and rows(project, "SELECT name FROM coder") == []
+
+
+@pytest.mark.parametrize("old, new, where, character", [
+    ('label = "PERSON"', 'label = "PER\\u202eSON"', "[entities.0.label]", "U+202E"),
+    ('name = "Ukraine"', 'name = "Ukr\\u200baine"', "[targets.0.name]", "U+200B"),
+    ('label = "FAVOR"', 'label = "FA\\u2060VOR"', "[stances.0.label]", "U+2060"),
+    ('name = "news-stance"', 'name = "news\\u2066-stance"', "[name]", "U+2066"),
+])
+def test_a_codebook_with_format_characters_in_a_name_or_label_is_refused(old, new, where, character):
+    with pytest.raises(CodebookError) as caught:
+        parse_codebook(_codebook_with(old, new), "cb.toml")
+    assert any(where in line and character in line for line in caught.value.problems), caught.value.problems
+
+
+def test_show_status_and_coder_list_print_no_bidi_control_and_the_text_stays_as_stored(cli, project, tmp_path):
+    document = {"id": "bidi-1", "title": f"Title {RLO}desrever{PDI} here",
+                "text": f"Vladimir Putin spoke{ZWSP}.{RLO} Reversed{LRI} tail{PDI}. Emoji 👩{ZWJ}💻 and a{WJ}b.",
+                "coder": "mallory", "stance": {}}
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "b.jsonl", [document]))).code == 0
+    execute(project, ("UPDATE coder SET name = ? WHERE name = 'mallory'", f"{RLO}yrollam"))  # as an older version let in
+    shown = cli("show", "bidi-1")
+    assert shown.code == 0, shown.err
+    assert not any(c in shown.out for c in BIDI), repr(shown.out)
+    assert "Title desrever here" in shown.out and "yrollam" in shown.out and f"👩{ZWJ}💻" in shown.out
+    assert f"spoke{ZWSP}." in shown.out and f"a{WJ}b" in shown.out  # only the bidi controls go
+    for args in (["status"], ["coder", "list"], ["show", "bidi-1", "--json"], ["status", "--json"]):
+        result = cli(*args)
+        assert result.code == 0 and "yrollam" in result.out and not any(c in result.out for c in BIDI), args
+    data = json.loads(cli("show", "bidi-1", "--json").out)
+    assert data["title"] == document["title"] and data["text"] == document["text"]

@@ -30,6 +30,7 @@ def _pk(db, doc_id: str) -> int:
 
 async def test_the_dashboard_shows_the_database_and_opens_a_least_agreed_document(cli, project, tmp_path):
     assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
+    assert cli("coder", "add", "carol").code == 0  # alice and bob came with the import
     assert cli("assign", "--coders", "alice,bob,carol", "--per-doc", "2").code == 0
     session = CodingSession(open_project(str(project)), "alice", pipeline=rule_pipeline())
     app = CodingApp(session, dashboard_first=True)

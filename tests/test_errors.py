@@ -96,7 +96,9 @@ def _closed_port() -> int:
     ("postgresql+psycopg://u:secret-77@127.0.0.1:abc/db", ["u:***@127.0.0.1:abc/db is not a database URL",
                                                           "a port must be a number"]),
     ("postgresql+psycopg://u:secret-77@x@127.0.0.1:abc/db", ["***@127.0.0.1:abc/db is not a database URL"]),
-], ids=["refused", "no-host", "port-99999", "port-0", "port-abc", "port-abc-at-in-password"])
+    ("postgresql+psycopg://u:secret-77@127.0.0.1:CLOSED/db?sslmode=bogus",
+     ["the URL has an invalid connection option (invalid sslmode value: \"bogus\")", "the options after ?"]),
+], ids=["refused", "no-host", "port-99999", "port-0", "port-abc", "port-abc-at-in-password", "sslmode-bogus"])
 @pytest.mark.parametrize("verb", ["init", "status"])
 def test_an_unreachable_server_or_a_bad_host_or_port_is_one_line(command, url, words, verb):
     result = command(verb, "--db", url.replace("CLOSED", str(_closed_port())))
@@ -355,6 +357,19 @@ def test_a_read_only_folder_and_a_read_only_backup_copy_are_read(cli, seeded, tm
         assert sorted(p.name for p in folder.iterdir()) == ["copy.db", "project.db"]
     finally:
         subprocess.run(["chattr", "-i", str(folder), str(folder / "copy.db"), str(project_copy)])
+
+
+# show --------------------------------------------------------------------------------------------
+
+def test_show_of_an_id_of_any_length_is_the_same_one_line_with_the_id_shortened(cli, seeded):
+    long_id = "x" * 50_001  # past SQLite's longest LIKE pattern
+    result = cli("show", long_id)
+    one_line(result, "no document with id 'xxx", "... (50001 characters)")
+    assert len(result.err) < 200
+    one_line(cli("show", "GUM_news_kor"), "no document with id 'GUM_news_kor'", "similar ids: GUM_news_korea")
+    wildcard = cli("show", "%_")  # itself, not a pattern that every id matches
+    one_line(wildcard, "no document with id '%_'")
+    assert "similar ids" not in wildcard.err
 
 
 # assign, serve -----------------------------------------------------------------------------------

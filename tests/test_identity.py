@@ -4,8 +4,10 @@ against mistakes; imports follow them; every event names its actor."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from conftest import ServerDatabase, as_role, rows, write_jsonl
+from conftest import ServerDatabase, as_role, execute, rows, write_jsonl
 from test_agree_cli import _records
 
 from annotator.domain import coding as edits
@@ -188,6 +190,21 @@ def test_an_unknown_coder_is_added_only_with_create_coders_and_listed(cli, proje
     added = cli("import", str(path), "--create-coders")
     assert added.code == 0 and "Added 2 coder(s) the file named: zoe, yan" in added.out
     assert rows(project, "SELECT name FROM coder ORDER BY name") == [("yan",), ("zoe",)]
+
+
+def test_each_coder_added_leaves_one_event_naming_them_their_role_and_who_added_them(cli, team, act_as, tmp_path):
+    act_as("lee")
+    assert cli("coder", "add", "mallory", "--role", "lead").code == 0
+    assert cli("coder", "add", "mallory", "--role", "lead").code == 0  # already there: no second event
+    path = write_jsonl(tmp_path / "work.jsonl", [
+        {"id": "w1", "text": "Putin met Scholz in Berlin.", "coder": "zoe", "stance": {}},
+        {"id": "w2", "text": "Scholz met Putin in Moscow.", "coder": "yan", "stance": {}}])
+    assert cli("import", str(path), "--create-coders").code == 0
+    added = [(actor, after if isinstance(after, dict) else json.loads(after))
+             for actor, after in rows(team, "SELECT actor, after FROM event WHERE kind = 'coder_add' ORDER BY pk")]
+    assert added[-3:] == [("lee", {"name": "mallory", "role": "lead"}), ("lee", {"name": "zoe", "role": "coder"}),
+                          ("lee", {"name": "yan", "role": "coder"})]
+    assert sorted(after["name"] for _, after in added) == sorted(name for name, in rows(team, "SELECT name FROM coder"))
 
 
 def test_every_event_names_its_actor(cli, team, act_as):
@@ -388,3 +405,30 @@ def test_a_lead_cannot_rename_a_coder_row(team, act_as, postgres_only):
     with (psycopg.connect(as_role(team, "lee").replace("+psycopg", ""), autocommit=True) as lee,
           pytest.raises(errors.InsufficientPrivilege)):
         lee.execute("UPDATE coder SET name = 'lee2' WHERE name = 'lee'")
+
+
+def test_gold_says_which_coded_items_it_left_out_for_a_label_outside_the_codebook(cli, team, act_as):
+    """A coder's role may write any label into its own annotation in plain SQL (the codebook is data,
+    no CHECK holds it); gold leaves those out, and says so."""
+    around_the_tool = [
+        "UPDATE annotation_stance SET label = 'MAYBE' WHERE target = 'Russia' AND annotation_pk IN (SELECT a.pk "
+        "FROM annotation a JOIN coder c ON c.pk = a.coder_pk JOIN document d ON d.pk = a.document_pk "
+        "WHERE c.name = 'alice' AND d.id IN ('d2', 'd3'))",
+        "UPDATE annotation_span SET label = 'WEAPON' WHERE annotation_pk IN (SELECT a.pk FROM annotation a "
+        "JOIN coder c ON c.pk = a.coder_pk JOIN document d ON d.pk = a.document_pk "
+        "WHERE c.name = 'alice' AND d.id = 'd0')"]
+    if isinstance(team, ServerDatabase):
+        import psycopg
+
+        with psycopg.connect(as_role(team, "alice").replace("+psycopg", "")) as alice:  # as alice herself
+            for statement in around_the_tool:
+                assert alice.execute(statement).rowcount > 0
+    else:
+        execute(team, *around_the_tool)
+    act_as("lee")
+    result = cli("gold")
+    assert result.code == 0, result.err
+    assert ("Left out 5 coded item(s) whose label is not in the codebook (written around the tool), on 3 "
+            "document(s): d0, d2, d3;") in result.out, result.out
+    assert "MAYBE" not in str(rows(team, "SELECT label FROM gold_stance"))
+    assert "WEAPON" not in str(rows(team, "SELECT label FROM gold_span"))

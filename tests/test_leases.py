@@ -16,8 +16,9 @@ from annotator.store import leases
 def _project(cli, tmp_path):
     docs = [{"id": f"doc-{i}", "text": f"Report {i} about Kyiv."} for i in range(6)]
     assert cli("import", str(write_jsonl(tmp_path / "docs.jsonl", docs))).code == 0
+    for name in ("ana", "bob", "cleo"):  # cleo without an assignment: may code every document
+        assert cli("coder", "add", name).code == 0
     assert cli("assign", "--coders", "ana,bob", "--per-doc", "1").code == 0  # every document single-coded
-    assert cli("coder", "add", "cleo").code == 0  # without an assignment: may code every document
 
 
 def test_a_leased_document_is_passed_by_in_other_queues_until_it_is_given_up(cli, project, tmp_path):

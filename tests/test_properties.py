@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from annotator.domain import agreement as ag
 from annotator.domain import coding
 from annotator.domain.codebook import SCREEN_KEYS, UNSAFE_NAME, Codebook, parse_codebook
-from annotator.domain.display import has_control, name_problem
+from annotator.domain.display import format_character, has_control, name_problem
 from annotator.domain.coding import Annotation
 from annotator.domain.errors import CodebookError, InputError
 from annotator.domain.metrics import stance_scores
@@ -160,7 +160,7 @@ NOT_META = RECORD_KEYS | EXPORT_KEYS | {"label", "tokens", "_input_hash", "targe
 meta_keys = odd_text.filter(lambda k: k.strip().lower() not in NOT_META and k not in TARGETS  # (work under another name: refused)
                           and not k.lower().startswith("stance_"))
 metas = st.one_of(st.dictionaries(meta_keys, json_values, max_size=5), huge_meta)
-ids = st.one_of(texts.filter(lambda s: s.strip() and not has_control(s)), st.integers(-(2**63), 2**63 - 1))  # one line
+ids = st.one_of(texts.filter(lambda s: s.strip() and not has_control(s) and not format_character(s)), st.integers(-(2**63), 2**63 - 1))  # one line, visible
 wrong_types = st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False), st.lists(st.integers(), max_size=2),
                         st.dictionaries(st.text(max_size=2), st.integers(), max_size=2))
 

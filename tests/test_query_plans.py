@@ -44,7 +44,7 @@ def plans(cli, project, tmp_path):
     docs = [{"id": f"doc-{i}", "title": f"Title {i}", "text": f"Report number {i} about Kyiv and Moscow."}
             for i in range(300)]
     assert cli("import", str(write_jsonl(tmp_path / "docs.jsonl", docs))).code == 0
-    assert cli("assign", "--coders", "bob").code == 0
+    assert cli("coder", "add", "bob").code == 0 and cli("assign", "--coders", "bob").code == 0
     engine = open_project(str(project))
     seen: list[tuple[str, list[str]]] = []
 

@@ -51,6 +51,7 @@ def test_random_is_the_same_shuffle_for_everyone_and_an_assignment_keeps_its_own
     assert walked == _expected(seeded, "shuffle") and walked != sorted(walked)
     ids = dict(rows(seeded, "SELECT pk, id FROM document"))
     assert [shuffle_key(ids[pk]) for pk in walked] == sorted(shuffle_key(i) for i in ids.values())
+    assert cli("coder", "add", "alice").code == 0 and cli("coder", "add", "bob").code == 0
     assert cli("assign", "--coders", "alice,bob").code == 0
     mine = {pk for pk, in rows(seeded, "SELECT document_pk FROM assignment a JOIN coder c ON c.pk = a.coder_pk "
                                        "WHERE c.name = 'alice'")}

@@ -56,6 +56,7 @@ def test_choose_blind_takes_the_share_the_seed_picks():
 
 
 async def test_a_blind_document_opens_without_suggestions_and_none_is_made_for_it(cli, seeded):
+    assert cli("coder", "add", "alice").code == 0 and cli("coder", "add", "bob").code == 0
     result = cli("assign", "--coders", "alice,bob", "--per-doc", "2", "--blind", "0.2")
     assert result.code == 0 and "5 document(s) are blind" in result.out
     blind = {pk for pk, in rows(seeded, "SELECT pk FROM document WHERE blind")}
@@ -77,6 +78,7 @@ async def test_a_blind_document_opens_without_suggestions_and_none_is_made_for_i
 
 
 def test_agree_sets_blind_documents_against_assisted_ones(cli, seeded):
+    assert cli("coder", "add", "alice").code == 0 and cli("coder", "add", "bob").code == 0
     assert cli("assign", "--coders", "alice,bob", "--per-doc", "2", "--blind", "0.2").code == 0
     blind = [pk for pk, in rows(seeded, "SELECT pk FROM document WHERE blind ORDER BY pk")]
     assisted = [pk for pk, in rows(seeded, "SELECT pk FROM document WHERE NOT blind ORDER BY pk")][:4]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import ROOT, rows, rule_pipeline
+from conftest import ROOT, execute, rows, rule_pipeline
 from test_coding_screen import ready
 
 from annotator.domain import coding as edits
@@ -83,7 +83,13 @@ def _assigned(db_path) -> dict[str, list[tuple[int, int, int]]]:
     return found
 
 
+def _add_coders(cli, *names: str) -> None:
+    for name in names:
+        assert cli("coder", "add", name).code == 0
+
+
 def test_assign_stores_each_queue_and_reassigning_keeps_work_done(cli, seeded):
+    _add_coders(cli, "alice", "bob")
     result = cli("assign", "--coders", "alice,bob", "--overlap", "0.2", "--seed", "4")
     assert result.code == 0, result.err
     stored = _assigned(seeded)
@@ -104,6 +110,7 @@ def test_assign_stores_each_queue_and_reassigning_keeps_work_done(cli, seeded):
 
 
 async def test_a_coder_works_through_their_own_queue_only(cli, seeded):
+    _add_coders(cli, "alice", "bob")
     assert cli("assign", "--coders", "alice,bob", "--overlap", "0.2", "--seed", "4").code == 0
     mine = [d for _, d, _ in _assigned(seeded)["alice"]]
     app = CodingApp(CodingSession(open_project(str(seeded)), "alice", pipeline=rule_pipeline()))
@@ -122,6 +129,7 @@ async def test_a_coder_works_through_their_own_queue_only(cli, seeded):
 
 
 def test_a_coder_without_an_assignment_gets_every_document(cli, seeded):
+    _add_coders(cli, "alice", "bob")
     assert cli("assign", "--coders", "alice,bob", "--seed", "4").code == 0
     session = CodingSession(open_project(str(seeded)), "dora", pipeline=rule_pipeline())
     assert session.queue_size() == 25 and session.first_unfinished() == 1 and session.next_pk(1) == 2
@@ -131,6 +139,7 @@ def test_a_coder_without_an_assignment_gets_every_document(cli, seeded):
 def test_once_there_is_a_lead_assigning_gold_coders_links_and_the_codebook_are_theirs(cli, project, monkeypatch, act_as,
                                                                                     tmp_path):
     assert cli("import", str(ROOT / "seeds")).code == 0
+    _add_coders(cli, "alice", "bob")
     assert cli("assign", "--coders", "alice,bob").code == 0  # no lead yet: anyone (one person alone)
     assert cli("coder", "add", "lee", "--role", "lead").code == 0
     act_as("alice")
@@ -147,3 +156,43 @@ def test_once_there_is_a_lead_assigning_gold_coders_links_and_the_codebook_are_t
     # alice's refused changes left nothing behind
     assert rows(project, "SELECT role FROM coder WHERE name = 'alice'") == [("coder",)]
     assert rows(project, "SELECT count(*) FROM coder_token") == [(0,)]
+
+
+def test_assign_refuses_coders_the_project_does_not_know_and_assigns_nothing(cli, seeded):
+    _add_coders(cli, "bob")
+    for given, unknown in (("bob,typo2", "typo2"), ("bob,Bob", "Bob"), ("phantom,bob,ghost", "phantom, ghost")):
+        result = cli("assign", "--coders", given, "--per-doc", "1")
+        assert result.code == 1 and len(result.err.strip().splitlines()) == 1, result.err
+        assert f"does not know: {unknown};" in result.err and "annotator coder add NAME" in result.err, result.err
+    assert rows(seeded, "SELECT name FROM coder") == [("bob",)]
+    assert rows(seeded, "SELECT count(*) FROM assignment") == [(0,)]
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "https://", "ftp://host/", "127.0.0.1:8000",
+                                 "http://[::1"])
+def test_coder_token_takes_only_an_http_or_https_address_and_makes_no_token(cli, project, url):
+    _add_coders(cli, "bob")
+    result = cli("coder", "token", "bob", "--url", url)
+    assert result.code == 1 and len(result.err.strip().splitlines()) == 1, result.err
+    assert "is not a web address" in result.err and "http:// or https://" in result.err and result.out == ""
+    assert rows(project, "SELECT count(*) FROM coder_token") == [(0,)]
+    made = cli("coder", "token", "bob", "--url", "HTTPS://annotate.example.org/")
+    assert made.code == 0 and made.out.startswith("HTTPS://annotate.example.org/?token=")
+
+
+def test_a_superuser_that_does_not_own_the_project_is_refused_as_a_coder(cli, project, postgres_only):
+    import uuid
+
+    name = f"su_{uuid.uuid4().hex[:8]}"
+    execute(project, f'CREATE ROLE "{name}" SUPERUSER LOGIN')
+    try:
+        for role in ("coder", "lead"):
+            result = cli("coder", "add", name, "--role", role)
+            assert result.code == 1 and len(result.err.strip().splitlines()) == 1, result.err
+            assert f"{name} is a superuser role" in result.err and "refused as a coder" in result.err
+            assert "owns the project" not in result.err
+        assert rows(project, "SELECT count(*) FROM coder") == [(0,)]
+        owner = cli("coder", "add", "postgres")  # the test cluster's superuser made the project: its owner
+        assert owner.code == 0 and "The database role postgres owns the project" in owner.out, owner.err
+    finally:
+        execute(project, f'DROP ROLE "{name}"')

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from annotator.cli.shared import Command, Db, Group, app, err, out, project_db
 from annotator.cli.coding import run_app
+from annotator.domain.display import quoted_short
 from annotator.domain.errors import InputError
 
 coder_app = typer.Typer(cls=Group, help="Coders and their roles (coder or lead).", no_args_is_help=True)
@@ -56,6 +57,8 @@ def coder_token(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar=
     from annotator.services.access import new_token, revoke_tokens
     from annotator.services.project import open_project
 
+    if not revoke:
+        _web_address(url)
     engine = open_project(project_db(ctx, db))
     if revoke:
         n = revoke_tokens(engine, name)
@@ -65,6 +68,21 @@ def coder_token(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar=
     out.print(f"{url.rstrip('/')}/?token={token}")
     err.print(f"The link opens the coding screen as {name}; give it to them alone. It is shown once "
               f"(only a hash is kept); `annotator coder token {name} --revoke` ends it.")
+
+
+def _web_address(url: str) -> None:
+    """The link is opened in a browser: only an http(s) address with a host (a javascript: or file:
+    one would run or open something else when clicked)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        web = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # an unclosed [ of an IPv6 host
+        web = False
+    if not web:
+        raise InputError(f"--url {quoted_short(url)} is not a web address: give the http:// or https:// address "
+                         "where `annotator serve` is reached, e.g. https://annotate.example.org")
 
 
 def _names(value: str) -> list[str]:
@@ -218,6 +236,11 @@ def gold(ctx: typer.Context, min_agreement: Annotated[int | None, typer.Option(
               f"({report.single_coder} coded by one coder, taken as coded).")
     out.print(f"Items: {items['unanimous']} unanimous, {items['majority']} majority, {items['disputed']} disputed; "
               f"{report.outvoted} span(s) outvoted; {report.adjudicated_kept} adjudicated decision(s) kept.")
+    if report.outside_codebook:
+        more = report.outside_documents - len(report.outside_ids)
+        out.print(f"Left out {report.outside_codebook} coded item(s) whose label is not in the codebook (written "
+                  f"around the tool), on {report.outside_documents} document(s): {', '.join(report.outside_ids)}"
+                  f"{f' and {more} more' if more else ''}; `annotator show ID` lists each coder's labels.")
     if items["disputed"]:
         out.print("A lead settles the disputes with `annotator review`.")
 

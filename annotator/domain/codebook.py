@@ -12,7 +12,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from annotator.domain.display import has_control
+from annotator.domain.display import format_character, has_control, invisible_problem
 from annotator.domain.errors import CodebookError
 from annotator.domain.screen_keys import RESERVED_CHARACTERS
 
@@ -192,9 +192,13 @@ def _check(cb: Codebook) -> list[tuple[tuple[Any, ...], str]]:
                                  f"{value!r} has a character a {field} may not hold (quotes, backslash, brackets, "
                                  "control characters, spaces at either end" + (", ':'" if section == "stances" else "")
                                  + "): exports and keys name it as it is"))
+            elif character := format_character(value):
+                problems.append(((section, i, field), invisible_problem(f"{field} {value!r}", character, f"a {field}")))
     if has_control(cb.name):
         problems.append((("name",), f"{cb.name!r} holds a control character (an escape sequence would reach the "
                                     "terminal in every header); give a plain name"))
+    elif character := format_character(cb.name):
+        problems.append((("name",), invisible_problem(f"name {cb.name!r}", character, "a name")))
     for i, target in enumerate(cb.targets):
         for j, alias in enumerate(target.aliases):
             if has_control(alias):

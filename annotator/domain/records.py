@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotator.domain.codebook import Codebook
-from annotator.domain.display import name_problem
+from annotator.domain.display import format_character, has_control, invisible_problem, name_problem
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, Stance, span_problem
-from annotator.domain.display import has_control
 from annotator.domain.vocabulary import GOLD_HOWS, STATUSES, Status
 
 # Keys with a meaning of their own; any other top-level key of a JSONL record goes into `meta`
@@ -245,6 +244,8 @@ def record_from_text(text: str, doc_id: str, title: str = "", meta: dict[str, An
     """A document from plain text (a .txt file or a CSV row)."""
     text = _text(text)
     problems = _unstorable({"text": text, "id": doc_id, "title": title, **(meta or {})})
+    if doc_id and (problem := id_problem(doc_id)):  # a file's name
+        problems.append(problem)
     if problems:
         raise RecordError(problems)
     return DocumentRecord(id=doc_id, title=title, text=text, meta=meta or {}, text_hash=text_hash(text))
@@ -268,10 +269,21 @@ def _id(value: Any) -> str | None:
         return None  # derived from the text once the text is valid
     if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
         raise InputError(f"'id' must be a non-empty string or integer, got {value!r}")
-    if has_control(str(value)):  # an id is one line in every format (CoNLL's "# id =", file names)
-        raise InputError(f"'id' {value!r} holds a line break, tab or other control character; give an id "
-                         "without them, or leave it out to derive one from the text")
+    problem = id_problem(str(value))
+    if problem:
+        raise InputError(problem)
     return str(value).strip()
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` cannot be a document's id, or None: an id is one line in every format (CoNLL's
+    "# id =", file names), and is typed to `show` it: nothing invisible in it."""
+    if has_control(value):
+        return (f"'id' {value!r} holds a line break, tab or other control character; give an id "
+                "without them, or leave it out to derive one from the text")
+    if character := format_character(value):
+        return invisible_problem(f"'id' {value!r}", character, "an id") + ", or leave it out to derive one"
+    return None
 
 
 def _title(value: Any) -> str:

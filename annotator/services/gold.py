@@ -41,11 +41,30 @@ class GoldReport:
     items: Counter[Any] = field(default_factory=Counter)  # unanimous / majority / disputed
     outvoted: int = 0  # spans a minority marked, left out by the majority
     adjudicated_kept: int = 0  # items a lead settled earlier, left as they were
+    # Coded items left out as their label is not the codebook's (written around the tool, in SQL):
+    # how many, on how many documents, and the first of those (pks while deriving, then ids).
+    outside_codebook: int = 0
+    outside_documents: int = 0
+    outside_first: list[int] = field(default_factory=list)  # document pks
+    outside_ids: list[str] = field(default_factory=list)  # their ids, for the summary
 
     def add(self, other: GoldReport) -> None:
-        for name in ("documents", "settled", "disputed_documents", "single_coder", "outvoted", "adjudicated_kept"):
+        for name in ("documents", "settled", "disputed_documents", "single_coder", "outvoted", "adjudicated_kept",
+                     "outside_codebook", "outside_documents"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.items.update(other.items)
+        self.outside_first = (self.outside_first + other.outside_first)[:OUTSIDE_SHOWN]
+
+    def left_out(self, document_pk: int, items: int) -> None:
+        """`items` of a coder's items on the document are outside the codebook."""
+        self.outside_codebook += items
+        if document_pk not in self.outside_first[-1:]:  # rows come by document
+            self.outside_documents += 1
+            if len(self.outside_first) < OUTSIDE_SHOWN:
+                self.outside_first.append(document_pk)
+
+
+OUTSIDE_SHOWN = 5  # documents named in the summary
 
 
 def version_of(annotation: Annotation) -> CoderVersion:
@@ -102,9 +121,11 @@ def derive_all(engine: Engine, min_agreement: int | None = None, *, workers: int
                 pool.shutdown(cancel_futures=True)
         derived = report.documents
         report.documents = gold.count(conn)
+        headings = documents.headings(conn, report.outside_first)
+        report.outside_ids = [headings[pk][0] for pk in report.outside_first]
         gold.forget_stale(conn)  # every document was derived again
         events.add(conn, "gold_derive", after={"min_agreement": min_agreement, "documents": derived,
-                                               **dict(report.items)})
+                                               **dict(report.items), "outside_codebook": report.outside_codebook})
     return report
 
 
@@ -122,7 +143,12 @@ def derive_slice(conn: Connection, between: tuple[int, int], targets: Sequence[s
     versions: dict[int, dict[str, CoderVersion]] = {}
     for doc, coder, spans, stances in reliability.done_versions(conn, between):
         version = CoderVersion(spans, stances)
-        versions.setdefault(doc, {})[names[coder]] = version.within(*labels) if labels else version
+        if labels:
+            kept = version.within(*labels)
+            if kept is not version:
+                report.left_out(doc, len(version.spans) - len(kept.spans) + len(version.stances) - len(kept.stances))
+            version = kept
+        versions.setdefault(doc, {})[names[coder]] = version
     if not versions:
         return report, []
     decided_before = gold.adjudications(conn, between)

@@ -8,6 +8,7 @@ from __future__ import annotations as _postponed  # the name `annotations` is th
 from typing import Any
 
 from annotator.domain.coding import Annotation
+from annotator.domain.display import quoted_short
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, Stance
 from annotator.domain.suggestion_use import usage
@@ -33,7 +34,7 @@ def show_document(engine: Engine, doc_id: str) -> dict[str, Any]:
         if doc is None:
             near = documents.similar_ids(conn, doc_id)
             hint = f"; similar ids: {', '.join(near)}" if near else ""
-            raise InputError(f"no document with id {doc_id!r}{hint}")
+            raise InputError(f"no document with id {quoted_short(doc_id)}{hint}")
         return {
             "id": doc.id, "title": doc.title, "text": doc.text, "meta": doc.meta,
             "suggestions": [_suggestion(s, doc.text) for s in suggestions.of_document(conn, doc.pk)],

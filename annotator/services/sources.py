@@ -415,7 +415,8 @@ def _csv_record(row: dict[str | None, Any], text_column: str, where: str) -> Doc
     doc_id = (row.pop("id", "") or "").strip()
     title = row.pop("title", "") or ""
     try:
-        record = record_from_text(text, doc_id="", title=title, meta={k: v for k, v in row.items() if k is not None and v})
+        record = record_from_text(text, doc_id=doc_id, title=title,
+                                  meta={k: v for k, v in row.items() if k is not None and v})
     except InputError as exc:
         return exc
     record.id = doc_id or default_id(record.text_hash)

@@ -31,7 +31,7 @@ def add_coder(engine: Engine, name: str, role: str | None = None, actor: str | N
                              f"`annotator coder add {name} --role lead` or `--role coder`")
         role = role or was or "coder"
         if was is None:
-            annotations.coder_pk(conn, name, role)
+            annotations.coder_pk(conn, name, role, actor)
             said = f"Added {name} ({role})."
         elif was == role:
             said = f"{name} is already a coder ({role}); nothing changed."
@@ -60,8 +60,13 @@ def _database_role(conn: Connection, name: str, role: str) -> str:
                          "current_role, and every pg_ name): give the coder another name")
     if len(name.encode()) > 63:  # PostgreSQL would cut it to 63 bytes: another role, or none that logs in
         raise InputError(f"{name!r} is longer than the 63 bytes a PostgreSQL role name may have; give a shorter name")
-    if roles.role_exists(conn, name) and identity.is_owner_role(conn, name):
+    held = identity.standing(conn, name) if roles.role_exists(conn, name) else None
+    if held == "owner":
         return f"The database role {name} owns the project: the database holds it to nothing; no GRANT made."
+    if held == "superuser":  # it would code past every rule the database keeps
+        raise InputError(f"{name} is a superuser role on the database server, which the database holds to nothing "
+                         "(row-level security included), so it is refused as a coder; give the person a role of "
+                         "their own (`annotator coder add NAME` creates it)")
     if not identity.is_owner(conn):  # only the owner grants: a role taken back is then taken back whole
         return (f"The database role {name} gets its rights from the project's owner, who runs "
                 f"`annotator coder add {name}{'' if role == 'coder' else ' --role ' + role}` (no GRANT made).")
@@ -97,25 +102,33 @@ class AssignReport:
 def assign(engine: Engine, coders: list[str], *, overlap: float | None = None, per_doc: int | None = None,
            seed: int = 0, blind: float | None = None, actor: str | None = None) -> AssignReport:
     """Replace the assignment with a new plan; documents a coder already worked on stay theirs.
-    Coders not yet known are added (role coder). With `blind`, that share of the documents is
-    shown without suggestions (documents someone already worked on keep how they were shown)."""
+    Every coder must be known already (`coder add`): a misspelt name would otherwise become a coder
+    who is dealt documents. With `blind`, that share of the documents is shown without suggestions
+    (documents someone already worked on keep how they were shown)."""
     if not -2**63 <= seed < 2**64:  # the event that records it holds 64-bit integers at most
         raise InputError(f"--seed {seed}: give a whole number of at most 64 bits ({-2**63} to {2**64 - 1})")
     if overlap is None and per_doc is None:
         overlap = 0.0
-    for name in coders:  # coders not yet known are added: the same rule as `coder add`
+    for name in coders:  # a name no coder could have is said as such, not as an unknown coder
         problem = name_problem(name)
         if problem:
             raise InputError(problem)
     with engine.begin() as conn:
         require_lead(conn, actor, "assigning documents")
+        known = assignments.pks_by_name(conn, coders)
+        unknown = list(dict.fromkeys(name for name in coders if name not in known))
+        if unknown:
+            raise InputError(f"--coders names {len(unknown)} coder(s) the project does not know: "
+                             f"{', '.join(unknown[:10])}{f' and {len(unknown) - 10} more' if len(unknown) > 10 else ''}; "
+                             "`annotator coder add NAME` adds one (`annotator coder list` shows who is known)")
         order = documents.all_pks(conn)
         if not order:
             raise InputError("the project has no documents to assign; import some with `annotator import`")
         chosen = choose_blind(order, blind, seed) if blind is not None else None
         worked = assignments.worked_on(conn)
         planned = plan(order, coders, overlap=overlap, per_doc=per_doc, seed=seed, kept=worked)
-        queues = {annotations.coder_pk(conn, name): queue for name, queue in planned.queues.items()}
+        pks = assignments.pks_by_name(conn, list(planned.queues))  # with coders who keep work they did
+        queues = {pks[name]: queue for name, queue in planned.queues.items()}
         rows = assignments.replace(conn, queues)
         progress.reset_positions(conn)  # queues renumbered: the coders' position marks start again
         blind_now = None

@@ -13,6 +13,7 @@ from annotator.domain.display import name_problem
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, Stance
 from annotator.domain.vocabulary import Status
+from annotator.store import events
 from annotator.store import tables as t
 from annotator.store.engine import count_of, inserted_pk
 from annotator.store.tables import utcnow
@@ -55,14 +56,16 @@ class StoredAnnotation:
     annotation: Annotation
 
 
-def coder_pk(conn: Connection, name: str, role: str = "coder") -> int:
-    """The coder's key, adding the coder on first sight."""
+def coder_pk(conn: Connection, name: str, role: str = "coder", actor: str | None = None) -> int:
+    """The coder's key, adding the coder on first sight (with an event: who added whom, as what)."""
     pk = conn.scalar(select(CODER.c.pk).where(CODER.c.name == name))
     if pk is None:
         problem = name_problem(name)  # every way a coder is made (code --coder, import, gold) meets the rule
         if problem:
             raise InputError(problem)
         pk = inserted_pk(conn.execute(insert(CODER).values(name=name, role=role, created_at=utcnow())))
+        # named in `after`, as a role change is: an event's coder_pk is the coder whose work changed
+        events.add(conn, "coder_add", after={"name": name, "role": role}, actor=actor)
     return pk
 
 

@@ -94,10 +94,16 @@ def last_seq(conn: Connection) -> int:
     return conn.scalar(select(func.max(DOC.c.seq))) or 0
 
 
+SIMILAR_LONGEST = 200  # longer than any id a person types; SQLite refuses LIKE patterns past 50,000 bytes
+
+
 def similar_ids(conn: Connection, doc_id: str, limit: int = 5) -> list[str]:
-    """Ids containing what was typed, else those sharing its first characters."""
-    for pattern in (f"%{doc_id}%", f"{doc_id[:4]}%"):
-        found = list(conn.scalars(select(DOC.c.id).where(DOC.c.id.like(pattern)).order_by(DOC.c.pk).limit(limit)))
+    """Ids containing what was typed, else those sharing its first characters (% and _ in it are
+    themselves, not wildcards). None for what is longer than an id a person would type."""
+    if len(doc_id) > SIMILAR_LONGEST:
+        return []
+    for matching in (DOC.c.id.contains(doc_id, autoescape=True), DOC.c.id.startswith(doc_id[:4], autoescape=True)):
+        found = list(conn.scalars(select(DOC.c.id).where(matching).order_by(DOC.c.pk).limit(limit)))
         if found:
             return found
     return []

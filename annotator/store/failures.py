@@ -101,6 +101,9 @@ def _connect_failure_cause(state: str, text: str, db: str | None, said: str) -> 
         return f"{connect}: the host cannot be found ({reason})", "check the host name in --db"
     if "invalid port" in text:
         return f"{connect}: the URL's port is not a port ({reason})", "give a number from 1 to 65535"
+    if re.match(r"invalid .*(value|option|method)", reason):  # libpq read the URL's ?sslmode=bogus and stopped there
+        return f"{connect}: the URL has an invalid connection option ({reason})", \
+            "check the options after ? in --db (libpq's documentation lists their values)"
     return f"{connect}: no server answers there ({reason})", \
         "check the host and port in --db, and that the server is running"
 

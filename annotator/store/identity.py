@@ -44,8 +44,12 @@ def is_owner(conn: Connection) -> bool:
     return enforced(conn) and bool(conn.scalar(_OWNER))
 
 
-def is_owner_role(conn: Connection, name: str) -> bool:
-    """Whether the PostgreSQL role `name` owns the project's tables or is a superuser."""
-    return bool(conn.scalar(text(
-        "SELECT r.rolsuper OR pg_catalog.pg_get_userbyid(c.relowner) = r.rolname FROM pg_catalog.pg_roles r, "
-        "pg_catalog.pg_class c WHERE r.rolname = :n AND c.oid = pg_catalog.to_regclass('document')"), {"n": name}))
+def standing(conn: Connection, name: str) -> str | None:
+    """"owner" when the PostgreSQL role `name` owns the project's tables, "superuser" when it is a
+    superuser that does not (either way the database holds it to nothing), else None."""
+    row = conn.execute(text(
+        "SELECT pg_catalog.pg_get_userbyid(c.relowner) = r.rolname, r.rolsuper FROM pg_catalog.pg_roles r, "
+        "pg_catalog.pg_class c WHERE r.rolname = :n AND c.oid = pg_catalog.to_regclass('document')"), {"n": name}).first()
+    if row is None:
+        return None
+    return "owner" if row[0] else "superuser" if row[1] else None
