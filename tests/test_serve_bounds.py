@@ -18,7 +18,8 @@ import pytest
 from conftest import execute
 from test_serve import _cmdline, _token, served  # noqa: F401  (served: the fixture)
 
-from annotator.web.sessions import MAX_MESSAGE_BYTES, SESSIONS_PER_TOKEN, STDIN_BURST_BYTES, STOP_SECONDS
+from annotator.web.sessions import (MAX_COLUMNS, MAX_MESSAGE_BYTES, MAX_ROWS, SESSIONS_PER_TOKEN, STDIN_BURST_BYTES,
+                                    STOP_SECONDS, terminal_size)
 
 CLOSED = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
 
@@ -63,6 +64,18 @@ async def _until(check, seconds: float, what: str):
         assert time.monotonic() < deadline, what
         await asyncio.sleep(0.1)
     return found
+
+
+async def _connected_when_room(http, url: str):
+    """A session opened as soon as the link has room (a closed session's place is free once its
+    process has ended: within STOP_SECONDS and a little)."""
+    deadline = time.monotonic() + STOP_SECONDS + 10
+    while True:
+        try:
+            return await http.ws_connect(url)
+        except aiohttp.WSServerHandshakeError as refused:
+            assert refused.status == 429 and time.monotonic() < deadline, "closed sessions kept the link's places"
+            await asyncio.sleep(0.2)
 
 
 async def _closed(ws) -> aiohttp.WSMessage:
@@ -134,8 +147,7 @@ async def test_a_link_opens_at_most_so_many_sessions_at_once(link):
         assert refused.value.status == 429
         await _until(lambda: len(_sessions(server)) == SESSIONS_PER_TOKEN, 30, "the sessions never started")
         await open_[0].close()
-        await _until(lambda: len(_sessions(server)) < SESSIONS_PER_TOKEN, STOP_SECONDS + 5, "a closed one stayed")
-        again = await http.ws_connect(url)  # one closed: room for another
+        again = await _connected_when_room(http, url)  # one closed: room for another
         await again.close()
         await open_[1].close()
     log = _log(server)
@@ -197,3 +209,70 @@ async def test_a_coder_name_with_an_escape_sequence_reaches_the_log_without_it(l
         await _closed(ws)
     log = _log(server)
     assert "coding session for al]2;PWNEDice" in log and "\x1b" not in log and "\x07" not in log
+
+
+def test_a_screen_is_at_most_so_many_cells_each_way():
+    assert terminal_size(2000, 2000) == terminal_size(100_000, 100_000) == (MAX_COLUMNS, MAX_ROWS)
+    assert terminal_size(80, 24) == (80, 24) and terminal_size(-5, 0) == (10, 10)
+
+
+async def _streaming(ws, width: int, seconds: float) -> None:
+    """Screens about `width` cells each way asked for over `seconds`, once the app has drawn its
+    first: it redraws the whole screen at each, and output streams."""
+    await ws.send_str(json.dumps(["resize", {"width": 80, "height": 24}]))
+    await asyncio.sleep(2)
+    for step in range(max(1, int(seconds * 5))):
+        await ws.send_str(json.dumps(["resize", {"width": width - step % 2, "height": width - step % 2}]))
+        await asyncio.sleep(0.2)
+
+
+async def _closed_mid_stream(ws, width: int) -> None:
+    """The socket closed by the browser while a huge screen is still coming over it."""
+    await _streaming(ws, width, 0)
+    received = 0
+    while received < 10_000:
+        received += len((await ws.receive(timeout=20)).data or b"")
+    await ws.close()
+
+
+@pytest.mark.parametrize("width", [2000, 100_000])
+async def test_a_session_ends_with_its_socket_closed_mid_stream_after_a_huge_resize(link, width):
+    url, _, server = link
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(url)
+        (pid,) = await _until(lambda: _sessions(server), 30, "the session's process never started")
+        await _closed_mid_stream(ws, width)
+        await _until(lambda: not _running(pid), STOP_SECONDS + 10, "the session's process outlived its socket")
+    _log(server)
+
+
+async def test_two_sessions_closed_mid_stream_leave_room_for_a_third(link):
+    """The limit counts sessions whose process still runs: a closed one frees its place within seconds."""
+    url, _, server = link
+    async with aiohttp.ClientSession() as http:
+        sockets = [await http.ws_connect(url) for _ in range(SESSIONS_PER_TOKEN)]
+        await _until(lambda: len(_sessions(server)) == SESSIONS_PER_TOKEN, 30, "the sessions never started")
+        await asyncio.gather(*(_closed_mid_stream(ws, 2000) for ws in sockets))
+        third = await _connected_when_room(http, url)
+        await _until(lambda: len(_sessions(server)) == 1, 30, "the third session never started")
+        await third.close()
+    _log(server)
+
+
+@pytest.mark.parametrize("ending", [signal.SIGTERM, signal.SIGINT])
+async def test_the_server_stops_promptly_with_its_sessions_stuck_mid_stream(link, ending):
+    """Browsers that read nothing more: their sessions' output fills the sockets and the pipes, and
+    still the server ends on SIGTERM or Ctrl+C, taking the sessions with it."""
+    url, _, server = link
+    async with aiohttp.ClientSession() as http:
+        sockets = [await http.ws_connect(url) for _ in range(SESSIONS_PER_TOKEN)]
+        pids = await _until(lambda: len(_sessions(server)) == SESSIONS_PER_TOKEN and _sessions(server), 30,
+                            "the sessions never started")
+        await asyncio.gather(*(_streaming(ws, 2000, 2) for ws in sockets))
+        server.send_signal(ending)
+        deadline = time.monotonic() + STOP_SECONDS + 10
+        while server.poll() is None or any(map(_running, pids)):
+            assert time.monotonic() < deadline, f"the server or its sessions outlived {ending.name}"
+            await asyncio.sleep(0.1)
+    output = server.communicate(timeout=10)[0]
+    assert "Traceback" not in output, output

@@ -30,8 +30,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.download_manager import DownloadManager
 
 from annotator.domain.display import printable
-from annotator.web.sessions import (MAX_MESSAGE_BYTES, SESSIONS_PER_TOKEN, STDIN_BYTES_PER_SECOND, Refused,
-                                    SessionProcess, StdinBudget, cells, read_message)
+from annotator.web.sessions import (MAX_MESSAGE_BYTES, SESSIONS_PER_TOKEN, STDIN_BYTES_PER_SECOND, STOP_SECONDS,
+                                    Refused, SessionProcess, StdinBudget, read_message, terminal_size)
 
 log = logging.getLogger("annotator.serve")
 STATIC_FILES = Path(str(files("textual_serve") / "static"))  # textual.js, its styles, its font
@@ -54,6 +54,8 @@ class CodingServer:
         self.download_manager = DownloadManager()
         self._open: dict[str, int] = {}  # token -> its coding sessions open now
         self._sockets: set[web.WebSocketResponse] = set()
+        self._services: set[SessionProcess] = set()  # the sessions' processes, each until it has ended
+        self._handlers: set[asyncio.Task] = set()  # the sessions' request handlers
 
     def serve(self) -> None:
         """Serves until Ctrl+C or SIGTERM; each ends every session first (on_shutdown)."""
@@ -64,8 +66,9 @@ class CodingServer:
                 loop.add_signal_handler(sig, _stop)
             except NotImplementedError:  # Windows: Ctrl+C arrives as KeyboardInterrupt
                 pass
+        # shutdown_timeout: on_shutdown has ended the sessions; nothing else (a download) holds the server
         web.run_app(self.make_app(), host=self.host, port=self.port, handle_signals=False, loop=loop,
-                    print=None)
+                    print=None, shutdown_timeout=STOP_SECONDS)
 
     def make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._token_gate])
@@ -88,10 +91,13 @@ class CodingServer:
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
     async def on_shutdown(self, app: web.Application) -> None:
-        """The server is stopping (Ctrl+C, SIGTERM): every session ends now, its process asked to
-        quit, instead of when its browser goes away."""
-        for websocket in list(self._sockets):
-            await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"the server is stopping")
+        """The server is stopping (Ctrl+C, SIGTERM): every session ends now, all at once, instead of
+        when its browser goes away: its socket closed, its process asked to quit, then killed
+        (SessionProcess.stop), so the server ends within seconds, however busy its sessions are."""
+        await asyncio.gather(*map(_going_away, list(self._sockets)),
+                             *(service.stop() for service in list(self._services)), return_exceptions=True)
+        for handler in list(self._handlers):  # a socket cut off mid-frame never tells its reader it closed
+            handler.cancel()
 
     @web.middleware
     async def _token_gate(self, request: web.Request, handler):
@@ -164,14 +170,17 @@ class CodingServer:
         # name the coder); on PostgreSQL the server's own role codes for them, as a lead may.
         argv = ["env", f"ANNOTATOR_USER={coder}", sys.executable, "-m", "annotator", "code", f"--coder={coder}"]
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE_BYTES)
-        width = _number(request.query.get("width"), 80)
-        height = _number(request.query.get("height"), 24)
+        width, height = terminal_size(_number(request.query.get("width"), 80), _number(request.query.get("height"), 24))
         service: SessionProcess | None = None
         self._sockets.add(websocket)
+        handler = asyncio.current_task()
+        if handler is not None:  # (a request is always handled in a task)
+            self._handlers.add(handler)
         try:
             await websocket.prepare(request)
             service = SessionProcess(argv, {"ANNOTATOR_DB": self.db_url}, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                                      close=websocket.close, download_manager=self.download_manager, debug=self.debug)
+            self._services.add(service)
             await service.start(width, height)
             watch = asyncio.create_task(self._end_when_revoked(token, websocket))
             try:
@@ -186,8 +195,12 @@ class CodingServer:
             await websocket.close()
         finally:
             self._sockets.discard(websocket)
+            self._handlers.discard(handler)
             if service is not None:
-                await service.stop()  # the app saved each key as it came; closing the tab loses nothing
+                try:
+                    await service.stop()  # the app saved each key as it came; closing the tab loses nothing
+                finally:
+                    self._services.discard(service)
         return websocket
 
     async def _relay(self, websocket: web.WebSocketResponse, service: SessionProcess) -> None:
@@ -205,7 +218,7 @@ class CodingServer:
                     raise Refused(f"typed input faster than {STDIN_BYTES_PER_SECOND} bytes a second")
                 await service.send_bytes(data.encode("utf-8"))
             elif kind == "resize":
-                await service.set_terminal_size(cells(data["width"]), cells(data["height"]))
+                await service.set_terminal_size(*terminal_size(data["width"], data["height"]))
             elif kind == "ping":
                 await websocket.send_json(["pong", data])
             elif kind == "blur":
@@ -246,12 +259,21 @@ def _malformed_request_in_one_line(record: logging.LogRecord) -> bool:
     return True
 
 
+async def _going_away(websocket: web.WebSocketResponse) -> None:
+    """Closed with a word to the browser, which has a moment to answer: one that reads nothing more
+    would hold close() for ever (cut off, the connection just drops)."""
+    try:
+        await asyncio.wait_for(websocket.close(code=WSCloseCode.GOING_AWAY, message=b"the server is stopping"), 1.0)
+    except TimeoutError:
+        pass
+
+
 def _stop() -> None:
     raise web.GracefulExit()  # aiohttp's way to stop run_app: its shutdown steps run
 
 
 def _number(value: str | None, default: int) -> int:
     try:
-        return cells(int(value)) if value is not None else default
+        return int(value) if value is not None else default
     except ValueError:
         return default
