@@ -109,6 +109,13 @@ def database(request, backend, tmp_path) -> Path | ServerDatabase:
                 return _copy(request.getfixturevalue(built), tmp_path / "annotator.db")
             cluster = request.getfixturevalue("pg_cluster")
             return _server_database(request, _server_template(cluster, template, request.getfixturevalue(pipeline)))
+    if "project" in request.fixturenames:
+        if backend == "sqlite":
+            initialized = _copy(request.getfixturevalue("initialized_project"), tmp_path / "annotator.db")
+        else:
+            initialized = _server_database(request, _initialized_template(request.getfixturevalue("pg_cluster")))
+        _INITIALIZED.add(str(initialized))
+        return initialized
     if backend == "sqlite":
         return tmp_path / "annotator.db"
     return _server_database(request)
@@ -155,8 +162,12 @@ def in_process(capsys):
 
 @pytest.fixture
 def project(cli, database) -> Path | ServerDatabase:
-    """An initialised project (default codebook) in this test's database; returns where it is."""
-    assert cli("init").code == 0
+    """An initialised project (default codebook) in this test's database; returns where it is. It
+    is a copy of one initialised once a session (see `database`): `annotator init` itself is
+    tested on an empty database by its own tests. A test that asks for `project` only while it runs
+    (getfixturevalue) gets `init` run here."""
+    if str(database) not in _INITIALIZED:
+        assert cli("init").code == 0
     return database
 
 
@@ -300,6 +311,30 @@ def suggested_seeds(tmp_path_factory, ruler) -> Path:
 def model_suggested_seeds(tmp_path_factory, pipeline) -> Path:
     """The seeds imported and suggested by the real model, built once; copy before changing."""
     return _suggested_project(tmp_path_factory.mktemp("modelled") / "seeds.db", pipeline)
+
+
+_INITIALIZED: set[str] = set()  # the databases `database` made as copies of an initialised project
+
+
+@pytest.fixture(scope="session")
+def initialized_project(tmp_path_factory) -> Path:
+    """`annotator init` on an empty SQLite file (the default codebook), once; `project` gets copies."""
+    return _initialized(tmp_path_factory.mktemp("initialized") / "annotator.db")
+
+
+@functools.cache
+def _initialized_template(cluster: Cluster) -> str:
+    """The same on the server, once, as a template database."""
+    _initialized(cluster.create("initialized"))
+    return "initialized"
+
+
+def _initialized(db: Path | str) -> Path | str:
+    from annotator.services.project import init_project, open_project
+
+    init_project(str(db))
+    open_project(str(db)).dispose()
+    return db
 
 
 @functools.cache
