@@ -192,7 +192,7 @@ class CodingScreen(DocumentWorkers, BackgroundStores):
         from annotator.tui.screens.find import FindScreen
 
         self._typed_ahead = []
-        self.coding_app.push_screen(FindScreen(self.session, self._typed_ahead), self._found)
+        self.app.push_screen(FindScreen(self.session, self._typed_ahead), self._found)
 
     def _found(self, pk: int | None) -> None:
         self._typed_ahead = None
@@ -201,7 +201,7 @@ class CodingScreen(DocumentWorkers, BackgroundStores):
     def action_dashboard(self) -> None:
         from annotator.tui.screens.dashboard import DashboardScreen, dashboard_loader
 
-        self.coding_app.push_screen(DashboardScreen(dashboard_loader(self.session.engine), self.codebook.name), self._chosen)
+        self.app.push_screen(DashboardScreen(dashboard_loader(self.session.engine), self.codebook.name), self._chosen)
 
     def _chosen(self, pk: int | None) -> None:
         if pk:
@@ -210,7 +210,7 @@ class CodingScreen(DocumentWorkers, BackgroundStores):
     def action_help(self) -> None:
         from annotator.tui.screens.help import HelpScreen
 
-        self.coding_app.push_screen(HelpScreen(self.codebook, [(key, tooltip) for key, _, tooltip, _ in self.key_table()]))
+        self.app.push_screen(HelpScreen(self.codebook, [(key, tooltip) for key, _, tooltip, _ in self.key_table()]))
 
     def key_table(self) -> list[tuple[str, str, str, str]]:
         """(key, description, tooltip, action) for every key of this screen, the codebook's after accept all."""
@@ -226,7 +226,7 @@ class CodingScreen(DocumentWorkers, BackgroundStores):
             return
         self.controller.close()
         self.session.close()
-        self.coding_app.exit()
+        self.app.exit()
 
 
 # The controller's actions, as Textual calls them (a key, a binding, the palette): each hands the

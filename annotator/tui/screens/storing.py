@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual.message import Message
 from textual.screen import Screen
@@ -26,10 +26,9 @@ from annotator.domain.suggestions import Suggestion
 from annotator.services.coding import Progress, SaveFailed
 from annotator.services.coding_controller import CodingController
 from annotator.services.coding_outcome import Background, Outcome
+from annotator.tui.app_parts import CodingAppParts
 from annotator.tui.widgets.article import ArticleView, Marks, entity_marks
 
-if TYPE_CHECKING:
-    from annotator.tui.app import CodingApp
 
 NOTICE_EVERY = 0.3  # seconds between two progress notices: a toast for each batch flickered
 
@@ -103,8 +102,8 @@ class BackgroundStores(Screen[None]):
     article: ArticleView
 
     @property
-    def coding_app(self) -> CodingApp:
-        return cast("CodingApp", self.app)
+    def coding_app(self) -> CodingAppParts:
+        return cast(CodingAppParts, self.app)
 
     def show(self, outcome: Outcome, marks: Marks | None = None) -> None:
         raise NotImplementedError
