@@ -129,7 +129,7 @@ class ReviewScreen(Screen[None]):
             lines.append(f"[ ] {{ }} move it, {''.join(self.entity_keys)} relabel it, enter stores, escape drops\n",
                          style="dim")
         elif dispute.kind == "span":
-            lines.append(" e your own span, as in the coding screen\n")
+            lines.append(" e a span of your own\n")
         else:
             lines.append(f"Or your own: {' '.join(self.stance_keys)} sets the stance\n", style="dim")
         return lines
