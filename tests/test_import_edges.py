@@ -168,3 +168,19 @@ def test_the_quick_count_never_passes_a_repeated_key(shape):
             json_values.load(raw)
     else:
         assert json_values.load(raw) == orjson.loads(raw)
+
+
+def test_lists_that_only_look_like_spans_stay_meta(cli, project, tmp_path):
+    """true and false are no offsets, and a start past its end is no span: such lists are data."""
+    path = write_jsonl(tmp_path / "flags.jsonl", [
+        {"id": "f1", "text": "Kyiv talks resumed.", "flags": [[True, False, "checked"]]},
+        {"id": "f2", "text": "Kyiv talks resumed again.", "flags": [[1, 0, "checked"]], "pairs": {"x": [[True, 3]]}},
+        {"id": "f3", "text": "Kyiv talks stalled.", "marks": [[0, 4, "GPE"]]}])
+    result = cli("import", str(path))
+    assert result.code == 1 and f"{path}:3: 'marks' holds annotations" in result.err
+    assert f"{path}:1:" not in result.err and f"{path}:2:" not in result.err
+    assert cli("import", str(path), "--skip-invalid").code == 0
+    meta = {i: m if isinstance(m, dict) else json.loads(m)  # (PostgreSQL gives JSON back decoded)
+            for i, m in rows(project, "SELECT id, meta FROM document ORDER BY seq")}
+    assert meta["f1"]["flags"] == [[True, False, "checked"]]
+    assert meta["f2"] == {"flags": [[1, 0, "checked"]], "pairs": {"x": [[True, 3]]}}

@@ -84,8 +84,6 @@ def _annotation_like(value: Any) -> bool:
             return True  # [start, end, LABEL(, score)] or [LABEL, start, end]
         if isinstance(first, dict):
             return any(keys <= set(first) for keys in _SPAN_KEYS)
-        return (isinstance(first, list) and len(first) == 3 and all(isinstance(x, int) for x in first[:2])
-                and isinstance(first[2], str))
     return False
 
 
@@ -100,8 +98,8 @@ def _offsets(entry: list[Any]) -> bool:
 
 
 def _offset_pairs(items: list[Any]) -> bool:
-    """[[start, end], ...]: spans of one label ({"PERSON": [[0, 14]]})."""
-    return all(isinstance(i, list) and len(i) == 2 and all(isinstance(x, int) for x in i) for i in items)
+    """[[start, end], ...]: spans of one label ({"PERSON": [[0, 14]]}); true and false are no offsets."""
+    return all(isinstance(i, list) and len(i) == 2 and _offsets(i) for i in items)
 
 
 def _short(value: Any) -> str:
