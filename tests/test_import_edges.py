@@ -184,3 +184,33 @@ def test_lists_that_only_look_like_spans_stay_meta(cli, project, tmp_path):
             for i, m in rows(project, "SELECT id, meta FROM document ORDER BY seq")}
     assert meta["f1"]["flags"] == [[True, False, "checked"]]
     assert meta["f2"] == {"flags": [[1, 0, "checked"]], "pairs": {"x": [[True, 3]]}}
+
+
+def test_a_prodigy_tasks_own_fields_binary_label_and_relations_are_kept_or_listed(cli, project, tmp_path):
+    """Prodigy keeps the input's fields at the top level: id, title, url and license come in as this
+    tool's JSONL reads them. A binary classification task's accepted label is its stance; relations
+    are listed as not stored. A choice task whose hashes were taken off is still Prodigy's."""
+    text = "Putin spoke in Moscow today about Ukraine."
+    path = write_jsonl(tmp_path / "prodigy.jsonl", [
+        {"id": "p-url", "title": "T1", "text": text, "url": "http://example.org/a", "license": "CC BY",
+         "spans": [{"start": 0, "end": 5, "label": "PERSON"}], "answer": "accept", "_input_hash": 1, "_task_hash": 2,
+         "relations": [{"head": 0, "child": 1, "label": "X"}], "meta": {"source": "wire", "url": "http://example.org/a"}},
+        {"id": "p-bin", "text": text + " Again.", "label": "Ukraine:AGAINST", "answer": "accept",
+         "_input_hash": 3, "_task_hash": 4, "_view_id": "classification"},
+        {"id": "p-choice", "text": text + " Once more.", "options": [{"id": "Ukraine:FAVOR"}],
+         "accept": ["Ukraine:FAVOR"], "answer": "accept", "_view_id": "choice"},
+        {"id": "p-hashless", "text": text + " And again.", "options": [{"id": "Ukraine:NONE"}],
+         "accept": ["Ukraine:NONE"], "answer": "accept"}])
+    result = cli("import", str(path))
+    assert result.code == 0, result.err
+    assert "1 Prodigy relations (this tool keeps none)" in result.out, result.out
+    shown = json.loads(cli("show", "p-url", "--json").out)
+    assert shown["title"] == "T1" and shown["meta"] == {"url": "http://example.org/a", "license": "CC BY", "source": "wire"}
+    assert [(s["start"], s["end"], s["label"]) for s in shown["gold"]["spans"]] == [(0, 5, "PERSON")]
+    for doc_id, label in (("p-bin", "AGAINST"), ("p-choice", "FAVOR"), ("p-hashless", "NONE")):
+        gold = json.loads(cli("show", doc_id, "--json").out)["gold"]
+        assert [(s["target"], s["label"]) for s in gold["stances"]] == [("Ukraine", label)], doc_id
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"text": "Putin again.", "label": "SPORTS", "answer": "accept",
+                                                  "_input_hash": 5, "_task_hash": 6}])
+    result = cli("import", str(bad))
+    assert result.code == 1 and f"{bad}:1: Prodigy label 'SPORTS' is not TARGET:LABEL" in result.err

@@ -29,8 +29,8 @@ def test_gold_imported_again_unlike_the_stored_gold_is_listed_by_line_and_the_st
     result = cli("import", str(path))
     assert result.code == 0, result.err
     assert "Gold: 0 document(s) new, 0 already had gold, 1 unlike the stored gold (kept)." in result.out
-    assert (f"{path}:1: the gold of g1 differs from the stored gold in its stances (stored: 0 span(s), "
-            "stance Ukraine FAVOR; this file: 0 span(s), stance Ukraine AGAINST)") in result.out
+    assert (f"{path}:1: the gold of g1 differs from the stored gold in its stances (stored: no span, "
+            "stance Ukraine FAVOR; this file: no span, stance Ukraine AGAINST)") in result.out
     assert "`annotator show ID`" in result.out and "new project" in result.out
     assert dump(project) == before
     assert [s["label"] for s in show(cli, "g1")["gold"]["stances"]] == ["FAVOR"]
@@ -41,7 +41,12 @@ def test_two_unlike_gold_lines_for_one_document_in_one_file_list_the_second(cli,
     result = cli("import", str(path))
     assert result.code == 0, result.err
     assert "Gold: 1 document(s) new, 0 already had gold, 1 unlike the stored gold (kept)." in result.out
-    assert f"{path}:2: the gold of g1 differs from the stored gold in its spans (stored: 0 span(s)" in result.out
+    assert (f"{path}:2: the gold of g1 differs from the stored gold in its spans (stored: no span, stance Ukraine "
+            "FAVOR; this file: spans 11-15 GPE, stance Ukraine FAVOR)") in result.out
+    relabelled = write_jsonl(tmp_path / "relabelled.jsonl", [dict(GOLD, spans=[{"start": 11, "end": 15, "label": "ORG"}])])
+    result = cli("import", str(relabelled))
+    assert "(stored: no span" in result.out  # the stored gold is the first line's; a label change is spelled out too
+    assert "this file: spans 11-15 ORG, stance Ukraine FAVOR)" in result.out
 
 
 def test_doccano_gold_imported_again_with_another_category_is_listed(cli, project, tmp_path):

@@ -178,6 +178,8 @@ def test_coder_token_takes_only_an_http_or_https_address_and_makes_no_token(cli,
     assert rows(project, "SELECT count(*) FROM coder_token") == [(0,)]
     made = cli("coder", "token", "bob", "--url", "HTTPS://annotate.example.org/")
     assert made.code == 0 and made.out.startswith("HTTPS://annotate.example.org/?token=")
+    served = cli("serve", "--public-url", url, "--port", "1")  # refused before it listens (or checks the port)
+    assert served.code == 1 and "--public-url" in served.err and "is not a web address" in served.err, served.err
 
 
 def test_a_superuser_that_does_not_own_the_project_is_refused_as_a_coder(cli, project, postgres_only):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from annotator.cli.shared import Command, Db, app, err, out, project_db
+from annotator.cli.shared import Command, Db, app, err, out, project_db, web_address
 from annotator.domain.errors import InputError
 
 FORMAT_HELP = "gold | coders | spacy | prodigy | doccano | conll"
@@ -73,6 +73,8 @@ def serve(ctx: typer.Context,
         raise InputError("serving to browsers needs the web extra: pip install 'annotator[web]'") from None
     if not 1 <= port <= 65535:
         raise InputError(f"--port {port}: give a port from 1 to 65535")
+    if public_url is not None:
+        web_address("--public-url", public_url)
     from annotator.web.listen import check_can_listen, listen_failure
 
     check_can_listen(host, port)  # before "Serving ..." is said

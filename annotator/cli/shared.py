@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.segment import Segment
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-from annotator.domain.display import printable
+from annotator.domain.display import printable, quoted_short
+from annotator.domain.errors import InputError
 
 if TYPE_CHECKING:  # Rich's progress loads only when a bar is shown
     from rich.progress import Progress, TaskID
@@ -119,3 +120,18 @@ class RateBar:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def web_address(option: str, url: str) -> None:
+    """A link opened in a browser (a coder's link, the served page's address): only an http(s) address with a host (a javascript: or file:
+    one would run or open something else when clicked)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        web = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # an unclosed [ of an IPv6 host
+        web = False
+    if not web:
+        raise InputError(f"{option} {quoted_short(url)} is not a web address: give the http:// or https:// address "
+                         "where `annotator serve` is reached, e.g. https://annotate.example.org")

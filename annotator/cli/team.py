@@ -7,9 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from annotator.cli.shared import Command, Db, Group, app, err, out, project_db
+from annotator.cli.shared import Command, Db, Group, app, err, out, project_db, web_address
 from annotator.cli.coding import run_app
-from annotator.domain.display import quoted_short
 from annotator.domain.errors import InputError
 
 coder_app = typer.Typer(cls=Group, help="Coders and their roles (coder or lead).", no_args_is_help=True)
@@ -58,7 +57,7 @@ def coder_token(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar=
     from annotator.services.project import open_project
 
     if not revoke:
-        _web_address(url)
+        web_address("--url", url)
     engine = open_project(project_db(ctx, db))
     if revoke:
         n = revoke_tokens(engine, name)
@@ -68,21 +67,6 @@ def coder_token(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar=
     out.print(f"{url.rstrip('/')}/?token={token}")
     err.print(f"The link opens the coding screen as {name}; give it to them alone. It is shown once "
               f"(only a hash is kept); `annotator coder token {name} --revoke` ends it.")
-
-
-def _web_address(url: str) -> None:
-    """The link is opened in a browser: only an http(s) address with a host (a javascript: or file:
-    one would run or open something else when clicked)."""
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        web = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # an unclosed [ of an IPv6 host
-        web = False
-    if not web:
-        raise InputError(f"--url {quoted_short(url)} is not a web address: give the http:// or https:// address "
-                         "where `annotator serve` is reached, e.g. https://annotate.example.org")
 
 
 def _names(value: str) -> list[str]:

@@ -26,14 +26,19 @@ from annotator.domain.errors import InputError
 # key any JSON record can have: the importer takes it off before the record is read).
 NOTES = "\x00notes"
 DOCCANO_KEYS = {"label", "cats", "entities", "relations", "Comments"}
+# A Prodigy task's keys that are Prodigy's own (its annotation, the view's options, the tokens it
+# derived from the text); keys starting with "_" are its bookkeeping (hashes, session, timestamp).
+PRODIGY_KEYS = {"text", "meta", "tokens", "spans", "answer", "accept", "options", "label", "relations", "config"}
 
 
 def kind_of(obj: Any) -> str | None:
     """prodigy, doccano, or None for this tool's own JSONL shapes."""
     if not isinstance(obj, dict):
         return None
-    if "_input_hash" in obj or "_task_hash" in obj:  # Prodigy's own keys (a choice task has no tokens)
+    if "_input_hash" in obj or "_task_hash" in obj or "_view_id" in obj:  # Prodigy's own keys
         return "prodigy"
+    if obj.get("answer") in ("accept", "reject", "ignore") and ("accept" in obj or "options" in obj):
+        return "prodigy"  # a choice task with its hashes taken off: its answer is still an annotation
     if any(k in obj for k in ("coder", "adjudication", "spans")):
         return None
     if "label" in obj or "cats" in obj or _doccano_entities(obj):
@@ -98,15 +103,30 @@ def attributed(doc: dict[str, Any], spans: list[Any], stance: dict[str, Any], co
 
 @shaped
 def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> dict[str, Any]:
+    """The task's own fields (id, title, url, license, ...: Prodigy keeps the input's keys at the top
+    level) come in as this tool's JSONL reads them; Prodigy's bookkeeping does not."""
     meta = dict(obj.get("meta") or {})
-    record = {"id": meta.pop("id", None), "text": obj.get("text"), "meta": meta}
+    record = {k: v for k, v in obj.items() if k not in PRODIGY_KEYS and not k.startswith("_")}
+    record["text"] = obj.get("text")
+    if "id" not in record and "id" in meta:
+        record["id"] = meta.pop("id")
+    for key in [k for k in meta if k in record and meta[k] == record[k]]:  # shown in Prodigy's card too
+        del meta[key]
+    record["meta"] = meta
+    notes = ["Prodigy relations (this tool keeps none)"] * len(obj.get("relations") or [])
     answer = obj.get("answer", "accept")
     if answer != "accept":
-        return {**record, NOTES: [f"Prodigy tasks answered {answer!r}: their text only"]}
+        return {**record, NOTES: notes + [f"Prodigy tasks answered {answer!r}: their text only"]}
     spans = [{"start": s.get("start"), "end": s.get("end"), "label": s.get("label")} for s in obj.get("spans") or []]
-    stance = stance_of(obj.get("accept") or [], where, "Prodigy choice")
+    label = obj.get("label")
+    if label is not None and not (spans and isinstance(label, str) and ":" not in label):
+        # a binary classification task: its label accepted (TARGET:LABEL); in a binary entity task
+        # the label is its span's, already read
+        stance = stance_of([label, *(obj.get("accept") or [])], where, "Prodigy label")
+    else:
+        stance = stance_of(obj.get("accept") or [], where, "Prodigy choice")
     annotator = obj.get("_annotator_id")
-    done = attributed(record, spans, stance, coder, [], decided=True)  # accepted: nothing there is a decision
+    done = attributed(record, spans, stance, coder, notes, decided=True)  # accepted: nothing there is a decision
     if "adjudication" in done and isinstance(annotator, str):
         done["annotators"] = [annotator]
     return done

@@ -435,10 +435,12 @@ def _stance_set(stances: Iterable[Stance]) -> set[tuple[str, str]]:
     return {(s.target, s.label) for s in stances}
 
 
-def _gold_items(spans: Sized, stances: Iterable[Stance]) -> str:
-    """Spans counted, stances spelled out: a changed stance keeps the counts the same."""
+def _gold_items(spans: Iterable[Span], stances: Iterable[Stance]) -> str:
+    """Spelled out (the first few spans, every stance): counts alone hide a changed label."""
+    spans = sorted(spans, key=lambda s: (s.start, s.end, s.label))
+    shown = ", ".join(f"{s.start}-{s.end} {s.label}" for s in spans[:4]) + (f" and {len(spans) - 4} more" if len(spans) > 4 else "")
     said = ", ".join(f"{s.target} {s.label}" for s in sorted(stances, key=lambda s: s.target))
-    return f"{len(spans)} span(s), " + (f"stance {said}" if said else "no stance")
+    return (f"spans {shown}" if spans else "no span") + ", " + (f"stance {said}" if said else "no stance")
 
 
 def _work(status: str, spans: Sized, stances: Sized) -> str:
