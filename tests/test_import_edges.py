@@ -214,3 +214,15 @@ def test_a_prodigy_tasks_own_fields_binary_label_and_relations_are_kept_or_liste
                                                   "_input_hash": 5, "_task_hash": 6}])
     result = cli("import", str(bad))
     assert result.code == 1 and f"{bad}:1: Prodigy label 'SPORTS' is not TARGET:LABEL" in result.err
+
+
+def test_a_text_already_stored_under_another_id_says_the_new_id_was_not_taken(cli, project, tmp_path):
+    first = write_jsonl(tmp_path / "first.jsonl", [{"id": "kyiv-1", "text": "Kyiv talks resumed today."}])
+    assert cli("import", str(first)).code == 0
+    again = write_jsonl(tmp_path / "again.jsonl", [{"id": "brand-new-id", "title": "T2", "text": "Kyiv talks resumed today."},
+                                                   {"text": "Kyiv talks resumed today."},
+                                                   {"id": "kyiv-1", "text": "Kyiv talks resumed today."}])
+    result = cli("import", str(again))
+    assert result.code == 0 and "0 new document(s), 3 already there" in result.out, result.out
+    assert "1 ids given to a text already stored under another id" in result.out and f"{again}:1" in result.out
+    assert rows(project, "SELECT id FROM document") == [("kyiv-1",)]

@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 from annotator.domain.codebook import Codebook
 from annotator.domain.coding import Annotation
 from annotator.domain.errors import InputError
-from annotator.domain.records import DocumentRecord, RecordError
+from annotator.domain.records import DocumentRecord, RecordError, default_id
 from annotator.domain.spans import Span, Stance, is_token_aligned
 from annotator.nlp.tokens import token_bounds
 from annotator.services.import_rights import Writes, authorize
@@ -56,6 +56,10 @@ class ImportFailed(InputError):
 class ImportIncomplete(ImportFailed):
     """Records that passed the check were refused while storing (another writer gave their ids to
     other texts meanwhile), with no --skip-invalid: the rest is stored, as batches commit."""
+
+
+ALREADY_UNDER_ANOTHER_ID = ("ids given to a text already stored under another id (a text is stored once, "
+                            "with its first id, title and meta)")
 
 
 @dataclass
@@ -94,6 +98,8 @@ class ImportReport:
         self.gold_differing += batch.gold_differing[:max(0, MAX_REPORTED - len(self.gold_differing))]
         for whose, counts in batch.stored_as.items():
             self.stored_as[whose] = [a + b for a, b in zip(self.stored_as.get(whose, [0, 0, 0]), counts)]
+        for reason, (count, where) in batch.not_stored.items():
+            self.not_stored.setdefault(reason, [0, where])[0] += count
         room = max(0, MAX_REPORTED - len(self.problems))
         self.problems += batch.problems[:room]
         self.unlisted += batch.unlisted + len(batch.problems[room:])
@@ -346,6 +352,8 @@ class _BatchWriter:
         for where, r in batch:
             if r.text_hash in stored:
                 self.counts.already += 1
+                if r.id not in (stored[r.text_hash][1], default_id(r.text_hash)):  # an id given, not taken
+                    self.counts.not_stored.setdefault(ALREADY_UNDER_ANOTHER_ID, [0, where])[0] += 1
                 continue
             if taken_ids.get(r.id, r.text_hash) != r.text_hash:  # another writer took the id since the check
                 self.counts.problem(where, _id_taken(r.id))
