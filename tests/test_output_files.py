@@ -104,3 +104,11 @@ def test_backup_force_writes_through_a_symlink(cli, project, tmp_path, sqlite_on
     assert result.code == 0, result.err
     assert link.is_symlink() and real.read_bytes().startswith(b"SQLite format 3")
     assert json.loads(cli("status", "--json", "--db", str(link)).out)["documents"] == 0
+
+
+def test_a_loop_of_symlinks_is_named_as_one(cli, project, tmp_path):
+    (tmp_path / "a.jsonl").symlink_to(tmp_path / "b.jsonl")
+    (tmp_path / "b.jsonl").symlink_to(tmp_path / "a.jsonl")
+    result = cli("export", "--out", str(tmp_path / "a.jsonl"), "--force")
+    assert result.code == 1 and "a loop of symlinks that leads to no file" in result.err, result.err
+    assert (tmp_path / "a.jsonl").is_symlink() and (tmp_path / "b.jsonl").is_symlink()

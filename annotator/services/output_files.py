@@ -9,6 +9,7 @@ root would put a regular file in its place.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -32,9 +33,10 @@ def output_target(path: Path) -> Path:
         target = Path(os.path.realpath(path))
         try:
             found = os.stat(target)
-        except OSError:
-            raise InputError(f"a symlink to {target}, which does not exist; give a regular file's path",
-                             str(path)) from None
+        except OSError as exc:
+            why = ("a loop of symlinks that leads to no file" if exc.errno == errno.ELOOP
+                   else f"a symlink to {target}, which does not exist")
+            raise InputError(f"{why}; give a regular file's path", str(path)) from None
         if stat.S_ISREG(found.st_mode):
             return target
         raise InputError(f"a symlink to {target}, which is {_kind(found.st_mode)}, not a regular file; "
