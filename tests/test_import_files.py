@@ -201,3 +201,13 @@ def test_before_a_batch_commits_the_rest_of_the_block_it_ends_in_is_compared_too
     with pytest.raises(InputError, match="its bytes from 0 on differ"):
         watch.verify()
     reader.close()
+
+
+def test_a_refused_folder_import_still_lists_what_it_skipped(cli, project, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "bad.jsonl").write_text('{"text": ""}\n')
+    (folder / "out.txt").symlink_to("/etc/passwd")
+    result = cli("import", str(folder))
+    assert result.code == 1 and "Nothing was imported" in result.err
+    assert "Skipped 1 folder entry" in result.err and f"{folder / 'out.txt'}: a link out of the folder" in result.err

@@ -123,6 +123,7 @@ def import_(ctx: typer.Context,
             err.print(line)
         if r.unlisted:
             err.print(f"... and {r.unlisted} more problem(s)")
+        _print_skipped(r, err)
         err.print(Text.assemble(("Nothing was imported:", "red"), f" {r.invalid} invalid record(s) of {r.read}. "
                                 "Fix them, or pass --skip-invalid to import the valid records only."))
         raise typer.Exit(1) from None
@@ -158,14 +159,19 @@ def import_(ctx: typer.Context,
     if report.ignored_files:
         out.print(f"Ignored {len(report.ignored_files)} file(s) of no known format: "
                   + ", ".join(report.ignored_files[:5]) + (" ..." if len(report.ignored_files) > 5 else ""))
+    _print_skipped(report, out)
+
+
+def _print_skipped(report, console) -> None:
+    """A folder's entries not read (links out of it, FIFOs, ...): said whether the import went ahead or not."""
     if report.skipped_entries:
         n = len(report.skipped_entries)
-        out.print(f"Skipped {n} folder entr{'y' if n == 1 else 'ies'} that {'is' if n == 1 else 'are'} not a file "
-                  "inside the folder:")
+        console.print(f"Skipped {n} folder entr{'y' if n == 1 else 'ies'} that {'is' if n == 1 else 'are'} not a "
+                      "file inside the folder:")
         for line in report.skipped_entries[:20]:
-            out.print(f"  {line}")
+            console.print(f"  {line}")
         if len(report.skipped_entries) > 20:
-            out.print(f"  … and {len(report.skipped_entries) - 20} more")
+            console.print(f"  … and {len(report.skipped_entries) - 20} more")
 
 
 def _as_coder(value: str) -> str | None:
