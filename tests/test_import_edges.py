@@ -226,3 +226,32 @@ def test_a_text_already_stored_under_another_id_says_the_new_id_was_not_taken(cl
     assert result.code == 0 and "0 new document(s), 3 already there" in result.out, result.out
     assert "1 ids given to a text already stored under another id" in result.out and f"{again}:1" in result.out
     assert rows(project, "SELECT id FROM document") == [("kyiv-1",)]
+
+
+def test_prodigy_cats_are_read_a_mixed_shape_and_a_span_text_off_its_offsets_are_refused(cli, project, tmp_path):
+    """Prodigy's textcat `cats` are stances; a Prodigy task that also gives this tool's `stance` is two
+    shapes in one (one would be lost); a span whose `text` is not what its offsets cover (UTF-16
+    offsets after an emoji) is refused as this tool's own JSONL refuses it, never stored off by two.
+    `cats`, `accept` and `relations` in this tool's own JSONL are annotations, never meta."""
+    text = "Talks on Ukraine resumed in Geneva."
+    prodigy = {"answer": "accept", "_input_hash": 1, "_task_hash": 2}
+    path = write_jsonl(tmp_path / "prodigy.jsonl", [
+        {"id": "cats", "text": text, "cats": {"Ukraine:FAVOR": 1.0, "Ukraine:AGAINST": 0.0}, **prodigy},
+        {"id": "mixed", "text": text + " Again.", "stance": {"Ukraine": "FAVOR"}, **prodigy},
+        {"id": "utf16", "text": "🙂🙂 Ukraine talks.", "spans": [{"start": 5, "end": 12, "label": "GPE", "text": "Ukraine"}],
+         **prodigy},
+        {"id": "own", "text": text + " Once more.", "coder": "alice", "cats": ["Russia:AGAINST"]},
+        {"id": "plain", "text": text + " And again.", "accept": ["Ukraine:FAVOR"]}])
+    result = cli("import", str(path), "--create-coders", "--skip-invalid")
+    assert result.code == 0, result.err
+    assert f"{path}:2: a Prodigy task" in result.err and "also gives this tool's stance" in result.err
+    assert f"{path}:3:" in result.err and "differs from text[5:12]" in result.err
+    assert f"{path}:4: 'cats' holds annotations" in result.err and f"{path}:5: 'accept' holds annotations" in result.err
+    gold = json.loads(cli("show", "cats", "--json").out)["gold"]
+    assert [(s["target"], s["label"]) for s in gold["stances"]] == [("Ukraine", "FAVOR")]
+    assert rows(project, "SELECT id FROM document ORDER BY seq") == [("cats",)]
+    entities = write_jsonl(tmp_path / "doccano.jsonl", [
+        {"id": 7, "text": "🙂🙂 Ukraine talks.", "entities": [{"id": 1, "label": "GPE", "start_offset": 5, "end_offset": 12,
+                                                            "text": "Ukraine"}], "relations": []}])
+    result = cli("import", str(entities))
+    assert result.code == 1 and "differs from text[5:12]" in result.err

@@ -28,7 +28,9 @@ NOTES = "\x00notes"
 DOCCANO_KEYS = {"label", "cats", "entities", "relations", "Comments"}
 # A Prodigy task's keys that are Prodigy's own (its annotation, the view's options, the tokens it
 # derived from the text); keys starting with "_" are its bookkeeping (hashes, session, timestamp).
-PRODIGY_KEYS = {"text", "meta", "tokens", "spans", "answer", "accept", "options", "label", "relations", "config"}
+PRODIGY_KEYS = {"text", "meta", "tokens", "spans", "answer", "accept", "options", "label", "relations", "config", "cats"}
+# This tool's own annotation keys: a record with Prodigy's and these mixes two shapes.
+OWN_WORK_KEYS = {"stance", "stances", "coder", "adjudication", "annotators", "status", "seconds"}
 
 
 def kind_of(obj: Any) -> str | None:
@@ -105,6 +107,10 @@ def attributed(doc: dict[str, Any], spans: list[Any], stance: dict[str, Any], co
 def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> dict[str, Any]:
     """The task's own fields (id, title, url, license, ...: Prodigy keeps the input's keys at the top
     level) come in as this tool's JSONL reads them; Prodigy's bookkeeping does not."""
+    mixed = sorted(OWN_WORK_KEYS & obj.keys())
+    if mixed:
+        raise InputError(f"a Prodigy task (it has Prodigy's {', '.join(k for k in ('_input_hash', '_task_hash', '_view_id', 'answer') if k in obj)}) "
+                         f"that also gives this tool's {', '.join(mixed)}: give one tool's shape", where)
     meta = dict(obj.get("meta") or {})
     record = {k: v for k, v in obj.items() if k not in PRODIGY_KEYS and not k.startswith("_")}
     record["text"] = obj.get("text")
@@ -117,14 +123,19 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
     answer = obj.get("answer", "accept")
     if answer != "accept":
         return {**record, NOTES: notes + [f"Prodigy tasks answered {answer!r}: their text only"]}
-    spans = [{"start": s.get("start"), "end": s.get("end"), "label": s.get("label")} for s in obj.get("spans") or []]
+    spans = [{"start": s.get("start"), "end": s.get("end"), "label": s.get("label"),
+              **({"text": s["text"]} if "text" in s else {})}  # checked against the offsets, as this tool's are
+             for s in obj.get("spans") or []]
+    cats = obj.get("cats") or {}
+    accepted = [*(obj.get("accept") or []),
+                *([name for name, score in cats.items() if score >= 0.5] if isinstance(cats, dict) else cats)]
     label = obj.get("label")
     if label is not None and not (spans and isinstance(label, str) and ":" not in label):
         # a binary classification task: its label accepted (TARGET:LABEL); in a binary entity task
         # the label is its span's, already read
-        stance = stance_of([label, *(obj.get("accept") or [])], where, "Prodigy label")
+        stance = stance_of([label, *accepted], where, "Prodigy label")
     else:
-        stance = stance_of(obj.get("accept") or [], where, "Prodigy choice")
+        stance = stance_of(accepted, where, "Prodigy choice")
     annotator = obj.get("_annotator_id")
     done = attributed(record, spans, stance, coder, notes, decided=True)  # accepted: nothing there is a decision
     if "adjudication" in done and isinstance(annotator, str):
@@ -177,4 +188,5 @@ def _doccano_entity(entity: Any, where: str) -> dict[str, Any]:
     if not isinstance(entity, dict) or not {"start_offset", "end_offset", "label"} <= entity.keys():
         raise InputError("doccano 'entities' items must be objects with start_offset, end_offset and label, "
                          f"got {str(entity)[:80]}", where)
-    return {"start": entity["start_offset"], "end": entity["end_offset"], "label": entity["label"]}
+    return {"start": entity["start_offset"], "end": entity["end_offset"], "label": entity["label"],
+            **({"text": entity["text"]} if "text" in entity else {})}  # checked against the offsets

@@ -60,6 +60,8 @@ _SPAN_KEYS = ({"start", "end"}, {"start_offset", "end_offset"}, {"begin", "end"}
               {"start_char", "end_char"}, {"startOffset", "endOffset"})
 _SPAN_KEY_NAMES = {key for keys in _SPAN_KEYS for key in keys} - {"end"}
 _WORK_KEYS = {"spans", "stance", "stances", "entities", "labels", "annotations", "cats"}
+# Keys other tools write annotations under, whatever their shape: never a news record's own data.
+_ANNOTATION_KEYS = {"cats", "accept", "relations", "annotations"}
 
 
 def _annotation_like(value: Any) -> bool:
@@ -142,7 +144,8 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
                      for key in sorted(set(meta) & (set(obj) - _NOT_META))]
     problems += [f"{key!r} holds annotations this tool does not read there ({_short(obj[key])}); give spans as "
                  "'spans' and stances as 'stance', with 'coder' (coder JSONL) or 'adjudication' (gold JSONL)"
-                 for key in sorted(obj) if key not in _NOT_META and _annotation_like(obj[key])]
+                 for key in sorted(obj) if key not in _NOT_META
+                 and (_annotation_like(obj[key]) or (key in _ANNOTATION_KEYS and obj[key]))]
     merged = {**{k: v for k, v in obj.items() if k not in _NOT_META}, **(meta if isinstance(meta, dict) else {})}
     problems += target_problems(merged, codebook)
     if problems:
