@@ -255,3 +255,20 @@ def test_prodigy_cats_are_read_a_mixed_shape_and_a_span_text_off_its_offsets_are
                                                             "text": "Ukraine"}], "relations": []}])
     result = cli("import", str(entities))
     assert result.code == 1 and "differs from text[5:12]" in result.err
+
+
+def test_as_gold_said_outright_is_refused_for_records_that_name_their_own_coder(cli, project, tmp_path):
+    """--as gold, like --as coder NAME, is for doccano and Prodigy exports: on a record that names
+    whose work it is, it is refused rather than ignored."""
+    own = write_jsonl(tmp_path / "own.jsonl", [{"id": "o1", "text": "Kyiv talks resumed.", "coder": "alice",
+                                                 "spans": [], "stance": {}}])
+    result = cli("import", str(own), "--as", "gold", "--create-coders")
+    assert result.code == 1 and "--as is for doccano and Prodigy exports" in result.err, result.err
+    studio = tmp_path / "tasks.json"
+    studio.write_text(json.dumps([{"id": 1, "data": {"text": "Kyiv talks resumed."},
+                                   "annotations": [{"completed_by": 7, "result": []}]}]))
+    result = cli("import", str(studio), "--as", "gold", "--create-coders")
+    assert result.code == 1 and "--as is for doccano and Prodigy exports" in result.err, result.err
+    doccano = write_jsonl(tmp_path / "doccano.jsonl", [{"id": 3, "text": "Kyiv talks resumed.", "label": ["Ukraine:FAVOR"]}])
+    result = cli("import", str(doccano), "--as", "gold")
+    assert result.code == 0 and "Stored as gold (adjudicated): 1 document(s), 0 span(s), 1 stance(s)." in result.out

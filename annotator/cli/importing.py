@@ -12,6 +12,7 @@ from rich.text import Text
 
 from annotator.cli.shared import Command, Db, app, err, out, project_db
 from annotator.domain.errors import InputError
+from annotator.domain.foreign import AS_GOLD
 
 if TYPE_CHECKING:  # Rich's progress loads only for a large import on a terminal
     from rich.progress import Progress
@@ -143,7 +144,7 @@ def import_(ctx: typer.Context,
                   + " (kept).")
     if report.annotations_differ:
         _print_differing(report)
-    _print_tools(report, as_coder)
+    _print_tools(report, None if as_coder == AS_GOLD else as_coder)
     if report.not_stored:  # (this tool's own records too: a span given twice)
         out.print("Read but not stored:")
         for reason, (count, where) in report.not_stored.items():
@@ -176,7 +177,7 @@ def _print_skipped(report, console) -> None:
 
 def _as_coder(value: str) -> str | None:
     if value == "gold":
-        return None
+        return AS_GOLD
     kind, _, name = value.partition(" ")
     if kind != "coder" or not name.strip():
         raise InputError(f"--as {value!r}: give --as gold, or --as coder NAME (whose done work the doccano or "

@@ -26,6 +26,9 @@ from annotator.domain.errors import InputError
 # key any JSON record can have: the importer takes it off before the record is read).
 NOTES = "\x00notes"
 DOCCANO_KEYS = {"label", "cats", "entities", "relations", "Comments"}
+# import --as gold, said outright: doccano's and Prodigy's annotations are gold (as without --as),
+# and a record that names its own coder is refused, as with --as coder (no coder name can hold \x00).
+AS_GOLD = "\x00gold"
 # A Prodigy task's keys that are Prodigy's own (its annotation, the view's options, the tokens it
 # derived from the text); keys starting with "_" are its bookkeeping (hashes, session, timestamp).
 PRODIGY_KEYS = {"text", "meta", "tokens", "spans", "answer", "accept", "options", "label", "relations", "config", "cats"}

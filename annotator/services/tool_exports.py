@@ -24,10 +24,11 @@ _NOT_THEIRS = ("--as is for doccano and Prodigy exports; this record names whose
 def line_record(obj: Any, where: str, codebook: Codebook, as_coder: str | None) -> DocumentRecord:
     """One JSONL line: this tool's own shapes, or a doccano or Prodigy record."""
     kind = foreign.kind_of(obj)
+    coder = None if as_coder == foreign.AS_GOLD else as_coder
     if kind == "prodigy":
-        obj = foreign.from_prodigy(obj, where, as_coder)
+        obj = foreign.from_prodigy(obj, where, coder)
     elif kind == "doccano":
-        obj = foreign.from_doccano(obj, where, as_coder)
+        obj = foreign.from_doccano(obj, where, coder)
     elif as_coder is not None and isinstance(obj, dict) and (obj.get("coder") is not None or "adjudication" in obj):
         raise InputError(_NOT_THEIRS.format("'coder' or 'adjudication'"))
     return _record(obj, codebook, TOOLS.get(kind or ""))
