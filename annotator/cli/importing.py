@@ -93,16 +93,16 @@ def import_(ctx: typer.Context,
                 help="Store the valid records and report the invalid ones, instead of storing nothing")] = False,
             create_coders: Annotated[bool, typer.Option(
                 "--create-coders", help="Add the coders the file names that the project does not know yet")] = False,
-            as_whose: Annotated[str, typer.Option(
-                "--as", metavar="gold|coder NAME",
-                help="Whose work doccano's and Prodigy's annotations are: gold, or that coder's done work")] = "gold",
+            as_whose: Annotated[str | None, typer.Option(
+                "--as", metavar="gold|coder NAME", show_default="gold",
+                help="Whose work doccano's and Prodigy's annotations are: gold, or that coder's done work")] = None,
             db: Db = None) -> None:
     """Import articles (text files, JSONL, CSV), coder JSONL annotations, and doccano, Prodigy and Label
     Studio exports. Re-importing is a no-op."""
     from annotator.services.importer import ImportFailed, ImportIncomplete, import_paths, total_bytes
     from annotator.services.project import open_project
 
-    as_coder = _as_coder(as_whose)
+    as_coder = None if as_whose is None else _as_coder(as_whose)  # (gold when not said)
     engine = open_project(project_db(ctx, db))
     size = total_bytes(paths, fmt)
     try:
