@@ -197,22 +197,26 @@ def _print_tools(report, as_coder: str | None) -> None:
 
 
 def _print_differing(report) -> None:
-    out.print(f"{report.annotations_differ} coder annotation(s) in the files differ from the stored one, which "
-              "was kept (an import never replaces a coder's work):")
-    for line in report.differing:
-        out.print(f"  {line}")
-    if report.annotations_differ > len(report.differing):
-        out.print(f"  … and {report.annotations_differ - len(report.differing)} more")
-    out.print("To take the file's version: compare the two with `annotator show ID`, and the coder changes the "
-              "stored one in the coding screen (`annotator code`); or import the file into a new project.")
+    _print_kept(report.annotations_differ, report.differing,
+                "coder annotation(s) in the files differ from the stored one, which was kept (an import never "
+                "replaces a coder's work):",
+                "To take the file's version: compare the two with `annotator show ID`, and the coder changes the "
+                "stored one in the coding screen (`annotator code`); or import the file into a new project.")
 
 
 def _print_gold_differing(report) -> None:
-    out.print(f"{report.gold_differ} gold record(s) in the files differ from the stored gold, which was kept "
-              "(an import never replaces gold, and derivation never replaces imported gold):")
-    for line in report.gold_differing:
+    _print_kept(report.gold_differ, report.gold_differing,
+                "gold record(s) in the files differ from the stored gold, which was kept (an import never "
+                "replaces gold, and derivation never replaces imported gold):",
+                "To take the file's version: compare the two with `annotator show ID`, fix the file if it is the "
+                "file that is wrong, or import the corrected gold into a new project (`annotator init --db NEW`).")
+
+
+def _print_kept(count: int, listed: list[str], what: str, advice: str) -> None:
+    """Records that differ from what is stored, which was kept: how many, the first ones, what to do."""
+    out.print(f"{count} {what}")
+    for line in listed:
         out.print(f"  {line}")
-    if report.gold_differ > len(report.gold_differing):
-        out.print(f"  … and {report.gold_differ - len(report.gold_differing)} more")
-    out.print("To take the file's version: compare the two with `annotator show ID`, fix the file if it is the "
-              "file that is wrong, or import the corrected gold into a new project (`annotator init --db NEW`).")
+    if count > len(listed):
+        out.print(f"  … and {count - len(listed)} more")
+    out.print(advice)
