@@ -192,8 +192,9 @@ def test_a_spacy_pipeline_trains_one_epoch_on_an_exported_split(cli, golden, tmp
 
 
 @pytest.mark.parametrize("line, message", [
-    ({"text": "x", "tokens": [], "_input_hash": 1, "spans": ["x"]}, "not the shape prodigy writes"),
-    ({"text": "x", "tokens": [], "_input_hash": 1, "meta": "abc"}, "not the shape prodigy writes"),
+    ({"text": "x", "tokens": [], "_input_hash": 1, "spans": ["x"]},
+     "Prodigy's 'spans' must be objects with start, end and label, got 'x'"),
+    ({"text": "x", "tokens": [], "_input_hash": 1, "meta": "abc"}, "Prodigy's 'meta' must be an object, got 'abc'"),
 ])
 def test_foreign_records_of_the_wrong_shape_get_one_clear_line(cli, project, tmp_path, line, message):
     result = cli("import", "--create-coders", str(write_jsonl(tmp_path / "bad.jsonl", [line])))

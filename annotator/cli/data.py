@@ -45,6 +45,10 @@ def export(ctx: typer.Context,
     if report.stale:
         out.print(f"{report.stale} document(s) changed by coders since their gold was derived are exported as "
                   "derived before: a lead's `annotator gold` (or export) derives them again.")
+    if report.empty_gold:
+        out.print(f"{report.empty_gold} document(s) have gold with nothing in it: doccano writes them as `label: []`, "
+                  "as it writes an example no one annotated, so imported back they are text only (gold JSONL keeps "
+                  "them: --format gold).")
     found = report.unaligned.found
     if found:
         out.print(f"{len(found)} span(s) could not be written as they are (off spaCy's token boundaries, "

@@ -190,6 +190,9 @@ def _print_tools(report, as_coder: str | None) -> None:
     if not report.tools:
         return
     out.print("Read from other tools: " + ", ".join(f"{n} {tool} record(s)" for tool, n in report.tools.items()) + ".")
+    for tool, (tasks, records) in report.merged.items():
+        out.print(f"{tasks} {tool} tasks asked about {records} text(s) one question each (a span or a label, as "
+                  "the teach recipes ask): each text's accepted answers were stored together, as one record.")
     if as_coder is None and ({"doccano", "Prodigy"} & set(report.tools)) and any(
             whose.startswith("gold") for whose in report.stored_as):
         out.print("doccano's and Prodigy's annotations were stored as gold; to store them as a coder's work "

@@ -1,7 +1,9 @@
 """Records from other annotation tools, turned into this tool's gold or coder records.
 
 - Prodigy (JSONL with `tokens` and `_input_hash`): an accepted task brings its `spans`, and its
-  `accept` choices named TARGET:LABEL as the stance; a rejected or ignored task brings its text only.
+  `accept` choices named TARGET:LABEL as the stance; a rejected or ignored task, or one with no
+  answer (a stream's input), brings its text only. Tasks of one text with different task hashes
+  (the teach recipes ask one span or label per task) are merged into one record.
 - doccano (JSONL, or a JSON array, of examples; its own meta keys at the top level):
   sequence labelling writes `label` as [start, end, LABEL] triples, or, with relations,
   `entities` as {id, label, start_offset, end_offset} objects and `relations` as {id, from_id,
@@ -114,6 +116,7 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
     if mixed:
         raise InputError(f"a Prodigy task (it has Prodigy's {', '.join(k for k in ('_input_hash', '_task_hash', '_view_id', 'answer') if k in obj)}) "
                          f"that also gives this tool's {', '.join(mixed)}: give one tool's shape", where)
+    _check_prodigy_shape(obj, where)
     meta = dict(obj.get("meta") or {})
     record = {k: v for k, v in obj.items() if k not in PRODIGY_KEYS and not k.startswith("_")}
     record["text"] = obj.get("text")
@@ -123,7 +126,9 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
         del meta[key]
     record["meta"] = meta
     notes = ["Prodigy relations (this tool keeps none)"] * len(obj.get("relations") or [])
-    answer = obj.get("answer", "accept")
+    if "answer" not in obj:  # Prodigy's input, not an annotation: its spans are a model's or a pattern's
+        return {**record, NOTES: notes + [NOT_ANSWERED]}
+    answer = obj["answer"]
     if answer != "accept":
         return {**record, NOTES: notes + [f"Prodigy tasks answered {answer!r}: their text only"]}
     spans = [{"start": s.get("start"), "end": s.get("end"), "label": s.get("label"),
@@ -146,6 +151,64 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
     return done
 
 
+NOT_ANSWERED = ("Prodigy tasks with no answer (a stream's input, not yet annotated; their spans are suggestions): "
+                "their text only")
+# The types Prodigy writes for the keys read here (None: the key may be left out or null).
+_PRODIGY_TYPES: dict[str, tuple[type, ...]] = {
+    "meta": (dict,), "spans": (list,), "accept": (list,), "cats": (dict, list), "relations": (list,),
+    "label": (str,), "answer": (str,)}
+_TYPE_WORDS: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+
+
+def _check_prodigy_shape(obj: dict[str, Any], where: str) -> None:
+    """Prodigy's keys with the types Prodigy writes, or an error that says which (a string `accept`
+    would otherwise be read a character at a time)."""
+    for key, types in _PRODIGY_TYPES.items():
+        value = obj.get(key)
+        if value is not None and not isinstance(value, types):
+            valid = " or ".join(_TYPE_WORDS[t] for t in types)
+            raise InputError(f"Prodigy's {key!r} must be {valid}, got {str(value)[:80]!r}", where)
+    if obj.get("answer") not in (None, "accept", "reject", "ignore"):
+        raise InputError(f"Prodigy's 'answer' must be accept, reject or ignore, got {obj['answer']!r}", where)
+    for span in obj.get("spans") or []:
+        if not isinstance(span, dict):
+            raise InputError(f"Prodigy's 'spans' must be objects with start, end and label, got {str(span)[:80]!r}",
+                             where)
+
+
+def prodigy_question(obj: Any) -> tuple[str, str] | None:
+    """Which text (and annotator) a Prodigy task asks about, for tasks that carry their hashes."""
+    if not isinstance(obj, dict) or "_input_hash" not in obj or "_task_hash" not in obj:
+        return None
+    return repr(obj["_input_hash"]), repr(obj.get("_annotator_id"))
+
+
+def merged_tasks(tasks: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Converted Prodigy tasks of one text, each one question (a span or a label, as the teach
+    recipes ask), as one record: the accepted tasks' spans and stances together. Two accepted
+    labels for one target contradict each other: an error naming both lines."""
+    accepted = [(where, task) for where, task in tasks if "spans" in task]
+    merged = dict(accepted[0][1] if accepted else tasks[0][1])
+    notes = [note for _, task in tasks for note in task.get(NOTES, [])]
+    if notes:
+        merged[NOTES] = notes
+    if not accepted:
+        return merged
+    spans: list[Any] = []
+    stance: dict[str, Any] = {}
+    said_at: dict[str, str] = {}
+    for where, task in accepted:
+        spans += [s for s in task["spans"] if s not in spans]
+        for target, label in task["stance"].items():
+            if stance.get(target, label) != label:
+                raise InputError(f"accepted Prodigy tasks of one text give {target!r} two stances: {stance[target]!r} "
+                                 f"at {said_at[target]} and {label!r} at {where}; a target takes one", where)
+            stance[target] = label
+            said_at.setdefault(target, where)
+    merged["spans"], merged["stance"] = spans, stance
+    return merged
+
+
 @shaped
 def from_doccano(obj: dict[str, Any], where: str, coder: str | None = None) -> dict[str, Any]:
     doc = {k: v for k, v in obj.items() if k not in DOCCANO_KEYS}
@@ -155,6 +218,8 @@ def from_doccano(obj: dict[str, Any], where: str, coder: str | None = None) -> d
     spans = _doccano_spans(obj.get("label", []), where)
     if isinstance(obj.get("entities"), list) and _doccano_entities(obj):
         spans += [_doccano_entity(e, where) for e in obj["entities"]]
+        notes += [f"doccano span fields {', '.join(sorted(extra))} (a span keeps its offsets and label)"
+                  for e in obj["entities"] if (extra := set(e) - _ENTITY_KEYS)]
     elif "entities" in obj:
         doc["entities"] = obj["entities"]  # a news record's own list of names
     relations = obj.get("relations", [])
@@ -185,6 +250,9 @@ def _doccano_spans(label: Any, where: str) -> list[dict[str, Any]]:
     raise InputError(f"doccano 'label' must be [[start, end, LABEL], ...] (sequence labelling) or "
                      f"[\"TARGET:LABEL\", ...] (classification), got {str(label)[:80]}; to keep it as "
                      "the document's data, put it under \"meta\"", where)
+
+
+_ENTITY_KEYS = {"id", "label", "start_offset", "end_offset", "text"}  # (its id only links relations)
 
 
 def _doccano_entity(entity: Any, where: str) -> dict[str, Any]:

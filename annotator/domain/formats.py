@@ -31,6 +31,7 @@ class ExportDocument:
     stances: Sequence[StanceRow]
     annotators: Sequence[str] = ()
     coder: str | None = None  # set for one coder's annotation (coders JSONL), None for gold
+    adjudication: str | None = None  # imported gold's own word, said where no item carries one
 
 
 @dataclass
@@ -42,9 +43,11 @@ class Unaligned:
         self.found.append((doc.id, span[0], span[1], span[2]))
 
 
-def adjudication(hows: Sequence[str]) -> str:
+def adjudication(hows: Sequence[str], own: str | None = None) -> str:
     """A document's gold in one word: adjudicated if a lead settled any item, unanimous if every
-    item was, else majority."""
+    item was, else majority; for gold with no item, the word it was imported with (`own`)."""
+    if not hows and own:
+        return own
     if "adjudicated" in hows:
         return "adjudicated"
     return "majority" if "majority" in hows else "unanimous"
@@ -65,7 +68,8 @@ def _spans(doc: ExportDocument) -> list[dict[str, Any]]:
 def gold_record(doc: ExportDocument, schema: str) -> dict[str, Any]:
     return {"id": doc.id, "text": doc.text, "meta": _meta(doc), "spans": _spans(doc),
             "stance": {t: label for t, label, _ in doc.stances}, "annotators": list(doc.annotators),
-            "adjudication": adjudication([how for *_, how in doc.spans] + [how for *_, how in doc.stances]),
+            "adjudication": adjudication([how for *_, how in doc.spans] + [how for *_, how in doc.stances],
+                                         doc.adjudication),
             "schema": schema}
 
 
@@ -100,7 +104,7 @@ def prodigy_record(doc: ExportDocument, tokens: Sequence[tuple[int, int]], unali
     return {"text": doc.text,
             "tokens": [{"text": doc.text[s:e], "start": s, "end": e, "id": i,
                         "ws": i + 1 < len(tokens) and tokens[i + 1][0] > e} for i, (s, e) in enumerate(tokens)],
-            "spans": spans, "accept": accept, "answer": "accept", "meta": {"id": doc.id, **_meta(doc)},
+            "spans": spans, "accept": accept, "answer": "accept", "meta": {**_meta(doc), "id": doc.id},
             "_input_hash": input_hash, "_task_hash": _hash(str(input_hash), repr(spans), repr(accept))}
 
 

@@ -86,6 +86,8 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
     data = task["data"]
     base = {"id": str(data.get("id") or task.get("id") or "") or None, "text": data.get("text"),
             "meta": _task_meta(data, task.get("meta"), where)}
+    if data.get("id") and task.get("id") is not None and "label_studio_id" not in base["meta"]:
+        base["meta"]["label_studio_id"] = task["id"]  # the task's own number, beside the data's id
     notes = [f"Label Studio predictions ({p.get('model_version') or 'no model version'}): not imported"
              for p in task.get("predictions") or [] if isinstance(p, dict)]
     notes += [DRAFTS] * len(task.get("drafts") or [])
@@ -95,6 +97,7 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
         if annotation.get("was_cancelled"):
             notes.append("Label Studio annotations cancelled (skipped) by their annotator")
             continue
+        notes += _annotation_notes(annotation)
         spans: list[dict[str, Any]] = []
         choices: dict[str, Any] = {}
         for result in annotation.get("result") or []:
@@ -126,6 +129,15 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
 
 
 DRAFTS = "Label Studio drafts (unsubmitted work): not imported"
+TIMES = "Label Studio annotation times (created_at, updated_at): not imported; stored with the import's time"
+GROUND_TRUTH = ("Label Studio ground-truth marks: not imported (each annotation is stored as its annotator's "
+                "work; gold here is derived from coders' work, or imported as gold JSONL)")
+
+
+def _annotation_notes(annotation: dict[str, Any]) -> list[str]:
+    """What an annotation says of itself that this tool does not keep."""
+    notes = [TIMES] if annotation.get("created_at") or annotation.get("updated_at") else []
+    return notes + ([GROUND_TRUTH] if annotation.get("ground_truth") else [])
 
 
 def _task_meta(data: dict[str, Any], meta: Any, where: str) -> dict[str, Any]:
@@ -174,6 +186,8 @@ def from_json_min(item: dict[str, Any], where: str, targets: Collection[str],
         else:
             record[key] = value  # the task's data: text, url, license, ...
     stance = _stance(choices, targets, where)
+    if item.get("annotation_id") is not None:
+        notes += _annotation_notes(item)
     if notes:
         record[NOTES] = notes
     if item.get("annotation_id") is None and not spans and not stance:

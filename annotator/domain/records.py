@@ -46,6 +46,7 @@ class DocumentRecord:
     gold: tuple[list[str], str] | None = None  # a gold JSONL record: (annotators, adjudication)
     tool: str | None = None  # the tool whose export it came from (doccano, Prodigy, Label Studio)
     notes: list[str] = field(default_factory=list)  # what its tool's record held that was not stored, why
+    merged: int = 0  # other records of its tool's export merged into it (Prodigy's one-question tasks)
 
 
 class RecordError(InputError):
@@ -142,6 +143,7 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     if isinstance(meta, dict):
         problems += [f"{key!r} is given both at the top level and in 'meta'; give it once"
                      for key in sorted(set(meta) & (set(obj) - _NOT_META))]
+        meta, doc_id, title = _named_in_meta(meta, doc_id, title, problems)
     problems += [f"{key!r} holds annotations this tool does not read there ({_short(obj[key])}); give spans as "
                  "'spans' and stances as 'stance', with 'coder' (coder JSONL) or 'adjudication' (gold JSONL)"
                  for key in sorted(obj) if key not in _NOT_META
@@ -152,8 +154,6 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
         raise RecordError(problems)
     hash_ = text_hash(text)
     meta = merged
-    if not title and isinstance(meta.get("title"), str):  # gold JSONL keeps the title in meta
-        title = meta.pop("title")
     notes = []
     if work.get("spans"):  # one span given twice (doccano writes it so) is one span, stored once
         firsts: dict[tuple[int, int, str], Span] = {}
@@ -164,6 +164,28 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
         work["spans"] = unique
     return DocumentRecord(id=doc_id or default_id(hash_), title=title, text=text, text_hash=hash_, meta=meta,
                           notes=notes, **work)
+
+
+def _named_in_meta(meta: dict[str, Any], doc_id: str | None, title: str, problems: list[str]) -> tuple[
+        dict[str, Any], str | None, str]:
+    """The id and title a record keeps in its meta (gold JSONL keeps the title there, Prodigy the id):
+    taken as the document's when the top level gives none, and dropped when it gives the same; a
+    different one is an error (every export writes one id and one title, so one would be lost)."""
+    meta = dict(meta)
+    for key, given in (("id", doc_id), ("title", title)):
+        if key not in meta:
+            continue
+        same = str(meta[key]).strip() == given if key == "id" else meta[key] == given  # (an id may be a number)
+        if given and not same:
+            problems.append(f"{key!r} is given both at the top level ({_short(given)}) and in 'meta' "
+                            f"({_short(meta[key])}); an export keeps one, so the other would be lost: give it once")
+        elif given:
+            del meta[key]
+        elif key == "id":
+            doc_id = _checked(problems, _id, meta.pop(key))
+        elif isinstance(meta[key], str):
+            title = _checked(problems, _title, meta.pop(key))
+    return meta, doc_id, title
 
 
 DUPLICATE_SPAN = "duplicate spans (the same start, end and label again in one record): stored once"

@@ -42,6 +42,9 @@ class ExportReport:
     disputed: int = 0  # documents left out: disputes a lead has not settled
     stale: int = 0  # documents whose gold coders changed since it was derived, left to a lead to derive
     unaligned: Unaligned = field(default_factory=Unaligned)
+    # doccano's format writes an example with nothing marked as `label: []`, as it writes one no one
+    # annotated: gold with no item comes back from it as text only (said, with how many)
+    empty_gold: int = 0
 
 
 def parse_split(value: str | None) -> tuple[float, float, float] | None:
@@ -110,6 +113,7 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
             name = split_of(doc.id, seed, shares) if shares else "all"
             writers[name].add(doc, schema, report.unaligned)
             report.written[name] += 1
+            report.empty_gold += fmt == "doccano" and not doc.spans and not doc.stances
             done += 1
             if done % 500 == 0:
                 progress(done, total)
@@ -143,7 +147,8 @@ def gold_documents(engine: Engine) -> Iterator[ExportDocument]:
         if not batch:
             return
         for g in batch:
-            yield ExportDocument(g.id, g.title, g.text, g.meta, g.spans, g.stances, g.annotators)
+            yield ExportDocument(g.id, g.title, g.text, g.meta, g.spans, g.stances, g.annotators,
+                                 adjudication=g.adjudication)
         after = batch[-1].pk
 
 

@@ -60,6 +60,8 @@ class ImportIncomplete(ImportFailed):
 
 ALREADY_UNDER_ANOTHER_ID = ("ids given to a text already stored under another id (a text is stored once, "
                             "with its first id, title and meta)")
+ALREADY_WITH_OTHER_DATA = ("titles or meta given to a text already stored with others (a text is stored once, "
+                           "with its first id, title and meta)")
 
 
 @dataclass
@@ -85,6 +87,7 @@ class ImportReport:
     # whose ("gold (adjudicated)", "alice's done work") -> [documents, spans, stances] stored
     stored_as: dict[str, list[int]] = field(default_factory=dict)
     tools: dict[str, int] = field(default_factory=dict)  # records read from other tools' exports, by tool
+    merged: dict[str, list[int]] = field(default_factory=dict)  # tool -> [tasks, records they were merged into]
     not_stored: dict[str, list[Any]] = field(default_factory=dict)  # what those held that has no place: [count, first where]
 
     def add(self, batch: ImportReport) -> None:
@@ -289,7 +292,12 @@ def _check(engine: Engine, read: Callable[[Opener], Iterator[tuple[str, Document
                 refused.add(number)
                 continue
             if item.tool:
-                report.tools[item.tool] = report.tools.get(item.tool, 0) + 1
+                report.tools[item.tool] = report.tools.get(item.tool, 0) + 1 + item.merged
+            if item.merged:
+                report.read += item.merged  # (each of its tasks was a record of the file)
+                counts = report.merged.setdefault(item.tool or "", [0, 0])
+                counts[0] += 1 + item.merged
+                counts[1] += 1
             for note in item.notes:
                 report.not_stored.setdefault(note, [0, where])[0] += 1
             batch.append((number, where, item))
@@ -348,19 +356,24 @@ class _BatchWriter:
     def store(self, batch: list[tuple[str, DocumentRecord]]) -> ImportReport:
         stored = documents.by_hash(self.conn, [r.text_hash for _, r in batch])
         taken_ids = documents.hashes_by_id(self.conn, [r.id for _, r in batch])
-        rows, now = [], utcnow()
+        rows: list[dict[str, Any]] = []
+        now = utcnow()
+        again: list[tuple[str, DocumentRecord, int]] = []  # texts stored before: their title and meta compared
         for where, r in batch:
             if r.text_hash in stored:
                 self.counts.already += 1
                 if r.id not in (stored[r.text_hash][1], default_id(r.text_hash)):  # an id given, not taken
                     self.counts.not_stored.setdefault(ALREADY_UNDER_ANOTHER_ID, [0, where])[0] += 1
+                if r.title or r.meta:
+                    again.append((where, r, stored[r.text_hash][0]))
                 continue
             if taken_ids.get(r.id, r.text_hash) != r.text_hash:  # another writer took the id since the check
                 self.counts.problem(where, _id_taken(r.id))
                 continue
-            stored[r.text_hash] = (0, r.id)  # stored by this batch (its pk, unknown here, is not read)
+            stored[r.text_hash] = (-len(rows), r.id)  # stored by this batch: its pk, unknown here, is not read
             taken_ids[r.id] = r.text_hash
             rows.append({"id": r.id, "title": r.title, "text": r.text, "meta": r.meta, "text_hash": r.text_hash})
+        self._compare_data(again, rows)
         documents.insert_many(self.conn, rows, now)
         self.counts.added += len(rows)
         coded = [(w, r, aligned) for (w, r), aligned in zip(batch, self.alignment) if r.coder is not None]
@@ -370,6 +383,17 @@ class _BatchWriter:
         if golden:
             self._store_gold(golden)
         return self.counts
+
+    def _compare_data(self, again: list[tuple[str, DocumentRecord, int]], rows: list[dict[str, Any]]) -> None:
+        """Notes a title or meta given to a text stored before (by an earlier batch, or earlier in this
+        one: a pk of 0 or less is its place among `rows`) that differs from the stored one."""
+        if not again:
+            return
+        kept = documents.titles_and_meta(self.conn, [pk for _, _, pk in again if pk > 0])
+        for where, r, pk in again:
+            title, meta = kept[pk] if pk > 0 else (rows[-pk]["title"], rows[-pk]["meta"])
+            if (r.title and r.title != title) or (r.meta and r.meta != meta):
+                self.counts.not_stored.setdefault(ALREADY_WITH_OTHER_DATA, [0, where])[0] += 1
 
     def _store_gold(self, records: list[tuple[str, DocumentRecord]]) -> None:
         pks = documents.by_hash(self.conn, [r.text_hash for _, r in records])
@@ -382,7 +406,7 @@ class _BatchWriter:
             doc_pk, doc_id = pks[r.text_hash]
             stored = gold.import_gold(self.conn, doc_pk, annotators,
                                       [(s.start, s.end, s.label, how) for s in r.spans],
-                                      [(s.target, s.label, how) for s in r.stances])
+                                      [(s.target, s.label, how) for s in r.stances], how)
             if stored:
                 self.counts.gold_added += 1
                 self.counts.stored(f"gold ({how})", r)

@@ -21,7 +21,7 @@ from annotator.domain.display import escaped_controls, has_control
 from annotator.domain.errors import InputError
 from annotator.domain.records import DocumentRecord, default_id, record_from_text
 from annotator.services import json_values
-from annotator.services.tool_exports import array_records, line_record
+from annotator.services.tool_exports import ProdigyTasks, array_records, prodigy_questions
 
 FORMATS = ("auto", "text", "jsonl", "csv", "labelstudio")
 SUFFIX_FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".json": "labelstudio"}
@@ -228,6 +228,8 @@ def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress,
     """orjson parses the raw bytes (it checks UTF-8 itself); a line it refuses is decoded again only
     to say precisely what is wrong with it."""
     unreported = 0
+    with path.open("rb") as f:  # (a read of its own: the opener checks the one that stores)
+        tasks = ProdigyTasks(prodigy_questions(_lines(f)), codebook, as_coder)
     with opener(path) as f:
         for number, raw in enumerate(_lines(f), 1):
             if isinstance(raw, InputError):
@@ -250,10 +252,8 @@ def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress,
             except InputError as exc:
                 yield where, exc
                 continue
-            try:
-                yield where, line_record(obj, where, codebook, as_coder)
-            except InputError as exc:
-                yield where, exc
+            yield from tasks.read(obj, where)
+    yield from tasks.rest()
     progress(unreported)
 
 
@@ -410,7 +410,13 @@ def _csv_problem(exc: csv.Error, row_start: int, line: int) -> str:
 
 def _csv_record(row: dict[str | None, Any], text_column: str, where: str) -> DocumentRecord | InputError:
     if None in row:
-        return InputError(f"the row has more fields than the header ({len(row) - 1 + len(row[None])})")
+        return InputError(f"the row has {len(row) - 1 + len(row[None])} fields and the header {len(row) - 1}; "
+                          "quote a field that holds a comma (\"a, b\")")
+    missing = [name for name, value in row.items() if value is None]
+    if missing:  # (the reader fills a short row with None: its last columns would be lost, or shifted)
+        return InputError(f"the row has {len(row) - len(missing)} fields and the header {len(row)} (no "
+                          f"{', '.join(repr(m) for m in missing[:3])}); give every row a field per column, "
+                          "empty ones as nothing between two commas")
     text = row.pop(text_column) or ""
     doc_id = (row.pop("id", "") or "").strip()
     title = row.pop("title", "") or ""

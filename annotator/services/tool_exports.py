@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
+
 from annotator.domain import foreign, label_studio
 from annotator.domain.codebook import Codebook
 from annotator.domain.errors import InputError
@@ -32,6 +34,81 @@ def line_record(obj: Any, where: str, codebook: Codebook, as_coder: str | None) 
     elif as_coder is not None and isinstance(obj, dict) and (obj.get("coder") is not None or "adjudication" in obj):
         raise InputError(_NOT_THEIRS.format("'coder' or 'adjudication'"))
     return _record(obj, codebook, TOOLS.get(kind or ""))
+
+
+class ProdigyTasks:
+    """Prodigy's teach recipes ask one question per task (one span, one label), so one text comes as
+    several tasks with different task hashes: those tasks (of one annotator) are held until the last
+    of them is read, then merged into one record, named by the first one's line. `questions` (from
+    `prodigy_questions`) says how many different tasks each such text has; the same task answered
+    again is a record of its own, as any repeated record is."""
+
+    def __init__(self, questions: dict[tuple[str, str], int], codebook: Codebook, as_coder: str | None) -> None:
+        self.questions, self.codebook, self.as_coder = questions, codebook, as_coder
+        self.held: dict[tuple[str, str], dict[str, tuple[str, dict[str, Any] | None]]] = {}
+
+    def read(self, obj: Any, where: str) -> Iterator[tuple[str, DocumentRecord | InputError]]:
+        question = foreign.prodigy_question(obj) if self.questions else None
+        expected = self.questions.get(question) if question else None
+        if question is None or expected is None or (task := repr(obj["_task_hash"])) in self.held.get(question, {}):
+            try:
+                yield where, line_record(obj, where, self.codebook, self.as_coder)
+            except InputError as exc:
+                yield where, exc
+            return
+        coder = None if self.as_coder == foreign.AS_GOLD else self.as_coder
+        tasks = self.held.setdefault(question, {})
+        try:
+            tasks[task] = (where, foreign.from_prodigy(obj, where, coder))
+        except InputError as exc:
+            tasks[task] = (where, None)  # counted, so the text's other tasks still come out together
+            yield where, exc
+        if len(tasks) == expected:
+            yield from self._merged(self.held.pop(question))
+
+    def rest(self) -> Iterator[tuple[str, DocumentRecord | InputError]]:
+        """Texts some of whose tasks were not read (a line that was not JSON)."""
+        for tasks in self.held.values():
+            yield from self._merged(tasks)
+        self.held.clear()
+
+    def _merged(self, tasks: dict[str, tuple[str, dict[str, Any] | None]]) -> Iterator[
+            tuple[str, DocumentRecord | InputError]]:
+        read = [(where, task) for where, task in tasks.values() if task is not None]
+        if not read:
+            return
+        where = read[0][0]
+        try:
+            record = _record(foreign.merged_tasks(read), self.codebook, "Prodigy")
+        except InputError as exc:
+            yield where, exc
+            return
+        record.merged = len(read) - 1
+        yield where, record
+
+
+def prodigy_questions(lines: Iterator[bytes | InputError]) -> dict[tuple[str, str], int]:
+    """The texts (with their annotator) that a file's Prodigy tasks ask about in more than one
+    task, with how many different tasks each has. Lines that are not Prodigy tasks, or not
+    JSON (reported by the reading itself), are passed by."""
+    first: dict[tuple[str, str], str] = {}
+    several: dict[tuple[str, str], set[str]] = {}
+    for raw in lines:
+        if isinstance(raw, InputError) or b'"_task_hash"' not in raw:
+            continue
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        question = foreign.prodigy_question(obj)
+        if question is None:
+            continue
+        task = repr(obj["_task_hash"])
+        if question in several:
+            several[question].add(task)
+        elif first.setdefault(question, task) != task:
+            several[question] = {first.pop(question), task}
+    return {question: len(tasks) for question, tasks in several.items()}
 
 
 def _record(obj: Any, codebook: Codebook, tool: str | None) -> DocumentRecord:

@@ -67,6 +67,14 @@ def by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, tuple[int, str
     return {h: (pk, id_) for h, pk, id_ in rows}
 
 
+def titles_and_meta(conn: Connection, pks: Sequence[int]) -> dict[int, tuple[str, dict[str, Any]]]:
+    """pk -> (title, meta) of those documents (a seek on the primary key each)."""
+    if not pks:
+        return {}
+    return {pk: (title, meta) for pk, title, meta in conn.execute(
+        select(DOC.c.pk, DOC.c.title, DOC.c.meta).where(DOC.c.pk.in_(pks)))}
+
+
 def hashes_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     """id -> text_hash for those of `ids` already stored."""
     return dict(conn.execute(select(DOC.c.id, DOC.c.text_hash).where(DOC.c.id.in_(ids))).all())

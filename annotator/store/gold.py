@@ -383,6 +383,7 @@ class GoldDocument:
     annotators: list[str]
     spans: list[tuple[int, int, str, str]]  # start, end, label, how
     stances: list[tuple[str, str, str]]  # target, label, how
+    adjudication: str | None = None  # imported gold's own word for the document
 
 
 def complete_after(conn: Connection, after: int, limit: int) -> list[GoldDocument]:
@@ -390,7 +391,8 @@ def complete_after(conn: Connection, after: int, limit: int) -> list[GoldDocumen
     order: a seek on gold's document key, then their items by gold key."""
     from annotator.store.documents import DOC
 
-    rows = conn.execute(select(GOLD.c.pk, DOC.c.pk, DOC.c.id, DOC.c.title, DOC.c.text, DOC.c.meta, GOLD.c.annotators)
+    rows = conn.execute(select(GOLD.c.pk, DOC.c.pk, DOC.c.id, DOC.c.title, DOC.c.text, DOC.c.meta, GOLD.c.annotators,
+                               GOLD.c.adjudication)
                         .join(DOC, DOC.c.pk == GOLD.c.document_pk)
                         .where(GOLD.c.document_pk > after, GOLD.c.disputed == 0)
                         .order_by(GOLD.c.document_pk).limit(limit)).all()
@@ -406,7 +408,8 @@ def complete_after(conn: Connection, after: int, limit: int) -> list[GoldDocumen
                                                   GOLD_STANCE.c.how).where(GOLD_STANCE.c.gold_pk.in_(part))):
             stances.setdefault(gold, []).append(tuple(item))
     return [GoldDocument(doc, id_, title, text, meta, list(annotators or []), sorted(spans.get(gold, [])),
-                         sorted(stances.get(gold, []))) for gold, doc, id_, title, text, meta, annotators in rows]
+                         sorted(stances.get(gold, [])), word)
+            for gold, doc, id_, title, text, meta, annotators, word in rows]
 
 
 def counts_for_export(conn: Connection) -> tuple[int, int]:
@@ -416,13 +419,14 @@ def counts_for_export(conn: Connection) -> tuple[int, int]:
 
 
 def import_gold(conn: Connection, document_pk: int, annotators: list[str], spans: Sequence[tuple[int, int, str, str]],
-                stances: Sequence[tuple[str, str, str]]) -> bool:
+                stances: Sequence[tuple[str, str, str]], adjudication: str | None = None) -> bool:
     """Gold read from a gold JSONL file, for a document without gold; False when it has gold already."""
     if gold_pk(conn, document_pk) is not None:
         return False
     now = utcnow()
     pk = inserted_pk(conn.execute(insert(GOLD).values(document_pk=document_pk, created_at=now, updated_at=now,
-                                                      annotators=annotators, disputed=0)))
+                                                      annotators=annotators, disputed=0,
+                                                      adjudication=adjudication)))
     bulk_insert(conn, GOLD_SPAN, [{"gold_pk": pk, "start": s, "end": e, "label": label, "how": how}
                                   for s, e, label, how in spans])
     bulk_insert(conn, GOLD_STANCE, [{"gold_pk": pk, "target": t_, "label": label, "how": how}

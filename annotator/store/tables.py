@@ -187,6 +187,9 @@ class Gold(SQLModel, table=True):
     derived_digest: str | None = None
     # The coders it came from (gold JSONL's "annotators"), kept: imported gold has no annotations to ask.
     annotators: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    # Imported gold's own word for the document (gold JSONL's "adjudication"): an export says it
+    # again where no item carries a word (gold with nothing in it). Derived gold leaves it empty.
+    adjudication: str | None = None
 
 
 class GoldAdjudication(SQLModel, table=True):
