@@ -251,11 +251,9 @@ def expected_import(records: list[dict]) -> dict:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_import_killed_part_way_keeps_whole_batches_and_a_rerun_completes(project, cli, tmp_path, seed):
     """SIGKILL `annotator import` part way, then import the same file again. An import reads its
-    file twice: a check that writes nothing, then batches of 1000 committed one by one. Kill points:
+    file twice: a check that writes nothing, then batches (sized by time) committed one by one. Kill points:
     seed 1 at a seeded share of the check (nothing stored yet); seed 2 as soon as the first batch
     has committed; seed 3 once the second read has closed the file (it stores the last batch)."""
-    from annotator.services.importer import BATCH_SIZE
-
     earlier = import_records(30, "earlier")
     assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "earlier.jsonl", earlier))).code == 0
     # Coder JSONL makes the import load spaCy's tokenizer (seconds): one kill point has it.
@@ -276,7 +274,7 @@ def test_import_killed_part_way_keeps_whole_batches_and_a_rerun_completes(projec
                              victim, f"it checked {share:.0%} of the file", step=0.002)
         assert reached < size and stored() == 0, "the kill should land while the file is checked"
     else:
-        wait_until(lambda: stored() >= BATCH_SIZE, victim, "its first batch committed", step=0.005)
+        wait_until(lambda: stored() > 0, victim, "its first batch committed", step=0.005)
         if seed == 3:
             wait_until(lambda: file_offset(victim.pid, path) is None, victim, "it closed the file", step=0.005)
     kill(victim)
@@ -284,9 +282,9 @@ def test_import_killed_part_way_keeps_whole_batches_and_a_rerun_completes(projec
     assert_consistent(project)
     assert list(scratch.iterdir()) == [], "the import's scratch outlived it"
     kept = stored()
-    assert kept % BATCH_SIZE == 0 or kept == len(records), "a killed import keeps whole batches"
     assert kept or seed == 1
-    # Each stored document with its gold and coder annotations, in the file's order.
+    # Each stored document whole, with its gold and coder annotations, in the file's order: what a
+    # batch stores commits together (its size is the time it takes, so no count to compare with).
     assert imported_state(project, "batch") == expected_import(records[:kept])
     if not kept:
         assert dump(project) == before, "a killed check left a trace"

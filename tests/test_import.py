@@ -209,7 +209,7 @@ def test_an_id_clash_batches_apart_stores_nothing_and_skip_invalid_stores_the_re
 
 
 def test_long_texts_make_smaller_batches(cli, project, tmp_path, monkeypatch):
-    """A batch holds the write lock while it is stored: it closes at BATCH_SIZE documents or at
+    """A batch holds the write lock while it is stored: it closes at the size its time allows or at
     BATCH_CHARS characters of text, whichever comes first."""
     from annotator.services import importer
 
@@ -217,11 +217,23 @@ def test_long_texts_make_smaller_batches(cli, project, tmp_path, monkeypatch):
     real = importer._store
     monkeypatch.setattr(importer, "BATCH_CHARS", 100)
     monkeypatch.setattr(importer, "_store", lambda engine, batch, report: (batches.append(len(batch)),
-                                                                          real(engine, batch, report)))
+                                                                          real(engine, batch, report))[1])
     records = [{"id": f"t{i}", "text": f"Text {i:02} " + "x" * 30} for i in range(10)]  # 40 characters each
     assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "a.jsonl", records))).code == 0
     assert [n for n in batches if n] == [3, 3, 3, 1]
     assert rows(project, "SELECT count(*) FROM document") == [(10,)]
+
+
+def test_batches_are_sized_by_the_time_the_last_one_took():
+    """A batch's transaction holds the write lock: the next batch is as large as the last one's rate
+    fills BATCH_SECONDS, moved halfway from the last size, within the bounds."""
+    from annotator.services.importer import BATCH_SECONDS, FEWEST, MOST, next_batch_size
+
+    assert next_batch_size(100, 100, BATCH_SECONDS) == 100  # on time: the same
+    assert next_batch_size(100, 100, 2 * BATCH_SECONDS) == 75  # twice as slow: halfway to 50
+    assert next_batch_size(100, 100, BATCH_SECONDS / 4) == 250  # four times as fast: halfway to 400
+    assert next_batch_size(20, 20, 100.0) == FEWEST and next_batch_size(4000, 4000, 0.001) == MOST
+    assert next_batch_size(100, 100, 0.0) == 200  # too fast to time: doubled
 
 
 def test_a_document_and_the_records_of_its_text_that_follow_it_share_a_batch(cli, project, tmp_path, monkeypatch):
@@ -231,9 +243,10 @@ def test_a_document_and_the_records_of_its_text_that_follow_it_share_a_batch(cli
 
     batches = []
     real = importer._store
-    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    for name in ("FIRST_BATCH", "MOST"):  # batches of two records
+        monkeypatch.setattr(importer, name, 2)
     monkeypatch.setattr(importer, "_store", lambda engine, batch, report: (batches.append([r.id for _, r in batch]),
-                                                                          real(engine, batch, report)))
+                                                                          real(engine, batch, report))[1])
     coded = {"spans": [], "stance": {}}
     records = [{"id": "a", "text": "Text a."}, {"id": "b", "text": "Text b.", "coder": "ann", **coded},
                {"id": "b", "text": "Text b.", "coder": "bob", **coded}, {"id": "c", "text": "Text c."}]

@@ -109,14 +109,15 @@ def test_a_file_rewritten_after_the_first_batch_is_an_error_and_nothing_of_the_n
         cli, project, tmp_path, monkeypatch, rewrite):
     from annotator.services import importer
 
-    monkeypatch.setattr(importer, "BATCH_SIZE", 10)
+    for name in ("BATCH_SIZE", "FIRST_BATCH", "MOST"):  # batches of ten records
+        monkeypatch.setattr(importer, name, 10)
     path = write_jsonl(tmp_path / "a.jsonl", _records(30))
     original = path.read_bytes()
     store = importer._store
     stores = []
 
     def store_then_rewrite(engine, batch, report):
-        store(engine, batch, report)
+        took = store(engine, batch, report)
         stores.append(len(batch))
         if len(stores) == 1 and rewrite == "truncated":
             with path.open("w") as f:
@@ -126,6 +127,7 @@ def test_a_file_rewritten_after_the_first_batch_is_an_error_and_nothing_of_the_n
             lines[15:25] = [b"{" + b"x" * (len(line) - 1) for line in lines[15:25]]
             path.write_bytes(b"\n".join(lines))
             assert path.stat().st_size == len(original)
+        return took
 
     monkeypatch.setattr(importer, "_store", store_then_rewrite)
     result = cli("import", "--create-coders", str(path))

@@ -1,9 +1,10 @@
 """`annotator import`: check every record, then store them in batches, each committed on its own.
 
 Two reads of the files. The first checks every record (against each other and the database) and
-writes nothing, so an invalid file stores nothing. The second stores batches of BATCH_SIZE (fewer
-when texts are long), each in a transaction of its own: coders' saves and other commands get in
-between, and a killed import leaves whole batches, which a second run counts as already there.
+writes nothing, so an invalid file stores nothing. The second stores batches sized by time (each
+transaction about BATCH_SECONDS long, whatever the size of the project or of its texts), each in a
+transaction of its own: coders' saves and other commands get in between, waiting one short batch at
+most, and a killed import leaves whole batches, which a second run counts as already there.
 Memory stays flat: what the first read has seen is kept in SQLite's temporary database.
 A file written to between or during the reads is an error before any batch holding bytes the check
 did not see commits (file_watch compares the two reads' bytes as they are read).
@@ -16,6 +17,7 @@ import os
 import selectors
 import signal
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -38,7 +40,13 @@ from annotator.store.failures import failure_cause
 from annotator.store.scratch import SeenRecords
 from annotator.store.tables import utcnow
 
-BATCH_SIZE = 1000  # documents per transaction: on SQLite a coder's save waits for one batch at most
+BATCH_SIZE = 1000  # records the check reads at a time (it writes nothing, so it holds no lock)
+# A batch's write holds the database's write lock (SQLite's, or rows a coder's save may wait on):
+# batches are sized so that each transaction takes about BATCH_SECONDS, from the rate the last one
+# stored at. A batch by count held the lock 270-360 ms into a million documents, where index upkeep
+# is slower than in a new project.
+BATCH_SECONDS = 0.05
+FIRST_BATCH, FEWEST, MOST = 100, 10, 5000  # records per batch: the first, and the bounds of any
 BATCH_CHARS = 4_000_000  # and fewer when their texts are long, so no batch holds the lock for long
 MAX_REPORTED = 50  # problems kept for the report; the rest are only counted
 PATIENCE = 300.0  # seconds a batch waits for another writer before the import gives up
@@ -156,15 +164,15 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
         report.created_coders = authorize(engine, writes, create_coders)
         checked_invalid = report.invalid
         batch: list[tuple[str, DocumentRecord]] = []
-        chars = 0
+        chars, size = 0, FIRST_BATCH
         for number, (where, record) in enumerate(read(watch.verifying)):
             if number in refused or isinstance(record, InputError):  # (the watch stops a file that changed)
                 continue
             # A batch ends at its size, but not inside a run of records of one text (a Label Studio
             # task's annotators, coders' lines one after another): a document comes with them whole.
-            if (len(batch) >= BATCH_SIZE or chars >= BATCH_CHARS) and record.text_hash != batch[-1][1].text_hash:
+            if (len(batch) >= size or chars >= BATCH_CHARS) and record.text_hash != batch[-1][1].text_hash:
                 watch.verify()  # every record of the batch read as it was checked
-                _store(engine, batch, report)
+                size = next_batch_size(size, len(batch), _store(engine, batch, report))
                 batch, chars = [], 0
             batch.append((where, record))
             chars += len(record.text)
@@ -310,15 +318,31 @@ def _check(engine: Engine, read: Callable[[Opener], Iterator[tuple[str, Document
     return refused
 
 
-def _store(engine: Engine, batch: list[tuple[str, DocumentRecord]], report: ImportReport) -> None:
-    """One batch in a transaction of its own, started again while another writer is in the way."""
+def next_batch_size(size: int, stored: int, seconds: float) -> int:
+    """The next batch's size: as many records as the last batch's rate stores in BATCH_SECONDS,
+    moved halfway from the last size (one slow commit does not halve the batches at once)."""
+    if seconds <= 0:
+        return min(MOST, size * 2)
+    aim = stored / seconds * BATCH_SECONDS
+    return max(FEWEST, min(MOST, int((size + aim) / 2)))
+
+
+def _store(engine: Engine, batch: list[tuple[str, DocumentRecord]], report: ImportReport) -> float:
+    """One batch in a transaction of its own, started again while another writer is in the way;
+    returns the seconds the transaction that stored it took (waits for other writers left out)."""
     if not batch:
-        return
+        return 0.0
     # Outside the lock; by position in the batch (a Label Studio task gives several records one place).
     alignment = [_alignment(r) if r.coder is not None else [] for _, r in batch]
+    began = [0.0]
+
+    def store(conn: Connection) -> ImportReport:
+        began[0] = time.perf_counter()  # (a transaction started again after a wait starts the clock again)
+        return _BatchWriter(conn, alignment).store(batch)
+
     for _ in range(ATTEMPTS):
         try:
-            counts = write(engine, lambda conn: _BatchWriter(conn, alignment).store(batch), PATIENCE)
+            counts = write(engine, store, PATIENCE)
             break
         except StoreConflict:
             continue
@@ -337,6 +361,7 @@ def _store(engine: Engine, batch: list[tuple[str, DocumentRecord]], report: Impo
         raise InputError("other writers kept storing the same documents first; "
                          f"{report.added} new document(s) were stored; run the import again to store the rest")
     report.add(counts)
+    return time.perf_counter() - began[0]
 
 
 def _alignment(record: DocumentRecord) -> list[bool]:

@@ -1,0 +1,124 @@
+"""How long a coder's save waits while an import runs, on a big project.
+
+    python bench/import_wait_bench.py [--docs 1000000] [--import-docs 20000] [--rounds 3] [--keep PATH]
+
+Builds (or reuses, with --keep) the project of bench/scale_bench.py (N short documents, blind, so
+a save is one small write). Then, over --rounds rounds, in alternating order:
+  alone   a simulated coder (bench/simulated_coder.py) saving decisions as fast as it can, with
+          nothing else writing: the floor;
+  count   the same coder while `annotator import` stores --import-docs new documents in batches of
+          a fixed 1,000 records (how imports batched before);
+  time    the same, with the import's own batches, sized to take about BATCH_SECONDS each.
+The coder saves for as long as the import runs (alone: as long as the last import took). Prints
+p50/p95/max save latency per round and their medians, the import's time, the load average, and
+the target: a save's p95 beside an import <= 50 ms. Each import adds new documents, so the
+project grows by --import-docs a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from import_bench import load_average  # noqa: E402
+from scale_bench import build, percentiles, write_corpus  # noqa: E402
+
+CODER = ROOT / "bench" / "simulated_coder.py"
+TARGET_MS = 50.0
+# The import as it batched before: a fixed 1,000 records a batch, whatever they cost.
+COUNT_BATCHES = ("import sys; from annotator.services import importer; "
+                 "importer.FIRST_BATCH = importer.FEWEST = importer.MOST = 1000; "
+                 "from annotator.cli import main; sys.argv[0] = 'annotator'; main()")
+
+
+def saves(db: Path, seconds: float, seed: int) -> subprocess.Popen[str]:
+    """The simulated coder, once it has opened its first document (its start-up is not timed)."""
+    coder = subprocess.Popen([sys.executable, str(CODER), str(db), "new", "--seconds", f"{seconds:.1f}",
+                              "--seed", str(seed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert coder.stdout is not None
+    while "ready" not in (line := coder.stdout.readline()):
+        if not line:
+            raise SystemExit(f"the simulated coder did not start: {coder.communicate()[1][-400:]}")
+    return coder
+
+
+def latencies(coder: subprocess.Popen[str]) -> list[float]:
+    out, err = coder.communicate(timeout=3600)
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    if coder.returncode not in (0, -15) or not lines:  # (-15: stopped by SIGTERM once the import ended)
+        raise SystemExit(f"the simulated coder failed: {err.strip()[-400:]}")
+    return [line["ms"] for line in lines if "ms" in line]
+
+
+def beside_import(db: Path, subject: str, docs: int, seed: int, tmp: Path) -> tuple[list[float], float]:
+    corpus = tmp / f"import-{uuid.uuid4().hex[:8]}.jsonl"
+    write_corpus(corpus, 50_000_000 + seed * 1_000_000, docs)  # texts no earlier run stored
+    command = ([sys.executable, "-c", COUNT_BATCHES] if subject == "count"
+               else [str(Path(sys.executable).with_name("annotator"))])
+    coder = saves(db, 3600, seed)  # saving before the import starts, until it ends
+    started = time.perf_counter()
+    importer = subprocess.Popen([*command, "import", "--db", str(db), str(corpus)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, err = importer.communicate(timeout=3600)
+    took = time.perf_counter() - started
+    coder.terminate()
+    if importer.returncode != 0:
+        raise SystemExit(f"the import failed: {err.strip()[-400:]}")
+    corpus.unlink()
+    return latencies(coder), took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=1_000_000)
+    parser.add_argument("--import-docs", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="build the project here once, and reuse it")
+    args = parser.parse_args()
+    print(f"start: {load_average()}")
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        db = args.keep or tmp / "big.db"
+        if not db.exists():
+            started = time.perf_counter()
+            build(db, args.docs)
+            print(f"built {args.docs} documents in {time.perf_counter() - started:.0f} s")
+        results: dict[str, list[dict[str, float]]] = {"alone": [], "count": [], "time": []}
+        took = 30.0
+        for r in range(args.rounds):
+            order = ["count", "time"] if r % 2 == 0 else ["time", "count"]
+            for subject in ["alone", *order] if r % 2 == 0 else [*order, "alone"]:
+                if subject == "alone":
+                    coder = saves(db, took, 1000 + r)
+                    found, seconds = latencies(coder), took
+                else:
+                    found, seconds = beside_import(db, subject, args.import_docs, r * 10 + len(results[subject]), tmp)
+                    took = seconds
+                p50, p95 = percentiles(found)
+                results[subject].append({"p50": p50, "p95": p95, "max": max(found), "saves": len(found), "s": seconds})
+                print(f"round {r + 1} {subject:5}: {len(found):5} saves, p50 {p50:6.1f} ms, p95 {p95:6.1f} ms, "
+                      f"max {max(found):7.1f} ms; {seconds:5.1f} s  ({load_average()})", flush=True)
+    print("\nmedians over the rounds:")
+    for subject, rows in results.items():
+        med = {key: statistics.median(row[key] for row in rows) for key in ("p50", "p95", "max", "s")}
+        print(f"  {subject:5}: p50 {med['p50']:6.1f} ms, p95 {med['p95']:6.1f} ms, max {med['max']:7.1f} ms, "
+              f"{med['s']:5.1f} s")
+    p95 = statistics.median(row["p95"] for row in results["time"])
+    floor = statistics.median(row["p95"] for row in results["alone"])
+    print(f"save p95 beside an import: {p95:.1f} ms (target <= {TARGET_MS:.0f} ms: "
+          f"{'met' if p95 <= TARGET_MS else 'NOT met'}); {p95 / floor:.1f} x the coder alone")
+    print(f"end: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
