@@ -6,8 +6,9 @@ Builds (or reuses, with --keep) the project of bench/scale_bench.py (N short doc
 a save is one small write). Then, over --rounds rounds, in alternating order:
   alone   a simulated coder (bench/simulated_coder.py) saving decisions as fast as it can, with
           nothing else writing: the floor;
-  count   the same coder while `annotator import` stores --import-docs new documents in batches of
-          a fixed 1,000 records (how imports batched before);
+  count   the same coder while `annotator import` stores --import-docs new Wikinews-size documents
+          (the seeds' articles, each copy made unique) in batches of a fixed 1,000 records (how
+          imports batched before);
   time    the same, with the import's own batches, sized to take about BATCH_SECONDS each.
 The coder saves for as long as the import runs (alone: as long as the last import took). Prints
 p50/p95/max save latency per round and their medians, the import's time, the load average, and
@@ -31,9 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from import_bench import load_average  # noqa: E402
-from scale_bench import build, percentiles, write_corpus  # noqa: E402
+from scale_bench import build, percentiles  # noqa: E402
 
 CODER = ROOT / "bench" / "simulated_coder.py"
+WIKINEWS = ROOT / "seeds" / "wikinews.jsonl"
 TARGET_MS = 50.0
 # The import as it batched before: a fixed 1,000 records a batch, whatever they cost.
 COUNT_BATCHES = ("import sys; from annotator.services import importer; "
@@ -60,9 +62,19 @@ def latencies(coder: subprocess.Popen[str]) -> list[float]:
     return [line["ms"] for line in lines if "ms" in line]
 
 
+def wikinews_corpus(path: Path, n: int, tag: str) -> None:
+    """n Wikinews-size documents (the 24 articles, each copy made unique), as import_bench makes."""
+    articles = [json.loads(line) for line in WIKINEWS.read_text("utf-8").splitlines()]
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n):
+            a = dict(articles[i % len(articles)])
+            a["id"], a["text"] = f"{a['id']}-{tag}-{i}", f"{a['text']}\n\n(Bench copy {tag}-{i}.)"
+            f.write(json.dumps(a) + "\n")
+
+
 def beside_import(db: Path, subject: str, docs: int, seed: int, tmp: Path) -> tuple[list[float], float]:
     corpus = tmp / f"import-{uuid.uuid4().hex[:8]}.jsonl"
-    write_corpus(corpus, 50_000_000 + seed * 1_000_000, docs)  # texts no earlier run stored
+    wikinews_corpus(corpus, docs, uuid.uuid4().hex[:8])  # texts no earlier run stored
     command = ([sys.executable, "-c", COUNT_BATCHES] if subject == "count"
                else [str(Path(sys.executable).with_name("annotator"))])
     coder = saves(db, 3600, seed)  # saving before the import starts, until it ends
