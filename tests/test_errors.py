@@ -301,10 +301,11 @@ def test_an_import_whose_server_connection_is_lost_names_it(cli, project, tmp_pa
 
     monkeypatch.setattr(documents, "insert_many", cut_on_second_batch)
     result = cli("import", str(_articles(tmp_path / "many.jsonl", 2500, words=2)))
+    stored = rows(project, "SELECT count(*) FROM document")[0][0]  # the first batch (its size is its time's)
     one_line(result, "the connection to the database server was lost",
-             "1000 new document(s) were stored before it, the rest were not", "try again once the server is back")
+             f"{stored} new document(s) were stored before it, the rest were not", "try again once the server is back")
     assert "busy" not in result.err
-    assert rows(project, "SELECT count(*) FROM document") == [(1000,)]
+    assert 0 < stored < 2500
 
 
 # Read-only ---------------------------------------------------------------------------------------

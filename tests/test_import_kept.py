@@ -154,6 +154,6 @@ def test_label_studio_times_ground_truth_task_number_and_doccano_span_fields_are
                  str(write_jsonl(tmp_path / "d.jsonl", [doccano])))
     assert result.code == 0, result.err
     assert show(cli, "news-1")["meta"] == {"label_studio_id": 41}
-    assert "1 Label Studio annotation times (created_at, updated_at): not imported" in result.out
+    assert "1 Label Studio annotation ids and times (id, created_at, updated_at): not imported" in result.out
     assert "1 Label Studio ground-truth marks: not imported" in result.out
     assert "1 doccano span fields prob, user (a span keeps its offsets and label)" in result.out

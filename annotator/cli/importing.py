@@ -81,7 +81,7 @@ def _exit_cleanly_on_hangup():
 
 @app.command("import", cls=_ImportCommand)
 def import_(ctx: typer.Context,
-            paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files or folders to import")],
+            names: Annotated[list[str], typer.Argument(metavar="PATH...", help="Files or folders to import")],
             fmt: Annotated[str, typer.Option(
                 "--format", metavar="FORMAT",
                 help="auto | text | jsonl | csv | labelstudio (JSONL may also be gold, coder, Prodigy or doccano; "
@@ -102,6 +102,9 @@ def import_(ctx: typer.Context,
     from annotator.services.importer import ImportFailed, ImportIncomplete, import_paths, total_bytes
     from annotator.services.project import open_project
 
+    if "" in names:  # (as a path, "" would be this folder: `import "$UNSET"` would import it whole)
+        raise InputError("an empty path was given; name a file or folder (. for this folder)")
+    paths = [Path(name) for name in names]
     as_coder = None if as_whose is None else _as_coder(as_whose)  # (gold when not said)
     engine = open_project(project_db(ctx, db))
     size = total_bytes(paths, fmt)

@@ -8,8 +8,9 @@
   sequence labelling writes `label` as [start, end, LABEL] triples, or, with relations,
   `entities` as {id, label, start_offset, end_offset} objects and `relations` as {id, from_id,
   to_id, type}; classification writes `label` as a list of category names (read as TARGET:LABEL);
-  intent detection writes `cats` (categories) beside the `label` triples. One file per annotator
-  (alice.jsonl, ...) when the project is not collaborative: the export does not name them.
+  intent detection writes `cats` (categories) beside `entities` as [start, end, LABEL] triples.
+  One file per annotator (alice.jsonl, ...) when the project is not collaborative: the export does
+  not name them.
 - Label Studio: see label_studio.py.
 What a tool's record holds that this tool has no place for is listed (NOTES), never dropped in
 silence; an annotation that cannot be read is an error that says what would be valid, never meta.
@@ -19,6 +20,7 @@ named (import --as coder NAME), as that coder's done work.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -33,7 +35,8 @@ DOCCANO_KEYS = {"label", "cats", "entities", "relations", "Comments"}
 AS_GOLD = "\x00gold"
 # A Prodigy task's keys that are Prodigy's own (its annotation, the view's options, the tokens it
 # derived from the text); keys starting with "_" are its bookkeeping (hashes, session, timestamp).
-PRODIGY_KEYS = {"text", "meta", "tokens", "spans", "answer", "accept", "options", "label", "relations", "config", "cats"}
+PRODIGY_KEYS = {"text", "meta", "tokens", "spans", "answer", "accept", "options", "label", "relations", "config", "cats",
+                "versions", "sessions", "view_id"}
 # This tool's own annotation keys: a record with Prodigy's and these mixes two shapes.
 OWN_WORK_KEYS = {"stance", "stances", "coder", "adjudication", "annotators", "status", "seconds"}
 
@@ -54,10 +57,12 @@ def kind_of(obj: Any) -> str | None:
 
 
 def _doccano_entities(obj: dict[str, Any]) -> bool:
-    """doccano's span objects (sequence labelling with relations), not a list of names in a news record."""
+    """doccano's spans under `entities`: objects (sequence labelling with relations), or [start, end,
+    LABEL] triples beside `cats` (intent detection); not a list of names in a news record."""
     found = obj.get("entities")
     return isinstance(found, list) and ("relations" in obj or any(
-        isinstance(e, dict) and ("start_offset" in e or "end_offset" in e) for e in found))
+        isinstance(e, dict) and ("start_offset" in e or "end_offset" in e) for e in found)
+        or ("cats" in obj and bool(found) and all(_is_triple(e) for e in found)))
 
 
 def _is_triple(item: Any) -> bool:
@@ -126,6 +131,9 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
         del meta[key]
     record["meta"] = meta
     notes = ["Prodigy relations (this tool keeps none)"] * len(obj.get("relations") or [])
+    versions = obj.get("versions") or []
+    if versions:  # the review recipe: the reviewed answer is the task's; each annotator's own is listed
+        notes += [REVIEWED_VERSIONS] * len(versions)
     if "answer" not in obj:  # Prodigy's input, not an annotation: its spans are a model's or a pattern's
         return {**record, NOTES: notes + [NOT_ANSWERED]}
     answer = obj["answer"]
@@ -146,9 +154,16 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
         stance = stance_of(accepted, where, "Prodigy choice")
     annotator = obj.get("_annotator_id")
     done = attributed(record, spans, stance, coder, notes, decided=True)  # accepted: nothing there is a decision
-    if "adjudication" in done and isinstance(annotator, str):
+    sessions = obj.get("sessions")
+    if "adjudication" in done and versions and isinstance(sessions, list) and all(isinstance(n, str) for n in sessions):
+        done["annotators"] = sorted(sessions)  # whose versions the reviewer settled
+    elif "adjudication" in done and isinstance(annotator, str):
         done["annotators"] = [annotator]
     return done
+
+
+REVIEWED_VERSIONS = ("Prodigy review versions (each annotator's answer before the review; the reviewed answer is "
+                     "stored, as gold, and their sessions as its annotators)")
 
 
 NOT_ANSWERED = ("Prodigy tasks with no answer (a stream's input, not yet annotated; their spans are suggestions): "
@@ -156,7 +171,7 @@ NOT_ANSWERED = ("Prodigy tasks with no answer (a stream's input, not yet annotat
 # The types Prodigy writes for the keys read here (None: the key may be left out or null).
 _PRODIGY_TYPES: dict[str, tuple[type, ...]] = {
     "meta": (dict,), "spans": (list,), "accept": (list,), "cats": (dict, list), "relations": (list,),
-    "label": (str,), "answer": (str,)}
+    "label": (str,), "answer": (str,), "versions": (list,), "sessions": (list,)}
 _TYPE_WORDS: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
 
 
@@ -170,6 +185,11 @@ def _check_prodigy_shape(obj: dict[str, Any], where: str) -> None:
             raise InputError(f"Prodigy's {key!r} must be {valid}, got {str(value)[:80]!r}", where)
     if obj.get("answer") not in (None, "accept", "reject", "ignore"):
         raise InputError(f"Prodigy's 'answer' must be accept, reject or ignore, got {obj['answer']!r}", where)
+    cats = obj.get("cats")
+    if isinstance(cats, dict) and (bad := [(k, v) for k, v in cats.items()
+                                          if isinstance(v, bool) or not isinstance(v, (int, float))]):
+        raise InputError(f"Prodigy's 'cats' scores must be numbers from 0 to 1, got {bad[0][1]!r} for {bad[0][0]!r}",
+                         where)
     for span in obj.get("spans") or []:
         if not isinstance(span, dict):
             raise InputError(f"Prodigy's 'spans' must be objects with start, end and label, got {str(span)[:80]!r}",
@@ -177,10 +197,17 @@ def _check_prodigy_shape(obj: dict[str, Any], where: str) -> None:
 
 
 def prodigy_question(obj: Any) -> tuple[str, str] | None:
-    """Which text (and annotator) a Prodigy task asks about, for tasks that carry their hashes."""
+    """Which text (and annotator) a Prodigy task asks about, for tasks that carry their hashes: the
+    text's own digest, not only Prodigy's 32-bit input hash, which two texts may share."""
     if not isinstance(obj, dict) or "_input_hash" not in obj or "_task_hash" not in obj:
         return None
-    return repr(obj["_input_hash"]), repr(obj.get("_annotator_id"))
+    text = obj.get("text")
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest() \
+        if isinstance(text, str) else repr(text)
+    return f"{obj['_input_hash']!r} {digest}", repr(obj.get("_annotator_id"))
+
+
+_WORK = {"spans", "stance", "coder", "status", "annotators", "adjudication", NOTES}  # what merging combines
 
 
 def merged_tasks(tasks: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -190,6 +217,11 @@ def merged_tasks(tasks: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     accepted = [(where, task) for where, task in tasks if "spans" in task]
     merged = dict(accepted[0][1] if accepted else tasks[0][1])
     notes = [note for _, task in tasks for note in task.get(NOTES, [])]
+    for _, task in tasks:  # a teach recipe's meta (its model's score, the pattern) differs task by task
+        if differing := sorted(k for k in set(task) | set(merged) if k not in _WORK
+                               and task.get(k) != merged.get(k)):
+            notes.append(f"fields of a Prodigy task that differ from those of the first task of its text, whose "
+                         f"are kept ({', '.join(differing)})")
     if notes:
         merged[NOTES] = notes
     if not accepted:
@@ -217,9 +249,10 @@ def from_doccano(obj: dict[str, Any], where: str, coder: str | None = None) -> d
     notes: list[str] = []
     spans = _doccano_spans(obj.get("label", []), where)
     if isinstance(obj.get("entities"), list) and _doccano_entities(obj):
-        spans += [_doccano_entity(e, where) for e in obj["entities"]]
+        spans += [{"start": e[0], "end": e[1], "label": e[2]} if _is_triple(e) else _doccano_entity(e, where)
+                  for e in obj["entities"]]
         notes += [f"doccano span fields {', '.join(sorted(extra))} (a span keeps its offsets and label)"
-                  for e in obj["entities"] if (extra := set(e) - _ENTITY_KEYS)]
+                  for e in obj["entities"] if isinstance(e, dict) and (extra := set(e) - _ENTITY_KEYS)]
     elif "entities" in obj:
         doc["entities"] = obj["entities"]  # a news record's own list of names
     relations = obj.get("relations", [])

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotator.domain.errors import InputError
 
 SpanRow = tuple[int, int, str, str]  # start, end, label, how
 StanceRow = tuple[str, str, str]  # target, label, how
@@ -32,6 +31,7 @@ class ExportDocument:
     annotators: Sequence[str] = ()
     coder: str | None = None  # set for one coder's annotation (coders JSONL), None for gold
     adjudication: str | None = None  # imported gold's own word, said where no item carries one
+    seconds: float | None = None  # a coder's time on the document (coders JSONL)
 
 
 @dataclass
@@ -66,16 +66,20 @@ def _spans(doc: ExportDocument) -> list[dict[str, Any]]:
 
 
 def gold_record(doc: ExportDocument, schema: str) -> dict[str, Any]:
-    return {"id": doc.id, "text": doc.text, "meta": _meta(doc), "spans": _spans(doc),
-            "stance": {t: label for t, label, _ in doc.stances}, "annotators": list(doc.annotators),
-            "adjudication": adjudication([how for *_, how in doc.spans] + [how for *_, how in doc.stances],
-                                         doc.adjudication),
-            "schema": schema}
+    """The document's word for its gold, and each item reached otherwise with its own: a span's
+    "how", and "stance_how" (target -> how), so that gold read back keeps every item's."""
+    word = adjudication([how for *_, how in doc.spans] + [how for *_, how in doc.stances], doc.adjudication)
+    spans = [{**span, "how": how} if how != word else span for span, (*_, how) in zip(_spans(doc), doc.spans)]
+    stance_how = {t: how for t, _, how in doc.stances if how != word}
+    return {"id": doc.id, "text": doc.text, "meta": _meta(doc), "spans": spans,
+            "stance": {t: label for t, label, _ in doc.stances}, **({"stance_how": stance_how} if stance_how else {}),
+            "annotators": list(doc.annotators), "adjudication": word, "schema": schema}
 
 
 def coder_record(doc: ExportDocument, schema: str) -> dict[str, Any]:
     return {"id": doc.id, "text": doc.text, "meta": _meta(doc), "spans": _spans(doc),
-            "stance": {t: label for t, label, _ in doc.stances}, "coder": doc.coder, "schema": schema}
+            "stance": {t: label for t, label, _ in doc.stances}, "coder": doc.coder,
+            **({"seconds": doc.seconds} if doc.seconds is not None else {}), "schema": schema}
 
 
 def doccano_record(doc: ExportDocument) -> dict[str, Any]:
@@ -131,17 +135,3 @@ def conll_lines(doc: ExportDocument, tokens: Sequence[tuple[int, int]], unaligne
     if lines[-1] != "":
         lines.append("")
     return lines
-
-
-def gold_from_record(obj: dict[str, Any], where: str) -> tuple[list[str], list[SpanRow], list[StanceRow]]:
-    """The annotators, spans and stances of a gold JSONL record (its document is read as any record
-    is); each item takes the record's `adjudication`."""
-    how = obj.get("adjudication")
-    if how not in ("unanimous", "majority", "adjudicated"):
-        raise InputError(f"'adjudication' must be unanimous, majority or adjudicated, got {how!r}", where)
-    annotators = obj.get("annotators", [])
-    if not isinstance(annotators, list) or not all(isinstance(a, str) for a in annotators):
-        raise InputError(f"'annotators' must be a list of names, got {annotators!r}", where)
-    spans = [(s["start"], s["end"], s["label"], how) for s in obj.get("spans", [])]
-    stances = [(target, label, how) for target, label in (obj.get("stance") or {}).items()]
-    return annotators, spans, stances

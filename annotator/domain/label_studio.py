@@ -92,22 +92,26 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
              for p in task.get("predictions") or [] if isinstance(p, dict)]
     notes += [DRAFTS] * len(task.get("drafts") or [])
     records = []
-    for annotation in task.get("annotations") or []:
+    for annotation in _objects(task.get("annotations"), "'annotations'", where):
         notes += [DRAFTS] * len(annotation.get("drafts") or [])
         if annotation.get("was_cancelled"):
             notes.append("Label Studio annotations cancelled (skipped) by their annotator")
             continue
         notes += _annotation_notes(annotation)
         spans: list[dict[str, Any]] = []
-        choices: dict[str, Any] = {}
-        for result in annotation.get("result") or []:
+        choices: dict[Any, Any] = {}
+        for result in _objects(annotation.get("result"), "an annotation's 'result'", where):
             value = result.get("value") or {}
+            if not isinstance(value, dict):
+                raise InputError(f"a result's 'value' must be an object, got {str(value)[:80]}", where)
             if result.get("meta"):  # a note an annotator wrote on a region ({"text": [...]})
                 notes.append("Label Studio region notes (a result's meta): not imported")
             if result.get("type") == "labels":
                 if not isinstance(value.get("labels"), list):
                     raise InputError(f"'labels' must be a list, got {value.get('labels')!r}", where)
                 spans += [_span(value, label, base["text"]) for label in value["labels"]]
+                if not value["labels"]:
+                    notes.append(UNLABELLED)
             elif result.get("type") == "choices":
                 if not isinstance(value.get("choices"), list):
                     raise InputError(f"'choices' must be a list, got {value.get('choices')!r}", where)
@@ -129,14 +133,26 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
 
 
 DRAFTS = "Label Studio drafts (unsubmitted work): not imported"
-TIMES = "Label Studio annotation times (created_at, updated_at): not imported; stored with the import's time"
+TIMES = ("Label Studio annotation ids and times (id, created_at, updated_at): not imported; stored with the "
+         "import's time")
+UNLABELLED = "Label Studio regions with no label (a span needs one)"
+
+
+def _objects(items: Any, what: str, where: str) -> list[dict[str, Any]]:
+    """A list of objects as Label Studio writes it (annotations, results), or an error saying so."""
+    if items is None:
+        return []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise InputError(f"{what} must be a list of objects, as Label Studio writes it, got {str(items)[:80]}", where)
+    return items
 GROUND_TRUTH = ("Label Studio ground-truth marks: not imported (each annotation is stored as its annotator's "
                 "work; gold here is derived from coders' work, or imported as gold JSONL)")
 
 
 def _annotation_notes(annotation: dict[str, Any]) -> list[str]:
     """What an annotation says of itself that this tool does not keep."""
-    notes = [TIMES] if annotation.get("created_at") or annotation.get("updated_at") else []
+    notes = [TIMES] if any(annotation.get(k) is not None for k in ("id", "annotation_id", "created_at",
+                                                                   "updated_at")) else []
     return notes + ([GROUND_TRUTH] if annotation.get("ground_truth") else [])
 
 
@@ -170,6 +186,8 @@ def from_json_min(item: dict[str, Any], where: str, targets: Collection[str],
                     raise InputError(f"'{key}' regions must carry a list of labels, got {region.get('labels')!r}",
                                      where)
                 spans += [_span(region, label, item.get("text")) for label in region["labels"]]
+                if not region["labels"]:
+                    notes.append(UNLABELLED)
         elif key in targets or (isinstance(value, dict) and "choices" in value) or _names_targets(value, targets):
             choices[key] = _choices(key, value, where)
         elif _stance_labels(value, labels):

@@ -16,7 +16,7 @@ from annotator.domain.vocabulary import GOLD_HOWS, STATUSES, Status
 
 # Keys with a meaning of their own; any other top-level key of a JSONL record goes into `meta`
 # (so Wikinews' url, license, date and source travel with the document).
-RECORD_KEYS = {"id", "title", "text", "meta", "coder", "spans", "stance", "stances", "status", "seconds"}
+RECORD_KEYS = {"id", "title", "text", "meta", "coder", "spans", "stance", "stances", "stance_how", "status", "seconds"}
 # Keys of gold exports that describe the export itself, not the document: not kept as meta.
 EXPORT_KEYS = {"annotators", "adjudication", "schema"}
 _NOT_META = frozenset(RECORD_KEYS | EXPORT_KEYS)
@@ -44,6 +44,9 @@ class DocumentRecord:
     spans: list[Span] = field(default_factory=list)  # origin "imported"
     stances: list[Stance] = field(default_factory=list)
     gold: tuple[list[str], str] | None = None  # a gold JSONL record: (annotators, adjudication)
+    # A gold item reached otherwise than the record's `adjudication` says (gold JSONL's span "how" and
+    # "stance_how"): ("span", start, end, label) or ("stance", target) -> how
+    item_hows: dict[tuple[Any, ...], str] = field(default_factory=dict)
     tool: str | None = None  # the tool whose export it came from (doccano, Prodigy, Label Studio)
     notes: list[str] = field(default_factory=list)  # what its tool's record held that was not stored, why
     merged: int = 0  # other records of its tool's export merged into it (Prodigy's one-question tasks)
@@ -113,7 +116,7 @@ def _short(value: Any) -> str:
 def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     """Validate one JSONL object (plain document or coder JSONL); raises RecordError with every problem."""
     if not isinstance(obj, dict):
-        raise RecordError([f"expected a JSON object, got {type(obj).__name__}"])
+        raise RecordError([f"a record must be a JSON object ({{\"text\": ..., ...}}), got {_short(obj)}"])
     problems: list[str] = []
     text = _checked(problems, _text, obj.get("text", _MISSING))
     doc_id = _checked(problems, _id, obj.get("id"))
@@ -126,10 +129,18 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     else:
         problems += _unstorable(obj)
     work = {}
+    notes: list[str] = []
+    if obj.get("coder") is not None and "adjudication" in obj:
+        problems.append("the record gives both 'coder' (a coder's work) and 'adjudication' (gold); a record is "
+                        "one of them: drop 'adjudication' for coder JSONL, or 'coder' for gold JSONL")
+    elif "adjudication" not in obj:
+        problems += [f"{key!r} ({_short(obj[key])}) belongs to gold records, with 'adjudication'; on another "
+                     f"record nothing would keep it: give 'adjudication', or drop {key!r}"
+                     for key in ("annotators", "stance_how") if key in obj]
     if obj.get("coder") is not None:
-        work = _coder_work(obj, text, codebook, problems)
+        work = _coder_work(obj, text, codebook, problems, notes)
     elif "adjudication" in obj:
-        work = _gold_work(obj, text, codebook, problems)
+        work = _gold_work(obj, text, codebook, problems, notes)
     elif any(k in obj for k in ("spans", "stance", "stances")):
         problems.append("the record has spans or stances but no 'coder' (coder JSONL) and no "
                         "'adjudication' (gold JSONL); give one of them on every line")
@@ -137,7 +148,7 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     problems += [f"{k!r} is not a key this tool reads; did you mean {k.strip().lower()!r}?" for k in near]
     if obj.get("coder") is not None or "adjudication" in obj:  # work for a target under a key of its own
         problems += [f"{k!r} looks like a stance kept apart; give stances as \"stance\": {{TARGET: LABEL}}"
-                     for k in obj if k in codebook.target_names or k.lower().startswith("stance_")]
+                     for k in obj if k not in _NOT_META and (k in codebook.target_names or k.lower().startswith("stance_"))]
     if "stance" in obj and "stances" in obj:
         problems.append("the record gives both 'stance' and 'stances'; give one of them")
     if isinstance(meta, dict):
@@ -154,13 +165,16 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
         raise RecordError(problems)
     hash_ = text_hash(text)
     meta = merged
-    notes = []
+    schema = obj.get("schema")
+    if schema is not None and schema != codebook.ref:
+        notes.append(f"records written under another codebook (schema {_short(schema)}; this project's is "
+                     f"{codebook.ref!r}): read against this project's codebook")
     if work.get("spans"):  # one span given twice (doccano writes it so) is one span, stored once
         firsts: dict[tuple[int, int, str], Span] = {}
         for span in work["spans"]:
             firsts.setdefault((span.start, span.end, span.label), span)
         unique = list(firsts.values())
-        notes = [DUPLICATE_SPAN] * (len(work["spans"]) - len(unique))
+        notes += [DUPLICATE_SPAN] * (len(work["spans"]) - len(unique))
         work["spans"] = unique
     return DocumentRecord(id=doc_id or default_id(hash_), title=title, text=text, text_hash=hash_, meta=meta,
                           notes=notes, **work)
@@ -191,7 +205,8 @@ def _named_in_meta(meta: dict[str, Any], doc_id: str | None, title: str, problem
 DUPLICATE_SPAN = "duplicate spans (the same start, end and label again in one record): stored once"
 
 
-def _gold_work(obj: dict[str, Any], text: str | None, codebook: Codebook, problems: list[str]) -> dict[str, Any]:
+def _gold_work(obj: dict[str, Any], text: str | None, codebook: Codebook, problems: list[str],
+               notes: list[str]) -> dict[str, Any]:
     how, annotators = obj.get("adjudication"), obj.get("annotators", [])
     if how not in GOLD_HOWS:
         problems.append(f"'adjudication' {how!r} is not valid; valid: {', '.join(GOLD_HOWS)}")
@@ -200,8 +215,31 @@ def _gold_work(obj: dict[str, Any], text: str | None, codebook: Codebook, proble
     else:
         problems.extend(filter(None, (name_problem(a.strip(), "'annotators' name") for a in annotators)))
     return {"gold": (list(annotators) if isinstance(annotators, list) else [], how),
-            "spans": _spans(obj.get("spans", []), text, codebook, problems),
-            "stances": _stances(obj.get("stance", obj.get("stances", {})), codebook, problems)}
+            "spans": _spans(obj.get("spans", []), text, codebook, problems, notes, fields=_SPAN_FIELDS | {"how"}),
+            "stances": _stances(obj.get("stance", obj.get("stances", {})), codebook, problems, notes),
+            "item_hows": _item_hows(obj, problems)}
+
+
+def _item_hows(obj: dict[str, Any], problems: list[str]) -> dict[tuple[Any, ...], str]:
+    """The gold items whose own "how" differs from the record's adjudication (a span's "how", the
+    "stance_how" object of target -> how)."""
+    hows: dict[tuple[Any, ...], str] = {}
+    spans, by_target = obj.get("spans"), obj.get("stance_how", {})
+    for i, span in enumerate(spans if isinstance(spans, list) else []):
+        if isinstance(span, dict) and "how" in span:
+            if span["how"] not in GOLD_HOWS:
+                problems.append(f"span {i}: 'how' {span['how']!r} is not valid; valid: {', '.join(GOLD_HOWS)}")
+            else:
+                hows[("span", span.get("start"), span.get("end"), span.get("label"))] = span["how"]
+    if not isinstance(by_target, dict) or not all(h in GOLD_HOWS for h in by_target.values()):
+        problems.append(f"'stance_how' must be an object of target: how ({', '.join(GOLD_HOWS)}), got "
+                        f"{_short(by_target)}")
+    else:
+        unstanced = sorted(set(by_target) - set(obj.get("stance") or {}))
+        if unstanced:
+            problems.append(f"'stance_how' names {', '.join(map(repr, unstanced))}, which 'stance' does not")
+        hows.update({("stance", target): how for target, how in by_target.items()})
+    return hows
 
 
 MAX_DEPTH = 64  # JSON columns are written with orjson, which stops at 255 levels; no meta needs 64
@@ -239,7 +277,8 @@ def _depth(value: Any, level: int = 0) -> int:
     return level
 
 
-def _coder_work(obj: dict[str, Any], text: str | None, codebook: Codebook, problems: list[str]) -> dict[str, Any]:
+def _coder_work(obj: dict[str, Any], text: str | None, codebook: Codebook, problems: list[str],
+                notes: list[str]) -> dict[str, Any]:
     coder, status, seconds = obj["coder"], obj.get("status", "done"), obj.get("seconds")
     if not isinstance(coder, str) or not coder.strip():
         problems.append(f"'coder' must be a non-empty name, got {coder!r}")
@@ -250,8 +289,8 @@ def _coder_work(obj: dict[str, Any], text: str | None, codebook: Codebook, probl
     if seconds is not None and (not isinstance(seconds, (int, float)) or seconds < 0):
         problems.append(f"'seconds' must be a number >= 0, got {seconds!r}")
     return {"coder": coder.strip() if isinstance(coder, str) else coder, "status": status, "seconds": seconds,
-            "spans": _spans(obj.get("spans", []), text, codebook, problems),
-            "stances": _stances(obj.get("stance", obj.get("stances", {})), codebook, problems)}
+            "spans": _spans(obj.get("spans", []), text, codebook, problems, notes),
+            "stances": _stances(obj.get("stance", obj.get("stances", {})), codebook, problems, notes)}
 
 
 def _checked(problems: list[str], check: Callable[[Any], Any], value: Any) -> Any:
@@ -315,7 +354,15 @@ def _title(value: Any) -> str:
     return value
 
 
-def _spans(raw: Any, text: str | None, codebook: Codebook, problems: list[str]) -> list[Span]:
+_SPAN_FIELDS = {"start", "end", "label", "text"}  # what a span keeps (its text only checks the offsets)
+
+
+def _extra_fields(what: str, extra: set[Any]) -> str:
+    return f"{what} fields this tool keeps none of ({', '.join(sorted(map(str, extra)))})"
+
+
+def _spans(raw: Any, text: str | None, codebook: Codebook, problems: list[str],
+           notes: list[str], fields: set[str] = _SPAN_FIELDS) -> list[Span]:
     """The valid spans; the problems of the others noted. Offsets are checked only against a valid text."""
     if not isinstance(raw, list):
         problems.append(f"'spans' must be a list, got {type(raw).__name__}")
@@ -327,6 +374,8 @@ def _spans(raw: Any, text: str | None, codebook: Codebook, problems: list[str]) 
             problems.append(f"span {i} must be an object with start, end and label, got {item!r}")
             continue
         start, end, label = item["start"], item["end"], item["label"]
+        if extra := set(item) - fields:
+            notes.append(_extra_fields("span", extra))
         found = len(problems)
         problem = span_problem(start, end, len(text)) if text is not None else None
         if problem:
@@ -342,13 +391,25 @@ def _spans(raw: Any, text: str | None, codebook: Codebook, problems: list[str]) 
     return spans
 
 
-def _stances(raw: Any, codebook: Codebook, problems: list[str]) -> list[Stance]:
+def _stances(raw: Any, codebook: Codebook, problems: list[str], notes: list[str]) -> list[Stance]:
     if isinstance(raw, list):  # also accept [{"target": ..., "label": ...}], the `show --json` shape
-        try:
-            raw = {s["target"]: s["label"] for s in raw}
-        except (TypeError, KeyError):
-            problems.append("'stances' as a list needs objects with target and label")
-            return []
+        listed: dict[Any, Any] = {}
+        for item in raw:
+            if not isinstance(item, dict) or not {"target", "label"} <= item.keys():
+                problems.append(f"'stances' as a list needs objects with target and label, got {_short(item)}")
+                return []
+            target, label = item["target"], item["label"]
+            if not isinstance(target, str):
+                problems.append(f"a stance target must be a name, got {_short(target)}")
+                return []
+            if listed.get(target, label) != label:
+                problems.append(f"'stances' gives {target!r} two labels, {listed[target]!r} and {label!r}; "
+                                "a target takes one")
+                return []
+            listed[target] = label
+            if extra := set(item) - {"target", "label"}:
+                notes.append(_extra_fields("stance", extra))
+        raw = listed
     if not isinstance(raw, dict):
         problems.append(f"'stance' must be an object of target: label, got {type(raw).__name__}")
         return []

@@ -45,6 +45,7 @@ class ExportReport:
     # doccano's format writes an example with nothing marked as `label: []`, as it writes one no one
     # annotated: gold with no item comes back from it as text only (said, with how many)
     empty_gold: int = 0
+    stances_left_out: int = 0  # CoNLL tags tokens: it has no place for a document's stances
 
 
 def parse_split(value: str | None) -> tuple[float, float, float] | None:
@@ -114,6 +115,7 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
             writers[name].add(doc, schema, report.unaligned)
             report.written[name] += 1
             report.empty_gold += fmt == "doccano" and not doc.spans and not doc.stances
+            report.stances_left_out += len(doc.stances) if fmt == "conll" else 0
             done += 1
             if done % 500 == 0:
                 progress(done, total)
@@ -170,7 +172,7 @@ def _coder_documents(engine: Engine) -> Iterator[ExportDocument]:
                         found.append(ExportDocument(doc.id, doc.title, doc.text, doc.meta,
                                                     sorted((s.start, s.end, s.label, s.origin) for s in a.spans),
                                                     sorted((s.target, s.label, s.origin) for s in a.stances),
-                                                    coder=stored.coder))
+                                                    coder=stored.coder, seconds=stored.seconds))
         yield from found
         after += BATCH
         if after >= last:

@@ -429,9 +429,11 @@ class _BatchWriter:
                 continue
             annotators, how = r.gold
             doc_pk, doc_id = pks[r.text_hash]
+            own = r.item_hows
             stored = gold.import_gold(self.conn, doc_pk, annotators,
-                                      [(s.start, s.end, s.label, how) for s in r.spans],
-                                      [(s.target, s.label, how) for s in r.stances], how)
+                                      [(s.start, s.end, s.label, own.get(("span", s.start, s.end, s.label), how))
+                                       for s in r.spans],
+                                      [(s.target, s.label, own.get(("stance", s.target), how)) for s in r.stances], how)
             if stored:
                 self.counts.gold_added += 1
                 self.counts.stored(f"gold ({how})", r)

@@ -19,7 +19,7 @@ import orjson
 from annotator.domain.codebook import Codebook
 from annotator.domain.display import escaped_controls, has_control
 from annotator.domain.errors import InputError
-from annotator.domain.records import DocumentRecord, default_id, record_from_text
+from annotator.domain.records import DocumentRecord, RecordError, default_id, record_from_text, target_problems
 from annotator.services import json_values
 from annotator.services.tool_exports import ProdigyTasks, array_records, prodigy_questions
 
@@ -163,7 +163,7 @@ def read_source(source: Source, codebook: Codebook, text_column: str, progress: 
         return _read_json_array(path, shown, codebook, progress, opener, as_coder)
     if source.format == "jsonl":
         return _read_jsonl(path, shown, codebook, progress, opener, as_coder)
-    return _read_csv(path, shown, text_column, progress, opener)
+    return _read_csv(path, shown, text_column, progress, opener, codebook)
 
 
 MAX_LINE_BYTES = 64 * 1024 * 1024  # a record's line: longer is refused, so memory stays flat whatever the file
@@ -272,8 +272,10 @@ def _read_json_array(path: Path, shown: Path, codebook: Codebook, progress: Prog
         yield f"{shown}", exc
         return
     if not isinstance(tasks, list):
-        yield f"{shown}", InputError("a Label Studio or doccano JSON export is a JSON array; this file holds "
-                                    f"{type(tasks).__name__}")
+        held = {dict: "one object", str: "a string", int: "a number", float: "a number", bool: "true or false"}
+        yield f"{shown}", InputError("a Label Studio or doccano JSON export is a JSON array of tasks ([{...}, ...]); "
+                                    f"this file holds {held.get(type(tasks), 'null')}: put it in brackets, or give "
+                                    "one record a line in a .jsonl file")
         return
     yield from array_records(tasks, raw, str(shown), codebook, as_coder)
 
@@ -304,7 +306,8 @@ def _json_problem(raw: bytes, number: int, exc: orjson.JSONDecodeError) -> Input
 MAX_CSV_FIELD = 64 * 1024 * 1024  # characters
 
 
-def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress, opener: Opener) -> Iterator[Item]:
+def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress, opener: Opener,
+              codebook: Codebook) -> Iterator[Item]:
     bad_lines: dict[int, InputError] = {}
     last_line = 0  # the reader's own count stops short when it fails at the end of the file
     first_line = ""
@@ -362,7 +365,7 @@ def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress, ope
         row_start = reader.line_num + 1
         if not any((v or "").strip() for v in row.values()):
             continue  # a blank line
-        yield where, _csv_record(row, text_column, where)
+        yield where, _csv_record(row, text_column, codebook)
 
 
 def _header_problem(columns: Sequence[str]) -> str | None:
@@ -408,7 +411,12 @@ def _csv_problem(exc: csv.Error, row_start: int, line: int) -> str:
     return f"malformed CSV: {message}"
 
 
-def _csv_record(row: dict[str | None, Any], text_column: str, where: str) -> DocumentRecord | InputError:
+def _listed(value: str) -> list[str]:
+    """A cell that lists names (a document's targets, a target's aliases): separated by semicolons."""
+    return [name.strip() for name in value.split(";") if name.strip()]
+
+
+def _csv_record(row: dict[str | None, Any], text_column: str, codebook: Codebook) -> DocumentRecord | InputError:
     if None in row:
         return InputError(f"the row has {len(row) - 1 + len(row[None])} fields and the header {len(row) - 1}; "
                           "quote a field that holds a comma (\"a, b\")")
@@ -420,9 +428,13 @@ def _csv_record(row: dict[str | None, Any], text_column: str, where: str) -> Doc
     text = row.pop(text_column) or ""
     doc_id = (row.pop("id", "") or "").strip()
     title = row.pop("title", "") or ""
+    meta = {k: _listed(v) if k == "targets" or k.endswith("_aliases") else v
+            for k, v in row.items() if k is not None and v}
+    if problems := target_problems(meta, codebook):  # as a JSONL record's meta is checked
+        return RecordError([p + (" (in a CSV: names separated by semicolons, e.g. Ukraine;Russia)"
+                                 if "targets" in p or "_aliases" in p else "") for p in problems])
     try:
-        record = record_from_text(text, doc_id=doc_id, title=title,
-                                  meta={k: v for k, v in row.items() if k is not None and v})
+        record = record_from_text(text, doc_id=doc_id, title=title, meta=meta)
     except InputError as exc:
         return exc
     record.id = doc_id or default_id(record.text_hash)

@@ -46,8 +46,12 @@ class ProdigyTasks:
     def __init__(self, questions: dict[tuple[str, str], int], codebook: Codebook, as_coder: str | None) -> None:
         self.questions, self.codebook, self.as_coder = questions, codebook, as_coder
         self.held: dict[tuple[str, str], dict[str, tuple[str, dict[str, Any] | None]]] = {}
+        self.annotator: tuple[Any, str] | None = None  # the first task's _annotator_id, and where
 
     def read(self, obj: Any, where: str) -> Iterator[tuple[str, DocumentRecord | InputError]]:
+        if problem := self._another_annotator(obj, where):
+            yield where, problem
+            return
         question = foreign.prodigy_question(obj) if self.questions else None
         expected = self.questions.get(question) if question else None
         if question is None or expected is None or (task := repr(obj["_task_hash"])) in self.held.get(question, {}):
@@ -59,12 +63,27 @@ class ProdigyTasks:
         coder = None if self.as_coder == foreign.AS_GOLD else self.as_coder
         tasks = self.held.setdefault(question, {})
         try:
-            tasks[task] = (where, foreign.from_prodigy(obj, where, coder))
+            converted = foreign.from_prodigy(obj, where, coder)
+            _record(dict(converted), self.codebook, "Prodigy")  # each task's problems named by its own line
+            tasks[task] = (where, converted)
         except InputError as exc:
             tasks[task] = (where, None)  # counted, so the text's other tasks still come out together
             yield where, exc
         if len(tasks) == expected:
             yield from self._merged(self.held.pop(question))
+
+    def _another_annotator(self, obj: Any, where: str) -> InputError | None:
+        """With --as coder NAME a file holds one person's work: a second _annotator_id is an error."""
+        if self.as_coder in (None, foreign.AS_GOLD) or not isinstance(obj, dict) or "_annotator_id" not in obj:
+            return None
+        if self.annotator is None:
+            self.annotator = (obj["_annotator_id"], where)
+        first, first_where = self.annotator
+        if obj["_annotator_id"] == first:
+            return None
+        return InputError(f"this Prodigy task is {obj['_annotator_id']!r}'s, and the one at {first_where} {first!r}'s: "
+                          f"--as coder {self.as_coder} stores one person's work; import each annotator's tasks "
+                          "as theirs (one file per _annotator_id), or leave out --as to store them as gold")
 
     def rest(self) -> Iterator[tuple[str, DocumentRecord | InputError]]:
         """Texts some of whose tasks were not read (a line that was not JSON)."""

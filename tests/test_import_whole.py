@@ -1,0 +1,170 @@
+"""Records read whole, or refused, or what they hold listed: what a tenth look at imports found lost
+in silence (Prodigy tasks sharing an input hash, review versions, decisions and identities in this
+tool's own JSONL, a CSV's targets, merged tasks' fields) and in round trips (each gold item's own
+"how", a coder's seconds)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import dump, write_jsonl
+
+TEXT = "Boris Johnson met Olaf Scholz in Berlin."
+
+
+def show(cli, doc_id: str) -> dict:
+    result = cli("show", doc_id, "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def imported(cli, path, *args) -> str:
+    result = cli("import", "--create-coders", str(path), *args)
+    assert result.code == 0, result.err
+    return result.out
+
+
+def refused(cli, project, path, *args) -> str:
+    before = dump(project)
+    result = cli("import", "--create-coders", str(path), *args)
+    assert result.code == 1 and "Traceback" not in result.err, result.err
+    assert dump(project) == before
+    return result.err
+
+
+def test_prodigy_tasks_sharing_an_input_hash_with_other_texts_stay_apart(cli, project, tmp_path):
+    """Prodigy's input hash has 32 bits: two texts may share one; tasks are merged by their text."""
+    person = [{"start": 0, "end": 13, "label": "PERSON"}]
+    path = write_jsonl(tmp_path / "collide.jsonl", [
+        {"id": "a", "text": "Angela Merkel met Putin.", "_input_hash": 42, "_task_hash": 1, "answer": "accept",
+         "spans": person},
+        {"id": "b", "text": "Boris Johnson visited Kyiv.", "_input_hash": 42, "_task_hash": 2, "answer": "accept",
+         "spans": person},
+        {"id": "c", "text": "Third text without spans.", "_input_hash": 42, "_task_hash": 3, "answer": "reject"}])
+    out = imported(cli, path)
+    assert "3 new document(s)" in out and "asked about" not in out  # (was: 1 document, two texts gone)
+    assert [s["text"] for s in show(cli, "b")["gold"]["spans"]] == ["Boris Johnson"]
+
+
+def test_a_prodigy_review_task_lists_the_versions_and_names_their_annotators(cli, project, tmp_path):
+    span = {"start": 0, "end": 13, "label": "PERSON"}
+    path = write_jsonl(tmp_path / "review.jsonl", [
+        {"id": "r", "text": TEXT, "_input_hash": 1, "_task_hash": 5, "answer": "accept", "spans": [span],
+         "_view_id": "review", "sessions": ["news-bob", "news-alice"],
+         "versions": [{"text": TEXT, "spans": [dict(span, label="ORG")], "answer": "accept", "sessions": ["news-alice"]},
+                      {"text": TEXT, "spans": [span], "answer": "accept", "sessions": ["news-bob"]}]}])
+    out = imported(cli, path)
+    assert "2 Prodigy review versions (each annotator's answer before the review" in out
+    doc = show(cli, "r")
+    assert doc["meta"] == {}  # (was: the versions and sessions, kept as meta)
+    assert [s["label"] for s in doc["gold"]["spans"]] == ["PERSON"]
+    exported = cli("export", "--out", str(tmp_path / "gold.jsonl"))
+    assert exported.code == 0
+    assert json.loads((tmp_path / "gold.jsonl").read_text())["annotators"] == ["news-alice", "news-bob"]
+
+
+def test_this_tools_records_that_would_lose_a_decision_or_a_name_are_refused_or_listed(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "mixed.jsonl", [
+        {"id": "d1", "text": "Angela Merkel met Vladimir Putin in Moscow.", "annotators": ["zed"]},
+        {"id": "d2", "text": TEXT, "coder": "alice", "adjudication": "adjudicated", "spans": []},
+        {"id": "d3", "text": TEXT + " Again.", "coder": "alice", "spans": [],
+         "stances": [{"target": "Russia", "label": "FAVOR"}, {"target": "Russia", "label": "AGAINST"}]}])
+    err = refused(cli, project, path)
+    assert f"{path}:1: 'annotators' (['zed']) belongs to gold records, with 'adjudication'" in err
+    assert f"{path}:2: the record gives both 'coder' (a coder's work) and 'adjudication' (gold)" in err
+    assert f"{path}:3: 'stances' gives 'Russia' two labels, 'FAVOR' and 'AGAINST'; a target takes one" in err
+    path = write_jsonl(tmp_path / "extra.jsonl", [
+        {"id": "d4", "text": TEXT, "coder": "alice", "schema": "my-schema-v2",
+         "spans": [{"start": 0, "end": 13, "label": "PERSON", "score": 0.3, "source": "manual"}],
+         "stances": [{"target": "Russia", "label": "NONE", "evidence": "met"}]}])
+    out = imported(cli, path)
+    assert "1 span fields this tool keeps none of (score, source)" in out
+    assert "1 stance fields this tool keeps none of (evidence)" in out
+    assert "1 records written under another codebook (schema 'my-schema-v2'; this project's is 'news-stance@" in out
+
+
+def test_a_csv_targets_column_is_read_as_target_names_and_checked(cli, project, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text('id,text,targets\n1,"Angela Merkel met Putin in Kyiv.",Ukraine\n2,"Russia attacked.",Narnia\n')
+    err = refused(cli, project, bad)
+    assert f"{bad}:3: meta 'targets' names 'Narnia', not in the codebook" in err  # (was: stored, then ignored)
+    good = tmp_path / "good.csv"
+    good.write_text('id,text,targets\n1,"Angela Merkel met Putin in Kyiv.",Ukraine;Russia\n')
+    imported(cli, good)
+    assert show(cli, "1")["meta"] == {"targets": ["Ukraine", "Russia"]}
+
+
+def test_merged_teach_tasks_list_their_other_fields_and_name_each_tasks_own_line(cli, project, tmp_path):
+    base = {"id": "m", "text": TEXT, "_input_hash": 7, "answer": "accept"}
+    path = write_jsonl(tmp_path / "teach.jsonl", [
+        {**base, "_task_hash": 1, "title": "Story A", "meta": {"score": 0.91},
+         "spans": [{"start": 0, "end": 13, "label": "PERSON"}]},
+        {**base, "_task_hash": 2, "title": "Story B", "meta": {"score": 0.42},
+         "spans": [{"start": 18, "end": 29, "label": "PERSON"}]}])
+    out = imported(cli, path)
+    assert ("1 fields of a Prodigy task that differ from those of the first task of its text, whose are kept "
+            "(meta, title)") in out
+    assert len(show(cli, "m")["gold"]["spans"]) == 2
+    path = write_jsonl(tmp_path / "bad.jsonl", [
+        {**base, "id": "n", "text": TEXT + " Once.", "_task_hash": 1, "spans": []},
+        {"text": "Something else.", "_input_hash": 99, "_task_hash": 98, "answer": "accept"},
+        {**base, "id": "n", "text": TEXT + " Once.", "_task_hash": 2, "spans": [{"start": 0, "end": 4, "label": "CITY"}]}])
+    err = refused(cli, project, path)
+    assert f"{path}:3: span 0: label 'CITY' is not in the codebook" in err  # (was: line 1)
+
+
+def test_as_coder_refuses_a_prodigy_file_of_two_annotators(cli, project, tmp_path):
+    task = {"text": TEXT, "_input_hash": 1, "answer": "accept", "spans": []}
+    path = write_jsonl(tmp_path / "two.jsonl", [{**task, "_task_hash": 1, "_annotator_id": "news-alice"},
+                                                {**task, "_task_hash": 2, "_annotator_id": "news-bob"}])
+    err = refused(cli, project, path, "--as", "coder carol")
+    assert (f"{path}:2: this Prodigy task is 'news-bob''s, and the one at {path}:1 'news-alice''s: --as coder carol "
+            "stores one person's work") in err
+
+
+def test_gold_items_keep_their_own_how_and_coders_their_seconds_through_an_export(cli, project, tmp_path):
+    gold = {"id": "g", "text": TEXT, "annotators": ["ana", "ben", "cy"], "adjudication": "majority",
+            "spans": [{"start": 0, "end": 13, "label": "PERSON", "how": "unanimous"}],
+            "stance": {"Russia": "NONE", "Ukraine": "FAVOR"}, "stance_how": {"Ukraine": "adjudicated"}}
+    coder = {"id": "g", "text": TEXT, "coder": "ana", "seconds": 12.5, "spans": [], "stance": {}}
+    imported(cli, write_jsonl(tmp_path / "in.jsonl", [gold, coder]))
+    hows = {item["item"]: item["how"] for item in show(cli, "g")["gold"]["items"]}
+    assert hows == {"span 0-13 PERSON": "unanimous", "stance Russia": "majority",
+                    "stance Ukraine": "adjudicated"}  # (was: every item the record's "majority")
+    assert cli("export", "--out", str(tmp_path / "g.jsonl")).code == 0
+    line = json.loads((tmp_path / "g.jsonl").read_text())
+    assert line["adjudication"] == "adjudicated" and line["stance_how"] == {"Russia": "majority"}
+    assert line["spans"][0]["how"] == "unanimous"
+    assert cli("export", "--format", "coders", "--out", str(tmp_path / "c.jsonl")).code == 0
+    assert json.loads((tmp_path / "c.jsonl").read_text())["seconds"] == 12.5  # (was: left out)
+    result = cli("export", "--format", "conll", "--out", str(tmp_path / "g.conll"))
+    assert "2 stance(s) left out: CoNLL tags tokens" in result.out  # (was: left out without a word)
+
+
+def test_shapes_that_gave_pythons_words_now_say_what_is_valid(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "cats.jsonl", [
+        {"text": TEXT, "_input_hash": 1, "_task_hash": 2, "answer": "accept", "cats": {"Russia:FAVOR": "yes"}},
+        42])
+    err = refused(cli, project, path)
+    assert f"{path}:1: Prodigy's 'cats' scores must be numbers from 0 to 1, got 'yes' for 'Russia:FAVOR'" in err
+    assert f"{path}:2: a record must be a JSON object" in err and "got 42" in err
+    ls = tmp_path / "ls.json"
+    ls.write_text(json.dumps([{"data": {"text": "Ok text."}, "annotations": ["oops"]}]))
+    assert "'annotations' must be a list of objects, as Label Studio writes it, got ['oops']" in refused(cli, project, ls)
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"text": "Ok text."}))
+    assert "this file holds one object: put it in brackets" in refused(cli, project, one)
+    result = cli("import", "")
+    assert result.code == 1 and "an empty path was given" in result.err  # (was: this folder, imported)
+
+
+def test_doccano_intent_detection_and_an_unlabelled_label_studio_region(cli, project, tmp_path):
+    doccano = write_jsonl(tmp_path / "intent.jsonl", [
+        {"id": "i", "text": TEXT, "entities": [[0, 13, "PERSON"]], "cats": ["Russia:NONE"]}])
+    imported(cli, doccano)
+    gold = show(cli, "i")["gold"]
+    assert [s["text"] for s in gold["spans"]] == ["Boris Johnson"] and len(gold["stances"]) == 1
+    ls = tmp_path / "ls.json"
+    ls.write_text(json.dumps([{"id": 3, "data": {"text": TEXT}, "annotations": [{"completed_by": 1, "result": [
+        {"type": "labels", "from_name": "label", "value": {"start": 0, "end": 13, "labels": []}}]}]}]))
+    assert "1 Label Studio regions with no label (a span needs one)" in imported(cli, ls)
