@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -43,23 +44,31 @@ COUNT_BATCHES = ("import sys; from annotator.services import importer; "
                  "from annotator.cli import main; sys.argv[0] = 'annotator'; main()")
 
 
-def saves(db: Path, seconds: float, seed: int) -> subprocess.Popen[str]:
-    """The simulated coder, once it has opened its first document (its start-up is not timed)."""
-    coder = subprocess.Popen([sys.executable, str(CODER), str(db), "new", "--seconds", f"{seconds:.1f}",
-                              "--seed", str(seed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert coder.stdout is not None
-    while "ready" not in (line := coder.stdout.readline()):
-        if not line:
-            raise SystemExit(f"the simulated coder did not start: {coder.communicate()[1][-400:]}")
-    return coder
+class Coder:
+    """The simulated coder, once it has opened its first document (its start-up is not timed), its
+    output read as it comes: a pipe left unread would stop it at its first 64 KB of lines."""
 
+    def __init__(self, db: Path, seconds: float, seed: int) -> None:
+        self.process = subprocess.Popen([sys.executable, str(CODER), str(db), "new", "--seconds", f"{seconds:.1f}",
+                                         "--seed", str(seed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+        assert self.process.stdout is not None
+        while "ready" not in (line := self.process.stdout.readline()):
+            if not line:
+                raise SystemExit(f"the simulated coder did not start: {self.process.communicate()[1][-400:]}")
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout or []), daemon=True)
+        self.reader.start()
 
-def latencies(coder: subprocess.Popen[str]) -> list[float]:
-    out, err = coder.communicate(timeout=3600)
-    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    if coder.returncode not in (0, -15) or not lines:  # (-15: stopped by SIGTERM once the import ended)
-        raise SystemExit(f"the simulated coder failed: {err.strip()[-400:]}")
-    return [line["ms"] for line in lines if "ms" in line]
+    def latencies(self, stop: bool = False) -> list[float]:
+        if stop:
+            self.process.terminate()
+        self.process.wait(timeout=3600)
+        self.reader.join()
+        found = [json.loads(line) for line in self.lines if line.startswith("{")]
+        if self.process.returncode not in (0, -15) or not found:  # (-15: stopped once the import ended)
+            raise SystemExit(f"the simulated coder failed: {self.process.stderr.read()[-400:] if self.process.stderr else ''}")
+        return [line["ms"] for line in found if "ms" in line]
 
 
 def wikinews_corpus(path: Path, n: int, tag: str) -> None:
@@ -77,17 +86,17 @@ def beside_import(db: Path, subject: str, docs: int, seed: int, tmp: Path) -> tu
     wikinews_corpus(corpus, docs, uuid.uuid4().hex[:8])  # texts no earlier run stored
     command = ([sys.executable, "-c", COUNT_BATCHES] if subject == "count"
                else [str(Path(sys.executable).with_name("annotator"))])
-    coder = saves(db, 3600, seed)  # saving before the import starts, until it ends
+    coder = Coder(db, 3600, seed)  # saving before the import starts, until it ends
     started = time.perf_counter()
     importer = subprocess.Popen([*command, "import", "--db", str(db), str(corpus)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, err = importer.communicate(timeout=3600)
     took = time.perf_counter() - started
-    coder.terminate()
+    found = coder.latencies(stop=True)
     if importer.returncode != 0:
         raise SystemExit(f"the import failed: {err.strip()[-400:]}")
     corpus.unlink()
-    return latencies(coder), took
+    return found, took
 
 
 def main() -> None:
@@ -111,8 +120,7 @@ def main() -> None:
             order = ["count", "time"] if r % 2 == 0 else ["time", "count"]
             for subject in ["alone", *order] if r % 2 == 0 else [*order, "alone"]:
                 if subject == "alone":
-                    coder = saves(db, took, 1000 + r)
-                    found, seconds = latencies(coder), took
+                    found, seconds = Coder(db, took, 1000 + r).latencies(), took
                 else:
                     found, seconds = beside_import(db, subject, args.import_docs, r * 10 + len(results[subject]), tmp)
                     took = seconds
