@@ -4,7 +4,7 @@
 
 Builds (or reuses, with --keep) the project of bench/scale_bench.py (N short documents, blind, so
 a save is one small write). Then, over --rounds rounds, in alternating order:
-  alone   a simulated coder (bench/simulated_coder.py) saving decisions as fast as it can, with
+  alone   a simulated coder (bench/simulated_coder.py) saving a decision every PAUSE seconds, with
           nothing else writing: the floor;
   count   the same coder while `annotator import` stores --import-docs new Wikinews-size documents
           (the seeds' articles, each copy made unique) in batches of a fixed 1,000 records (how
@@ -38,6 +38,10 @@ from scale_bench import build, percentiles  # noqa: E402
 CODER = ROOT / "bench" / "simulated_coder.py"
 WIKINEWS = ROOT / "seeds" / "wikinews.jsonl"
 TARGET_MS = 50.0
+# Between a coder's decisions: each save then lands at a time of its own in the import's cycle of
+# batches, as a person's do. A coder saving back to back waits once per batch and then saves
+# hundreds of times in the gap, which hides the wait from the percentiles.
+PAUSE = 0.05
 # The import as it batched before: a fixed 1,000 records a batch, whatever they cost.
 COUNT_BATCHES = ("import sys; from annotator.services import importer; "
                  "importer.FIRST_BATCH = importer.FEWEST = importer.MOST = 1000; "
@@ -50,8 +54,8 @@ class Coder:
 
     def __init__(self, db: Path, seconds: float, seed: int) -> None:
         self.process = subprocess.Popen([sys.executable, str(CODER), str(db), "new", "--seconds", f"{seconds:.1f}",
-                                         "--seed", str(seed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+                                         "--seed", str(seed), "--pause", str(PAUSE)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         while "ready" not in (line := self.process.stdout.readline()):
             if not line:

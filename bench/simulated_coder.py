@@ -2,7 +2,7 @@
 decision at a time, as fast as it can (or for a given time), and prints a JSON line per stored
 decision ({"saved": n, "ms": save latency}), then the annotations it left ({"final": ...}).
 
-    python bench/simulated_coder.py DB CODER [--decisions N | --seconds S] [--seed K]
+    python bench/simulated_coder.py DB CODER [--decisions N | --seconds S] [--seed K] [--pause S]
 
 Used by tests/test_teams.py (eight at once, nothing lost) and bench/concurrency_bench.py."""
 
@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--decisions", type=int, default=0)
     parser.add_argument("--seconds", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="seconds between decisions (a coder's pace; 0: as fast as the services let it)")
     args = parser.parse_args(argv)
 
     from annotator.domain import coding as edits
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     ends_at = time.monotonic() + args.seconds if args.seconds else None
     print(json.dumps({"ready": True}), flush=True)
     while (saved < args.decisions) if args.decisions else (time.monotonic() < ends_at):
+        if args.pause:
+            time.sleep(args.pause)
         roll = rng.random()
         if roll < 0.5 and words:
             start, end = rng.choice(words)

@@ -168,3 +168,11 @@ def test_doccano_intent_detection_and_an_unlabelled_label_studio_region(cli, pro
     ls.write_text(json.dumps([{"id": 3, "data": {"text": TEXT}, "annotations": [{"completed_by": 1, "result": [
         {"type": "labels", "from_name": "label", "value": {"start": 0, "end": 13, "labels": []}}]}]}]))
     assert "1 Label Studio regions with no label (a span needs one)" in imported(cli, ls)
+
+
+def test_a_file_name_with_a_line_break_is_shown_escaped_in_a_csv_error(cli, project, tmp_path):
+    path = tmp_path / "two\nlines.csv"
+    path.write_text("id,body\n1,Some text.\n")
+    result = cli("import", str(path))
+    assert result.code == 1 and "two\\nlines.csv:1: no column 'text'" in result.err, result.err
+    assert "two\nlines" not in result.err

@@ -11,6 +11,7 @@ import typer
 from rich.text import Text
 
 from annotator.cli.shared import Command, Db, app, err, out, project_db
+from annotator.domain.display import escaped_controls
 from annotator.domain.errors import InputError
 from annotator.domain.foreign import AS_GOLD
 
@@ -151,7 +152,7 @@ def import_(ctx: typer.Context,
     if report.not_stored:  # (this tool's own records too: a span given twice)
         out.print("Read but not stored:")
         for reason, (count, where) in report.not_stored.items():
-            out.print(f"  {count} {reason}; the first at {where}")
+            out.print(f"  {count} {reason}; the first at {escaped_controls(where)}")
     if report.gold_added or report.gold_already or report.gold_differ:
         out.print(f"Gold: {report.gold_added} document(s) new, {report.gold_already} already had gold"
                   + (f", {report.gold_differ} unlike the stored gold" if report.gold_differ else "") + " (kept).")

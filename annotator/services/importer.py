@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 
 from annotator.domain.codebook import Codebook
 from annotator.domain.coding import Annotation
+from annotator.domain.display import escaped_controls
 from annotator.domain.errors import InputError
 from annotator.domain.records import DocumentRecord, RecordError, default_id
 from annotator.domain.spans import Span, Stance, is_token_aligned
@@ -124,6 +125,7 @@ class ImportReport:
     def problem(self, where: str, *messages: str) -> None:
         """One invalid record, with each of its problems on a line of its own."""
         self.invalid += 1
+        where = escaped_controls(where)  # (a file's name may hold a line break)
         for message in messages:
             if len(self.problems) < MAX_REPORTED:
                 self.problems.append(f"{where}: {message}")

@@ -342,7 +342,8 @@ def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress, ope
         yield f"{shown}:1", InputError(problem)
         return
     if text_column not in columns:
-        yield f"{shown}:1", InputError(f"no column {text_column!r}; the columns are: {', '.join(columns) or '(none)'}; "
+        yield f"{shown}:1", InputError(f"no column {text_column!r}; the columns are: "
+                                      f"{escaped_controls(', '.join(columns)) or '(none)'}; "
                                       "name the text column with --text-column")
         return
     row_start = reader.line_num + 1
