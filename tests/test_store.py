@@ -11,7 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from conftest import ServerDatabase, assert_find_index_whole, rows, write_jsonl
 from sqlmodel import SQLModel
 
-from annotator.store import tables  # noqa: F401
+import annotator.store.schema  # noqa: F401  (the definition: registers its tables on SQLModel.metadata)
+from annotator.store import tables
 from annotator.store.documents import FIND_INDEX_FILL
 from annotator.store.engine import make_engine, resolve_url
 
@@ -77,6 +78,29 @@ def test_migrations_build_exactly_the_tables_of_the_code(project):
                                                          and (kind, name, parent.get("table_name")) not in SERVER_SEARCH})
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
+
+
+def test_the_core_tables_are_what_the_sqlmodel_definition_writes_and_what_migrations_build(project):
+    """The store's SQL runs on tables.py, a Core copy of schema.py written by schema_code: a change
+    to schema.py without writing tables.py again fails here, as tables that migrations do not build."""
+    from annotator.store.schema_code import TABLES, source
+
+    assert TABLES.read_text("utf-8") == source(SQLModel.metadata), \
+        "tables.py is not what schema.py writes: run `python -m annotator.store.schema_code`"
+    engine = make_engine(str(project))
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_name": lambda name, kind, parent:
+                                                         not (kind == "table" and name.startswith("document_fts"))
+                                                         and (kind, name, parent.get("table_name")) not in SERVER_SEARCH})
+        assert compare_metadata(context, tables.metadata) == []
+
+
+def test_a_read_only_command_loads_neither_sqlmodel_nor_pydantic():
+    """Building SQLModel's classes cost a quarter of a second of every command's start."""
+    loaded = subprocess.run([sys.executable, "-c", "import sys; from annotator.services import inspect, project; "
+                             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlmodel', 'pydantic')))"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
 
 
 def _catalogue(db, kind: str) -> set[str]:

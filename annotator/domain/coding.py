@@ -13,13 +13,15 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from annotator.domain.codebook import Codebook
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, SpanKey, Stance
 from annotator.domain.vocabulary import Decision, Origin, Status
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
+
+if TYPE_CHECKING:  # (only named here: the codebook's module loads pydantic, which reading commands do without)
+    from annotator.domain.codebook import Codebook
 
 StanceKey = tuple[str, str]  # (target, suggested label)
 

@@ -4,8 +4,8 @@ from __future__ import annotations as _postponed  # the name `annotations` is th
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from annotator.domain.codebook import Codebook, parse_codebook
 from annotator.domain.errors import CodebookError, InputError
 from annotator.resources import default_schema
 from annotator.services.access_rules import require_lead
@@ -14,6 +14,9 @@ from annotator.store import annotations, codebooks, events, gold, migrate
 from annotator.store.backup import backup_to, damage
 from annotator.store.engine import Connection, Engine, make_engine, shown_url, sqlite_path
 from annotator.store.failures import failure_message as store_failure_message
+
+if TYPE_CHECKING:  # the codebook's module loads pydantic: only the commands that read a codebook pay for it
+    from annotator.domain.codebook import Codebook
 
 
 def load_codebook_file(path: Path) -> Codebook:
@@ -27,6 +30,8 @@ def load_codebook_file(path: Path) -> Codebook:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"not valid UTF-8 (byte {raw[exc.start]:#04x}); save the codebook as UTF-8",
                          f"{path}:{line}") from None
+    from annotator.domain.codebook import parse_codebook
+
     return parse_codebook(text, str(path))
 
 
@@ -84,6 +89,8 @@ def active_codebook(engine: Engine) -> Codebook:
     if stored is None:
         raise InputError("the project has no codebook; run `annotator init`")
     name, _, source = stored
+    from annotator.domain.codebook import parse_codebook
+
     return parse_codebook(source, f"codebook {name} (stored)")
 
 

@@ -1,1 +1,1 @@
-"""Persistence: SQLModel tables, engine set-up and the queries services need."""
+"""Persistence: the tables (SQLModel definitions, Core copies), engine set-up and the queries services need."""

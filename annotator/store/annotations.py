@@ -18,12 +18,12 @@ from annotator.store import tables as t
 from annotator.store.engine import count_of, inserted_pk
 from annotator.store.tables import utcnow
 
-ANN = t.table_of(t.Annotation)
-SPAN = t.table_of(t.AnnotationSpan)
-STANCE = t.table_of(t.AnnotationStance)
-SPAN_DECISION = t.table_of(t.SuggestionDecision)
-STANCE_DECISION = t.table_of(t.StanceDecision)
-CODER = t.table_of(t.Coder)
+ANN = t.Annotation
+SPAN = t.AnnotationSpan
+STANCE = t.AnnotationStance
+SPAN_DECISION = t.SuggestionDecision
+STANCE_DECISION = t.StanceDecision
+CODER = t.Coder
 CHILDREN = (SPAN, STANCE, SPAN_DECISION, STANCE_DECISION)
 ROWS_PER_INSERT = 10_000  # rows a write inserts at once, telling its progress in between
 

@@ -15,9 +15,9 @@ from annotator.domain.assignment import Assigned
 from annotator.store import tables as t
 from annotator.store.tables import utcnow
 
-CODER = t.table_of(t.Coder)
-ASSIGN = t.table_of(t.Assignment)
-ANN = t.table_of(t.Annotation)
+CODER = t.Coder
+ASSIGN = t.Assignment
+ANN = t.Annotation
 
 
 @dataclass(frozen=True, slots=True)

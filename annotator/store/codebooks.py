@@ -7,7 +7,7 @@ from sqlalchemy import Connection, insert, select
 from annotator.store import tables as t
 from annotator.store.tables import utcnow
 
-CODEBOOK = t.table_of(t.CodebookRow)
+CODEBOOK = t.CodebookRow
 
 
 def latest(conn: Connection) -> tuple[str, str, str] | None:

@@ -15,8 +15,8 @@ from annotator.domain.queue_order import shuffle_key
 from annotator.store import tables as t
 from annotator.store.engine import bulk_insert, count_of
 
-DOC = t.table_of(t.Document)
-ANN = t.table_of(t.Annotation)
+DOC = t.Document
+ANN = t.Annotation
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +195,7 @@ def fts_terms(text: str) -> list[str]:
 
 
 # The queue: documents in import order ------------------------------------------------------------
-ASSIGN = t.table_of(t.Assignment)
+ASSIGN = t.Assignment
 ORDER_KEYS = {"random": DOC.c.shuffle, "uncertain": DOC.c.certainty}  # `code --order`; sequential: pk
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import URL, Column, Connection, CursorResult, Engine, Executable
 from sqlalchemy.engine.interfaces import ExceptionContext
 from sqlalchemy.exc import (ArgumentError, DatabaseError, DBAPIError, IntegrityError, NoSuchModuleError,
                             OperationalError)
-from sqlmodel import create_engine
+from sqlalchemy import create_engine
 
 from annotator.domain.display import masked_url
 from annotator.domain.errors import InputError

@@ -9,7 +9,7 @@ from annotator.store import identity
 from annotator.store import tables as t
 from annotator.store.tables import utcnow
 
-EVENT = t.table_of(t.Event)
+EVENT = t.Event
 _INSERT = insert(EVENT)  # built once: every stored key adds an event
 _INSERT_AS_SESSION = insert(EVENT).values(actor=literal_column("session_user"))  # PostgreSQL's own answer
 

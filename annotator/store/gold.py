@@ -18,11 +18,11 @@ from annotator.store.engine import (bound, bulk_insert, bulk_insert_values, bulk
                                     dialect_insert, driver_connection, driver_errors, inserted_pk)
 from annotator.store.tables import utcnow
 
-GOLD = t.table_of(t.Gold)
-GOLD_SPAN = t.table_of(t.GoldSpan)
-GOLD_STANCE = t.table_of(t.GoldStance)
-CODER = t.table_of(t.Coder)
-STALE = t.table_of(t.GoldStale)
+GOLD = t.Gold
+GOLD_SPAN = t.GoldSpan
+GOLD_STANCE = t.GoldStance
+CODER = t.Coder
+STALE = t.GoldStale
 # Built once: a coder's every stored key asks it.
 _DERIVED_DIGEST = select(GOLD.c.derived_digest).where(GOLD.c.document_pk == bindparam("document")).with_for_update()
 
@@ -60,8 +60,8 @@ def labels_in_use(conn: Connection) -> tuple[set[str], set[tuple[str, str]]]:
     return spans, stances
 
 
-ADJUDICATION = t.table_of(t.GoldAdjudication)
-ANN = t.table_of(t.Annotation)
+ADJUDICATION = t.GoldAdjudication
+ANN = t.Annotation
 
 
 @dataclass(frozen=True, slots=True)

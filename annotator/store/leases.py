@@ -10,9 +10,9 @@ from annotator.store import tables as t
 from annotator.store.engine import dialect_insert
 from annotator.store.tables import utcnow
 
-LEASE = t.table_of(t.DocumentLease)
-ASSIGN = t.table_of(t.Assignment)
-DOC = t.table_of(t.Document)
+LEASE = t.DocumentLease
+ASSIGN = t.Assignment
+DOC = t.Document
 _CODERS = select(func.count()).select_from(ASSIGN).where(ASSIGN.c.document_pk == bindparam("document"))  # every open
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import Connection, delete, insert, select
 from annotator.store import tables as t
 from annotator.store.tables import utcnow
 
-VERSION = t.table_of(t.ModelVersion)
-IN_USE = t.table_of(t.ModelInUse)
-PROGRESS = t.table_of(t.SuggestProgress)
+VERSION = t.ModelVersion
+IN_USE = t.ModelInUse
+PROGRESS = t.SuggestProgress
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from sqlalchemy import ColumnElement, Connection, bindparam, func, select, updat
 
 from annotator.store import tables as t
 
-ANN = t.table_of(t.Annotation)
-ASSIGN = t.table_of(t.Assignment)
-CODER = t.table_of(t.Coder)
-DOC = t.table_of(t.Document)
+ANN = t.Annotation
+ASSIGN = t.Assignment
+CODER = t.Coder
+DOC = t.Document
 FINISHED = ("done", "skipped")
 STEP = 200  # queue entries read at a time while raising a mark
 

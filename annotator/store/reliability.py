@@ -14,12 +14,12 @@ from sqlalchemy import Connection, Select, bindparam, func, select, update
 from annotator.store import tables as t
 from annotator.store.engine import bulk_rows
 
-ANN = t.table_of(t.Annotation)
-SPAN = t.table_of(t.AnnotationSpan)
-STANCE = t.table_of(t.AnnotationStance)
-CODER = t.table_of(t.Coder)
-DOC = t.table_of(t.Document)
-SUG = t.table_of(t.Suggestion)
+ANN = t.Annotation
+SPAN = t.AnnotationSpan
+STANCE = t.AnnotationStance
+CODER = t.Coder
+DOC = t.Document
+SUG = t.Suggestion
 
 
 def coder_names(conn: Connection) -> dict[int, str]:

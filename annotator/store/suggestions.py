@@ -13,15 +13,15 @@ from annotator.store import models, tables as t
 from annotator.store.engine import bulk_update, count_of, dialect_insert
 from annotator.store.tables import utcnow
 
-SUG = t.table_of(t.Suggestion)
+SUG = t.Suggestion
 # Built once: every document opened reads them. The versions first, newest first, then only the rows shown.
 _VERSIONS = (select(SUG.c.pk, SUG.c.model, SUG.c.version).where(SUG.c.document_pk == bindparam("document"))
              .order_by(SUG.c.pk.desc()))
 _ROW = select(SUG.c.model, SUG.c.version, SUG.c.spans, SUG.c.stances).where(SUG.c.pk == bindparam("pk"))
-PROGRESS = t.table_of(t.SuggestProgress)
-CLAIM = t.table_of(t.SuggestClaim)
-DOC = t.table_of(t.Document)
-ANN = t.table_of(t.Annotation)
+PROGRESS = t.SuggestProgress
+CLAIM = t.SuggestClaim
+DOC = t.Document
+ANN = t.Annotation
 
 
 def _to_row(suggestion: Suggestion) -> dict[str, Any]:

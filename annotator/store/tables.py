@@ -1,337 +1,310 @@
-"""The project database: one table per word of the design (document, suggestion, annotation, ...).
+"""The project database's tables as SQLAlchemy Core: the store's SQL is written with these.
 
-Integer surrogate keys join the tables; `Document.id` is the stable id people and files use.
+Written by `python -m annotator.store.schema_code` from the SQLModel classes of schema.py (the
+definition migrations are compared with): do not edit by hand; a test fails when they differ.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, UTC
-from typing import Any
+from datetime import UTC, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Table, UniqueConstraint
-from sqlalchemy.orm import class_mapper
-from sqlmodel import Field, SQLModel
+import sqlalchemy as sa
 
-from annotator.domain.vocabulary import DECISIONS, GOLD_HOWS, MODEL_TASKS, ORIGINS, ROLES, STATUSES
+from annotator.store.column_types import UTCDateTime
+
+metadata = sa.MetaData()
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
-    """The database refuses any value outside the domain's vocabulary."""
-    listed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f'"{column}" IN ({listed})', name=f"{column}_valid")
+CodebookRow = sa.Table(
+    'codebook', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('name', sa.String(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('hash', sa.String(), nullable=False),
+    sa.Column('source', sa.String(), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.Index('ix_codebook_hash', 'hash', unique=False),
+)
 
 
-def table_of(model: type[SQLModel]) -> Table:
-    """The Core table a model maps to, for the store's SQL: SQLModel sets `__table__` on each table
-    class but does not declare it, so a type checker cannot see it there."""
-    table = class_mapper(model, configure=False).local_table
-    assert isinstance(table, Table)
-    return table
+Document = sa.Table(
+    'document', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('id', sa.String(), nullable=False, unique=True),
+    sa.Column('title', sa.String(), nullable=False, default=''),
+    sa.Column('text', sa.String(), nullable=False),
+    sa.Column('meta', sa.JSON(), nullable=False),
+    sa.Column('text_hash', sa.String(), nullable=False, unique=True),
+    sa.Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.Column('token_count', sa.Integer(), nullable=True),
+    sa.Column('shuffle', sa.Integer(), nullable=False, default=0, server_default='0'),
+    sa.Column('certainty', sa.Float(), nullable=False, default=2.0, server_default='2.0'),
+    sa.Column('blind', sa.Boolean(), nullable=False, default=False, server_default='0'),
+    sa.Column('seq', sa.Integer(), nullable=False, default=0, server_default='0'),
+    sa.Index('ix_document_certainty', 'certainty', 'pk', unique=False),
+    sa.Index('ix_document_seq', 'seq', unique=True),
+    sa.Index('ix_document_shuffle', 'shuffle', 'pk', unique=False),
+)
 
 
-def _json(**kw: Any) -> Any:
-    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False), **kw)
+ModelInUse = sa.Table(
+    'model_in_use', metadata,
+    sa.Column('task', sa.String(), primary_key=True, nullable=False),
+    sa.Column('name', sa.String(), nullable=False),
+    sa.Column('version', sa.String(), nullable=False),
+    sa.Column('chosen_by', sa.String(), nullable=True),
+    sa.Column('chosen_at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.CheckConstraint('"task" IN (\'stance\', \'entities\')', name='task_valid'),
+)
 
 
-class CodebookRow(SQLModel, table=True):
-    """Every codebook the project has used; the newest row is the one in force."""
-    __tablename__ = "codebook"
-    pk: int | None = Field(default=None, primary_key=True)
-    name: str
-    version: int
-    hash: str = Field(index=True)
-    source: str  # the TOML text as it was loaded
-    created_at: datetime = Field(default_factory=utcnow)
+ModelVersion = sa.Table(
+    'model_version', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('name', sa.String(), nullable=False),
+    sa.Column('version', sa.String(), nullable=False),
+    sa.Column('task', sa.String(), nullable=False),
+    sa.Column('base', sa.String(), nullable=False),
+    sa.Column('path', sa.String(), nullable=False),
+    sa.Column('train_documents', sa.Integer(), nullable=False),
+    sa.Column('held_out_documents', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('score_in_use', sa.Float(), nullable=True),
+    sa.Column('in_use_then', sa.String(), nullable=True),
+    sa.Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.UniqueConstraint('name', 'version'),
+    sa.CheckConstraint('"task" IN (\'stance\', \'entities\')', name='task_valid'),
+)
 
 
-class Coder(SQLModel, table=True):
-    __table_args__ = (one_of("role", ROLES),)
-    pk: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True)
-    role: str = "coder"  # coder | lead
-    created_at: datetime = Field(default_factory=utcnow)
-    # Where the coding screen reopens: the document the coder last had open.
-    last_document_pk: int | None = Field(default=None, foreign_key="document.pk", ondelete="SET NULL")
-    # Lower bounds under which every document of the coder's queue is finished (done or skipped):
-    # a document key (no assignment) and an assignment position. The next unfinished document is
-    # looked for from there, so a coder deep in the queue does not walk what lies behind.
-    finished_through_pk: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    finished_through_position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+SuggestProgress = sa.Table(
+    'suggest_progress', metadata,
+    sa.Column('model', sa.String(), primary_key=True, nullable=False),
+    sa.Column('version', sa.String(), primary_key=True, nullable=False),
+    sa.Column('through', sa.Integer(), nullable=False, default=0),
+)
 
 
-class Document(SQLModel, table=True):
-    # The queue's other orders are seeks on these keys, with pk breaking ties.
-    __table_args__ = (Index("ix_document_shuffle", "shuffle", "pk"), Index("ix_document_certainty", "certainty", "pk"),
-                      Index("ix_document_seq", "seq", unique=True))
-    pk: int | None = Field(default=None, primary_key=True)  # import order: the queue's order
-    id: str = Field(unique=True)
-    title: str = ""
-    text: str
-    meta: dict[str, Any] = _json()
-    text_hash: str = Field(unique=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    # Tokens in the text (domain.tokens), once token-level agreement has needed them.
-    token_count: int | None = None
-    # `code --order random`: a hash of the id, the same shuffle on every machine.
-    shuffle: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    # `code --order uncertain`: the lowest score of the newest suggestion's stances (NO_CERTAINTY
-    # without one, so those come last).
-    certainty: float = Field(default=2.0, sa_column_kwargs={"server_default": "2.0"})
-    # Shown without suggestions (`assign --blind`): agreement compares these with assisted ones.
-    blind: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
-    # 1, 2, 3, ... in import order with no gaps (pk may have gaps on a server): a document's place
-    # in the queue, and the project's size, are one seek.
-    seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+Coder = sa.Table(
+    'coder', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('name', sa.String(), nullable=False, unique=True),
+    sa.Column('role', sa.String(), nullable=False, default='coder'),
+    sa.Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.Column('last_document_pk', sa.Integer(), sa.ForeignKey('document.pk', ondelete='SET NULL'), nullable=True),
+    sa.Column('finished_through_pk', sa.Integer(), nullable=False, default=0, server_default='0'),
+    sa.Column('finished_through_position', sa.Integer(), nullable=False, default=0, server_default='0'),
+    sa.CheckConstraint('"role" IN (\'coder\', \'lead\')', name='role_valid'),
+)
 
 
-class Suggestion(SQLModel, table=True):
-    """One model's proposals for one document, kept per model name and version."""
-    __table_args__ = (UniqueConstraint("document_pk", "model", "version"),
-                      Index("ix_suggestion_model_document", "model", "version", "document_pk"))
-    pk: int | None = Field(default=None, primary_key=True)
-    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE")
-    model: str
-    version: str
-    spans: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    stances: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow)
+Gold = sa.Table(
+    'gold', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('document_pk', sa.Integer(), sa.ForeignKey('document.pk', ondelete='CASCADE'), nullable=False, unique=True),
+    sa.Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.Column('updated_at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.Column('min_agreement', sa.Integer(), nullable=True),
+    sa.Column('disputed', sa.Integer(), nullable=False, default=0, server_default='0'),
+    sa.Column('derived_digest', sa.String(), nullable=True),
+    sa.Column('annotators', sa.JSON(), nullable=False, server_default='[]'),
+    sa.Column('adjudication', sa.String(), nullable=True),
+)
 
 
-class Annotation(SQLModel, table=True):
-    """One coder's version of one document; only that coder writes it."""
-    __table_args__ = (
-        UniqueConstraint("document_pk", "coder_pk"),
-        Index("ix_annotation_coder_status_updated", "coder_pk", "status", "updated_at"),  # "done today": a range
-        one_of("status", STATUSES),
-    )
-    pk: int | None = Field(default=None, primary_key=True)
-    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE")
-    coder_pk: int = Field(foreign_key="coder.pk")
-    status: str = "draft"  # draft | done | skipped
-    seconds: float = 0.0
-    suggestions_shown: bool = False
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
-    # Whose suggestions the coder decided on ("name:version"), per task: `annotator models` counts
-    # each model version's accepted, changed and rejected suggestions by them.
-    entity_model: str | None = None
-    stance_model: str | None = None
+GoldStale = sa.Table(
+    'gold_stale', metadata,
+    sa.Column('document_pk', sa.Integer(), sa.ForeignKey('document.pk', ondelete='CASCADE'), primary_key=True, nullable=False),
+)
 
 
-class AnnotationSpan(SQLModel, table=True):
-    __tablename__ = "annotation_span"
-    # Covering: reading an annotation's spans (gold, agreement) never visits the table's rows.
-    __table_args__ = (one_of("origin", ORIGINS), Index("ix_annotation_span_items", "annotation_pk", "start", "end", "label"))
-    pk: int | None = Field(default=None, primary_key=True)
-    annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE")
-    start: int
-    end: int
-    label: str
-    origin: str = "added"  # accepted | changed | added | imported
-    aligned: bool = True  # False: imported offsets that do not fall on token boundaries (kept, flagged)
-    # The suggested span it was taken from, if any: its decision follows every edit of this span.
-    source_start: int | None = None
-    source_end: int | None = None
-    source_label: str | None = None
+SuggestClaim = sa.Table(
+    'suggest_claim', metadata,
+    sa.Column('document_pk', sa.Integer(), sa.ForeignKey('document.pk', ondelete='CASCADE'), primary_key=True, nullable=False),
+    sa.Column('model', sa.String(), primary_key=True, nullable=False),
+    sa.Column('version', sa.String(), primary_key=True, nullable=False),
+    sa.Column('run', sa.String(), nullable=False),
+    sa.Column('until', UTCDateTime(), nullable=False),
+)
 
 
-class AnnotationStance(SQLModel, table=True):
-    __tablename__ = "annotation_stance"
-    __table_args__ = (UniqueConstraint("annotation_pk", "target"), one_of("origin", ORIGINS),
-                      Index("ix_annotation_stance_items", "annotation_pk", "target", "label"))  # covering, as spans
-    pk: int | None = Field(default=None, primary_key=True)
-    annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE")
-    target: str
-    label: str
-    origin: str = "added"  # accepted | changed | added | imported
-    source_label: str | None = None  # the suggested label it was coded against, if any
+Suggestion = sa.Table(
+    'suggestion', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('document_pk', sa.Integer(), sa.ForeignKey('document.pk', ondelete='CASCADE'), nullable=False),
+    sa.Column('model', sa.String(), nullable=False),
+    sa.Column('version', sa.String(), nullable=False),
+    sa.Column('spans', sa.JSON(), nullable=False),
+    sa.Column('stances', sa.JSON(), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.UniqueConstraint('document_pk', 'model', 'version'),
+    sa.Index('ix_suggestion_model_document', 'model', 'version', 'document_pk', unique=False),
+)
 
 
-class SuggestionDecision(SQLModel, table=True):
-    """What a coder did with one suggested span: accepted, changed or rejected. Undecided: no row."""
-    __tablename__ = "suggestion_decision"
-    __table_args__ = (one_of("decision", DECISIONS),)
-    pk: int | None = Field(default=None, primary_key=True)
-    annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE", index=True)
-    start: int
-    end: int
-    label: str
-    decision: str
+Annotation = sa.Table(
+    'annotation', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('document_pk', sa.Integer(), sa.ForeignKey('document.pk', ondelete='CASCADE'), nullable=False),
+    sa.Column('coder_pk', sa.Integer(), sa.ForeignKey('coder.pk'), nullable=False),
+    sa.Column('status', sa.String(), nullable=False, default='draft'),
+    sa.Column('seconds', sa.Float(), nullable=False, default=0.0),
+    sa.Column('suggestions_shown', sa.Boolean(), nullable=False, default=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.Column('updated_at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.Column('entity_model', sa.String(), nullable=True),
+    sa.Column('stance_model', sa.String(), nullable=True),
+    sa.UniqueConstraint('document_pk', 'coder_pk'),
+    sa.CheckConstraint('"status" IN (\'draft\', \'done\', \'skipped\')', name='status_valid'),
+    sa.Index('ix_annotation_coder_status_updated', 'coder_pk', 'status', 'updated_at', unique=False),
+)
 
 
-class StanceDecision(SQLModel, table=True):
-    """What a coder did with one suggested stance (target and the suggested label). Undecided: no row."""
-    __tablename__ = "stance_decision"
-    __table_args__ = (UniqueConstraint("annotation_pk", "target", "label"), one_of("decision", DECISIONS))
-    pk: int | None = Field(default=None, primary_key=True)
-    annotation_pk: int = Field(foreign_key="annotation.pk", ondelete="CASCADE")
-    target: str
-    label: str
-    decision: str
+Assignment = sa.Table(
+    'assignment', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('document_pk', sa.Integer(), sa.ForeignKey('document.pk', ondelete='CASCADE'), nullable=False),
+    sa.Column('coder_pk', sa.Integer(), sa.ForeignKey('coder.pk'), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('overlap', sa.Boolean(), nullable=False, default=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.UniqueConstraint('document_pk', 'coder_pk'),
+    sa.Index('ix_assignment_coder_position', 'coder_pk', 'position', unique=False),
+)
 
 
-class Gold(SQLModel, table=True):
-    """The adjudicated version of a document."""
-    pk: int | None = Field(default=None, primary_key=True)
-    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE", unique=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
-    min_agreement: int | None = None  # the bar it was derived with (None: more than half)
-    # Items the coders left unsettled at the last derivation: the review screen serves these first.
-    disputed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    # A digest of the derived items: deriving again compares it instead of reading the items back.
-    derived_digest: str | None = None
-    # The coders it came from (gold JSONL's "annotators"), kept: imported gold has no annotations to ask.
-    annotators: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
-    # Imported gold's own word for the document (gold JSONL's "adjudication"): an export says it
-    # again where no item carries a word (gold with nothing in it). Derived gold leaves it empty.
-    adjudication: str | None = None
+CoderToken = sa.Table(
+    'coder_token', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('coder_pk', sa.Integer(), sa.ForeignKey('coder.pk', ondelete='CASCADE'), nullable=False),
+    sa.Column('token_hash', sa.String(), nullable=False, unique=True),
+    sa.Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.Column('revoked_at', UTCDateTime(), nullable=True),
+    sa.Column('made_by', sa.String(), nullable=True),
+    sa.Index('ix_coder_token_coder_pk', 'coder_pk', unique=False),
+)
 
 
-class GoldAdjudication(SQLModel, table=True):
-    """A lead's decision on a region of text (every span overlapping it) or on a target: derivation
-    leaves it alone from then on. The gold items it produced are in gold_span / gold_stance."""
-    __tablename__ = "gold_adjudication"
-    __table_args__ = (one_of("kind", ("span", "stance")),)
-    pk: int | None = Field(default=None, primary_key=True)
-    gold_pk: int = Field(foreign_key="gold.pk", ondelete="CASCADE", index=True)
-    kind: str  # span | stance
-    start: int = 0
-    end: int = 0
-    target: str | None = None
-    by_coder_pk: int = Field(foreign_key="coder.pk")
-    at: datetime = Field(default_factory=utcnow)
+DocumentLease = sa.Table(
+    'document_lease', metadata,
+    sa.Column('document_pk', sa.Integer(), sa.ForeignKey('document.pk', ondelete='CASCADE'), primary_key=True, nullable=False),
+    sa.Column('coder_pk', sa.Integer(), sa.ForeignKey('coder.pk', ondelete='CASCADE'), nullable=False),
+    sa.Column('until', UTCDateTime(), nullable=False),
+)
 
 
-class GoldSpan(SQLModel, table=True):
-    __tablename__ = "gold_span"
-    __table_args__ = (one_of("how", GOLD_HOWS),)
-    pk: int | None = Field(default=None, primary_key=True)
-    gold_pk: int = Field(foreign_key="gold.pk", ondelete="CASCADE", index=True)
-    start: int
-    end: int
-    label: str
-    how: str  # unanimous | majority | adjudicated
-    by_coder_pk: int | None = Field(default=None, foreign_key="coder.pk")
+GoldAdjudication = sa.Table(
+    'gold_adjudication', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('gold_pk', sa.Integer(), sa.ForeignKey('gold.pk', ondelete='CASCADE'), nullable=False),
+    sa.Column('kind', sa.String(), nullable=False),
+    sa.Column('start', sa.Integer(), nullable=False, default=0),
+    sa.Column('end', sa.Integer(), nullable=False, default=0),
+    sa.Column('target', sa.String(), nullable=True),
+    sa.Column('by_coder_pk', sa.Integer(), sa.ForeignKey('coder.pk'), nullable=False),
+    sa.Column('at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.CheckConstraint('"kind" IN (\'span\', \'stance\')', name='kind_valid'),
+    sa.Index('ix_gold_adjudication_gold_pk', 'gold_pk', unique=False),
+)
 
 
-class GoldStance(SQLModel, table=True):
-    __tablename__ = "gold_stance"
-    __table_args__ = (UniqueConstraint("gold_pk", "target"), one_of("how", GOLD_HOWS))
-    pk: int | None = Field(default=None, primary_key=True)
-    gold_pk: int = Field(foreign_key="gold.pk", ondelete="CASCADE")
-    target: str
-    label: str
-    how: str
-    by_coder_pk: int | None = Field(default=None, foreign_key="coder.pk")
+GoldSpan = sa.Table(
+    'gold_span', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('gold_pk', sa.Integer(), sa.ForeignKey('gold.pk', ondelete='CASCADE'), nullable=False),
+    sa.Column('start', sa.Integer(), nullable=False),
+    sa.Column('end', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(), nullable=False),
+    sa.Column('how', sa.String(), nullable=False),
+    sa.Column('by_coder_pk', sa.Integer(), sa.ForeignKey('coder.pk'), nullable=True),
+    sa.CheckConstraint('"how" IN (\'unanimous\', \'majority\', \'adjudicated\')', name='how_valid'),
+    sa.Index('ix_gold_span_gold_pk', 'gold_pk', unique=False),
+)
 
 
-class Assignment(SQLModel, table=True):
-    """Which coder gets which document, in which order; overlap documents go to several coders."""
-    __table_args__ = (
-        UniqueConstraint("document_pk", "coder_pk"),
-        Index("ix_assignment_coder_position", "coder_pk", "position"),
-    )
-    pk: int | None = Field(default=None, primary_key=True)
-    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE")
-    coder_pk: int = Field(foreign_key="coder.pk")
-    position: int
-    overlap: bool = False
-    created_at: datetime = Field(default_factory=utcnow)
+GoldStance = sa.Table(
+    'gold_stance', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('gold_pk', sa.Integer(), sa.ForeignKey('gold.pk', ondelete='CASCADE'), nullable=False),
+    sa.Column('target', sa.String(), nullable=False),
+    sa.Column('label', sa.String(), nullable=False),
+    sa.Column('how', sa.String(), nullable=False),
+    sa.Column('by_coder_pk', sa.Integer(), sa.ForeignKey('coder.pk'), nullable=True),
+    sa.UniqueConstraint('gold_pk', 'target'),
+    sa.CheckConstraint('"how" IN (\'unanimous\', \'majority\', \'adjudicated\')', name='how_valid'),
+)
 
 
-class Event(SQLModel, table=True):
-    """Append-only audit trail of every change; also the source of undo."""
-    __table_args__ = (Index("ix_event_document", "document_pk"),)
-    pk: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow)
-    coder_pk: int | None = Field(default=None, foreign_key="coder.pk")
-    kind: str
-    document_pk: int | None = Field(default=None, foreign_key="document.pk")
-    annotation_pk: int | None = Field(default=None, foreign_key="annotation.pk")
-    before: dict[str, Any] = _json()
-    after: dict[str, Any] = _json()
-    # Who did it: the database role on PostgreSQL (a policy holds it to session_user), else the
-    # claimed name. None on events written before actors were recorded.
-    actor: str | None = None
+AnnotationSpan = sa.Table(
+    'annotation_span', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('annotation_pk', sa.Integer(), sa.ForeignKey('annotation.pk', ondelete='CASCADE'), nullable=False),
+    sa.Column('start', sa.Integer(), nullable=False),
+    sa.Column('end', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(), nullable=False),
+    sa.Column('origin', sa.String(), nullable=False, default='added'),
+    sa.Column('aligned', sa.Boolean(), nullable=False, default=True),
+    sa.Column('source_start', sa.Integer(), nullable=True),
+    sa.Column('source_end', sa.Integer(), nullable=True),
+    sa.Column('source_label', sa.String(), nullable=True),
+    sa.CheckConstraint('"origin" IN (\'accepted\', \'changed\', \'added\', \'imported\')', name='origin_valid'),
+    sa.Index('ix_annotation_span_items', 'annotation_pk', 'start', 'end', 'label', unique=False),
+)
 
 
-class GoldStale(SQLModel, table=True):
-    """A document whose derived gold a coder's change made stale, where the coder may not write gold
-    (PostgreSQL, a coder's role): the next lead's `gold`, review or export derives it again."""
-    __tablename__ = "gold_stale"
-    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE", primary_key=True)
+AnnotationStance = sa.Table(
+    'annotation_stance', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('annotation_pk', sa.Integer(), sa.ForeignKey('annotation.pk', ondelete='CASCADE'), nullable=False),
+    sa.Column('target', sa.String(), nullable=False),
+    sa.Column('label', sa.String(), nullable=False),
+    sa.Column('origin', sa.String(), nullable=False, default='added'),
+    sa.Column('source_label', sa.String(), nullable=True),
+    sa.UniqueConstraint('annotation_pk', 'target'),
+    sa.CheckConstraint('"origin" IN (\'accepted\', \'changed\', \'added\', \'imported\')', name='origin_valid'),
+    sa.Index('ix_annotation_stance_items', 'annotation_pk', 'target', 'label', unique=False),
+)
 
 
-class CoderToken(SQLModel, table=True):
-    """A coder's access token for `annotator serve`, kept only as its hash; revoked, it admits no one."""
-    __tablename__ = "coder_token"
-    pk: int | None = Field(default=None, primary_key=True)
-    coder_pk: int = Field(foreign_key="coder.pk", ondelete="CASCADE", index=True)
-    token_hash: str = Field(unique=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    revoked_at: datetime | None = None
-    made_by: str | None = None  # the lead who made it: taking their lead role back revokes it
+Event = sa.Table(
+    'event', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('at', UTCDateTime(), nullable=False, default=utcnow),
+    sa.Column('coder_pk', sa.Integer(), sa.ForeignKey('coder.pk'), nullable=True),
+    sa.Column('kind', sa.String(), nullable=False),
+    sa.Column('document_pk', sa.Integer(), sa.ForeignKey('document.pk'), nullable=True),
+    sa.Column('annotation_pk', sa.Integer(), sa.ForeignKey('annotation.pk'), nullable=True),
+    sa.Column('before', sa.JSON(), nullable=False),
+    sa.Column('after', sa.JSON(), nullable=False),
+    sa.Column('actor', sa.String(), nullable=True),
+    sa.Index('ix_event_document', 'document_pk', unique=False),
+)
 
 
-class SuggestProgress(SQLModel, table=True):
-    """Every document with a key up to `through` has a suggestion from this model version:
-    `suggest` starts after it instead of walking the documents already done."""
-    __tablename__ = "suggest_progress"
-    model: str = Field(primary_key=True)
-    version: str = Field(primary_key=True)
-    through: int = 0
+StanceDecision = sa.Table(
+    'stance_decision', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('annotation_pk', sa.Integer(), sa.ForeignKey('annotation.pk', ondelete='CASCADE'), nullable=False),
+    sa.Column('target', sa.String(), nullable=False),
+    sa.Column('label', sa.String(), nullable=False),
+    sa.Column('decision', sa.String(), nullable=False),
+    sa.UniqueConstraint('annotation_pk', 'target', 'label'),
+    sa.CheckConstraint('"decision" IN (\'accepted\', \'changed\', \'rejected\')', name='decision_valid'),
+)
 
 
-class SuggestClaim(SQLModel, table=True):
-    """A `suggest` run has taken this document for this model version until `until`: other runs,
-    on this machine or another, leave it alone. A run that dies leaves its claims to expire."""
-    __tablename__ = "suggest_claim"
-    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE", primary_key=True)
-    model: str = Field(primary_key=True)
-    version: str = Field(primary_key=True)
-    run: str
-    until: datetime
-
-
-class DocumentLease(SQLModel, table=True):
-    """A coder has a single-coded document (assigned to one coder) open: until `until`, it is
-    served to no one else; renewed by each of their saves, given up when they move on."""
-    __tablename__ = "document_lease"
-    document_pk: int = Field(foreign_key="document.pk", ondelete="CASCADE", primary_key=True)
-    coder_pk: int = Field(foreign_key="coder.pk", ondelete="CASCADE")
-    until: datetime
-
-
-class ModelVersion(SQLModel, table=True):
-    """A model `annotator train` saved for this project: what it learned from and how it scored on
-    the held-out gold documents."""
-    __tablename__ = "model_version"
-    __table_args__ = (UniqueConstraint("name", "version"), one_of("task", MODEL_TASKS))
-    pk: int | None = Field(default=None, primary_key=True)
-    name: str  # what its suggestions are tagged with: the folder's name
-    version: str
-    task: str
-    base: str  # the pipeline it was trained from, "name version"
-    path: str  # where it was saved
-    train_documents: int
-    held_out_documents: int
-    score: float | None = None  # on the held-out documents: stance macro F1, entity exact-span F1
-    score_in_use: float | None = None  # the model in use then, on the same documents
-    in_use_then: str | None = None  # which model that was ("name version", or the cold start)
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class ModelInUse(SQLModel, table=True):
-    """Per task, the model version whose suggestions the coding screen shows."""
-    __tablename__ = "model_in_use"
-    __table_args__ = (one_of("task", MODEL_TASKS),)
-    task: str = Field(primary_key=True)
-    name: str
-    version: str
-    chosen_by: str | None = None  # a lead's `models use`; None: `train` or `suggest` chose it
-    chosen_at: datetime = Field(default_factory=utcnow)
+SuggestionDecision = sa.Table(
+    'suggestion_decision', metadata,
+    sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),
+    sa.Column('annotation_pk', sa.Integer(), sa.ForeignKey('annotation.pk', ondelete='CASCADE'), nullable=False),
+    sa.Column('start', sa.Integer(), nullable=False),
+    sa.Column('end', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(), nullable=False),
+    sa.Column('decision', sa.String(), nullable=False),
+    sa.CheckConstraint('"decision" IN (\'accepted\', \'changed\', \'rejected\')', name='decision_valid'),
+    sa.Index('ix_suggestion_decision_annotation_pk', 'annotation_pk', unique=False),
+)

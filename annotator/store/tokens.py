@@ -7,8 +7,8 @@ from sqlalchemy import Connection, insert, select, update
 from annotator.store import tables as t
 from annotator.store.tables import utcnow
 
-TOKEN = t.table_of(t.CoderToken)
-CODER = t.table_of(t.Coder)
+TOKEN = t.CoderToken
+CODER = t.Coder
 
 
 def add(conn: Connection, coder_pk: int, token_hash: str, made_by: str) -> None:

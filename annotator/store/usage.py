@@ -7,11 +7,11 @@ from sqlalchemy import Connection, func, select
 
 from annotator.store import tables as t
 
-ANN = t.table_of(t.Annotation)
-CODER = t.table_of(t.Coder)
-DOC = t.table_of(t.Document)
-SPAN_DECISION = t.table_of(t.SuggestionDecision)
-STANCE_DECISION = t.table_of(t.StanceDecision)
+ANN = t.Annotation
+CODER = t.Coder
+DOC = t.Document
+SPAN_DECISION = t.SuggestionDecision
+STANCE_DECISION = t.StanceDecision
 
 
 def decisions(conn: Connection) -> list[tuple[str, str, str, str, int]]:
@@ -45,7 +45,7 @@ def seconds(conn: Connection) -> list[tuple[str, bool, int, float]]:
     return rows
 
 
-EVENT = t.table_of(t.Event)
+EVENT = t.Event
 
 
 def decisions_by_model(conn: Connection) -> list[tuple[str, str, str, int]]:

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from annotator.store import tables  # noqa: F401  (registers the tables on the metadata)
+from annotator.store import schema  # noqa: F401  (registers the tables on the metadata)
 from sqlmodel import SQLModel
 
 connection = context.config.attributes["connection"]
