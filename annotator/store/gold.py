@@ -396,17 +396,20 @@ def complete_after(conn: Connection, after: int, limit: int) -> list[GoldDocumen
                         .join(DOC, DOC.c.pk == GOLD.c.document_pk)
                         .where(GOLD.c.document_pk > after, GOLD.c.disputed == 0)
                         .order_by(GOLD.c.document_pk).limit(limit)).all()
-    keys = [r[0] for r in rows]
+    if not rows:
+        return []
+    # The items of the same documents, read by their range of documents through gold (a seek on
+    # gold's document key, then one on each item table's gold key): no list of keys to send.
+    these = (GOLD.c.document_pk > after, GOLD.c.document_pk <= rows[-1][1], GOLD.c.disputed == 0)
     spans: dict[int, list[Any]] = {}
     stances: dict[int, list[Any]] = {}
-    for start in range(0, len(keys), 500):
-        part = keys[start:start + 500]
-        for gold, *item in bulk_rows(conn, select(GOLD_SPAN.c.gold_pk, GOLD_SPAN.c.start, GOLD_SPAN.c.end, GOLD_SPAN.c.label,
-                                                  GOLD_SPAN.c.how).where(GOLD_SPAN.c.gold_pk.in_(part))):
-            spans.setdefault(gold, []).append(tuple(item))
-        for gold, *item in bulk_rows(conn, select(GOLD_STANCE.c.gold_pk, GOLD_STANCE.c.target, GOLD_STANCE.c.label,
-                                                  GOLD_STANCE.c.how).where(GOLD_STANCE.c.gold_pk.in_(part))):
-            stances.setdefault(gold, []).append(tuple(item))
+    for gold, *item in bulk_rows(conn, select(GOLD_SPAN.c.gold_pk, GOLD_SPAN.c.start, GOLD_SPAN.c.end, GOLD_SPAN.c.label,
+                                              GOLD_SPAN.c.how).join(GOLD, GOLD.c.pk == GOLD_SPAN.c.gold_pk).where(*these)):
+        spans.setdefault(gold, []).append(tuple(item))
+    for gold, *item in bulk_rows(conn, select(GOLD_STANCE.c.gold_pk, GOLD_STANCE.c.target, GOLD_STANCE.c.label,
+                                              GOLD_STANCE.c.how).join(GOLD, GOLD.c.pk == GOLD_STANCE.c.gold_pk)
+                                 .where(*these)):
+        stances.setdefault(gold, []).append(tuple(item))
     return [GoldDocument(doc, id_, title, text, meta, list(annotators or []), sorted(spans.get(gold, [])),
                          sorted(stances.get(gold, [])), word)
             for gold, doc, id_, title, text, meta, annotators, word in rows]
