@@ -155,7 +155,7 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
     annotator = obj.get("_annotator_id")
     done = attributed(record, spans, stance, coder, notes, decided=True)  # accepted: nothing there is a decision
     sessions = obj.get("sessions")
-    if "adjudication" in done and versions and isinstance(sessions, list) and all(isinstance(n, str) for n in sessions):
+    if "adjudication" in done and isinstance(sessions, list) and all(isinstance(n, str) for n in sessions):
         done["annotators"] = sorted(sessions)  # whose versions the reviewer settled
     elif "adjudication" in done and isinstance(annotator, str):
         done["annotators"] = [annotator]

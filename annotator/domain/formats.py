@@ -109,7 +109,15 @@ def prodigy_record(doc: ExportDocument, tokens: Sequence[tuple[int, int]], unali
             "tokens": [{"text": doc.text[s:e], "start": s, "end": e, "id": i,
                         "ws": i + 1 < len(tokens) and tokens[i + 1][0] > e} for i, (s, e) in enumerate(tokens)],
             "spans": spans, "accept": accept, "answer": "accept", "meta": {**_meta(doc), "id": doc.id},
+            **_prodigy_annotators(doc.annotators),
             "_input_hash": input_hash, "_task_hash": _hash(str(input_hash), repr(spans), repr(accept))}
+
+
+def _prodigy_annotators(annotators: Sequence[str]) -> dict[str, Any]:
+    """Whose gold it is, as Prodigy says it: one annotator's id, or the sessions a review settled."""
+    if len(annotators) == 1:
+        return {"_annotator_id": annotators[0]}
+    return {"sessions": list(annotators)} if annotators else {}
 
 
 def conll_lines(doc: ExportDocument, tokens: Sequence[tuple[int, int]], unaligned: Unaligned) -> list[str]:
