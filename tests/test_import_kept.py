@@ -40,7 +40,7 @@ def test_prodigy_teach_tasks_of_one_text_are_merged_and_a_task_with_no_answer_is
     assert "Read 6 record(s) from 1 file(s): 3 new document(s)" in result.out
     assert "Stored as gold (adjudicated): 2 document(s), 2 span(s), 1 stance(s)." in result.out
     assert "5 Prodigy tasks asked about 2 text(s) one question each" in result.out
-    assert "2 Prodigy tasks answered 'reject': their text only" in result.out
+    assert f"2 Prodigy tasks answered 'reject': their text only; the first at {path}:2" in result.out  # (was :1)
     assert f"1 Prodigy tasks with no answer (a stream's input, not yet annotated; their spans are suggestions): " \
            f"their text only; the first at {path}:6" in result.out
     gold = show(cli, "t11")["gold"]

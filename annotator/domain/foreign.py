@@ -216,12 +216,13 @@ def merged_tasks(tasks: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     labels for one target contradict each other: an error naming both lines."""
     accepted = [(where, task) for where, task in tasks if "spans" in task]
     merged = dict(accepted[0][1] if accepted else tasks[0][1])
-    notes = [note for _, task in tasks for note in task.get(NOTES, [])]
-    for _, task in tasks:  # a teach recipe's meta (its model's score, the pattern) differs task by task
+    # each note with its own task's line (a note of the record alone would name the first task's)
+    notes: list[Any] = [(note, where) for where, task in tasks for note in task.get(NOTES, [])]
+    for where, task in tasks:  # a teach recipe's meta (its model's score, the pattern) differs task by task
         if differing := sorted(k for k in set(task) | set(merged) if k not in _WORK
                                and task.get(k) != merged.get(k)):
-            notes.append(f"fields of a Prodigy task that differ from those of the first task of its text, whose "
-                         f"are kept ({', '.join(differing)})")
+            notes.append((f"fields of a Prodigy task that differ from those of the first task of its text, whose "
+                          f"are kept ({', '.join(differing)})", where))
     if notes:
         merged[NOTES] = notes
     if not accepted:

@@ -20,6 +20,9 @@ RECORD_KEYS = {"id", "title", "text", "meta", "coder", "spans", "stance", "stanc
 # Keys of gold exports that describe the export itself, not the document: not kept as meta.
 EXPORT_KEYS = {"annotators", "adjudication", "schema"}
 _NOT_META = frozenset(RECORD_KEYS | EXPORT_KEYS)
+# What a record held that was not stored, as a reason; or (reason, file:line) for a line of its own
+# (a Prodigy task merged into its text's record)
+Note = str | tuple[str, str]
 
 
 def text_hash(text: str) -> str:
@@ -48,7 +51,8 @@ class DocumentRecord:
     # "stance_how"): ("span", start, end, label) or ("stance", target) -> how
     item_hows: dict[tuple[Any, ...], str] = field(default_factory=dict)
     tool: str | None = None  # the tool whose export it came from (doccano, Prodigy, Label Studio)
-    notes: list[str] = field(default_factory=list)  # what its tool's record held that was not stored, why
+    # What its tool's record held that was not stored, why (with the line, when not the record's own)
+    notes: list[Note] = field(default_factory=list)
     merged: int = 0  # other records of its tool's export merged into it (Prodigy's one-question tasks)
 
 
@@ -129,7 +133,7 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     else:
         problems += _unstorable(obj)
     work = {}
-    notes: list[str] = []
+    notes: list[Note] = []
     if obj.get("coder") is not None and "adjudication" in obj:
         problems.append("the record gives both 'coder' (a coder's work) and 'adjudication' (gold); a record is "
                         "one of them: drop 'adjudication' for coder JSONL, or 'coder' for gold JSONL")
@@ -206,7 +210,7 @@ DUPLICATE_SPAN = "duplicate spans (the same start, end and label again in one re
 
 
 def _gold_work(obj: dict[str, Any], text: str | None, codebook: Codebook, problems: list[str],
-               notes: list[str]) -> dict[str, Any]:
+               notes: list[Note]) -> dict[str, Any]:
     how, annotators = obj.get("adjudication"), obj.get("annotators", [])
     if how not in GOLD_HOWS:
         problems.append(f"'adjudication' {how!r} is not valid; valid: {', '.join(GOLD_HOWS)}")
@@ -278,7 +282,7 @@ def _depth(value: Any, level: int = 0) -> int:
 
 
 def _coder_work(obj: dict[str, Any], text: str | None, codebook: Codebook, problems: list[str],
-                notes: list[str]) -> dict[str, Any]:
+                notes: list[Note]) -> dict[str, Any]:
     coder, status, seconds = obj["coder"], obj.get("status", "done"), obj.get("seconds")
     if not isinstance(coder, str) or not coder.strip():
         problems.append(f"'coder' must be a non-empty name, got {coder!r}")
@@ -362,7 +366,7 @@ def _extra_fields(what: str, extra: set[Any]) -> str:
 
 
 def _spans(raw: Any, text: str | None, codebook: Codebook, problems: list[str],
-           notes: list[str], fields: set[str] = _SPAN_FIELDS) -> list[Span]:
+           notes: list[Note], fields: set[str] = _SPAN_FIELDS) -> list[Span]:
     """The valid spans; the problems of the others noted. Offsets are checked only against a valid text."""
     if not isinstance(raw, list):
         problems.append(f"'spans' must be a list, got {type(raw).__name__}")
@@ -391,7 +395,7 @@ def _spans(raw: Any, text: str | None, codebook: Codebook, problems: list[str],
     return spans
 
 
-def _stances(raw: Any, codebook: Codebook, problems: list[str], notes: list[str]) -> list[Stance]:
+def _stances(raw: Any, codebook: Codebook, problems: list[str], notes: list[Note]) -> list[Stance]:
     if isinstance(raw, list):  # also accept [{"target": ..., "label": ...}], the `show --json` shape
         listed: dict[Any, Any] = {}
         for item in raw:

@@ -309,7 +309,11 @@ def _check(engine: Engine, read: Callable[[Opener], Iterator[tuple[str, Document
                 counts[0] += 1 + item.merged
                 counts[1] += 1
             for note in item.notes:
-                report.not_stored.setdefault(note, [0, where])[0] += 1
+                reason, at = note if isinstance(note, tuple) else (note, where)
+                entry = report.not_stored.setdefault(reason, [0, at])
+                entry[0] += 1
+                if _earlier(at, entry[1]):  # (merged Prodigy tasks come out at their text's last task)
+                    entry[1] = at
             batch.append((number, where, item))
             writes.note(where, item)
             if len(batch) >= BATCH_SIZE:
@@ -327,6 +331,13 @@ def next_batch_size(size: int, stored: int, seconds: float) -> int:
         return min(MOST, size * 2)
     aim = stored / seconds * BATCH_SECONDS
     return max(FEWEST, min(MOST, int((size + aim) / 2)))
+
+
+def _earlier(where: str, than: str) -> bool:
+    """Whether `where` (file:line) is an earlier line of the same file than `than`."""
+    file, _, line = where.rpartition(":")
+    other, _, other_line = than.rpartition(":")
+    return file == other and line.isdigit() and other_line.isdigit() and int(line) < int(other_line)
 
 
 def _store(engine: Engine, batch: list[tuple[str, DocumentRecord]], report: ImportReport) -> float:
