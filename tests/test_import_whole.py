@@ -6,6 +6,8 @@ tool's own JSONL, a CSV's targets, merged tasks' fields) and in round trips (eac
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from conftest import dump, write_jsonl
 
@@ -176,3 +178,88 @@ def test_a_file_name_with_a_line_break_is_shown_escaped_in_a_csv_error(cli, proj
     result = cli("import", str(path))
     assert result.code == 1 and "two\\nlines.csv:1: no column 'text'" in result.err, result.err
     assert "two\nlines" not in result.err
+
+
+def test_gold_or_work_that_says_otherwise_how_or_by_whom_or_how_long_is_listed(cli, project, tmp_path):
+    """The same items reached otherwise (another adjudication, other annotators, an item's own how)
+    or the same work in another time: the stored one is kept, and the file's is listed, not lost."""
+    gold = {"id": "g1", "text": "Putin spoke in Kyiv.", "spans": [{"start": 0, "end": 5, "label": "PERSON"}],
+            "stance": {"Ukraine": "FAVOR"}, "annotators": ["alice"], "adjudication": "unanimous"}
+    work = {"id": "g1", "text": "Putin spoke in Kyiv.", "coder": "ana", "seconds": 10, "spans": [], "stance": {}}
+    imported(cli, write_jsonl(tmp_path / "a.jsonl", [gold, work]))
+    path = write_jsonl(tmp_path / "b.jsonl", [
+        dict(gold, annotators=["bob", "carol"], adjudication="majority"), dict(work, seconds=99)])
+    out = imported(cli, path)
+    assert ("1 gold records whose items match the stored gold but say otherwise how they were reached or by whom "
+            f"(adjudication, how, annotators): the stored gold's kept; the first at {path}:1") in out
+    assert ("1 coder annotations that match the stored one but give another time (seconds): the stored time kept; "
+            f"the first at {path}:2") in out
+
+
+def test_stances_under_keys_of_their_own_on_a_plain_record_are_refused(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "apart.jsonl", [
+        {"id": "m1", "text": "Putin spoke in Kyiv.", "labels": ["Ukraine:FAVOR"]},
+        {"id": "m2", "text": "Putin spoke in Oslo.", "Ukraine": "FAVOR"},
+        {"id": "m3", "text": "Putin spoke in Caen.", "sentiment": {"Ukraine": "FAVOR"}},
+        {"id": "m4", "text": "Putin spoke in Pau.", "textcat": {"Ukraine:FAVOR": 1.0}},
+        {"id": "m5", "text": "Putin spoke in Rome.", "status": "done", "seconds": 5},
+        {"id": "m6", "text": "Putin spoke in Bonn.", "coder": "ana", "suggestions_shown": True}])
+    err = refused(cli, project, path)
+    for line, key in ((1, "labels"), (2, "Ukraine"), (3, "sentiment"), (4, "textcat")):
+        assert f"{path}:{line}: {key!r} (" in err and "looks like a stance kept apart" in err, (key, err)
+    assert f"{path}:5: 'status' ('done') belongs to a coder's record" in err
+    assert f"{path}:5: 'seconds' (5) belongs to a coder's record" in err
+    assert f"{path}:6: 'suggestions_shown' is recorded by the coding screen" in err
+    kept = write_jsonl(tmp_path / "data.jsonl", [{"id": "k", "text": "Names kept.", "Ukraine": "Kyiv's country"}])
+    imported(cli, kept)
+    assert show(cli, "k")["meta"] == {"Ukraine": "Kyiv's country"}  # data, not a stance label: kept as meta
+
+
+def test_prodigy_spans_answered_alone_cats_not_chosen_and_its_own_fields(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "p.jsonl", [
+        {"id": "p1", "text": "Trump met in Bonn.", "_input_hash": 17, "_task_hash": 27, "answer": "accept",
+         "_timestamp": 1700000000, "_session_id": "news-alice", "_source_row": 7,
+         "spans": [{"start": 0, "end": 5, "label": "PERSON", "answer": "reject", "score": 0.4},
+                   {"start": 12, "end": 16, "label": "GPE", "source": "en_core_web_sm"}]},
+        {"id": "p2", "text": "Zelensky spoke in Moscow.", "_input_hash": 12, "_task_hash": 22, "answer": "accept",
+         "cats": {"Ukraine:FAVOR": 0.4, "Russia:NONE": 0.3}}])
+    out = imported(cli, path)
+    assert [s["label"] for s in show(cli, "p1")["gold"]["spans"]] == ["GPE"]  # (was: the rejected PERSON too)
+    assert "1 Prodigy spans answered 'reject' on their own" in out
+    assert "1 Prodigy span fields this tool keeps none of (source)" in out
+    assert "1 Prodigy answer times (_timestamp): not imported" in out
+    assert "2 Prodigy cats scored below 0.5 (read as not chosen)" in out
+    assert show(cli, "p1")["meta"] == {"_source_row": 7}  # the input's own field, kept
+    assert cli("export", "--out", str(tmp_path / "g.jsonl")).code == 0
+    assert json.loads((tmp_path / "g.jsonl").read_text().splitlines()[0])["annotators"] == ["news-alice"]
+
+
+def test_label_studio_cancelled_min_annotations_a_data_id_of_0_and_a_text_elsewhere(cli, project, tmp_path):
+    ls_min = tmp_path / "min.json"
+    ls_min.write_text(json.dumps([
+        {"id": 1, "text": "Putin spoke in Kyiv.", "annotator": 3, "annotation_id": 10, "was_cancelled": True,
+         "label": [{"start": 0, "end": 5, "text": "Putin", "labels": ["PERSON"]}], "Ukraine": "FAVOR"}]))
+    out = imported(cli, ls_min)
+    assert "1 Label Studio annotations cancelled (skipped) by their annotator" in out
+    assert show(cli, "1")["annotations"] == []  # (was: stored as done work)
+    ls = tmp_path / "ls.json"
+    ls.write_text(json.dumps([{"id": 5, "data": {"text": "Zero is an id.", "id": 0}, "annotations": []}]))
+    imported(cli, ls)
+    assert show(cli, "0")["meta"] == {"label_studio_id": 5}
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps([{"id": 6, "data": {"article": "Text here."}, "annotations": []}]))
+    assert "the task's data has no 'text' (its keys: article)" in refused(cli, project, elsewhere)
+
+
+def test_csv_columns_near_a_key_and_text_from_a_pipe(cli, project, tmp_path):
+    near = tmp_path / "near.csv"
+    near.write_text("ID,text,Title\nx1,Putin spoke in Kyiv.,My title\n")
+    err = refused(cli, project, near)
+    assert f"{near}:1: 'ID' is not a column this tool reads; did you mean 'id'?" in err
+    for text in ("Just text here.", "Another text here."):  # (the project: this folder's, or ANNOTATOR_DB)
+        run = subprocess.run([sys.executable, "-m", "annotator", "import", "--format", "text", "/dev/stdin"],
+                             input=text, capture_output=True, text=True, cwd=tmp_path)
+        assert run.returncode == 0, run.stderr  # (was: the second refused, its id "stdin" taken)
+    result = cli("import", "--as", "coder a,b", str(write_jsonl(tmp_path / "d.jsonl", [{"text": "T.", "label": []}])))
+    assert result.code == 1 and result.err.count("coder name") + result.err.count("--as coder") >= 1
+    assert ":1:" not in result.err  # said once, of the option, not on a record's line

@@ -49,6 +49,9 @@ def export(ctx: typer.Context,
         out.print(f"{report.empty_gold} document(s) have gold with nothing in it: doccano writes them as `label: []`, "
                   "as it writes an example no one annotated, so imported back they are text only (gold JSONL keeps "
                   "them: --format gold).")
+    if fmt in ("prodigy", "doccano", "spacy", "conll") and any(report.written.values()):
+        out.print(f"How each gold item was reached (unanimous, majority, adjudicated) is kept by gold JSONL "
+                  f"alone{'' if fmt == 'prodigy' else ', as are the annotators'} (--format gold).")
     if report.stances_left_out:
         out.print(f"{report.stances_left_out} stance(s) left out: CoNLL tags tokens and has no place for a "
                   "document's stance (gold JSONL, spaCy, Prodigy and doccano keep them).")

@@ -11,7 +11,7 @@ import typer
 from rich.text import Text
 
 from annotator.cli.shared import Command, Db, app, err, out, project_db
-from annotator.domain.display import escaped_controls
+from annotator.domain.display import escaped_controls, name_problem
 from annotator.domain.errors import InputError
 from annotator.domain.foreign import AS_GOLD
 
@@ -186,6 +186,8 @@ def _as_coder(value: str) -> str | None:
     if kind != "coder" or not name.strip():
         raise InputError(f"--as {value!r}: give --as gold, or --as coder NAME (whose done work the doccano or "
                          "Prodigy annotations are)")
+    if problem := name_problem(name.strip(), "--as coder"):  # said once, not on every record's line
+        raise InputError(problem)
     return name.strip()
 
 

@@ -37,6 +37,11 @@ AS_GOLD = "\x00gold"
 # derived from the text); keys starting with "_" are its bookkeeping (hashes, session, timestamp).
 PRODIGY_KEYS = {"text", "meta", "tokens", "spans", "answer", "accept", "options", "label", "relations", "config", "cats",
                 "versions", "sessions", "view_id"}
+# Prodigy's bookkeeping (its hashes, the view, the session): not the document's data. Other keys
+# starting with "_" are the input's own, kept as this tool's JSONL keeps any key.
+PRODIGY_BOOKKEEPING = {"_input_hash", "_task_hash", "_view_id", "_session_id", "_annotator_id", "_timestamp",
+                       "_is_binary"}
+_PRODIGY_SPAN_KEYS = {"start", "end", "label", "text", "token_start", "token_end", "answer"}
 # This tool's own annotation keys: a record with Prodigy's and these mixes two shapes.
 OWN_WORK_KEYS = {"stance", "stances", "coder", "adjudication", "annotators", "status", "seconds"}
 
@@ -123,7 +128,7 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
                          f"that also gives this tool's {', '.join(mixed)}: give one tool's shape", where)
     _check_prodigy_shape(obj, where)
     meta = dict(obj.get("meta") or {})
-    record = {k: v for k, v in obj.items() if k not in PRODIGY_KEYS and not k.startswith("_")}
+    record = {k: v for k, v in obj.items() if k not in PRODIGY_KEYS and k not in PRODIGY_BOOKKEEPING}
     record["text"] = obj.get("text")
     if "id" not in record and "id" in meta:
         record["id"] = meta.pop("id")
@@ -131,6 +136,8 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
         del meta[key]
     record["meta"] = meta
     notes = ["Prodigy relations (this tool keeps none)"] * len(obj.get("relations") or [])
+    if "_timestamp" in obj:
+        notes.append("Prodigy answer times (_timestamp): not imported; stored with the import's time")
     versions = obj.get("versions") or []
     if versions:  # the review recipe: the reviewed answer is the task's; each annotator's own is listed
         notes += [REVIEWED_VERSIONS] * len(versions)
@@ -139,10 +146,18 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
     answer = obj["answer"]
     if answer != "accept":
         return {**record, NOTES: notes + [f"Prodigy tasks answered {answer!r}: their text only"]}
-    spans = [{"start": s.get("start"), "end": s.get("end"), "label": s.get("label"),
-              **({"text": s["text"]} if "text" in s else {})}  # checked against the offsets, as this tool's are
-             for s in obj.get("spans") or []]
+    spans = []
+    for span in obj.get("spans") or []:
+        if span.get("answer") in ("reject", "ignore"):  # a binary task's answer on this span alone
+            notes.append(f"Prodigy spans answered {span['answer']!r} on their own")
+            continue
+        if extra := sorted(set(span) - _PRODIGY_SPAN_KEYS):
+            notes.append(f"Prodigy span fields this tool keeps none of ({', '.join(extra)})")
+        spans.append({"start": span.get("start"), "end": span.get("end"), "label": span.get("label"),
+                      **({"text": span["text"]} if "text" in span else {})})  # checked against the offsets
     cats = obj.get("cats") or {}
+    if isinstance(cats, dict) and (unchosen := [name for name, score in cats.items() if score < 0.5]):
+        notes += ["Prodigy cats scored below 0.5 (read as not chosen)"] * len(unchosen)
     accepted = [*(obj.get("accept") or []),
                 *([name for name, score in cats.items() if score >= 0.5] if isinstance(cats, dict) else cats)]
     label = obj.get("label")
@@ -152,11 +167,14 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
         stance = stance_of([label, *accepted], where, "Prodigy label")
     else:
         stance = stance_of(accepted, where, "Prodigy choice")
-    annotator = obj.get("_annotator_id")
+    annotator = obj.get("_annotator_id", obj.get("_session_id"))  # (older Prodigy names the session only)
     done = attributed(record, spans, stance, coder, notes, decided=True)  # accepted: nothing there is a decision
     sessions = obj.get("sessions")
     if "adjudication" in done and isinstance(sessions, list) and all(isinstance(n, str) for n in sessions):
         done["annotators"] = sorted(sessions)  # whose versions the reviewer settled
+        if versions and isinstance(annotator, str):
+            done.setdefault(NOTES, []).append("Prodigy reviewers (a review task's _annotator_id): not kept; the "
+                                              "gold's annotators are the sessions it settled")
     elif "adjudication" in done and isinstance(annotator, str):
         done["annotators"] = [annotator]
     return done

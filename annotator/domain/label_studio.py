@@ -84,9 +84,13 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
         raise InputError("a Label Studio task must be an object with 'data' (JSON export) or a flat object "
                          f"with 'annotation_id' (JSON-MIN export), got {str(task)[:80]!r}", where)
     data = task["data"]
-    base = {"id": str(data.get("id") or task.get("id") or "") or None, "text": data.get("text"),
+    if "text" not in data:
+        raise InputError(f"the task's data has no 'text' (its keys: {', '.join(map(str, data)) or 'none'}); the "
+                         "article must be under data.text, which a Text control reads as $text", where)
+    own_id = data.get("id") if data.get("id") not in (None, "") else None  # (0 is an id)
+    base = {"id": str(own_id if own_id is not None else task.get("id", "")) or None, "text": data.get("text"),
             "meta": _task_meta(data, task.get("meta"), where)}
-    if data.get("id") and task.get("id") is not None and "label_studio_id" not in base["meta"]:
+    if own_id is not None and task.get("id") is not None and "label_studio_id" not in base["meta"]:
         base["meta"]["label_studio_id"] = task["id"]  # the task's own number, beside the data's id
     notes = [f"Label Studio predictions ({p.get('model_version') or 'no model version'}): not imported"
              for p in task.get("predictions") or [] if isinstance(p, dict)]
@@ -95,7 +99,7 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
     for annotation in _objects(task.get("annotations"), "'annotations'", where):
         notes += [DRAFTS] * len(annotation.get("drafts") or [])
         if annotation.get("was_cancelled"):
-            notes.append("Label Studio annotations cancelled (skipped) by their annotator")
+            notes.append(CANCELLED)
             continue
         notes += _annotation_notes(annotation)
         spans: list[dict[str, Any]] = []
@@ -123,8 +127,8 @@ def from_label_studio(task: Any, where: str, targets: Collection[str]) -> list[d
                 notes.append(f"Label Studio {result.get('type')!r} results (this tool has no place for them)")
         stance = _stance(choices, targets, where)
         record = {**base, "coder": _coder(annotation.get("completed_by"), where), "spans": spans, "stance": stance}
-        if isinstance(annotation.get("lead_time"), (int, float)) and annotation["lead_time"] >= 0:
-            record["seconds"] = annotation["lead_time"]
+        if annotation.get("lead_time") is not None:
+            record["seconds"] = _seconds(annotation["lead_time"], where)
         records.append(record)
     records = records or [dict(base)]
     if notes:
@@ -206,14 +210,28 @@ def from_json_min(item: dict[str, Any], where: str, targets: Collection[str],
     stance = _stance(choices, targets, where)
     if item.get("annotation_id") is not None:
         notes += _annotation_notes(item)
+        notes += [f"Label Studio annotation {key} (JSON-MIN's '{key}'): not imported"
+                  for key in ("agreement", "history") if item.get(key) not in (None, [], {})]
+    if item.get("was_cancelled"):  # as the JSON export's cancelled annotations: the task's text only
+        return {**record, NOTES: notes + [CANCELLED]}
     if notes:
         record[NOTES] = notes
     if item.get("annotation_id") is None and not spans and not stance:
         return record  # a task nobody annotated
     record.update(coder=_coder(item.get("annotator"), where), spans=spans, stance=stance)
-    if isinstance(item.get("lead_time"), (int, float)) and item["lead_time"] >= 0:
-        record["seconds"] = item["lead_time"]
+    if item.get("lead_time") is not None:
+        record["seconds"] = _seconds(item["lead_time"], where)
     return record
+
+
+CANCELLED = "Label Studio annotations cancelled (skipped) by their annotator"
+
+
+def _seconds(lead_time: Any, where: str) -> float:
+    """An annotation's lead_time, the seconds its annotator spent: a number, as Label Studio writes it."""
+    if isinstance(lead_time, bool) or not isinstance(lead_time, (int, float)) or lead_time < 0:
+        raise InputError(f"'lead_time' must be the seconds spent, a number >= 0, got {lead_time!r}", where)
+    return float(lead_time)
 
 
 def _stance(choices: dict[str, list[Any]], targets: Collection[str], where: str) -> dict[str, str]:

@@ -141,18 +141,24 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
         problems += [f"{key!r} ({_short(obj[key])}) belongs to gold records, with 'adjudication'; on another "
                      f"record nothing would keep it: give 'adjudication', or drop {key!r}"
                      for key in ("annotators", "stance_how") if key in obj]
+    if obj.get("coder") is None:
+        problems += [f"{key!r} ({_short(obj[key])}) belongs to a coder's record, with 'coder'; on another record "
+                     f"nothing would keep it: give 'coder', or drop {key!r}" for key in ("status", "seconds") if key in obj]
+    if "suggestions_shown" in obj:  # (`show --json` writes it: what the screen showed, which no file can say)
+        problems.append("'suggestions_shown' is recorded by the coding screen as a coder works, not read from "
+                        "files; drop it")
     if obj.get("coder") is not None:
         work = _coder_work(obj, text, codebook, problems, notes)
     elif "adjudication" in obj:
         work = _gold_work(obj, text, codebook, problems, notes)
-    elif any(k in obj for k in ("spans", "stance", "stances")):
-        problems.append("the record has spans or stances but no 'coder' (coder JSONL) and no "
+    elif given := [k for k in ("spans", "stance", "stances") if k in obj]:
+        problems.append(f"the record gives {' and '.join(map(repr, given))} but no 'coder' (coder JSONL) and no "
                         "'adjudication' (gold JSONL); give one of them on every line")
-    near = [k for k in obj if k not in _NOT_META and k.strip().lower() in _NOT_META]
-    problems += [f"{k!r} is not a key this tool reads; did you mean {k.strip().lower()!r}?" for k in near]
-    if obj.get("coder") is not None or "adjudication" in obj:  # work for a target under a key of its own
-        problems += [f"{k!r} looks like a stance kept apart; give stances as \"stance\": {{TARGET: LABEL}}"
-                     for k in obj if k not in _NOT_META and (k in codebook.target_names or k.lower().startswith("stance_"))]
+    problems += near_keys(obj)
+    # a stance for a target under a key of its own, on any record: kept as meta it would be lost as work
+    problems += [f"{k!r} ({_short(obj[k])}) looks like a stance kept apart; give stances as \"stance\": "
+                 "{TARGET: LABEL}, with 'coder' (coder JSONL) or 'adjudication' (gold JSONL)"
+                 for k in obj if k not in _NOT_META and _stance_like(k, obj[k], codebook)]
     if "stance" in obj and "stances" in obj:
         problems.append("the record gives both 'stance' and 'stances'; give one of them")
     if isinstance(meta, dict):
@@ -182,6 +188,29 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
         work["spans"] = unique
     return DocumentRecord(id=doc_id or default_id(hash_), title=title, text=text, text_hash=hash_, meta=meta,
                           notes=notes, **work)
+
+
+def near_keys(obj: dict[str, Any]) -> list[str]:
+    """Keys that differ from one this tool reads only in case or spaces ('ID', ' title'): kept as
+    meta, their value would be lost where it belongs."""
+    return [f"{k!r} is not a key this tool reads; did you mean {k.strip().lower()!r}?"
+            for k in obj if isinstance(k, str) and k not in _NOT_META and k.strip().lower() in _NOT_META]
+
+
+def _stance_like(key: str, value: Any, codebook: Codebook) -> bool:
+    """A stance under a key of its own: a target's name or stance_X with a stance label, a
+    {target: label} object, TARGET:LABEL names, or {TARGET:LABEL: score}."""
+    targets, labels = set(codebook.target_names), set(codebook.stance_labels)
+
+    def named(v: Any) -> bool:
+        return isinstance(v, str) and v.rpartition(":")[0] in targets and v.rpartition(":")[2] in labels
+
+    if isinstance(value, str) and (key in targets or key.lower().startswith("stance_")):
+        return value in labels or value.upper() in labels
+    if isinstance(value, dict) and value:
+        return all(k in targets for k in value) and all(v in labels for v in value.values()) \
+            or all(named(k) for k in value)
+    return isinstance(value, list) and bool(value) and all(named(v) for v in value)
 
 
 def _named_in_meta(meta: dict[str, Any], doc_id: str | None, title: str, problems: list[str]) -> tuple[
@@ -321,10 +350,10 @@ _MISSING = object()
 
 
 def _text(value: Any) -> str:
-    if value is _MISSING:
+    if value is _MISSING or value is None:
         raise InputError("no 'text' field; every record needs a non-empty \"text\" string")
     if not isinstance(value, str):
-        raise InputError(f"'text' must be a string, got {type(value).__name__}")
+        raise InputError(f"'text' must be a string of the article's text, got {_short(value)}")
     if not value or value.isspace():
         raise InputError("'text' is empty; every record needs a non-empty text")
     return value

@@ -69,6 +69,10 @@ class ImportIncomplete(ImportFailed):
 
 ALREADY_UNDER_ANOTHER_ID = ("ids given to a text already stored under another id (a text is stored once, "
                             "with its first id, title and meta)")
+GOLD_SAID_OTHERWISE = ("gold records whose items match the stored gold but say otherwise how they were reached "
+                       "or by whom (adjudication, how, annotators): the stored gold's kept")
+SECONDS_SAID_OTHERWISE = ("coder annotations that match the stored one but give another time (seconds): the stored "
+                          "time kept")
 ALREADY_WITH_OTHER_DATA = ("titles or meta given to a text already stored with others (a text is stored once, "
                            "with its first id, title and meta)")
 
@@ -139,8 +143,11 @@ def total_bytes(paths: list[Path], fmt: str = "auto") -> int:
     return 2 * sum(s.path.stat().st_size for s in sources)
 
 
-def _id_taken(doc_id: str) -> str:
-    return (f"id {doc_id!r} already names a different text; give this record another id, or leave "
+def _id_taken(record: DocumentRecord) -> str:
+    if record.id == default_id(record.text_hash):  # no id was given: the one derived from the text is taken
+        return (f"the id derived from its text, {record.id!r}, already names a different text (given it as an id); "
+                "give this record an id of its own")
+    return (f"id {record.id!r} already names a different text; give this record another id, or leave "
             "the id out to derive one from the text")
 
 
@@ -285,7 +292,7 @@ def _check(engine: Engine, read: Callable[[Opener], Iterator[tuple[str, Document
             if r.text_hash in texts:
                 continue  # already there: never refused, whatever its id
             if taken.get(r.id, r.text_hash) != r.text_hash:
-                report.problem(where, _id_taken(r.id))
+                report.problem(where, _id_taken(r))
                 refused.add(number)
                 continue
             texts.add(r.text_hash)
@@ -406,7 +413,7 @@ class _BatchWriter:
                     again.append((where, r, stored[r.text_hash][0]))
                 continue
             if taken_ids.get(r.id, r.text_hash) != r.text_hash:  # another writer took the id since the check
-                self.counts.problem(where, _id_taken(r.id))
+                self.counts.problem(where, _id_taken(r))
                 continue
             stored[r.text_hash] = (-len(rows), r.id)  # stored by this batch: its pk, unknown here, is not read
             taken_ids[r.id] = r.text_hash
@@ -460,11 +467,21 @@ class _BatchWriter:
                       if here != there]
             if not unlike:
                 self.counts.gold_already += 1
+                if self._said_otherwise(doc_pk, items, r, annotators, how):
+                    self.counts.not_stored.setdefault(GOLD_SAID_OTHERWISE, [0, where])[0] += 1
                 continue
             self.counts.gold_differ += 1
             self.counts.gold_differing.append(
                 f"{where}: the gold of {doc_id} differs from the stored gold in its {' and '.join(unlike)} "
                 f"(stored: {_gold_items(spans, stances)}; this file: {_gold_items(r.spans, r.stances)})")
+
+    def _said_otherwise(self, doc_pk: int, items: list[gold.GoldItem], r: DocumentRecord, annotators: list[str],
+                        how: str) -> bool:
+        """Whether gold with the stored items says otherwise how they were reached or by whom."""
+        stored = {_item_key(i.item): i.how for i in items}
+        given: dict[tuple[Any, ...], str] = {_item_key(item): how for item in [*r.spans, *r.stances]}
+        given.update(r.item_hows)
+        return stored != given or sorted(gold.annotators_of(self.conn, doc_pk)) != sorted(annotators)
 
     def _store_annotations(self, coded: list[tuple[str, DocumentRecord, list[bool]]]) -> None:
         pks = documents.by_hash(self.conn, [r.text_hash for _, r, _ in coded])
@@ -478,6 +495,8 @@ class _BatchWriter:
             if stored is not None:  # never overwrite a coder's work
                 if _same_work(stored, r):
                     self.counts.annotations_already += 1
+                    if r.seconds is not None and r.seconds != annotations.seconds_of(self.conn, doc_pk, coder):
+                        self.counts.not_stored.setdefault(SECONDS_SAID_OTHERWISE, [0, where])[0] += 1
                 else:
                     self.counts.annotations_differ += 1
                     self.counts.differing.append(
@@ -492,6 +511,11 @@ class _BatchWriter:
                        after={"source": where, "spans": len(spans), "stances": len(r.stances)})
             self.counts.annotations_added += 1
             self.counts.stored(f"{r.coder}'s {r.status} work", r)
+
+
+def _item_key(item: Any) -> tuple[Any, ...]:
+    """A gold item's key: a span by its offsets and label, a stance by its target."""
+    return ("span", item.start, item.end, item.label) if isinstance(item, Span) else ("stance", item.target)
 
 
 def _same_work(stored: Annotation, record: DocumentRecord) -> bool:

@@ -19,7 +19,8 @@ import orjson
 from annotator.domain.codebook import Codebook
 from annotator.domain.display import escaped_controls, has_control
 from annotator.domain.errors import InputError
-from annotator.domain.records import DocumentRecord, RecordError, default_id, record_from_text, target_problems
+from annotator.domain.records import (DocumentRecord, RecordError, default_id, near_keys, record_from_text,
+                                      target_problems)
 from annotator.services import json_values
 from annotator.services.tool_exports import ProdigyTasks, array_records, prodigy_questions
 
@@ -212,6 +213,15 @@ def _read_text(path: Path, shown: Path, progress: Progress, opener: Opener) -> I
         line = raw[: exc.start].count(b"\n") + 1
         yield f"{shown}:{line}", InputError(_not_utf8(raw, exc))
         return
+    if path != shown:  # a pipe's text: /dev/stdin or /dev/fd/63 names no document; its id comes from the text
+        try:
+            record = record_from_text(text, doc_id="")
+        except InputError as exc:
+            yield str(shown), exc
+            return
+        record.id = default_id(record.text_hash)
+        yield str(shown), record
+        return
     if has_control(shown.stem):  # the id would hold it: refused, as a JSONL id with one is
         yield escaped_controls(str(shown)), InputError(
             "the file name holds a line break, tab or other control character (shown escaped), and a .txt "
@@ -340,6 +350,9 @@ def _read_csv(path: Path, shown: Path, text_column: str, progress: Progress, ope
         return
     if problem := _header_problem(columns):
         yield f"{shown}:1", InputError(problem)
+        return
+    if near := near_keys(dict.fromkeys(c for c in columns if c != text_column)):  # ('ID', 'Title ')
+        yield f"{shown}:1", InputError("; ".join(p.replace("key", "column") for p in near))
         return
     if text_column not in columns:
         yield f"{shown}:1", InputError(f"no column {text_column!r}; the columns are: "

@@ -147,6 +147,12 @@ def of_coder(conn: Connection, document_pk: int, coder_pk_: int) -> Annotation |
     return _read(conn, row.pk, row.status) if row else None
 
 
+def seconds_of(conn: Connection, document_pk: int, coder_pk_: int) -> float | None:
+    """The seconds a coder's annotation of the document records (None: no annotation)."""
+    found = conn.scalar(select(ANN.c.seconds).where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk_))
+    return None if found is None else float(found)
+
+
 def of_document(conn: Connection, document_pk: int) -> list[StoredAnnotation]:
     """Every coder's annotation of the document, by coder name."""
     rows = conn.execute(select(ANN.c.pk, ANN.c.status, ANN.c.seconds, ANN.c.suggestions_shown, CODER.c.name)

@@ -49,6 +49,11 @@ def of_document(conn: Connection, document_pk: int) -> list[GoldItem] | None:
             + [GoldItem(Stance(s.target, s.label), s.how, s.by) for s in stances])
 
 
+def annotators_of(conn: Connection, document_pk: int) -> list[str]:
+    """The coders the document's gold names as its annotators (imported gold keeps its file's)."""
+    return list(conn.scalar(select(GOLD.c.annotators).where(GOLD.c.document_pk == document_pk)) or [])
+
+
 def count(conn: Connection) -> int:
     return count_of(conn, select(func.count()).select_from(GOLD))
 
