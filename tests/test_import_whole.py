@@ -263,3 +263,16 @@ def test_csv_columns_near_a_key_and_text_from_a_pipe(cli, project, tmp_path):
     result = cli("import", "--as", "coder a,b", str(write_jsonl(tmp_path / "d.jsonl", [{"text": "T.", "label": []}])))
     assert result.code == 1 and result.err.count("coder name") + result.err.count("--as coder") >= 1
     assert ":1:" not in result.err  # said once, of the option, not on a record's line
+
+
+def test_conll_names_tokens_its_readers_take_for_markup_and_as_coder_names_whom_it_replaced(cli, project, tmp_path):
+    text = "Putin spoke of -DOCSTART- and # tags in Kyiv."
+    gold = {"id": "c", "text": text, "spans": [], "stance": {}, "adjudication": "adjudicated", "annotators": []}
+    imported(cli, write_jsonl(tmp_path / "g.jsonl", [gold]))
+    result = cli("export", "--format", "conll", "--out", str(tmp_path / "c.conll"))
+    assert "2 token(s) written as they are that CoNLL readers may take for markup" in result.out, result.out
+    assert "c at 15 '-DOCSTART-'" in result.out and "c at 30 '#'" in result.out
+    path = write_jsonl(tmp_path / "p.jsonl", [{"text": "Bob's text.", "_input_hash": 1, "_task_hash": 2,
+                                               "answer": "accept", "_annotator_id": "news-alice"}])
+    out = imported(cli, path, "--as", "coder bob")
+    assert "1 Prodigy annotator ids stored as bob's work, as --as said (the tasks name news-alice)" in out

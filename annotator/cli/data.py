@@ -55,6 +55,10 @@ def export(ctx: typer.Context,
     if report.stances_left_out:
         out.print(f"{report.stances_left_out} stance(s) left out: CoNLL tags tokens and has no place for a "
                   "document's stance (gold JSONL, spaCy, Prodigy and doccano keep them).")
+    if markup := report.unaligned.markup:
+        out.print(f"{len(markup)} token(s) written as they are that CoNLL readers may take for markup (-DOCSTART- "
+                  "starts a document, # a comment line): " + ", ".join(f"{d} at {o} {t!r}" for d, o, t in markup[:5])
+                  + (" ..." if len(markup) > 5 else ""))
     found = report.unaligned.found
     if found:
         out.print(f"{len(found)} span(s) could not be written as they are (off spaCy's token boundaries, "

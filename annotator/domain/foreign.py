@@ -168,6 +168,8 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
     else:
         stance = stance_of(accepted, where, "Prodigy choice")
     annotator = obj.get("_annotator_id", obj.get("_session_id"))  # (older Prodigy names the session only)
+    if coder is not None and isinstance(annotator, str) and annotator != coder:
+        notes.append(f"Prodigy annotator ids stored as {coder}'s work, as --as said (the tasks name {annotator})")
     done = attributed(record, spans, stance, coder, notes, decided=True)  # accepted: nothing there is a decision
     sessions = obj.get("sessions")
     if "adjudication" in done and isinstance(sessions, list) and all(isinstance(n, str) for n in sessions):

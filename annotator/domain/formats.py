@@ -36,8 +36,10 @@ class ExportDocument:
 
 @dataclass
 class Unaligned:
-    """Spans a token-based format cannot hold as they are: reported with document and offsets."""
+    """Spans a token-based format cannot hold as they are: reported with document and offsets; and
+    tokens a CoNLL reader would take for its own markup (a document's start, a comment)."""
     found: list[tuple[str, int, int, str]] = field(default_factory=list)  # document id, start, end, label
+    markup: list[tuple[str, int, str]] = field(default_factory=list)  # document id, offset, token
 
     def add(self, doc: ExportDocument, span: SpanRow) -> None:
         self.found.append((doc.id, span[0], span[1], span[2]))
@@ -138,6 +140,8 @@ def conll_lines(doc: ExportDocument, tokens: Sequence[tuple[int, int]], unaligne
     for (s, e), tag in zip(tokens, tags):
         if previous_end is not None and "\n\n" in doc.text[previous_end:s] and lines[-1] != "":
             lines.append("")
+        if doc.text[s:e] == "-DOCSTART-" or doc.text[s:e].startswith("#"):
+            unaligned.markup.append((doc.id, s, doc.text[s:e]))
         lines.append(f"{doc.text[s:e]} _ _ {tag}")
         previous_end = e
     if lines[-1] != "":
