@@ -62,7 +62,7 @@ def test_a_prodigy_review_task_lists_the_versions_and_names_their_annotators(cli
     assert [s["label"] for s in doc["gold"]["spans"]] == ["PERSON"]
     exported = cli("export", "--out", str(tmp_path / "gold.jsonl"))
     assert exported.code == 0
-    assert json.loads((tmp_path / "gold.jsonl").read_text())["annotators"] == ["news-alice", "news-bob"]
+    assert json.loads((tmp_path / "gold.jsonl").read_text())["annotators"] == ["news-bob", "news-alice"]
 
 
 def test_this_tools_records_that_would_lose_a_decision_or_a_name_are_refused_or_listed(cli, project, tmp_path):
@@ -125,14 +125,14 @@ def test_as_coder_refuses_a_prodigy_file_of_two_annotators(cli, project, tmp_pat
 
 
 def test_gold_items_keep_their_own_how_and_coders_their_seconds_through_an_export(cli, project, tmp_path):
-    gold = {"id": "g", "text": TEXT, "annotators": ["ana", "ben", "cy"], "adjudication": "majority",
+    gold = {"id": "g", "text": TEXT, "annotators": ["ana", "ben", "cy"], "adjudication": "adjudicated",
             "spans": [{"start": 0, "end": 13, "label": "PERSON", "how": "unanimous"}],
-            "stance": {"Russia": "NONE", "Ukraine": "FAVOR"}, "stance_how": {"Ukraine": "adjudicated"}}
+            "stance": {"Russia": "NONE", "Ukraine": "FAVOR"}, "stance_how": {"Russia": "majority"}}
     coder = {"id": "g", "text": TEXT, "coder": "ana", "seconds": 12.5, "spans": [], "stance": {}}
     imported(cli, write_jsonl(tmp_path / "in.jsonl", [gold, coder]))
     hows = {item["item"]: item["how"] for item in show(cli, "g")["gold"]["items"]}
     assert hows == {"span 0-13 PERSON": "unanimous", "stance Russia": "majority",
-                    "stance Ukraine": "adjudicated"}  # (was: every item the record's "majority")
+                    "stance Ukraine": "adjudicated"}  # (was: every item the record's word)
     assert cli("export", "--out", str(tmp_path / "g.jsonl")).code == 0
     line = json.loads((tmp_path / "g.jsonl").read_text())
     assert line["adjudication"] == "adjudicated" and line["stance_how"] == {"Russia": "majority"}
@@ -276,3 +276,48 @@ def test_conll_names_tokens_its_readers_take_for_markup_and_as_coder_names_whom_
                                                "answer": "accept", "_annotator_id": "news-alice"}])
     out = imported(cli, path, "--as", "coder bob")
     assert "1 Prodigy annotator ids stored as bob's work, as --as said (the tasks name news-alice)" in out
+
+
+def test_twelfth_look_shapes_that_crashed_or_lost_work_inside_meta_csv_and_json_min(cli, project, tmp_path):
+    path = write_jsonl(tmp_path / "shapes.jsonl", [
+        {"id": "a", "text": "Trump spoke.", "stance": [{"target": "Ukraine", "label": "NONE"}],
+         "stance_how": {"Ukraine": "majority"}, "annotators": ["alice"], "adjudication": "majority"},
+        {"id": "b", "text": "Putin x.", "spans": [{"start": [0], "end": 5, "label": "PERSON", "how": "majority"}],
+         "annotators": [], "adjudication": "majority"},
+        {"id": "c", "text": "Putin y.", "foo": {"Ukraine": ["FAVOR"]}},
+        {"id": "d", "text": "Putin z.", "meta": {"Ukraine": "FAVOR", "spans": [{"start": 0, "end": 5, "label": "PERSON"}]}},
+        {"id": "e", "text": "Putin w.", "spans": [{"start": 0, "end": 5, "label": "PERSON", "how": "majority"},
+                                                  {"start": 0, "end": 5, "label": "PERSON", "how": "adjudicated"}],
+         "annotators": [], "adjudication": "adjudicated"},
+        {"id": "f", "text": "Putin v.", "spans": [{"start": 0, "end": 5, "label": "PERSON", "how": "unanimous"}],
+         "annotators": [], "adjudication": "adjudicated"},
+        {"id": "g", "text": "Putin u.", "coder": "ana", "seconds": True}])
+    err = refused(cli, project, path)
+    assert "Traceback" not in err and f"{path}:1:" not in err  # a valid record (was: a traceback)
+    assert f"{path}:2: span 0: " in err
+    assert f"{path}:3:" not in err  # a list of names is no stance label: the record's data (was: a traceback)
+    assert f"{path}:4: meta 'Ukraine' ('FAVOR') holds a stance or annotations" in err
+    assert f"{path}:4: meta 'spans'" in err
+    assert f"{path}:5: span 1 is given twice, reached two ways ('majority' and 'adjudicated')" in err
+    assert f"{path}:6: 'adjudication' 'adjudicated' does not sum up its items' hows, which make it 'unanimous'" in err
+    assert f"{path}:7: 'seconds' must be a number >= 0, got True" in err
+    csv = tmp_path / "st.csv"
+    csv.write_text("id,text,Ukraine,stance_Russia\nz1,Zelensky met Putin.,FAVOR,AGAINST\n")
+    err = refused(cli, project, csv)
+    assert f"{csv}:2: column 'Ukraine' ('FAVOR') looks like a stance kept apart" in err
+    ls_min = tmp_path / "min.json"
+    ls_min.write_text(json.dumps([{"id": 12, "text": "Annotated min task.", "stance": "op-ed", "coder": "journalist-x",
+                                   "annotator": 3, "annotation_id": 24}]))
+    imported(cli, ls_min)
+    assert show(cli, "12")["meta"] == {"stance": "op-ed", "coder": "journalist-x"}  # (was: gone, or overwritten)
+
+
+def test_exports_say_what_their_format_leaves_out(cli, project, tmp_path):
+    work = [{"id": f"w{i}", "text": f"Putin spoke {i}.", "coder": "ana", "status": status, "spans": [], "stance": {}}
+            for i, status in enumerate(("done", "draft", "skipped"))]
+    imported(cli, write_jsonl(tmp_path / "w.jsonl", work))
+    result = cli("export", "--format", "coders", "--out", str(tmp_path / "c.jsonl"))
+    assert "2 draft or skipped annotation(s) left out" in result.out  # (was: left out without a word)
+    assert cli("gold").code == 0
+    result = cli("export", "--format", "conll", "--out", str(tmp_path / "c.conll"))
+    assert "Document ids and meta left out (--include-meta keeps them)." in result.out

@@ -1086,11 +1086,10 @@ def test_every_export_format_gives_back_the_gold_spans_labels_and_offsets(cli, f
         assert line["text"] == record["text"] and line["meta"] == record["meta"]
         assert _triples(line["spans"]) == _triples(record["spans"])
         assert all(s["text"] == record["text"][s["start"]:s["end"]] for s in line["spans"])
-        # A document's adjudication word sums up its items' (formats.adjudication): with no item at all
-        # there is nothing to sum up and it reads "unanimous".
-        has_items = record["spans"] or record["stance"]
+        # A document's adjudication word sums up its items' (formats.adjudication); gold with no item
+        # says the word it was imported with.
         assert line["stance"] == record["stance"]
-        assert line["adjudication"] == (record["adjudication"] if has_items else "unanimous")
+        assert line["adjudication"] == record["adjudication"]
         assert sorted(line["annotators"]) == sorted(record["annotators"])
     for line in _lines(out["doccano"]):
         record = by_id[line["id"]]

@@ -52,6 +52,10 @@ def export(ctx: typer.Context,
     if fmt in ("prodigy", "doccano", "spacy", "conll") and any(report.written.values()):
         out.print(f"How each gold item was reached (unanimous, majority, adjudicated) is kept by gold JSONL "
                   f"alone{'' if fmt == 'prodigy' else ', as are the annotators'} (--format gold).")
+    if report.not_done:
+        out.print(f"{report.not_done} draft or skipped annotation(s) left out: coders JSONL holds each coder's done work.")
+    if fmt in ("conll", "spacy") and not include_meta and any(report.written.values()):
+        out.print("Document ids and meta left out (--include-meta keeps them).")
     if report.stances_left_out:
         out.print(f"{report.stances_left_out} stance(s) left out: CoNLL tags tokens and has no place for a "
                   "document's stance (gold JSONL, spaCy, Prodigy and doccano keep them).")
@@ -62,7 +66,7 @@ def export(ctx: typer.Context,
     found = report.unaligned.found
     if found:
         out.print(f"{len(found)} span(s) could not be written as they are (off spaCy's token boundaries, "
-                  f"or overlapping another) and were left out of the {fmt} file:")
+                  f"overlapping another, or, in CoNLL, a label with a space) and were left out of the {fmt} file:")
         for doc_id, start, end, label in found[:20]:
             out.print(f"  {doc_id} {start}-{end} {label}")
         if len(found) > 20:

@@ -173,7 +173,7 @@ def from_prodigy(obj: dict[str, Any], where: str, coder: str | None = None) -> d
     done = attributed(record, spans, stance, coder, notes, decided=True)  # accepted: nothing there is a decision
     sessions = obj.get("sessions")
     if "adjudication" in done and isinstance(sessions, list) and all(isinstance(n, str) for n in sessions):
-        done["annotators"] = sorted(sessions)  # whose versions the reviewer settled
+        done["annotators"] = list(sessions)  # whose versions the reviewer settled, in the file's order
         if versions and isinstance(annotator, str):
             done.setdefault(NOTES, []).append("Prodigy reviewers (a review task's _annotator_id): not kept; the "
                                               "gold's annotators are the sessions it settled")
@@ -207,7 +207,7 @@ def _check_prodigy_shape(obj: dict[str, Any], where: str) -> None:
         raise InputError(f"Prodigy's 'answer' must be accept, reject or ignore, got {obj['answer']!r}", where)
     cats = obj.get("cats")
     if isinstance(cats, dict) and (bad := [(k, v) for k, v in cats.items()
-                                          if isinstance(v, bool) or not isinstance(v, (int, float))]):
+                                          if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1]):
         raise InputError(f"Prodigy's 'cats' scores must be numbers from 0 to 1, got {bad[0][1]!r} for {bad[0][0]!r}",
                          where)
     for span in obj.get("spans") or []:

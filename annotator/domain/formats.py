@@ -124,14 +124,14 @@ def _prodigy_annotators(annotators: Sequence[str]) -> dict[str, Any]:
 
 def conll_lines(doc: ExportDocument, tokens: Sequence[tuple[int, int]], unaligned: Unaligned) -> list[str]:
     """CoNLL-2003 style: `-DOCSTART-`, then one token a line (`TOKEN _ _ TAG`, IOB2 tags), a blank
-    line between paragraphs. A span that does not fall on token boundaries, or overlaps another, is
-    reported and left untagged."""
+    line between paragraphs. A span that does not fall on token boundaries, overlaps another, or has
+    a label with a space (a column of its own to a reader) is reported and left untagged."""
     tags = ["O"] * len(tokens)
     starts, ends = [s for s, _ in tokens], [e for _, e in tokens]
     for span in sorted(doc.spans):
         first, last = bisect_left(starts, span[0]), bisect_right(ends, span[1]) - 1
         aligned = first < len(starts) and starts[first] == span[0] and last >= first and ends[last] == span[1]
-        if not aligned or any(tag != "O" for tag in tags[first:last + 1]):
+        if not aligned or any(tag != "O" for tag in tags[first:last + 1]) or any(c.isspace() for c in span[2]):
             unaligned.add(doc, span)
             continue
         tags[first:last + 1] = [f"B-{span[2]}"] + [f"I-{span[2]}"] * (last - first)

@@ -70,6 +70,8 @@ def _python_offsets(text: str, start: Any, end: Any, quoted: str) -> tuple[Any, 
 
 
 def _one_label(target: str, labels: list[Any], where: str) -> str:
+    if not all(isinstance(label, str) for label in labels):
+        raise InputError(f"Label Studio choices for {target!r} must be names (strings), got {str(labels)[:80]}", where)
     found = list(dict.fromkeys(labels))
     if len(found) != 1 or not isinstance(found[0], str):
         raise InputError(f"Label Studio choices for {target!r} are {found!r}; a target takes one stance label "
@@ -179,7 +181,10 @@ def _task_meta(data: dict[str, Any], meta: Any, where: str) -> dict[str, Any]:
 def from_json_min(item: dict[str, Any], where: str, targets: Collection[str],
                   labels: Collection[str]) -> dict[str, Any]:
     """One JSON-MIN object: its controls' results read by shape (spans) or by name (a stance target)."""
-    record: dict[str, Any] = {"id": str(item["id"]) if item.get("id") is not None else None}
+    # The task's data goes to meta (a data key named after one of this tool's keys, "stance" or
+    # "coder", is the article's data, not work); its text is the document's text.
+    record: dict[str, Any] = {"id": str(item["id"]) if item.get("id") is not None else None,
+                              "text": item.get("text"), "meta": {}}
     spans, choices, notes = [], {}, []
     for key, value in item.items():
         if key in MIN_KEYS:
@@ -205,8 +210,8 @@ def from_json_min(item: dict[str, Any], where: str, targets: Collection[str],
                              "only labels on a Text control can be read as spans", where)
         elif kind := _other_result(value):
             notes.append(f"Label Studio {kind} results (this tool has no place for them)")
-        else:
-            record[key] = value  # the task's data: text, url, license, ...
+        elif key != "text":
+            record["meta"][key] = value  # the task's data: url, license, ...
     stance = _stance(choices, targets, where)
     if item.get("annotation_id") is not None:
         notes += _annotation_notes(item)

@@ -11,6 +11,7 @@ from typing import Any
 from annotator.domain.codebook import Codebook
 from annotator.domain.display import format_character, has_control, invisible_problem, name_problem
 from annotator.domain.errors import InputError
+from annotator.domain.formats import adjudication
 from annotator.domain.spans import Span, Stance, span_problem
 from annotator.domain.vocabulary import GOLD_HOWS, STATUSES, Status
 
@@ -158,13 +159,17 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     # a stance for a target under a key of its own, on any record: kept as meta it would be lost as work
     problems += [f"{k!r} ({_short(obj[k])}) looks like a stance kept apart; give stances as \"stance\": "
                  "{TARGET: LABEL}, with 'coder' (coder JSONL) or 'adjudication' (gold JSONL)"
-                 for k in obj if k not in _NOT_META and _stance_like(k, obj[k], codebook)]
+                 for k in obj if k not in _NOT_META and stance_like(k, obj[k], codebook)]
     if "stance" in obj and "stances" in obj:
         problems.append("the record gives both 'stance' and 'stances'; give one of them")
     if isinstance(meta, dict):
         problems += [f"{key!r} is given both at the top level and in 'meta'; give it once"
                      for key in sorted(set(meta) & (set(obj) - _NOT_META))]
         meta, doc_id, title = _named_in_meta(meta, doc_id, title, problems)
+        # work given inside meta would be kept there as data, and lost as work
+        problems += [f"meta {k!r} ({_short(v)}) holds a stance or annotations this tool does not read there; give "
+                     "spans as 'spans' and stances as 'stance', with 'coder' or 'adjudication'"
+                     for k, v in meta.items() if stance_like(k, v, codebook) or _annotation_like(v)]
     problems += [f"{key!r} holds annotations this tool does not read there ({_short(obj[key])}); give spans as "
                  "'spans' and stances as 'stance', with 'coder' (coder JSONL) or 'adjudication' (gold JSONL)"
                  for key in sorted(obj) if key not in _NOT_META
@@ -197,7 +202,7 @@ def near_keys(obj: dict[str, Any]) -> list[str]:
             for k in obj if isinstance(k, str) and k not in _NOT_META and k.strip().lower() in _NOT_META]
 
 
-def _stance_like(key: str, value: Any, codebook: Codebook) -> bool:
+def stance_like(key: str, value: Any, codebook: Codebook) -> bool:
     """A stance under a key of its own: a target's name or stance_X with a stance label, a
     {target: label} object, TARGET:LABEL names, or {TARGET:LABEL: score}."""
     targets, labels = set(codebook.target_names), set(codebook.stance_labels)
@@ -205,11 +210,12 @@ def _stance_like(key: str, value: Any, codebook: Codebook) -> bool:
     def named(v: Any) -> bool:
         return isinstance(v, str) and v.rpartition(":")[0] in targets and v.rpartition(":")[2] in labels
 
-    if isinstance(value, str) and (key in targets or key.lower().startswith("stance_")):
-        return value in labels or value.upper() in labels
+    if isinstance(value, str):
+        return named(value) or ((key in targets or key.lower().startswith("stance_"))
+                                and (value in labels or value.upper() in labels))
     if isinstance(value, dict) and value:
-        return all(k in targets for k in value) and all(v in labels for v in value.values()) \
-            or all(named(k) for k in value)
+        return (all(k in targets for k in value) and all(isinstance(v, str) and v in labels for v in value.values())
+                or all(named(k) for k in value))
     return isinstance(value, list) and bool(value) and all(named(v) for v in value)
 
 
@@ -247,28 +253,40 @@ def _gold_work(obj: dict[str, Any], text: str | None, codebook: Codebook, proble
         problems.append(f"'annotators' must be a list of coder names, got {annotators!r}")
     else:
         problems.extend(filter(None, (name_problem(a.strip(), "'annotators' name") for a in annotators)))
+    spans = _spans(obj.get("spans", []), text, codebook, problems, notes, fields=_SPAN_FIELDS | {"how"})
+    stances = _stances(obj.get("stance", obj.get("stances", {})), codebook, problems, notes)
+    item_hows = _item_hows(obj, {s.target for s in stances}, problems)
+    if how in GOLD_HOWS and (spans or stances):  # the record's word sums up its items' (as an export writes it)
+        summed = adjudication([item_hows.get(("span", s.start, s.end, s.label), how) for s in spans]
+                              + [item_hows.get(("stance", s.target), how) for s in stances])
+        if summed != how:
+            problems.append(f"'adjudication' {how!r} does not sum up its items' hows, which make it {summed!r} "
+                            "(adjudicated if any item is, else majority if any is, else unanimous)")
     return {"gold": (list(annotators) if isinstance(annotators, list) else [], how),
-            "spans": _spans(obj.get("spans", []), text, codebook, problems, notes, fields=_SPAN_FIELDS | {"how"}),
-            "stances": _stances(obj.get("stance", obj.get("stances", {})), codebook, problems, notes),
-            "item_hows": _item_hows(obj, problems)}
+            "spans": spans, "stances": stances, "item_hows": item_hows}
 
 
-def _item_hows(obj: dict[str, Any], problems: list[str]) -> dict[tuple[Any, ...], str]:
+def _item_hows(obj: dict[str, Any], targets: set[str], problems: list[str]) -> dict[tuple[Any, ...], str]:
     """The gold items whose own "how" differs from the record's adjudication (a span's "how", the
-    "stance_how" object of target -> how)."""
+    "stance_how" object of target -> how); one span given twice with two hows is an error."""
     hows: dict[tuple[Any, ...], str] = {}
     spans, by_target = obj.get("spans"), obj.get("stance_how", {})
     for i, span in enumerate(spans if isinstance(spans, list) else []):
         if isinstance(span, dict) and "how" in span:
+            key = ("span", *(repr(span.get(k)) if isinstance(span.get(k), (list, dict)) else span.get(k)
+                             for k in ("start", "end", "label")))
             if span["how"] not in GOLD_HOWS:
                 problems.append(f"span {i}: 'how' {span['how']!r} is not valid; valid: {', '.join(GOLD_HOWS)}")
+            elif hows.get(key, span["how"]) != span["how"]:
+                problems.append(f"span {i} is given twice, reached two ways ({hows[key]!r} and {span['how']!r}); "
+                                "a span takes one")
             else:
-                hows[("span", span.get("start"), span.get("end"), span.get("label"))] = span["how"]
+                hows[key] = span["how"]
     if not isinstance(by_target, dict) or not all(h in GOLD_HOWS for h in by_target.values()):
         problems.append(f"'stance_how' must be an object of target: how ({', '.join(GOLD_HOWS)}), got "
                         f"{_short(by_target)}")
     else:
-        unstanced = sorted(set(by_target) - set(obj.get("stance") or {}))
+        unstanced = sorted(set(by_target) - targets)
         if unstanced:
             problems.append(f"'stance_how' names {', '.join(map(repr, unstanced))}, which 'stance' does not")
         hows.update({("stance", target): how for target, how in by_target.items()})
@@ -319,7 +337,7 @@ def _coder_work(obj: dict[str, Any], text: str | None, codebook: Codebook, probl
         problems.append(problem)
     if status not in STATUSES:
         problems.append(f"status {status!r} is not valid; valid: {', '.join(STATUSES)}")
-    if seconds is not None and (not isinstance(seconds, (int, float)) or seconds < 0):
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0):
         problems.append(f"'seconds' must be a number >= 0, got {seconds!r}")
     return {"coder": coder.strip() if isinstance(coder, str) else coder, "status": status, "seconds": seconds,
             "spans": _spans(obj.get("spans", []), text, codebook, problems, notes),

@@ -46,6 +46,7 @@ class ExportReport:
     # annotated: gold with no item comes back from it as text only (said, with how many)
     empty_gold: int = 0
     stances_left_out: int = 0  # CoNLL tags tokens: it has no place for a document's stances
+    not_done: int = 0  # coders' draft and skipped annotations: coders JSONL holds done work
 
 
 def parse_split(value: str | None) -> tuple[float, float, float] | None:
@@ -102,6 +103,9 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
         complete, disputed = gold.counts_for_export(conn)
         total_documents = reliability.last_document(conn)
     report.disputed = disputed
+    if fmt == "coders":
+        with engine.connect() as conn:
+            report.not_done = annotations.count_not_done(conn)
     source = _coder_documents(engine) if fmt == "coders" else gold_documents(engine)
     total = total_documents if fmt == "coders" else complete
     schema = codebook.ref

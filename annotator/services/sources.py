@@ -20,7 +20,7 @@ from annotator.domain.codebook import Codebook
 from annotator.domain.display import escaped_controls, has_control
 from annotator.domain.errors import InputError
 from annotator.domain.records import (DocumentRecord, RecordError, default_id, near_keys, record_from_text,
-                                      target_problems)
+                                      stance_like, target_problems)
 from annotator.services import json_values
 from annotator.services.tool_exports import ProdigyTasks, array_records, prodigy_questions
 
@@ -276,7 +276,10 @@ def _read_json_array(path: Path, shown: Path, codebook: Codebook, progress: Prog
     try:
         tasks = json_values.load(raw)
     except orjson.JSONDecodeError as exc:
-        yield f"{shown}", InputError(f"not valid JSON: {exc}")
+        line = raw[:exc.pos].count(b"\n") + 1
+        hint = ("; one JSON object a line is JSONL: name the file .jsonl, or pass --format jsonl"
+                if raw.lstrip().startswith(b"{") else "")
+        yield f"{shown}:{line}", InputError(f"not valid JSON: {exc.msg}{hint}")
         return
     except InputError as exc:
         yield f"{shown}", exc
@@ -397,7 +400,7 @@ def _header_problem(columns: Sequence[str]) -> str | None:
 
 
 _WORK_COLUMNS = {"coder", "spans", "span", "stance", "stances", "adjudication", "annotators", "annotator", "label",
-                 "labels", "entities", "gold", "annotation", "annotations"}
+                 "labels", "entities", "gold", "annotation", "annotations", "cats", "accept", "tags", "ner"}
 
 
 OLD_MAC_LINES = ("the file's lines end in a carriage return alone (old Mac style); convert them to \\n "
@@ -444,6 +447,9 @@ def _csv_record(row: dict[str | None, Any], text_column: str, codebook: Codebook
     title = row.pop("title", "") or ""
     meta = {k: _listed(v) if k == "targets" or k.endswith("_aliases") else v
             for k, v in row.items() if k is not None and v}
+    if apart := [k for k, v in meta.items() if stance_like(k, v, codebook)]:  # refused in JSONL too
+        return RecordError([f"column {k!r} ({meta[k]!r}) looks like a stance kept apart; a CSV brings documents: "
+                            "give stances in coder or gold JSONL" for k in apart])
     if problems := target_problems(meta, codebook):  # as a JSONL record's meta is checked
         return RecordError([p + (" (in a CSV: names separated by semicolons, e.g. Ukraine;Russia)"
                                  if "targets" in p or "_aliases" in p else "") for p in problems])

@@ -147,6 +147,11 @@ def of_coder(conn: Connection, document_pk: int, coder_pk_: int) -> Annotation |
     return _read(conn, row.pk, row.status) if row else None
 
 
+def count_not_done(conn: Connection) -> int:
+    """Annotations not done (drafts, skipped): what a coders export leaves out."""
+    return count_of(conn, select(func.count()).select_from(ANN).where(ANN.c.status != "done"))
+
+
 def seconds_of(conn: Connection, document_pk: int, coder_pk_: int) -> float | None:
     """The seconds a coder's annotation of the document records (None: no annotation)."""
     found = conn.scalar(select(ANN.c.seconds).where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk_))
