@@ -143,3 +143,14 @@ def test_a_new_codebook_may_not_drop_a_label_in_use(cli, project, tmp_path):
     result = cli("init", "--schema", str(slim))
     assert result.code == 1 and "'Russia' = 'AGAINST' is used by existing annotations" in result.err
     assert dump(project) == before
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ('aliases = ["Ukraine",', 'aliases = "T"\nx = ["Ukraine",', 'must be a list of names, e.g. ["Kyiv", "Kiev"], got \'T\''),
+    ("version = 1", 'version = "one"', "must be a whole number, e.g. 1, got 'one'"),
+])
+def test_a_wrong_type_in_a_codebook_is_said_in_toml_words_not_pythons(old, new, said):
+    assert old in STANCE
+    with pytest.raises(CodebookError) as caught:
+        parse_codebook(STANCE.replace(old, new, 1), "cb.toml")
+    assert said in str(caught.value) and "tuple" not in str(caught.value) and "integer" not in str(caught.value)

@@ -321,3 +321,12 @@ def test_exports_say_what_their_format_leaves_out(cli, project, tmp_path):
     assert cli("gold").code == 0
     result = cli("export", "--format", "conll", "--out", str(tmp_path / "c.conll"))
     assert "Document ids and meta left out (--include-meta keeps them)." in result.out
+
+
+def test_gold_annotators_are_names_as_coder_add_takes_them_each_once(cli, project, tmp_path):
+    base = {"text": "Putin spoke.", "spans": [], "stance": {}, "adjudication": "adjudicated"}
+    path = write_jsonl(tmp_path / "names.jsonl", [{**base, "id": "a", "annotators": [" x "]},
+                                                  {**base, "id": "b", "text": "Again.", "annotators": ["y", "x", "x"]}])
+    err = refused(cli, project, path)
+    assert f"{path}:1: 'annotators' name ' x ' is not usable" in err  # (was: stored with its spaces)
+    assert f"{path}:2: 'annotators' names 'x' twice" in err

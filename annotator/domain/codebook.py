@@ -267,11 +267,22 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
+# What a TOML value of each kind looks like, said as a codebook's author reads it (pydantic's own
+# words name Python's types: "a valid tuple").
+_TYPE_WORDS = {"tuple_type": "a list of names, e.g. [\"Kyiv\", \"Kiev\"]", "list_type": "a list, e.g. [\"a\", \"b\"]",
+               "int_parsing": "a whole number, e.g. 1", "int_type": "a whole number, e.g. 1",
+               "string_type": "a text in quotes, e.g. \"PERSON\"", "bool_type": "true or false",
+               "float_type": "a number, e.g. 0.5", "float_parsing": "a number, e.g. 0.5",
+               "string_too_short": "a text that is not empty"}
+
+
 def _explain(err: ErrorDetails) -> str:
     if err["type"] == "missing":
         return "field required"
     if err["type"] == "extra_forbidden":
         return "unknown field; allowed here: " + _allowed_fields(err["loc"])
+    if err["type"] in _TYPE_WORDS:
+        return f"must be {_TYPE_WORDS[err['type']]}, got {err.get('input')!r}"
     return f"{err['msg']} (got {err.get('input')!r})"
 
 

@@ -252,7 +252,9 @@ def _gold_work(obj: dict[str, Any], text: str | None, codebook: Codebook, proble
     if not isinstance(annotators, list) or not all(isinstance(a, str) for a in annotators):
         problems.append(f"'annotators' must be a list of coder names, got {annotators!r}")
     else:
-        problems.extend(filter(None, (name_problem(a.strip(), "'annotators' name") for a in annotators)))
+        problems.extend(filter(None, (name_problem(a, "'annotators' name") for a in annotators)))  # as coder add
+        if twice := sorted({a for a in annotators if annotators.count(a) > 1}):
+            problems.append(f"'annotators' names {', '.join(map(repr, twice))} twice; name each coder once")
     spans = _spans(obj.get("spans", []), text, codebook, problems, notes, fields=_SPAN_FIELDS | {"how"})
     stances = _stances(obj.get("stance", obj.get("stances", {})), codebook, problems, notes)
     item_hows = _item_hows(obj, {s.target for s in stances}, problems)
