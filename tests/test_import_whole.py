@@ -330,3 +330,13 @@ def test_gold_annotators_are_names_as_coder_add_takes_them_each_once(cli, projec
     err = refused(cli, project, path)
     assert f"{path}:1: 'annotators' name ' x ' is not usable" in err  # (was: stored with its spaces)
     assert f"{path}:2: 'annotators' names 'x' twice" in err
+
+
+def test_a_text_in_a_subfolder_keeps_its_path_inside_the_folder(cli, project, tmp_path):
+    folder = tmp_path / "f"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "e.txt").write_text("A text in a subfolder.")
+    (folder / "top.txt").write_text("A text at the top.")
+    imported(cli, folder)
+    assert show(cli, "e")["meta"] == {"source_file": "sub/e.txt"}  # (was: "e.txt")
+    assert show(cli, "top")["meta"] == {"source_file": "top.txt"}

@@ -41,6 +41,7 @@ class Source:
     path: Path  # what is read
     format: str
     shown: Path | None = None  # what messages name, when that is not `path` (a pipe's bytes kept in a file)
+    folder: Path | None = None  # the folder it was found in, when a folder was imported
 
 
 def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path], list[tuple[Path, str]]]:
@@ -58,7 +59,7 @@ def plan_sources(paths: list[Path], fmt: str) -> tuple[list[Source], list[Path],
             for child in files:
                 child_fmt = fmt if fmt != "auto" else SUFFIX_FORMATS.get(child.suffix.lower())
                 if child_fmt and child.suffix.lower() in SUFFIX_FORMATS:
-                    sources.append(Source(child, child_fmt))
+                    sources.append(Source(child, child_fmt, folder=path))
                 else:
                     ignored.append(child)
         else:
@@ -159,7 +160,8 @@ def read_source(source: Source, codebook: Codebook, text_column: str, progress: 
     """as_coder: whose work doccano's and Prodigy's annotations are (None: gold)."""
     path, shown = source.path, source.shown or source.path
     if source.format == "text":
-        return _read_text(path, shown, progress, opener)
+        named = shown.relative_to(source.folder) if source.folder and shown.is_relative_to(source.folder) else None
+        return _read_text(path, shown, progress, opener, named)
     if source.format == "labelstudio":
         return _read_json_array(path, shown, codebook, progress, opener, as_coder)
     if source.format == "jsonl":
@@ -203,7 +205,9 @@ def _not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:
     return f"not valid UTF-8: byte {raw[exc.start]:#04x} at column {column}; save the file as UTF-8"
 
 
-def _read_text(path: Path, shown: Path, progress: Progress, opener: Opener) -> Iterator[Item]:
+def _read_text(path: Path, shown: Path, progress: Progress, opener: Opener,
+               named: Path | None = None) -> Iterator[Item]:
+    """named: the file's path inside the folder imported (its meta's source_file), else its name."""
     with opener(path) as f:
         raw = f.read()
     progress(len(raw))
@@ -228,7 +232,7 @@ def _read_text(path: Path, shown: Path, progress: Progress, opener: Opener) -> I
             "file's name is its document id, which may not; rename the file without them")
         return
     try:
-        yield str(shown), record_from_text(text, doc_id=shown.stem, meta={"source_file": shown.name})
+        yield str(shown), record_from_text(text, doc_id=shown.stem, meta={"source_file": str(named or shown.name)})
     except InputError as exc:
         yield str(shown), exc
 
