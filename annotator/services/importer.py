@@ -46,7 +46,7 @@ BATCH_SIZE = 1000  # records the check reads at a time (it writes nothing, so it
 # batches are sized so that each transaction takes about BATCH_SECONDS, from the rate the last one
 # stored at. A batch by count held the lock 270-360 ms into a million documents, where index upkeep
 # is slower than in a new project.
-BATCH_SECONDS = 0.03
+BATCH_SECONDS = 0.05
 FIRST_BATCH, FEWEST, MOST = 100, 10, 5000  # records per batch: the first, and the bounds of any
 BATCH_CHARS = 4_000_000  # and fewer when their texts are long, so no batch holds the lock for long
 MAX_REPORTED = 50  # problems kept for the report; the rest are only counted
