@@ -44,9 +44,10 @@ from annotator.store.tables import utcnow
 BATCH_SIZE = 1000  # records the check reads at a time (it writes nothing, so it holds no lock)
 # A batch's write holds the database's write lock (SQLite's, or rows a coder's save may wait on):
 # batches are sized so that each transaction takes about BATCH_SECONDS, from the rate the last one
-# stored at. A batch by count held the lock 270-360 ms into a million documents, where index upkeep
-# is slower than in a new project.
-BATCH_SECONDS = 0.05
+# stored at. A batch by count held the lock 230-330 ms into a million documents, where index upkeep
+# is slower than in a new project. A waiting save wakes at SQLite's busy steps (1, 3, 8, 18, 33, 53
+# ms, ...): batches of 50 ms made it wait 56 ms at p95, of 20 ms 27 ms (bench/import_wait_bench.py).
+BATCH_SECONDS = 0.02
 FIRST_BATCH, FEWEST, MOST = 100, 10, 5000  # records per batch: the first, and the bounds of any
 BATCH_CHARS = 4_000_000  # and fewer when their texts are long, so no batch holds the lock for long
 MAX_REPORTED = 50  # problems kept for the report; the rest are only counted
