@@ -478,3 +478,20 @@ def test_opening_the_screen_as_a_new_coder_on_a_read_only_project_says_who_it_ca
         url = f"sqlite:///{seeded}?mode=ro"
     with pytest.raises(InputError, match="'zed' is not a coder of this project, and the database only reads"):
         CodingSession(open_project(url), "zed")
+
+
+@pytest.mark.parametrize("query", ["mode=RO", "mdoe=ro", "immutable=1"])
+def test_a_sqlite_url_option_that_is_not_read_is_refused_and_nothing_is_written(cli, project, tmp_path, sqlite_only,
+                                                                               query):
+    """SQLAlchemy dropped such an option with a warning, and a misspelt mode=ro then wrote."""
+    before = dump(project)
+    result = cli("--db", f"sqlite:///{project}?{query}", "coder", "add", "zed")
+    assert result.code == 1 and f"the SQLite URL asks for {query}, which is not read" in result.err, result.err
+    assert "Warning" not in result.err and dump(project) == before
+
+
+def test_seconds_past_any_coders_time_are_refused(cli, project, tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"id": "m1", "text": "Zelensky visits Oslo.", "coder": "ana", "seconds": 1.7e308}\n')
+    result = cli("import", "--create-coders", str(path))
+    assert result.code == 1 and f"{path}:1: 'seconds' must be the seconds a coder spent" in result.err

@@ -300,7 +300,7 @@ def test_twelfth_look_shapes_that_crashed_or_lost_work_inside_meta_csv_and_json_
     assert f"{path}:4: meta 'spans'" in err
     assert f"{path}:5: span 1 is given twice, reached two ways ('majority' and 'adjudicated')" in err
     assert f"{path}:6: 'adjudication' 'adjudicated' does not sum up its items' hows, which make it 'unanimous'" in err
-    assert f"{path}:7: 'seconds' must be a number >= 0, got True" in err
+    assert f"{path}:7: 'seconds' must be the seconds a coder spent, from 0 to under 1e+09, got True" in err
     csv = tmp_path / "st.csv"
     csv.write_text("id,text,Ukraine,stance_Russia\nz1,Zelensky met Putin.,FAVOR,AGAINST\n")
     err = refused(cli, project, csv)

@@ -114,6 +114,9 @@ async def test_a_message_over_the_size_limit_ends_the_session_and_its_process(li
     ('["resize", {"width": "wide"}]', "'resize' without a whole width and height"),
     ("[" * 5000 + "]" * 5000, "JSON nested too deeply"),
     ("not json", "not JSON"),
+    ('["stdin", "\\ud800"]', "'stdin' with a lone surrogate, which is no character"),  # (was: a traceback)
+    ('["foo", "bar"]', "a message of a kind textual.js does not send ('foo')"),
+    ('["ping", NaN]', "'ping' with neither text nor a finite number"),
     (b"\x00binary", "a binary message"),
 ])
 async def test_a_message_textual_js_never_sends_ends_the_session_in_one_line(link, message, why):

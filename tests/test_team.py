@@ -169,17 +169,25 @@ def test_assign_refuses_coders_the_project_does_not_know_and_assigns_nothing(cli
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "https://", "ftp://host/", "127.0.0.1:8000",
-                                 "http://[::1"])
+                                 "http://[::1", "http://a b", "http://x/?token=y#", "http://x/#here"])
 def test_coder_token_takes_only_an_http_or_https_address_and_makes_no_token(cli, project, url):
     _add_coders(cli, "bob")
     result = cli("coder", "token", "bob", "--url", url)
     assert result.code == 1 and len(result.err.strip().splitlines()) == 1, result.err
-    assert "is not a web address" in result.err and "http:// or https://" in result.err and result.out == ""
+    assert "is not a web address to build links on" in result.err and "http:// or https://" in result.err
+    assert result.out == ""
     assert rows(project, "SELECT count(*) FROM coder_token") == [(0,)]
     made = cli("coder", "token", "bob", "--url", "HTTPS://annotate.example.org/")
     assert made.code == 0 and made.out.startswith("HTTPS://annotate.example.org/?token=")
     served = cli("serve", "--public-url", url, "--port", "1")  # refused before it listens (or checks the port)
     assert served.code == 1 and "--public-url" in served.err and "is not a web address" in served.err, served.err
+
+
+def test_a_served_address_with_a_trailing_slash_makes_links_with_one(cli, project):
+    """`--public-url https://code.example.org/` made pages asking for //static/... and //ws/..."""
+    _add_coders(cli, "bob")
+    made = cli("coder", "token", "bob", "--url", "https://code.example.org//")
+    assert made.code == 0 and made.out.startswith("https://code.example.org/?token="), made.out
 
 
 def test_a_superuser_that_does_not_own_the_project_is_refused_as_a_coder(cli, project, postgres_only):

@@ -92,7 +92,7 @@ def serve(ctx: typer.Context,
     if not 1 <= port <= 65535:
         raise InputError(f"--port {port}: give a port from 1 to 65535")
     if public_url is not None:
-        web_address("--public-url", public_url)
+        public_url = web_address("--public-url", public_url)
     from annotator.web.listen import check_can_listen, listen_failure
 
     check_can_listen(host, port)  # before "Serving ..." is said

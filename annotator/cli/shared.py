@@ -122,9 +122,10 @@ class RateBar:
         self.stop()
 
 
-def web_address(option: str, url: str) -> None:
-    """A link opened in a browser (a coder's link, the served page's address): only an http(s) address with a host (a javascript: or file:
-    one would run or open something else when clicked)."""
+def web_address(option: str, url: str) -> str:
+    """The address pages and links are made from (a coder's link, the served page's address), without
+    its trailing slash: only an http(s) address with a host (a javascript: or file: one would run or
+    open something else when clicked), no space, and no query or fragment (the link adds its own)."""
     from urllib.parse import urlsplit
 
     try:
@@ -132,6 +133,9 @@ def web_address(option: str, url: str) -> None:
         web = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
     except ValueError:  # an unclosed [ of an IPv6 host
         web = False
-    if not web:
-        raise InputError(f"{option} {quoted_short(url)} is not a web address: give the http:// or https:// address "
-                         "where `annotator serve` is reached, e.g. https://annotate.example.org")
+    if not web or any(c.isspace() or not c.isprintable() for c in url) or parts.query or parts.fragment \
+            or "?" in url or "#" in url:
+        raise InputError(f"{option} {quoted_short(url)} is not a web address to build links on: give the http:// or "
+                         "https:// address where `annotator serve` is reached, with no space, ? or #, e.g. "
+                         "https://annotate.example.org")
+    return url.rstrip("/")

@@ -57,14 +57,14 @@ def coder_token(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar=
     from annotator.services.project import open_project
 
     if not revoke:
-        web_address("--url", url)
+        url = web_address("--url", url)
     engine = open_project(project_db(ctx, db))
     if revoke:
         n = revoke_tokens(engine, name)
         out.print(f"Revoked {n} token(s) of {name}: their links open nothing now.")
         return
     token = new_token(engine, name)
-    out.print(f"{url.rstrip('/')}/?token={token}")
+    out.print(f"{url}/?token={token}")
     err.print(f"The link opens the coding screen as {name}; give it to them alone. It is shown once "
               f"(only a hash is kept); `annotator coder token {name} --revoke` ends it.")
 

@@ -234,7 +234,7 @@ CANCELLED = "Label Studio annotations cancelled (skipped) by their annotator"
 
 def _seconds(lead_time: Any, where: str) -> float:
     """An annotation's lead_time, the seconds its annotator spent: a number, as Label Studio writes it."""
-    if isinstance(lead_time, bool) or not isinstance(lead_time, (int, float)) or lead_time < 0:
+    if isinstance(lead_time, bool) or not isinstance(lead_time, (int, float)) or not 0 <= lead_time < 1e9:
         raise InputError(f"'lead_time' must be the seconds spent, a number >= 0, got {lead_time!r}", where)
     return float(lead_time)
 

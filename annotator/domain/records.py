@@ -295,6 +295,7 @@ def _item_hows(obj: dict[str, Any], targets: set[str], problems: list[str]) -> d
     return hows
 
 
+MAX_SECONDS = 1e9  # (31 years: more is a mistake, and the database's own check refuses it on PostgreSQL)
 MAX_DEPTH = 64  # JSON columns are written with orjson, which stops at 255 levels; no meta needs 64
 
 
@@ -339,8 +340,9 @@ def _coder_work(obj: dict[str, Any], text: str | None, codebook: Codebook, probl
         problems.append(problem)
     if status not in STATUSES:
         problems.append(f"status {status!r} is not valid; valid: {', '.join(STATUSES)}")
-    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0):
-        problems.append(f"'seconds' must be a number >= 0, got {seconds!r}")
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                or not 0 <= seconds < MAX_SECONDS):
+        problems.append(f"'seconds' must be the seconds a coder spent, from 0 to under {MAX_SECONDS:.0e}, got {seconds!r}")
     return {"coder": coder.strip() if isinstance(coder, str) else coder, "status": status, "seconds": seconds,
             "spans": _spans(obj.get("spans", []), text, codebook, problems, notes),
             "stances": _stances(obj.get("stance", obj.get("stances", {})), codebook, problems, notes)}
@@ -449,7 +451,7 @@ def _stances(raw: Any, codebook: Codebook, problems: list[str], notes: list[Note
         listed: dict[Any, Any] = {}
         for item in raw:
             if not isinstance(item, dict) or not {"target", "label"} <= item.keys():
-                problems.append(f"'stances' as a list needs objects with target and label, got {_short(item)}")
+                problems.append(f"stances given as a list need objects with target and label, got {_short(item)}")
                 return []
             target, label = item["target"], item["label"]
             if not isinstance(target, str):

@@ -160,6 +160,11 @@ def _sqlite_engine(url: URL) -> Engine:
     """SQLite through our own opening of the file: `?mode=ro` in the URL opens it read-only (SQLAlchemy
     would ignore the option, with a warning, and write), and a file in a folder no one may write is
     read even so. The option stays in the engine's URL, so processes started with it read-only too."""
+    unknown = {k: v for k, v in url.query.items() if (k, v) not in (("mode", "ro"), ("uri", "true"))}
+    if unknown:  # (SQLAlchemy would drop them with a warning, and a misspelt mode=ro would then write)
+        shown = ", ".join(f"{k}={v}" for k, v in unknown.items() if k.lower() not in ("password", "sslpassword"))
+        raise InputError(f"the SQLite URL asks for {shown or 'a password'}, which is not read: a SQLite URL takes "
+                         "?mode=ro (read only) and nothing else")
     reads_only = url.query.get("mode") == "ro"
     path = Path((url.database or "").removeprefix("file:")).absolute()
     if path.exists() and not path.is_file():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import shlex
 import signal
@@ -41,6 +42,9 @@ class Refused(Exception):
     """A browser message no textual.js sends; the text says why, for one line of the log."""
 
 
+KINDS = ("stdin", "resize", "ping", "blur", "focus")  # what textual.js sends
+
+
 def read_message(text: str) -> tuple[str, Any]:
     """(type, data) of a textual.js message, or Refused."""
     try:
@@ -52,13 +56,20 @@ def read_message(text: str) -> tuple[str, Any]:
     if not isinstance(value, list) or not 1 <= len(value) <= 2 or not isinstance(value[0], str):
         raise Refused("not a [type, data] message")
     kind, data = value[0], (value[1] if len(value) == 2 else None)
+    if kind not in KINDS:
+        raise Refused(f"a message of a kind textual.js does not send ({kind[:40]!r})")
     if kind == "stdin" and not isinstance(data, str):
         raise Refused("'stdin' without text")
+    if kind == "stdin" and isinstance(data, str) and not data.isascii():
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: valid JSON, no character
+            raise Refused("'stdin' with a lone surrogate, which is no character") from None
     if kind == "resize" and not (isinstance(data, dict) and all(
             isinstance(data.get(side), int) and not isinstance(data.get(side), bool) for side in ("width", "height"))):
         raise Refused("'resize' without a whole width and height")
-    if kind == "ping" and not isinstance(data, (str, int, float)):
-        raise Refused("'ping' with neither text nor a number")
+    if kind == "ping" and (not isinstance(data, (str, int, float)) or isinstance(data, float) and not math.isfinite(data)):
+        raise Refused("'ping' with neither text nor a finite number")
     return kind, data
 
 
