@@ -340,3 +340,25 @@ def test_a_text_in_a_subfolder_keeps_its_path_inside_the_folder(cli, project, tm
     imported(cli, folder)
     assert show(cli, "e")["meta"] == {"source_file": "sub/e.txt"}  # (was: "e.txt")
     assert show(cli, "top")["meta"] == {"source_file": "top.txt"}
+
+
+def test_who_settled_a_gold_item_travels_through_gold_jsonl(cli, project, tmp_path, monkeypatch):
+    """A lead's decision names the lead (review's "by"); gold JSONL carries it, a span's "by" and
+    "stance_by", and an import keeps it when that lead is a coder of the project, else says so."""
+    assert cli("coder", "add", "lee", "--role", "lead").code == 0
+    monkeypatch.setenv("ANNOTATOR_USER", "lee")  # (on a SQLite file; on PostgreSQL the project's owner acts)
+    gold = {"id": "g", "text": TEXT, "annotators": ["ana"], "adjudication": "adjudicated",
+            "spans": [{"start": 0, "end": 13, "label": "PERSON", "by": "lee"}],
+            "stance": {"Ukraine": "FAVOR"}, "stance_by": {"Ukraine": "zoe"}}
+    out = imported(cli, write_jsonl(tmp_path / "g.jsonl", [gold]))
+    assert "1 gold records naming leads who settled items, not coders of this project" in out and "(zoe)" in out
+    bys = {item["item"]: item["by"] for item in show(cli, "g")["gold"]["items"]}
+    assert bys == {"span 0-13 PERSON": "lee", "stance Ukraine": None}
+    assert cli("export", "--out", str(tmp_path / "out.jsonl")).code == 0
+    line = json.loads((tmp_path / "out.jsonl").read_text())
+    assert line["spans"][0]["by"] == "lee" and "stance_by" not in line  # (was: no "by" at all)
+    work = {"id": "w", "text": "No time kept.", "coder": "ana", "spans": [], "stance": {}}
+    imported(cli, write_jsonl(tmp_path / "w.jsonl", [work]))
+    assert cli("export", "--format", "coders", "--out", str(tmp_path / "c.jsonl")).code == 0
+    coded = [json.loads(x) for x in (tmp_path / "c.jsonl").read_text().splitlines()]
+    assert "seconds" not in next(c for c in coded if c["id"] == "w")  # no time kept: none written (was 0.0)

@@ -32,7 +32,7 @@ from annotator.domain.display import format_character, has_control, name_problem
 from annotator.domain.coding import Annotation
 from annotator.domain.errors import CodebookError, InputError
 from annotator.domain.metrics import stance_scores
-from annotator.domain.records import EXPORT_KEYS, RECORD_KEYS
+from annotator.domain.records import EXPORT_KEYS, RECORD_KEYS, annotation_like
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 from annotator.domain.vocabulary import DECISIONS, STATUSES
 from annotator.resources import default_schema
@@ -159,7 +159,10 @@ huge_meta = st.one_of(
 NOT_META = RECORD_KEYS | EXPORT_KEYS | {"label", "tokens", "_input_hash", "targets", "cats"}
 meta_keys = odd_text.filter(lambda k: k.strip().lower() not in NOT_META and k not in TARGETS  # (work under another name: refused)
                           and not k.lower().startswith("stance_"))
-metas = st.one_of(st.dictionaries(meta_keys, json_values, max_size=5), huge_meta)
+# A document's data: not a shape the import reads as work kept apart ([start, end, LABEL] triples,
+# spans under another name), which it refuses wherever it stands
+data_values = json_values.filter(lambda v: not annotation_like(v))
+metas = st.one_of(st.dictionaries(meta_keys, data_values, max_size=5), huge_meta)
 ids = st.one_of(texts.filter(lambda s: s.strip() and not has_control(s) and not format_character(s)), st.integers(-(2**63), 2**63 - 1))  # one line, visible
 wrong_types = st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False), st.lists(st.integers(), max_size=2),
                         st.dictionaries(st.text(max_size=2), st.integers(), max_size=2))
@@ -189,7 +192,7 @@ def valid_records(draw) -> dict:
         if draw(st.booleans()):
             record[key] = values
     record = {k: draw(v) if not isinstance(v, str) else v for k, v in record.items()}
-    for key, value in draw(st.dictionaries(meta_keys, json_values, max_size=3)).items():
+    for key, value in draw(st.dictionaries(meta_keys, data_values, max_size=3)).items():
         if key not in (record.get("meta") or {}):  # (a key given in both places is refused)
             record.setdefault(key, value)  # other top-level keys: kept in meta
     if draw(st.booleans()):

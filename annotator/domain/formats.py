@@ -32,6 +32,7 @@ class ExportDocument:
     coder: str | None = None  # set for one coder's annotation (coders JSONL), None for gold
     adjudication: str | None = None  # imported gold's own word, said where no item carries one
     seconds: float | None = None  # a coder's time on the document (coders JSONL)
+    by: dict[tuple[Any, ...], str] = field(default_factory=dict)  # gold item -> the lead who settled it
 
 
 @dataclass
@@ -71,17 +72,21 @@ def gold_record(doc: ExportDocument, schema: str) -> dict[str, Any]:
     """The document's word for its gold, and each item reached otherwise with its own: a span's
     "how", and "stance_how" (target -> how), so that gold read back keeps every item's."""
     word = adjudication([how for *_, how in doc.spans] + [how for *_, how in doc.stances], doc.adjudication)
-    spans = [{**span, "how": how} if how != word else span for span, (*_, how) in zip(_spans(doc), doc.spans)]
+    spans = [{**span, **({"how": how} if how != word else {}),
+              **({"by": doc.by[key]} if (key := ("span", s, e, label)) in doc.by else {})}
+             for span, (s, e, label, how) in zip(_spans(doc), doc.spans)]
     stance_how = {t: how for t, _, how in doc.stances if how != word}
+    stance_by = {t: doc.by[("stance", t)] for t, _, _ in doc.stances if ("stance", t) in doc.by}
     return {"id": doc.id, "text": doc.text, "meta": _meta(doc), "spans": spans,
             "stance": {t: label for t, label, _ in doc.stances}, **({"stance_how": stance_how} if stance_how else {}),
+            **({"stance_by": stance_by} if stance_by else {}),
             "annotators": list(doc.annotators), "adjudication": word, "schema": schema}
 
 
 def coder_record(doc: ExportDocument, schema: str) -> dict[str, Any]:
     return {"id": doc.id, "text": doc.text, "meta": _meta(doc), "spans": _spans(doc),
             "stance": {t: label for t, label, _ in doc.stances}, "coder": doc.coder,
-            **({"seconds": doc.seconds} if doc.seconds is not None else {}), "schema": schema}
+            **({"seconds": doc.seconds} if doc.seconds else {}), "schema": schema}  # (0: no time kept)
 
 
 def doccano_record(doc: ExportDocument) -> dict[str, Any]:

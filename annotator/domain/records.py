@@ -17,7 +17,8 @@ from annotator.domain.vocabulary import GOLD_HOWS, STATUSES, Status
 
 # Keys with a meaning of their own; any other top-level key of a JSONL record goes into `meta`
 # (so Wikinews' url, license, date and source travel with the document).
-RECORD_KEYS = {"id", "title", "text", "meta", "coder", "spans", "stance", "stances", "stance_how", "status", "seconds"}
+RECORD_KEYS = {"id", "title", "text", "meta", "coder", "spans", "stance", "stances", "stance_how", "stance_by", "status",
+               "seconds"}
 # Keys of gold exports that describe the export itself, not the document: not kept as meta.
 EXPORT_KEYS = {"annotators", "adjudication", "schema"}
 _NOT_META = frozenset(RECORD_KEYS | EXPORT_KEYS)
@@ -51,6 +52,7 @@ class DocumentRecord:
     # A gold item reached otherwise than the record's `adjudication` says (gold JSONL's span "how" and
     # "stance_how"): ("span", start, end, label) or ("stance", target) -> how
     item_hows: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    item_bys: dict[tuple[Any, ...], str] = field(default_factory=dict)  # gold item -> the lead who settled it
     tool: str | None = None  # the tool whose export it came from (doccano, Prodigy, Label Studio)
     # What its tool's record held that was not stored, why (with the line, when not the record's own)
     notes: list[Note] = field(default_factory=list)
@@ -73,15 +75,15 @@ _WORK_KEYS = {"spans", "stance", "stances", "entities", "labels", "annotations",
 _ANNOTATION_KEYS = {"cats", "accept", "relations", "annotations"}
 
 
-def _annotation_like(value: Any) -> bool:
+def annotation_like(value: Any) -> bool:
     """Spans under another name (objects with offsets, [start, end, LABEL] triples) or a nested
     record of work: what an import would otherwise keep as meta and so lose as annotation."""
     if isinstance(value, dict):
         return (bool(_WORK_KEYS & set(value)) or any(keys <= set(value) for keys in _SPAN_KEYS)
-                or (isinstance(value.get("value"), dict) and _annotation_like(value["value"]))
+                or (isinstance(value.get("value"), dict) and annotation_like(value["value"]))
                 or (bool(value) and all(isinstance(v, list) and v and _offset_pairs(v) for v in value.values())))
     if isinstance(value, list) and len(value) > 1:  # any item of a list, not only its first
-        return any(_annotation_like([item]) for item in value[:1000])
+        return any(annotation_like([item]) for item in value[:1000])
     if isinstance(value, list) and value:
         first = value[0]
         if isinstance(first, dict) and (_SPAN_KEY_NAMES & set(first) or "span" in first or "offset" in first):
@@ -141,7 +143,7 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
     elif "adjudication" not in obj:
         problems += [f"{key!r} ({_short(obj[key])}) belongs to gold records, with 'adjudication'; on another "
                      f"record nothing would keep it: give 'adjudication', or drop {key!r}"
-                     for key in ("annotators", "stance_how") if key in obj]
+                     for key in ("annotators", "stance_how", "stance_by") if key in obj]
     if obj.get("coder") is None:
         problems += [f"{key!r} ({_short(obj[key])}) belongs to a coder's record, with 'coder'; on another record "
                      f"nothing would keep it: give 'coder', or drop {key!r}" for key in ("status", "seconds") if key in obj]
@@ -169,11 +171,11 @@ def record_from_json(obj: Any, codebook: Codebook) -> DocumentRecord:
         # work given inside meta would be kept there as data, and lost as work
         problems += [f"meta {k!r} ({_short(v)}) holds a stance or annotations this tool does not read there; give "
                      "spans as 'spans' and stances as 'stance', with 'coder' or 'adjudication'"
-                     for k, v in meta.items() if stance_like(k, v, codebook) or _annotation_like(v)]
+                     for k, v in meta.items() if stance_like(k, v, codebook) or annotation_like(v)]
     problems += [f"{key!r} holds annotations this tool does not read there ({_short(obj[key])}); give spans as "
                  "'spans' and stances as 'stance', with 'coder' (coder JSONL) or 'adjudication' (gold JSONL)"
                  for key in sorted(obj) if key not in _NOT_META
-                 and (_annotation_like(obj[key]) or (key in _ANNOTATION_KEYS and obj[key]))]
+                 and (annotation_like(obj[key]) or (key in _ANNOTATION_KEYS and obj[key]))]
     merged = {**{k: v for k, v in obj.items() if k not in _NOT_META}, **(meta if isinstance(meta, dict) else {})}
     problems += target_problems(merged, codebook)
     if problems:
@@ -255,7 +257,7 @@ def _gold_work(obj: dict[str, Any], text: str | None, codebook: Codebook, proble
         problems.extend(filter(None, (name_problem(a, "'annotators' name") for a in annotators)))  # as coder add
         if twice := sorted({a for a in annotators if annotators.count(a) > 1}):
             problems.append(f"'annotators' names {', '.join(map(repr, twice))} twice; name each coder once")
-    spans = _spans(obj.get("spans", []), text, codebook, problems, notes, fields=_SPAN_FIELDS | {"how"})
+    spans = _spans(obj.get("spans", []), text, codebook, problems, notes, fields=_SPAN_FIELDS | {"how", "by"})
     stances = _stances(obj.get("stance", obj.get("stances", {})), codebook, problems, notes)
     item_hows = _item_hows(obj, {s.target for s in stances}, problems)
     if how in GOLD_HOWS and (spans or stances):  # the record's word sums up its items' (as an export writes it)
@@ -265,7 +267,29 @@ def _gold_work(obj: dict[str, Any], text: str | None, codebook: Codebook, proble
             problems.append(f"'adjudication' {how!r} does not sum up its items' hows, which make it {summed!r} "
                             "(adjudicated if any item is, else majority if any is, else unanimous)")
     return {"gold": (list(annotators) if isinstance(annotators, list) else [], how),
-            "spans": spans, "stances": stances, "item_hows": item_hows}
+            "spans": spans, "stances": stances, "item_hows": item_hows,
+            "item_bys": _item_bys(obj, {st.target for st in stances}, problems)}
+
+
+def _item_bys(obj: dict[str, Any], targets: set[str], problems: list[str]) -> dict[tuple[Any, ...], str]:
+    """The lead who settled each gold item a lead settled: a span's "by", "stance_by" (target -> name)."""
+    bys: dict[tuple[Any, ...], str] = {}
+    spans, by_target = obj.get("spans"), obj.get("stance_by", {})
+    for i, span in enumerate(spans if isinstance(spans, list) else []):
+        if isinstance(span, dict) and "by" in span:
+            problem = (name_problem(span["by"], f"span {i}: 'by' name") if isinstance(span["by"], str)
+                       else f"span {i}: 'by' must name the lead who settled it, got {_short(span['by'])}")
+            if problem:
+                problems.append(problem)
+            elif all(isinstance(span.get(k), int) for k in ("start", "end")):
+                bys[("span", span["start"], span["end"], span.get("label"))] = span["by"]
+    if not isinstance(by_target, dict) or not all(isinstance(n, str) and not name_problem(n) for n in by_target.values()):
+        problems.append(f"'stance_by' must be an object of target: the lead's name, got {_short(by_target)}")
+    elif unstanced := sorted(set(by_target) - targets):
+        problems.append(f"'stance_by' names {', '.join(map(repr, unstanced))}, which 'stance' does not")
+    else:
+        bys.update({("stance", target): name for target, name in by_target.items()})
+    return bys
 
 
 def _item_hows(obj: dict[str, Any], targets: set[str], problems: list[str]) -> dict[tuple[Any, ...], str]:

@@ -154,7 +154,7 @@ def gold_documents(engine: Engine) -> Iterator[ExportDocument]:
             return
         for g in batch:
             yield ExportDocument(g.id, g.title, g.text, g.meta, g.spans, g.stances, g.annotators,
-                                 adjudication=g.adjudication)
+                                 adjudication=g.adjudication, by=g.by)
         after = batch[-1].pk
 
 

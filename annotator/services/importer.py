@@ -35,7 +35,7 @@ from annotator.services.import_rights import Writes, authorize
 from annotator.services.project import active_codebook
 from annotator.services.file_watch import FileWatch
 from annotator.services.sources import Opener, Source, format_of_content, plan_sources, read_source
-from annotator.store import annotations, documents, events, gold
+from annotator.store import annotations, assignments, documents, events, gold
 from annotator.store.engine import Connection, Engine, StoreBusy, StoreConflict, transient, write
 from annotator.store.failures import failure_cause
 from annotator.store.scratch import SeenRecords
@@ -70,6 +70,8 @@ class ImportIncomplete(ImportFailed):
 
 ALREADY_UNDER_ANOTHER_ID = ("ids given to a text already stored under another id (a text is stored once, "
                             "with its first id, title and meta)")
+UNKNOWN_LEADS = ("gold records naming leads who settled items, not coders of this project: the items kept, "
+                 "their names not (add them with annotator coder add NAME --role lead first)")
 GOLD_SAID_OTHERWISE = ("gold records whose items match the stored gold but say otherwise how they were reached "
                        "or by whom (adjudication, how, annotators): the stored gold's kept")
 SECONDS_SAID_OTHERWISE = ("coder annotations that match the stored one but give another time (seconds): the stored "
@@ -451,10 +453,14 @@ class _BatchWriter:
             annotators, how = r.gold
             doc_pk, doc_id = pks[r.text_hash]
             own = r.item_hows
+            leads = assignments.pks_by_name(self.conn, sorted(set(r.item_bys.values()))) if r.item_bys else {}
+            if missing := sorted(set(r.item_bys.values()) - set(leads)):
+                self.counts.not_stored.setdefault(f"{UNKNOWN_LEADS} ({', '.join(missing[:5])})", [0, where])[0] += 1
             stored = gold.import_gold(self.conn, doc_pk, annotators,
                                       [(s.start, s.end, s.label, own.get(("span", s.start, s.end, s.label), how))
                                        for s in r.spans],
-                                      [(s.target, s.label, own.get(("stance", s.target), how)) for s in r.stances], how)
+                                      [(s.target, s.label, own.get(("stance", s.target), how)) for s in r.stances], how,
+                                      {key: leads[name] for key, name in r.item_bys.items() if name in leads})
             if stored:
                 self.counts.gold_added += 1
                 self.counts.stored(f"gold ({how})", r)

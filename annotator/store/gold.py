@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -389,6 +389,7 @@ class GoldDocument:
     spans: list[tuple[int, int, str, str]]  # start, end, label, how
     stances: list[tuple[str, str, str]]  # target, label, how
     adjudication: str | None = None  # imported gold's own word for the document
+    by: dict[tuple[Any, ...], str] = field(default_factory=dict)  # item -> the lead who settled it
 
 
 def complete_after(conn: Connection, after: int, limit: int) -> list[GoldDocument]:
@@ -408,15 +409,23 @@ def complete_after(conn: Connection, after: int, limit: int) -> list[GoldDocumen
     these = (GOLD.c.document_pk > after, GOLD.c.document_pk <= rows[-1][1], GOLD.c.disputed == 0)
     spans: dict[int, list[Any]] = {}
     stances: dict[int, list[Any]] = {}
-    for gold, *item in bulk_rows(conn, select(GOLD_SPAN.c.gold_pk, GOLD_SPAN.c.start, GOLD_SPAN.c.end, GOLD_SPAN.c.label,
-                                              GOLD_SPAN.c.how).join(GOLD, GOLD.c.pk == GOLD_SPAN.c.gold_pk).where(*these)):
+    by: dict[int, dict[tuple[Any, ...], int]] = {}  # gold -> item -> the lead who settled it (few have one)
+    for gold, *item, lead in bulk_rows(conn, select(
+            GOLD_SPAN.c.gold_pk, GOLD_SPAN.c.start, GOLD_SPAN.c.end, GOLD_SPAN.c.label, GOLD_SPAN.c.how,
+            GOLD_SPAN.c.by_coder_pk).join(GOLD, GOLD.c.pk == GOLD_SPAN.c.gold_pk).where(*these)):
         spans.setdefault(gold, []).append(tuple(item))
-    for gold, *item in bulk_rows(conn, select(GOLD_STANCE.c.gold_pk, GOLD_STANCE.c.target, GOLD_STANCE.c.label,
-                                              GOLD_STANCE.c.how).join(GOLD, GOLD.c.pk == GOLD_STANCE.c.gold_pk)
-                                 .where(*these)):
+        if lead is not None:
+            by.setdefault(gold, {})[("span", *item[:3])] = lead
+    for gold, *item, lead in bulk_rows(conn, select(
+            GOLD_STANCE.c.gold_pk, GOLD_STANCE.c.target, GOLD_STANCE.c.label, GOLD_STANCE.c.how,
+            GOLD_STANCE.c.by_coder_pk).join(GOLD, GOLD.c.pk == GOLD_STANCE.c.gold_pk).where(*these)):
         stances.setdefault(gold, []).append(tuple(item))
+        if lead is not None:
+            by.setdefault(gold, {})[("stance", item[0])] = lead
+    names = dict(conn.execute(select(CODER.c.pk, CODER.c.name)).all()) if by else {}
     return [GoldDocument(doc, id_, title, text, meta, list(annotators or []), sorted(spans.get(gold, [])),
-                         sorted(stances.get(gold, [])), word)
+                         sorted(stances.get(gold, [])), word,
+                         {key: names[lead] for key, lead in by.get(gold, {}).items()})
             for gold, doc, id_, title, text, meta, annotators, word in rows]
 
 
@@ -427,16 +436,19 @@ def counts_for_export(conn: Connection) -> tuple[int, int]:
 
 
 def import_gold(conn: Connection, document_pk: int, annotators: list[str], spans: Sequence[tuple[int, int, str, str]],
-                stances: Sequence[tuple[str, str, str]], adjudication: str | None = None) -> bool:
-    """Gold read from a gold JSONL file, for a document without gold; False when it has gold already."""
+                stances: Sequence[tuple[str, str, str]], adjudication: str | None = None,
+                by: dict[tuple[Any, ...], int] | None = None) -> bool:
+    """Gold read from a gold JSONL file, for a document without gold; False when it has gold already.
+    by: the lead (coder pk) who settled an item, by its key ("span", start, end, label) / ("stance", target)."""
+    by = by or {}
     if gold_pk(conn, document_pk) is not None:
         return False
     now = utcnow()
     pk = inserted_pk(conn.execute(insert(GOLD).values(document_pk=document_pk, created_at=now, updated_at=now,
                                                       annotators=annotators, disputed=0,
                                                       adjudication=adjudication)))
-    bulk_insert(conn, GOLD_SPAN, [{"gold_pk": pk, "start": s, "end": e, "label": label, "how": how}
-                                  for s, e, label, how in spans])
-    bulk_insert(conn, GOLD_STANCE, [{"gold_pk": pk, "target": t_, "label": label, "how": how}
-                                    for t_, label, how in stances])
+    bulk_insert(conn, GOLD_SPAN, [{"gold_pk": pk, "start": s, "end": e, "label": label, "how": how,
+                                   "by_coder_pk": by.get(("span", s, e, label))} for s, e, label, how in spans])
+    bulk_insert(conn, GOLD_STANCE, [{"gold_pk": pk, "target": t_, "label": label, "how": how,
+                                     "by_coder_pk": by.get(("stance", t_))} for t_, label, how in stances])
     return True
