@@ -180,6 +180,15 @@ def test_an_import_brings_in_another_coders_work_or_gold_only_for_a_lead(cli, te
     assert cli("import", str(forged)).code == 0  # the lead's to bring in
 
 
+def test_a_coders_role_importing_documents_on_postgresql_is_told_it_is_a_leads(cli, team, act_as, tmp_path,
+                                                                              postgres_only):
+    """The database refuses the write ("permission denied for table document"); the message says whose it is."""
+    act_as("alice")
+    result = cli("import", str(write_jsonl(tmp_path / "docs.jsonl", [{"id": "n1", "text": "A new article."}])))
+    assert result.code == 1 and "writing the project's document rows is a lead's" in result.err, result.err
+    assert rows(team, "SELECT count(*) FROM document WHERE id = 'n1'") == [(0,)]
+
+
 def test_an_unknown_coder_is_added_only_with_create_coders_and_listed(cli, project, tmp_path):
     path = write_jsonl(tmp_path / "work.jsonl", [
         {"id": "w1", "text": "Putin met Scholz in Berlin.", "coder": "zoe", "stance": {}},

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.exc import DatabaseError, DBAPIError
 
 from annotator.store.engine import BUSY_TIMEOUT_MS, TRANSIENT_STATES
+from annotator.store.roles import LEAD_ONLY
 
 
 def failure_message(exc: BaseException, db: str | None = None) -> str | None:
@@ -65,6 +66,10 @@ def _server_failure_cause(exc: DBAPIError, db: str | None, said: str) -> tuple[s
     state = getattr(exc.orig, "sqlstate", None) or ""
     text = said.lower()
     if state == "42501":
+        table = re.search(r'(?:table|relation) "?([a-z_]+)"?', said)
+        if table and table[1] in LEAD_ONLY:  # (what the project's roles keep for a lead: the README's rights)
+            return (f"the database role may not do this ({said}): writing the project's {table[1]} rows is a lead's",
+                    "a lead does it, or a lead gives this role the lead role (annotator coder add NAME --role lead)")
         return (f"the database role may not do this ({said})",
                 "the database's owner can grant it, as the README's \"One server for a team\" shows")
     if state == "25006":
