@@ -427,11 +427,15 @@ def test_an_id_taken_by_another_import_between_check_and_store_is_reported_and_e
         return refused
 
     monkeypatch.setattr(importer, "_check", another_import_in_between)
-    path = write_jsonl(tmp_path / "a.jsonl", [{"id": f"r{i}", "text": f"Record {i}."} for i in range(3)])
+    path = write_jsonl(tmp_path / "a.jsonl", [{"id": f"r{i}", "text": f"Record {i}.", "coder": "newbie", "spans": [],
+                                               "stance": {}} for i in range(3)])
     result = cli("import", "--create-coders", str(path))
     assert result.code == 1
     assert f"{path}:2: id 'r1' already names a different text" in result.err
     assert "Not all was imported: 2 new document(s) were stored, but 1 record(s) were not" in result.err
+    # what was stored, as whose, and the coder it added: said as on success (was: the count alone)
+    assert "Stored as newbie's done work: 2 document(s)" in result.out and "Added 1 coder(s) the file named: newbie" \
+        in result.out, result.out
     assert rows(project, "SELECT id, text FROM document ORDER BY id") == [
         ("r0", "Record 0."), ("r1", "Another text took r1."), ("r2", "Record 2.")]
 

@@ -362,3 +362,40 @@ def test_who_settled_a_gold_item_travels_through_gold_jsonl(cli, project, tmp_pa
     assert cli("export", "--format", "coders", "--out", str(tmp_path / "c.jsonl")).code == 0
     coded = [json.loads(x) for x in (tmp_path / "c.jsonl").read_text().splitlines()]
     assert "seconds" not in next(c for c in coded if c["id"] == "w")  # no time kept: none written (was 0.0)
+
+
+def test_a_fourteenth_look_names_alike_utf16_offsets_untimed_work_and_labels_in_another_form(cli, project, tmp_path):
+    assert cli("coder", "add", "alice").code == 0
+    for name in ("ALICE", "ａｌｉｃｅ"):  # upper case, full width: alice to a reader
+        result = cli("coder", "add", name)
+        assert result.code == 1 and "looks like the coder 'alice'" in result.err, result.err
+    zoe_nfd = "Zoe\u0308"
+    path = write_jsonl(tmp_path / "z.jsonl", [{"id": "z", "text": "Z.", "coder": zoe_nfd, "spans": [], "stance": {}},
+                                              {"id": "y", "text": "Y.", "coder": "Zoë", "spans": [], "stance": {}}])
+    err = refused(cli, project, path, "--create-coders")
+    assert f"{path}:2: the coder 'Zoë' looks like {zoe_nfd!r}" in err  # (was: two coders shown alike)
+    text = "\U0001F600 Putin and Putin. \U0001F600 Putin rose again today"
+    ls = tmp_path / "ls.json"
+    ls.write_text(json.dumps([{"id": 7, "data": {"text": text}, "annotations": [{"completed_by": 1, "result": [
+        {"type": "labels", "value": {"start": 3, "end": 8, "text": "Putin", "labels": ["PERSON"]}},
+        {"type": "labels", "value": {"start": 23, "end": 28, "labels": ["PERSON"]}}]}]}]))
+    imported(cli, ls)
+    (work,) = show(cli, "7")["annotations"]
+    assert sorted(s["text"] for s in work["spans"]) == ["Putin", "Putin"]  # (was: 'tin r' for the one without text)
+    timed = write_jsonl(tmp_path / "t.jsonl", [
+        {"id": f"t{i}", "text": f"Timed {i}.", "coder": "alice", **({"seconds": 10} if i == 0 else {}),
+         "spans": [], "stance": {}} for i in range(3)])
+    imported(cli, timed)
+    status = json.loads(cli("status", "--json").out)
+    assert status["suggestion_use"]["seconds_per_document"]["alice"]["assisted"] == 10  # (was 3.33: 0 s read as a time)
+    label = write_jsonl(tmp_path / "l.jsonl", [{"id": "l", "text": "Kyiv.", "coder": "alice",
+                                                "spans": [], "stance": {"Ukrai\u0301ne": "FAVOR"}}])
+    err = refused(cli, project, label)
+    assert "stance target 'Ukrai\u0301ne' is not in the codebook" in err and "another Unicode form" not in err
+
+
+def test_a_value_valid_in_another_unicode_form_is_said_so():
+    from annotator.domain.records import _other_form
+
+    assert "it is 'Zoë' in another Unicode form" in _other_form("Zoe\u0308", ["Zoë", "Anna"])
+    assert _other_form("Zoey", ["Zoë"]) == ""

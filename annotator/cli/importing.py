@@ -117,6 +117,7 @@ def import_(ctx: typer.Context,
         r = exc.report
         for line in r.problems:
             err.print(line)
+        _print_summary(r, as_coder)  # what was stored, as whose, and what was left out, as on success
         err.print(Text.assemble(("Not all was imported:", "red"), f" {r.added} new document(s) were stored, but "
                                 f"{r.invalid} record(s) were not: another import gave their ids to other texts "
                                 "meanwhile. Give them other ids and import the file again (what is stored counts "
@@ -136,6 +137,11 @@ def import_(ctx: typer.Context,
         err.print(f"skipped {line}")
     if report.unlisted:
         err.print(f"... and {report.unlisted} more problem(s)")
+    _print_summary(report, as_coder)
+
+
+def _print_summary(report, as_coder: str | None) -> None:
+    """What an import read and stored, as whose, and what it did not store, and why."""
     out.print(f"Read {report.read} record(s) from {report.files} file(s): {report.added} new document(s), "
               f"{report.already} already there"
               + (f", {report.invalid} invalid skipped" if report.invalid else "") + ".")

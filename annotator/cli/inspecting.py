@@ -61,7 +61,7 @@ def _print_suggestion_use(use: dict) -> None:
                 table.add_section()
         out.print(table)
     if use["seconds_per_document"]:
-        table = Table("coder", "done", "s/document assisted", "s/document blind", title="Time per done document")
+        table = Table("coder", "done, timed", "s/document assisted", "s/document blind", title="Time per done document")
         for coder, row in use["seconds_per_document"].items():
             table.add_row(coder, str(row["documents"]), *(f"{row[k]:.0f}" if row[k] is not None else "-"
                                                           for k in ("assisted", "blind")))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # C0 controls but tab and newline, DEL, and C1 controls (0x9b is CSI on terminals that read 8-bit C1),
 # and the bidi embeddings, overrides and isolates, which reorder what follows them on the line.
@@ -94,3 +95,15 @@ _QUERY_PASSWORD = re.compile(r"([?&][^=&#]*password[^=&#]*=)[^&#]*", re.IGNORECA
 def masked_url(url: str) -> str:
     """A database URL as it may be shown: each password in it (user part or query) becomes ***."""
     return _QUERY_PASSWORD.sub(r"\1***", _USER_PASSWORD.sub(r"\1***@", url))
+
+
+def name_key(name: str) -> str:
+    """What names that look alike on a screen share (ALICE, ａｌｉｃｅ, alice; é composed or not)."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def look_alike(name: str, existing: Iterable[str]) -> str | None:
+    """The existing name `name` differs from only in case, width or Unicode form, if any: two
+    coders nobody can tell apart on a screen would split one person's work, or confuse two."""
+    key = name_key(name)
+    return next((other for other in existing if other != name and name_key(other) == key), None)

@@ -50,7 +50,21 @@ def _span(value: dict[str, Any], label: Any, text: Any) -> dict[str, Any]:
         span["text"] = value["text"]
         if isinstance(text, str):
             span["start"], span["end"] = _python_offsets(text, span["start"], span["end"], value["text"])
+    elif isinstance(text, str):  # no text to tell by: Label Studio counts as the browser does, in UTF-16
+        span["start"], span["end"] = _from_utf16(text, span["start"], span["end"])
     return span
+
+
+def _from_utf16(text: str, start: Any, end: Any) -> tuple[Any, Any]:
+    """UTF-16 offsets as Python's (the same for a text without characters past U+FFFF)."""
+    if text.isascii() or not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end):
+        return start, end
+    units = text.encode("utf-16-le")
+    try:
+        first = len(units[:2 * start].decode("utf-16-le"))
+        return first, first + len(units[2 * start:2 * end].decode("utf-16-le"))
+    except UnicodeDecodeError:  # an offset inside a surrogate pair: left as it is, and checked
+        return start, end
 
 
 def _python_offsets(text: str, start: Any, end: Any, quoted: str) -> tuple[Any, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -460,7 +461,7 @@ def _spans(raw: Any, text: str | None, codebook: Codebook, problems: list[str],
         if problem:
             problems.append(f"span {i}: {problem}")
         if label not in labels:
-            problems.append(f"span {i}: label {label!r} is not in the codebook {codebook.name}; "
+            problems.append(f"span {i}: label {label!r} is not in the codebook {codebook.name}{_other_form(label, labels)}; "
                             f"valid: {', '.join(labels) or '(none: this codebook has no entity labels)'}")
         if not problem and text is not None and "text" in item and item["text"] != text[start:end]:
             problems.append(f"span {i}: its text {item['text']!r} differs from text[{start}:{end}] "
@@ -468,6 +469,15 @@ def _spans(raw: Any, text: str | None, codebook: Codebook, problems: list[str],
         if len(problems) == found:
             spans.append(Span(start, end, label, "imported"))
     return spans
+
+
+def _other_form(value: Any, valid: Any) -> str:
+    """Said when a value is a valid one written in another Unicode form (é as e and a combining
+    accent): the two print alike, so the message would otherwise seem to contradict itself."""
+    if not isinstance(value, str):
+        return ""
+    same = [v for v in valid if unicodedata.normalize("NFC", v) == unicodedata.normalize("NFC", value)]
+    return f" (it is {same[0]!r} in another Unicode form: write it as the codebook does, in NFC)" if same else ""
 
 
 def _stances(raw: Any, codebook: Codebook, problems: list[str], notes: list[Note]) -> list[Stance]:
@@ -497,7 +507,8 @@ def _stances(raw: Any, codebook: Codebook, problems: list[str], notes: list[Note
     for target, label in raw.items():
         found = len(problems)
         if target not in targets:
-            problems.append(f"stance target {target!r} is not in the codebook {codebook.name}; "
+            problems.append(f"stance target {target!r} is not in the codebook {codebook.name}"
+                            f"{_other_form(target, targets)}; "
                             f"valid targets: {', '.join(targets) or '(none)'}")
         if label not in labels:
             problems.append(f"stance label {label!r} for {target!r} is not valid; "

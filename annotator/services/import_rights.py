@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from annotator.domain.display import look_alike
 from annotator.domain.errors import InputError
 from annotator.domain.records import DocumentRecord
 from annotator.services.access_rules import is_lead
@@ -36,7 +37,14 @@ def authorize(engine: Engine, writes: Writes, create_coders: bool) -> list[str]:
         me = identity.acting(conn)
         lead = is_lead(conn)
         known = assignments.pks_by_name(conn, list(writes.coders))
+        existing = assignments.coder_names(conn)
         role = "a coder" if assignments.role_of(conn, me) else "not a coder here"
+    taken: list[str] = list(existing)  # the file's names too: two of them alike are refused alike
+    for name in sorted((c for c in writes.coders if c not in known), key=writes.coders.__getitem__):
+        if other := look_alike(name, taken):
+            raise InputError(f"{writes.coders[name]}: the coder {name!r} looks like {other!r} (they differ only in case, "
+                             "width or Unicode form, which a screen does not show): name one person one way")
+        taken.append(name)
     if not lead:
         others = sorted((c for c in writes.coders if c != me), key=writes.coders.__getitem__)
         if writes.gold_at is not None:

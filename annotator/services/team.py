@@ -5,7 +5,7 @@ from __future__ import annotations as _postponed  # the name `annotations` is th
 from dataclasses import dataclass
 
 from annotator.domain.assignment import choose_blind, plan
-from annotator.domain.display import name_problem
+from annotator.domain.display import look_alike, name_problem
 from annotator.domain.errors import InputError
 from annotator.domain.vocabulary import ROLES
 from annotator.services.access_rules import require_lead
@@ -26,6 +26,9 @@ def add_coder(engine: Engine, name: str, role: str | None = None, actor: str | N
     with engine.begin() as conn:
         require_lead(conn, actor, "adding a coder or changing a role")
         was = assignments.role_of(conn, name)
+        if was is None and (other := look_alike(name, assignments.coder_names(conn))):
+            raise InputError(f"{name!r} looks like the coder {other!r} (they differ only in case, width or Unicode "
+                             f"form, which a screen does not show): use {other!r}, or a name of its own")
         if role is None and was == "lead" and identity.is_owner(conn):  # the owner's grant makes a lead: said
             raise InputError(f"{name} is a lead in the project's rows; say which rights the database role {name} gets: "
                              f"`annotator coder add {name} --role lead` or `--role coder`")

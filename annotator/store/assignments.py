@@ -46,6 +46,11 @@ def set_role(conn: Connection, name: str, role: str) -> None:
     conn.execute(update(CODER).where(CODER.c.name == name).values(role=role))
 
 
+def coder_names(conn: Connection) -> list[str]:
+    """Every coder's name (a project has a handful: read whole to compare a new name with)."""
+    return list(conn.scalars(select(CODER.c.name)))
+
+
 def pks_by_name(conn: Connection, names: Sequence[str]) -> dict[str, int]:
     return dict(conn.execute(select(CODER.c.name, CODER.c.pk).where(CODER.c.name.in_(names))).all())
 

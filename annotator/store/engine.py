@@ -162,7 +162,8 @@ def _sqlite_engine(url: URL) -> Engine:
     read even so. The option stays in the engine's URL, so processes started with it read-only too."""
     unknown = {k: v for k, v in url.query.items() if (k, v) not in (("mode", "ro"), ("uri", "true"))}
     if unknown:  # (SQLAlchemy would drop them with a warning, and a misspelt mode=ro would then write)
-        shown = ", ".join(f"{k}={v}" for k, v in unknown.items() if k.lower() not in ("password", "sslpassword"))
+        shown = "&".join(f"{k}={x}" for k, v in unknown.items() if k.lower() not in ("password", "sslpassword")
+                         for x in (v if isinstance(v, tuple) else (v,)))  # (a key given twice: a tuple of both)
         raise InputError(f"the SQLite URL asks for {shown or 'a password'}, which is not read: a SQLite URL takes "
                          "?mode=ro (read only) and nothing else")
     reads_only = url.query.get("mode") == "ro"

@@ -28,12 +28,13 @@ def decisions(conn: Connection) -> list[tuple[str, str, str, str, int]]:
 def seconds(conn: Connection) -> list[tuple[str, bool, int, float]]:
     """(coder, blind, done documents, seconds on them) for done annotations: every coder's totals
     read without a join per annotation, then the blind documents' share (few) taken from them."""
+    # (an imported annotation that gave no time keeps 0 seconds: it is no time, left out of the means)
     totals = conn.execute(select(ANN.c.coder_pk, func.count(), func.coalesce(func.sum(ANN.c.seconds), 0.0))
-                          .where(ANN.c.status == "done").group_by(ANN.c.coder_pk)).all()
+                          .where(ANN.c.status == "done", ANN.c.seconds > 0).group_by(ANN.c.coder_pk)).all()
     blind = {coder: (n, total) for coder, n, total in conn.execute(
         select(ANN.c.coder_pk, func.count(), func.coalesce(func.sum(ANN.c.seconds), 0.0))
         .select_from(DOC).join(ANN, ANN.c.document_pk == DOC.c.pk)
-        .where(DOC.c.blind, ANN.c.status == "done").group_by(ANN.c.coder_pk))}
+        .where(DOC.c.blind, ANN.c.status == "done", ANN.c.seconds > 0).group_by(ANN.c.coder_pk))}
     names = dict(conn.execute(select(CODER.c.pk, CODER.c.name)).all())
     rows = []
     for coder, n, total in totals:
