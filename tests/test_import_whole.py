@@ -399,3 +399,10 @@ def test_a_value_valid_in_another_unicode_form_is_said_so():
 
     assert "it is 'Zoë' in another Unicode form" in _other_form("Zoe\u0308", ["Zoë", "Anna"])
     assert _other_form("Zoey", ["Zoë"]) == ""
+
+
+def test_records_of_a_minified_json_array_are_named_by_their_place_in_it(cli, project, tmp_path):
+    path = tmp_path / "min.json"
+    path.write_text(json.dumps([{"text": "Fine."}, {"text": ""}, {"text": 5}]))  # one line
+    err = refused(cli, project, path)
+    assert f"{path}:1 (item 2): " in err and f"{path}:1 (item 3): " in err  # (was: both "min.json:1")

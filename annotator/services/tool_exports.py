@@ -8,6 +8,7 @@ coder's done work. Label Studio names each annotation's annotator itself.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -142,9 +143,11 @@ def array_records(items: list[Any], raw: bytes, shown: str, codebook: Codebook,
     """A JSON array of Label Studio tasks (JSON), of Label Studio annotations (JSON-MIN), of doccano
     examples, or of records as a JSONL line holds them, each named by its line in the file."""
     lines = _item_lines(raw, len(items))
+    shared = {line for line, n in Counter(lines or []).items() if n > 1}
     stance_words = {*codebook.stance_labels, *codebook.polarity_labels}  # (positive, negative, neutral)
     for number, item in enumerate(items, 1):
-        where = f"{shown}:{lines[number - 1]}" if lines else f"{shown}: item {number}"
+        where = f"{shown}: item {number}" if not lines else f"{shown}:{lines[number - 1]}" + (
+            f" (item {number})" if lines[number - 1] in shared else "")  # (a minified array: one line for all)
         try:
             if label_studio.is_json_min(item):
                 objs = [label_studio.from_json_min(item, where, codebook.target_names, stance_words)]
