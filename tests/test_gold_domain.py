@@ -78,3 +78,19 @@ def test_a_version_keeps_only_the_codebooks_labels():
     kept = version.within(frozenset({"PERSON"}), frozenset({"FAVOR", "AGAINST", "NONE"}))
     assert kept == CoderVersion(frozenset({(0, 5, "PERSON")}), {"Ukraine": "FAVOR"})
     assert version.within(frozenset({"PERSON", "NOPE"}), frozenset({"FAVOR", "BOGUS"})) is version
+
+
+def test_a_win_at_one_end_of_a_region_does_not_settle_a_split_at_the_other():
+    """Alice marks EVENT over the whole text and ORG at its end; Bob marks the same ORG and another
+    ORG in the middle. The shared ORG wins, and outvotes the EVENT that overlaps it; Bob's middle ORG,
+    which Alice's EVENT also covers, is a split between them: a dispute, not 'outvoted' (it was)."""
+    alice = CoderVersion(frozenset({(33, 37, "ORG"), (0, 37, "EVENT")}), {})
+    bob = CoderVersion(frozenset({(33, 37, "ORG"), (21, 25, "ORG")}), {})
+    derived = derive({"alice": alice, "bob": bob}, [])
+    assert [d.key for d in derived.decided] == [(33, 37, "ORG")]
+    assert derived.outvoted == 1 and len(derived.disputes) == 1
+    assert (derived.disputes[0].start, derived.disputes[0].end) == (21, 25)
+    only_end = CoderVersion(frozenset({(33, 37, "ORG")}), {})  # marks nothing at 21-25
+    outvoted = derive({"bob": bob, "carol": only_end, "dave": only_end}, [])
+    assert [d.key for d in outvoted.decided] == [(33, 37, "ORG")]
+    assert outvoted.outvoted == 1 and outvoted.disputes == []  # two of three say no entity at 21-25

@@ -88,6 +88,24 @@ def needed(coders: int, min_agreement: int | None) -> int:
     return max(1, min(min_agreement, coders))
 
 
+def _overlap(a: SpanKey, b: SpanKey) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _stretches(spans: Sequence[SpanKey]) -> list[list[SpanKey]]:
+    """Spans (sorted) grouped into runs that overlap one another."""
+    runs: list[list[SpanKey]] = []
+    end = -1
+    for span in sorted(spans):
+        if runs and span[0] < end:
+            runs[-1].append(span)
+            end = max(end, span[1])
+        else:
+            runs.append([span])
+            end = span[1]
+    return runs
+
+
 def derive(versions: Mapping[str, CoderVersion], targets: Sequence[str], *, min_agreement: int | None = None,
            adjudicated_regions: Iterable[tuple[int, int]] = (), adjudicated_targets: Iterable[str] = ()) -> Derived:
     n = len(versions)
@@ -125,12 +143,19 @@ def derive(versions: Mapping[str, CoderVersion], targets: Sequence[str], *, min_
             elif region:
                 winners = [s for s in region if support[s] >= k]
                 decided += [Decided(s, "unanimous" if support[s] == n else "majority", support[s]) for s in winners]
-                # If enough coders marked something here but no one version won, the region is disputed
+                # A version overlapping a winner is outvoted by it. The rest of the region is judged
+                # apart, stretch by stretch: a win at one end does not settle a split at the other.
+                # If enough coders marked something there but no one version won, it is disputed
                 # (a three-way split on label or boundaries is not "no entity").
-                if winners or n - sum(not spans.isdisjoint(region) for spans in marked) >= k:
-                    outvoted += len(region) - len(winners)
-                else:
-                    disputes.append(_span_dispute(versions, region[0][0], end))
+                apart = [s for s in region if s not in winners and not any(_overlap(s, w) for w in winners)]
+                outvoted += len(region) - len(winners) - len(apart)
+                for stretch in _stretches(apart if winners else region):
+                    start, stop = stretch[0][0], max(e for _, e, _ in stretch)
+                    marking = sum(any(a < stop and start < b for a, b, _ in spans) for spans in marked)
+                    if n - marking >= k:
+                        outvoted += len(stretch)
+                    else:
+                        disputes.append(_span_dispute(versions, start, stop))
             if span is not None:
                 region, end = [span], span[1]
     done_targets = set(adjudicated_targets)
