@@ -184,7 +184,11 @@ def test_coder_token_takes_only_an_http_or_https_address_and_makes_no_token(cli,
 
 
 def test_a_served_address_with_a_trailing_slash_makes_links_with_one(cli, project):
-    """`--public-url https://code.example.org/` made pages asking for //static/... and //ws/..."""
+    """`--public-url https://code.example.org/` made pages asking for //static/... and //ws/...: the
+    address serve and coder token build on loses its trailing slash."""
+    from annotator.cli.shared import web_address
+
+    assert web_address("--public-url", "https://code.example.org/") == "https://code.example.org"
     _add_coders(cli, "bob")
     made = cli("coder", "token", "bob", "--url", "https://code.example.org//")
     assert made.code == 0 and made.out.startswith("https://code.example.org/?token="), made.out
