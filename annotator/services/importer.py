@@ -418,10 +418,10 @@ class _BatchWriter:
             if taken_ids.get(r.id, r.text_hash) != r.text_hash:  # another writer took the id since the check
                 self.counts.problem(where, _id_taken(r))
                 continue
-            stored[r.text_hash] = (-len(rows), r.id)  # stored by this batch: its pk, unknown here, is not read
+            stored[r.text_hash] = (0, r.id)  # stored by this batch (its pk, unknown here, is not read)
             taken_ids[r.id] = r.text_hash
             rows.append({"id": r.id, "title": r.title, "text": r.text, "meta": r.meta, "text_hash": r.text_hash})
-        self._compare_data(again, rows)
+        self._compare_data(again, {row["text_hash"]: row for row in rows})
         documents.insert_many(self.conn, rows, now)
         self.counts.added += len(rows)
         coded = [(w, r, aligned) for (w, r), aligned in zip(batch, self.alignment) if r.coder is not None]
@@ -432,14 +432,15 @@ class _BatchWriter:
             self._store_gold(golden)
         return self.counts
 
-    def _compare_data(self, again: list[tuple[str, DocumentRecord, int]], rows: list[dict[str, Any]]) -> None:
+    def _compare_data(self, again: list[tuple[str, DocumentRecord, int]], new: dict[str, dict[str, Any]]) -> None:
         """Notes a title or meta given to a text stored before (by an earlier batch, or earlier in this
-        one: a pk of 0 or less is its place among `rows`) that differs from the stored one."""
+        one: among `new`, by text hash) that differs from the stored one."""
         if not again:
             return
-        kept = documents.titles_and_meta(self.conn, [pk for _, _, pk in again if pk > 0])
+        kept = documents.titles_and_meta(self.conn, [pk for _, r, pk in again if r.text_hash not in new])
         for where, r, pk in again:
-            title, meta = kept[pk] if pk > 0 else (rows[-pk]["title"], rows[-pk]["meta"])
+            row = new.get(r.text_hash)
+            title, meta = (row["title"], row["meta"]) if row else kept[pk]
             if (r.title and r.title != title) or (r.meta and r.meta != meta):
                 self.counts.not_stored.setdefault(ALREADY_WITH_OTHER_DATA, [0, where])[0] += 1
 
