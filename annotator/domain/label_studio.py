@@ -71,15 +71,9 @@ def _python_offsets(text: str, start: Any, end: Any, quoted: str) -> tuple[Any, 
     """The browser counts UTF-16 code units, Python characters: they differ after an emoji or any
     character past U+FFFF. Offsets that quote the span's text only as UTF-16 are turned into
     Python's; any others are left as they are (and checked)."""
-    if (not isinstance(start, int) or not isinstance(end, int) or not 0 <= start <= end
-            or text[start:end] == quoted or text.isascii()):
+    if isinstance(start, int) and isinstance(end, int) and 0 <= start <= end and text[start:end] == quoted:
         return start, end
-    units = text.encode("utf-16-le")
-    try:
-        first = len(units[:2 * start].decode("utf-16-le"))
-        last = first + len(units[2 * start:2 * end].decode("utf-16-le"))
-    except UnicodeDecodeError:  # an offset inside a surrogate pair: not UTF-16 offsets either
-        return start, end
+    first, last = _from_utf16(text, start, end)
     return (first, last) if text[first:last] == quoted else (start, end)
 
 
