@@ -32,7 +32,8 @@ from annotator.domain.display import format_character, has_control, name_problem
 from annotator.domain.coding import Annotation
 from annotator.domain.errors import CodebookError, InputError
 from annotator.domain.metrics import stance_scores
-from annotator.domain.records import EXPORT_KEYS, RECORD_KEYS, annotation_like
+from annotator.domain.records import EXPORT_KEYS, RECORD_KEYS
+from annotator.domain.work_shapes import annotation_like
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 from annotator.domain.vocabulary import DECISIONS, STATUSES
 from annotator.resources import default_schema

@@ -20,7 +20,8 @@ from annotator.domain.codebook import Codebook
 from annotator.domain.display import escaped_controls, has_control
 from annotator.domain.errors import InputError
 from annotator.domain.records import (DocumentRecord, RecordError, default_id, near_keys, record_from_text,
-                                      stance_like, target_problems)
+                                      target_problems)
+from annotator.domain.work_shapes import stance_like
 from annotator.services import json_values
 from annotator.services.tool_exports import ProdigyTasks, array_records, prodigy_questions
 
