@@ -76,9 +76,9 @@ def _database_role(conn: Connection, name: str, role: str) -> str:
     create = not roles.role_exists(conn, name)
     if create and not roles.may_create_roles(conn):
         raise InputError(f"there is no database role {name!r} and {identity.acting(conn)} may not create roles: ask "
-                         f"the server's administrator to run CREATE ROLE {roles.quoted(name)} LOGIN, then run this again")
+                         f"the server's administrator to run CREATE ROLE {roles.quoted_name(name)} LOGIN, then run this again")
     statements = roles.grant(conn, name, role, create)
-    head = (f"Created the database role {name} (LOGIN, no password: set one with ALTER ROLE {roles.quoted(name)} PASSWORD "
+    head = (f"Created the database role {name} (LOGIN, no password: set one with ALTER ROLE {roles.quoted_name(name)} PASSWORD "
             "'...', or let the server trust their login)." if create else f"Mapped to the database role {name}.")
     return "\n".join([head, "GRANTs made:", *(f"  {s};" for s in statements if not s.startswith("CREATE ROLE"))])
 

@@ -13,7 +13,7 @@ from annotator.domain.display import name_problem
 from annotator.domain.errors import InputError
 from annotator.domain.spans import Span, Stance
 from annotator.domain.vocabulary import Status
-from annotator.store import events
+from annotator.store import events, tally
 from annotator.store import tables as t
 from annotator.store.engine import count_of, inserted_pk
 from annotator.store.tables import utcnow
@@ -44,8 +44,6 @@ _READ = [select(table).where(table.c.annotation_pk == bindparam("annotation")).o
     (SPAN, (SPAN.c.start, SPAN.c.end)), (STANCE, (STANCE.c.pk,)),
     (SPAN_DECISION, (SPAN_DECISION.c.pk,)), (STANCE_DECISION, (STANCE_DECISION.c.pk,)))]
 _SET_LAST = update(CODER).where(CODER.c.pk == bindparam("coder")).values(last_document_pk=bindparam("document"))
-_DONE_SINCE = select(func.count()).select_from(ANN).where(
-    ANN.c.coder_pk == bindparam("coder"), ANN.c.status == "done", ANN.c.updated_at >= bindparam("since"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,18 +165,17 @@ def of_document(conn: Connection, document_pk: int) -> list[StoredAnnotation]:
 
 
 def done_since(conn: Connection, coder_pk_: int, since: datetime) -> int:
-    return count_of(conn, _DONE_SINCE, {"coder": coder_pk_, "since": since})
+    """Done since `since` (a midnight), read from the tally's quarter hours."""
+    return tally.done_since(conn, coder_pk_, since)
 
 
 def counts_by_coder(conn: Connection) -> dict[str, dict[str, int]]:
-    """coder -> status -> number of annotations."""
+    """coder -> status -> number of annotations, for every coder with one, by name."""
+    names = tally.coder_names(conn)
     by_coder: dict[str, dict[str, int]] = {}
-    rows = conn.execute(select(CODER.c.name, ANN.c.status, func.count())
-                        .join(ANN, ANN.c.coder_pk == CODER.c.pk)
-                        .group_by(CODER.c.name, ANN.c.status).order_by(CODER.c.name))
-    for name, status, n in rows:
-        by_coder.setdefault(name, {"draft": 0, "done": 0, "skipped": 0})[status] = n
-    return by_coder
+    for _, coder, status, _, n, _ in tally.rows(conn, ["annotations"]):
+        by_coder.setdefault(names[coder], {"draft": 0, "done": 0, "skipped": 0})[status] = n
+    return dict(sorted(by_coder.items()))
 
 
 def labels_in_use(conn: Connection) -> tuple[set[str], set[tuple[str, str]]]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Integer, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from annotator.domain.assignment import Assigned
 from annotator.store import tables as t
+from annotator.store import tally
 from annotator.store.tables import utcnow
 
 CODER = t.Coder
@@ -57,11 +58,12 @@ def pks_by_name(conn: Connection, names: Sequence[str]) -> dict[str, int]:
 
 def coders(conn: Connection) -> list[CoderRow]:
     """Every coder with what is assigned to them and what they have done."""
-    assigned = {pk: (n, o or 0) for pk, n, o in conn.execute(
-        select(ASSIGN.c.coder_pk, func.count(), func.sum(ASSIGN.c.overlap.cast(Integer)))
-        .group_by(ASSIGN.c.coder_pk))}
-    done: dict[int, int] = dict(conn.execute(select(ANN.c.coder_pk, func.count()).where(ANN.c.status == "done")
-                             .group_by(ANN.c.coder_pk)).all())
+    assigned, done = {}, {}
+    for kind, pk, key, _, n, total in tally.rows(conn, ["assigned", "annotations"]):
+        if kind == "assigned":
+            assigned[pk] = (n, int(total))
+        elif key == "done":
+            done[pk] = n
     return [CoderRow(name, role, *assigned.get(pk, (0, 0)), done.get(pk, 0))
             for pk, name, role in conn.execute(select(CODER.c.pk, CODER.c.name, CODER.c.role).order_by(CODER.c.name))]
 

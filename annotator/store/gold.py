@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from annotator.domain.gold import Decided
 from annotator.domain.spans import Span, Stance
 from annotator.store import tables as t
+from annotator.store import tally
 from annotator.store.engine import (bound, bulk_insert, bulk_insert_values, bulk_rows, bulk_update, count_of,
                                     dialect_insert, driver_connection, driver_errors, inserted_pk)
 from annotator.store.tables import utcnow
@@ -55,7 +56,7 @@ def annotators_of(conn: Connection, document_pk: int) -> list[str]:
 
 
 def count(conn: Connection) -> int:
-    return count_of(conn, select(func.count()).select_from(GOLD))
+    return sum(n for *_, n, _ in tally.rows(conn, ["gold"]))
 
 
 def labels_in_use(conn: Connection) -> tuple[set[str], set[tuple[str, str]]]:
@@ -356,14 +357,17 @@ def summary(conn: Connection) -> dict[str, int]:
     """Gold documents, items by how, disputed items left, and stale adjudications (a coder changed a
     done annotation of the document after the lead decided)."""
     by_how = {how: 0 for how in ("unanimous", "majority", "adjudicated")}
-    for table in (GOLD_SPAN, GOLD_STANCE):
-        for how, n in conn.execute(select(table.c.how, func.count()).group_by(table.c.how)):
+    documents, disputed = 0, 0.0
+    for kind, _, how, _, n, total in tally.rows(conn, ["gold_items", "gold"]):
+        if kind == "gold":
+            documents, disputed = n, total
+        else:
             by_how[how] += n
+    # the stale decisions are found among the lead's adjudications (as many as they made by hand)
     stale = count_of(conn, select(func.count()).select_from(ADJUDICATION).join(GOLD, GOLD.c.pk == ADJUDICATION.c.gold_pk)
                         .where(select(ANN.c.pk).where(ANN.c.document_pk == GOLD.c.document_pk, ANN.c.status == "done",
                                                       ANN.c.updated_at > ADJUDICATION.c.at).exists()))
-    return {"documents": count(conn), **by_how,
-            "disputed": count_of(conn, select(func.sum(GOLD.c.disputed))), "stale": stale}
+    return {"documents": documents, **by_how, "disputed": int(disputed), "stale": stale}
 
 
 def disputed_neighbour(conn: Connection, document_pk: int, forward: bool = True) -> int | None:

@@ -23,6 +23,8 @@ CODER_WRITES = {
     "coder": "UPDATE (last_document_pk, finished_through_pk, finished_through_position)",  # where they are
 }
 HIDDEN_FROM_CODERS = ("coder_token",)
+# Written by triggers alone, as the owner: no role writes a count by hand, a lead's neither.
+COUNTED_BY_TRIGGERS = ("tally",)
 
 # search_path names the project's schema and pg_temp last, and `coder` is qualified: a caller's
 # temporary table named coder would otherwise be read first, and answer the question for them.
@@ -105,7 +107,7 @@ def uninstall(conn: Connection) -> None:
     conn.exec_driver_sql("DROP FUNCTION IF EXISTS annotator_is_lead(); DROP FUNCTION IF EXISTS annotator_coder_pk()")
 
 
-def quoted(name: str) -> str:
+def quoted_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -143,8 +145,10 @@ def grant(conn: Connection, name: str, role: str, create: bool) -> list[str]:
     run('GRANT SELECT ON "alembic_version" TO ' + who)  # opening a project checks its schema's revision
     run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA \"{conn.scalar(text('SELECT current_schema()'))}\" TO {who}")
     if role == "lead":  # no grant option: only the owner grants, so taking a role back takes it all
-        run(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables if t not in ('coder_token', 'coder'))} "
+        run(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables if t not in ('coder_token', 'coder', *COUNTED_BY_TRIGGERS))} "
             f"TO {who}")
+        for counted in (t for t in COUNTED_BY_TRIGGERS if t in tables):  # (not yet there before migration 0019)
+            run(f"GRANT SELECT ON {quoted_name(counted)} TO {who}")
         # a coder's name is their database role: never renamed, so a role taken back is found by it
         run(f'GRANT SELECT, INSERT, DELETE, UPDATE (role, last_document_pk, finished_through_pk, '
             f'finished_through_position) ON "coder" TO {who}')

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from annotator.domain.vocabulary import DECISIONS, GOLD_HOWS, MODEL_TASKS, ORIGINS, ROLES, STATUSES
@@ -325,3 +325,16 @@ class ModelInUse(SQLModel, table=True):
     version: str
     chosen_by: str | None = None  # a lead's `models use`; None: `train` or `suggest` chose it
     chosen_at: datetime = Field(default_factory=utcnow)
+
+
+class Tally(SQLModel, table=True):
+    """Counts kept in step with the rows they count, by triggers in the same transaction as each
+    write (store/tally_triggers.py): `status`, the dashboard and "done today" read a few of these
+    rows instead of aggregating a million. coder_pk 0: counts of the whole project."""
+    __tablename__ = "tally"
+    kind: str = Field(primary_key=True)  # what is counted (store/tally.py names each)
+    coder_pk: int = Field(default=0, primary_key=True)
+    key: str = Field(default="", primary_key=True)
+    label: str = Field(default="", primary_key=True)
+    n: int = Field(default=0, sa_type=BigInteger)
+    total: float = 0.0  # a sum beside the count (seconds, disputed items, overlap places)

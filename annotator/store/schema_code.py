@@ -18,7 +18,7 @@ from sqlalchemy import CheckConstraint, Column, Index, MetaData, Table, UniqueCo
 TABLES = Path(__file__).with_name("tables.py")
 # The column types schema.py uses, as tables.py names them (SQLModel's own types are copied in
 # column_types.py: importing them loads all of SQLModel).
-TYPES = {"Integer": "sa.Integer()", "AutoString": "sa.String()", "UTCDateTime": "UTCDateTime()", "JSON": "sa.JSON()",
+TYPES = {"Integer": "sa.Integer()", "BigInteger": "sa.BigInteger()", "AutoString": "sa.String()", "UTCDateTime": "UTCDateTime()", "JSON": "sa.JSON()",
          "Float": "sa.Float()", "Boolean": "sa.Boolean()"}
 CALLABLE_DEFAULTS = {"utcnow"}
 

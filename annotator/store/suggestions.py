@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, selec
 
 from annotator.domain.suggestions import SuggestedSpan, SuggestedStance, Suggestion
 from annotator.domain.queue_order import certainty
-from annotator.store import models, tables as t
+from annotator.store import models, tally, tables as t
 from annotator.store.engine import bulk_update, count_of, dialect_insert
 from annotator.store.tables import utcnow
 
@@ -181,7 +181,7 @@ def count_without_any(conn: Connection) -> int:
 
 
 def count_suggested_documents(conn: Connection) -> int:
-    return count_of(conn, select(func.count(SUG.c.document_pk.distinct())))
+    return sum(n for *_, n, _ in tally.rows(conn, ["suggested"]))
 
 
 def texts_page(conn: Connection, after_pk: int, limit: int, unsuggested_by: tuple[str, str] | None,

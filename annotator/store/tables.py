@@ -89,6 +89,17 @@ SuggestProgress = sa.Table(
 )
 
 
+Tally = sa.Table(
+    'tally', metadata,
+    sa.Column('kind', sa.String(), primary_key=True, nullable=False),
+    sa.Column('coder_pk', sa.Integer(), primary_key=True, nullable=False, default=0),
+    sa.Column('key', sa.String(), primary_key=True, nullable=False, default=''),
+    sa.Column('label', sa.String(), primary_key=True, nullable=False, default=''),
+    sa.Column('n', sa.BigInteger(), nullable=False, default=0),
+    sa.Column('total', sa.Float(), nullable=False, default=0.0),
+)
+
+
 Coder = sa.Table(
     'coder', metadata,
     sa.Column('pk', sa.Integer(), primary_key=True, nullable=False),

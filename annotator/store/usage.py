@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 
 from annotator.store import tables as t
+from annotator.store import tally
 
 ANN = t.Annotation
 CODER = t.Coder
@@ -15,35 +16,18 @@ STANCE_DECISION = t.StanceDecision
 
 
 def decisions(conn: Connection) -> list[tuple[str, str, str, str, int]]:
-    """(kind "entity" or "stance", coder, label, decision, count), grouped in the database."""
-    rows = []
-    for kind, table in (("entity", SPAN_DECISION), ("stance", STANCE_DECISION)):
-        query = (select(CODER.c.name, table.c.label, table.c.decision, func.count())
-                 .select_from(table).join(ANN, ANN.c.pk == table.c.annotation_pk).join(CODER, CODER.c.pk == ANN.c.coder_pk)
-                 .group_by(CODER.c.name, table.c.label, table.c.decision))
-        rows += [(kind, *row) for row in conn.execute(query)]
-    return rows
+    """(kind "entity" or "stance", coder, label, decision, count), from the tally."""
+    names = tally.coder_names(conn)
+    kinds = {"entity_decisions": "entity", "stance_decisions": "stance"}
+    return [(kinds[kind], names[coder], label, decision, n)
+            for kind, coder, decision, label, n, _ in tally.rows(conn, kinds) if coder in names]
 
 
 def seconds(conn: Connection) -> list[tuple[str, bool, int, float]]:
-    """(coder, blind, done documents, seconds on them) for done annotations: every coder's totals
-    read without a join per annotation, then the blind documents' share (few) taken from them."""
-    # (an imported annotation that gave no time keeps 0 seconds: it is no time, left out of the means)
-    totals = conn.execute(select(ANN.c.coder_pk, func.count(), func.coalesce(func.sum(ANN.c.seconds), 0.0))
-                          .where(ANN.c.status == "done", ANN.c.seconds > 0).group_by(ANN.c.coder_pk)).all()
-    blind = {coder: (n, total) for coder, n, total in conn.execute(
-        select(ANN.c.coder_pk, func.count(), func.coalesce(func.sum(ANN.c.seconds), 0.0))
-        .select_from(DOC).join(ANN, ANN.c.document_pk == DOC.c.pk)
-        .where(DOC.c.blind, ANN.c.status == "done", ANN.c.seconds > 0).group_by(ANN.c.coder_pk))}
-    names = dict(conn.execute(select(CODER.c.pk, CODER.c.name)).all())
-    rows = []
-    for coder, n, total in totals:
-        b_n, b_total = blind.get(coder, (0, 0.0))
-        if n - b_n:
-            rows.append((names[coder], False, n - b_n, float(total) - float(b_total)))
-        if b_n:
-            rows.append((names[coder], True, b_n, float(b_total)))
-    return rows
+    """(coder, blind, done documents, seconds on them) for done annotations that took time (an
+    imported annotation that gave no time keeps 0 seconds: it is no time, left out of the means)."""
+    names = tally.coder_names(conn)
+    return [(names[coder], key == "blind", n, total) for _, coder, key, _, n, total in tally.rows(conn, ["done_seconds"])]
 
 
 EVENT = t.Event

@@ -1,0 +1,145 @@
+"""The triggers that keep `tally` in step with the rows it counts, in the same transaction as each
+write, on SQLite and PostgreSQL alike: whatever writes (a coder's save, an import, gold's
+derivation, SQL typed by hand), the counts follow, and `status` reads them instead of walking the
+project.
+
+Each counter names, for one row R of a table, what it adds to: kind, coder, key, label, and a sum
+beside the count. A new row adds 1 (and its sum), a deleted row takes them back, an updated row
+does both, so only what changed moves. The triggers are row triggers on both engines: the same SQL,
+and no statement that touches a row twice (PostgreSQL refuses that in one upsert). On PostgreSQL
+they run as the project's owner (SECURITY DEFINER): a coder's role writes its own annotations, and
+the counts that follow, but may not write `tally` itself."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+
+@dataclass(frozen=True)
+class Counter:
+    table: str  # whose rows are counted: R is the row
+    kind: str
+    coder: str = "0"  # SQL over R; 0: the whole project's count
+    key: str = "''"
+    label: str = "''"
+    total: str = "0"  # the sum kept beside the count
+    when: str = "1 = 1"  # only rows for which this holds count
+    also_from: str = ""  # another table the counter reads rows of, for each R
+    update_of: tuple[str, ...] = ()  # an update counts only when one of these columns changed
+    one_at_a_time: str = ""  # PostgreSQL: rows with the same value here are counted in turn
+
+
+# An annotation's document decides whether its time was blind (no suggestions shown).
+_BLIND = ("COALESCE((SELECT CASE WHEN d.blind THEN 'blind' ELSE 'open' END FROM document d "
+          "WHERE d.pk = R.document_pk), 'open')")
+_CODER_OF_ANNOTATION = "COALESCE((SELECT a.coder_pk FROM annotation a WHERE a.pk = R.annotation_pk), 0)"
+# The quarter hour a done annotation was last written in, in UTC ('2026-12-06 16:45'): every time
+# zone's midnight starts a quarter hour, so "done since midnight" sums whole buckets.
+_QUARTER = {
+    "sqlite": "substr(R.updated_at, 1, 14) || printf('%02d', CAST(substr(R.updated_at, 15, 2) AS INTEGER) / 15 * 15)",
+    "postgresql": ("to_char(date_trunc('hour', R.updated_at AT TIME ZONE 'UTC') + floor(extract(minute FROM "
+                   "R.updated_at AT TIME ZONE 'UTC') / 15) * interval '15 minutes', 'YYYY-MM-DD HH24:MI')"),
+}
+# A document counts as suggested while it has one suggestion or more: its first added and its last
+# taken away move the count. On PostgreSQL two transactions could each add a first suggestion of
+# one document, neither seeing the other's: a lock on the document's number takes them in turn.
+_ONLY_SUGGESTION = "NOT EXISTS (SELECT 1 FROM suggestion s WHERE s.document_pk = R.document_pk AND s.pk <> R.pk)"
+
+
+def counters(dialect: str) -> tuple[Counter, ...]:
+    return (
+        Counter("annotation", "annotations", coder="R.coder_pk", key="R.status"),
+        Counter("annotation", "done_seconds", coder="R.coder_pk", key=_BLIND, total="R.seconds",
+                when="R.status = 'done' AND R.seconds > 0"),
+        Counter("annotation", "done_at", coder="R.coder_pk", key=_QUARTER[dialect], when="R.status = 'done'"),
+        # a document made blind (or not) moves its done annotations' time between the two
+        Counter("document", "done_seconds", coder="a.coder_pk",
+                key="CASE WHEN R.blind THEN 'blind' ELSE 'open' END", total="a.seconds", also_from="annotation a",
+                when="a.document_pk = R.pk AND a.status = 'done' AND a.seconds > 0", update_of=("blind",)),
+        Counter("suggestion_decision", "entity_decisions", coder=_CODER_OF_ANNOTATION, key="R.decision", label="R.label"),
+        Counter("stance_decision", "stance_decisions", coder=_CODER_OF_ANNOTATION, key="R.decision", label="R.label"),
+        Counter("assignment", "assigned", coder="R.coder_pk", total="CASE WHEN R.overlap THEN 1 ELSE 0 END"),
+        Counter("suggestion", "suggested", when=_ONLY_SUGGESTION, one_at_a_time="R.document_pk"),
+        Counter("gold", "gold", total="R.disputed"),
+        Counter("gold_span", "gold_items", key="R.how"),
+        Counter("gold_stance", "gold_items", key="R.how"),
+    )
+
+
+_LOCK_SPACE = 7_141_969  # the first of the two numbers of PostgreSQL's advisory locks: the tally's own
+_ROW = re.compile(r"\bR\.")
+EVENTS = {"insert": (("NEW", 1),), "delete": (("OLD", -1),), "update": (("OLD", -1), ("NEW", 1))}
+_UPSERT = ("INSERT INTO tally (kind, coder_pk, key, label, n, total) "
+           "SELECT '{kind}', {coder}, {key}, {label}, {sign}, {sign} * ({total}) FROM {source} WHERE {when} "
+           "ON CONFLICT (kind, coder_pk, key, label) DO UPDATE SET n = tally.n + excluded.n, "
+           "total = tally.total + excluded.total;")
+
+
+def _statements(dialect: str, table: str, event: str) -> list[str]:
+    statements = []
+    for counter in counters(dialect):
+        if counter.table != table or (counter.update_of and event != "update"):
+            continue
+        for row, sign in EVENTS[event]:
+            fields = {name: _ROW.sub(row + ".", getattr(counter, name)) for name in ("coder", "key", "label", "total", "when")}
+            # SQLite wants a FROM or none; PostgreSQL takes a SELECT without one the same way
+            source = counter.also_from or ("(SELECT 1) AS one" if dialect == "postgresql" else "(SELECT 1)")
+            if counter.one_at_a_time and dialect == "postgresql":
+                statements.append(f"PERFORM pg_catalog.pg_advisory_xact_lock({_LOCK_SPACE}, "
+                                  f"{_ROW.sub(row + '.', counter.one_at_a_time)});")
+            statements.append(_UPSERT.format(kind=counter.kind, sign=sign, source=source, **fields))
+    return statements
+
+
+def _update_columns(dialect: str, table: str) -> tuple[str, ...]:
+    found = {c.update_of for c in counters(dialect) if c.table == table}
+    return next(iter(found)) if found and all(found) else ()
+
+
+def _tables(dialect: str) -> list[str]:
+    return sorted({c.table for c in counters(dialect)})
+
+
+def _events(dialect: str, table: str) -> list[str]:
+    return ["update"] if _update_columns(dialect, table) else list(EVENTS)
+
+
+def install(conn: Connection) -> None:
+    """Create the triggers (and PostgreSQL's functions they run); replaces any made before."""
+    dialect = conn.dialect.name
+    uninstall(conn)
+    for table in _tables(dialect):
+        columns = _update_columns(dialect, table)
+        for event in _events(dialect, table):
+            name = f"tally_{table}_{event}"
+            body = _statements(dialect, table, event)
+            on = f"UPDATE OF {', '.join(columns)}" if columns else event.upper()
+            changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" if dialect == "sqlite" else f"OLD.{c} IS DISTINCT FROM NEW.{c}"
+                                  for c in columns)
+            if dialect == "sqlite":
+                when = f" WHEN {changed}" if changed else ""
+                conn.exec_driver_sql(f"CREATE TRIGGER {name} AFTER {on} ON {table} FOR EACH ROW{when} "
+                                     f"BEGIN {' '.join(body)} END")
+                continue
+            schema = '"' + str(conn.exec_driver_sql("SELECT current_schema()").scalar()).replace('"', '""') + '"'
+            conn.exec_driver_sql(
+                f"CREATE OR REPLACE FUNCTION annotator_{name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+                f"SET search_path = {schema}, pg_temp AS $$ BEGIN {' '.join(body)} RETURN NULL; END $$")
+            when = f" WHEN ({changed})" if changed else ""
+            conn.exec_driver_sql(f"CREATE TRIGGER {name} AFTER {on} ON {table} FOR EACH ROW{when} "
+                                 f"EXECUTE FUNCTION annotator_{name}()")
+
+
+def uninstall(conn: Connection) -> None:
+    dialect = conn.dialect.name
+    for table in _tables(dialect):
+        for event in EVENTS:
+            name = f"tally_{table}_{event}"
+            if dialect == "sqlite":
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+            else:
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS annotator_{name}()")
