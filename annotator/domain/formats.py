@@ -72,15 +72,24 @@ def gold_record(doc: ExportDocument, schema: str) -> dict[str, Any]:
     """The document's word for its gold, and each item reached otherwise with its own: a span's
     "how", and "stance_how" (target -> how), so that gold read back keeps every item's."""
     word = adjudication([how for *_, how in doc.spans] + [how for *_, how in doc.stances], doc.adjudication)
-    spans = [{**span, **({"how": how} if how != word else {}),
-              **({"by": doc.by[key]} if (key := ("span", s, e, label)) in doc.by else {})}
-             for span, (s, e, label, how) in zip(_spans(doc), doc.spans)]
+    text, by = doc.text, doc.by
+    spans = []
+    for s, e, label, how in doc.spans:  # one loop, one dict a span: export's hot path
+        span = {"start": s, "end": e, "label": label, "text": text[s:e]}
+        if how != word:
+            span["how"] = how
+        if by and ("span", s, e, label) in by:
+            span["by"] = by[("span", s, e, label)]
+        spans.append(span)
+    record = {"id": doc.id, "text": text, "meta": _meta(doc), "spans": spans,
+              "stance": {t: label for t, label, _ in doc.stances}}
     stance_how = {t: how for t, _, how in doc.stances if how != word}
-    stance_by = {t: doc.by[("stance", t)] for t, _, _ in doc.stances if ("stance", t) in doc.by}
-    return {"id": doc.id, "text": doc.text, "meta": _meta(doc), "spans": spans,
-            "stance": {t: label for t, label, _ in doc.stances}, **({"stance_how": stance_how} if stance_how else {}),
-            **({"stance_by": stance_by} if stance_by else {}),
-            "annotators": list(doc.annotators), "adjudication": word, "schema": schema}
+    if stance_how:
+        record["stance_how"] = stance_how
+    if by and (stance_by := {t: by[("stance", t)] for t, _, _ in doc.stances if ("stance", t) in by}):
+        record["stance_by"] = stance_by
+    record.update(annotators=list(doc.annotators), adjudication=word, schema=schema)
+    return record
 
 
 def coder_record(doc: ExportDocument, schema: str) -> dict[str, Any]:

@@ -14,20 +14,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from annotator.domain import formats
-from annotator.domain.codebook import Codebook
 from annotator.domain.errors import InputError
 from annotator.domain.formats import ExportDocument, Unaligned
 from annotator.processes import alive
 from annotator.services.output_files import output_target, refuse_project_files, still_replaceable
-from annotator.services.project import active_codebook
+from annotator.services.project import active_codebook, codebook_ref
 from annotator.services.gold import catch_up
 from annotator.store import annotations, gold, reliability
 from annotator.store.engine import Engine, sqlite_path
+
+if TYPE_CHECKING:  # parsing a codebook loads pydantic: only the spaCy format needs one
+    from annotator.domain.codebook import Codebook
 
 BATCH = 1_000
 SPLITS = ("train", "dev", "test")
@@ -95,7 +97,9 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
     # Part of a split set only: the remains of an export killed between its renames, written over.
     if taken and not force and not (shares is not None and len(taken) < len(paths)):
         raise InputError(f"{', '.join(taken)} already exist(s); pass --force to overwrite, or choose another --out")
-    codebook = active_codebook(engine)
+    # Only the spaCy format reads the codebook itself (and gold's catch-up, when anything is stale):
+    # the others name it, and parsing it would cost a third of a small export's start.
+    codebook = active_codebook(engine) if fmt == "spacy" else None
     report = ExportReport(fmt, paths, {name: 0 for name in paths})
     if fmt != "coders":
         report.stale = catch_up(engine, codebook)
@@ -108,7 +112,7 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
             report.not_done = annotations.count_not_done(conn)
     source = _coder_documents(engine) if fmt == "coders" else gold_documents(engine)
     total = total_documents if fmt == "coders" else complete
-    schema = codebook.ref
+    schema = codebook.ref if codebook else codebook_ref(engine)
     writers = {}
     done = 0
     try:
@@ -265,8 +269,9 @@ class _SpacyWriter:
         self.temporary.unlink(missing_ok=True)
 
 
-def _writer(fmt: str, path: Path, codebook: Codebook, include_meta: bool) -> _FileWriter | _SpacyWriter:
+def _writer(fmt: str, path: Path, codebook: Codebook | None, include_meta: bool) -> _FileWriter | _SpacyWriter:
     if fmt == "spacy":
+        assert codebook is not None, "read for the spaCy format"
         return _SpacyWriter(path, codebook, include_meta)
     if fmt == "conll":
         return _ConllWriter(path, include_meta)

@@ -94,6 +94,17 @@ def active_codebook(engine: Engine) -> Codebook:
     return parse_codebook(source, f"codebook {name} (stored)")
 
 
+def codebook_ref(engine: Engine) -> str:
+    """The codebook in force as exports name it ("name@hash"), read without parsing the codebook
+    (pydantic's start is a third of a reading command's)."""
+    with engine.connect() as conn:
+        stored = codebooks.latest(conn)
+    if stored is None:
+        raise InputError("the project has no codebook; run `annotator init`")
+    name, hash_, _ = stored
+    return f"{name}@{hash_[:6]}"
+
+
 @dataclass
 class InitResult:
     url: str

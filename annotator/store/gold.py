@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+import orjson
+from sqlalchemy import Connection, ScalarSelect, Table, bindparam, delete, func, insert, select, update
 
 from annotator.domain.gold import Decided
 from annotator.domain.spans import Span, Stance
@@ -398,39 +399,56 @@ class GoldDocument:
 
 def complete_after(conn: Connection, after: int, limit: int) -> list[GoldDocument]:
     """The next `limit` documents with complete gold after document pk `after`, in the project's
-    order: a seek on gold's document key, then their items by gold key."""
+    order: a seek on gold's document key, and each document's items gathered by the database into
+    one JSON array per table (a seek on the item table's gold key): one row a document, where a row
+    an item cost Python more than reading them."""
     from annotator.store.documents import DOC
 
-    rows = conn.execute(select(GOLD.c.pk, DOC.c.pk, DOC.c.id, DOC.c.title, DOC.c.text, DOC.c.meta, GOLD.c.annotators,
-                               GOLD.c.adjudication)
-                        .join(DOC, DOC.c.pk == GOLD.c.document_pk)
-                        .where(GOLD.c.document_pk > after, GOLD.c.disputed == 0)
-                        .order_by(GOLD.c.document_pk).limit(limit)).all()
-    if not rows:
-        return []
-    # The items of the same documents, read by their range of documents through gold (a seek on
-    # gold's document key, then one on each item table's gold key): no list of keys to send.
-    these = (GOLD.c.document_pk > after, GOLD.c.document_pk <= rows[-1][1], GOLD.c.disputed == 0)
-    spans: dict[int, list[Any]] = {}
-    stances: dict[int, list[Any]] = {}
-    by: dict[int, dict[tuple[Any, ...], int]] = {}  # gold -> item -> the lead who settled it (few have one)
-    for gold, *item, lead in bulk_rows(conn, select(
-            GOLD_SPAN.c.gold_pk, GOLD_SPAN.c.start, GOLD_SPAN.c.end, GOLD_SPAN.c.label, GOLD_SPAN.c.how,
-            GOLD_SPAN.c.by_coder_pk).join(GOLD, GOLD.c.pk == GOLD_SPAN.c.gold_pk).where(*these)):
-        spans.setdefault(gold, []).append(tuple(item))
-        if lead is not None:
-            by.setdefault(gold, {})[("span", *item[:3])] = lead
-    for gold, *item, lead in bulk_rows(conn, select(
-            GOLD_STANCE.c.gold_pk, GOLD_STANCE.c.target, GOLD_STANCE.c.label, GOLD_STANCE.c.how,
-            GOLD_STANCE.c.by_coder_pk).join(GOLD, GOLD.c.pk == GOLD_STANCE.c.gold_pk).where(*these)):
-        stances.setdefault(gold, []).append(tuple(item))
-        if lead is not None:
-            by.setdefault(gold, {})[("stance", item[0])] = lead
-    names = dict(conn.execute(select(CODER.c.pk, CODER.c.name)).all()) if by else {}
-    return [GoldDocument(doc, id_, title, text, meta, list(annotators or []), sorted(spans.get(gold, [])),
-                         sorted(stances.get(gold, [])), word,
-                         {key: names[lead] for key, lead in by.get(gold, {}).items()})
-            for gold, doc, id_, title, text, meta, annotators, word in rows]
+    rows = bulk_rows(conn, select(GOLD.c.pk, DOC.c.pk, DOC.c.id, DOC.c.title, DOC.c.text, DOC.c.meta, GOLD.c.annotators,
+                                  GOLD.c.adjudication, *(_items_of(conn, table, leads) for table in (GOLD_SPAN, GOLD_STANCE)
+                                                         for leads in (False, True)))
+                     .join(DOC, DOC.c.pk == GOLD.c.document_pk)
+                     .where(GOLD.c.document_pk > after, GOLD.c.disputed == 0)
+                     .order_by(GOLD.c.document_pk).limit(limit))
+    names: dict[int, str] = {}
+    found = []
+    for _, doc, id_, title, text, meta, annotators, word, spans, span_leads, stances, stance_leads in rows:
+        by: dict[tuple[Any, ...], str] = {}
+        if _some(span_leads) or _some(stance_leads):  # few documents have one: a lead settled an item
+            names = names or {pk: name for pk, name in conn.execute(select(CODER.c.pk, CODER.c.name))}
+            by = {("span", *item[:3]): names[item[3]] for item in _json(span_leads) or ()}
+            by.update({("stance", target): names[lead] for target, lead in _json(stance_leads) or ()})
+        found.append(GoldDocument(doc, id_, title, text, _json(meta) or {}, list(_json(annotators) or []),
+                                  sorted(_json(spans) or ()), sorted(_json(stances) or ()), word, by))
+    return found
+
+
+# Each table's item columns as exports read them, then the columns that key a lead's settled item.
+_ITEM_COLUMNS = {"gold_span": (("start", "end", "label", "how"), ("start", "end", "label")),
+                 "gold_stance": (("target", "label", "how"), ("target",))}
+
+
+def _items_of(conn: Connection, table: Table, leads: bool) -> ScalarSelect[Any]:
+    """A document's items of `table` as one JSON array of arrays (PostgreSQL: NULL for none); with
+    `leads`, only the items a lead settled, keyed, with the lead's coder key."""
+    items, keys = _ITEM_COLUMNS[table.name]
+    columns = [table.c[name] for name in keys] + [table.c.by_coder_pk] if leads else [table.c[name] for name in items]
+    if conn.dialect.name == "postgresql":
+        gathered = func.json_agg(func.json_build_array(*columns))
+    else:
+        gathered = func.json_group_array(func.json_array(*columns))
+    query = select(gathered).where(table.c.gold_pk == GOLD.c.pk)
+    return (query.where(table.c.by_coder_pk.is_not(None)) if leads else query).scalar_subquery()
+
+
+def _json(value: Any) -> Any:
+    """A JSON value as SQLite's driver gives it (text) or PostgreSQL's (parsed)."""
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _some(items: Any) -> bool:
+    """Whether a gathered array holds anything (SQLite: text other than '[]'; PostgreSQL: not NULL)."""
+    return bool(items) and items != "[]"
 
 
 def counts_for_export(conn: Connection) -> tuple[int, int]:
