@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import write_jsonl
+from conftest import ServerDatabase, write_jsonl
 from test_agree_cli import _records
 
 import annotator.services.export as export_service
@@ -48,7 +48,12 @@ def test_gold_jsonl_is_exact_and_valid_and_leaves_out_what_has_no_complete_gold(
                               {"start": 24, "end": 35, "label": "PERSON", "text": "Olaf Scholz"},
                               {"start": 39, "end": 45, "label": "GPE", "text": "Berlin"}]
     assert first["stance"] == {"Russia": "AGAINST", "Ukraine": "FAVOR"} and first["adjudication"] == "majority"
-    assert first["schema"].startswith("news-stance@")
+    # named from the stored codebook's row, unparsed: the same name as the parsed codebook gives
+    from annotator.services.project import active_codebook, open_project
+
+    engine = open_project(str(golden) if not isinstance(golden, ServerDatabase) else golden.url)
+    assert first["schema"] == active_codebook(engine).ref and first["schema"].startswith("news-stance@")
+    engine.dispose()
     assert lines[3]["adjudication"] == "unanimous"  # d3: every coder alike on everything
 
 

@@ -215,3 +215,18 @@ def test_a_coders_role_may_not_write_counts_but_its_saves_move_them(cli, seeded,
         alice.execute("UPDATE tally SET n = n + 100 WHERE kind = 'annotations'")
     status = json.loads(cli("status", "--json").out)
     assert status["annotations"]["alice"]["done"] == 3 and status["annotations"]["alice"]["skipped"] == 1
+
+
+def test_every_counted_table_has_its_triggers_after_the_last_migration(project):
+    """A later migration that rebuilds a table (SQLite's batch mode copies it) drops its triggers:
+    the counts would stop following without a word. Every table counted keeps its own."""
+    from annotator.store.tally_triggers import _events, _tables
+
+    dialect = "postgresql" if isinstance(project, ServerDatabase) else "sqlite"
+    expected = sorted(f"tally_{table}_{event}" for table in _tables(dialect) for event in _events(dialect, table))
+    if dialect == "sqlite":
+        found = rows(project, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tally%' ORDER BY name")
+    else:
+        found = rows(project, "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tally%' ORDER BY tgname")
+    assert [name for name, in found] == expected
+    assert len(expected) == 3 * 8 + 1  # eight tables counted on every write, document on its blind flag alone
