@@ -53,7 +53,7 @@ def recount(conn: Connection) -> None:
     conn.execute(delete(TALLY))
     dialect = conn.dialect.name
     for counter in counters(dialect):
-        if counter.update_of:  # a move between two counts, not a count of its own
+        if counter.update_of or "insert" not in counter.events:  # a move between two counts, or a taking back
             continue
         count = "count(DISTINCT R.document_pk)" if counter.kind == "suggested" else "count(*)"
         when = "1 = 1" if counter.kind == "suggested" else counter.when

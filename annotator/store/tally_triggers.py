@@ -5,10 +5,14 @@ project.
 
 Each counter names, for one row R of a table, what it adds to: kind, coder, key, label, and a sum
 beside the count. A new row adds 1 (and its sum), a deleted row takes them back, an updated row
-does both, so only what changed moves. The triggers are row triggers on both engines: the same SQL,
-and no statement that touches a row twice (PostgreSQL refuses that in one upsert). On PostgreSQL
-they run as the project's owner (SECURITY DEFINER): a coder's role writes its own annotations, and
-the counts that follow, but may not write `tally` itself."""
+does both, so only what changed moves.
+
+SQLite runs them as row triggers: it updates a count in place. PostgreSQL keeps every version of a
+row its transaction updated, so a count bumped once a row would grow a chain of versions that each
+later bump walks (100 us a row at 30,000 rows): there they are statement triggers, which add up a
+statement's rows (its transition tables) and write each count they change once; the store writes
+many rows in one statement (store/engine.py). They run as the project's owner (SECURITY DEFINER):
+a coder's role writes its own annotations, and the counts that follow, but may not write `tally`."""
 
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ class Counter:
     also_from: str = ""  # another table the counter reads rows of, for each R
     update_of: tuple[str, ...] = ()  # an update counts only when one of these columns changed
     one_at_a_time: str = ""  # PostgreSQL: rows with the same value here are counted in turn
+    events: tuple[str, ...] = ("insert", "delete", "update")
+    distinct: str = ""  # PostgreSQL: count each value of this column among the statement's rows once
 
 
 # An annotation's document decides whether its time was blind (no suggestions shown).
@@ -43,10 +49,12 @@ _QUARTER = {
     "postgresql": ("to_char(date_trunc('hour', R.updated_at AT TIME ZONE 'UTC') + floor(extract(minute FROM "
                    "R.updated_at AT TIME ZONE 'UTC') / 15) * interval '15 minutes', 'YYYY-MM-DD HH24:MI')"),
 }
-# A document counts as suggested while it has one suggestion or more: its first added and its last
-# taken away move the count. On PostgreSQL two transactions could each add a first suggestion of
-# one document, neither seeing the other's: a lock on the document's number takes them in turn.
-_ONLY_SUGGESTION = "NOT EXISTS (SELECT 1 FROM suggestion s WHERE s.document_pk = R.document_pk AND s.pk <> R.pk)"
+# A document counts as suggested while it has one suggestion or more: its first added (no older
+# one: keys only grow) and its last taken away move the count. On PostgreSQL two transactions could
+# each add a first suggestion of one document, neither seeing the other's: a lock on the
+# document's number takes them in turn.
+_FIRST_SUGGESTION = "NOT EXISTS (SELECT 1 FROM suggestion s WHERE s.document_pk = R.document_pk AND s.pk < R.pk)"
+_NO_SUGGESTION_LEFT = "NOT EXISTS (SELECT 1 FROM suggestion s WHERE s.document_pk = R.document_pk)"
 
 
 def counters(dialect: str) -> tuple[Counter, ...]:
@@ -62,7 +70,9 @@ def counters(dialect: str) -> tuple[Counter, ...]:
         Counter("suggestion_decision", "entity_decisions", coder=_CODER_OF_ANNOTATION, key="R.decision", label="R.label"),
         Counter("stance_decision", "stance_decisions", coder=_CODER_OF_ANNOTATION, key="R.decision", label="R.label"),
         Counter("assignment", "assigned", coder="R.coder_pk", total="CASE WHEN R.overlap THEN 1 ELSE 0 END"),
-        Counter("suggestion", "suggested", when=_ONLY_SUGGESTION, one_at_a_time="R.document_pk"),
+        Counter("suggestion", "suggested", when=_FIRST_SUGGESTION, one_at_a_time="R.document_pk", events=("insert",)),
+        Counter("suggestion", "suggested", when=_NO_SUGGESTION_LEFT, one_at_a_time="R.document_pk", events=("delete",),
+                distinct="document_pk"),
         Counter("gold", "gold", total="R.disputed"),
         Counter("gold_span", "gold_items", key="R.how"),
         Counter("gold_stance", "gold_items", key="R.how"),
@@ -71,27 +81,51 @@ def counters(dialect: str) -> tuple[Counter, ...]:
 
 _LOCK_SPACE = 7_141_969  # the first of the two numbers of PostgreSQL's advisory locks: the tally's own
 _ROW = re.compile(r"\bR\.")
-EVENTS = {"insert": (("NEW", 1),), "delete": (("OLD", -1),), "update": (("OLD", -1), ("NEW", 1))}
-_UPSERT = ("INSERT INTO tally (kind, coder_pk, key, label, n, total) "
-           "SELECT '{kind}', {coder}, {key}, {label}, {sign}, {sign} * ({total}) FROM {source} WHERE {when} "
-           "ON CONFLICT (kind, coder_pk, key, label) DO UPDATE SET n = tally.n + excluded.n, "
-           "total = tally.total + excluded.total;")
+# Per event, which rows count and with which sign: a row trigger's NEW and OLD, a statement
+# trigger's transition tables.
+EVENTS = {"insert": (("NEW", "new_rows", 1),), "delete": (("OLD", "old_rows", -1),),
+          "update": (("OLD", "old_rows", -1), ("NEW", "new_rows", 1))}
+_ADD = ("ON CONFLICT (kind, coder_pk, key, label) DO UPDATE SET n = tally.n + excluded.n, "
+        "total = tally.total + excluded.total;")
 
 
-def _statements(dialect: str, table: str, event: str) -> list[str]:
+def _counters(dialect: str, table: str, event: str) -> list[Counter]:
+    return [c for c in counters(dialect) if c.table == table and event in c.events
+            and (not c.update_of or event == "update")]
+
+
+def _row_statements(dialect: str, table: str, event: str) -> list[str]:
+    """A row trigger's body: one upsert a counter and row version (R is NEW or OLD)."""
     statements = []
-    for counter in counters(dialect):
-        if counter.table != table or (counter.update_of and event != "update"):
-            continue
-        for row, sign in EVENTS[event]:
+    for counter in _counters(dialect, table, event):
+        for row, _, sign in EVENTS[event]:
             fields = {name: _ROW.sub(row + ".", getattr(counter, name)) for name in ("coder", "key", "label", "total", "when")}
-            # SQLite wants a FROM or none; PostgreSQL takes a SELECT without one the same way
-            source = counter.also_from or ("(SELECT 1) AS one" if dialect == "postgresql" else "(SELECT 1)")
-            if counter.one_at_a_time and dialect == "postgresql":
-                statements.append(f"PERFORM pg_catalog.pg_advisory_xact_lock({_LOCK_SPACE}, "
-                                  f"{_ROW.sub(row + '.', counter.one_at_a_time)});")
-            statements.append(_UPSERT.format(kind=counter.kind, sign=sign, source=source, **fields))
+            source = counter.also_from or "(SELECT 1) AS one"
+            statements.append(f"INSERT INTO tally (kind, coder_pk, key, label, n, total) "
+                              f"SELECT '{counter.kind}', {fields['coder']}, {fields['key']}, {fields['label']}, {sign}, "
+                              f"{sign} * ({fields['total']}) FROM {source} WHERE {fields['when']} {_ADD}")
     return statements
+
+
+def _statement_body(dialect: str, table: str, event: str) -> list[str]:
+    """A statement trigger's body: the statement's rows added up, each count changed written once."""
+    parts, locks = [], []
+    for counter in _counters(dialect, table, event):
+        for _, rows, sign in EVENTS[event]:
+            source = f"(SELECT DISTINCT {counter.distinct} FROM {rows}) R" if counter.distinct else f"{rows} R"
+            if counter.also_from:
+                source += f", {counter.also_from}"
+            parts.append(f"SELECT '{counter.kind}' AS kind, {counter.coder} AS coder_pk, {counter.key} AS key, "
+                         f"{counter.label} AS label, {sign}::bigint AS n, ({sign} * ({counter.total}))::float8 AS total "
+                         f"FROM {source} WHERE {counter.when}")
+            if counter.one_at_a_time:  # in key order, so two statements never wait on each other in turn
+                locks.append(f"PERFORM pg_catalog.pg_advisory_xact_lock({_LOCK_SPACE}, k) FROM "
+                             f"(SELECT DISTINCT {counter.one_at_a_time} AS k FROM {rows} R ORDER BY 1) keys;")
+    if not parts:
+        return []
+    return [*locks, f"INSERT INTO tally (kind, coder_pk, key, label, n, total) SELECT kind, coder_pk, key, label, "
+                    f"sum(n), sum(total) FROM ({' UNION ALL '.join(parts)}) changes GROUP BY kind, coder_pk, key, label "
+                    f"HAVING sum(n) <> 0 OR sum(total) <> 0 {_ADD}"]
 
 
 def _update_columns(dialect: str, table: str) -> tuple[str, ...]:
@@ -104,7 +138,7 @@ def _tables(dialect: str) -> list[str]:
 
 
 def _events(dialect: str, table: str) -> list[str]:
-    return ["update"] if _update_columns(dialect, table) else list(EVENTS)
+    return [event for event in EVENTS if _counters(dialect, table, event)]
 
 
 def install(conn: Connection) -> None:
@@ -115,22 +149,28 @@ def install(conn: Connection) -> None:
         columns = _update_columns(dialect, table)
         for event in _events(dialect, table):
             name = f"tally_{table}_{event}"
-            body = _statements(dialect, table, event)
             on = f"UPDATE OF {', '.join(columns)}" if columns else event.upper()
-            changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" if dialect == "sqlite" else f"OLD.{c} IS DISTINCT FROM NEW.{c}"
-                                  for c in columns)
             if dialect == "sqlite":
-                when = f" WHEN {changed}" if changed else ""
+                when = " WHEN " + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns) if columns else ""
                 conn.exec_driver_sql(f"CREATE TRIGGER {name} AFTER {on} ON {table} FOR EACH ROW{when} "
-                                     f"BEGIN {' '.join(body)} END")
+                                     f"BEGIN {' '.join(_row_statements(dialect, table, event))} END")
                 continue
+            # A trigger on chosen columns gets no transition tables: a row trigger, which runs only
+            # when the column changed (a document's blind flag: rare, and by hand).
+            body = _row_statements(dialect, table, event) if columns else _statement_body(dialect, table, event)
             schema = '"' + str(conn.exec_driver_sql("SELECT current_schema()").scalar()).replace('"', '""') + '"'
             conn.exec_driver_sql(
                 f"CREATE OR REPLACE FUNCTION annotator_{name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
                 f"SET search_path = {schema}, pg_temp AS $$ BEGIN {' '.join(body)} RETURN NULL; END $$")
-            when = f" WHEN ({changed})" if changed else ""
-            conn.exec_driver_sql(f"CREATE TRIGGER {name} AFTER {on} ON {table} FOR EACH ROW{when} "
-                                 f"EXECUTE FUNCTION annotator_{name}()")
+            if columns:
+                when = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
+                conn.exec_driver_sql(f"CREATE TRIGGER {name} AFTER {on} ON {table} FOR EACH ROW WHEN ({when}) "
+                                     f"EXECUTE FUNCTION annotator_{name}()")
+                continue
+            tables = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows",
+                      "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[event]
+            conn.exec_driver_sql(f"CREATE TRIGGER {name} AFTER {on} ON {table} REFERENCING {tables} "
+                                 f"FOR EACH STATEMENT EXECUTE FUNCTION annotator_{name}()")
 
 
 def uninstall(conn: Connection) -> None:
