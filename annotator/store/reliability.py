@@ -124,9 +124,13 @@ def blind_documents(conn: Connection) -> set[int]:
     return set(conn.scalars(select(DOC.c.pk).where(DOC.c.blind)))
 
 
-def newest_suggestions(conn: Connection) -> dict[int, tuple[list[tuple[int, int, str]], dict[str, str]]]:
-    """Each suggested document's newest suggestion: (spans as (start, end, label), target -> label)."""
+def newest_suggestions(conn: Connection, between: tuple[int, int] | None = None
+                       ) -> dict[int, tuple[list[tuple[int, int, str]], dict[str, str]]]:
+    """Each suggested document's newest suggestion (of documents with keys in [from, to)): (spans as
+    (start, end, label), target -> label)."""
     newest = select(func.max(SUG.c.pk)).group_by(SUG.c.document_pk)
+    if between is not None:
+        newest = newest.where(SUG.c.document_pk >= between[0], SUG.c.document_pk < between[1])
     return {doc: ([(s["start"], s["end"], s["label"]) for s in spans], {s["target"]: s["label"] for s in stances})
             for doc, spans, stances in conn.execute(select(SUG.c.document_pk, SUG.c.spans, SUG.c.stances)
                                                     .where(SUG.c.pk.in_(newest)))}
