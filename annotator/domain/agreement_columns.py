@@ -30,7 +30,8 @@ class StanceColumns:
 def report(stances: StanceColumns, entities: EntityTally, *, draws: int, seed: int) -> dict[str, Any]:
     """agreement.report's figures, with anchoring.condition_report's under "suggestions"."""
     coders = entities.coder_names
-    figures, alphas = {}, ({}, {})
+    figures: dict[str, Any] = {}
+    alphas: tuple[dict[str, float | None], dict[str, float | None]] = ({}, {})
     with_model = np.zeros((2, len(coders), len(stances.labels), len(stances.labels)), dtype=np.int64)
     for at, target in enumerate(stances.targets):
         rows = stances.rows[stances.rows[:, 2] == at]

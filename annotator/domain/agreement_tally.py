@@ -298,7 +298,7 @@ def _tokens_under(begin: np.ndarray, finish: np.ndarray, stride: int, texts: lis
     first = np.flatnonzero(np.append(True, begin[1:] > reach[:-1]))
     piece_start, piece_end = begin[first], reach[np.append(first[1:], len(begin)) - 1]
     rank = piece_start // stride
-    pieces = list(map(getitem, map(texts.__getitem__, rank.tolist()),
+    pieces: list[str] = list(map(getitem, map(texts.__getitem__, rank.tolist()),
                       map(slice, (piece_start - rank * stride).tolist(), (piece_end - rank * stride).tolist())))
     lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)) + 1
     base = np.cumsum(lengths) - lengths  # where each piece starts in the joined text

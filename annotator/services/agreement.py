@@ -11,11 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotator.domain.agreement import report
-from annotator.domain.anchoring import condition_report
 from annotator.domain.errors import InputError
 from annotator.domain.tokens import token_spans, token_starts
-from annotator.services.gold import no_cycle_collection
 from annotator.services.project import active_codebook
 from annotator.store import reliability
 from annotator.store.engine import Connection, Engine, keep_if_possible
@@ -45,6 +42,8 @@ class AgreementData:
 
 
 def load(engine: Engine, coders: Sequence[str] | None = None, target: str | None = None) -> AgreementData:
+    from annotator.services.gold import no_cycle_collection  # (numpy and the gold service: loaded when used)
+
     with no_cycle_collection():
         return _load(engine, coders, target)
 
@@ -118,6 +117,9 @@ def _union(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int]]:
 
 def agreement_report(data: AgreementData, draws: int = 1000, seed: int = 0) -> dict[str, Any]:
     """The JSON of `annotator agree --json`; None wherever a coefficient is undefined."""
+    from annotator.domain.agreement import report
+    from annotator.services.gold import no_cycle_collection
+
     with no_cycle_collection():
         result = report(data.stances, data.spans, data.tokens, outside=data.outside, draws=draws, seed=seed)
         result["suggestions"] = suggestion_report(data)
@@ -126,6 +128,8 @@ def agreement_report(data: AgreementData, draws: int = 1000, seed: int = 0) -> d
 
 def suggestion_report(data: AgreementData) -> dict[str, Any]:
     """Blind documents against assisted ones: coders with each other, and each with the model."""
+    from annotator.domain.anchoring import condition_report
+
     model_spans = {doc: spans for doc, (spans, _) in data.suggested.items()}
     model_stances = {doc: stances for doc, (_, stances) in data.suggested.items()}
     coded = set(data.coded_spans)
