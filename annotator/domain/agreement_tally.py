@@ -188,20 +188,16 @@ class EntityTally:
         if not len(vectors):
             return
         base = len(self.coder_names) + 1  # a count is at most the number of coders
-        if vectors.shape[1] * np.log2(base) < 24:  # a few million keys at most: count in place
-            key = vectors @ base ** np.arange(vectors.shape[1], dtype=np.int64)
-            totals = np.bincount(key, weights)
-            firsts = np.full(len(totals), np.iinfo(np.int64).max)
-            np.minimum.at(firsts, key, places)
-            present = np.flatnonzero(totals)
-            distinct = (present[:, None] // base ** np.arange(vectors.shape[1])) % base
-            totals, firsts = totals[present], firsts[present]
+        powers = base ** np.arange(vectors.shape[1], dtype=np.int64)
+        if vectors.shape[1] * np.log2(base) < 62:  # one integer per vector: a 1-d unique is far faster
+            keys, which = np.unique(vectors @ powers, return_inverse=True)
+            distinct = (keys[:, None] // powers) % base
         else:
             distinct, which = np.unique(vectors, axis=0, return_inverse=True)
-            which = which.reshape(-1)
-            totals = np.bincount(which, weights, len(distinct))
-            firsts = np.full(len(distinct), np.iinfo(np.int64).max)
-            np.minimum.at(firsts, which, places)
+        which = which.reshape(-1)
+        totals = np.bincount(which, weights, len(distinct))
+        firsts = np.full(len(distinct), np.iinfo(np.int64).max)
+        np.minimum.at(firsts, which, places)
         names = [*self.labels, OUTSIDE]
         for vector, tokens, place in zip(distinct.tolist(), totals.tolist(), firsts.tolist()):
             pattern = tuple(sorted(name for name, n in zip(names, vector) for _ in range(n)))
