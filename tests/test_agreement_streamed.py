@@ -113,3 +113,14 @@ def test_the_columns_agree_for_some_coders_and_one_target(cli, project, tmp_path
 def test_a_project_without_done_work_gives_the_same_empty_report(cli, project):
     streamed, straight = reports(project)
     assert streamed == straight
+
+
+def test_the_columns_agree_on_a_project_without_spans(cli, project, tmp_path):
+    build(project, cli, tmp_path, 5)
+    engine = open_project(str(project))
+    with engine.begin() as conn:
+        conn.execute(t.AnnotationSpan.delete())
+    engine.dispose()
+    streamed, straight = reports(project)
+    assert streamed == straight
+    assert json.loads(streamed)["entities"]["token_alpha"] is None  # every token outside: one category

@@ -6,8 +6,9 @@ A slice's spans are sorted once by (document, start, end, label, coder). Then:
 - each distinct span has the set of coders who marked it (the model's suggestion counts as one more
   coder), so the exact matches, references and candidates of every pair of coders, per label and
   per condition (assisted or blind document), are a few weighted bincounts;
-- a pair's spans left unmatched are matched loosely per document: vectorised where each side has
-  one span left, by agreement_spans._overlap_matches where there are more;
+- a pair's spans left unmatched are matched loosely: every overlapping pair with the same label is
+  found at once, and only documents where a span has two such partners (where the greedy order
+  decides) go through agreement_spans._overlap_matches;
 - token alpha's label patterns come from the documents' span boundaries, with the text under the
   union of spans tokenized once per slice, all pieces joined by newlines (a token never spans
   whitespace, so each piece tokenizes as it does alone).
@@ -117,10 +118,11 @@ class EntityTally:
             left_a = rows[by_coder[a][has[rows[by_coder[a], 0], b] & ~marked[span_group[by_coder[a]], b]]]
             left_b = rows[by_coder[b][has[rows[by_coder[b], 0], a] & ~marked[span_group[by_coder[b]], a]]]
             count_b = np.bincount(left_b[:, 0], minlength=docs)
-            first_b = np.cumsum(count_b) - count_b
-            x = np.repeat(np.arange(len(left_a)), count_b[left_a[:, 0]])  # each of a's with each of b's
-            y = first_b[left_a[x, 0]] + np.arange(len(x)) - (np.cumsum(count_b[left_a[:, 0]]) - count_b[left_a[:, 0]])[x]
-            near = ((left_a[x, 4] == left_b[y, 4]) & (left_a[x, 2] < left_b[y, 3]) & (left_b[y, 2] < left_a[x, 3]))
+            first_b = np.cumsum(count_b) - count_b  # (left_b is in document order)
+            partners = count_b[left_a[:, 0]]
+            x = np.repeat(np.arange(len(left_a)), partners)  # each of a's with each of b's in its document
+            y = first_b[left_a[x, 0]] + _counting(partners)
+            near = (left_a[x, 4] == left_b[y, 4]) & (left_a[x, 2] < left_b[y, 3]) & (left_b[y, 2] < left_a[x, 3])
             x, y = x[near], y[near]
             tangled = np.zeros(docs, dtype=bool)  # a span with two partners: the greedy order decides
             tangled[left_a[x[np.bincount(x, minlength=len(left_a))[x] > 1], 0]] = True
@@ -136,52 +138,55 @@ class EntityTally:
 
     def _patterns(self, rows: np.ndarray, docs: np.ndarray, coders_of: np.ndarray, shared: np.ndarray,
                   part: SpanSlice) -> None:
-        """Token alpha's label patterns of this slice's documents done by two coders or more."""
-        people, labels = len(self.coder_names), len(self.labels)
-        rank, coder, start, end, label = rows.T
+        """Token alpha's label patterns of this slice's documents done by two coders or more (rows:
+        their spans), as label count vectors (the last column OUTSIDE) with tokens and places."""
+        labels = len(self.labels)
+        rank, start, end = rows[:, 0], rows[:, 2], rows[:, 3]
         stride = int(max(end.max(initial=0), start.max(initial=0))) + 1
         begin, finish = rank * stride + start, rank * stride + end  # one axis for the whole slice
         tokens = _tokens_under(begin, finish, stride, [part.texts.get(doc, "") for doc in docs.tolist()])
-        covered = np.bincount(tokens // stride, minlength=len(docs))
         edges = np.sort(np.concatenate([begin, finish]), kind="stable")  # nearly sorted already
         edges = edges[np.append(True, edges[1:] != edges[:-1])] if len(edges) else edges
         edge_rank = edges // stride
         before = np.searchsorted(tokens, edges)  # tokens starting before each edge
-        first_edge = np.searchsorted(edge_rank, np.arange(len(docs)))
-        last_edge = np.searchsorted(edge_rank, np.arange(len(docs)), side="right") - 1
-        with_edges = last_edge >= first_edge
-        # each segment between two edges of a document: who gave which label there, the smallest
-        # (start, end, label) span winning as in token_patterns (rows are in that order per coder)
+        counts = self._segment_counts(rows, begin, finish, edges, coders_of[edge_rank])
+        tokens_in = np.append(before[1:] - before[:-1], 0)  # in the segment from each edge to the next
+        segments = np.flatnonzero(np.append(edge_rank[1:] == edge_rank[:-1], False) & (tokens_in > 0))
+        # tokens outside every span: beyond the covered ones (the document's count less them), and
+        # (none, in practice) covered ones outside a document's first and last edge
+        ranks = np.flatnonzero(shared)
+        covered = np.bincount(tokens // stride, minlength=len(docs))
+        totals = np.array([part.token_totals[doc] for doc in docs[ranks].tolist()], dtype=np.int64)
+        beyond = np.maximum(totals - covered[ranks], 0)
+        first_edge = np.searchsorted(edge_rank, ranks)
+        last_edge = np.searchsorted(edge_rank, ranks, side="right") - 1
+        within = np.zeros(len(ranks), dtype=np.int64)
+        edged = last_edge >= first_edge
+        within[edged] = covered[ranks[edged]] - (before[last_edge[edged]] - before[first_edge[edged]])
+        all_outside = np.zeros((len(ranks), labels + 1), dtype=np.int64)
+        all_outside[:, labels] = coders_of[ranks]
+        span = len(edges) + 2  # places in a document: 0 within, 1 + edge for its segments, span - 1 beyond
+        vectors = np.concatenate([all_outside, counts[segments], all_outside])
+        weights = np.concatenate([within, tokens_in[segments], beyond])
+        places = np.concatenate([ranks * span, edge_rank[segments] * span + 1 + segments, ranks * span + span - 1])
+        keep = weights > 0
+        self._keep_patterns(vectors[keep], weights[keep], places[keep])
+
+    def _segment_counts(self, rows: np.ndarray, begin: np.ndarray, finish: np.ndarray, edges: np.ndarray,
+                        coders_there: np.ndarray) -> np.ndarray:
+        """For the segment from each edge to the next: how many coders gave each label there, the
+        smallest (start, end, label) of a coder's spans winning as in token_patterns (rows are in
+        that order for each coder), and the rest of the document's coders OUTSIDE."""
+        people, labels = len(self.coder_names), len(self.labels)
         low, high = np.searchsorted(edges, begin), np.searchsorted(edges, finish)
         width = np.maximum(high - low, 0)
         span_of = np.repeat(np.arange(len(rows)), width)
-        segment = low[span_of] + np.arange(len(span_of)) - (np.cumsum(width) - width)[span_of]
-        segment, span_of = _first_per_coder(segment, span_of, rank, coder, begin, finish, people)
-        counts = np.bincount(segment * (labels + 1) + label[span_of],
+        segment = low[span_of] + _counting(width)
+        segment, span_of = _first_per_coder(segment, span_of, rows[:, 0], rows[:, 1], begin, finish, people)
+        counts = np.bincount(segment * (labels + 1) + rows[span_of, 4],
                              minlength=len(edges) * (labels + 1)).reshape(len(edges), labels + 1)
-        counts[:, labels] = coders_of[edge_rank] - counts.sum(axis=1)
-        tokens_in = np.append(before[1:] - before[:-1], 0)
-        segments = np.flatnonzero(np.append(edge_rank[1:] == edge_rank[:-1], False) & (tokens_in > 0))
-        # the tokens outside every span: those of a document's own count beyond the covered ones,
-        # and (none, in practice) covered ones outside its first and last edge
-        ranks = np.flatnonzero(shared)
-        totals = np.array([part.token_totals[doc] for doc in docs[ranks].tolist()], dtype=np.int64)
-        beyond = np.maximum(totals - covered[ranks], 0)
-        within = np.zeros(len(docs), dtype=np.int64)
-        within[with_edges] = covered[with_edges] - (before[last_edge[with_edges]] - before[first_edge[with_edges]])
-        outside_only = np.zeros((len(docs), labels + 1), dtype=np.int64)
-        outside_only[:, labels] = coders_of
-        span = len(edges) + 2  # positions within a document: 0 within, 1 + edge, span - 1 beyond
-        found = [
-            (outside_only[ranks], within[ranks], ranks * span),
-            (counts[segments], tokens_in[segments], edge_rank[segments] * span + 1 + segments),
-            (outside_only[ranks], beyond, ranks * span + span - 1),
-        ]
-        vectors = np.concatenate([f[0] for f in found])
-        weights = np.concatenate([f[1] for f in found])
-        places = np.concatenate([f[2] for f in found])
-        keep = weights > 0
-        self._keep_patterns(vectors[keep], weights[keep], places[keep])
+        counts[:, labels] = coders_there - counts.sum(axis=1)
+        return counts
 
     def _keep_patterns(self, vectors: np.ndarray, weights: np.ndarray, places: np.ndarray) -> None:
         """Add up the tokens of each distinct label count vector, and keep where it was first seen."""
@@ -294,8 +299,9 @@ def _tokens_under(begin: np.ndarray, finish: np.ndarray, stride: int, texts: lis
     first = np.flatnonzero(np.append(True, begin[1:] > reach[:-1]))
     piece_start, piece_end = begin[first], reach[np.append(first[1:], len(begin)) - 1]
     rank = piece_start // stride
-    pieces: list[str] = list(map(getitem, map(texts.__getitem__, rank.tolist()),
-                      map(slice, (piece_start - rank * stride).tolist(), (piece_end - rank * stride).tolist())))
+    pieces: list[str] = list(map(getitem, map(texts.__getitem__, rank.tolist()),  # (no Python loop)
+                                 map(slice, (piece_start - rank * stride).tolist(),
+                                     (piece_end - rank * stride).tolist())))
     lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)) + 1
     base = np.cumsum(lengths) - lengths  # where each piece starts in the joined text
     starts = np.array(token_starts("\n".join(pieces)), dtype=np.int64)
@@ -318,6 +324,12 @@ def _first_per_coder(segment: np.ndarray, span_of: np.ndarray, rank: np.ndarray,
     won, first = np.unique(keys, return_index=True)
     return (np.concatenate([segment[~tangled], won // people]),
             np.concatenate([span_of[~tangled], span_of[tangled][first]]))
+
+
+def _counting(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, ..., n - 1 for each n of lengths, one run after the other (as np.repeat lays them out)."""
+    runs: np.ndarray = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return runs
 
 
 def _groups(rows: np.ndarray) -> np.ndarray:
