@@ -7,7 +7,7 @@ document, which the dashboard also ranks documents from."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +43,7 @@ class AgreementData:
 
 
 def load(engine: Engine, coders: Sequence[str] | None = None, target: str | None = None) -> AgreementData:
-    from annotator.services.gold import no_cycle_collection  # (numpy and the gold service: loaded when used)
+    from annotator.services.gold import no_cycle_collection  # (loaded when used: agree does without it)
 
     with no_cycle_collection():
         return _load(engine, coders, target)
@@ -55,12 +55,7 @@ def _load(engine: Engine, coders: Sequence[str] | None, target: str | None) -> A
         raise InputError(f"target {target!r} is not in the codebook; its targets: {', '.join(codebook.target_names)}")
     with engine.connect() as conn:
         names = reliability.coder_names(conn)
-        pks = None
-        if coders:
-            unknown = [c for c in coders if c not in names.values()]
-            if unknown:
-                raise InputError(f"no coder named {', '.join(unknown)}; coders: {', '.join(sorted(names.values()))}")
-            pks = [pk for pk, name in names.items() if name in coders]
+        pks = _chosen(names, coders)
         # By document key, whatever order the database returns rows in: a sum over units (alpha's,
         # Fleiss') can differ in its last bit with their order, and `agreement` goes by key.
         done = sorted(reliability.done_annotations(conn, pks))
@@ -155,7 +150,7 @@ def agreement(engine: Engine, coders: Sequence[str] | None = None, target: str |
     from annotator.domain.agreement_tally import EntityTally, SpanSlice
     from annotator.store import reliability_packed as packed
 
-    counted: dict[int, int] = {}
+    counted: dict[int, int] = {}  # token counts computed here, kept for the next report
     stance_parts, model_parts = [], []
     with engine.connect() as conn:
         stored = codebooks.latest(conn)
@@ -164,19 +159,20 @@ def agreement(engine: Engine, coders: Sequence[str] | None = None, target: str |
         codebook = codebook_names(stored[2])
         if target is not None and target not in codebook.targets:
             raise InputError(f"target {target!r} is not in the codebook; its targets: {', '.join(codebook.targets)}")
+        # the names the columns' numbers stand for; those found in the annotations are appended
         targets = [target] if target else list(codebook.targets)
         stance_labels, entity_labels = list(codebook.stance_labels), list(codebook.entity_labels)
         names = reliability.coder_names(conn)
         pks = _chosen(names, coders)
         chosen = sorted(names[pk] for pk in (pks if pks is not None else names))
+        place = {name: i for i, name in enumerate(chosen)}
         column = np.full(max(names, default=0) + 1, -1, dtype=np.int64)  # coder pk -> place in chosen
-        for place, name in enumerate(chosen):
-            column[next(pk for pk, n in names.items() if n == name)] = place
+        for pk, name in names.items():
+            column[pk] = place.get(name, -1)
         tally = EntityTally(chosen, entity_labels)
         blind = np.array(sorted(reliability.blind_documents(conn)), dtype=np.int64)
-        last = reliability.last_document(conn)
         step = slice_documents or packed.SLICE_DOCUMENTS
-        for first in range(1, last + 1, step):
+        for first in range(1, reliability.last_document(conn) + 1, step):
             between = (first, first + step)
             done = packed.packed_done(conn, between, pks)
             if not len(done):
@@ -194,7 +190,7 @@ def agreement(engine: Engine, coders: Sequence[str] | None = None, target: str |
             tally.add(SpanSlice(done, spans, suggested, model_spans, blind, texts, totals))
             stance_parts.append(stances)
             model_parts.append(model_stances)
-    if counted:  # kept for the next report; a read-only or busy database just computes them again
+    if counted:  # a read-only or busy database just computes them again
         keep_if_possible(engine, lambda conn: reliability.keep_token_counts(conn, counted))
     columns = StanceColumns(np.concatenate([np.zeros((0, 4), dtype=np.int64), *stance_parts]),
                             np.concatenate([np.zeros((0, 3), dtype=np.int64), *model_parts]), blind, targets,
@@ -220,15 +216,21 @@ def _suggestion_columns(suggested: dict[int, tuple[Spans, dict[str, str]]], targ
     import numpy as np
 
     target_at = {name: i for i, name in enumerate(targets)}
-    spans = [(doc, start, end, _place(entity_labels, label))
-             for doc, (found, _) in suggested.items() for start, end, label in found]
-    stances = [(doc, target_at[name], _place(stance_labels, label))
+    entity_at, stance_at = _places(entity_labels), _places(stance_labels)
+    spans = [(doc, start, end, entity_at(label)) for doc, (found, _) in suggested.items() for start, end, label in found]
+    stances = [(doc, target_at[name], stance_at(label))
                for doc, (_, found) in suggested.items() for name, label in found.items() if name in target_at]
     return (np.array(sorted(suggested), dtype=np.int64), np.array(spans, dtype=np.int64).reshape(-1, 4),
             np.array(stances, dtype=np.int64).reshape(-1, 3))
 
 
-def _place(names: list[str], name: str) -> int:
-    if name not in names:
-        names.append(name)
-    return names.index(name)
+def _places(names: list[str]) -> Callable[[str], int]:
+    """A name's place in names, appending a name not there yet."""
+    at = {name: i for i, name in enumerate(names)}
+
+    def place(name: str) -> int:
+        if name not in at:
+            at[name] = len(names)
+            names.append(name)
+        return at[name]
+    return place
