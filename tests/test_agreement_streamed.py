@@ -97,6 +97,8 @@ def test_the_columns_give_the_report_of_the_mappings_to_the_last_bit(cli, projec
     assert "Mars" in report["stance"]  # found in the annotations, as the mappings find it
     assert report["suggestions"]["blind"]["documents"] > 0 and report["entities"]["token_alpha"] is not None
     assert any(v is not None for v in report["entities"]["f1_relaxed"].values())
+    assert any(m["stance_kappa"] is not None and m["f1_exact"] is not None
+               for m in report["suggestions"]["assisted"]["model"].values())  # coders set against the model
     # counts the first report computed were kept, and the second reads them to the same figures
     assert len(rows(project, "SELECT pk FROM document WHERE token_count IS NULL")) < 30
     assert reports(project)[0] == streamed

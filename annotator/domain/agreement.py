@@ -32,7 +32,7 @@ Units = Mapping[Any, Mapping[str, str]]  # unit (document) id, any hashable -> {
 __all__ = [  # the span functions are re-exported so that callers need one import
     "F1Score", "Units", "alpha_interval", "cohen_kappa", "entity_report", "fleiss_kappa", "krippendorff_alpha",
     "pair_name", "pair_span_scores", "pattern_alpha", "percent_agreement", "report", "span_f1", "span_scores",
-    "stance_figures", "stance_report", "subset_alpha", "table_of_columns", "token_alpha",
+    "stance_figures", "stance_report", "subset_alpha", "table_of_codes", "token_alpha",
 ]
 
 
@@ -70,21 +70,18 @@ def _codes(units: Units) -> _Codes:
     return _Codes(tuple(coders), tuple(categories), codes, _value_counts(codes, len(categories)))
 
 
-def table_of_columns(unit: np.ndarray, coder: np.ndarray, label: np.ndarray, units: int,
-                     coder_names: Sequence[str], label_names: Sequence[str]) -> _Codes:
-    """The table `_codes` builds from a mapping, built from parallel columns instead: each value's
-    unit (0 .. units - 1, in the order of the mapping), its coder and its label (indices into the
-    names). Only the coders and labels found count, sorted by name as `_codes` sorts them."""
-    coders = sorted(np.unique(coder).tolist(), key=coder_names.__getitem__)
-    categories = sorted(np.unique(label).tolist(), key=label_names.__getitem__)
-    coder_at = np.zeros(len(coder_names), dtype=np.int64)
-    coder_at[coders] = np.arange(len(coders))
-    category_at = np.zeros(len(label_names), dtype=np.int64)
+def table_of_codes(coded: np.ndarray, coder_names: Sequence[str], label_names: Sequence[str]) -> _Codes:
+    """The table `_codes` builds from a mapping, built from a units x coders matrix instead: label
+    indices into label_names (-1: not coded), units in the mapping's order, coders as coder_names
+    (sorted). Only the coders and labels found count, sorted by name as `_codes` sorts them."""
+    coders = np.flatnonzero((coded >= 0).any(axis=0))
+    coded = coded[:, coders]
+    categories = sorted(np.unique(coded[coded >= 0]).tolist(), key=label_names.__getitem__)
+    category_at = np.full(len(label_names), -1, dtype=np.int64)
     category_at[categories] = np.arange(len(categories))
-    codes = np.full((units, len(coders)), -1, dtype=np.int64)
-    codes[unit, coder_at[coder]] = category_at[label]
-    return _Codes(tuple(coder_names[c] for c in coders), tuple(label_names[c] for c in categories), codes,
-                  _value_counts(codes, len(categories)))
+    codes = np.where(coded >= 0, category_at[np.maximum(coded, 0)], -1)
+    return _Codes(tuple(coder_names[c] for c in coders.tolist()), tuple(label_names[c] for c in categories),
+                  codes, _value_counts(codes, len(categories)))
 
 
 def subset_alpha(table: _Codes, rows: np.ndarray) -> float | None:

@@ -1,49 +1,70 @@
-"""The whole `annotator agree` report from columns of integers: stance tables built by numpy from
-(document, coder, target, label) rows, entity figures from an EntityTally. The same figures, to the
-last bit, as agreement.report and anchoring.condition_report give from mappings (a test holds them
-to it), in the same order: units by document key.
+"""The whole `annotator agree` report from columns of integers, a slice of documents at a time:
+each target's units as a units x coders matrix of label indices (a few bytes a unit), entity
+figures from an EntityTally. The same figures, to the last bit, as agreement.report and
+anchoring.condition_report give from mappings (a test holds them to it), units in document order.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from annotator.domain.agreement import pattern_alpha, stance_figures, subset_alpha, table_of_columns
+from annotator.domain.agreement import pattern_alpha, stance_figures, subset_alpha, table_of_codes
 from annotator.domain.agreement_tally import EntityTally
 from annotator.domain.anchoring import kappa
 
 
-@dataclass(frozen=True)
-class StanceColumns:
-    rows: np.ndarray  # n x 4: (document, coder, target, label) of every done annotation's stances
-    model: np.ndarray  # n x 3: (document, target, label) of each document's newest suggestion
-    blind: np.ndarray  # blind documents, sorted
-    targets: Sequence[str]  # the report's targets, in its order
-    labels: Sequence[str]  # stance labels, in any order
+@dataclass
+class StanceTally:
+    coders: int  # coder indices are places in the sorted names
+    targets: Sequence[str]  # the report's targets, in its order (rows' target indices)
+    labels: Sequence[str]  # stance labels, in any order (the store appends those it meets)
+    # per target, per slice: label indices (units x coders, -1: not coded), whether each unit is
+    # blind, and the model's label for it (-1: none)
+    parts: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = field(default_factory=dict)
+
+    def add(self, rows: np.ndarray, model: np.ndarray, blind: np.ndarray) -> None:
+        """A slice's stances, n x 4 (document, coder, target, label); the newest suggestions'
+        stances, n x 3 (document, target, label); blind documents (sorted)."""
+        for target in range(len(self.targets)):
+            mine = rows[rows[:, 2] == target]
+            docs, unit = np.unique(mine[:, 0], return_inverse=True)
+            coded = np.full((len(docs), self.coders), -1, dtype=np.int32)
+            coded[unit.reshape(-1), mine[:, 1]] = mine[:, 3]
+            self.parts.setdefault(target, []).append((coded, np.isin(docs, blind),
+                                                      _model_labels(model[model[:, 1] == target], docs)))
+
+    def figures(self, coder_names: Sequence[str], draws: int, seed: int
+                ) -> tuple[dict[str, Any], tuple[dict[str, float | None], ...], np.ndarray]:
+        """stance_report's figures; alpha of each condition's units (assisted, blind) per target;
+        [condition, coder, label, the model's label] units, over every target."""
+        figures: dict[str, Any] = {}
+        alphas: tuple[dict[str, float | None], ...] = ({}, {})
+        with_model = np.zeros((2, self.coders, len(self.labels), len(self.labels)), dtype=np.int64)
+        for at, target in enumerate(self.targets):
+            parts = self.parts.get(at, [])
+            coded = np.concatenate([np.zeros((0, self.coders), dtype=np.int32), *(p[0] for p in parts)])
+            blind = np.concatenate([np.zeros(0, dtype=bool), *(p[1] for p in parts)])
+            model = np.concatenate([np.zeros(0, dtype=np.int64), *(p[2] for p in parts)])
+            table = table_of_codes(coded, coder_names, self.labels)
+            figures[target] = stance_figures(table, draws=draws, seed=seed)
+            for condition, units in enumerate((~blind, blind)):
+                alphas[condition][target] = subset_alpha(table, units) if units.any() else None
+            labels = len(self.labels)
+            for coder in range(self.coders):
+                pairs = (model >= 0) & (coded[:, coder] >= 0)
+                keys = (blind[pairs] * labels + coded[pairs, coder]) * labels + model[pairs]
+                with_model[:, coder] += np.bincount(keys, minlength=2 * labels * labels).reshape(2, labels, labels)
+        return figures, alphas, with_model
 
 
-def report(stances: StanceColumns, entities: EntityTally, *, draws: int, seed: int) -> dict[str, Any]:
+def report(stances: StanceTally, entities: EntityTally, *, draws: int, seed: int) -> dict[str, Any]:
     """agreement.report's figures, with anchoring.condition_report's under "suggestions"."""
-    coders = entities.coder_names
-    figures: dict[str, Any] = {}
-    alphas: tuple[dict[str, float | None], dict[str, float | None]] = ({}, {})
-    with_model = np.zeros((2, len(coders), len(stances.labels), len(stances.labels)), dtype=np.int64)
-    for at, target in enumerate(stances.targets):
-        rows = stances.rows[stances.rows[:, 2] == at]
-        docs, unit = np.unique(rows[:, 0], return_inverse=True)
-        table = table_of_columns(unit.reshape(-1), rows[:, 1], rows[:, 3], len(docs), coders, stances.labels)
-        figures[target] = stance_figures(table, draws=draws, seed=seed)
-        blind = np.isin(docs, stances.blind)
-        for condition, units in enumerate((~blind, blind)):
-            alphas[condition][target] = subset_alpha(table, units) if units.any() else None
-        model = _model_labels(stances.model, at, rows[:, 0])
-        told = model >= 0
-        np.add.at(with_model, (blind[unit.reshape(-1)][told].astype(int), rows[told, 1], rows[told, 3], model[told]), 1)
+    figures, alphas, with_model = stances.figures(entities.coder_names, draws, seed)
     return {"stance": figures,
             "entities": {**entities.pair_figures(), "token_alpha": pattern_alpha(entities.token_patterns())},
             "suggestions": {name: _condition(entities, condition, alphas[condition], with_model[condition],
@@ -51,9 +72,8 @@ def report(stances: StanceColumns, entities: EntityTally, *, draws: int, seed: i
                             for condition, name in enumerate(("assisted", "blind"))}}
 
 
-def _model_labels(model: np.ndarray, target: int, docs: np.ndarray) -> np.ndarray:
-    """The model's label (-1: none) for the target in each of the documents."""
-    model = model[model[:, 1] == target]
+def _model_labels(model: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """The model's label (-1: none) in each of the documents, from (document, target, label) rows."""
     model = model[np.argsort(model[:, 0], kind="stable")]
     place = np.searchsorted(model[:, 0], docs)
     found = place < len(model)

@@ -146,12 +146,11 @@ def agreement(engine: Engine, coders: Sequence[str] | None = None, target: str |
     the figures of agreement_report(load(...)) without a Python object per stance or span."""
     import numpy as np
 
-    from annotator.domain.agreement_columns import StanceColumns, report
+    from annotator.domain.agreement_columns import StanceTally, report
     from annotator.domain.agreement_tally import EntityTally, SpanSlice
     from annotator.store import reliability_packed as packed
 
     counted: dict[int, int] = {}  # token counts computed here, kept for the next report
-    stance_parts, model_parts = [], []
     with engine.connect() as conn:
         stored = codebooks.latest(conn)
         if stored is None:
@@ -169,7 +168,7 @@ def agreement(engine: Engine, coders: Sequence[str] | None = None, target: str |
         column = np.full(max(names, default=0) + 1, -1, dtype=np.int64)  # coder pk -> place in chosen
         for pk, name in names.items():
             column[pk] = place.get(name, -1)
-        tally = EntityTally(chosen, entity_labels)
+        tally, stance_tally = EntityTally(chosen, entity_labels), StanceTally(len(chosen), targets, stance_labels)
         blind = np.array(sorted(reliability.blind_documents(conn)), dtype=np.int64)
         step = slice_documents or packed.SLICE_DOCUMENTS
         for first in range(1, reliability.last_document(conn) + 1, step):
@@ -188,14 +187,10 @@ def agreement(engine: Engine, coders: Sequence[str] | None = None, target: str |
                 texts[doc] = text
                 totals[doc] = count if count is not None else counted.setdefault(doc, len(token_starts(text)))
             tally.add(SpanSlice(done, spans, suggested, model_spans, blind, texts, totals))
-            stance_parts.append(stances)
-            model_parts.append(model_stances)
+            stance_tally.add(stances, model_stances, blind)
     if counted:  # a read-only or busy database just computes them again
         keep_if_possible(engine, lambda conn: reliability.keep_token_counts(conn, counted))
-    columns = StanceColumns(np.concatenate([np.zeros((0, 4), dtype=np.int64), *stance_parts]),
-                            np.concatenate([np.zeros((0, 3), dtype=np.int64), *model_parts]), blind, targets,
-                            stance_labels)
-    return Agreement(report(columns, tally, draws=draws, seed=seed), tally.shared,
+    return Agreement(report(stance_tally, tally, draws=draws, seed=seed), tally.shared,
                      tuple(chosen[c] for c in sorted(tally.done_coders)))
 
 
