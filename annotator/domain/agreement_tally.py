@@ -8,7 +8,7 @@ A slice's spans are sorted once by (document, start, end, label, coder). Then:
   per condition (assisted or blind document), are a few weighted bincounts;
 - a pair's spans left unmatched are matched loosely: every overlapping pair with the same label is
   found at once, and only documents where a span has two such partners (where the greedy order
-  decides) go through agreement_spans._overlap_matches;
+  decides) go through agreement_spans.overlap_matches;
 - token alpha's label patterns come from the documents' span boundaries, with the text under the
   union of spans tokenized once per slice, all pieces joined by newlines (a token never spans
   whitespace, so each piece tokenizes as it does alone).
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from annotator.domain.agreement_spans import OUTSIDE, F1Score, _overlap_matches
+from annotator.domain.agreement_spans import OUTSIDE, F1Score, overlap_matches
 from annotator.domain.tokens import token_starts
 
 
@@ -112,7 +112,7 @@ class EntityTally:
         """Relaxed matches beyond the exact ones, for every pair of coders (as _Tally.add). Pairs of
         spans left over that overlap with the same label are found per document at once; where no
         span has two such partners, each pair is a match, and only the other documents are matched
-        greedily by _overlap_matches."""
+        greedily by overlap_matches."""
         by_coder = [np.flatnonzero(rows[:, 1] == c) for c in range(len(self.coder_names))]
         for a, b in combinations(range(len(self.coder_names)), 2):
             left_a = rows[by_coder[a][has[rows[by_coder[a], 0], b] & ~marked[span_group[by_coder[a]], b]]]
@@ -129,7 +129,7 @@ class EntityTally:
             tangled[left_b[y[np.bincount(y, minlength=len(left_b))[y] > 1], 0]] = True
             found = int((~tangled[left_a[x, 0]]).sum())
             for doc in np.flatnonzero(tangled).tolist():
-                found += len(_overlap_matches(self._spans(left_a, doc), self._spans(left_b, doc)))
+                found += len(overlap_matches(self._spans(left_a, doc), self._spans(left_b, doc)))
             self.loose[a, b] += found
 
     def _spans(self, rows: np.ndarray, doc: int) -> set[tuple[int, int, str]]:

@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, ColumnElement, Connection, Select, String, ca
 
 from annotator.store import tables as t
 from annotator.store.engine import bulk_rows
-from annotator.store.reliability import _done
+from annotator.store.reliability import of_done
 
 ANN = t.Annotation
 SPAN = t.AnnotationSpan
@@ -67,7 +67,7 @@ def packed_done(conn: Connection, between: tuple[int, int], coder_pks: Sequence[
     """(document pk, coder pk) of the done annotations of documents with keys in [from, to), as an
     n x 2 array."""
     width = _coder_width(conn)
-    text = conn.execute(_done(select(_integers(conn, _key(conn, between, width))), coder_pks, between)).scalar()
+    text = conn.execute(of_done(select(_integers(conn, _key(conn, between, width))), coder_pks, between)).scalar()
     doc, coder = np.divmod(_parsed(text), width)
     return np.stack([doc + between[0], coder], axis=1)
 
@@ -84,7 +84,7 @@ def packed_stances(conn: Connection, between: tuple[int, int], coder_pks: Sequen
 
     def read(*columns: Any) -> Select[Any]:
         query = select(*columns).select_from(STANCE).join(ANN, ANN.c.pk == STANCE.c.annotation_pk)
-        return _done(query.where(STANCE.c.target == target) if target is not None else query, coder_pks, between)
+        return of_done(query.where(STANCE.c.target == target) if target is not None else query, coder_pks, between)
 
     text, total = conn.execute(read(_integers(conn, packed), func.count())).one()
     rest, label = np.divmod(_parsed(text), n_labels)
@@ -112,7 +112,7 @@ def packed_spans(conn: Connection, between: tuple[int, int], coder_pks: Sequence
     offsets = cast(SPAN.c.start, BigInteger) * _HIGH + SPAN.c["end"] + label * 0  # NULL with the key: both skip the row
 
     def read(*columns: Any) -> Select[Any]:
-        return _done(select(*columns).select_from(SPAN).join(ANN, ANN.c.pk == SPAN.c.annotation_pk), coder_pks,
+        return of_done(select(*columns).select_from(SPAN).join(ANN, ANN.c.pk == SPAN.c.annotation_pk), coder_pks,
                      between)
 
     keys, starts_ends, total = conn.execute(read(_integers(conn, key), _integers(conn, offsets), func.count())).one()
@@ -133,7 +133,7 @@ def shared_texts(conn: Connection, between: tuple[int, int], coder_pks: Sequence
                  ) -> list[tuple[int, int | None, str]]:
     """(document pk, kept token count or None, text) of the documents with keys in [from, to) done by
     two coders or more."""
-    shared = _done(select(ANN.c.document_pk), coder_pks, between).group_by(ANN.c.document_pk).having(
+    shared = of_done(select(ANN.c.document_pk), coder_pks, between).group_by(ANN.c.document_pk).having(
         func.count() >= 2)
     return bulk_rows(conn, select(DOC.c.pk, DOC.c.token_count, DOC.c.text)
                      .where(DOC.c.pk >= between[0], DOC.c.pk < between[1], DOC.c.pk.in_(shared)))
