@@ -11,11 +11,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotator.domain.agreement_names import codebook_names
 from annotator.domain.errors import InputError
 from annotator.domain.tokens import token_spans, token_starts
 from annotator.services.project import active_codebook
-from annotator.store import codebooks, reliability
+from annotator.store import reliability
 from annotator.store.engine import Connection, Engine, keep_if_possible
 
 Spans = list[tuple[int, int, str]]
@@ -150,17 +149,14 @@ def agreement(engine: Engine, coders: Sequence[str] | None = None, target: str |
     from annotator.domain.agreement_tally import EntityTally, SpanSlice
     from annotator.store import reliability_packed as packed
 
+    codebook = active_codebook(engine)
+    if target is not None and target not in codebook.target_names:
+        raise InputError(f"target {target!r} is not in the codebook; its targets: {', '.join(codebook.target_names)}")
+    # the names the columns' numbers stand for; those found in the annotations are appended
+    targets = [target] if target else list(codebook.target_names)
+    stance_labels, entity_labels = list(codebook.stance_labels), list(codebook.entity_labels)
     counted: dict[int, int] = {}  # token counts computed here, kept for the next report
     with engine.connect() as conn:
-        stored = codebooks.latest(conn)
-        if stored is None:
-            raise InputError("the project has no codebook; run `annotator init`")
-        codebook = codebook_names(stored[2])
-        if target is not None and target not in codebook.targets:
-            raise InputError(f"target {target!r} is not in the codebook; its targets: {', '.join(codebook.targets)}")
-        # the names the columns' numbers stand for; those found in the annotations are appended
-        targets = [target] if target else list(codebook.targets)
-        stance_labels, entity_labels = list(codebook.stance_labels), list(codebook.entity_labels)
         names = reliability.coder_names(conn)
         pks = _chosen(names, coders)
         chosen = sorted(names[pk] for pk in (pks if pks is not None else names))
