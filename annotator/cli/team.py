@@ -114,20 +114,19 @@ def agree(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", he
     """Intercoder reliability of the done annotations: stance per target, entities per label."""
     import json
 
-    from annotator.services.agreement import agreement_report, load
+    from annotator.services.agreement import agreement
     from annotator.services.project import open_project
 
-    data = load(open_project(project_db(ctx, db)), _names(coders) if coders else None, target)
-    result = agreement_report(data)
+    found = agreement(open_project(project_db(ctx, db)), _names(coders) if coders else None, target)
     if as_json:
-        print(json.dumps(result))
+        print(json.dumps(found.report))
         return
-    if data.shared_documents == 0:
+    if found.shared_documents == 0:
         out.print("No document has done annotations from two coders yet, so there is no agreement to "
                   "measure. Give coders overlapping documents (`annotator assign --coders alice,bob "
                   "--overlap 0.2`) and mark them done.")
         return
-    _print_agreement(result, data.shared_documents, data.coders)
+    _print_agreement(found.report, found.shared_documents, found.coders)
 
 
 def _figure(value: float | None, digits: int = 3) -> str:

@@ -9,7 +9,7 @@ no shared units): such data is normal in a young project and must not raise or y
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -31,8 +31,8 @@ Units = Mapping[Any, Mapping[str, str]]  # unit (document) id, any hashable -> {
 
 __all__ = [  # the span functions are re-exported so that callers need one import
     "F1Score", "Units", "alpha_interval", "cohen_kappa", "entity_report", "fleiss_kappa", "krippendorff_alpha",
-    "pair_name", "pair_span_scores", "percent_agreement", "report", "span_f1", "span_scores", "stance_report",
-    "token_alpha",
+    "pair_name", "pair_span_scores", "pattern_alpha", "percent_agreement", "report", "span_f1", "span_scores",
+    "stance_figures", "stance_report", "subset_alpha", "table_of_codes", "token_alpha",
 ]
 
 
@@ -68,6 +68,26 @@ def _codes(units: Units) -> _Codes:
             flat[row * width + coder_at[coder]] = category_at[label]
     codes = np.array(flat, dtype=np.int64).reshape(len(units), width)
     return _Codes(tuple(coders), tuple(categories), codes, _value_counts(codes, len(categories)))
+
+
+def table_of_codes(coded: np.ndarray, coder_names: Sequence[str], label_names: Sequence[str]) -> _Codes:
+    """The table `_codes` builds from a mapping, built from a units x coders matrix instead: label
+    indices into label_names (-1: not coded), units in the mapping's order, coders as coder_names
+    (sorted). Only the coders and labels found count, sorted by name as `_codes` sorts them."""
+    coders = np.flatnonzero((coded >= 0).any(axis=0))
+    coded = coded[:, coders]
+    categories = sorted(np.unique(coded[coded >= 0]).tolist(), key=label_names.__getitem__)
+    category_at = np.full(len(label_names), -1, dtype=np.int64)
+    category_at[categories] = np.arange(len(categories))
+    codes = np.where(coded >= 0, category_at[np.maximum(coded, 0)], -1)
+    return _Codes(tuple(coder_names[c] for c in coders.tolist()), tuple(label_names[c] for c in categories),
+                  codes, _value_counts(codes, len(categories)))
+
+
+def subset_alpha(table: _Codes, rows: np.ndarray) -> float | None:
+    """krippendorff_alpha of some of the table's units (a boolean mask over them): categories no
+    unit of theirs uses drop out as they would from a table of those units alone."""
+    return _alpha(_Codes(table.coders, table.categories, table.codes[rows], table.values[rows]))
 
 
 def _pairable(counts: np.ndarray) -> np.ndarray:
@@ -200,7 +220,11 @@ def _percent(table: _Codes) -> float | None:
 def token_alpha(docs_tokens: DocTokens, docs_spans: DocSpans, outside: Mapping[Any, int] | None = None) -> float | None:
     """Nominal alpha with each token a unit, valued by the label of the span covering it ("O" if
     none), over the coders of each document (see agreement_spans.token_patterns)."""
-    patterns = token_patterns(docs_tokens, docs_spans, outside)
+    return pattern_alpha(token_patterns(docs_tokens, docs_spans, outside))
+
+
+def pattern_alpha(patterns: Mapping[tuple[str, ...], int]) -> float | None:
+    """Token alpha from how many tokens carry each multiset of labels (token_patterns' counts)."""
     labels = sorted({label for pattern in patterns for label in pattern})
     at = {label: i for i, label in enumerate(labels)}
     matrix = np.zeros((len(patterns), len(labels)), dtype=np.int64)
@@ -219,20 +243,21 @@ def pair_name(a: str, b: str) -> str:
 def stance_report(units_by_target: Mapping[str, Units], *, draws: int = 2000, seed: int = 0) -> dict[str, Any]:
     """Per target: alpha and its 95% interval, Fleiss' kappa, percent agreement, Cohen's kappa for
     every pair, pairable units and distinct coders; None wherever a coefficient is undefined."""
-    out = {}
-    for target, units in units_by_target.items():
-        table = _codes(units)
-        interval = _interval(table, draws=draws, seed=seed, level=0.95)
-        out[target] = {
-            "alpha": _alpha(table),
-            "alpha_ci95": list(interval) if interval else None,
-            "fleiss_kappa": _fleiss(table),
-            "percent_agreement": _percent(table),
-            "cohen_kappa": {pair_name(a, b): _cohen(table, a, b) for a, b in combinations(table.coders, 2)},
-            "units": int((table.values.sum(axis=1) >= 2).sum()),
-            "coders": len(table.coders),
-        }
-    return out
+    return {target: stance_figures(_codes(units), draws=draws, seed=seed) for target, units in units_by_target.items()}
+
+
+def stance_figures(table: _Codes, *, draws: int, seed: int) -> dict[str, Any]:
+    """stance_report's figures for one target's table."""
+    interval = _interval(table, draws=draws, seed=seed, level=0.95)
+    return {
+        "alpha": _alpha(table),
+        "alpha_ci95": list(interval) if interval else None,
+        "fleiss_kappa": _fleiss(table),
+        "percent_agreement": _percent(table),
+        "cohen_kappa": {pair_name(a, b): _cohen(table, a, b) for a, b in combinations(table.coders, 2)},
+        "units": int((table.values.sum(axis=1) >= 2).sum()),
+        "coders": len(table.coders),
+    }
 
 
 def entity_report(docs_spans: DocSpans, docs_tokens: DocTokens, outside: Mapping[Any, int] | None = None) -> dict[str, Any]:

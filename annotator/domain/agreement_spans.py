@@ -109,7 +109,7 @@ class _Tally:
             if len(same) < len(b):
                 only_b = b - same
                 self.only_b += only_b
-                self.overlapping += _overlap_matches(only_a, only_b)
+                self.overlapping += overlap_matches(only_a, only_b)
         elif len(same) < len(b):
             self.only_b += b - same
 
@@ -126,7 +126,7 @@ def _score(matched: Counter[str], reference: Counter[str], candidate: Counter[st
     return F1Score(matched.total(), reference.total(), candidate.total(), per_label)
 
 
-def _overlap_matches(a: set[SpanTriple], b: set[SpanTriple]) -> list[SpanTriple]:
+def overlap_matches(a: set[SpanTriple], b: set[SpanTriple]) -> list[SpanTriple]:
     """a's spans that found an overlapping partner of the same label in b (greedy, in text order)."""
     if len(a) == 1 and len(b) == 1:  # the usual case: one span moved or relabelled
         (start, end, label), (other_start, other_end, other_label) = *a, *b

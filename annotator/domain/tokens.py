@@ -21,3 +21,8 @@ def simple_tokens(text: str) -> tuple[list[int], list[int]]:
 def token_spans(text: str) -> list[tuple[int, int]]:
     """The same tokens as (start, end) pairs, built in C: agreement tokenizes whole projects."""
     return list(map(re.Match.span, _TOKEN.finditer(text)))
+
+
+def token_starts(text: str) -> list[int]:
+    """Where each token of the text starts (agreement counts tokens between span boundaries)."""
+    return list(map(re.Match.start, _TOKEN.finditer(text)))

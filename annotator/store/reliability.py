@@ -26,7 +26,9 @@ def coder_names(conn: Connection) -> dict[int, str]:
     return dict(conn.execute(select(CODER.c.pk, CODER.c.name)).all())
 
 
-def _done(query: Select[Any], coder_pks: Sequence[int] | None, between: tuple[int, int] | None = None) -> Select[Any]:
+def of_done(query: Select[Any], coder_pks: Sequence[int] | None, between: tuple[int, int] | None = None) -> Select[Any]:
+    """The query (over annotations) kept to done annotations, of these coders, of documents with
+    keys in [from, to)."""
     query = query.where(ANN.c.status == "done")
     if between is not None:  # a slice of the project by document key: a seek on (document_pk, coder_pk)
         query = query.where(ANN.c.document_pk >= between[0], ANN.c.document_pk < between[1])
@@ -40,7 +42,7 @@ def last_document(conn: Connection) -> int:
 def done_annotations(conn: Connection, coder_pks: Sequence[int] | None = None,
                      between: tuple[int, int] | None = None) -> list[tuple[int, int]]:
     """(document pk, coder pk) of every done annotation (of documents with keys in [from, to))."""
-    return bulk_rows(conn, _done(select(ANN.c.document_pk, ANN.c.coder_pk), coder_pks, between))
+    return bulk_rows(conn, of_done(select(ANN.c.document_pk, ANN.c.coder_pk), coder_pks, between))
 
 
 def done_stances(conn: Connection, coder_pks: Sequence[int] | None = None, target: str | None = None,
@@ -50,7 +52,7 @@ def done_stances(conn: Connection, coder_pks: Sequence[int] | None = None, targe
              .select_from(STANCE).join(ANN, ANN.c.pk == STANCE.c.annotation_pk))
     if target is not None:
         query = query.where(STANCE.c.target == target)
-    return bulk_rows(conn, _done(query, coder_pks, between))
+    return bulk_rows(conn, of_done(query, coder_pks, between))
 
 
 def done_spans(conn: Connection, coder_pks: Sequence[int] | None = None,
@@ -58,7 +60,7 @@ def done_spans(conn: Connection, coder_pks: Sequence[int] | None = None,
     """(document pk, coder pk, start, end, label) of the spans in done annotations."""
     query = (select(ANN.c.document_pk, ANN.c.coder_pk, SPAN.c.start, SPAN.c.end, SPAN.c.label)
              .select_from(SPAN).join(ANN, ANN.c.pk == SPAN.c.annotation_pk))
-    return bulk_rows(conn, _done(query, coder_pks, between))
+    return bulk_rows(conn, of_done(query, coder_pks, between))
 
 
 def done_versions(conn: Connection, between: tuple[int, int]) -> list[tuple[int, int, frozenset[Any], dict[str, str]]]:
@@ -73,7 +75,7 @@ def done_versions(conn: Connection, between: tuple[int, int]) -> list[tuple[int,
     else:
         spans = func.json_group_array(func.json_array(SPAN.c.start, SPAN.c.end, SPAN.c.label))
         stances = func.json_group_object(STANCE.c.target, STANCE.c.label)
-    rows = bulk_rows(conn, _done(select(ANN.c.document_pk, ANN.c.coder_pk,
+    rows = bulk_rows(conn, of_done(select(ANN.c.document_pk, ANN.c.coder_pk,
                                         select(spans).where(SPAN.c.annotation_pk == ANN.c.pk).scalar_subquery(),
                                         select(stances).where(STANCE.c.annotation_pk == ANN.c.pk).scalar_subquery()),
                                  None, between))
@@ -124,9 +126,13 @@ def blind_documents(conn: Connection) -> set[int]:
     return set(conn.scalars(select(DOC.c.pk).where(DOC.c.blind)))
 
 
-def newest_suggestions(conn: Connection) -> dict[int, tuple[list[tuple[int, int, str]], dict[str, str]]]:
-    """Each suggested document's newest suggestion: (spans as (start, end, label), target -> label)."""
+def newest_suggestions(conn: Connection, between: tuple[int, int] | None = None
+                       ) -> dict[int, tuple[list[tuple[int, int, str]], dict[str, str]]]:
+    """Each suggested document's newest suggestion (of documents with keys in [from, to)): (spans as
+    (start, end, label), target -> label)."""
     newest = select(func.max(SUG.c.pk)).group_by(SUG.c.document_pk)
+    if between is not None:
+        newest = newest.where(SUG.c.document_pk >= between[0], SUG.c.document_pk < between[1])
     return {doc: ([(s["start"], s["end"], s["label"]) for s in spans], {s["target"]: s["label"] for s in stances})
             for doc, spans, stances in conn.execute(select(SUG.c.document_pk, SUG.c.spans, SUG.c.stances)
                                                     .where(SUG.c.pk.in_(newest)))}
