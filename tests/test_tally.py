@@ -132,8 +132,18 @@ def test_every_kind_of_write_keeps_the_counts_what_the_rows_say(cli, seeded, act
     assert {blind for _, blind, *_ in truth["seconds"]} == {True, False}
     assert _counted(seeded) == truth
     # SQL typed by hand, as the owner: gold taken away (its items go with it), a suggestion removed
-    execute(seeded, "DELETE FROM gold WHERE pk = (SELECT min(pk) FROM gold)",
+    gone = rows(seeded, "SELECT min(annotation_pk) FROM suggestion_decision")[0][0]
+    doc = rows(seeded, "SELECT min(a.document_pk) FROM annotation a JOIN stance_decision d ON d.annotation_pk = a.pk "
+                       "WHERE a.status = 'done' AND a.pk <> ?", gone)[0][0]
+    cascades = [] if isinstance(seeded, ServerDatabase) else ["PRAGMA foreign_keys = ON"]  # as the tool opens it
+    execute(seeded, *cascades, "DELETE FROM gold WHERE pk = (SELECT min(pk) FROM gold)",
             "DELETE FROM suggestion WHERE pk = (SELECT min(pk) FROM suggestion)",
+            # an annotation with decisions, and a document with done work, taken away whole (their
+            # audit trail first): their children's counts are taken back from the coder and the
+            # blind flag they counted for, though a cascade runs after the parent is gone
+            ("DELETE FROM event WHERE annotation_pk = ? OR document_pk = ? OR annotation_pk IN "
+             "(SELECT pk FROM annotation WHERE document_pk = ?)", gone, doc, doc),
+            ("DELETE FROM annotation WHERE pk = ?", gone), ("DELETE FROM document WHERE pk = ?", doc),
             # a worked document turned blind and another back: their done time moves with them
             "UPDATE document SET blind = NOT blind WHERE pk IN (SELECT min(document_pk) FROM annotation "
             "WHERE status = 'done' AND seconds > 0 UNION SELECT max(document_pk) FROM annotation WHERE status = 'done')")
@@ -220,13 +230,69 @@ def test_a_coders_role_may_not_write_counts_but_its_saves_move_them(cli, seeded,
 def test_every_counted_table_has_its_triggers_after_the_last_migration(project):
     """A later migration that rebuilds a table (SQLite's batch mode copies it) drops its triggers:
     the counts would stop following without a word. Every table counted keeps its own."""
-    from annotator.store.tally_triggers import _events, _tables
+    from annotator.store.tally_triggers import trigger_names
 
     dialect = "postgresql" if isinstance(project, ServerDatabase) else "sqlite"
-    expected = sorted(f"tally_{table}_{event}" for table in _tables(dialect) for event in _events(dialect, table))
     if dialect == "sqlite":
         found = rows(project, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tally%' ORDER BY name")
     else:
-        found = rows(project, "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tally%' ORDER BY tgname")
-    assert [name for name, in found] == expected
-    assert len(expected) == 3 * 7 + 2 + 1  # suggestions are never updated; documents count on their blind flag
+        found = rows(project, "SELECT DISTINCT tgname FROM pg_trigger WHERE tgname LIKE 'tally%' ORDER BY tgname")
+    assert [name for name, in found] == trigger_names(dialect)
+    # seven tables counted on every write, suggestions never updated, documents on their blind
+    # flag, and the two whose children go first
+    assert len(found) == 3 * 7 + 2 + 1 + 2
+
+
+def test_the_roles_made_before_the_counts_read_them_after_the_upgrade(cli, seeded, act_as, postgres_only):
+    """Table rights are granted table by table: a role made before the tally existed has none on it
+    until the upgrade that makes it grants them again."""
+    import psycopg
+
+    from annotator.store.engine import make_engine
+    from annotator.store.migrate import downgrade, upgrade
+
+    assert cli("coder", "add", "alice").code == 0
+    act_as("alice")  # her role, granted what a coder has today
+    engine = make_engine(seeded.url)
+    downgrade(engine, "0018")  # the tally and her right to read it go; her role stays
+    upgrade(engine)
+    engine.dispose()
+    with psycopg.connect(as_role(seeded, "alice").replace("+psycopg", "")) as alice:
+        assert alice.execute("SELECT count(*) FROM tally").fetchone()[0] > 0
+
+
+def test_two_runs_suggesting_one_document_at_once_count_it_once(seeded, postgres_only):
+    """A run's statement takes its rows' keys as it inserts them and counts them at its end: a
+    second run that adds the same document's first suggestion meanwhile, and commits first, must
+    not make it counted twice."""
+    import threading
+
+    import psycopg
+
+    url = seeded.url.replace("+psycopg", "")
+    with psycopg.connect(url, autocommit=True) as owner:
+        owner.execute("DELETE FROM suggestion WHERE document_pk IN (SELECT pk FROM document ORDER BY pk LIMIT 2)")
+        first, second = [pk for pk, in owner.execute("SELECT pk FROM document ORDER BY pk LIMIT 2")]
+    row = "(%s, %s, '1', '[]', '[]', now())"
+    started = threading.Event()
+
+    def slow_run() -> None:  # the first document's row goes in, then a second's, a second later
+        with psycopg.connect(url) as run:
+            started.set()
+            run.execute("INSERT INTO suggestion (document_pk, model, version, spans, stances, created_at) "
+                        "SELECT d, 'slow', '1', '[]', '[]', now() FROM (VALUES (%s, 0), (%s, 1)) v(d, i) "
+                        "WHERE i = 0 OR pg_sleep(1) IS NOT NULL", (first, second))
+            run.commit()
+
+    thread = threading.Thread(target=slow_run)
+    thread.start()
+    started.wait()
+    import time
+
+    time.sleep(0.3)  # the slow run's first row is in, uncommitted, its count not yet taken
+    with psycopg.connect(url) as quick:
+        quick.execute(f"INSERT INTO suggestion (document_pk, model, version, spans, stances, created_at) "
+                      f"VALUES {row}", (first, "quick"))
+        quick.commit()
+    thread.join()
+    assert _counted(seeded)["suggested"] == _truth(seeded)["suggested"]

@@ -27,8 +27,9 @@ _DONE_SINCE = select(func.coalesce(func.sum(TALLY.c.n), 0)).where(
 
 
 def rows(conn: Connection, kinds: Iterable[str]) -> list[tuple[str, int, str, str, int, float]]:
-    """(kind, coder key, key, label, count, sum) of these kinds; counts that fell back to 0 left out."""
-    return [tuple(r) for r in conn.execute(_OF_KINDS, {"kinds": list(kinds)}) if r.n or r.total]
+    """(kind, coder key, key, label, count, sum) of these kinds; counts that fell back to 0 left out
+    (their sums too: seconds added and taken back leave a float's last bits behind)."""
+    return [tuple(r) for r in conn.execute(_OF_KINDS, {"kinds": list(kinds)}) if r.n]
 
 
 def coder_names(conn: Connection) -> dict[int, str]:
@@ -49,7 +50,7 @@ def done_since(conn: Connection, coder_pk: int, since: datetime) -> int:
 
 def recount(conn: Connection) -> None:
     """Count everything again from the rows themselves: the first fill of the table (its migration)
-    and `status --recount`. One pass over each counted table."""
+    and a test's check of the triggers. One pass over each counted table."""
     conn.execute(delete(TALLY))
     dialect = conn.dialect.name
     for counter in counters(dialect):

@@ -49,11 +49,17 @@ _QUARTER = {
     "postgresql": ("to_char(date_trunc('hour', R.updated_at AT TIME ZONE 'UTC') + floor(extract(minute FROM "
                    "R.updated_at AT TIME ZONE 'UTC') / 15) * interval '15 minutes', 'YYYY-MM-DD HH24:MI')"),
 }
-# A document counts as suggested while it has one suggestion or more: its first added (no older
-# one: keys only grow) and its last taken away move the count. On PostgreSQL two transactions could
-# each add a first suggestion of one document, neither seeing the other's: a lock on the
-# document's number takes them in turn.
-_FIRST_SUGGESTION = "NOT EXISTS (SELECT 1 FROM suggestion s WHERE s.document_pk = R.document_pk AND s.pk < R.pk)"
+# A document counts as suggested while it has one suggestion or more: its first added and its last
+# taken away move the count. SQLite writes one row at a time, each with a key above every other:
+# the first is the one with no older key. On PostgreSQL two transactions could each add a first
+# suggestion of one document, neither seeing the other's: a lock on the document's number takes
+# them in turn, and after it each statement sees what the other committed, so a document counts
+# when nothing but this statement's rows suggests it.
+_FIRST_SUGGESTION = {
+    "sqlite": "NOT EXISTS (SELECT 1 FROM suggestion s WHERE s.document_pk = R.document_pk AND s.pk < R.pk)",
+    "postgresql": ("NOT EXISTS (SELECT 1 FROM suggestion s WHERE s.document_pk = R.document_pk "
+                   "AND s.pk NOT IN (SELECT n.pk FROM new_rows n))"),
+}
 _NO_SUGGESTION_LEFT = "NOT EXISTS (SELECT 1 FROM suggestion s WHERE s.document_pk = R.document_pk)"
 
 
@@ -70,7 +76,8 @@ def counters(dialect: str) -> tuple[Counter, ...]:
         Counter("suggestion_decision", "entity_decisions", coder=_CODER_OF_ANNOTATION, key="R.decision", label="R.label"),
         Counter("stance_decision", "stance_decisions", coder=_CODER_OF_ANNOTATION, key="R.decision", label="R.label"),
         Counter("assignment", "assigned", coder="R.coder_pk", total="CASE WHEN R.overlap THEN 1 ELSE 0 END"),
-        Counter("suggestion", "suggested", when=_FIRST_SUGGESTION, one_at_a_time="R.document_pk", events=("insert",)),
+        Counter("suggestion", "suggested", when=_FIRST_SUGGESTION[dialect], one_at_a_time="R.document_pk",
+                events=("insert",), distinct="document_pk"),
         Counter("suggestion", "suggested", when=_NO_SUGGESTION_LEFT, one_at_a_time="R.document_pk", events=("delete",),
                 distinct="document_pk"),
         Counter("gold", "gold", total="R.disputed"),
@@ -125,7 +132,21 @@ def _statement_body(dialect: str, table: str, event: str) -> list[str]:
         return []
     return [*locks, f"INSERT INTO tally (kind, coder_pk, key, label, n, total) SELECT kind, coder_pk, key, label, "
                     f"sum(n), sum(total) FROM ({' UNION ALL '.join(parts)}) changes GROUP BY kind, coder_pk, key, label "
-                    f"HAVING sum(n) <> 0 OR sum(total) <> 0 {_ADD}"]
+                    # counts locked in one order by every writer: two never wait on each other in turn
+                    f"HAVING sum(n) <> 0 OR sum(total) <> 0 ORDER BY kind, coder_pk, key, label {_ADD}"]
+
+
+# A deleted row's children go first, while it is still there: their counters look up their coder
+# (through the annotation) and their blind flag (through the document), which a cascade, run
+# after the parent is gone, would find missing.
+CHILDREN_FIRST = {"annotation": ("suggestion_decision", "stance_decision"), "document": ("annotation",)}
+_PARENT_KEY = {"suggestion_decision": "annotation_pk", "stance_decision": "annotation_pk", "annotation": "document_pk"}
+
+
+def trigger_names(dialect: str) -> list[str]:
+    """Every trigger install() makes, by name."""
+    counting = [f"tally_{table}_{event}" for table in _tables(dialect) for event in _events(dialect, table)]
+    return sorted(counting + [f"tally_{table}_children" for table in CHILDREN_FIRST])
 
 
 def _update_columns(dialect: str, table: str) -> tuple[str, ...]:
@@ -171,15 +192,26 @@ def install(conn: Connection) -> None:
                       "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[event]
             conn.exec_driver_sql(f"CREATE TRIGGER {name} AFTER {on} ON {table} REFERENCING {tables} "
                                  f"FOR EACH STATEMENT EXECUTE FUNCTION annotator_{name}()")
+    for parent, children in CHILDREN_FIRST.items():
+        name = f"tally_{parent}_children"
+        deletes = " ".join(f"DELETE FROM {child} WHERE {_PARENT_KEY[child]} = OLD.pk;" for child in children)
+        if dialect == "sqlite":
+            conn.exec_driver_sql(f"CREATE TRIGGER {name} BEFORE DELETE ON {parent} FOR EACH ROW BEGIN {deletes} END")
+            continue
+        # as the one deleting (not the owner): a role deletes children only of rows it may delete
+        schema = '"' + str(conn.exec_driver_sql("SELECT current_schema()").scalar()).replace('"', '""') + '"'
+        conn.exec_driver_sql(f"CREATE OR REPLACE FUNCTION annotator_{name}() RETURNS trigger LANGUAGE plpgsql "
+                             f"SET search_path = {schema}, pg_temp AS $$ BEGIN {deletes} RETURN OLD; END $$")
+        conn.exec_driver_sql(f"CREATE TRIGGER {name} BEFORE DELETE ON {parent} FOR EACH ROW "
+                             f"EXECUTE FUNCTION annotator_{name}()")
 
 
 def uninstall(conn: Connection) -> None:
     dialect = conn.dialect.name
-    for table in _tables(dialect):
-        for event in EVENTS:
-            name = f"tally_{table}_{event}"
-            if dialect == "sqlite":
-                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-            else:
-                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS annotator_{name}()")
+    names = [(table, f"tally_{table}_{event}") for table in _tables(dialect) for event in EVENTS]
+    for table, name in names + [(parent, f"tally_{parent}_children") for parent in CHILDREN_FIRST]:
+        if dialect == "sqlite":
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        else:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS annotator_{name}()")
