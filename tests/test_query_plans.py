@@ -159,6 +159,7 @@ def test_suggest_starts_past_its_progress_mark(plans):
         assert suggestions.raise_progress(conn, "m", "1") == 200
         seen.clear()
         assert suggestions.count_unsuggested(conn, "m", "1") == 100
+        assert suggestions.count_unsuggested(conn, "m", "2") == 300  # a version not started: every document
         page = suggestions.texts_page(conn, 0, 10, ("m", "1"))
     assert page[0][0] == 201
     with engine.begin() as conn:  # `suggest` itself: a page claimed for this run, the unstarted only too
