@@ -300,18 +300,29 @@ def measure(args: argparse.Namespace, projects: SqliteProjects | ServerProjects,
     per: dict[str, dict[str, list[float]]] = {c: {} for c in coders}
     once: dict[str, list[float]] = {}
 
-    async def coding_round(r: int) -> None:
+    async def coding_round(r: int) -> dict[str, dict[str, list[float]]]:
+        this: dict[str, dict[str, list[float]]] = {c: {} for c in coders}
         for start in range(args.starts):  # first paint is one sample a start: several, alternating coders
             for coder in rotated(coders, r + start):
                 for key, values in (await coder_round(work, coder, args.presses if start == 0 else 0)).items():
-                    per[coder].setdefault(key, []).extend(values)
+                    this[coder].setdefault(key, []).extend(values)
+        return this
 
     asyncio.run(coder_round(work, "warm-up", 2))  # imports, spaCy's tokenizer and the page cache
     for r in range(args.rounds):
-        asyncio.run(coding_round(r))
-        for key, value in once_a_round(work, projects, tmp, r).items():
+        this = asyncio.run(coding_round(r))
+        took = once_a_round(work, projects, tmp, r)
+        for coder, figures in this.items():
+            for key, values in figures.items():
+                per[coder].setdefault(key, []).extend(values)
+        for key, value in took.items():
             once.setdefault(key, []).append(value)
-        print(f"round {r + 1} done: {load_average()}")
+        print(f"round {r + 1}: " + "; ".join(
+            f"{coder} paint {statistics.median(f['first paint']) * 1000:.0f}, "
+            + ", ".join(f"{k} p95 {percentiles(f[k])[1] * 1000:.1f}" for k in ("d", "n", "find")) for coder, f in this.items())
+            + f" ms; status {took['status'] * 1000:.0f} ms, suggest start-up {took['suggest start-up'] * 1000:.0f} ms, "
+            f"import {took['import into an empty project'] / took['import into the big project']:.2f} x the empty "
+            f"project's rate; {load_average()}")
     report(per, once)
 
 
