@@ -127,7 +127,7 @@ def _unsuggested(model: str, version: str, after_pk: int = 0) -> ColumnElement[b
     again of the suggestions so PostgreSQL, which may read them merged in document order rather
     than one probe a document, starts its read there (it does not carry pk > n across pk = document_pk)."""
     return ~select(SUG.c.pk).where(SUG.c.document_pk == DOC.c.pk, SUG.c.model == model, SUG.c.version == version,
-                                   *([SUG.c.document_pk > after_pk] if after_pk else [])).exists()
+                                   SUG.c.document_pk > after_pk).exists()
 
 
 def count_unsuggested(conn: Connection, model: str, version: str) -> int:
@@ -208,8 +208,7 @@ def texts_page(conn: Connection, after_pk: int, limit: int, unsuggested_by: tupl
 def _unstarted(after_pk: int = 0) -> ColumnElement[bool]:
     """No coder has an annotation of the document: a seek on the annotation's (document, coder) key
     (`after_pk` as _unsuggested's)."""
-    return ~select(ANN.c.pk).where(ANN.c.document_pk == DOC.c.pk,
-                                   *([ANN.c.document_pk > after_pk] if after_pk else [])).exists()
+    return ~select(ANN.c.pk).where(ANN.c.document_pk == DOC.c.pk, ANN.c.document_pk > after_pk).exists()
 
 
 def claim_page(conn: Connection, after_pk: int, limit: int, model: str, version: str, run: str,
@@ -226,7 +225,7 @@ def claim_page(conn: Connection, after_pk: int, limit: int, model: str, version:
     after_pk = max(after_pk, progress_through(conn, model, version))
     claimed = select(CLAIM.c.document_pk).where(CLAIM.c.document_pk == DOC.c.pk, CLAIM.c.model == model,
                                                 CLAIM.c.version == version, CLAIM.c.until > now,
-                                                *([CLAIM.c.document_pk > after_pk] if after_pk else [])).exists()
+                                                CLAIM.c.document_pk > after_pk).exists()
     query = (select(DOC.c.pk, DOC.c.text, DOC.c.meta)
              .where(DOC.c.pk > after_pk, _unsuggested(model, version, after_pk), ~claimed,
                     *([_unstarted(after_pk)] if unstarted_only else [])).order_by(DOC.c.pk).limit(limit))
