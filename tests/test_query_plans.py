@@ -1,8 +1,12 @@
 """The queue, find and suggest read by index seeks, never by scanning the project: each query's plan,
-read back with EXPLAIN QUERY PLAN, is checked, so a change that brings back a walk fails here."""
+read back (SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN (FORMAT JSON) tree), is checked, so a
+change that brings back a walk fails here."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -13,29 +17,53 @@ from annotator.services.coding import CodingSession
 from annotator.services.project import open_project
 from annotator.store import documents, suggestions
 
-# A plan line that means a walk over a whole table (a virtual table's own index is its business).
-def _walks(plan: str, next_line: str = "") -> bool:
-    node = plan.lstrip(" ->")
-    if node.startswith("Seq Scan"):  # PostgreSQL's EXPLAIN
+
+def _sqlite_walks(line: str) -> bool:
+    """A line of EXPLAIN QUERY PLAN that walks a whole table (a virtual table's own index is its
+    business) or sorts rows no index gives in order."""
+    return (line.startswith("SCAN ") and "VIRTUAL TABLE" not in line) or "TEMP B-TREE" in line
+
+
+def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", ()):
+        yield from _nodes(child)
+
+
+def _postgresql_walks(node: dict[str, Any]) -> bool:
+    """A node of PostgreSQL's plan that walks a whole table or sorts; ranking find's matches (at
+    most documents.RANKED) by ts_rank is the one sort allowed. An index read with no condition is
+    a walk too (SQLite's SCAN ... USING INDEX): with sequential scans priced out, the planner reads
+    a whole table through an index instead."""
+    if node["Node Type"] == "Seq Scan":
         return True
-    if node.startswith("Sort  ("):  # ranking find's matches (at most 500) is the one sort allowed
-        return "ts_rank(" not in next_line
-    return (plan.startswith("SCAN ") and "VIRTUAL TABLE" not in plan) or "TEMP B-TREE" in plan
+    if node["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Index Scan"):
+        return "Index Cond" not in node
+    if node["Node Type"] in ("Sort", "Incremental Sort"):
+        return not any("ts_rank(" in key for key in node.get("Sort Key", ()))
+    return False
 
 
-def _plan(conn, statement: str, parameters) -> list[str]:
-    """The statement's plan as lines: SQLite's EXPLAIN QUERY PLAN, or PostgreSQL's EXPLAIN with
-    sequential scans and sorts priced out (on a small table they are cheapest: only a query no
-    index can serve keeps one then)."""
+def _described(node: dict[str, Any]) -> str:
+    return " ".join(str(node[k]) for k in ("Node Type", "Relation Name", "Index Name", "Index Cond", "Sort Key")
+                    if k in node)
+
+
+def _plan(conn, statement: str, parameters) -> list[tuple[str, bool]]:
+    """The statement's plan as (step, whether it walks): SQLite's EXPLAIN QUERY PLAN lines, or the
+    nodes of PostgreSQL's plan tree, read with sequential scans and sorts priced out (on a small
+    table they are cheapest: only a query no index can serve keeps one then)."""
     raw = conn.connection.driver_connection
     if conn.dialect.name == "sqlite":
-        return [r[-1] for r in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
+        return [(line, _sqlite_walks(line)) for *_, line in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
     with raw.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute("EXPLAIN " + statement, parameters)
-        return [r[0] for r in cursor.fetchall()]
+        cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+        (found,), = cursor.fetchall()
+    tree = json.loads(found) if isinstance(found, str) else found
+    return [(_described(node), _postgresql_walks(node)) for node in _nodes(tree[0]["Plan"])]
 
 
 @pytest.fixture
@@ -60,50 +88,85 @@ def plans(cli, project, tmp_path):
 def _check(seen):
     assert seen, "no query was recorded"
     for statement, plan in seen:
-        assert not any(_walks(line, following) for line, following in zip(plan, [*plan[1:], ""])), f"{statement}\n{plan}"
+        assert not any(walks for _, walks in plan), f"{statement}\n{plan}"
+
+
+def _one_done(engine, coder: str, order: str) -> tuple[CodingSession, int]:
+    """The coder's session, with the first document of the queue done; returns it and that document."""
+    from annotator.domain import coding as edits
+
+    session = CodingSession(engine, coder, order=order)
+    first = session.first_unfinished()
+    session.apply(session.open(first), "status", lambda a: edits.set_status(a, "done"))  # raises the mark
+    return session, first
 
 
 @pytest.mark.parametrize("coder", ["alice", "bob"])  # no assignment: import order; bob: his queue
 def test_the_queue_is_seeks_at_any_position(plans, coder):
     engine, seen = plans
-    session = CodingSession(engine, coder)
-    first = session.first_unfinished()
-    doc = session.open(first)
-    from annotator.domain import coding as edits
-
-    session.apply(doc, "status", lambda a: edits.set_status(a, "done"))  # raises the finished-through mark
+    session, first = _one_done(engine, coder, "sequential")
     seen.clear()
     nxt = session.next_pk(first, unfinished=True)
+    assert nxt is not None and nxt != first
     session.position(nxt)
     session.queue_size()
     session.previous_pk(nxt)
-    session.first_unfinished()
+    assert session.first_unfinished() == nxt
     session.done_today()
     session.resume_point()
     _check(seen)
 
 
-def test_find_uses_the_full_text_index(plans):
+@pytest.mark.parametrize("order", ["random", "uncertain"])
+@pytest.mark.parametrize("coder", ["alice", "bob"])
+def test_the_other_orders_step_from_the_document_by_seeks(plans, coder, order):
+    """`code --order random|uncertain`: next and previous are a range seek on the order's key from
+    the document at hand. Where to start is not checked here: these orders keep no finished-through
+    mark, so the first unfinished document is found by reading the order from its start."""
+    engine, seen = plans
+    session, first = _one_done(engine, coder, order)
+    seen.clear()
+    nxt = session.next_pk(first, unfinished=True)
+    assert nxt is not None and nxt != first
+    session.position(nxt)
+    session.queue_size()
+    assert session.previous_pk(nxt) == first
+    session.done_today()
+    _check(seen)
+    assert session.first_unfinished() == nxt
+
+
+def test_find_uses_the_full_text_index(plans, monkeypatch):
     engine, seen = plans
     with engine.connect() as conn:
         seen.clear()
         found = documents.find(conn, "doc-29")
-    assert found[0][1] == "doc-29"
+        assert found[0][1] == "doc-29"
+        monkeypatch.setattr(documents, "RANKED", 50)  # a word in more documents than are ranked: queue order
+        assert [d for _, d, _ in documents.find(conn, "kyiv")] == [f"doc-{i}" for i in range(20)]
     _check(seen)
-    assert any("document_fts VIRTUAL TABLE" in line or "ix_document_search" in line for _, plan in seen for line in plan)
+    assert any("document_fts VIRTUAL TABLE" in step or "ix_document_search" in step for _, plan in seen for step, _ in plan)
 
 
 def test_suggest_starts_past_its_progress_mark(plans):
+    from datetime import timedelta
+
+    from annotator.domain.suggestions import Suggestion
+
     engine, seen = plans
     with engine.begin() as conn:
-        from annotator.domain.suggestions import Suggestion
-
         suggestions.save(conn, [(pk, Suggestion("m", "1")) for pk in range(1, 201)], replace=False)
         assert suggestions.raise_progress(conn, "m", "1") == 200
         seen.clear()
         assert suggestions.count_unsuggested(conn, "m", "1") == 100
+        assert suggestions.count_unsuggested(conn, "m", "2") == 300  # a version not started: every document
         page = suggestions.texts_page(conn, 0, 10, ("m", "1"))
     assert page[0][0] == 201
+    with engine.begin() as conn:  # `suggest` itself: a page claimed for this run, the unstarted only too
+        claimed = suggestions.claim_page(conn, 0, 10, "m", "1", "run-1", timedelta(minutes=5))
+        assert [pk for pk, *_ in claimed] == list(range(201, 211))
+        claimed = suggestions.claim_page(conn, 0, 10, "m", "1", "run-2", timedelta(minutes=5), unstarted_only=True)
+        assert [pk for pk, *_ in claimed] == list(range(211, 221))
     _check(seen)
 
 
@@ -166,3 +229,16 @@ def test_a_word_in_most_documents_filters_but_does_not_rank(plans, cli, tmp_path
         assert [d for _, d, _ in documents.find(conn, "doc-290")][0] == "doc-290"
         assert [d for _, d, _ in documents.find(conn, "kyiv report")] == [f"doc-{i}" for i in range(20)]  # queue order
     _check(seen)
+
+
+def test_the_plan_check_sees_a_walk_and_a_sort(plans):
+    """The check itself: a read no index serves, and an order no index gives, are caught on each
+    database (a reader that saw no step at all would pass every query above)."""
+    engine, seen = plans
+    with engine.connect() as conn:
+        seen.clear()
+        conn.exec_driver_sql("SELECT pk FROM document WHERE title = id").all()
+        conn.exec_driver_sql("SELECT pk FROM document WHERE pk > 10 ORDER BY title LIMIT 5").all()
+    (_, walk), (_, sort) = seen
+    assert [step for step, walks in walk if walks] and [step for step, walks in sort if walks], seen
+    assert any("Sort" in step or "TEMP B-TREE" in step for step, walks in sort if walks)

@@ -73,7 +73,7 @@ def test_certainty_is_the_least_certain_target_and_unscored_documents_come_last(
 
 @pytest.mark.parametrize("order", ["random", "uncertain"])
 def test_moving_on_is_an_index_seek_not_a_scan(seeded, order):
-    from test_query_plans import _plan  # SQLite's EXPLAIN QUERY PLAN, or PostgreSQL's EXPLAIN
+    from test_query_plans import _plan  # (step, whether it walks): SQLite's EXPLAIN QUERY PLAN, PostgreSQL's tree
 
     engine = make_engine(str(seeded))
     with engine.connect() as conn:
@@ -89,10 +89,8 @@ def test_moving_on_is_an_index_seek_not_a_scan(seeded, order):
         documents.neighbour(conn, 3, True, order=order)
         documents.neighbour(conn, 3, True, unfinished_by=1, order=order, assigned_to=1)
         event.remove(engine, "before_cursor_execute", explain)
-    document_reads = [p for p in plans if " document" in p or "document " in p]
-    assert any(f"ix_document_{'shuffle' if order == 'random' else 'certainty'}" in p for p in document_reads), plans
-    assert not any(p.startswith("SCAN document") or "TEMP B-TREE" in p for p in plans), plans  # SQLite
-    assert not any(p.lstrip(" ->").startswith(("Seq Scan on document", "Sort  (")) for p in plans), plans  # PostgreSQL
+    assert any(f"ix_document_{'shuffle' if order == 'random' else 'certainty'}" in step for step, _ in plans), plans
+    assert not any(walks for _, walks in plans), plans
 
 
 def test_a_document_suggested_while_coding_keeps_its_place_and_redo_keeps_the_newest_suggestions_key(seeded):

@@ -111,7 +111,10 @@ def neighbour(conn: Connection, coder_pk: int, after: int, forward: bool, unfini
     if unfinished:
         finished = select(ANN.c.pk).where(ANN.c.document_pk == ASSIGN.c.document_pk, ANN.c.coder_pk == coder_pk,
                                           ANN.c.status.in_(("done", "skipped")))
-        query = query.where(~finished.exists())
+        # On PostgreSQL a lookup a document, as documents._unfinished says why: as NOT EXISTS the
+        # planner may join the coder's annotations whole and sort the rest of the queue.
+        query = query.where(finished.limit(1).scalar_subquery().is_(None) if conn.dialect.name == "postgresql"
+                            else ~finished.exists())
     from annotator.store.leases import LEASE  # another coder's live lease: passed by
     from annotator.store.tables import utcnow
 

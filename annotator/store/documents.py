@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Connection, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import (BindParameter, ColumnElement, Connection, Select, and_, bindparam, func, or_, select, tuple_,
+                        update)
 
 from annotator.domain.queue_order import shuffle_key
 from annotator.store import tables as t
@@ -199,10 +200,16 @@ ASSIGN = t.Assignment
 ORDER_KEYS = {"random": DOC.c.shuffle, "uncertain": DOC.c.certainty}  # `code --order`; sequential: pk
 
 
-def _unfinished(coder_pk: ColumnElement[int]) -> ColumnElement[bool]:
-    """Documents this coder has not marked done or skipped."""
+def _unfinished(coder_pk: ColumnElement[int], server: bool = False) -> ColumnElement[bool]:
+    """Documents this coder has not marked done or skipped. On PostgreSQL as a lookup of the
+    finished annotation a document (a scalar subquery is not made a join): as NOT EXISTS, the
+    planner may merge the coder's annotations in document order instead, and the (document, coder)
+    key then reads every other coder's annotations ahead of the document until this coder's next
+    one, all the way when there is none (23 ms for a coder 1,000 documents in, at a million)."""
     finished = select(ANN.c.pk).where(ANN.c.document_pk == DOC.c.pk, ANN.c.coder_pk == coder_pk,
                                       ANN.c.status.in_(("done", "skipped")))
+    if server:
+        return finished.limit(1).scalar_subquery().is_(None)
     return ~finished.exists()
 
 
@@ -236,7 +243,7 @@ def neighbour(conn: Connection, document_pk: int, forward: bool, unfinished_by: 
         elif not forward:
             return None
     query = _neighbour_query(order, forward, bool(key is not None and document_pk), unfinished_by is not None,
-                             assigned_to is not None, free_for is not None)
+                             assigned_to is not None, free_for is not None, conn.dialect.name == "postgresql")
     found: int | None = conn.scalar(query, {"document": document_pk, "at": at, "unfinished_by": unfinished_by,
                                             "assigned_to": assigned_to, "free_for": free_for, "now": t.utcnow()})
     return found
@@ -249,7 +256,7 @@ def _order_key_of(order: str) -> Select[Any]:
 
 @functools.cache
 def _neighbour_query(order: str, forward: bool, from_document: bool, unfinished: bool, assigned: bool,
-                     free: bool) -> Select[Any]:
+                     free: bool, server: bool = False) -> Select[Any]:
     """The statement for one kind of neighbour, built once: the screen asks on every `n` and `d`,
     and building it cost ten times what SQLite takes to run it."""
     key = ORDER_KEYS.get(order)
@@ -260,13 +267,19 @@ def _neighbour_query(order: str, forward: bool, from_document: bool, unfinished:
         ordering = [DOC.c.pk if forward else DOC.c.pk.desc()]
     else:
         query = select(DOC.c.pk)
-        if from_document:
+        if from_document and server:
+            # (key, pk) after (at, document_pk) as a row comparison, which PostgreSQL seeks on the
+            # (key, pk) index: the form below it reads as an OR of two ranges, every document past
+            # this one when the keys tie (certainty is 2.0 for all without stance suggestions), sorted.
+            query = query.where(tuple_(key, DOC.c.pk) > tuple_(at, document) if forward
+                                else tuple_(key, DOC.c.pk) < tuple_(at, document))
+        elif from_document:
             # (key, pk) after (at, document_pk), written so the first term is a range seek on the index
             query = query.where(and_(key >= at, or_(key > at, DOC.c.pk > document)) if forward
                                 else and_(key <= at, or_(key < at, DOC.c.pk < document)))
         ordering = [key, DOC.c.pk] if forward else [key.desc(), DOC.c.pk.desc()]
     if unfinished:
-        query = query.where(_unfinished(bindparam("unfinished_by")))
+        query = query.where(_unfinished(bindparam("unfinished_by"), server))
     if assigned:
         query = query.where(select(ASSIGN.c.pk).where(ASSIGN.c.document_pk == DOC.c.pk,
                                                       ASSIGN.c.coder_pk == bindparam("assigned_to")).exists())
@@ -275,6 +288,7 @@ def _neighbour_query(order: str, forward: bool, from_document: bool, unfinished:
 
         query = query.where(free_for(bindparam("free_for"), bindparam("now")))
     return query.order_by(*ordering).limit(1)
+
 
 def set_blind(conn: Connection, chosen: set[int]) -> int:
     """Make exactly `chosen` blind, except documents a coder already worked on, which stay as they

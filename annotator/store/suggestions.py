@@ -122,16 +122,22 @@ def refresh_certainty(conn: Connection, document_pks: list[int]) -> None:
         SuggestedStance(s["target"], s["label"], s.get("score")) for s in stances)} for doc, stances in shown.items()])
 
 
-def _unsuggested(model: str, version: str) -> ColumnElement[bool]:
-    return ~select(SUG.c.pk).where(SUG.c.document_pk == DOC.c.pk, SUG.c.model == model,
-                                   SUG.c.version == version).exists()
+def _unsuggested(model: str, version: str, after_pk: int = 0) -> ColumnElement[bool]:
+    """No suggestion from the model version. `after_pk`: the documents asked about lie past it, said
+    again of the suggestions so PostgreSQL, which may read them merged in document order rather
+    than one probe a document, starts its read there (it does not carry pk > n across pk = document_pk)."""
+    return ~select(SUG.c.pk).where(SUG.c.document_pk == DOC.c.pk, SUG.c.model == model, SUG.c.version == version,
+                                   SUG.c.document_pk > after_pk).exists()
 
 
 def count_unsuggested(conn: Connection, model: str, version: str) -> int:
     """Documents without a suggestion from this model version: those after its progress mark, less
-    the ones after the mark it has done (two range counts over what lies past the mark)."""
+    the ones after the mark it has done. Those after the mark are the project's size less the mark
+    document's place: seq numbers the documents 1, 2, 3, ... in key order (two seeks, where a count
+    read every document of a model that has not started)."""
     through = progress_through(conn, model, version)
-    after = count_of(conn, select(func.count()).select_from(DOC).where(DOC.c.pk > through))
+    upto = conn.scalar(select(DOC.c.seq).where(DOC.c.pk <= through).order_by(DOC.c.pk.desc()).limit(1)) or 0
+    after = (conn.scalar(select(func.max(DOC.c.seq))) or 0) - upto
     done = count_of(conn, select(func.count()).select_from(SUG).where(SUG.c.model == model, SUG.c.version == version,
                                                                     SUG.c.document_pk > through))
     return after - done
@@ -193,15 +199,16 @@ def texts_page(conn: Connection, after_pk: int, limit: int, unsuggested_by: tupl
         after_pk = max(after_pk, progress_through(conn, *unsuggested_by))
     query = select(DOC.c.pk, DOC.c.text, DOC.c.meta).where(DOC.c.pk > after_pk).order_by(DOC.c.pk).limit(limit)
     if unsuggested_by:
-        query = query.where(_unsuggested(*unsuggested_by))
+        query = query.where(_unsuggested(*unsuggested_by, after_pk))
     if unstarted_only:
-        query = query.where(_unstarted())
+        query = query.where(_unstarted(after_pk))
     return [tuple(r) for r in conn.execute(query)]
 
 
-def _unstarted() -> ColumnElement[bool]:
-    """No coder has an annotation of the document: a seek on the annotation's (document, coder) key."""
-    return ~select(ANN.c.pk).where(ANN.c.document_pk == DOC.c.pk).exists()
+def _unstarted(after_pk: int = 0) -> ColumnElement[bool]:
+    """No coder has an annotation of the document: a seek on the annotation's (document, coder) key
+    (`after_pk` as _unsuggested's)."""
+    return ~select(ANN.c.pk).where(ANN.c.document_pk == DOC.c.pk, ANN.c.document_pk > after_pk).exists()
 
 
 def claim_page(conn: Connection, after_pk: int, limit: int, model: str, version: str, run: str,
@@ -217,10 +224,11 @@ def claim_page(conn: Connection, after_pk: int, limit: int, model: str, version:
         conn.execute(update(CLAIM).where(CLAIM.c.document_pk == -1).values(run=CLAIM.c.run))  # the write lock, now
     after_pk = max(after_pk, progress_through(conn, model, version))
     claimed = select(CLAIM.c.document_pk).where(CLAIM.c.document_pk == DOC.c.pk, CLAIM.c.model == model,
-                                                CLAIM.c.version == version, CLAIM.c.until > now).exists()
+                                                CLAIM.c.version == version, CLAIM.c.until > now,
+                                                CLAIM.c.document_pk > after_pk).exists()
     query = (select(DOC.c.pk, DOC.c.text, DOC.c.meta)
-             .where(DOC.c.pk > after_pk, _unsuggested(model, version), ~claimed,
-                    *([_unstarted()] if unstarted_only else [])).order_by(DOC.c.pk).limit(limit))
+             .where(DOC.c.pk > after_pk, _unsuggested(model, version, after_pk), ~claimed,
+                    *([_unstarted(after_pk)] if unstarted_only else [])).order_by(DOC.c.pk).limit(limit))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, key_share=True, of=DOC)  # coders' inserts still pass
     rows = [tuple(r) for r in conn.execute(query)]
