@@ -365,9 +365,11 @@ def summary(conn: Connection) -> dict[str, int]:
         else:
             by_how[how] += n
     # the stale decisions are found among the lead's adjudications (as many as they made by hand)
-    stale = count_of(conn, select(func.count()).select_from(ADJUDICATION).join(GOLD, GOLD.c.pk == ADJUDICATION.c.gold_pk)
-                        .where(select(ANN.c.pk).where(ANN.c.document_pk == GOLD.c.document_pk, ANN.c.status == "done",
-                                                      ANN.c.updated_at > ADJUDICATION.c.at).exists()))
+    # each decision's document looked up by its gold key (a seek a decision, never a walk of gold)
+    document = select(GOLD.c.document_pk).where(GOLD.c.pk == ADJUDICATION.c.gold_pk).correlate(ADJUDICATION).scalar_subquery()
+    stale = count_of(conn, select(func.count()).select_from(ADJUDICATION)
+                     .where(select(ANN.c.pk).where(ANN.c.document_pk == document, ANN.c.status == "done",
+                                                   ANN.c.updated_at > ADJUDICATION.c.at).exists()))
     return {"documents": documents, **by_how, "disputed": int(disputed), "stale": stale}
 
 
