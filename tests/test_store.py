@@ -301,9 +301,10 @@ DOCUMENT_TRIGGERS = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND t
 def test_an_import_batch_enters_the_find_index_as_one_segment(project, sqlite_only, cli, tmp_path):
     """FTS5 writes out the terms it holds at every savepoint, and a row trigger opens one a row:
     each imported document was a segment of its own, merged level after level (migration 0015)."""
-    # no trigger runs per inserted document (the tally's moves a document's time when it turns blind)
+    # no trigger runs per inserted document (the tally's move a document's time when it turns
+    # blind, and take its annotations away before it)
     assert rows(project, DOCUMENT_TRIGGERS) == [("document_fts_delete",), ("document_fts_update",),
-                                                ("tally_document_update",)]
+                                                ("tally_document_children",), ("tally_document_update",)]
     docs = [{"id": f"n-{i}", "title": f"Report {i}", "text": f"Word{i} stood alone in text {i}."} for i in range(40)]
     assert cli("import", str(write_jsonl(tmp_path / "batch.jsonl", docs))).code == 0
     assert rows(project, "SELECT count(DISTINCT segid) FROM document_fts_idx") == [(1,)]
@@ -324,6 +325,6 @@ def test_the_row_trigger_is_gone_from_upgraded_projects_and_back_on_downgrade(tm
     assert ("document_fts_insert",) in rows(old, DOCUMENT_TRIGGERS)
     open_project(str(old)).dispose()
     assert rows(old, DOCUMENT_TRIGGERS) == [("document_fts_delete",), ("document_fts_update",),
-                                            ("tally_document_update",)]
+                                            ("tally_document_children",), ("tally_document_update",)]
     downgrade(make_engine(str(old)), "0014")
     assert ("document_fts_insert",) in rows(old, DOCUMENT_TRIGGERS)
