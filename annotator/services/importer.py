@@ -29,8 +29,8 @@ from annotator.domain.coding import Annotation
 from annotator.domain.display import escaped_controls
 from annotator.domain.errors import InputError
 from annotator.domain.records import DocumentRecord, RecordError, default_id
-from annotator.domain.spans import Span, Stance, is_token_aligned
-from annotator.nlp.tokens import token_bounds
+from annotator.domain.spans import Span, Stance
+from annotator.nlp.tokens import aligned
 from annotator.services.import_rights import Writes, authorize
 from annotator.services.project import active_codebook
 from annotator.services.file_watch import FileWatch
@@ -391,8 +391,7 @@ def _alignment(record: DocumentRecord) -> list[bool]:
     """Whether each imported span falls on token boundaries; misaligned ones are kept and flagged."""
     if not record.spans:
         return []
-    starts, ends = token_bounds(record.text)
-    return [is_token_aligned(s.start, s.end, starts, ends) for s in record.spans]
+    return aligned(record.text, [(s.start, s.end) for s in record.spans])
 
 
 class _BatchWriter:
@@ -492,33 +491,55 @@ class _BatchWriter:
         return stored != given or sorted(gold.annotators_of(self.conn, doc_pk)) != sorted(annotators)
 
     def _store_annotations(self, coded: list[tuple[str, DocumentRecord, list[bool]]]) -> None:
+        """The batch's coder annotations, new ones stored in a few statements (with their events);
+        one stored before, by an earlier import or earlier in this batch, is compared, never replaced."""
         pks = documents.by_hash(self.conn, [r.text_hash for _, r, _ in coded])
+        for name in dict.fromkeys(r.coder for _, r, _ in coded if r.coder is not None and r.text_hash in pks):
+            if name not in self.coders:  # (added on first sight, with --create-coders)
+                self.coders[name] = annotations.coder_pk(self.conn, name)
+        pairs = [(pks[r.text_hash][0], self.coders[r.coder]) for _, r, _ in coded
+                 if r.text_hash in pks and r.coder is not None]
+        stored_before = annotations.stored_keys(self.conn, pairs)
+        new: dict[tuple[int, int], tuple[str, DocumentRecord, Annotation]] = {}
         for where, r, aligned in coded:
             if r.text_hash not in pks:
                 continue  # the document itself was refused and is already reported
-            doc_pk = pks[r.text_hash][0]
             assert r.coder is not None, "only a coder's records are coded work"
-            coder = self.coders.get(r.coder) or self.coders.setdefault(r.coder, annotations.coder_pk(self.conn, r.coder))
-            stored = annotations.of_coder(self.conn, doc_pk, coder)
-            if stored is not None:  # never overwrite a coder's work
-                if _same_work(stored, r):
-                    self.counts.annotations_already += 1
-                    if r.seconds is not None and r.seconds != annotations.seconds_of(self.conn, doc_pk, coder):
-                        self.counts.not_stored.setdefault(SECONDS_SAID_OTHERWISE, [0, where])[0] += 1
-                else:
-                    self.counts.annotations_differ += 1
-                    self.counts.differing.append(
-                        f"{where}: {r.coder}'s annotation of {pks[r.text_hash][1]} differs from the stored one "
-                        f"(stored: {_work(stored.status, stored.spans, stored.stances)}; "
-                        f"this file: {_work(r.status, r.spans, r.stances)})")
+            doc_pk, coder = pks[r.text_hash][0], self.coders[r.coder]
+            if (doc_pk, coder) in stored_before or (doc_pk, coder) in new:  # never overwrite a coder's work
+                self._compare_work(where, r, doc_pk, coder, pks[r.text_hash][1], new.get((doc_pk, coder)))
                 continue
             spans = tuple(replace(s, aligned=ok) for s, ok in zip(r.spans, aligned))
-            annotation = Annotation(status=r.status, spans=spans, stances=tuple(r.stances))
-            pk = annotations.write(self.conn, doc_pk, coder, annotation, add_seconds=r.seconds or 0.0)
-            events.add(self.conn, "annotation.imported", coder_pk=coder, document_pk=doc_pk, annotation_pk=pk,
-                       after={"source": where, "spans": len(spans), "stances": len(r.stances)})
+            new[doc_pk, coder] = (where, r, Annotation(status=r.status, spans=spans, stances=tuple(r.stances)))
+        keys = annotations.add_many(self.conn, [(doc_pk, coder, annotation, r.seconds or 0.0)
+                                                for (doc_pk, coder), (_, r, annotation) in new.items()])
+        events.add_many(self.conn, "annotation.imported", [
+            {"coder_pk": coder, "document_pk": doc_pk, "annotation_pk": pk,
+             "after": {"source": where, "spans": len(annotation.spans), "stances": len(annotation.stances)}}
+            for pk, ((doc_pk, coder), (where, _, annotation)) in zip(keys, new.items())])
+        for where, r, _ in new.values():
             self.counts.annotations_added += 1
             self.counts.stored(f"{r.coder}'s {r.status} work", r)
+
+    def _compare_work(self, where: str, r: DocumentRecord, doc_pk: int, coder: int, doc_id: str,
+                      pending: tuple[str, DocumentRecord, Annotation] | None) -> None:
+        """Counts a coder's work met again: the same as the stored (or this batch's) one, or unlike it."""
+        if pending is not None:
+            stored, seconds = pending[2], pending[1].seconds or 0.0
+        else:
+            stored, seconds = annotations.of_coder(self.conn, doc_pk, coder), None
+        assert stored is not None, "compared only with work stored or being stored"
+        if _same_work(stored, r):
+            self.counts.annotations_already += 1
+            if r.seconds is not None and r.seconds != (
+                    seconds if pending is not None else annotations.seconds_of(self.conn, doc_pk, coder)):
+                self.counts.not_stored.setdefault(SECONDS_SAID_OTHERWISE, [0, where])[0] += 1
+            return
+        self.counts.annotations_differ += 1
+        self.counts.differing.append(
+            f"{where}: {r.coder}'s annotation of {doc_id} differs from the stored one "
+            f"(stored: {_work(stored.status, stored.spans, stored.stances)}; "
+            f"this file: {_work(r.status, r.spans, r.stances)})")
 
 
 def _item_key(item: Any) -> tuple[Any, ...]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from annotator.store import identity
 from annotator.store import tables as t
+from annotator.store.engine import bulk_insert
 from annotator.store.tables import utcnow
 
 EVENT = t.Event
@@ -24,3 +25,17 @@ def add(conn: Connection, kind: str, *, coder_pk: int | None = None, document_pk
         conn.execute(_INSERT_AS_SESSION, row)
     else:
         conn.execute(_INSERT, {**row, "actor": actor or identity.claimed()})
+
+
+def add_many(conn: Connection, kind: str, rows: list[dict[str, Any]], actor: str | None = None) -> None:
+    """Events of one kind at once, as `add` stores each (rows: coder_pk, document_pk, annotation_pk
+    and after): an import adds thousands a transaction."""
+    if not rows:
+        return
+    base = {"at": utcnow(), "kind": kind, "coder_pk": None, "document_pk": None, "annotation_pk": None,
+            "before": {}, "after": {}}
+    if identity.enforced(conn):
+        conn.execute(_INSERT_AS_SESSION, [{**base, **row} for row in rows])
+    else:
+        base["actor"] = actor or identity.claimed()
+        bulk_insert(conn, EVENT, [{**base, **row} for row in rows])
