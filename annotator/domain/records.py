@@ -58,6 +58,7 @@ class DocumentRecord:
     # What its tool's record held that was not stored, why (with the line, when not the record's own)
     notes: list[Note] = field(default_factory=list)
     merged: int = 0  # other records of its tool's export merged into it (Prodigy's one-question tasks)
+    judged: bool = False  # its spans' `aligned` flags were set from the text's tokens (import's second read)
 
 
 class RecordError(InputError):
@@ -66,6 +67,9 @@ class RecordError(InputError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("; ".join(problems))
+
+    def __reduce__(self) -> tuple[type[RecordError], tuple[list[str]]]:
+        return RecordError, (self.problems,)  # (as a worker process hands it back: args hold the joined text)
 
 
 def _short(value: Any) -> str:

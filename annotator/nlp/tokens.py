@@ -13,6 +13,11 @@ def _tokenizer():
     return spacy.blank("en").tokenizer
 
 
+def warm_up() -> None:
+    """Load what `aligned` needs now (a worker process, before its first chunk)."""
+    _joining_cases()
+
+
 def token_bounds(text: str) -> tuple[list[int], list[int]]:
     """Sorted start and end character offsets of the tokens of `text`."""
     doc = _tokenizer()(text)
@@ -97,10 +102,8 @@ def _joined(text: str, edge: int) -> bool:
 def _joining_cases() -> tuple[int, dict[str, tuple[str, ...]]]:
     """The longest special case that affix rules cut into tokens, and every way to split one in two:
     its beginning -> the ends that can follow it."""
-    from spacy.tokenizer import Tokenizer
-
     tokenizer = _tokenizer()
-    affixes_only = Tokenizer(tokenizer.vocab, rules={}, prefix_search=tokenizer.prefix_search,
+    affixes_only = type(tokenizer)(tokenizer.vocab, rules={}, prefix_search=tokenizer.prefix_search,
                              suffix_search=tokenizer.suffix_search, infix_finditer=tokenizer.infix_finditer,
                              token_match=tokenizer.token_match, url_match=tokenizer.url_match)
     splits: dict[str, set[str]] = {}

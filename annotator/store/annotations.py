@@ -16,7 +16,7 @@ from annotator.domain.spans import Span, Stance
 from annotator.domain.vocabulary import Status
 from annotator.store import events
 from annotator.store import tables as t
-from annotator.store.engine import bulk_insert, count_of, inserted_pk
+from annotator.store.engine import bound, bulk_insert, bulk_insert_values, count_of, inserted_pk
 from annotator.store.tables import utcnow
 
 ANN = t.Annotation
@@ -143,20 +143,34 @@ def stored_keys(conn: Connection, pairs: Sequence[tuple[int, int]]) -> dict[tupl
     return {(d, c): pk for d, c, pk in rows if (d, c) in wanted}
 
 
+_ANN_COLUMNS = ("document_pk", "coder_pk", "status", "seconds", "suggestions_shown", "created_at", "updated_at")
+_SPAN_COLUMNS = ("annotation_pk", "start", "end", "label", "origin", "aligned", "source_start", "source_end",
+                 "source_label")
+_STANCE_COLUMNS = ("annotation_pk", "target", "label", "origin", "source_label")
+_NO_SOURCE = (None, None, None)
+
+
 def add_many(conn: Connection, new: Sequence[tuple[int, int, Annotation, float]]) -> list[int]:
     """Store annotations (document, coder, annotation, seconds spent) that no (document, coder) of
-    has yet, in a few statements whatever their number (an import stores thousands a transaction:
-    a statement each was most of its time). Returns their keys, in order."""
+    has yet, in a few statements whatever their number, rows given to the driver as they go in (an
+    import stores thousands a transaction: a statement each was most of its time). Returns their
+    keys, in order."""
     if not new:
         return []
-    now = utcnow()
-    bulk_insert(conn, ANN, [{"document_pk": d, "coder_pk": c, "status": a.status, "seconds": seconds,
-                             "suggestions_shown": False, "created_at": now, "updated_at": now,
-                             "entity_model": None, "stance_model": None} for d, c, a, seconds in new])
+    now, shown = bound(conn, ANN.c.created_at, utcnow()), bound(conn, ANN.c.suggestions_shown, False)
+    bulk_insert_values(conn, ANN, _ANN_COLUMNS, [(d, c, a.status, seconds, shown, now, now) for d, c, a, seconds in new])
     keys = stored_keys(conn, [(d, c) for d, c, _, _ in new])
     pks = [keys[d, c] for d, c, _, _ in new]
-    for table, values in _child_rows([(pk, a) for pk, (_, _, a, _) in zip(pks, new)]).items():
-        bulk_insert(conn, table, values)
+    flag = {True: bound(conn, SPAN.c.aligned, True), False: bound(conn, SPAN.c.aligned, False)}
+    bulk_insert_values(conn, SPAN, _SPAN_COLUMNS, [
+        (pk, s.start, s.end, s.label, s.origin, flag[s.aligned], *(s.source or _NO_SOURCE))
+        for pk, (_, _, a, _) in zip(pks, new) for s in a.spans])
+    bulk_insert_values(conn, STANCE, _STANCE_COLUMNS, [
+        (pk, s.target, s.label, s.origin, s.source) for pk, (_, _, a, _) in zip(pks, new) for s in a.stances])
+    if decided := [(pk, a) for pk, (_, _, a, _) in zip(pks, new) if a.decisions or a.stance_decisions]:
+        rows = _child_rows(decided)
+        bulk_insert(conn, SPAN_DECISION, rows[SPAN_DECISION])
+        bulk_insert(conn, STANCE_DECISION, rows[STANCE_DECISION])
     return pks
 
 
