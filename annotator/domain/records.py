@@ -60,6 +60,12 @@ class DocumentRecord:
     merged: int = 0  # other records of its tool's export merged into it (Prodigy's one-question tasks)
     judged: bool = False  # its spans' `aligned` flags were set from the text's tokens (import's second read)
 
+    def __reduce__(self) -> tuple[type[DocumentRecord], tuple[Any, ...]]:
+        return DocumentRecord, tuple(getattr(self, name) for name in _RECORD_FIELDS)  # (as Span's: one call)
+
+
+_RECORD_FIELDS = tuple(DocumentRecord.__dataclass_fields__)
+
 
 class RecordError(InputError):
     """Every problem of one record, so that one run shows all there is to fix in it."""
