@@ -29,6 +29,7 @@ from annotator.services.tool_exports import ProdigyTasks, line_record
 WORKER_MODULES = ("annotator.worker_server", "annotator.services.import_workers")
 SMALLEST_INPUT = 16 << 20  # bytes read (both reads): less is parsed here, sooner than workers start
 AHEAD = 3  # chunks a worker may be given beyond the one it parses: bounded, so memory stays flat
+MOST_WORKERS = 2  # beside this process, which reads, unpickles and stores
 
 
 def judge_alignment(record: DocumentRecord) -> None:
@@ -47,9 +48,9 @@ class ImportWorkers:
     read they parse for stores (spans judged against tokens there too)."""
 
     def __init__(self, codebook: Codebook, as_coder: str | None, input_bytes: int) -> None:
-        count = min(os.cpu_count() or 1, 2) if input_bytes >= SMALLEST_INPUT else 0
+        count = min(os.cpu_count() or 1, MOST_WORKERS) if input_bytes >= SMALLEST_INPUT and (os.cpu_count() or 1) > 1 else 0
         self.pool = ProcessPoolExecutor(count, mp_context=worker_context(WORKER_MODULES), initializer=_start,
-                                        initargs=(codebook, as_coder)) if count > 1 else None
+                                        initargs=(codebook, as_coder)) if count > 0 else None
         self.count, self.judging, self.settings = count, False, (codebook, as_coder)
 
     def __enter__(self) -> ImportWorkers | None:
