@@ -27,7 +27,7 @@ from annotator.services.sources import Line, Parsed, json_line
 from annotator.services.tool_exports import ProdigyTasks, line_record
 
 WORKER_MODULES = ("annotator.worker_server", "annotator.services.import_workers")
-SMALLEST_INPUT = 16 << 20  # bytes read (both reads): less is parsed here, sooner than workers start
+SMALLEST_INPUT = 16 << 20  # bytes of input: less is parsed here, sooner than workers would start
 AHEAD = 3  # chunks a worker may be given beyond the one it parses: bounded, so memory stays flat
 MOST_WORKERS = 2  # beside this process, which reads, unpickles and stores
 
@@ -48,7 +48,8 @@ class ImportWorkers:
     read they parse for stores (spans judged against tokens there too)."""
 
     def __init__(self, codebook: Codebook, as_coder: str | None, input_bytes: int) -> None:
-        count = min(os.cpu_count() or 1, MOST_WORKERS) if input_bytes >= SMALLEST_INPUT and (os.cpu_count() or 1) > 1 else 0
+        cores = os.cpu_count() or 1
+        count = min(cores, MOST_WORKERS) if cores > 1 and input_bytes >= SMALLEST_INPUT else 0
         self.pool = ProcessPoolExecutor(count, mp_context=worker_context(WORKER_MODULES), initializer=_start,
                                         initargs=(codebook, as_coder)) if count > 0 else None
         self.count, self.judging, self.settings = count, False, (codebook, as_coder)
