@@ -30,6 +30,7 @@ WORKER_MODULES = ("annotator.worker_server", "annotator.services.import_workers"
 SMALLEST_INPUT = 16 << 20  # bytes of input: less is parsed here, sooner than workers would start
 AHEAD = 3  # chunks a worker may be given beyond the one it parses: bounded, so memory stays flat
 MOST_WORKERS = 2  # beside this process, which reads, unpickles and stores
+WORKER_NICENESS = 10
 
 
 def judge_alignment(record: DocumentRecord) -> None:
@@ -102,6 +103,9 @@ _settings: tuple[Codebook, str | None] | None = None  # a worker's codebook and 
 def _start(codebook: Codebook, as_coder: str | None) -> None:
     global _settings
     die_with_parent()
+    # Below the process that stores: batches are sized by the time their transaction takes, and a
+    # transaction kept off the CPU by its own workers would shrink them (more commits, slower).
+    os.nice(WORKER_NICENESS)
     _settings = (codebook, as_coder)
     warm_up()
 
