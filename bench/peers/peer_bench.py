@@ -226,7 +226,8 @@ class LabelStudio:
         data.mkdir(exist_ok=True)
         port = free_port()
         env = {**os.environ, "LATEST_VERSION_CHECK": "false", "COLLECT_ANALYTICS": "false",
-               "LABEL_STUDIO_BASE_DATA_DIR": str(data), "SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": ""}
+               "LABEL_STUDIO_BASE_DATA_DIR": str(data), "SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": "",
+               "XDG_DATA_HOME": str(data)}  # (else it makes ~/.local/share/label-studio as well)
         server = Server(data / "server.log")
         server.start([str(self.bin), "start", "--no-browser", "--internal-host", "127.0.0.1", "-p", str(port),
                       "--data-dir", str(data), "-db", str(data / "ls.sqlite3"), "--username", f"{CODER}@example.com",
