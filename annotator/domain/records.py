@@ -58,6 +58,13 @@ class DocumentRecord:
     # What its tool's record held that was not stored, why (with the line, when not the record's own)
     notes: list[Note] = field(default_factory=list)
     merged: int = 0  # other records of its tool's export merged into it (Prodigy's one-question tasks)
+    judged: bool = False  # its spans' `aligned` flags were set from the text's tokens (import's second read)
+
+    def __reduce__(self) -> tuple[type[DocumentRecord], tuple[Any, ...]]:
+        return DocumentRecord, tuple(getattr(self, name) for name in _RECORD_FIELDS)  # (as Span's: one call)
+
+
+_RECORD_FIELDS = tuple(DocumentRecord.__dataclass_fields__)
 
 
 class RecordError(InputError):
@@ -66,6 +73,9 @@ class RecordError(InputError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("; ".join(problems))
+
+    def __reduce__(self) -> tuple[type[RecordError], tuple[list[str]]]:
+        return RecordError, (self.problems,)  # (as a worker process hands it back: args hold the joined text)
 
 
 def _short(value: Any) -> str:
@@ -262,6 +272,38 @@ MAX_DEPTH = 64  # JSON columns are written with orjson, which stops at 255 level
 def _unstorable(value: Any, where: str = "") -> list[str]:
     """What no project database can hold: a NUL character (PostgreSQL's text refuses it) and an
     integer past 64 bits (JSON columns are written with orjson, which stops there)."""
+    return [] if _storable(value) else _unstorable_found(value, where)
+
+
+_SCALARS = frozenset({float, bool, type(None)})
+
+
+def _storable(value: Any) -> bool:
+    """True when nothing in the value is unstorable; False also for a type it does not know (then
+    _unstorable_found looks, and says where). One loop, no call a value: every record is read twice."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item:
+                return False
+        elif kind is dict:
+            for key, inner in item.items():
+                if type(key) is not str or "\x00" in key:
+                    return False
+                stack.append(inner)
+        elif kind is list:
+            stack.extend(item)
+        elif kind is int:
+            if not -2**63 <= item < 2**64:
+                return False
+        elif kind not in _SCALARS:
+            return False
+    return True
+
+
+def _unstorable_found(value: Any, where: str) -> list[str]:
     if isinstance(value, str):
         return [f"'{where}' contains a NUL character (U+0000), which the database cannot store; "
                 "remove it"] if "\x00" in value else []
@@ -274,7 +316,8 @@ def _unstorable(value: Any, where: str = "") -> list[str]:
     items = value.items() if isinstance(value, dict) else enumerate(value)
     for key, item in items:
         name = f"{where}.{key}" if where else str(key)
-        found = (_unstorable(key, f"{name} (a key)") if isinstance(key, str) else []) + _unstorable(item, name)
+        found = ((_unstorable_found(key, f"{name} (a key)") if isinstance(key, str) else [])
+                 + _unstorable_found(item, name))
         if found:
             return found[:1]  # one such problem a record is enough to say
     return []
@@ -285,10 +328,11 @@ def _depth(value: Any, level: int = 0) -> int:
     if level > MAX_DEPTH:
         return level
     if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level + 1)
-    return level
+        value = value.values()
+    elif not isinstance(value, list):
+        return level
+    # (a scalar inside is one level down, as deep as the default: only what nests is looked into)
+    return max((_depth(v, level + 1) for v in value if isinstance(v, (dict, list))), default=level + 1)
 
 
 def _coder_work(obj: dict[str, Any], text: str | None, codebook: Codebook, problems: list[str],

@@ -5,7 +5,6 @@ Spans are character offsets into a document's text (Python str indices, end excl
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass
 
 from annotator.domain.vocabulary import Origin
@@ -42,6 +41,11 @@ class Span(Ranged):
     def text_in(self, text: str) -> str:
         return text[self.start:self.end]
 
+    def __reduce__(self) -> tuple[type[Span], tuple[int, int, str, Origin, bool, SpanKey | None]]:
+        # (made again by one call: the dataclass's own way sets each field apart, and an import hands
+        # a worker's hundreds of thousands of spans back to the process that stores them)
+        return Span, (self.start, self.end, self.label, self.origin, self.aligned, self.source)
+
 
 @dataclass(frozen=True, slots=True)
 class Stance:
@@ -63,14 +67,6 @@ def span_problem(start: object, end: object, text_length: int) -> str | None:
     if start >= end:
         return f"start {start} >= end {end}; a span needs start < end"
     return None
-
-
-def is_token_aligned(start: int, end: int, token_starts: list[int], token_ends: list[int]) -> bool:
-    """True when the span begins at a token start and ends at a token end (both lists sorted)."""
-    i = bisect_left(token_starts, start)
-    j = bisect_left(token_ends, end)
-    return (i < len(token_starts) and token_starts[i] == start
-            and j < len(token_ends) and token_ends[j] == end)
 
 
 def strip_offsets(text: str, start: int, end: int) -> tuple[int, int]:

@@ -20,7 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -29,12 +29,12 @@ from annotator.domain.coding import Annotation
 from annotator.domain.display import escaped_controls
 from annotator.domain.errors import InputError
 from annotator.domain.records import DocumentRecord, RecordError, default_id
-from annotator.domain.spans import Span, Stance, is_token_aligned
-from annotator.nlp.tokens import token_bounds
+from annotator.domain.spans import Span, Stance
 from annotator.services.import_rights import Writes, authorize
 from annotator.services.project import active_codebook
 from annotator.services.file_watch import FileWatch
-from annotator.services.sources import Opener, Source, format_of_content, plan_sources, read_source
+from annotator.services.import_workers import ImportWorkers, judge_alignment
+from annotator.services.sources import LineParser, Opener, Source, format_of_content, plan_sources, read_source
 from annotator.store import annotations, assignments, documents, events, gold
 from annotator.store.engine import Connection, Engine, StoreBusy, StoreConflict, transient, write
 from annotator.store.failures import failure_cause
@@ -165,10 +165,12 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
     sources, ignored, skipped = plan_sources(paths, fmt)
     report = ImportReport(files=len(sources), ignored_files=[str(p) for p in ignored],
                           skipped_entries=[f"{p}: {why}" for p, why in skipped])
-    with _readable_twice(sources) as sources:
+    with _readable_twice(sources) as sources, ImportWorkers(
+            codebook, as_coder, sum(s.path.stat().st_size for s in sources)) as workers:
         writes = Writes()
         watch = FileWatch({s.path: s.shown for s in sources if s.shown})
-        read = functools.partial(_records, sources, codebook, text_column, progress, as_coder=as_coder)
+        read = functools.partial(_records, sources, codebook, text_column, progress, as_coder=as_coder,
+                                 parser=workers)
         refused = _check(engine, read, report, watch.recording, writes)
         watch.verify()  # (a file written to while it was checked)
         if report.invalid and not skip_invalid:
@@ -177,9 +179,12 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
         checked_invalid = report.invalid
         batch: list[tuple[str, DocumentRecord]] = []
         chars, size = 0, FIRST_BATCH
+        if workers is not None:
+            workers.judging = True  # (they flag spans off token boundaries on the read that stores)
         for number, (where, record) in enumerate(read(watch.verifying)):
             if number in refused or isinstance(record, InputError):  # (the watch stops a file that changed)
                 continue
+            judge_alignment(record)  # (outside the transaction; done already where a worker parsed it)
             # A batch ends at its size, but not inside a run of records of one text (a Label Studio
             # task's annotators, coders' lines one after another): a document comes with them whole.
             if (len(batch) >= size or chars >= BATCH_CHARS) and record.text_hash != batch[-1][1].text_hash:
@@ -269,9 +274,10 @@ def _copy_pipe(pipe: BinaryIO, copy: BinaryIO, shown: Path) -> None:
 
 
 def _records(sources: list[Source], codebook: Codebook, text_column: str, progress: Callable[[int], None],
-             opener: Opener, as_coder: str | None) -> Iterator[tuple[str, DocumentRecord | InputError]]:
+             opener: Opener, as_coder: str | None, parser: LineParser | None) -> Iterator[
+                 tuple[str, DocumentRecord | InputError]]:
     for source in sources:
-        yield from read_source(source, codebook, text_column, progress, opener, as_coder)
+        yield from read_source(source, codebook, text_column, progress, opener, as_coder, parser)
 
 
 def _check(engine: Engine, read: Callable[[Opener], Iterator[tuple[str, DocumentRecord | InputError]]],
@@ -355,13 +361,11 @@ def _store(engine: Engine, batch: list[tuple[str, DocumentRecord]], report: Impo
     returns the seconds the transaction that stored it took (waits for other writers left out)."""
     if not batch:
         return 0.0
-    # Outside the lock; by position in the batch (a Label Studio task gives several records one place).
-    alignment = [_alignment(r) if r.coder is not None else [] for _, r in batch]
     began = [0.0]
 
     def store(conn: Connection) -> ImportReport:
         began[0] = time.perf_counter()  # (a transaction started again after a wait starts the clock again)
-        return _BatchWriter(conn, alignment).store(batch)
+        return _BatchWriter(conn).store(batch)
 
     for _ in range(ATTEMPTS):
         try:
@@ -387,17 +391,9 @@ def _store(engine: Engine, batch: list[tuple[str, DocumentRecord]], report: Impo
     return time.perf_counter() - began[0]
 
 
-def _alignment(record: DocumentRecord) -> list[bool]:
-    """Whether each imported span falls on token boundaries; misaligned ones are kept and flagged."""
-    if not record.spans:
-        return []
-    starts, ends = token_bounds(record.text)
-    return [is_token_aligned(s.start, s.end, starts, ends) for s in record.spans]
-
-
 class _BatchWriter:
-    def __init__(self, conn: Connection, alignment: list[list[bool]]) -> None:
-        self.conn, self.alignment = conn, alignment
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
         self.counts = ImportReport()  # this batch's, counted in once it commits
         self.coders: dict[str, int] = {}
 
@@ -424,9 +420,9 @@ class _BatchWriter:
         self._compare_data(again, {row["text_hash"]: row for row in rows})
         documents.insert_many(self.conn, rows, now)
         self.counts.added += len(rows)
-        coded = [(w, r, aligned) for (w, r), aligned in zip(batch, self.alignment) if r.coder is not None]
+        coded = [(w, r) for w, r in batch if r.coder is not None]
         if coded:
-            self._store_annotations(coded)
+            self._store_annotations(coded, {row["text_hash"] for row in rows})
         golden = [(w, r) for w, r in batch if r.gold is not None]
         if golden:
             self._store_gold(golden)
@@ -491,34 +487,51 @@ class _BatchWriter:
         given.update(r.item_hows)
         return stored != given or sorted(gold.annotators_of(self.conn, doc_pk)) != sorted(annotators)
 
-    def _store_annotations(self, coded: list[tuple[str, DocumentRecord, list[bool]]]) -> None:
-        pks = documents.by_hash(self.conn, [r.text_hash for _, r, _ in coded])
-        for where, r, aligned in coded:
+    def _store_annotations(self, coded: list[tuple[str, DocumentRecord]], new_texts: set[str]) -> None:
+        """The batch's coder annotations, new ones stored in a few statements (with their events);
+        one stored before, by an earlier import or earlier in this batch, is compared, never replaced."""
+        pks = documents.by_hash(self.conn, [r.text_hash for _, r in coded])
+        for name in dict.fromkeys(r.coder for _, r in coded if r.coder is not None and r.text_hash in pks):
+            if name not in self.coders:  # (added on first sight, with --create-coders)
+                self.coders[name] = annotations.coder_pk(self.conn, name)
+        pairs = [(pks[r.text_hash][0], self.coders[r.coder]) for _, r in coded
+                 if r.text_hash in pks and r.text_hash not in new_texts and r.coder is not None]
+        stored_before = annotations.stored_keys(self.conn, pairs)  # (a text new in this batch has no work yet)
+        new: dict[tuple[int, int], tuple[str, DocumentRecord, Annotation]] = {}
+        for where, r in coded:
             if r.text_hash not in pks:
                 continue  # the document itself was refused and is already reported
-            doc_pk = pks[r.text_hash][0]
             assert r.coder is not None, "only a coder's records are coded work"
-            coder = self.coders.get(r.coder) or self.coders.setdefault(r.coder, annotations.coder_pk(self.conn, r.coder))
-            stored = annotations.of_coder(self.conn, doc_pk, coder)
-            if stored is not None:  # never overwrite a coder's work
-                if _same_work(stored, r):
-                    self.counts.annotations_already += 1
-                    if r.seconds is not None and r.seconds != annotations.seconds_of(self.conn, doc_pk, coder):
-                        self.counts.not_stored.setdefault(SECONDS_SAID_OTHERWISE, [0, where])[0] += 1
-                else:
-                    self.counts.annotations_differ += 1
-                    self.counts.differing.append(
-                        f"{where}: {r.coder}'s annotation of {pks[r.text_hash][1]} differs from the stored one "
-                        f"(stored: {_work(stored.status, stored.spans, stored.stances)}; "
-                        f"this file: {_work(r.status, r.spans, r.stances)})")
+            doc_pk, coder = pks[r.text_hash][0], self.coders[r.coder]
+            if (doc_pk, coder) in stored_before or (doc_pk, coder) in new:  # never overwrite a coder's work
+                self._compare_work(where, r, doc_pk, coder, pks[r.text_hash][1], new.get((doc_pk, coder)))
                 continue
-            spans = tuple(replace(s, aligned=ok) for s, ok in zip(r.spans, aligned))
-            annotation = Annotation(status=r.status, spans=spans, stances=tuple(r.stances))
-            pk = annotations.write(self.conn, doc_pk, coder, annotation, add_seconds=r.seconds or 0.0)
-            events.add(self.conn, "annotation.imported", coder_pk=coder, document_pk=doc_pk, annotation_pk=pk,
-                       after={"source": where, "spans": len(spans), "stances": len(r.stances)})
+            new[doc_pk, coder] = (where, r, Annotation(status=r.status, spans=tuple(r.spans), stances=tuple(r.stances)))
+        keys = annotations.add_many(self.conn, [(doc_pk, coder, annotation, r.seconds or 0.0)
+                                                for (doc_pk, coder), (_, r, annotation) in new.items()])
+        events.add_many(self.conn, "annotation.imported", [
+            (coder, doc_pk, pk, {"source": where, "spans": len(annotation.spans), "stances": len(annotation.stances)})
+            for pk, ((doc_pk, coder), (where, _, annotation)) in zip(keys, new.items())])
+        for _, r, _ in new.values():
             self.counts.annotations_added += 1
             self.counts.stored(f"{r.coder}'s {r.status} work", r)
+
+    def _compare_work(self, where: str, r: DocumentRecord, doc_pk: int, coder: int, doc_id: str,
+                      pending: tuple[str, DocumentRecord, Annotation] | None) -> None:
+        """Counts a coder's work met again: the same as the stored (or this batch's) one, or unlike it."""
+        stored = pending[2] if pending is not None else annotations.of_coder(self.conn, doc_pk, coder)
+        assert stored is not None, "compared only with work stored or being stored"
+        if _same_work(stored, r):
+            self.counts.annotations_already += 1
+            if r.seconds is not None and r.seconds != (
+                    pending[1].seconds or 0.0 if pending is not None else annotations.seconds_of(self.conn, doc_pk, coder)):
+                self.counts.not_stored.setdefault(SECONDS_SAID_OTHERWISE, [0, where])[0] += 1
+            return
+        self.counts.annotations_differ += 1
+        self.counts.differing.append(
+            f"{where}: {r.coder}'s annotation of {doc_id} differs from the stored one "
+            f"(stored: {_work(stored.status, stored.spans, stored.stances)}; "
+            f"this file: {_work(r.status, r.spans, r.stances)})")
 
 
 def _item_key(item: Any) -> tuple[Any, ...]:

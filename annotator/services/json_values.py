@@ -45,18 +45,20 @@ def _count(value: Any) -> tuple[int, int, bool]:
     keys = colons = 0
     large = False
     stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        item = stack.pop()
-        if isinstance(item, str):
+        item = pop()
+        kind = type(item)  # (orjson makes exactly these types: no subclass to look for)
+        if kind is str:
             colons += item.count(":")
-        elif isinstance(item, dict):
+        elif kind is dict:
             keys += len(item)
             for key, inner in item.items():
                 colons += key.count(":")
-                stack.append(inner)
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, float) and abs(item) >= 2.0**63:
+                push(inner)
+        elif kind is list:
+            extend(item)
+        elif kind is float and abs(item) >= 2.0**63:
             large = True
     return keys, colons, large
 

@@ -10,7 +10,7 @@ import csv
 import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,16 @@ SUFFIX_FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv":
 Item = tuple[str, DocumentRecord | InputError]
 Progress = Callable[[int], None]  # called with the bytes consumed since the last call
 Opener = Callable[[Path], BinaryIO]  # how a file's bytes are read (the importer's opener checks them)
+Line = tuple[int, bytes | InputError]  # a JSONL line's number, and its bytes (or why it was not read)
+# What became of a line parsed elsewhere: where, and the record or error, or the parsed JSON value
+# that this process reads in order (a Prodigy task, which may be merged with others of its text)
+Parsed = tuple[str, DocumentRecord | InputError | Any, bool]
+
+
+class LineParser(Protocol):
+    """Parses a file's JSONL lines elsewhere (import_workers: on other cores), in chunks, in order."""
+
+    def parsed(self, shown: str, chunks: Iterator[list[Line]]) -> Iterator[list[Parsed]]: ...
 
 
 def _open(path: Path) -> BinaryIO:
@@ -157,8 +167,9 @@ def _endless_device(path: Path) -> bool:
 
 
 def read_source(source: Source, codebook: Codebook, text_column: str, progress: Progress,
-                opener: Opener = _open, as_coder: str | None = None) -> Iterator[Item]:
-    """as_coder: whose work doccano's and Prodigy's annotations are (None: gold)."""
+                opener: Opener = _open, as_coder: str | None = None, parser: LineParser | None = None) -> Iterator[Item]:
+    """as_coder: whose work doccano's and Prodigy's annotations are (None: gold); parser: where a
+    JSONL file's lines are parsed (None: here, one by one)."""
     path, shown = source.path, source.shown or source.path
     if source.format == "text":
         named = shown.relative_to(source.folder) if source.folder and shown.is_relative_to(source.folder) else None
@@ -166,7 +177,7 @@ def read_source(source: Source, codebook: Codebook, text_column: str, progress: 
     if source.format == "labelstudio":
         return _read_json_array(path, shown, codebook, progress, opener, as_coder)
     if source.format == "jsonl":
-        return _read_jsonl(path, shown, codebook, progress, opener, as_coder)
+        return _read_jsonl(path, shown, codebook, progress, opener, as_coder, parser)
     return _read_csv(path, shown, text_column, progress, opener, codebook)
 
 
@@ -239,37 +250,74 @@ def _read_text(path: Path, shown: Path, progress: Progress, opener: Opener,
 
 
 def _read_jsonl(path: Path, shown: Path, codebook: Codebook, progress: Progress, opener: Opener,
-                as_coder: str | None) -> Iterator[Item]:
+                as_coder: str | None, parser: LineParser | None = None) -> Iterator[Item]:
     """orjson parses the raw bytes (it checks UTF-8 itself); a line it refuses is decoded again only
     to say precisely what is wrong with it."""
-    unreported = 0
     with path.open("rb") as f:  # (a read of its own: the opener checks the one that stores)
         tasks = ProdigyTasks(prodigy_questions(_lines(f)), codebook, as_coder)
     with opener(path) as f:
-        for number, raw in enumerate(_lines(f), 1):
-            if isinstance(raw, InputError):
-                yield f"{shown}:{number}", raw
-                continue
-            unreported += len(raw)
-            if unreported > 1_000_000:
-                progress(unreported)
-                unreported = 0
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            if not raw.strip():
-                continue
-            where = f"{shown}:{number}"
-            try:
-                obj = json_values.load(raw)
-            except orjson.JSONDecodeError as exc:
-                yield where, _json_problem(raw, number, exc)
-                continue
-            except InputError as exc:
-                yield where, exc
-                continue
-            yield from tasks.read(obj, where)
+        if parser is None:
+            for number, raw in _read_lines(f, progress):
+                where, value, parsed = json_line(number, raw, str(shown))
+                if parsed:
+                    yield from tasks.read(value, where)
+                else:
+                    yield where, value
+        else:
+            for chunk in parser.parsed(str(shown), _chunks(_read_lines(f, progress))):
+                for where, item, in_order in chunk:
+                    if in_order:
+                        yield from tasks.read(item, where)
+                    else:
+                        yield where, item
     yield from tasks.rest()
+
+
+CHUNK_BYTES = 1 << 19  # a chunk of lines parsed elsewhere: big enough that handing it over costs little
+
+
+def _chunks(lines: Iterator[Line]) -> Iterator[list[Line]]:
+    chunk: list[Line] = []
+    size = 0
+    for number, raw in lines:
+        chunk.append((number, raw))
+        size += len(raw) if isinstance(raw, bytes) else 0
+        if size >= CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _read_lines(f: BinaryIO, progress: Progress) -> Iterator[Line]:
+    """The lines that hold something, byte order mark taken off; progress told every megabyte."""
+    unreported = 0
+    for number, raw in enumerate(_lines(f), 1):
+        if isinstance(raw, InputError):
+            yield number, raw
+            continue
+        unreported += len(raw)
+        if unreported > 1_000_000:
+            progress(unreported)
+            unreported = 0
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if raw.strip():
+            yield number, raw
     progress(unreported)
+
+
+def json_line(number: int, raw: bytes | InputError, shown: str) -> tuple[str, Any, bool]:
+    """Where the line is, and its JSON value (True) or why it has none (an InputError, False)."""
+    where = f"{shown}:{number}"
+    if isinstance(raw, InputError):
+        return where, raw, False
+    try:
+        return where, json_values.load(raw), True
+    except orjson.JSONDecodeError as exc:
+        return where, _json_problem(raw, number, exc), False
+    except InputError as exc:
+        return where, exc, False
 
 
 def _read_json_array(path: Path, shown: Path, codebook: Codebook, progress: Progress, opener: Opener,

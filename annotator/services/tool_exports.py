@@ -49,6 +49,12 @@ class ProdigyTasks:
         self.held: dict[tuple[str, str], dict[str, tuple[str, dict[str, Any] | None]]] = {}
         self.annotator: tuple[Any, str] | None = None  # the first task's _annotator_id, and where
 
+    @staticmethod
+    def plain(obj: Any) -> bool:
+        """Whether `read` takes the value as `line_record` alone would, whatever came before it: true
+        of all but Prodigy tasks that carry their hashes and records naming an _annotator_id."""
+        return not isinstance(obj, dict) or ("_annotator_id" not in obj and foreign.prodigy_question(obj) is None)
+
     def read(self, obj: Any, where: str) -> Iterator[tuple[str, DocumentRecord | InputError]]:
         if problem := self._another_annotator(obj, where):
             yield where, problem

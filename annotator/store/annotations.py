@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
 from annotator.domain.coding import Annotation
 from annotator.domain.display import name_problem
@@ -15,7 +16,7 @@ from annotator.domain.spans import Span, Stance
 from annotator.domain.vocabulary import Status
 from annotator.store import events, tally
 from annotator.store import tables as t
-from annotator.store.engine import count_of, inserted_pk
+from annotator.store.engine import bound, bulk_insert, bulk_insert_values, count_of, inserted_pk
 from annotator.store.tables import utcnow
 
 ANN = t.Annotation
@@ -101,18 +102,7 @@ def write(conn: Connection, document_pk: int, coder_pk_: int, annotation: Annota
                                 "stance_model": stance_model})
         for clear in _CLEAR:
             conn.execute(clear, {"annotation": pk})
-    rows = {
-        SPAN: [{"annotation_pk": pk, "start": s.start, "end": s.end, "label": s.label, "origin": s.origin,
-                "aligned": s.aligned, "source_start": s.source[0] if s.source else None,
-                "source_end": s.source[1] if s.source else None, "source_label": s.source[2] if s.source else None}
-               for s in annotation.spans],
-        STANCE: [{"annotation_pk": pk, "target": s.target, "label": s.label, "origin": s.origin,
-                  "source_label": s.source} for s in annotation.stances],
-        SPAN_DECISION: [{"annotation_pk": pk, "start": a, "end": b, "label": c, "decision": d}
-                        for (a, b, c), d in annotation.decisions.items()],
-        STANCE_DECISION: [{"annotation_pk": pk, "target": a, "label": b, "decision": d}
-                          for (a, b), d in annotation.stance_decisions.items()],
-    }
+    rows = _child_rows([(pk, annotation)])
     total, written = sum(len(values) for values in rows.values()), 0
     for table, values in rows.items():
         for at in range(0, len(values), ROWS_PER_INSERT):
@@ -122,6 +112,64 @@ def write(conn: Connection, document_pk: int, coder_pk_: int, annotation: Annota
             if progress is not None:
                 progress(written, total)
     return pk
+
+
+def _child_rows(annotations: list[tuple[int, Annotation]]) -> dict[Table, list[dict[str, Any]]]:
+    """The rows of each child table that hold these annotations (by key) in full."""
+    return {
+        SPAN: [{"annotation_pk": pk, "start": s.start, "end": s.end, "label": s.label, "origin": s.origin,
+                "aligned": s.aligned, "source_start": s.source[0] if s.source else None,
+                "source_end": s.source[1] if s.source else None, "source_label": s.source[2] if s.source else None}
+               for pk, annotation in annotations for s in annotation.spans],
+        STANCE: [{"annotation_pk": pk, "target": s.target, "label": s.label, "origin": s.origin,
+                  "source_label": s.source} for pk, annotation in annotations for s in annotation.stances],
+        SPAN_DECISION: [{"annotation_pk": pk, "start": a, "end": b, "label": c, "decision": d}
+                        for pk, annotation in annotations for (a, b, c), d in annotation.decisions.items()],
+        STANCE_DECISION: [{"annotation_pk": pk, "target": a, "label": b, "decision": d}
+                          for pk, annotation in annotations for (a, b), d in annotation.stance_decisions.items()],
+    }
+
+
+def stored_keys(conn: Connection, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """(document, coder) -> the annotation's key, for those of `pairs` that have one."""
+    if not pairs:
+        return {}
+    documents, coders = {d for d, _ in pairs}, {c for _, c in pairs}
+    rows = conn.execute(select(ANN.c.document_pk, ANN.c.coder_pk, ANN.c.pk)
+                        .where(ANN.c.document_pk.in_(documents), ANN.c.coder_pk.in_(coders)))
+    wanted = set(pairs)
+    return {(d, c): pk for d, c, pk in rows if (d, c) in wanted}
+
+
+_ANN_COLUMNS = ("document_pk", "coder_pk", "status", "seconds", "suggestions_shown", "created_at", "updated_at")
+_SPAN_COLUMNS = ("annotation_pk", "start", "end", "label", "origin", "aligned", "source_start", "source_end",
+                 "source_label")
+_STANCE_COLUMNS = ("annotation_pk", "target", "label", "origin", "source_label")
+_NO_SOURCE = (None, None, None)
+
+
+def add_many(conn: Connection, new: Sequence[tuple[int, int, Annotation, float]]) -> list[int]:
+    """Store annotations (document, coder, annotation, seconds spent) that no (document, coder) of
+    has yet, in a few statements whatever their number, rows given to the driver as they go in (an
+    import stores thousands a transaction: a statement each was most of its time). Returns their
+    keys, in order."""
+    if not new:
+        return []
+    now, shown = bound(conn, ANN.c.created_at, utcnow()), bound(conn, ANN.c.suggestions_shown, False)
+    bulk_insert_values(conn, ANN, _ANN_COLUMNS, [(d, c, a.status, seconds, shown, now, now) for d, c, a, seconds in new])
+    keys = stored_keys(conn, [(d, c) for d, c, _, _ in new])
+    pks = [keys[d, c] for d, c, _, _ in new]
+    flag = {True: bound(conn, SPAN.c.aligned, True), False: bound(conn, SPAN.c.aligned, False)}
+    bulk_insert_values(conn, SPAN, _SPAN_COLUMNS, [
+        (pk, s.start, s.end, s.label, s.origin, flag[s.aligned], *(s.source or _NO_SOURCE))
+        for pk, (_, _, a, _) in zip(pks, new) for s in a.spans])
+    bulk_insert_values(conn, STANCE, _STANCE_COLUMNS, [
+        (pk, s.target, s.label, s.origin, s.source) for pk, (_, _, a, _) in zip(pks, new) for s in a.stances])
+    if decided := [(pk, a) for pk, (_, _, a, _) in zip(pks, new) if a.decisions or a.stance_decisions]:
+        rows = _child_rows(decided)
+        bulk_insert(conn, SPAN_DECISION, rows[SPAN_DECISION])
+        bulk_insert(conn, STANCE_DECISION, rows[STANCE_DECISION])
+    return pks
 
 
 def add_seconds(conn: Connection, document_pk: int, coder_pk_: int, seconds: float) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from annotator.store import identity
 from annotator.store import tables as t
+from annotator.store.engine import bound, bulk_insert_values
 from annotator.store.tables import utcnow
 
 EVENT = t.Event
@@ -24,3 +25,24 @@ def add(conn: Connection, kind: str, *, coder_pk: int | None = None, document_pk
         conn.execute(_INSERT_AS_SESSION, row)
     else:
         conn.execute(_INSERT, {**row, "actor": actor or identity.claimed()})
+
+
+_MANY_COLUMNS = ("at", "kind", "coder_pk", "document_pk", "annotation_pk", "before", "after", "actor")
+
+
+def add_many(conn: Connection, kind: str, rows: list[tuple[int | None, int | None, int | None, dict[str, Any]]],
+             actor: str | None = None) -> None:
+    """Events of one kind at once, as `add` stores each (rows: coder_pk, document_pk, annotation_pk
+    and after): an import adds thousands a transaction."""
+    if not rows:
+        return
+    at = utcnow()
+    if identity.enforced(conn):
+        conn.execute(_INSERT_AS_SESSION, [
+            {"at": at, "kind": kind, "coder_pk": coder, "document_pk": document, "annotation_pk": annotation,
+             "before": {}, "after": after} for coder, document, annotation, after in rows])
+        return
+    stamp, before, by = bound(conn, EVENT.c.at, at), bound(conn, EVENT.c.before, {}), actor or identity.claimed()
+    bulk_insert_values(conn, EVENT, _MANY_COLUMNS, [
+        (stamp, kind, coder, document, annotation, before, bound(conn, EVENT.c.after, after), by)
+        for coder, document, annotation, after in rows])
