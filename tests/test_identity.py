@@ -124,6 +124,17 @@ def test_a_coders_own_saves_pass_and_mark_gold_for_the_lead_to_derive_again(team
     assert rows(db, "SELECT count(*) FROM gold_stale") == [(0,)]
 
 
+def test_a_leads_export_derives_again_what_a_coders_save_made_stale(cli, team, act_as, tmp_path, postgres_only):
+    db = team
+    alice = CodingSession(open_project(as_role(db, "alice")), "alice")
+    doc = alice.open(_pk(db, "SELECT pk FROM document WHERE id = 'd1'"))
+    assert alice.apply(doc, "stance.set", lambda a: edits.set_stance(a, "Ukraine", "NONE", None))
+    assert rows(db, "SELECT count(*) FROM gold_stale") == [(1,)]
+    act_as("lee")
+    assert cli("export", "--out", str(tmp_path / "gold.jsonl")).code == 0
+    assert rows(db, "SELECT count(*) FROM gold_stale") == [(0,)]  # derived before the export read it
+
+
 def test_on_postgresql_the_identity_is_the_database_role_whatever_annotator_user_says(cli, team, act_as,
                                                                                        monkeypatch, postgres_only):
     act_as("alice")

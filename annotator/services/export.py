@@ -24,7 +24,6 @@ from annotator.domain.formats import ExportDocument, Unaligned
 from annotator.processes import alive
 from annotator.services.output_files import output_target, refuse_project_files, still_replaceable
 from annotator.services.project import active_codebook, codebook_ref
-from annotator.services.gold import catch_up
 from annotator.store import annotations, gold, reliability
 from annotator.store.engine import Engine, sqlite_path
 
@@ -102,7 +101,12 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
     codebook = active_codebook(engine) if fmt == "spacy" else None
     report = ExportReport(fmt, paths, {name: 0 for name in paths})
     if fmt != "coders":
-        report.stale = catch_up(engine, codebook)
+        with engine.connect() as conn:
+            anything_stale = bool(gold.stale(conn, 1))
+        if anything_stale:  # gold's derivation (and the codebook it reads) loads only when it has work
+            from annotator.services.gold import catch_up
+
+            report.stale = catch_up(engine, codebook)
     with engine.connect() as conn:
         complete, disputed = gold.counts_for_export(conn)
         total_documents = reliability.last_document(conn)
