@@ -107,6 +107,21 @@ def uninstall(conn: Connection) -> None:
     conn.exec_driver_sql("DROP FUNCTION IF EXISTS annotator_is_lead(); DROP FUNCTION IF EXISTS annotator_coder_pk()")
 
 
+def grant_again(conn: Connection) -> None:
+    """Give every coder's existing role its project role's rights again (a migration that adds a
+    table, or changes what a role may do): grants are table by table, so older roles lack new ones.
+    The owner and superusers hold everything already."""
+    for name, role in conn.execute(text("SELECT name, role FROM coder")).all():
+        if role_exists(conn, name) and not _owner_or_superuser(conn, name):
+            grant(conn, name, role, create=False)
+
+
+def _owner_or_superuser(conn: Connection, name: str) -> bool:
+    return bool(conn.scalar(text(
+        "SELECT r.rolsuper OR pg_catalog.pg_get_userbyid(c.relowner) = r.rolname FROM pg_catalog.pg_roles r, "
+        "pg_catalog.pg_class c WHERE r.rolname = :n AND c.oid = pg_catalog.to_regclass('document')"), {"n": name}))
+
+
 def quoted_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

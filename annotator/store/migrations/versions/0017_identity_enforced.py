@@ -40,15 +40,7 @@ def upgrade() -> None:
         from annotator.store import roles
 
         roles.install(conn)
-        for name, role in conn.execute(sa.text("SELECT name, role FROM coder")).all():
-            if roles.role_exists(conn, name) and not _owner_or_superuser(conn, name):
-                roles.grant(conn, name, role, create=False)
-
-
-def _owner_or_superuser(conn: sa.Connection, name: str) -> bool:
-    return bool(conn.scalar(sa.text(
-        "SELECT r.rolsuper OR pg_catalog.pg_get_userbyid(c.relowner) = r.rolname FROM pg_catalog.pg_roles r, "
-        "pg_catalog.pg_class c WHERE r.rolname = :n AND c.oid = pg_catalog.to_regclass('document')"), {"n": name}))
+        roles.grant_again(conn)
 
 
 def downgrade() -> None:
