@@ -142,13 +142,14 @@ def test_an_export_never_overwrites_without_force_and_a_crash_leaves_no_file(cli
     fresh = tmp_path / "crash.jsonl"
     calls = []
 
-    def failing(doc, schema):
-        calls.append(doc.id)
+    def failing(self, *written):  # the third document's write fails, as on a full disk
+        calls.append(written)
         if len(calls) == 3:
             raise OSError(28, "No space left on device")
-        return {"id": doc.id}
 
-    monkeypatch.setattr(export_service.formats, "gold_record", failing)
+    # SQLite's lines come built by the database (write); PostgreSQL's records by the rule (add)
+    monkeypatch.setattr(export_service._FileWriter, "write", failing)
+    monkeypatch.setattr(export_service._JsonlWriter, "add", failing)
     with pytest.raises(InputError, match="No space left on device; nothing was left under the final name"):
         export_service.export(_engine(golden), "gold", fresh)
     assert not fresh.exists() and not list(tmp_path.glob(".crash.jsonl*"))

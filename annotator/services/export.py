@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # parsing a codebook loads pydantic: only the spaCy format ne
     from annotator.domain.codebook import Codebook
 
 BATCH = 1_000
+READ_AHEAD = 3  # ranges of documents read ahead of the writer (gold lines on SQLite)
 SPLITS = ("train", "dev", "test")
 
 
@@ -114,20 +115,27 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
     if fmt == "coders":
         with engine.connect() as conn:
             report.not_done = annotations.count_not_done(conn)
-    source = _coder_documents(engine) if fmt == "coders" else gold_documents(engine)
-    total = total_documents if fmt == "coders" else complete
     schema = codebook.ref if codebook else codebook_ref(engine)
+    source: Iterator[tuple[str, bytes | ExportDocument]]
+    if fmt == "gold" and engine.dialect.name == "sqlite":
+        source = gold_lines(engine, schema)
+    else:
+        source = ((doc.id, doc) for doc in (_coder_documents(engine) if fmt == "coders" else gold_documents(engine)))
+    total = total_documents if fmt == "coders" else complete
     writers = {}
     done = 0
     try:
         for name in paths:
             writers[name] = _writer(fmt, targets[name], codebook, include_meta)
-        for doc in source:
-            name = split_of(doc.id, seed, shares) if shares else "all"
-            writers[name].add(doc, schema, report.unaligned)
+        for doc_id, doc in source:
+            name = split_of(doc_id, seed, shares) if shares else "all"
+            if isinstance(doc, bytes):  # a line the database built
+                writers[name].write(doc)
+            else:
+                writers[name].add(doc, schema, report.unaligned)
+                report.empty_gold += fmt == "doccano" and not doc.spans and not doc.stances
+                report.stances_left_out += len(doc.stances) if fmt == "conll" else 0
             report.written[name] += 1
-            report.empty_gold += fmt == "doccano" and not doc.spans and not doc.stances
-            report.stances_left_out += len(doc.stances) if fmt == "conll" else 0
             done += 1
             if done % 500 == 0:
                 progress(done, total)
@@ -160,10 +168,51 @@ def gold_documents(engine: Engine) -> Iterator[ExportDocument]:
             batch = gold.complete_after(conn, after, BATCH)
         if not batch:
             return
-        for g in batch:
-            yield ExportDocument(g.id, g.title, g.text, g.meta, g.spans, g.stances, g.annotators,
-                                 adjudication=g.adjudication, by=g.by)
+        yield from map(_exported, batch)
         after = batch[-1].pk
+
+
+def _exported(g: gold.GoldDocument) -> ExportDocument:
+    return ExportDocument(g.id, g.title, g.text, g.meta, g.spans, g.stances, g.annotators,
+                          adjudication=g.adjudication, by=g.by)
+
+
+def gold_lines(engine: Engine, schema: str) -> Iterator[tuple[str, bytes]]:
+    """SQLite: (id, gold JSONL line) of every document with complete gold, in the project's order,
+    each line built by the database (`store.gold_lines`; a document it leaves out, by the rule).
+    Two ranges of documents are read at once on threads of their own: the driver lets go of
+    Python's lock while SQLite builds the lines, so the second core builds the next range while
+    this thread writes. At most READ_AHEAD ranges wait, so memory stays flat."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from annotator.store import gold_lines as lines
+
+    with engine.connect() as conn:
+        last = reliability.last_document(conn)
+    ranges = iter(range(0, last, BATCH))
+
+    def read(after: int) -> list[tuple[int, str, Any]]:
+        with engine.connect() as conn:
+            return lines.lines_between(conn, after, after + BATCH, schema)
+
+    pool = ThreadPoolExecutor(2, thread_name_prefix="export")
+    try:
+        waiting: deque[Future[list[tuple[int, str, Any]]]] = deque(
+            pool.submit(read, after) for _, after in zip(range(READ_AHEAD), ranges, strict=False))
+        while waiting:
+            rows = waiting.popleft().result()
+            if (after := next(ranges, None)) is not None:
+                waiting.append(pool.submit(read, after))
+            for pk, doc_id, line in rows:
+                if line is None:
+                    with engine.connect() as conn:
+                        (g,) = gold.complete_after(conn, pk - 1, 1)
+                    yield doc_id, orjson.dumps(formats.gold_record(_exported(g), schema)) + b"\n"
+                else:
+                    yield doc_id, line.encode() + b"\n"
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _coder_documents(engine: Engine) -> Iterator[ExportDocument]:
@@ -211,6 +260,9 @@ class _FileWriter:
 
     def add(self, doc: ExportDocument, schema: str, unaligned: Unaligned) -> None:
         raise NotImplementedError  # each format's writer writes its own lines
+
+    def write(self, line: bytes) -> None:
+        self.file.write(line)
 
     def close(self) -> None:
         self.file.close()
@@ -261,6 +313,9 @@ class _SpacyWriter:
 
     def add(self, doc: ExportDocument, schema: str, unaligned: Unaligned) -> None:
         self.docs.add(doc, unaligned)
+
+    def write(self, line: bytes) -> None:
+        raise TypeError("a spaCy DocBin is built from documents, not lines")
 
     def close(self) -> None:
         self.docs.write(self.temporary)

@@ -1,0 +1,118 @@
+"""Gold JSONL lines built by SQLite (store/gold_lines.py) are the bytes the rule writes.
+
+`formats.gold_record` dumped by orjson is the rule; the statement must give the same bytes for every
+document, whatever its text, meta, items, their "how" and the leads who settled them, or give no
+line so that the export builds that record with the rule.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+from conftest import write_jsonl
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from test_properties import (CODERS, DB, STANCES, TARGETS, fresh, gold_texts, meta_keys,  # noqa: F401 (fixtures)
+                             scalars, spans_of, sqlite_template)
+
+import annotator.services.export as export_service
+from annotator.domain import formats
+from annotator.services.project import codebook_ref, open_project
+from annotator.store import gold, gold_lines
+
+HOWS = ["unanimous", "majority", "adjudicated"]
+LEADS = ["lena", "ma\u00eftre \U0001F44D"]
+
+
+@st.composite
+def gold_with_hows(draw) -> list[dict]:
+    """Gold records with every optional part the rule writes: a title, meta, spans and stances with
+    their own "how" and the lead who settled them, no items at all."""
+    records = []
+    for i, text in enumerate(draw(st.lists(gold_texts, min_size=1, max_size=4, unique=True))):
+        spans = draw(spans_of(text))
+        for span in spans:
+            span.pop("text", None)
+            span |= draw(st.fixed_dictionaries({}, optional={"how": st.sampled_from(HOWS),
+                                                             "by": st.sampled_from(LEADS)}))
+        stance = draw(st.dictionaries(st.sampled_from(TARGETS), st.sampled_from(STANCES), max_size=4))
+        meta = draw(st.dictionaries(meta_keys, scalars, max_size=3))
+        record = {"id": f"g{i}", "text": text, "meta": meta, "spans": spans, "stance": stance,
+                  "annotators": draw(st.lists(st.sampled_from(CODERS), unique=True, max_size=3))}
+        if title := draw(st.sampled_from(["", "Kyiv talks", "\u00c9t\u00e9 \"quoted\"\n\U0001F1FA\U0001F1E6"])):
+            record["title"] = title
+        if stance:
+            record["stance_how"] = draw(st.dictionaries(st.sampled_from(sorted(stance)), st.sampled_from(HOWS)))
+            record["stance_by"] = draw(st.dictionaries(st.sampled_from(sorted(stance)), st.sampled_from(LEADS)))
+        # The record's word must sum up its items' (an import checks it); an item without a "how" takes it.
+        given = [s["how"] for s in spans if "how" in s] + list(record.get("stance_how", {}).values())
+        record["adjudication"] = formats.adjudication(given) if given else draw(st.sampled_from(HOWS))
+        records.append(record)
+    return records
+
+
+def _by_rule(conn, pk: int, schema: str) -> bytes:
+    (g,) = gold.complete_after(conn, pk - 1, 1)
+    doc = formats.ExportDocument(g.id, g.title, g.text, g.meta, g.spans, g.stances, g.annotators,
+                                 adjudication=g.adjudication, by=g.by)
+    return orjson.dumps(formats.gold_record(doc, schema))
+
+
+def _import(cli, db, tmp_path, records) -> None:
+    folder = tmp_path / uuid.uuid4().hex[:8]
+    folder.mkdir()
+    result = cli("import", "--create-coders", str(write_jsonl(folder / "gold.jsonl", records)), "--db", str(db))
+    assert result.code == 0, result.err
+
+
+@settings(DB, max_examples=25)
+@given(records=gold_with_hows())
+@example(records=[{"id": "g0", "text": "Kyiv \U0001F44D\U0001F3FD Putin \u2028 NATO\t\"x\"\\", "title": "T",
+                   "meta": {"url": "https://x/\u00e9", "n": 1.5e-07, "big": 2**64 - 1, "deep": {"a": [None, True]}},
+                   "spans": [{"start": 6, "end": 8, "label": "PERSON", "by": "lena", "how": "adjudicated"},
+                             {"start": 0, "end": 4, "label": "GPE"}, {"start": 0, "end": 4, "label": "ORG",
+                                                                      "how": "unanimous"}],
+                   "stance": {"Ukraine": "FAVOR", "NATO": "NONE"}, "stance_how": {"NATO": "adjudicated"},
+                   "stance_by": {"NATO": "lena"}, "annotators": ["cy", "ann"], "adjudication": "adjudicated"},
+                  {"id": "g1", "text": "Nothing marked.", "meta": {}, "spans": [], "stance": {}, "annotators": [],
+                   "adjudication": "majority"}])
+def test_each_line_the_database_builds_is_the_rules_bytes(sqlite_only, cli, fresh, tmp_path, records):  # noqa: F811
+    db = fresh()
+    _import(cli, db, tmp_path, records)
+    engine = open_project(str(db))
+    schema = codebook_ref(engine)
+    with engine.connect() as conn:
+        rows = gold_lines.lines_between(conn, 0, 10**9, schema)
+        assert [doc_id for _, doc_id, _ in rows] == [r["id"] for r in records]
+        for pk, doc_id, line in rows:
+            assert line is not None and line.encode() == _by_rule(conn, pk, schema), doc_id
+    engine.dispose()
+
+
+def test_an_export_in_many_ranges_keeps_the_order_and_builds_what_sql_leaves_to_the_rule(
+        sqlite_only, cli, project, tmp_path, monkeypatch):
+    """Ranges read ahead on two threads come back in the project's order; a document the statement
+    leaves out (a meta given a "title" of its own by hand: imports refuse one beside a title) is
+    written by the rule in its place; what the file holds is what the rule gives."""
+    import sqlite3
+
+    records = [{"id": f"d{i:02}", "text": f"Kyiv and NATO, text {i}.", "title": f"Title {i}" if i % 3 else "",
+                "meta": {"n": i}, "spans": [{"start": 0, "end": 4, "label": "GPE"}],
+                "stance": {"NATO": "FAVOR"}, "annotators": ["ann"], "adjudication": "unanimous"} for i in range(23)]
+    _import(cli, project, tmp_path, records)
+    with sqlite3.connect(project) as db:
+        db.execute("""UPDATE document SET meta = '{"n":7,"title":"own"}' WHERE id = 'd07'""")
+    db.close()
+    monkeypatch.setattr(export_service, "BATCH", 2)  # 12 ranges of two documents, 3 read ahead at a time
+    out = tmp_path / "gold.jsonl"
+    assert cli("export", "--out", str(out)).code == 0
+    engine = open_project(str(project))
+    schema = codebook_ref(engine)
+    with engine.connect() as conn:
+        pks = [pk for pk, _, _ in gold_lines.lines_between(conn, 0, 10**9, schema)]
+        expected = [_by_rule(conn, pk, schema) for pk in pks]
+    engine.dispose()
+    assert out.read_bytes().splitlines() == expected
+    assert [orjson.loads(line)["id"] for line in expected] == [r["id"] for r in records]
+    assert orjson.loads(expected[7])["meta"] == {"title": "own", "n": 7}  # the rule's merge: title first, meta's value
