@@ -29,6 +29,19 @@ def test_bundled_entities_codebook_has_no_stance():
     assert cb.targets == () and len(cb.entities) == 9
 
 
+@pytest.mark.parametrize("name", ["news-stance.toml", "news-entities.toml"])
+def test_names_read_without_validation_are_the_validated_codebooks(name):
+    """`agree` reads a stored codebook's names with tomllib alone: the same names, in the same
+    order, as the validated codebook gives, a byte order mark included."""
+    from annotator.domain.codebook_names import names_of
+
+    text = "\ufeff" + (ROOT / "schemas" / name).read_text("utf-8")
+    cb, names = parse_codebook(text), names_of(text)
+    assert (names.targets, names.stance_labels, names.entity_labels) == (cb.target_names, cb.stance_labels,
+                                                                        cb.entity_labels)
+    assert names.entity_labels and (names.targets or name == "news-entities.toml")
+
+
 def test_hash_ignores_formatting_but_not_content():
     a = parse_codebook(STANCE)
     b = parse_codebook("# a comment\n" + STANCE.replace(' = ', '='))

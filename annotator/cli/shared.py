@@ -3,6 +3,7 @@ the --db option and the progress bar. Imports nothing of annotator.cli, so any m
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,14 +21,18 @@ if TYPE_CHECKING:  # Rich's progress loads only when a bar is shown
 
 class _PlainNames:
     """--help names what a parameter holds (PATH..., ID, URL, N), as its metavar says: Typer would
-    print a Python type beside each argument whatever its metavar (<list[Path]>), and <bool> beside
-    each flag, the --help flag included."""
+    print a Python type beside each argument whatever its metavar (<str>)."""
 
     def get_params(self, ctx: Any) -> list[Any]:
         params: list[Any] = super().get_params(ctx)  # type: ignore[misc]  # mixed into Typer's command classes
         for param in params:
-            if isinstance(param, TyperArgument) or getattr(param, "is_flag", False):
-                param.display_type_rich = lambda ctx: None  # no type column
+            if isinstance(param, TyperArgument) and not getattr(param.type, "plain_help", False):
+                # Typer prints the type's metavar, or <name> when it has none: an empty one prints
+                # nothing. A copy of the type, so the option types it shares with stay as they are.
+                shown = copy.copy(param.type)
+                shown.get_metavar = lambda param, ctx: ""
+                shown.plain_help = True
+                param.type = shown
         return params
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:

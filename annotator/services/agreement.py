@@ -13,7 +13,7 @@ from typing import Any
 
 from annotator.domain.errors import InputError
 from annotator.domain.tokens import token_spans, token_starts
-from annotator.services.project import active_codebook
+from annotator.services.project import codebook_names
 from annotator.store import reliability
 from annotator.store.engine import Connection, Engine, keep_if_possible
 
@@ -49,9 +49,9 @@ def load(engine: Engine, coders: Sequence[str] | None = None, target: str | None
 
 
 def _load(engine: Engine, coders: Sequence[str] | None, target: str | None) -> AgreementData:
-    codebook = active_codebook(engine)
-    if target is not None and target not in codebook.target_names:
-        raise InputError(f"target {target!r} is not in the codebook; its targets: {', '.join(codebook.target_names)}")
+    codebook = codebook_names(engine)
+    if target is not None and target not in codebook.targets:
+        raise InputError(f"target {target!r} is not in the codebook; its targets: {', '.join(codebook.targets)}")
     with engine.connect() as conn:
         names = reliability.coder_names(conn)
         pks = _chosen(names, coders)
@@ -66,7 +66,7 @@ def _load(engine: Engine, coders: Sequence[str] | None, target: str | None) -> A
             coded_spans[doc][names[coder]].append((start, end, label))
         # one coder's work agrees with nobody: nothing to compare
         spans = {doc: by_coder for doc, by_coder in coded_spans.items() if per_document[doc] >= 2}
-        stances: dict[str, dict[int, dict[str, str]]] = {t: {} for t in ([target] if target else codebook.target_names)}
+        stances: dict[str, dict[int, dict[str, str]]] = {t: {} for t in ([target] if target else codebook.targets)}
         for doc, coder, target_name, label in sorted(reliability.done_stances(conn, pks, target)):
             stances.setdefault(target_name, {}).setdefault(doc, {})[names[coder]] = label
         tokens, outside, counted = _tokens(conn, spans)
@@ -149,11 +149,11 @@ def agreement(engine: Engine, coders: Sequence[str] | None = None, target: str |
     from annotator.domain.agreement_tally import EntityTally, SpanSlice
     from annotator.store import reliability_packed as packed
 
-    codebook = active_codebook(engine)
-    if target is not None and target not in codebook.target_names:
-        raise InputError(f"target {target!r} is not in the codebook; its targets: {', '.join(codebook.target_names)}")
+    codebook = codebook_names(engine)
+    if target is not None and target not in codebook.targets:
+        raise InputError(f"target {target!r} is not in the codebook; its targets: {', '.join(codebook.targets)}")
     # the names the columns' numbers stand for; those found in the annotations are appended
-    targets = [target] if target else list(codebook.target_names)
+    targets = [target] if target else list(codebook.targets)
     stance_labels, entity_labels = list(codebook.stance_labels), list(codebook.entity_labels)
     counted: dict[int, int] = {}  # token counts computed here, kept for the next report
     with engine.connect() as conn:

@@ -17,6 +17,7 @@ from annotator.store.failures import failure_message as store_failure_message
 
 if TYPE_CHECKING:  # the codebook's module loads pydantic: only the commands that read a codebook pay for it
     from annotator.domain.codebook import Codebook
+    from annotator.domain.codebook_names import CodebookNames
 
 
 def load_codebook_file(path: Path) -> Codebook:
@@ -92,6 +93,18 @@ def active_codebook(engine: Engine) -> Codebook:
     from annotator.domain.codebook import parse_codebook
 
     return parse_codebook(source, f"codebook {name} (stored)")
+
+
+def codebook_names(engine: Engine) -> CodebookNames:
+    """The targets and labels of the codebook in force, without validating it again (see
+    domain/codebook_names.py)."""
+    from annotator.domain.codebook_names import names_of
+
+    with engine.connect() as conn:
+        stored = codebooks.latest(conn)
+    if stored is None:
+        raise InputError("the project has no codebook; run `annotator init`")
+    return names_of(stored[2])
 
 
 def codebook_ref(engine: Engine) -> str:
