@@ -7,9 +7,11 @@ line so that the export builds that record with the rule.
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import orjson
+import pytest
 from conftest import write_jsonl
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -17,6 +19,8 @@ from test_properties import (CODERS, DB, STANCES, TARGETS, fresh, gold_texts, me
                              scalars, spans_of, sqlite_template)
 
 import annotator.services.export as export_service
+from annotator.domain.errors import InputError
+from annotator.services import export_fork
 from annotator.domain import formats
 from annotator.services.project import codebook_ref, open_project
 from annotator.store import gold, gold_lines
@@ -90,11 +94,9 @@ def test_each_line_the_database_builds_is_the_rules_bytes(sqlite_only, cli, fres
     engine.dispose()
 
 
-def test_an_export_in_many_ranges_keeps_the_order_and_builds_what_sql_leaves_to_the_rule(
-        sqlite_only, cli, project, tmp_path, monkeypatch):
-    """Ranges read ahead on two threads come back in the project's order; a document the statement
-    leaves out (a meta given a "title" of its own by hand: imports refuse one beside a title) is
-    written by the rule in its place; what the file holds is what the rule gives."""
+def _titled_project(cli, project, tmp_path):
+    """23 documents with gold; d07's meta given a "title" of its own by hand (imports refuse one
+    beside a title), which the statement leaves to the rule."""
     import sqlite3
 
     records = [{"id": f"d{i:02}", "text": f"Kyiv and NATO, text {i}.", "title": f"Title {i}" if i % 3 else "",
@@ -104,7 +106,20 @@ def test_an_export_in_many_ranges_keeps_the_order_and_builds_what_sql_leaves_to_
     with sqlite3.connect(project) as db:
         db.execute("""UPDATE document SET meta = '{"n":7,"title":"own"}' WHERE id = 'd07'""")
     db.close()
-    monkeypatch.setattr(export_service, "BATCH", 2)  # 12 ranges of two documents, 3 read ahead at a time
+    return records
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_an_export_in_many_ranges_keeps_the_order_and_builds_what_sql_leaves_to_the_rule(
+        sqlite_only, cli, project, tmp_path, monkeypatch, cores):
+    """Ranges of document keys come back in the project's order, on one core or with the second
+    half written by a forked process; a document the statement leaves out is written by the rule in
+    its place; what the file holds is what the rule gives, and nothing is left beside it."""
+    records = _titled_project(cli, project, tmp_path)
+    monkeypatch.setattr(export_service, "BATCH", 2)  # 12 ranges of two documents
+    monkeypatch.setattr(export_fork, "FORK_AT", 0 if cores == 2 else 10**9)
+    forked, real_fork = [], os.fork
+    monkeypatch.setattr(os, "fork", lambda: forked.append(1) or real_fork())
     out = tmp_path / "gold.jsonl"
     assert cli("export", "--out", str(out)).code == 0
     engine = open_project(str(project))
@@ -116,3 +131,43 @@ def test_an_export_in_many_ranges_keeps_the_order_and_builds_what_sql_leaves_to_
     assert out.read_bytes().splitlines() == expected
     assert [orjson.loads(line)["id"] for line in expected] == [r["id"] for r in records]
     assert orjson.loads(expected[7])["meta"] == {"title": "own", "n": 7}  # the rule's merge: title first, meta's value
+    assert len(forked) == cores - 1 and [p.name for p in tmp_path.glob(".gold.jsonl*")] == []
+
+
+def test_a_split_export_on_two_cores_writes_the_same_files_as_on_one(sqlite_only, cli, project, tmp_path, monkeypatch):
+    _titled_project(cli, project, tmp_path)
+    monkeypatch.setattr(export_service, "BATCH", 3)
+    written = {}
+    for fork_at in (10**9, 0):
+        monkeypatch.setattr(export_fork, "FORK_AT", fork_at)
+        out = tmp_path / f"gold{fork_at}.jsonl"
+        assert cli("export", "--out", str(out), "--split", "0.5,0.25,0.25", "--seed", "3").code == 0
+        written[fork_at] = [out.with_name(f"{out.stem}-{name}.jsonl").read_bytes() for name in ("train", "dev", "test")]
+    assert written[0] == written[10**9] and all(written[0])
+
+
+@pytest.mark.parametrize("failure", ["a full disk", "a crash"])
+def test_when_the_second_half_fails_the_export_fails_and_leaves_no_file(sqlite_only, cli, project, tmp_path,
+                                                                        monkeypatch, failure):
+    """The forked process's error reaches the user as the export's own would (a full disk named as
+    such); a process that dies without a word fails the export too; neither leaves a file."""
+    _titled_project(cli, project, tmp_path)
+    monkeypatch.setattr(export_service, "BATCH", 2)
+    monkeypatch.setattr(export_fork, "FORK_AT", 0)
+    real = gold_lines.lines_between
+
+    def failing(conn, after, through, schema):  # the second half's ranges start past the middle
+        if after >= 12:
+            if failure == "a crash":
+                os._exit(9)
+            raise OSError(28, "No space left on device")
+        return real(conn, after, through, schema)
+
+    monkeypatch.setattr(gold_lines, "lines_between", failing)
+    out = tmp_path / "gold.jsonl"
+    engine = open_project(str(project))
+    expected = InputError if failure == "a full disk" else RuntimeError
+    with pytest.raises(expected, match="No space left on device|died"):
+        export_service.export(engine, "gold", out)
+    engine.dispose()
+    assert not out.exists() and [p.name for p in tmp_path.glob(".gold.jsonl*")] == []

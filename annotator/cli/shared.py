@@ -30,8 +30,8 @@ class _PlainNames:
                 # Typer prints the type's metavar, or <name> when it has none: an empty one prints
                 # nothing. A copy of the type, so the option types it shares with stay as they are.
                 shown = copy.copy(param.type)
-                shown.get_metavar = lambda param, ctx: ""
-                shown.plain_help = True
+                shown.get_metavar = lambda param, ctx: ""  # type: ignore[method-assign]
+                setattr(shown, "plain_help", True)  # noqa: B010 (an attribute ParamType does not declare)
                 param.type = shown
         return params
 

@@ -22,6 +22,7 @@ from annotator.domain import formats
 from annotator.domain.errors import InputError
 from annotator.domain.formats import ExportDocument, Unaligned
 from annotator.processes import alive
+from annotator.services import export_fork
 from annotator.services.output_files import output_target, refuse_project_files, still_replaceable
 from annotator.services.project import active_codebook, codebook_ref
 from annotator.store import annotations, gold, reliability
@@ -31,7 +32,6 @@ if TYPE_CHECKING:  # parsing a codebook loads pydantic: only the spaCy format ne
     from annotator.domain.codebook import Codebook
 
 BATCH = 1_000
-READ_AHEAD = 3  # ranges of documents read ahead of the writer (gold lines on SQLite)
 SPLITS = ("train", "dev", "test")
 
 
@@ -116,19 +116,27 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
         with engine.connect() as conn:
             report.not_done = annotations.count_not_done(conn)
     schema = codebook.ref if codebook else codebook_ref(engine)
+    lines = fmt == "gold" and engine.dialect.name == "sqlite"  # each line built by the database
     source: Iterator[tuple[str, bytes | ExportDocument]]
-    if fmt == "gold" and engine.dialect.name == "sqlite":
-        source = gold_lines(engine, schema)
-    else:
+    if not lines:
         source = ((doc.id, doc) for doc in (_coder_documents(engine) if fmt == "coders" else gold_documents(engine)))
     total = total_documents if fmt == "coders" else complete
     writers = {}
     done = 0
+    second_half = None
+
+    def split_for(doc_id: str) -> str:
+        return split_of(doc_id, seed, shares) if shares else "all"
+
     try:
         for name in paths:
             writers[name] = _writer(fmt, targets[name], codebook, include_meta)
+        if lines:  # a big one: the second half on the other core, by a forked process
+            second_half = export_fork.start(engine, complete, {n: w.path for n, w in writers.items()}, split_for,
+                                            lambda e, after, through: gold_lines(e, schema, after, through))
+            source = gold_lines(engine, schema, through=second_half.after if second_half else None)
         for doc_id, doc in source:
-            name = split_of(doc_id, seed, shares) if shares else "all"
+            name = split_for(doc_id)
             if isinstance(doc, bytes):  # a line the database built
                 writers[name].write(doc)
             else:
@@ -139,11 +147,18 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
             done += 1
             if done % 500 == 0:
                 progress(done, total)
+        if second_half:
+            files = {n: w.file for n, w in writers.items() if isinstance(w, _FileWriter)}
+            for name, count in export_fork.finish(second_half, files).items():
+                report.written[name] += count
+                done += count
         for writer in writers.values():  # every file complete beside its target before any is put in place
             writer.close()
         for writer in writers.values():
             writer.publish()
     except BaseException as error:
+        if second_half:
+            export_fork.abandon(second_half)
         for writer in writers.values():
             writer.abandon()
         if isinstance(error, OSError):  # a folder that cannot be made, a full disk, no permission
@@ -177,42 +192,25 @@ def _exported(g: gold.GoldDocument) -> ExportDocument:
                           adjudication=g.adjudication, by=g.by)
 
 
-def gold_lines(engine: Engine, schema: str) -> Iterator[tuple[str, bytes]]:
-    """SQLite: (id, gold JSONL line) of every document with complete gold, in the project's order,
-    each line built by the database (`store.gold_lines`; a document it leaves out, by the rule).
-    Two ranges of documents are read at once on threads of their own: the driver lets go of
-    Python's lock while SQLite builds the lines, so the second core builds the next range while
-    this thread writes. At most READ_AHEAD ranges wait, so memory stays flat."""
-    from collections import deque
-    from concurrent.futures import Future, ThreadPoolExecutor
-
+def gold_lines(engine: Engine, schema: str, after: int = 0, through: int | None = None) -> Iterator[tuple[str, bytes]]:
+    """SQLite: (id, gold JSONL line) of every document with complete gold whose key is in (after,
+    through], in the project's order, each line built by the database (`store.gold_lines`; a
+    document it leaves out, by the rule), a range of BATCH document keys a statement."""
     from annotator.store import gold_lines as lines
 
-    with engine.connect() as conn:
-        last = reliability.last_document(conn)
-    ranges = iter(range(0, last, BATCH))
-
-    def read(after: int) -> list[tuple[int, str, Any]]:
+    if through is None:
         with engine.connect() as conn:
-            return lines.lines_between(conn, after, after + BATCH, schema)
-
-    pool = ThreadPoolExecutor(2, thread_name_prefix="export")
-    try:
-        waiting: deque[Future[list[tuple[int, str, Any]]]] = deque(
-            pool.submit(read, after) for _, after in zip(range(READ_AHEAD), ranges, strict=False))
-        while waiting:
-            rows = waiting.popleft().result()
-            if (after := next(ranges, None)) is not None:
-                waiting.append(pool.submit(read, after))
-            for pk, doc_id, line in rows:
-                if line is None:
-                    with engine.connect() as conn:
-                        (g,) = gold.complete_after(conn, pk - 1, 1)
-                    yield doc_id, orjson.dumps(formats.gold_record(_exported(g), schema)) + b"\n"
-                else:
-                    yield doc_id, line.encode() + b"\n"
-    finally:
-        pool.shutdown(cancel_futures=True)
+            through = reliability.last_document(conn)
+    for start in range(after, through, BATCH):
+        with engine.connect() as conn:
+            rows = lines.lines_between(conn, start, min(start + BATCH, through), schema)
+        for pk, doc_id, line in rows:
+            if line is None:
+                with engine.connect() as conn:
+                    (g,) = gold.complete_after(conn, pk - 1, 1)
+                yield doc_id, orjson.dumps(formats.gold_record(_exported(g), schema)) + b"\n"
+            else:
+                yield doc_id, line.encode() + b"\n"
 
 
 def _coder_documents(engine: Engine) -> Iterator[ExportDocument]:

@@ -93,3 +93,15 @@ def lines_between(conn: Connection, after: int, through: int, schema: str) -> li
         cursor.close()
     rows.sort()  # by document key (here, not in SQL: a sort there would carry every text through a temporary b-tree)
     return rows
+
+
+def middle(conn: Connection, skip: int) -> int | None:
+    """The key of the document `skip` places into the complete gold, in the project's order (a walk
+    over that much of gold's document index: an export then reads all of it anyway)."""
+    from sqlalchemy import select
+
+    from annotator.store.gold import GOLD
+
+    found: int | None = conn.scalar(select(GOLD.c.document_pk).where(GOLD.c.disputed == 0)
+                                    .order_by(GOLD.c.document_pk).offset(skip).limit(1))
+    return found
