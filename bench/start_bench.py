@@ -2,7 +2,7 @@
 
     python bench/start_bench.py [--rounds 3] [--runs 5]
 
-Makes a small project (the seeds' Wikinews articles, one coder's done work on a few, gold), then
+Makes a small project (the seeds' Wikinews articles, two coders' done work on six, gold), then
 over --rounds rounds, each subject --runs times in a new process, the subjects' order rotated each
 round: `annotator --help` (the floor: Python, the command line and its help, nothing of a project)
 and the reading commands (status, show, agree, models, coder list, export). Prints every round's
@@ -43,10 +43,14 @@ def run(args: list[str], folder: Path, env: dict[str, str]) -> float:
 
 def make_project(folder: Path, env: dict[str, str]) -> str:
     seeds = ROOT / "seeds" / "wikinews.jsonl"
-    first = json.loads(seeds.read_text("utf-8").splitlines()[0])
+    articles = [json.loads(line) for line in seeds.read_text("utf-8").splitlines()[:6]]
+    first = articles[0]
+    # Two coders' done work on six articles, so `agree` computes its coefficients (numpy and all)
     work = folder / "work.jsonl"
-    work.write_text(json.dumps({"id": first["id"], "text": first["text"], "coder": "ana", "spans": [],
-                                "stance": {}}) + "\n", "utf-8")
+    work.write_text("".join(json.dumps({"id": a["id"], "text": a["text"], "coder": coder, "spans": [],
+                                        "stance": {"NATO": label}}) + "\n"
+                            for n, a in enumerate(articles) for coder, label in
+                            (("ana", "FAVOR"), ("ben", ("FAVOR", "AGAINST", "NONE")[n % 3]))), "utf-8")
     for args in (["init"], ["import", str(seeds)], ["import", "--create-coders", str(work)], ["gold"]):
         subprocess.run([ANNOTATOR, *args], cwd=folder, env=env, check=True, stdout=subprocess.DEVNULL)
     return str(first["id"])

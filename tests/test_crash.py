@@ -502,15 +502,18 @@ def test_export_killed_part_way_leaves_no_partial_file_and_a_rerun_writes_it_who
     """SIGKILL `annotator export --force` once its temporary file holds a seeded share of the output,
     over an older export at the target (seed 3) or none. The target holds the older file whole, or
     nothing; the same command run again writes the same bytes as an uninterrupted export."""
-    records = import_records(500, "gold", ("gold",))
-    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "gold.jsonl", records[:430]))).code == 0
     fmt, name = FORMATS[seed]
+    # SQLite builds gold lines a range of 1,000 documents a statement and the file takes each range at
+    # once: 3,000 documents give the kill three ranges to fall between
+    count = 3000 if fmt == "gold" else 500
+    records = import_records(count, "gold", ("gold",))
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "gold.jsonl", records[:count - 70]))).code == 0
     target = tmp_path / "exports" / name
     older = None
     if seed == 3:
         assert cli("export", "--format", fmt, "--out", str(target)).code == 0
         older = target.read_bytes()
-    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "more.jsonl", records[430:]))).code == 0
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "more.jsonl", records[count - 70:]))).code == 0
     reference = tmp_path / "reference" / name
     assert cli("export", "--format", fmt, "--out", str(reference)).code == 0
     whole = reference.read_bytes()
