@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from annotator.cli.shared import Command, Db, app, out, project_db
@@ -21,6 +20,8 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", h
 
 
 def _print_status(db: str | None, as_json: bool) -> None:
+    from rich.table import Table  # (here: only the status tables need it, and it costs every command 4 ms)
+
     from annotator.services.inspect import project_status
     from annotator.services.project import open_project
 
@@ -45,6 +46,8 @@ def _print_status(db: str | None, as_json: bool) -> None:
 
 
 def _print_suggestion_use(use: dict) -> None:
+    from rich.table import Table
+
     def share(value: float | None) -> str:
         return "-" if value is None else f"{value:.0%}"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from annotator.cli.shared import Command, Db, Group, app, err, out, project_db, web_address
 from annotator.cli.coding import run_app
@@ -32,6 +31,8 @@ def coder_add(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="N
 @coder_app.command("list", cls=Command)
 def coder_list(ctx: typer.Context, db: Db = None) -> None:
     """Every coder with their role, what is assigned to them and what they have done."""
+    from rich.table import Table
+
     from annotator.services.project import open_project
     from annotator.services.team import list_coders
 
@@ -88,6 +89,8 @@ def assign(ctx: typer.Context,
                metavar="SHARE", help="Share of documents shown without suggestions (agree compares them)")] = None,
            db: Db = None) -> None:
     """Assign documents to coders, balanced and reproducible; work already done stays with its coder."""
+    from rich.table import Table
+
     from annotator.services.project import open_project
     from annotator.services.team import assign as run_assign
 
@@ -134,6 +137,8 @@ def _figure(value: float | None, digits: int = 3) -> str:
 
 
 def _print_agreement(result: dict, shared: int, coders: tuple[str, ...]) -> None:
+    from rich.table import Table
+
     out.print(f"{shared} document(s) done by two coders or more; coders: {', '.join(coders)}")
     stance = Table("target", "alpha", "95% CI", "Fleiss κ", "agree", "units", "coders",
                    title="Stance, nominal (undefined: too few units, or one category only)")
@@ -167,6 +172,8 @@ def _print_agreement(result: dict, shared: int, coders: tuple[str, ...]) -> None
 
 def _print_anchoring(conditions: dict) -> None:
     """Blind against assisted documents: do coders follow the model rather than the codebook?"""
+    from rich.table import Table
+
     assisted, blind = conditions["assisted"], conditions["blind"]
     if not blind["documents"]:
         out.print("No blind documents: `annotator assign ... --blind 0.1` shows a share without suggestions, "
