@@ -171,3 +171,123 @@ def test_when_the_second_half_fails_the_export_fails_and_leaves_no_file(sqlite_o
         export_service.export(engine, "gold", out)
     engine.dispose()
     assert not out.exists() and [p.name for p in tmp_path.glob(".gold.jsonl*")] == []
+
+
+def test_a_read_only_url_stays_read_only_on_two_cores(sqlite_only, cli, project, tmp_path, monkeypatch):
+    """The forked process opens the database by the URL it was given: `?mode=ro` changes nothing
+    in the file (a backup, kept with a rollback journal, is not turned into WAL)."""
+    import hashlib
+
+    _titled_project(cli, project, tmp_path)
+    copy = tmp_path / "copy.db"
+    assert cli("backup", str(copy)).code == 0
+    before = hashlib.sha256(copy.read_bytes()).hexdigest()
+    monkeypatch.setattr(export_service, "BATCH", 2)
+    monkeypatch.setattr(export_fork, "FORK_AT", 0)
+    out = tmp_path / "gold.jsonl"
+    result = cli("export", "--db", f"sqlite:///{copy}?mode=ro", "--out", str(out))
+    assert result.code == 0, result.err
+    assert len(out.read_bytes().splitlines()) == 23
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.glob("copy.db*")) == ["copy.db"]
+
+
+CHILD_SLOWED = """
+import os, sys, time
+from annotator.cli import main
+from annotator.services import export, export_fork
+from annotator.store import gold_lines
+
+export_fork.FORK_AT, export.BATCH = 0, 2
+parent, real = os.getpid(), gold_lines.lines_between
+
+def slowed(conn, after, through, schema):  # the second half, in the child, crawls
+    if os.getpid() != parent:
+        time.sleep(0.3)
+    return real(conn, after, through, schema)
+
+gold_lines.lines_between = slowed
+main(["export", "--db", sys.argv[1], "--out", sys.argv[2]])
+"""
+
+
+def test_a_killed_export_takes_its_second_half_with_it(sqlite_only, cli, project, tmp_path):
+    """SIGKILL the exporting process while its child writes the second half: the child sees it has
+    no parent, stops and removes its file (nobody would append it; a rerun would find it alive)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _titled_project(cli, project, tmp_path)
+    out = tmp_path / "gold.jsonl"
+    script = tmp_path / "slowed.py"
+    script.write_text(CHILD_SLOWED, "utf-8")
+    victim = subprocess.Popen([sys.executable, str(script), str(project), str(out)], cwd=tmp_path)
+
+    def child_parts() -> list:
+        return [p for p in tmp_path.glob(".gold.jsonl.*.part") if p.name != f".gold.jsonl.{victim.pid}.part"]
+
+    deadline = time.monotonic() + 60
+    while not child_parts() and victim.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert child_parts(), "the second half never started"
+    (part,) = child_parts()
+    child = int(part.name.split(".")[-2])
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (part.exists() or _running(child)):
+        time.sleep(0.05)
+    assert not part.exists() and not _running(child) and not out.exists()
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's end is reaped by whoever adopted it, maybe late)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_an_input_error_in_the_second_half_reaches_the_user_as_one(sqlite_only, cli, project, tmp_path, monkeypatch):
+    """An error the command line prints as one line (here an InputError; a locked database is the
+    same path) comes back from the child as that error, not as a traceback."""
+    _titled_project(cli, project, tmp_path)
+    monkeypatch.setattr(export_service, "BATCH", 2)
+    monkeypatch.setattr(export_fork, "FORK_AT", 0)
+    parent, real = os.getpid(), gold_lines.lines_between
+
+    def refusing(conn, after, through, schema):
+        if os.getpid() != parent:
+            raise InputError("the codebook in force changed during the export")
+        return real(conn, after, through, schema)
+
+    monkeypatch.setattr(gold_lines, "lines_between", refusing)
+    result = cli("export", "--out", str(tmp_path / "gold.jsonl"))
+    assert result.code == 1 and "the codebook in force changed during the export" in result.err
+    assert "Traceback" not in result.err and not list(tmp_path.glob("*gold.jsonl*"))
+
+
+def test_a_document_left_to_the_rule_that_lost_its_gold_meanwhile_is_left_out(sqlite_only, cli, project, tmp_path,
+                                                                              monkeypatch):
+    """The rule builds a document the statement left out in a later transaction: if its gold was
+    disputed in between, it is left out (not replaced by the next document, written twice)."""
+    import sqlite3
+
+    _titled_project(cli, project, tmp_path)  # d07: left to the rule
+    real = gold_lines.lines_between
+
+    def disputed_meanwhile(conn, after, through, schema):
+        rows = real(conn, after, through, schema)
+        with sqlite3.connect(project) as db:
+            db.execute("UPDATE gold SET disputed = 1 WHERE document_pk = (SELECT pk FROM document WHERE id = 'd07')")
+        db.close()
+        return rows
+
+    monkeypatch.setattr(gold_lines, "lines_between", disputed_meanwhile)
+    out = tmp_path / "gold.jsonl"
+    assert cli("export", "--out", str(out)).code == 0
+    ids = [orjson.loads(line)["id"] for line in out.read_bytes().splitlines()]
+    assert ids == [f"d{i:02}" for i in range(23) if i != 7]
