@@ -54,7 +54,9 @@ def test_quick_start_summary_is_on_its_own_line_not_on_the_bars(cli, monkeypatch
 
     screen = io.StringIO()
     monkeypatch.setattr(coding, "out", Console(file=screen, force_terminal=True, width=100, highlight=False))
-    monkeypatch.setattr(shared, "err", Console(file=screen, force_terminal=True, width=100, highlight=False))
+    bars = shared._LazyConsole()  # the console the command line's bars are drawn on, made here
+    bars._made = Console(file=screen, force_terminal=True, width=100, highlight=False)
+    monkeypatch.setattr(shared, "err", bars)
     monkeypatch.setattr(coding, "run_app", lambda *args: None)
     monkeypatch.setattr(quickstart, "suggest", lambda engine, **kw: suggest(engine, pipeline=ruler, **kw))
     assert cli().code == 0

@@ -33,7 +33,7 @@ def export(ctx: typer.Context,
 
     engine = open_project(project_db(ctx, db))
     with Progress(TextColumn("Exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err, transient=True) as bar:
+                  console=err.console, transient=True) as bar:
         task = bar.add_task("export", total=None)
         report = run_export(engine, fmt, out_path, split=split, seed=seed, force=force, include_meta=include_meta,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))

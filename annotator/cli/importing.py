@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
 from annotator.cli.shared import Command, Db, app, err, out, project_db
 from annotator.domain.display import escaped_controls, name_problem
@@ -51,7 +50,7 @@ class _progress:
         from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
         self.bar = bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                                  TimeRemainingColumn(), console=err, transient=True)
+                                  TimeRemainingColumn(), console=err.console, transient=True)
         bar.start()
         task = bar.add_task(self.what, total=self.total)
         return lambda n: bar.advance(task, n)
@@ -100,6 +99,8 @@ def import_(ctx: typer.Context,
             db: Db = None) -> None:
     """Import articles (text files, JSONL, CSV), coder JSONL annotations, and doccano, Prodigy and Label
     Studio exports. Re-importing is a no-op."""
+    from rich.text import Text
+
     from annotator.services.importer import ImportFailed, ImportIncomplete, import_paths, total_bytes
     from annotator.services.project import open_project
 

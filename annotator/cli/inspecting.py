@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from annotator.cli.shared import Command, Db, app, out, project_db
 from annotator.domain.display import json_for_terminal
@@ -86,6 +85,8 @@ def show(ctx: typer.Context, doc_id: Annotated[str, typer.Argument(metavar="ID")
 
 
 def _print_document(data: dict) -> None:
+    from rich.text import Text
+
     text = data["text"]
     out.print(Text.assemble((data["title"] or data["id"], "bold"), f"  ({data['id']})"))
     out.print(" · ".join(str(v) for k, v in data["meta"].items() if k in ("source", "date", "url")))

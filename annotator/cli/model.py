@@ -40,7 +40,7 @@ def train(ctx: typer.Context,
 
     engine = open_project(project_db(ctx, db))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not err.is_terminal) as bar:
+                  console=err.console, transient=True, disable=not err.is_terminal) as bar:
         stage: list[TaskID | None] = [None]
 
         def on_stage(name: str, steps: int) -> None:

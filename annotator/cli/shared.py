@@ -8,14 +8,13 @@ import re
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.segment import Segment
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from annotator.domain.display import printable, quoted_short
 from annotator.domain.errors import InputError
 
-if TYPE_CHECKING:  # Rich's progress loads only when a bar is shown
+if TYPE_CHECKING:  # Rich's console loads when first used, its progress only when a bar is shown
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
 
@@ -53,24 +52,48 @@ app = typer.Typer(cls=Group, add_completion=False, pretty_exceptions_enable=Fals
                   help="Annotate news articles in the terminal: entities, stance, reliability, gold data.")
 
 
-class _SafeConsole(Console):
-    """Every piece of text it prints loses its control characters (an escape sequence in a title
-    or a coder name would retitle or clear the terminal); Rich's own styles and cursor moves are
-    added after this and stay. One place for every command's output, tables and bars included."""
+def _safe_console(**options: Any) -> Console:
+    """A console every piece of whose text loses its control characters (an escape sequence in a
+    title or a coder name would retitle or clear the terminal); Rich's own styles and cursor moves
+    are added after this and stay. One place for every command's output, tables and bars included."""
+    from rich.console import Console
+    from rich.segment import Segment
 
-    def render(self, renderable, options=None):
-        for segment in super().render(renderable, options):
-            if segment.control is None and segment.text:
-                clean = printable(segment.text)
-                if clean is not segment.text:
-                    segment = Segment(clean, segment.style)
-            yield segment
+    class SafeConsole(Console):
+        def render(self, renderable, options=None):
+            for segment in super().render(renderable, options):
+                if segment.control is None and segment.text:
+                    clean = printable(segment.text)
+                    if clean is not segment.text:
+                        segment = Segment(clean, segment.style)
+                yield segment
+
+    return SafeConsole(**options)
+
+
+class _LazyConsole:
+    """That console, made when first used: a command that prints JSON alone (`agree --json`) never
+    loads Rich's console, a tenth of a reading command's start. Rich's own objects (progress bars)
+    are given `.console`, the console itself."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._made: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._made is None:
+            self._made = _safe_console(**self._options)
+        return self._made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
 
 
 # Titles, texts, names and paths are the user's data: printed as they are, never read as Rich markup
 # ("[/bold]" in a title) or emoji codes; styled output goes through Text.
-out = _SafeConsole(highlight=False, soft_wrap=True, markup=False, emoji=False)
-err = _SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+out = _LazyConsole(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = _LazyConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 Db = Annotated[str | None, typer.Option(
     "--db", envvar="ANNOTATOR_DB", show_envvar=True, metavar="URL", show_default="annotator.db",
@@ -103,7 +126,7 @@ class RateBar:
 
             self.bar = bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                       TextColumn("{task.fields[rate]} docs/s"), TimeRemainingColumn(),
-                                      console=err, transient=True)
+                                      console=err.console, transient=True)
             bar.start()
             self.task = bar.add_task(self.what, total=report.todo, rate="-")
 
