@@ -116,9 +116,9 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
         with engine.connect() as conn:
             report.not_done = annotations.count_not_done(conn)
     schema = codebook.ref if codebook else codebook_ref(engine)
-    lines = fmt == "gold" and engine.dialect.name == "sqlite"  # each line built by the database
+    built_by_database = fmt == "gold" and engine.dialect.name == "sqlite"  # each line, by SQLite
     source: Iterator[tuple[str, bytes | ExportDocument]]
-    if not lines:
+    if not built_by_database:
         source = ((doc.id, doc) for doc in (_coder_documents(engine) if fmt == "coders" else gold_documents(engine)))
     total = total_documents if fmt == "coders" else complete
     writers = {}
@@ -131,7 +131,7 @@ def export(engine: Engine, fmt: str, out: Path | None = None, *, split: str | No
     try:
         for name in paths:
             writers[name] = _writer(fmt, targets[name], codebook, include_meta)
-        if lines:  # a big one: the second half on the other core, by a forked process
+        if built_by_database:  # a big one: the second half on the other core, by a forked process
             second_half = export_fork.start(engine, complete, {n: w.path for n, w in writers.items()}, split_for,
                                             lambda e, after, through: gold_lines(e, schema, after, through))
             source = gold_lines(engine, schema, through=second_half.after if second_half else None)
@@ -196,14 +196,14 @@ def gold_lines(engine: Engine, schema: str, after: int = 0, through: int | None 
     """SQLite: (id, gold JSONL line) of every document with complete gold whose key is in (after,
     through], in the project's order, each line built by the database (`store.gold_lines`; a
     document it leaves out, by the rule), a range of BATCH document keys a statement."""
-    from annotator.store import gold_lines as lines
+    from annotator.store.gold_lines import lines_between
 
     if through is None:
         with engine.connect() as conn:
             through = reliability.last_document(conn)
     for start in range(after, through, BATCH):
         with engine.connect() as conn:
-            rows = lines.lines_between(conn, start, min(start + BATCH, through), schema)
+            rows = lines_between(conn, start, min(start + BATCH, through), schema)
         for pk, doc_id, line in rows:
             if line is None:
                 with engine.connect() as conn:
