@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 
 import krippendorff
 import numpy as np
@@ -130,3 +132,19 @@ def test_agree_names_an_unknown_coder(cli, project, tmp_path):
     assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
     result = cli("agree", "--coders", "alice,zed")
     assert result.code == 1 and "no coder named zed; coders: alice, bob, carol" in result.err
+
+
+# What a cold start loads and a reading command never needs; each was once loaded by `agree` (numpy.ma
+# by np.unique and np.quantile, Rich's console for JSON, the screen and spaCy through imports).
+NEVER_LOADED = ("numpy.ma", "rich.console", "rich.table", "textual", "spacy", "sqlmodel", "pandas")
+
+
+def test_a_cold_agree_loads_only_what_it_uses(cli, project, tmp_path, sqlite_only):
+    assert cli("import", "--create-coders", str(write_jsonl(tmp_path / "coders.jsonl", _records()))).code == 0
+    run = ("import json, sys\nfrom annotator.cli import main\ntry:\n    main(['agree', '--json'])\n"
+           f"finally:\n    print(json.dumps([m for m in {NEVER_LOADED!r} if m in sys.modules]), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", run], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stderr.splitlines()[-1]) == []
+    ukraine = json.loads(done.stdout)["stance"]["Ukraine"]  # computed, its interval drawn: numpy ran
+    assert ukraine["alpha"] is not None and len(ukraine["alpha_ci95"]) == 2

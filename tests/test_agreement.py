@@ -11,6 +11,8 @@ import time
 import krippendorff
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss
@@ -417,6 +419,16 @@ def test_the_interval_contains_the_estimate_and_is_reproducible():
     assert alpha_interval(units, seed=4) != (low, high)
     inner_low, inner_high = alpha_interval(units, seed=3, level=0.5)
     assert low < inner_low < inner_high < high
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=60),
+       st.lists(st.floats(0, 1), min_size=1, max_size=4))
+def test_quantiles_are_numpys_to_the_last_bit(values, levels):
+    # the interval's own quantiles (np.quantile loads numpy.ma): numpy's default method exactly
+    data = np.array(values)
+    assert agreement.quantiles(data, levels) == np.quantile(data, levels).tolist()
+    assert agreement.quantiles(data, (0.025, 0.975)) == np.quantile(data, [0.025, 0.975]).tolist()
 
 
 def test_draws_where_alpha_is_undefined_are_left_out():

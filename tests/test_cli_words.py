@@ -171,3 +171,30 @@ def test_anything_else_goes_through_typer(argv):
     from annotator.cli.coding import plain_code_args
 
     assert plain_code_args(argv) is None
+
+
+@pytest.mark.parametrize("argv, built", [
+    (["agree", "--json"], ["agree"]), (["--db", "x.db", "coder", "list"], ["coder"]),
+    (["--db=x.db", "models", "use", "m"], ["models"]), (["export", "--help"], ["export"]),
+    ([], None), (["--help"], None), (["--db", "x.db"], None), (["agre"], None), (["--bogus", "agree"], None)])
+def test_a_run_builds_the_command_it_names_alone(argv, built):
+    """Typer builds each command it is given at every start: a run naming a command gets that one
+    (or its group) alone; no command, or one it lacks, gets the whole app for its help and errors."""
+    from typer.main import get_command
+
+    from annotator.cli import app, only_the_command
+
+    one = only_the_command(argv)
+    assert (one is app) if built is None else (list(get_command(one).commands) == built)
+
+
+def test_a_command_built_alone_says_what_it_says_in_the_whole_app(cli, monkeypatch):
+    import annotator.cli as command_line
+
+    names = [command_line._name(c.name, c.callback) for c in command_line.app.registered_commands]
+    asked = [[name, "--help"] for name in names] + [["coder", "--help"], ["models", "list", "--help"],
+                                                    ["agree", "--bogus"], ["show"]]
+    alone = [cli(*argv) for argv in asked]
+    monkeypatch.setattr(command_line, "only_the_command", lambda args: command_line.app)
+    assert alone == [cli(*argv) for argv in asked]
+    assert len(names) >= 15 and all(result.out or result.err for result in alone)

@@ -5,7 +5,10 @@ in the order they are imported here."""
 
 from __future__ import annotations
 
+import copy
 import sys
+
+import typer
 
 from annotator.cli import coding, project, importing, suggesting, inspecting, team, data, model  # noqa: F401
 from annotator.cli.shared import app, err
@@ -20,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
         if plain is not None:
             coding.run_app(*plain)
         else:
-            app(args=args, prog_name="annotator")
+            only_the_command(args)(args=args, prog_name="annotator")
     except CodebookError as exc:
         for line in exc.problems:
             err.print(line)
@@ -43,3 +46,28 @@ def main(argv: list[str] | None = None) -> None:
             raise
         err.print(f"error: {message}")
         sys.exit(1)
+
+
+def only_the_command(args: list[str]) -> typer.Typer:
+    """The app with only the command the arguments name (a group, such as `coder`, whole): Typer
+    builds every command's parameters from its signature at each start, 10 ms for the forty, and a
+    run uses one. With no command named, or a name it lacks, the whole app (its help, its errors)."""
+    words = iter(args)
+    for word in words:
+        if word == "--db":
+            next(words, None)
+        elif not word.startswith("--db="):
+            break
+    else:
+        return app
+    commands = [c for c in app.registered_commands if _name(c.name, c.callback) == word]
+    groups = [g for g in app.registered_groups if g.name == word]
+    if not commands and not groups:
+        return app
+    one = copy.copy(app)
+    one.registered_commands, one.registered_groups = commands, groups
+    return one
+
+
+def _name(given: str | None, callback: object) -> str:
+    return given or typer.main.get_command_name(getattr(callback, "__name__", ""))

@@ -79,7 +79,7 @@ class EntityTally:
         blind = np.isin(docs, part.blind)
         shared = coders_of >= 2
         self.shared += int(shared.sum())
-        self.done_coders.update(np.unique(part.coded[:, 1]).tolist())
+        self.done_coders.update(np.flatnonzero(np.bincount(part.coded[:, 1], minlength=people)).tolist())
         self.paired_coders.update(np.flatnonzero(has[shared, :people].any(axis=0)).tolist())
         for condition in (0, 1):
             in_it = blind == bool(condition)
@@ -97,7 +97,7 @@ class EntityTally:
             self.matched[..., b] += np.bincount(key, marked[span_group, b], size).reshape(2, people + 1, labels)
             self.reference[..., b] += np.bincount(key, has[rank, b], size).reshape(2, people + 1, labels)
         human = coder < people
-        self.seen_labels.update(np.unique(label[human & shared[rank]]).tolist())
+        self.seen_labels.update(np.flatnonzero(np.bincount(label[human & shared[rank]], minlength=labels)).tolist())
         self._loose(rows[human], span_group[human], marked, has, len(docs))
         self._patterns(rows[human & shared[rank]], docs, has[:, :people].sum(axis=1), shared, part)
         self.slices += 1
