@@ -2,6 +2,7 @@
 
     python bench/scale_bench.py [--docs 1000000] [--presses 40] [--rounds 3] [--starts 3] [--keep PATH]
                                 [--db postgresql | --db postgresql://USER@HOST:PORT/DBNAME]
+                                [--order sequential|random|uncertain]
 
 Builds (or reuses, with --keep) a project of N short documents (sentences of the Wikinews corpus,
 ~400 characters, ids doc-0 ... doc-N-1), all blind (no suggestions, so `d` marks done at once and no
@@ -19,7 +20,9 @@ raised as `suggest` raises it). Then, over --rounds rounds, the coders in rotate
 and once a round: `status` (project_status), suggest start-up (the unsuggested count and the first
 page of documents for "bench 1", all `suggest` does before its model runs), and an import of 20,000
 new documents into the big project against one into an empty project, alternated.
-Prints p50/p95 per coder and the targets: every key p95 <= 16 ms; first paint within 10% of the new
+The coders work through the queue in --order (as `code --order`; the uncertain order of these
+documents, none with a scored stance, is import order with every key tied). Prints p50/p95 per
+coder and the targets: every key p95 <= 16 ms; first paint within 10% of the new
 coder's; find <= 30 ms a keystroke; import rate into a million documents >= 0.5 x the empty
 project's in the same run. With the load average.
 
@@ -174,14 +177,14 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-async def coder_round(db: str, coder: str, presses: int) -> dict[str, list[float]]:
+async def coder_round(db: str, coder: str, presses: int, order: str = "sequential") -> dict[str, list[float]]:
     from annotator.tui.app import CodingApp  # first: it sets Textual's frame rate before Textual loads
     from annotator.services.coding import CodingSession
     from annotator.services.project import open_project
     from textual import events
 
     started = time.perf_counter()
-    session = CodingSession(open_project(db), coder)
+    session = CodingSession(open_project(db), coder, order=order)
     app = CodingApp(session)
     frames: list[float] = []
     frame = asyncio.Event()
@@ -260,6 +263,8 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=3, help="screen starts per coder and round (first paint)")
     parser.add_argument("--keep", type=Path, help="database to build once and reuse (with --db postgresql: the "
                         "cluster's folder)")
+    parser.add_argument("--order", default="sequential", choices=("sequential", "random", "uncertain"),
+                        help="the queue's order the coders work in")
     parser.add_argument("--db", help="postgresql (a throwaway cluster, as the tests start one) or "
                         "postgresql://USER@HOST:PORT/DBNAME (a server of your own); SQLite without it")
     args = parser.parse_args()
@@ -267,7 +272,7 @@ def main() -> None:
         parser.error(f"--db {args.db}: give postgresql or postgresql://USER@HOST:PORT/DBNAME (SQLite: leave --db out)")
     if args.db and args.keep and args.db != "postgresql":
         parser.error("--keep with a server URL: the URL's database is the one kept")
-    print(f"start: {load_average()}")
+    print(f"start: {load_average()}; the queue in {args.order} order")
     with tempfile.TemporaryDirectory() as tmp_name, projects_for(args, Path(tmp_name)) as projects:
         measure(args, projects, Path(tmp_name))
     print(f"end:   {load_average()}")
@@ -304,7 +309,8 @@ def measure(args: argparse.Namespace, projects: SqliteProjects | ServerProjects,
         this: dict[str, dict[str, list[float]]] = {c: {} for c in coders}
         for start in range(args.starts):  # first paint is one sample a start: several, alternating coders
             for coder in rotated(coders, r + start):
-                for key, values in (await coder_round(work, coder, args.presses if start == 0 else 0)).items():
+                for key, values in (await coder_round(work, coder, args.presses if start == 0 else 0,
+                                                      args.order)).items():
                     this[coder].setdefault(key, []).extend(values)
         return this
 

@@ -208,3 +208,17 @@ def test_a_run_of_a_from_a_target_comes_back_to_the_undecided_entities(seeded):
     for _ in range(items):
         press(c, "accept")
     assert left(c) == 0 and stored_stances(seeded).keys() == set(TARGETS)
+
+
+@pytest.mark.parametrize("order", ["random", "uncertain"])
+def test_the_position_shown_after_each_step_is_the_documents_place_in_the_order(seeded, order):
+    """In the keyed orders `n`, `p` and `s` carry the position on from the one shown (`s` counting
+    only the documents it passes over): it is what counting the order gives, past finished ones too."""
+    session = CodingSession(open_project(str(seeded)), "alice", clock=lambda: 0.0, pipeline=rule_pipeline(),
+                            order=order)
+    c = CodingController(session)
+    c.open(session.resume_point())
+    for action in ("next", "next", "skip", "previous", "previous", "skip", "skip", "next", "skip"):
+        press(c, action)
+        assert c.position == session.position(c.doc.pk) > 0, action
+    assert c.position >= 4  # the last skip passed over the ones skipped before

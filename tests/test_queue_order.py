@@ -125,3 +125,70 @@ def test_a_document_suggested_while_coding_keeps_its_place_and_redo_keeps_the_ne
         models.put_in_use(conn, "stance", "old", "1")
         store_suggestions.refresh_certainty(conn, [pk])
     assert rows(seeded, "SELECT certainty FROM document WHERE pk = ?", pk)[0][0] == 0.1
+
+
+def _tied_project(cli, tmp_path, n: int):
+    """n documents with no suggestions: every one's certainty ties at 2.0 (the uncertain order is
+    then import order, by pk); half of them assigned to bob."""
+    from conftest import write_jsonl
+
+    docs = [{"id": f"doc-{i}", "text": f"Report number {i} about Kyiv."} for i in range(n)]
+    assert cli("import", str(write_jsonl(tmp_path / "docs.jsonl", docs))).code == 0
+    assert cli("coder", "add", "alice").code == 0 and cli("coder", "add", "bob").code == 0
+
+
+@pytest.mark.parametrize("order", ["random", "uncertain"])
+@pytest.mark.parametrize("coder", ["alice", "bob"])
+def test_the_position_after_a_step_is_the_counted_position(cli, project, tmp_path, order, coder):
+    """`d` in the keyed orders counts only the documents between the one left and the next: the
+    same positions as counting every document before, across ties, gaps and an assignment."""
+    _tied_project(cli, tmp_path, 60)
+    if coder == "bob":
+        assert cli("assign", "--coders", "alice,bob", "--overlap", "0").code == 0
+    engine = open_project(str(project))
+    execute(project, "UPDATE document SET certainty = 0.5 WHERE pk % 7 = 0",  # some ties, some keys apart
+            "UPDATE document SET certainty = 0.9 WHERE pk % 5 = 0")
+    session = CodingSession(engine, coder, order=order)
+    walked = _walk(session)
+    assert len(walked) >= 25
+    for i, before in enumerate(walked[:-1]):
+        for after in (walked[i + 1], walked[min(i + 7, len(walked) - 1)]):
+            assert session.position_after(before, i + 1, after) == session.position(after) == walked.index(after) + 1
+    assert documents.count_between(engine.connect(), order, walked[5], walked[2]) is None  # not after it
+
+
+@pytest.mark.parametrize("order", ["random", "uncertain"])
+def test_the_keyed_orders_cost_the_same_deep_among_tied_keys(cli, project, tmp_path, sqlite_only, order):
+    """Next, previous, next unfinished and the position after `d`, near the start of the order and
+    near its end, counted in the work SQLite's engine does (its progress handler), not in time: deep
+    in 1,500 tied keys they read no more than near the start."""
+    from sqlalchemy import event
+
+    _tied_project(cli, tmp_path, 1500)
+    engine = open_project(str(project))
+    session = CodingSession(engine, "alice", order=order)
+    walked = _walk(session)
+    steps = [0]
+
+    def counted() -> int:
+        steps[0] += 1
+        return 0
+
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, *_: conn.connection.driver_connection.set_progress_handler(counted, 20))
+
+    def work(at: int) -> list[int]:
+        """The steps of each: next, next unfinished, previous, the position after `d`."""
+        pk, following, spent = walked[at], walked[at + 1], []
+        for step, expected in ((lambda: session.next_pk(pk), following),
+                               (lambda: session.next_pk(pk, unfinished=True), following),
+                               (lambda: session.previous_pk(pk), walked[at - 1]),
+                               (lambda: session.position_after(pk, at + 1, following), at + 2)):
+            steps[0] = 0
+            assert step() == expected
+            spent.append(steps[0])
+        return spent
+
+    # (a walk shows at one end or the other: forward from near the start is short, back is long)
+    for each in zip(work(5), work(750), work(1490)):
+        assert max(each) <= 2 * min(each) + 10, each

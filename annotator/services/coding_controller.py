@@ -301,12 +301,14 @@ class CodingController:
         if self._store("status", lambda a: edits.set_status(a, status), outcome) is None:
             return False
         outcome.recount = True
-        following = self.session.next_pk(self._open.pk, unfinished=True) or self.session.first_unfinished(or_first=False)
+        following = self.session.next_pk(self._open.pk, unfinished=True)
+        position = None if following is None else self.session.position_after(self._open.pk, self.position, following)
+        following = following or self.session.first_unfinished(or_first=False)
         if following is None or following == self._open.pk:
             self._repainted(None, outcome)
             outcome.say(f"Every document is done or skipped: {self.total} of {self.total}.", title="Queue finished")
             return True
-        self.open(following, just_stored=True, outcome=outcome)
+        self.open(following, just_stored=True, outcome=outcome, position=position)
         return True
 
     def _undo(self, here: Here) -> Outcome:
