@@ -250,6 +250,9 @@ def once_a_round(db: str, projects: SqliteProjects | ServerProjects, tmp: Path, 
             t0 = time.perf_counter()
             import_paths(targets[name], [corpus_file])
             took[name] = time.perf_counter() - t0
+        with engine.begin() as conn:  # blind as the built ones: the random order puts them in the coders' way
+            conn.execute(text("UPDATE document SET blind = true WHERE id > :prefix AND id < :after"),
+                         {"prefix": f"round{r}-", "after": f"round{r}."})  # ('.' sorts right after '-')
         for e in targets.values():
             e.dispose()
     return took
