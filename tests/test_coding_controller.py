@@ -218,7 +218,36 @@ def test_the_position_shown_after_each_step_is_the_documents_place_in_the_order(
                             order=order)
     c = CodingController(session)
     c.open(session.resume_point())
+    assert c.position is None  # counting every document before it is the screen's worker's, after the paint
+    assert c.position_counted(c.doc.pk, session.position(c.doc.pk)) and not c.position_counted(c.doc.pk, 99)
     for action in ("next", "next", "skip", "previous", "previous", "skip", "skip", "next", "skip"):
         press(c, action)
         assert c.position == session.position(c.doc.pk) > 0, action
     assert c.position >= 4  # the last skip passed over the ones skipped before
+    c.open(c.doc.pk)  # as find and the dashboard open one: counted after the paint again
+    assert c.position is None and not c.position_counted(c.doc.pk + 1, 3)
+    assert press(c, "next").opened and c.position is None  # from a place not known yet: not guessed
+
+
+def test_d_while_the_documents_suggestions_are_being_made_asks_before_marking_it_done(cli, project, tmp_path):
+    """`d d` typed at once on a document whose suggestions the screen is still making: the first `d`
+    asks (it marked the document done unseen, and the second `d` then marked the next one done)."""
+    from conftest import write_jsonl
+
+    texts = ["Vladimir Putin met Olaf Scholz in Berlin.", "Joe Biden spoke in Kyiv.", "NATO met in Brussels."]
+    assert cli("import", str(write_jsonl(tmp_path / "d.jsonl", [{"id": f"d{i}", "text": t}
+                                                                 for i, t in enumerate(texts)]))).code == 0
+    session = CodingSession(open_project(str(project)), "alice", clock=lambda: 0.0, pipeline=rule_pipeline())
+    c = CodingController(session)
+    c.open(session.resume_point())
+    first = c.doc.pk
+    assert "still being made" in said(press(c, "done")) and c.doc.pk == first
+    assert rows(project, "SELECT count(*) FROM annotation WHERE status = 'done'") == [(0,)]
+    assert press(c, "done").opened and c.doc.pk != first  # asked once: the second `d` marks it done
+    assert rows(project, "SELECT document_pk FROM annotation WHERE status = 'done'") == [(first,)]
+    second = c.doc.pk
+    c.suggested(second, session.suggest_missing(second))  # they arrived: the usual question
+    assert "undecided: d again" in said(press(c, "done")) and c.doc.pk == second
+    press(c, "skip")
+    c.suggested(c.doc.pk, None)  # none could be made: nothing to wait for
+    assert "Every document is done or skipped" in said(press(c, "done"))

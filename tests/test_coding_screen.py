@@ -527,3 +527,22 @@ async def test_the_next_document_is_painted_before_its_background_work_starts(se
         assert running_at_paint == [[]]
         ahead = app.screen.controller.ahead
         assert ahead is not None and ahead.after_pk == app.screen.doc.pk  # then it ran
+
+
+async def test_in_the_random_order_the_header_shows_each_documents_place_counted_after_its_paint(seeded):
+    """A document's place in the random order is a count of every document before it: the screen
+    paints the document, then a worker counts, and the header says it; `d` and `n` carry it on."""
+    from annotator.tui.widgets.header_bar import HeaderBar
+
+    session = CodingSession(open_project(str(seeded)), "alice", clock=lambda: 0.0, pipeline=rule_pipeline(),
+                            order="random")
+    async with CodingApp(session).run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        header = screen.query_one(HeaderBar)
+        for keys in ((), ("n",), ("n", "d", "d"), ("p",)):
+            await pilot.press(*keys)
+            await ready(pilot)
+            place = session.position(screen.doc.pk)
+            assert place > 0 and f"{place} of 25 ·" in str(header.line()), (keys, str(header.line()))
+        header.set_progress(None, 25, 0, "draft")
+        assert "… of 25 · done today 0" in str(header.line())

@@ -53,13 +53,14 @@ class CodingController:
         self.target = self.codebook.targets[0].name if self.codebook.targets else None
         self.stance_focus = False
         self.cursor = 0  # the start of the token under the screen's cursor
-        self.position = 0
+        self.position: int | None = 0  # in the queue's order; 0: not in it; None: being counted
         self.total = session.queue_size()
         self.ahead: Ahead | None = None
         self.storing: str | None = None  # what a running background store does
         self._done_asked: int | None = None  # the document whose `d` was answered with a question
         self._answering: int | None = None  # that document, while the key after the question runs
         self._asked_on: int | None = None  # the document the question was last said on
+        self._awaiting: int | None = None  # the open document, while the screen makes its suggestions
 
     @property
     def _open(self) -> OpenDocument:
@@ -275,10 +276,13 @@ class CodingController:
         """`d`; with suggestions still undecided, what the codebook says: ask once, reject them, or allow."""
         left = edits.undecided(self._open.annotation, self._open.suggestion)
         mode = self.codebook.on_done_with_undecided
-        if left and mode == "ask" and self._done_asked != self._open.pk:
+        coming = self._awaiting == self._open.pk  # `d d` typed at once would otherwise mark it done
+        if (left or coming) and mode == "ask" and self._done_asked != self._open.pk:  # unseen, then the next one
             self._done_asked = self._asked_on = self._open.pk
-            return Outcome().say(f"{left} suggestion{'s' if left != 1 else ''} undecided: d again to mark done "
-                                 "without them, u to go to the first.", title="Not done yet", timeout=6)
+            asked = (f"{left} suggestion{'s' if left != 1 else ''} undecided: d again to mark done without them, u "
+                     "to go to the first." if left else "Its suggestions are still being made: d again to mark done "
+                     "without them.")
+            return Outcome().say(asked, title="Not done yet", timeout=6)
         outcome = Outcome()
         if left and mode == "reject":
             if not self._store("reject undecided", lambda a: edits.reject_undecided(a, self._open.suggestion), outcome):
@@ -405,7 +409,7 @@ class CodingController:
     def _step(self, by: int) -> int | None:
         """The neighbour's position when it saves a count (random and uncertain orders); in import
         or assignment order it is a seek, and read: another coder's lease may have skipped one."""
-        return self.position + by if self.session.order != "sequential" else None
+        return self.position + by if self.session.order != "sequential" and self.position is not None else None
 
     def _go(self, pk: int | None, position: int | None, at_end: str) -> Outcome:
         if pk is None:
@@ -427,12 +431,26 @@ class CodingController:
         else:
             ahead = None
             self.doc = self.session.open(pk)
-        self.position = position or self.session.position(pk)
+        # the screen makes the suggestions of a document that has none (a worker), unless it is blind
+        self._awaiting = pk if self._open.suggestion is None and not self._open.blind else None
+        if position is not None:
+            self.position = position
+        elif self.session.order == "sequential":
+            self.position = self.session.position(pk)  # a seek
+        else:  # a count of every document before it: the screen has it counted once this one is painted
+            self.position = None
         self.entities = entity_list(self._open.annotation, self._open.suggestion)
         first = self._focus_first(keep_entity=keep_cursor is not None)
         self.cursor = keep_cursor if keep_cursor is not None else (first.start if first else 0)
         outcome.opened, outcome.move_to = ahead or True, self.cursor
         return outcome
+
+    def position_counted(self, pk: int, position: int) -> bool:
+        """The open document's position, counted off the screen's path; False for one left since."""
+        if self.doc is None or self.doc.pk != pk or self.position is not None:
+            return False
+        self.position = position
+        return True
 
     def _focus_first(self, keep_entity: bool) -> Entity | None:
         targets = self._open.target_names
@@ -443,9 +461,11 @@ class CodingController:
         return first
 
     def suggested(self, pk: int, suggestion: Suggestion | None) -> Outcome:
-        """Suggestions made for `pk` while it was open arrived (dropped for a document left since)."""
+        """Suggestions made for `pk` while it was open arrived (dropped for a document left since);
+        None: none could be made."""
         if self.doc is None or self._open.pk != pk:
             return Outcome()
+        self._awaiting = None
         self._open.suggestion = suggestion
         outcome = self._repainted(None)
         if self.focus() == Focus():  # nothing focused yet: the new suggestions' first undecided item

@@ -127,6 +127,8 @@ class CodingScreen(DocumentWorkers, BackgroundStores):
             if doc.suggestion is None and not doc.blind:
                 self.call_after_refresh(self._suggest, doc.pk)
             self.call_after_refresh(self._fetch_ahead, doc.pk, self.article.text_width)
+            if self.controller.position is None:
+                self.call_after_refresh(self._count_position, doc.pk)
         else:
             if outcome.changed:
                 self.article.update_marks(self.controller.entities, marks)

@@ -37,6 +37,12 @@ class FetchedAhead(Message):
 
 
 @dataclass
+class PositionCounted(Message):
+    document_pk: int
+    position: int
+
+
+@dataclass
 class TokensReady(Message):
     document_pk: int
     tokens: tuple[list[int], list[int]]
@@ -58,6 +64,19 @@ class DocumentWorkers(Screen[None]):
 
     def _refresh_panel(self) -> None:
         raise NotImplementedError
+
+    def _refresh_progress(self, doc: OpenDocument) -> None:
+        raise NotImplementedError
+
+    @work(thread=True, exclusive=True, group="position", exit_on_error=False)
+    def _count_position(self, pk: int) -> None:
+        """The open document's place in the random or uncertain order: a count of every document
+        before it (a quarter of a second deep in a million), so it comes after the document's paint."""
+        self.post_message(PositionCounted(pk, self.session.position(pk)))
+
+    def on_position_counted(self, message: PositionCounted) -> None:
+        if self.controller.position_counted(message.document_pk, message.position) and self.doc is not None:
+            self._refresh_progress(self.doc)
 
     @work(thread=True, group="ahead", exit_on_error=False)
     def _fetch_ahead(self, pk: int, width: int) -> None:
@@ -100,7 +119,11 @@ class DocumentWorkers(Screen[None]):
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
     def _suggest(self, pk: int) -> None:
-        self.post_message(SuggestionArrived(pk, self.session.suggest_missing(pk)))
+        made = None
+        try:
+            made = self.session.suggest_missing(pk)
+        finally:  # failed too: the document no longer waits for them (the error is the worker's, as before)
+            self.post_message(SuggestionArrived(pk, made))
 
     def on_suggestion_arrived(self, message: SuggestionArrived) -> None:
         self.show(self.controller.suggested(message.document_pk, message.suggestion))

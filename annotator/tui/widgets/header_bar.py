@@ -17,14 +17,15 @@ class HeaderBar(Widget):
     def __init__(self, coder: str, codebook: str, **kwargs) -> None:
         super().__init__(**kwargs)
         self.left = f"annotator · {coder} · {codebook}"
-        self.position, self.total, self.done_today, self.seconds = 0, 0, 0, 0.0
+        self.position: int | None = 0
+        self.total, self.done_today, self.seconds = 0, 0, 0.0
         self.status = ""
         self._maker: StripMaker | None = None
 
     def on_mount(self) -> None:
         self._maker = StripMaker(self.app.console)
 
-    def set_progress(self, position: int, total: int, done_today: int, status: str) -> None:
+    def set_progress(self, position: int | None, total: int, done_today: int, status: str) -> None:
         self.position, self.total, self.done_today, self.status = position, total, done_today, status
         self.refresh(layout=False)
 
@@ -42,7 +43,8 @@ class HeaderBar(Widget):
         could be cut to the width before the first layout (one letter of the title) and stay so."""
         minutes, seconds = divmod(int(self.seconds), 60)
         status = f"{self.status} · " if self.status and self.status != "draft" else ""
-        where = f"{self.position} of {self.total}" if self.position else f"not in your {self.total}"
+        where = (f"… of {self.total}" if self.position is None  # (being counted)
+                 else f"{self.position} of {self.total}" if self.position else f"not in your {self.total}")
         right = f"{status}{where} · done today {self.done_today} · {minutes:02d}:{seconds:02d}"
         width = max(self.content_region.width, len(right) + 2)
         left = self.left[: max(width - len(right) - 1, 0)]
