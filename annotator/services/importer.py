@@ -35,7 +35,7 @@ from annotator.services.project import active_codebook
 from annotator.services.file_watch import FileWatch
 from annotator.services.import_workers import ImportWorkers, judge_alignment
 from annotator.services.sources import LineParser, Opener, Source, format_of_content, plan_sources, read_source
-from annotator.store import annotations, assignments, checkpoints, documents, events, gold
+from annotator.store import annotations, assignments, documents, events, gold
 from annotator.store.engine import Connection, Engine, StoreBusy, StoreConflict, transient, write
 from annotator.store.failures import failure_cause
 from annotator.store.scratch import SeenRecords
@@ -177,10 +177,24 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
             raise ImportFailed(report)
         report.created_coders = authorize(engine, writes, create_coders)
         checked_invalid = report.invalid
+        batch: list[tuple[str, DocumentRecord]] = []
+        chars, size = 0, FIRST_BATCH
         if workers is not None:
             workers.judging = True  # (they flag spans off token boundaries on the read that stores)
-        with checkpoints.copied_aside(engine):
-            _store_all(engine, read(watch.verifying), refused, watch, report)
+        for number, (where, record) in enumerate(read(watch.verifying)):
+            if number in refused or isinstance(record, InputError):  # (the watch stops a file that changed)
+                continue
+            judge_alignment(record)  # (outside the transaction; done already where a worker parsed it)
+            # A batch ends at its size, but not inside a run of records of one text (a Label Studio
+            # task's annotators, coders' lines one after another): a document comes with them whole.
+            if (len(batch) >= size or chars >= BATCH_CHARS) and record.text_hash != batch[-1][1].text_hash:
+                watch.verify()  # every record of the batch read as it was checked
+                size = next_batch_size(size, len(batch), _store(engine, batch, report))
+                batch, chars = [], 0
+            batch.append((where, record))
+            chars += len(record.text)
+        watch.verify()
+        _store(engine, batch, report)
     if report.added or report.annotations_added:  # a no-op import leaves no trace
         write(engine, lambda conn: events.add(conn, "import", after={
             "paths": [str(p) for p in paths], "added": report.added, "already": report.already,
@@ -188,27 +202,6 @@ def import_paths(engine: Engine, paths: list[Path], fmt: str = "auto", text_colu
     if report.invalid > checked_invalid and not skip_invalid:
         raise ImportIncomplete(report)
     return report
-
-
-def _store_all(engine: Engine, records: Iterator[tuple[str, DocumentRecord | InputError]], refused: set[int],
-               watch: FileWatch, report: ImportReport) -> None:
-    """The second read, stored in batches of about BATCH_SECONDS each."""
-    batch: list[tuple[str, DocumentRecord]] = []
-    chars, size = 0, FIRST_BATCH
-    for number, (where, record) in enumerate(records):
-        if number in refused or isinstance(record, InputError):  # (the watch stops a file that changed)
-            continue
-        judge_alignment(record)  # (outside the transaction; done already where a worker parsed it)
-        # A batch ends at its size, but not inside a run of records of one text (a Label Studio
-        # task's annotators, coders' lines one after another): a document comes with them whole.
-        if (len(batch) >= size or chars >= BATCH_CHARS) and record.text_hash != batch[-1][1].text_hash:
-            watch.verify()  # every record of the batch read as it was checked
-            size = next_batch_size(size, len(batch), _store(engine, batch, report))
-            batch, chars = [], 0
-        batch.append((where, record))
-        chars += len(record.text)
-    watch.verify()
-    _store(engine, batch, report)
 
 
 @contextmanager
