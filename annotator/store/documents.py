@@ -308,8 +308,18 @@ def count_between(conn: Connection, order: str, after_pk: int, through_pk: int, 
     """How many documents of the queue lie after one and up to another in a keyed order (random,
     uncertain), with assigned_to only that coder's; None when the second does not come after the
     first. Seeks over the documents between them alone, however deep in the order they lie: where
-    `position` counts every document before."""
+    `position` counts every document before. (On SQLite, which seeks a row comparison on its first
+    column alone, in up to three parts: ties at either end, and the keys between.)"""
     key = ORDER_KEYS[order]
+    if conn.dialect.name == "postgresql":  # one statement (a round trip each cost more than the counts):
+        # a row comparison, which PostgreSQL seeks on (key, pk); 0 counted: the second is not after
+        keys = [select(key).where(DOC.c.pk == bindparam(name)).scalar_subquery() for name in ("after", "through")]
+        query = select(func.count()).select_from(DOC).where(
+            tuple_(key, DOC.c.pk) > tuple_(keys[0], bindparam("after")),
+            tuple_(key, DOC.c.pk) <= tuple_(keys[1], bindparam("through")))
+        counted = count_of(conn, query.where(_assigned()) if assigned_to is not None else query,
+                           {"after": after_pk, "through": through_pk, "assigned_to": assigned_to})
+        return counted or None
     after, through = (conn.scalar(_order_key_of(order), {"document": pk}) for pk in (after_pk, through_pk))
     if after is None or through is None or (through, through_pk) <= (after, after_pk):
         return None
