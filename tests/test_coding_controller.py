@@ -249,5 +249,36 @@ def test_d_while_the_documents_suggestions_are_being_made_asks_before_marking_it
     c.suggested(second, session.suggest_missing(second))  # they arrived: the usual question
     assert "undecided: d again" in said(press(c, "done")) and c.doc.pk == second
     press(c, "skip")
-    c.suggested(c.doc.pk, None)  # none could be made: nothing to wait for
+    c.suggested(c.doc.pk, None, ("an earlier visit's", 0))  # a stale failure: still waiting
+    assert "still being made" in said(press(c, "done"))
+    c.suggested(c.doc.pk, None, c.awaiting)  # this visit's worker made none: nothing to wait for
     assert "Every document is done or skipped" in said(press(c, "done"))
+
+
+def test_a_late_failure_to_suggest_leaves_the_suggestions_shown_since(seeded):
+    c = opened(seeded)
+    shown = c.doc.suggestion
+    assert shown is not None and c.awaiting is None
+    c.suggested(c.doc.pk, None, (c.doc.pk, 0))  # from a visit before these were shown
+    assert c.doc.suggestion is shown and "undecided: d again" in said(press(c, "done"))
+
+
+@pytest.mark.parametrize("order", ["random", "uncertain"])
+def test_the_position_counts_a_document_another_coders_lease_made_n_pass_over(cli, seeded, order):
+    """Without an assignment `n` passes over the single-coded documents another coder has open: the
+    header counts them, as the order does."""
+    assert all(cli("coder", "add", name).code == 0 for name in ("alice", "bob", "carol"))
+    assert cli("assign", "--coders", "alice,bob", "--overlap", "0").code == 0
+    engine = open_project(str(seeded))
+    carol = CodingSession(engine, "carol", clock=lambda: 0.0, pipeline=rule_pipeline(), order=order)
+    walked = [carol.first_unfinished()]
+    while (following := carol.next_pk(walked[-1])) is not None:
+        walked.append(following)
+    bob = CodingSession(engine, "bob", clock=lambda: 0.0, pipeline=rule_pipeline(), order=order)
+    held = next(pk for pk in walked[3:] if bob.position(pk))
+    bob.open(held)  # bob's lease on it: carol's `n` passes over it
+    c = CodingController(carol)
+    c.open(walked[walked.index(held) - 1])
+    assert c.position_counted(c.doc.pk, carol.position(c.doc.pk))
+    press(c, "next")
+    assert c.doc.pk == walked[walked.index(held) + 1] and c.position == carol.position(c.doc.pk) == walked.index(held) + 2

@@ -11,7 +11,7 @@ from annotator.services.coding import CodingSession
 from annotator.services.project import open_project
 from annotator.store import documents
 from annotator.store.engine import make_engine
-from conftest import execute, rows
+from conftest import execute, rows, write_jsonl
 
 
 def _walk(session: CodingSession) -> list[int]:
@@ -127,11 +127,9 @@ def test_a_document_suggested_while_coding_keeps_its_place_and_redo_keeps_the_ne
     assert rows(seeded, "SELECT certainty FROM document WHERE pk = ?", pk)[0][0] == 0.1
 
 
-def _tied_project(cli, tmp_path, n: int):
+def _tied_project(cli, tmp_path, n: int) -> None:
     """n documents with no suggestions: every one's certainty ties at 2.0 (the uncertain order is
-    then import order, by pk); half of them assigned to bob."""
-    from conftest import write_jsonl
-
+    then import order, by pk); coders alice and bob."""
     docs = [{"id": f"doc-{i}", "text": f"Report number {i} about Kyiv."} for i in range(n)]
     assert cli("import", str(write_jsonl(tmp_path / "docs.jsonl", docs))).code == 0
     assert cli("coder", "add", "alice").code == 0 and cli("coder", "add", "bob").code == 0
@@ -151,10 +149,16 @@ def test_the_position_after_a_step_is_the_counted_position(cli, project, tmp_pat
     session = CodingSession(engine, coder, order=order)
     walked = _walk(session)
     assert len(walked) >= 25
+    assert session.position_from(walked[0], 1, walked[1]) is None  # no place counted yet to carry from
     for i, before in enumerate(walked[:-1]):
         for after in (walked[i + 1], walked[min(i + 7, len(walked) - 1)]):
-            assert session.position_after(before, i + 1, after) == session.position(after) == walked.index(after) + 1
+            assert session.position(after) == walked.index(after) + 1
+            assert session.position_from(before, i + 1, after) == walked.index(after) + 1
+            assert session.position_from(after, walked.index(after) + 1, before) == i + 1  # and back
     assert documents.count_between(engine.connect(), order, walked[5], walked[2]) is None  # not after it
+    # documents added since the last count move places: nothing is carried until one is counted again
+    assert cli("import", str(write_jsonl(tmp_path / "more.jsonl", [{"id": "late", "text": "Late news."}]))).code == 0
+    assert session.position_from(walked[0], 1, walked[1]) is None
 
 
 @pytest.mark.parametrize("order", ["random", "uncertain"])
@@ -168,6 +172,7 @@ def test_the_keyed_orders_cost_the_same_deep_among_tied_keys(cli, project, tmp_p
     engine = open_project(str(project))
     session = CodingSession(engine, "alice", order=order)
     walked = _walk(session)
+    session.position(walked[0])  # (a place counted once, as the screen counts the first)
     steps = [0]
 
     def counted() -> int:
@@ -183,7 +188,7 @@ def test_the_keyed_orders_cost_the_same_deep_among_tied_keys(cli, project, tmp_p
         for step, expected in ((lambda: session.next_pk(pk), following),
                                (lambda: session.next_pk(pk, unfinished=True), following),
                                (lambda: session.previous_pk(pk), walked[at - 1]),
-                               (lambda: session.position_after(pk, at + 1, following), at + 2)):
+                               (lambda: session.position_from(pk, at + 1, following), at + 2)):
             steps[0] = 0
             assert step() == expected
             spent.append(steps[0])

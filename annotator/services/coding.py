@@ -117,6 +117,7 @@ class CodingSession:
         self._pipeline_lock = threading.Lock()
         self._nlp = NlpWorker()  # spaCy off the screen's threads (see nlp_worker)
         self._leased: set[int] = set()  # single-coded documents this session holds a lease on
+        self._counted_at: tuple[int, int] | None = None  # documents.order_stamp at the last count of a place
 
     # The queue ------------------------------------------------------------------------------
     # Positions are the coder's assignment positions, or import order without an assignment; a
@@ -131,25 +132,32 @@ class CodingSession:
             if self.order != "sequential":
                 if self.assigned and assignments.position(conn, self.coder_pk, document_pk) is None:
                     return 0
+                self._counted_at = documents.order_stamp(conn)  # (places carried from this one hold till it moves)
                 return documents.position(conn, document_pk, self.order, self.coder_pk if self.assigned else None)
             if self.assigned:
                 return assignments.position(conn, self.coder_pk, document_pk) or 0
             return documents.position(conn, document_pk)
 
-    def position_after(self, before_pk: int, before_position: int | None, document_pk: int) -> int | None:
-        """The position of a document that follows another (at before_position) in the queue: in the
+    def position_from(self, from_pk: int, from_position: int | None, document_pk: int) -> int | None:
+        """The position of a document reached from another (at from_position) in the queue: in the
         random and uncertain orders counted over the documents between them alone (counting every
-        one before it took 130 ms deep in a million documents); None where only that would do."""
+        one before it took 130 ms deep in a million documents). None where only that count would
+        do: the other's place is not known, or documents were added or suggested since it was."""
         if self.order == "sequential":
             return self.position(document_pk)
-        if not before_position:  # not in the queue, or not counted yet
+        if not from_position:  # not in the queue, or not counted yet
             return None
+        assigned = self.coder_pk if self.assigned else None
         with self.engine.connect() as conn:
+            if documents.order_stamp(conn) != self._counted_at:
+                return None
             if self.assigned and assignments.position(conn, self.coder_pk, document_pk) is None:
                 return 0
-            between = documents.count_between(conn, self.order, before_pk, document_pk,
-                                              self.coder_pk if self.assigned else None)
-        return before_position + between if between is not None else None
+            ahead = documents.count_between(conn, self.order, from_pk, document_pk, assigned)
+            if ahead is not None:
+                return from_position + ahead
+            behind = documents.count_between(conn, self.order, document_pk, from_pk, assigned)
+        return from_position - behind if behind is not None else None
 
     def done_today(self) -> int:
         local_midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)

@@ -60,7 +60,8 @@ class CodingController:
         self._done_asked: int | None = None  # the document whose `d` was answered with a question
         self._answering: int | None = None  # that document, while the key after the question runs
         self._asked_on: int | None = None  # the document the question was last said on
-        self._awaiting: int | None = None  # the open document, while the screen makes its suggestions
+        self._visits = 0  # documents opened
+        self.awaiting: tuple[int, int] | None = None  # (document, visit) while the screen makes its suggestions
 
     @property
     def _open(self) -> OpenDocument:
@@ -276,7 +277,7 @@ class CodingController:
         """`d`; with suggestions still undecided, what the codebook says: ask once, reject them, or allow."""
         left = edits.undecided(self._open.annotation, self._open.suggestion)
         mode = self.codebook.on_done_with_undecided
-        coming = self._awaiting == self._open.pk  # `d d` typed at once would otherwise mark it done
+        coming = self.awaiting is not None  # `d d` typed at once would otherwise mark it done
         if (left or coming) and mode == "ask" and self._done_asked != self._open.pk:  # unseen, then the next one
             self._done_asked = self._asked_on = self._open.pk
             asked = (f"{left} suggestion{'s' if left != 1 else ''} undecided: d again to mark done without them, u "
@@ -306,7 +307,7 @@ class CodingController:
             return False
         outcome.recount = True
         following = self.session.next_pk(self._open.pk, unfinished=True)
-        position = None if following is None else self.session.position_after(self._open.pk, self.position, following)
+        position = None if following is None else self._carried(following)
         following = following or self.session.first_unfinished(or_first=False)
         if following is None or following == self._open.pk:
             self._repainted(None, outcome)
@@ -401,20 +402,23 @@ class CodingController:
         return Outcome()
 
     def _next(self, here: Here) -> Outcome:
-        return self._go(self.session.next_pk(self._open.pk), self._step(+1), "This is the last document.")
+        return self._go(self.session.next_pk(self._open.pk), "This is the last document.")
 
     def _previous(self, here: Here) -> Outcome:
-        return self._go(self.session.previous_pk(self._open.pk), self._step(-1), "This is the first document.")
+        return self._go(self.session.previous_pk(self._open.pk), "This is the first document.")
 
-    def _step(self, by: int) -> int | None:
-        """The neighbour's position when it saves a count (random and uncertain orders); in import
-        or assignment order it is a seek, and read: another coder's lease may have skipped one."""
-        return self.position + by if self.session.order != "sequential" and self.position is not None else None
+    def _carried(self, pk: int) -> int | None:
+        """The position of pk, reached from the open document, where that saves a count of every
+        document before it (random and uncertain orders: the documents passed are counted, another
+        coder's leased ones among them); in import or assignment order `open` reads it in a seek."""
+        if self.session.order == "sequential":
+            return None
+        return self.session.position_from(self._open.pk, self.position, pk)
 
-    def _go(self, pk: int | None, position: int | None, at_end: str) -> Outcome:
+    def _go(self, pk: int | None, at_end: str) -> Outcome:
         if pk is None:
             return Outcome().say(at_end, timeout=2)
-        return self.open(pk, position=position)
+        return self.open(pk, position=self._carried(pk))
 
     # Documents ----------------------------------------------------------------------------------
     def open(self, pk: int, keep_cursor: int | None = None, position: int | None = None,
@@ -432,7 +436,8 @@ class CodingController:
             ahead = None
             self.doc = self.session.open(pk)
         # the screen makes the suggestions of a document that has none (a worker), unless it is blind
-        self._awaiting = pk if self._open.suggestion is None and not self._open.blind else None
+        self._visits += 1
+        self.awaiting = (pk, self._visits) if self._open.suggestion is None and not self._open.blind else None
         if position is not None:
             self.position = position
         elif self.session.order == "sequential":
@@ -460,12 +465,17 @@ class CodingController:
         self.stance_focus = first is None and first_target is not None and not keep_entity
         return first
 
-    def suggested(self, pk: int, suggestion: Suggestion | None) -> Outcome:
-        """Suggestions made for `pk` while it was open arrived (dropped for a document left since);
-        None: none could be made."""
+    def suggested(self, pk: int, suggestion: Suggestion | None, awaited: tuple[int, int] | None = None) -> Outcome:
+        """Suggestions made for `pk` while it was open arrived (dropped for a document left since).
+        None: the worker started for `awaited` (the visit it was started for) made none; one started
+        for an earlier visit changes nothing (suggestions shown since stay, a newer worker's wait too)."""
         if self.doc is None or self._open.pk != pk:
             return Outcome()
-        self._awaiting = None
+        if suggestion is None:
+            if awaited == self.awaiting:
+                self.awaiting = None
+            return Outcome()
+        self.awaiting = None
         self._open.suggestion = suggestion
         outcome = self._repainted(None)
         if self.focus() == Focus():  # nothing focused yet: the new suggestions' first undecided item

@@ -308,6 +308,14 @@ def _assigned() -> ColumnElement[bool]:
     return select(ASSIGN.c.pk).where(ASSIGN.c.document_pk == DOC.c.pk, ASSIGN.c.coder_pk == bindparam("assigned_to")).exists()
 
 
+def order_stamp(conn: Connection) -> tuple[int, int]:
+    """What moves documents' places in the keyed orders, read in two seeks: the newest document
+    (an import adds to the random order anywhere) and the newest suggestion (a suggestion moves a
+    document in the uncertain order)."""
+    return (conn.scalar(select(func.max(DOC.c.seq))) or 0,
+            conn.scalar(select(func.max(t.Suggestion.c.pk))) or 0)
+
+
 def count_between(conn: Connection, order: str, after_pk: int, through_pk: int, assigned_to: int | None = None) -> int | None:
     """How many documents of the queue lie after one and up to another in a keyed order (random,
     uncertain), with assigned_to only that coder's; None when the second does not come after the

@@ -125,7 +125,7 @@ class CodingScreen(DocumentWorkers, BackgroundStores):
             if self.tokenizer_ready and not (ahead and ahead.final_tokens):
                 self.call_after_refresh(self._tokenize, doc.pk, doc.text)
             if doc.suggestion is None and not doc.blind:
-                self.call_after_refresh(self._suggest, doc.pk)
+                self.call_after_refresh(self._suggest, doc.pk, self.controller.awaiting)
             self.call_after_refresh(self._fetch_ahead, doc.pk, self.article.text_width)
             if self.controller.position is None:
                 self.call_after_refresh(self._count_position, doc.pk)

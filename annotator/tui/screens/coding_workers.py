@@ -24,6 +24,7 @@ from annotator.tui.wrap import wrap
 class SuggestionArrived(Message):
     document_pk: int
     suggestion: Suggestion | None
+    awaited: tuple[int, int] | None  # the visit of the document they were made for
 
 
 @dataclass
@@ -118,15 +119,15 @@ class DocumentWorkers(Screen[None]):
             self._refresh_panel()
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
-    def _suggest(self, pk: int) -> None:
+    def _suggest(self, pk: int, awaited: tuple[int, int] | None) -> None:
         made = None
         try:
             made = self.session.suggest_missing(pk)
         finally:  # failed too: the document no longer waits for them (the error is the worker's, as before)
-            self.post_message(SuggestionArrived(pk, made))
+            self.post_message(SuggestionArrived(pk, made, awaited))
 
     def on_suggestion_arrived(self, message: SuggestionArrived) -> None:
-        self.show(self.controller.suggested(message.document_pk, message.suggestion))
+        self.show(self.controller.suggested(message.document_pk, message.suggestion, message.awaited))
 
 
 def _give_way() -> None:
