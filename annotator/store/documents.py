@@ -218,18 +218,14 @@ def position(conn: Connection, document_pk: int, order: str = "sequential", assi
     key = ORDER_KEYS.get(order)
     if key is None and assigned_to is None:
         return conn.scalar(_SEQ, {"document": document_pk}) or 0
-    if key is None:
-        query = select(func.count()).select_from(DOC).where(DOC.c.pk <= document_pk)
-    else:
+    if key is not None:
         at = conn.scalar(select(key).where(DOC.c.pk == document_pk))
         # PostgreSQL reads a row comparison from the (key, pk) index alone; the OR of two ranges it
         # read as a bitmap over the table's rows, six times as long (100 ms deep in a million)
         before = (tuple_(key, DOC.c.pk) <= tuple_(at, document_pk) if conn.dialect.name == "postgresql"
                   else or_(key < at, and_(key == at, DOC.c.pk <= document_pk)))
-        query = select(func.count()).select_from(DOC).where(before)
-    if assigned_to is not None:
-        query = query.where(_assigned())
-    return count_of(conn, query, {"assigned_to": assigned_to})
+        return _count(conn, before, assigned_to)
+    return _count(conn, DOC.c.pk <= document_pk, assigned_to)
 
 
 def neighbour(conn: Connection, document_pk: int, forward: bool, unfinished_by: int | None = None,
@@ -326,12 +322,9 @@ def count_between(conn: Connection, order: str, after_pk: int, through_pk: int, 
     if conn.dialect.name == "postgresql":  # one statement (a round trip each cost more than the counts):
         # a row comparison, which PostgreSQL seeks on (key, pk); 0 counted: the second is not after
         keys = [select(key).where(DOC.c.pk == bindparam(name)).scalar_subquery() for name in ("after", "through")]
-        query = select(func.count()).select_from(DOC).where(
-            tuple_(key, DOC.c.pk) > tuple_(keys[0], bindparam("after")),
-            tuple_(key, DOC.c.pk) <= tuple_(keys[1], bindparam("through")))
-        counted = count_of(conn, query.where(_assigned()) if assigned_to is not None else query,
-                           {"after": after_pk, "through": through_pk, "assigned_to": assigned_to})
-        return counted or None
+        between = and_(tuple_(key, DOC.c.pk) > tuple_(keys[0], bindparam("after")),
+                       tuple_(key, DOC.c.pk) <= tuple_(keys[1], bindparam("through")))
+        return _count(conn, between, assigned_to, after=after_pk, through=through_pk) or None
     after, through = (conn.scalar(_order_key_of(order), {"document": pk}) for pk in (after_pk, through_pk))
     if after is None or through is None or (through, through_pk) <= (after, after_pk):
         return None
@@ -340,12 +333,15 @@ def count_between(conn: Connection, order: str, after_pk: int, through_pk: int, 
     else:
         parts = [and_(key == after, DOC.c.pk > after_pk), and_(key > after, key < through),
                  and_(key == through, DOC.c.pk <= through_pk)]
-    total = 0
-    for part in parts:
-        query = select(func.count()).select_from(DOC).where(part)
-        total += count_of(conn, query.where(_assigned()) if assigned_to is not None else query,
-                          {"assigned_to": assigned_to})
-    return total
+    return sum(_count(conn, part, assigned_to) for part in parts)
+
+
+def _count(conn: Connection, condition: ColumnElement[bool], assigned_to: int | None, **parameters: Any) -> int:
+    """The documents meeting the condition, with assigned_to only that coder's."""
+    query = select(func.count()).select_from(DOC).where(condition)
+    if assigned_to is not None:
+        query = query.where(_assigned())
+    return count_of(conn, query, {"assigned_to": assigned_to, **parameters})
 
 
 def set_blind(conn: Connection, chosen: set[int]) -> int:

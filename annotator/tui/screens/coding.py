@@ -124,7 +124,7 @@ class CodingScreen(DocumentWorkers, BackgroundStores):
             self.refresh()
             if self.tokenizer_ready and not (ahead and ahead.final_tokens):
                 self.call_after_refresh(self._tokenize, doc.pk, doc.text)
-            if doc.suggestion is None and not doc.blind:
+            if self.controller.awaiting is not None:  # (no suggestions yet, and not blind)
                 self.call_after_refresh(self._suggest, doc.pk, self.controller.awaiting)
             self.call_after_refresh(self._fetch_ahead, doc.pk, self.article.text_width)
             if self.controller.position is None:
