@@ -144,6 +144,7 @@ def test_find_uses_the_full_text_index(plans, monkeypatch):
         seen.clear()
         found = documents.find(conn, "doc-29")
         assert found[0][1] == "doc-29"
+        assert len(documents.find(conn, "doc-2")) == 20  # one character of the last word: an index of its own
         monkeypatch.setattr(documents, "RANKED", 50)  # a word in more documents than are ranked: queue order
         assert [d for _, d, _ in documents.find(conn, "kyiv")] == [f"doc-{i}" for i in range(20)]
     _check(seen)
@@ -205,6 +206,13 @@ def test_find_matches_words_of_the_text_by_prefix_ranked_and_takes_any_typing(pl
         assert {d for _, d, _ in documents.find(conn, "number 29 kyiv")} == {"doc-29"}
         assert {d for _, d, _ in documents.find(conn, "kyiv number 29")} == {"doc-29", *(f"doc-29{i}" for i in range(10))}
         assert {d for _, d, _ in documents.find(conn, "kyiv number 29 ")} == {"doc-29"}  # a space ends the word
+        # one character of the last word: any word starting with it, ranked as the rest
+        twos = {"doc-2", *(f"doc-2{i}" for i in range(10)), *(f"doc-2{i:02}" for i in range(100))}
+        assert {d for _, d, _ in documents.find(conn, "kyiv number 2", limit=300)} == twos
+        assert {d for _, d, _ in documents.find(conn, "Number 2", limit=300)} == twos
+        assert {d for _, d, _ in documents.find(conn, "2", limit=300)} == twos  # in id, title and text
+        assert {d for _, d, _ in documents.find(conn, "kyiv number 2 ", limit=300)} == {"doc-2"}
+        assert documents.find(conn, "z")[0][1] == "zz-kyiv" and len(documents.find(conn, "z", limit=300)) == 1
         for typed in ('"', "*", "AND (", "doc-1 OR", "NEAR(", "'; DROP TABLE document; --", "   "):
             documents.find(conn, typed)  # FTS syntax typed means nothing: no error
         assert documents.find(conn, "") == [] and documents.find(conn, "zzzz") == []

@@ -295,6 +295,29 @@ def test_the_find_index_merges_sixteen_segments_at_a_time_new_or_upgraded(projec
     assert rows(old, merges) == []
 
 
+def test_the_server_find_index_holds_each_words_first_character_new_or_upgraded(project, postgres_only, cli, tmp_path):
+    """`'3':*` unites a posting list for every term starting with 3 (111,111 among a million ids
+    "doc-N": 60 to 75 ms a keystroke); the term '^3' is one (migration 0020)."""
+    from annotator.store.migrate import HEAD, downgrade, upgrade
+
+    docs = [{"id": "doc-31", "title": "Elan", "text": "Kyiv said; 4 X4."}, {"id": "doc-4", "title": "", "text": "!?"}]
+    assert cli("import", str(write_jsonl(tmp_path / "docs.jsonl", docs))).code == 0
+    terms = "SELECT id, tsvector_to_array(search) FROM document ORDER BY id"
+    held = {"doc-31": ["31", "4", "^3", "^4", "^d", "^e", "^k", "^s", "^x", "doc", "elan", "kyiv", "said", "x4"],
+            "doc-4": ["4", "^4", "^d", "doc"]}
+    assert {d: sorted(t) for d, t in rows(project, terms)} == {d: sorted(t) for d, t in held.items()}
+    engine = make_engine(str(project))
+    downgrade(engine, "0019")
+    assert {d: sorted(t) for d, t in rows(project, terms)} == {
+        d: sorted(t for t in held[d] if not t.startswith("^")) for d in held}
+    assert rows(project, "SELECT count(*) FROM pg_proc WHERE proname = 'find_terms'") == [(0,)]
+    upgrade(engine)
+    engine.dispose()
+    assert rows(project, "SELECT version_num FROM alembic_version") == [(HEAD,)]
+    assert {d: sorted(t) for d, t in rows(project, terms)} == {d: sorted(t) for d, t in held.items()}
+    assert rows(project, "SELECT indexdef LIKE '%gin (search)' FROM pg_indexes WHERE indexname = 'ix_document_search'") == [(True,)]
+
+
 DOCUMENT_TRIGGERS = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'document' ORDER BY name"
 
 

@@ -169,10 +169,20 @@ def _server_find(conn: Connection, text: str, limit: int) -> list[tuple[int, str
     if not words:
         return []
     terms = [f"'{w}'" for w in words]
-    if not text[-1:].isspace():
+    initial = None
+    if text[-1:].isspace():
+        query = "to_tsquery('simple', %(query)s)"
+    elif len(words[-1]) > 1:
         terms[-1] += ":*"
-    matches = "search @@ to_tsquery('simple', %(query)s)"
-    parameters = {"query": " & ".join(terms), "limit": limit, "ranked": RANKED + 1}
+        query = "to_tsquery('simple', %(query)s)"
+    else:  # one character typed: the term '^c' every text with a word starting with c holds (migration 0020)
+        initial = words[-1]
+        terms.pop()
+        query = "CAST(quote_literal('^' || lower(%(initial)s)) AS tsquery)"
+        if terms:
+            query = f"(to_tsquery('simple', %(query)s) && {query})"
+    matches = f"search @@ {query}"
+    parameters = {"query": " & ".join(terms), "initial": initial, "limit": limit, "ranked": RANKED + 1}
     first = [pk for pk, in conn.exec_driver_sql(f"SELECT pk FROM document WHERE {matches} LIMIT %(ranked)s",
                                                 parameters)]
     if len(first) > RANKED:
@@ -181,7 +191,7 @@ def _server_find(conn: Connection, text: str, limit: int) -> list[tuple[int, str
     else:
         rows = conn.exec_driver_sql(
             f"SELECT pk, id, title FROM document WHERE {matches} "
-            "ORDER BY ts_rank(search, to_tsquery('simple', %(query)s)) DESC, pk LIMIT %(limit)s", parameters)
+            f"ORDER BY ts_rank(search, {query}) DESC, pk LIMIT %(limit)s", parameters)
     return [tuple(r) for r in rows]
 
 
