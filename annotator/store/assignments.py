@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, literal, select, update
 
 from annotator.domain.assignment import Assigned
 from annotator.store import tables as t
 from annotator.store import tally
+from annotator.store.progress import finished_annotation
 from annotator.store.tables import utcnow
 
 CODER = t.Coder
@@ -109,14 +110,12 @@ def neighbour(conn: Connection, coder_pk: int, after: int, forward: bool, unfini
     query = select(ASSIGN.c.document_pk).where(
         ASSIGN.c.coder_pk == coder_pk, ASSIGN.c.position > after if forward else ASSIGN.c.position < after)
     if unfinished:
-        finished = select(ANN.c.pk).where(ANN.c.document_pk == ASSIGN.c.document_pk, ANN.c.coder_pk == coder_pk,
-                                          ANN.c.status.in_(("done", "skipped")))
+        finished = finished_annotation(ASSIGN.c.document_pk, literal(coder_pk))
         # On PostgreSQL a lookup a document, as documents._unfinished says why: as NOT EXISTS the
         # planner may join the coder's annotations whole and sort the rest of the queue.
         query = query.where(finished.limit(1).scalar_subquery().is_(None) if conn.dialect.name == "postgresql"
                             else ~finished.exists())
     from annotator.store.leases import LEASE  # another coder's live lease: passed by
-    from annotator.store.tables import utcnow
 
     query = query.where(~select(LEASE.c.document_pk).where(LEASE.c.document_pk == ASSIGN.c.document_pk,
                                                            LEASE.c.coder_pk != coder_pk, LEASE.c.until > utcnow()).exists())

@@ -15,6 +15,7 @@ from sqlalchemy import (BindParameter, ColumnElement, Connection, Select, and_, 
 from annotator.domain.queue_order import shuffle_key
 from annotator.store import tables as t
 from annotator.store.engine import bulk_insert, count_of
+from annotator.store.progress import finished_annotation
 
 DOC = t.Document
 ANN = t.Annotation
@@ -216,8 +217,7 @@ def _unfinished(coder_pk: ColumnElement[int], server: bool = False) -> ColumnEle
     planner may merge the coder's annotations in document order instead, and the (document, coder)
     key then reads every other coder's annotations ahead of the document until this coder's next
     one, all the way when there is none (23 ms for a coder 1,000 documents in, at a million)."""
-    finished = select(ANN.c.pk).where(ANN.c.document_pk == DOC.c.pk, ANN.c.coder_pk == coder_pk,
-                                      ANN.c.status.in_(("done", "skipped")))
+    finished = finished_annotation(DOC.c.pk, coder_pk)
     if server:
         return finished.limit(1).scalar_subquery().is_(None)
     return ~finished.exists()

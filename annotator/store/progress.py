@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, literal_column, select, update
 
 from annotator.store import tables as t
 
@@ -21,12 +21,21 @@ STEP = 200  # queue entries read at a time while raising a mark
 
 # Built once: these run on every `d`, and building a statement costs more than SQLite running it.
 _MARKS = select(CODER.c.finished_through_pk, CODER.c.finished_through_position).where(CODER.c.pk == bindparam("coder"))
-_DONE = select(ANN.c.pk).where(ANN.c.coder_pk == bindparam("coder"), ANN.c.status.in_(FINISHED))
+
+
+def finished_annotation(document_pk: ColumnElement[int], coder_pk: ColumnElement[int]) -> Select[Any]:
+    """The coder's annotation of the document if it is finished, as a query of its document_pk:
+    on PostgreSQL read from ix_annotation_finished alone, never the table's rows (migration 0021),
+    so no column outside that index, and its statuses written out as its WHERE says them."""
+    return select(ANN.c.document_pk).where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk,
+                                           ANN.c.status.in_([literal_column(f"'{s}'") for s in FINISHED]))
+
+
 _AFTER_MARK = {
-    True: (select(ASSIGN.c.position, _DONE.where(ANN.c.document_pk == ASSIGN.c.document_pk).exists())
+    True: (select(ASSIGN.c.position, finished_annotation(ASSIGN.c.document_pk, bindparam("coder")).exists())
            .where(ASSIGN.c.coder_pk == bindparam("coder"), ASSIGN.c.position > bindparam("at"))
            .order_by(ASSIGN.c.position).limit(STEP)),
-    False: (select(DOC.c.pk, _DONE.where(ANN.c.document_pk == DOC.c.pk).exists())
+    False: (select(DOC.c.pk, finished_annotation(DOC.c.pk, bindparam("coder")).exists())
             .where(DOC.c.pk > bindparam("at")).order_by(DOC.c.pk).limit(STEP)),
 }
 _SET_MARK = {assigned: update(CODER).where(CODER.c.pk == bindparam("coder"))
