@@ -8,7 +8,7 @@ import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import ServerDatabase, assert_find_index_whole, rows, write_jsonl
+from conftest import ServerDatabase, assert_find_index_whole, execute, rows, write_jsonl
 from sqlmodel import SQLModel
 
 import annotator.store.schema  # noqa: F401  (the definition: registers its tables on SQLModel.metadata)
@@ -317,6 +317,10 @@ def test_the_server_find_index_holds_each_words_first_character_new_or_upgraded(
     assert rows(project, "SELECT version_num FROM alembic_version") == [(HEAD,)]
     assert {d: sorted(t) for d, t in rows(project, terms)} == {d: sorted(t) for d, t in held.items()}
     assert rows(project, "SELECT indexdef LIKE '%gin (search)' FROM pg_indexes WHERE indexname = 'ix_document_search'") == [(True,)]
+    # the function runs as whoever stores a document: what another role puts on the path is not called
+    execute(project, "CREATE FUNCTION public.array_to_string(text[], text) RETURNS text LANGUAGE sql AS $$ SELECT 'hi' $$")
+    assert cli("import", str(write_jsonl(tmp_path / "more.jsonl", [{"id": "n-1", "text": "Kyiv"}]))).code == 0
+    assert rows(project, "SELECT tsvector_to_array(search) FROM document WHERE id = 'n-1'") == [(["1", "^1", "^k", "^n", "kyiv", "n"],)]
 
 
 DOCUMENT_TRIGGERS = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'document' ORDER BY name"

@@ -170,30 +170,40 @@ def _server_find(conn: Connection, text: str, limit: int) -> list[tuple[int, str
     if not words:
         return []
     terms = [f"'{w}'" for w in words]
-    initial = None
-    if text[-1:].isspace():
-        query = "to_tsquery('simple', %(query)s)"
-    elif len(words[-1]) > 1:
+    if not text[-1:].isspace():
         terms[-1] += ":*"
-        query = "to_tsquery('simple', %(query)s)"
-    else:  # one character typed: the term '^c' every text with a word starting with c holds (migration 0020)
-        initial = words[-1]
-        terms.pop()
-        query = "CAST(quote_literal('^' || lower(%(initial)s)) AS tsquery)"
-        if terms:
-            query = f"(to_tsquery('simple', %(query)s) && {query})"
+    query = "to_tsquery('simple', %(query)s)"
+    parameters = {"query": " & ".join(terms), "limit": limit, "ranked": RANKED + 1}
+    if len(words[-1]) == 1 and terms[-1].endswith(":*"):
+        # One character typed: the term '^c' that every text with a word starting with c holds
+        # (migration 0020), as the server parses the character (its locale may drop it, or fold it).
+        initial = conn.exec_driver_sql(
+            "SELECT tsvector_to_array(to_tsvector('simple', regexp_replace(%(typed)s, '[^[:alnum:]]+', ' ', 'g')))",
+            {"typed": words[-1]}).scalar()
+        if not initial:  # not a word to the server: the other words alone, as to_tsquery would drop it
+            if len(words) == 1:
+                return []
+            parameters["query"] = " & ".join(terms[:-1])
+        else:
+            others = "to_tsquery('simple', %(others)s) && " if len(words) > 1 else ""
+            query = f"({others}CAST(%(initial)s AS tsquery))"
+            parameters |= {"others": " & ".join(terms[:-1]), "initial": _tsquery_term("^" + initial[0][0])}
     matches = f"search @@ {query}"
-    parameters = {"query": " & ".join(terms), "initial": initial, "limit": limit, "ranked": RANKED + 1}
     first = [pk for pk, in conn.exec_driver_sql(f"SELECT pk FROM document WHERE {matches} LIMIT %(ranked)s",
                                                 parameters)]
     if len(first) > RANKED:
         rows = conn.execute(select(DOC.c.pk, DOC.c.id, DOC.c.title).where(DOC.c.pk.in_(first[:limit]))
                             .order_by(DOC.c.pk))
-    else:
+    else:  # ranked by the words as typed: the initials have no positions, so ts_rank weighs them all alike
         rows = conn.exec_driver_sql(
             f"SELECT pk, id, title FROM document WHERE {matches} "
-            f"ORDER BY ts_rank(search, {query}) DESC, pk LIMIT %(limit)s", parameters)
+            "ORDER BY ts_rank(search, to_tsquery('simple', %(query)s)) DESC, pk LIMIT %(limit)s", parameters)
     return [tuple(r) for r in rows]
+
+
+def _tsquery_term(lexeme: str) -> str:
+    """A lexeme as a quoted tsquery term, taken as it is."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def fts_terms(text: str) -> list[str]:

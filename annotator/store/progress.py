@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, literal_column, select, update
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, select, update
 
 from annotator.store import tables as t
 
@@ -26,9 +26,9 @@ _MARKS = select(CODER.c.finished_through_pk, CODER.c.finished_through_position).
 def finished_annotation(document_pk: ColumnElement[int], coder_pk: ColumnElement[int]) -> Select[Any]:
     """The coder's annotation of the document if it is finished, as a query of its document_pk:
     on PostgreSQL read from ix_annotation_finished alone, never the table's rows (migration 0021),
-    so no column outside that index, and its statuses written out as its WHERE says them."""
+    so no column outside that index."""
     return select(ANN.c.document_pk).where(ANN.c.document_pk == document_pk, ANN.c.coder_pk == coder_pk,
-                                           ANN.c.status.in_([literal_column(f"'{s}'") for s in FINISHED]))
+                                           ANN.c.status.in_(FINISHED))
 
 
 _AFTER_MARK = {

@@ -28,9 +28,13 @@ WORDS = ("to_tsvector('simple'::regconfig, regexp_replace(left(id || ' ' || coal
          "250000), '[^[:alnum:]]+', ' ', 'g'))")  # as 0010 made them
 
 # A function, so the words are parsed once for both halves (a generated column cannot read another).
+# Its body is looked up at each call through the caller's search_path: every name is pg_catalog's,
+# so no function or operator another role puts on that path runs in its place.
 FIND_TERMS = r"""CREATE FUNCTION find_terms(words tsvector) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT words || array_to_tsvector(string_to_array(
-    regexp_replace(array_to_string(tsvector_to_array(words), ' '), '(\S)\S*', '^\1', 'g'), ' ')) $$"""
+AS $$ SELECT words OPERATOR(pg_catalog.||) pg_catalog.array_to_tsvector(pg_catalog.string_to_array(
+    pg_catalog.regexp_replace(pg_catalog.array_to_string(pg_catalog.tsvector_to_array(words), ' '),
+                              '(\S)\S*', '^\1', 'g'), ' ')) $$"""
+
 
 def _search_column(expression: str) -> None:
     op.execute("DROP INDEX ix_document_search")
