@@ -255,14 +255,15 @@ def neighbour(conn: Connection, document_pk: int, forward: bool, unfinished_by: 
     not finished; with assigned_to (a coder), only documents assigned to them; with free_for (a
     coder), none another coder holds a lease on."""
     key = ORDER_KEYS.get(order)
+    server = conn.dialect.name == "postgresql"
     at = None
     if key is not None:
-        if document_pk:
-            at = conn.scalar(_order_key_of(order), {"document": document_pk})
-        elif not forward:
+        if not document_pk and not forward:
             return None
+        if document_pk and not server:  # (PostgreSQL reads it in the statement: a round trip less a key)
+            at = conn.scalar(_order_key_of(order), {"document": document_pk})
     query = _neighbour_query(order, forward, bool(key is not None and document_pk), unfinished_by is not None,
-                             assigned_to is not None, free_for is not None, conn.dialect.name == "postgresql")
+                             assigned_to is not None, free_for is not None, server)
     found: int | None = conn.scalar(query, {"document": document_pk, "at": at, "unfinished_by": unfinished_by,
                                             "assigned_to": assigned_to, "free_for": free_for, "now": t.utcnow()})
     return found
@@ -289,9 +290,11 @@ def _neighbour_query(order: str, forward: bool, from_document: bool, unfinished:
         if from_document and server:
             # (key, pk) after (at, document_pk) as a row comparison, which PostgreSQL seeks on the
             # (key, pk) index: as an OR of two ranges it reads every document past this one when the
-            # keys tie (certainty is 2.0 for all without stance suggestions), sorted.
-            query = query.where(tuple_(key, DOC.c.pk) > tuple_(at, document) if forward
-                                else tuple_(key, DOC.c.pk) < tuple_(at, document))
+            # keys tie (certainty is 2.0 for all without stance suggestions), sorted. The document's
+            # key is read once, before the seek (an init plan).
+            at_server = select(key).where(DOC.c.pk == document).scalar_subquery()
+            query = query.where(tuple_(key, DOC.c.pk) > tuple_(at_server, document) if forward
+                                else tuple_(key, DOC.c.pk) < tuple_(at_server, document))
         elif from_document:
             # SQLite seeks a row comparison on its first column alone, and then reads every document
             # tied with this one on the way to it (40 ms deep in a million ties): the documents tied
@@ -328,8 +331,11 @@ def order_stamp(conn: Connection) -> tuple[int, int]:
     """What moves documents' places in the keyed orders, read in two seeks: the newest document
     (an import adds to the random order anywhere) and the newest suggestion (a suggestion moves a
     document in the uncertain order)."""
-    return (conn.scalar(select(func.max(DOC.c.seq))) or 0,
-            conn.scalar(select(func.max(t.Suggestion.c.pk))) or 0)
+    newest_document, newest_suggestion = conn.execute(_ORDER_STAMP).one()
+    return newest_document or 0, newest_suggestion or 0
+
+
+_ORDER_STAMP = select(select(func.max(DOC.c.seq)).scalar_subquery(), select(func.max(t.Suggestion.c.pk)).scalar_subquery())
 
 
 def count_between(conn: Connection, order: str, after_pk: int, through_pk: int, assigned_to: int | None = None) -> int | None:
