@@ -241,6 +241,35 @@ def test_find_matches_words_of_the_text_by_prefix_ranked_and_takes_any_typing(pl
         assert documents.find(conn, "") == [] and documents.find(conn, "zzzz") == []
 
 
+def test_a_character_the_servers_parser_drops_is_dropped_as_before(pg_cluster, postgres_only, tmp_path):
+    """Python calls '²' a letter; PostgreSQL under a UTF-8 locale does not index it. As the last word
+    typed it asks for nothing more (as to_tsquery dropped it), not for a term no text holds."""
+    import uuid
+
+    import psycopg
+
+    from annotator.services.importer import import_paths
+    from annotator.services.project import init_project
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    try:
+        pg_cluster._admin(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE 'C.utf8' ENCODING 'UTF8'")
+    except psycopg.Error as exc:
+        pytest.skip(f"no C.utf8 locale on this server: {exc}")
+    try:
+        init_project(pg_cluster.url(name))
+        engine = open_project(pg_cluster.url(name))
+        docs = [{"id": "doc-1", "text": "Kyiv x² and 2."}, {"id": "doc-2", "text": "Kyiv again."}]
+        import_paths(engine, [write_jsonl(tmp_path / "docs.jsonl", docs)])
+        with engine.connect() as conn:
+            assert {d for _, d, _ in documents.find(conn, "kyiv ²")} == {"doc-1", "doc-2"}
+            assert documents.find(conn, "²") == []
+            assert {d for _, d, _ in documents.find(conn, "kyiv a")} == {"doc-1", "doc-2"}  # and, again
+        engine.dispose()
+    finally:
+        pg_cluster.drop(name)
+
+
 def test_a_word_in_most_documents_filters_but_does_not_rank(plans, cli, tmp_path, monkeypatch, sqlite_only):
     """BM25 reads every document holding a term to weigh it: a word in more than RANKED documents
     (here 50, so every word of the 300 is one) is required but left out of the ranking, which the
