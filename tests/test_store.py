@@ -179,6 +179,31 @@ def test_a_database_at_the_first_revision_is_upgraded_on_open(tmp_path):
         "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
 
 
+def test_a_slow_upgrade_says_why_the_command_waits(tmp_path, cli, sqlite_only, monkeypatch):
+    """Bringing a big project to a newer schema takes minutes (migration 0020 on a million documents
+    on PostgreSQL): past a second the command says so, not a silent wait. A quick one says nothing,
+    so an error stays one line. (The wait here is a stand-in for a million documents' rows.)"""
+    import time
+
+    from annotator.services import project
+    from annotator.store import migrate
+
+    db = tmp_path / "old.db"
+    _at_revision(db, "0019")
+    upgrade = migrate.upgrade
+    monkeypatch.setattr(migrate, "upgrade", lambda engine: (time.sleep(0.5), upgrade(engine)))
+    monkeypatch.setattr(project, "TELL_AFTER", 0.1)
+    first = cli("status", "--db", str(db))
+    assert first.code == 0, first.err
+    assert first.err == (f"annotator: bringing {db} from schema 0019 to {migrate.HEAD}, once: a project of a million "
+                         "documents takes minutes…\n")
+    quick = tmp_path / "quick.db"
+    _at_revision(quick, "0019")
+    monkeypatch.setattr(project, "TELL_AFTER", 5.0)
+    second = cli("status", "--db", str(quick))
+    assert second.code == 0 and second.err == ""
+
+
 def test_a_database_at_revision_0002_keeps_its_annotations_and_gains_checks(tmp_path):
     """Upgrading keeps every row; spans accepted before 0003 answer for the suggestion at their place."""
     from annotator.services.inspect import show_document

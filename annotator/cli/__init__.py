@@ -13,11 +13,13 @@ import typer
 from annotator.cli import coding, project, importing, suggesting, inspecting, team, data, model  # noqa: F401
 from annotator.cli.shared import app, err
 from annotator.domain.errors import CodebookError, ConfigError, InputError
+from annotator.services import waits
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user mistakes become one readable message and exit code 1."""
     args = sys.argv[1:] if argv is None else argv
+    waits.listen(lambda message: err.print(f"annotator: {message}…"))
     try:
         plain = coding.plain_code_args(args)
         if plain is not None:

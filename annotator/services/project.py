@@ -2,6 +2,7 @@
 
 from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from annotator.domain.errors import CodebookError, InputError
 from annotator.resources import default_schema
 from annotator.services.access_rules import require_lead
+from annotator.services import waits
 from annotator.services.output_files import output_target, refuse_project_files, still_replaceable
 from annotator.store import annotations, codebooks, events, gold, migrate
 from annotator.store.backup import backup_to, damage
@@ -77,11 +79,32 @@ def open_project(db: str | None = None) -> Engine:
         engine.dispose()
         raise InputError(f"the database {shown_url(db)} has no codebook; run `annotator init`")
     if found != migrate.HEAD:
-        migrate.upgrade(engine)
+        _upgrade(engine, found)
     with engine.connect() as conn:
         if codebooks.latest(conn) is None:
             raise InputError(f"the database {shown_url(db)} has no codebook; run `annotator init`")
     return engine
+
+
+def _upgrade(engine: Engine, found: str | None) -> None:
+    """Bring the database to this annotator's schema. One that is still at it after TELL_AFTER
+    seconds says why the command waits; a quick upgrade, or a failed one (said in one line by the
+    error), says nothing."""
+    told = None
+    if found is not None and found != migrate.HEAD:
+        told = threading.Timer(TELL_AFTER, waits.tell, [f"bringing {migrate.shown(engine)} from schema {found} to "
+                                                        f"{migrate.HEAD}, once: a project of a million documents "
+                                                        "takes minutes"])
+        told.daemon = True
+        told.start()
+    try:
+        migrate.upgrade(engine)
+    finally:
+        if told is not None:
+            told.cancel()
+
+
+TELL_AFTER = 1.0  # seconds
 
 
 def active_codebook(engine: Engine) -> Codebook:
@@ -132,8 +155,8 @@ def init_project(db: str | None = None, schema: Path | None = None, actor: str |
     codebook = load_codebook_file(schema)
     engine = make_engine(db)
     try:
-        migrate.revision(engine)  # a newer, foreign, damaged or unreachable database: said, nothing migrated
-        migrate.upgrade(engine)
+        found = migrate.revision(engine)  # a newer, foreign, damaged or unreachable database: said, nothing migrated
+        _upgrade(engine, found)
         with engine.begin() as conn:
             current = codebooks.latest(conn)
             if current is not None and current[1] == codebook.hash:
