@@ -185,21 +185,21 @@ def test_a_slow_upgrade_says_why_the_command_waits(tmp_path, cli, sqlite_only, m
     so an error stays one line. (The wait here is a stand-in for a million documents' rows.)"""
     import time
 
-    from annotator.services import project
+    from annotator.services import waits
     from annotator.store import migrate
 
     db = tmp_path / "old.db"
     _at_revision(db, "0019")
     upgrade = migrate.upgrade
     monkeypatch.setattr(migrate, "upgrade", lambda engine: (time.sleep(0.5), upgrade(engine)))
-    monkeypatch.setattr(project, "TELL_AFTER", 0.1)
+    monkeypatch.setattr(waits, "TELL_AFTER", 0.1)
     first = cli("status", "--db", str(db))
     assert first.code == 0, first.err
     assert first.err == (f"annotator: bringing {db} from schema 0019 to {migrate.HEAD}, once: a project of a million "
                          "documents takes minutes…\n")
     quick = tmp_path / "quick.db"
     _at_revision(quick, "0019")
-    monkeypatch.setattr(project, "TELL_AFTER", 5.0)
+    monkeypatch.setattr(waits, "TELL_AFTER", 5.0)
     second = cli("status", "--db", str(quick))
     assert second.code == 0 and second.err == ""
 

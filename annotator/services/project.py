@@ -2,7 +2,6 @@
 
 from __future__ import annotations as _postponed  # the name `annotations` is the store module
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,24 +86,13 @@ def open_project(db: str | None = None) -> Engine:
 
 
 def _upgrade(engine: Engine, found: str | None) -> None:
-    """Bring the database to this annotator's schema. One that is still at it after TELL_AFTER
-    seconds says why the command waits; a quick upgrade, or a failed one (said in one line by the
-    error), says nothing."""
-    told = None
-    if found is not None and found != migrate.HEAD:
-        told = threading.Timer(TELL_AFTER, waits.tell, [f"bringing {migrate.shown(engine)} from schema {found} to "
-                                                        f"{migrate.HEAD}, once: a project of a million documents "
-                                                        "takes minutes"])
-        told.daemon = True
-        told.start()
-    try:
+    """Bring the database to this annotator's schema; a long upgrade of a project says why it waits."""
+    if found is None or found == migrate.HEAD:  # a new database, or nothing to do
         migrate.upgrade(engine)
-    finally:
-        if told is not None:
-            told.cancel()
-
-
-TELL_AFTER = 1.0  # seconds
+        return
+    with waits.told_if_slow(f"bringing {migrate.shown(engine)} from schema {found} to {migrate.HEAD}, once: "
+                            "a project of a million documents takes minutes"):
+        migrate.upgrade(engine)
 
 
 def active_codebook(engine: Engine) -> Codebook:
